@@ -1,0 +1,56 @@
+/* dp_bus.h - ZeroMQ transport: PUSH/PULL pipeline sockets and PUB taps */
+/* SPDX-License-Identifier: MIT */
+#ifndef DP_BUS_H
+#define DP_BUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dp_err.h"
+#include "dp_mem.h"
+
+typedef struct dp_bus_t dp_bus_t;   /* one ZeroMQ context per process */
+typedef struct dp_sock_t dp_sock_t; /* one socket */
+
+/* Creates the process's bus. NULL on failure (logged). */
+dp_bus_t *dp_bus_new(void);
+
+/* Closes every socket still open and the context. Idempotent. */
+void dp_bus_destroy(dp_bus_t **self_p);
+
+/* Opens a socket of a ZeroMQ type (ZMQ_PUSH, ZMQ_PULL, ZMQ_PUB, ZMQ_SUB)
+ * on a comma-separated endpoint list. Each endpoint starts with '@' to bind
+ * or '>' to connect ("@ipc:///run/dp/classifier.in,>tcp://10.0.0.2:7001");
+ * without a prefix PULL and PUB bind, PUSH and SUB connect. Linger is
+ * bounded, so closing never hangs. NULL on failure, with the reason logged. */
+dp_sock_t *dp_sock_new(dp_bus_t *bus, int type, const char *endpoints);
+
+/* Closes a socket. Idempotent. */
+void dp_sock_destroy(dp_sock_t **self_p);
+
+/* Subscribes a SUB socket to a subject prefix ("" for everything). */
+DP_NODISCARD int dp_sock_subscribe(dp_sock_t *self, const char *prefix);
+
+/* Sends one message. A non-NULL subject goes first as its own frame (for PUB
+ * taps); the payload follows. With dontwait, a full queue returns DP_EAGAIN
+ * instead of blocking. */
+DP_NODISCARD int dp_sock_send(dp_sock_t *self, const char *subject,
+                              const void *data, size_t len, bool dontwait);
+
+/* Receives one message, waiting at most timeout_ms (-1 forever). A message
+ * of two frames is [subject, payload]; of one frame, the payload alone.
+ * Returns 0, DP_EAGAIN on timeout or interruption, DP_ETOOBIG when the
+ * payload exceeds max_len (the message is consumed and dropped), or
+ * DP_EPROTO for more than two frames. subject may be NULL. */
+DP_NODISCARD int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject,
+                              dp_buf_t *payload, size_t max_len,
+                              int timeout_ms);
+
+/* The underlying ZeroMQ socket, for zmq_poll. Borrowed. */
+void *dp_sock_handle(dp_sock_t *self);
+
+/* Waits for any of n sockets to become readable; sets ready[i]. Returns the
+ * number ready (0 on timeout or interruption). */
+int dp_sock_poll(dp_sock_t **socks, bool *ready, size_t n, int timeout_ms);
+
+#endif

@@ -1,0 +1,52 @@
+/* dp_mem.h - checked allocation and a growable byte buffer */
+/* SPDX-License-Identifier: MIT */
+#ifndef DP_MEM_H
+#define DP_MEM_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "dp_err.h"
+
+/* Allocation never returns NULL: out of memory logs and aborts. */
+void *dp_malloc(size_t size);
+void *dp_calloc(size_t n, size_t size); /* checks n * size for overflow */
+void *dp_realloc(void *ptr, size_t size);
+char *dp_strdup(const char *s);          /* NULL in, NULL out */
+char *dp_strndup(const char *s, size_t n);
+void dp_free(void *ptr);
+
+/* Formats into a new string that the caller frees. */
+char *dp_asprintf(const char *fmt, ...) DP_PRINTF(1, 2);
+
+/* A growable buffer, always NUL-terminated after the first append.
+ * Initialize with DP_BUF_INIT or zero it; release with dp_buf_free(). */
+typedef struct {
+    char *data; /* owned; NULL until something is appended */
+    size_t len; /* bytes used, excluding the terminating NUL */
+    size_t cap; /* bytes allocated */
+} dp_buf_t;
+
+#define DP_BUF_INIT {NULL, 0, 0}
+
+/* Appends len bytes. May reallocate buf->data. */
+void dp_buf_append(dp_buf_t *buf, const void *data, size_t len);
+
+/* Appends a NUL-terminated string. */
+void dp_buf_puts(dp_buf_t *buf, const char *s);
+
+/* Appends formatted text. */
+void dp_buf_printf(dp_buf_t *buf, const char *fmt, ...) DP_PRINTF(2, 3);
+void dp_buf_vprintf(dp_buf_t *buf, const char *fmt, va_list ap);
+
+/* Empties the buffer and keeps its memory. */
+void dp_buf_reset(dp_buf_t *buf);
+
+/* Gives the contents to the caller (who frees them) and empties the buffer.
+ * Returns an empty string rather than NULL. */
+char *dp_buf_take(dp_buf_t *buf);
+
+/* Frees the contents; the buffer may be reused afterwards. */
+void dp_buf_free(dp_buf_t *buf);
+
+#endif

@@ -1,0 +1,68 @@
+/* dp_store.h - Redis access through hiredis, with reconnection and batches */
+/* SPDX-License-Identifier: MIT */
+#ifndef DP_STORE_H
+#define DP_STORE_H
+
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp_err.h"
+#include "dp_mem.h"
+
+typedef struct dp_store_t dp_store_t;
+
+/* Key names carry this prefix and schema version. */
+#define DP_STORE_PREFIX "dp:1:"
+
+/* Creates a store for a URL: "redis://[[user]:password@]host[:port][/db]" or
+ * "unix:///path/to/socket[?db=N]". A password in the environment variable
+ * REDIS_PASSWORD is used when the URL carries none. The first connection is
+ * made at once; a failure is logged and retried on the next command. NULL
+ * only for a malformed URL, with the reason in err. */
+dp_store_t *dp_store_new(const char *url, char *err, size_t errlen);
+
+/* Closes the connection. Idempotent. */
+void dp_store_destroy(dp_store_t **self_p);
+
+/* Runs one command given as argc strings of the given lengths (lens may be
+ * NULL for NUL-terminated strings). Reconnects and retries once when the
+ * connection is lost. Returns a reply that the caller frees with
+ * freeReplyObject(), or NULL on failure (logged). An error reply from Redis
+ * is returned as a reply of type REDIS_REPLY_ERROR. */
+redisReply *dp_store_command(dp_store_t *self, int argc, const char **argv,
+                             const size_t *lens);
+
+/* Queues a command for a batch; nothing is sent until dp_store_flush. */
+void dp_store_append(dp_store_t *self, int argc, const char **argv,
+                     const size_t *lens);
+
+/* Sends the queued batch and collects its replies in order into replies
+ * (an array of at least the number queued; the caller frees each). On a
+ * lost connection the batch is resent once after reconnecting; the
+ * commands of a batch must therefore be idempotent. Returns the number of
+ * replies, or DP_EREDIS (no replies kept). */
+DP_NODISCARD int dp_store_flush(dp_store_t *self, redisReply **replies,
+                                size_t max);
+
+/* Number of commands queued and not yet flushed. */
+size_t dp_store_pending(dp_store_t *self);
+
+/* Writes DP_STORE_PREFIX followed by the formatted name into buf. */
+void dp_store_key(char *buf, size_t size, const char *fmt, ...)
+    DP_PRINTF(3, 4);
+
+/* Convenience: GET into out (binary-safe). Returns 0, DP_ENOTFOUND when the
+ * key is absent, or DP_EREDIS. */
+DP_NODISCARD int dp_store_get(dp_store_t *self, const char *key,
+                              dp_buf_t *out);
+
+/* Convenience: SET key value [EX ttl_s] (no expiry when ttl_s <= 0). */
+DP_NODISCARD int dp_store_set(dp_store_t *self, const char *key,
+                              const void *val, size_t len, long ttl_s);
+
+/* True when the store answered PING just now. */
+bool dp_store_ping(dp_store_t *self);
+
+#endif

@@ -1,0 +1,89 @@
+/* dp_proto.h - devpulse messages: structs and msgpack codec from dp_proto.def */
+/* SPDX-License-Identifier: MIT */
+#ifndef DP_PROTO_H
+#define DP_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp_err.h"
+#include "dp_mem.h"
+#include "dp_proto.def"
+
+#define DP_PROTO_VERSION 1
+
+/* Largest frame a decoder accepts by default (see dp_msg_decode). */
+#define DP_PROTO_MAX_FRAME (16u * 1024u * 1024u)
+
+/* A list of strings, owned by the message that holds it. */
+typedef struct {
+    char **items;
+    size_t count;
+} dp_strs_t;
+
+#define DP_CTYPE_STR char *
+#define DP_CTYPE_I64 int64_t
+#define DP_CTYPE_BOOL bool
+#define DP_CTYPE_STRS dp_strs_t
+
+/* One struct per message, e.g. dp_event_t, with the fields in order. */
+#define DP_FIELD_DECL(type, name) DP_CTYPE_##type name;
+#define DP_MSG_STRUCT(NAME, id, lower, fields)                                 \
+    typedef struct {                                                           \
+        fields                                                                 \
+    } dp_##lower##_t;
+DP_PROTO_MESSAGES(DP_MSG_STRUCT, DP_FIELD_DECL)
+#undef DP_MSG_STRUCT
+
+/* Message type codes as they travel. */
+typedef enum {
+    DP_MSG_NONE = 0,
+#define DP_MSG_ENUM(NAME, id, lower, fields) DP_MSG_##NAME = id,
+    DP_PROTO_MESSAGES(DP_MSG_ENUM, DP_FIELD_DECL)
+#undef DP_MSG_ENUM
+} dp_msg_type_t;
+
+/* A message of any type. Strings are owned and freed by dp_msg_clear. */
+typedef struct {
+    dp_msg_type_t type;
+    union {
+#define DP_MSG_MEMBER(NAME, id, lower, fields) dp_##lower##_t lower;
+        DP_PROTO_MESSAGES(DP_MSG_MEMBER, DP_FIELD_DECL)
+#undef DP_MSG_MEMBER
+    } u;
+} dp_msg_t;
+
+/* Name of a message type ("EVENT"), or "UNKNOWN". */
+const char *dp_msg_type_name(int type);
+
+/* Encodes a message as one msgpack array [version, type, fields...],
+ * appending to out. NULL strings travel as nil. Returns 0 or DP_EINVAL for
+ * an unknown type. */
+DP_NODISCARD int dp_msg_encode(const dp_msg_t *msg, dp_buf_t *out);
+
+/* Decodes one frame of len bytes into msg (which it zeroes first). Rejects,
+ * with DP_EPROTO and one line in err: input that is not one msgpack array,
+ * trailing bytes, an unknown version or type, a missing field or one of the
+ * wrong type, and any string or list over its bound; DP_ETOOBIG when len
+ * exceeds max_len. On error msg holds nothing to free. */
+DP_NODISCARD int dp_msg_decode(const void *data, size_t len, size_t max_len,
+                               dp_msg_t *msg, char *err, size_t errlen);
+
+/* Frees what a message owns and zeroes it. Idempotent. */
+void dp_msg_clear(dp_msg_t *msg);
+
+/* Deep-copies src into dst (which is overwritten, not freed). */
+void dp_msg_copy(dp_msg_t *dst, const dp_msg_t *src);
+
+/* Copies the fields that EVENT and CLASSIFIED share, from an event into a
+ * classified message (deep copy). */
+void dp_event_to_classified(const dp_event_t *ev, dp_classified_t *out);
+
+/* Appends a copy of s to a string list. */
+void dp_strs_push(dp_strs_t *list, const char *s);
+
+/* Bus subject for a message: "event.owner/repo". Caller frees. */
+char *dp_msg_subject(const dp_msg_t *msg);
+
+#endif
