@@ -1,0 +1,247 @@
+/* dp_bus.c - ZeroMQ transport: PUSH/PULL pipeline sockets and PUB taps */
+/* SPDX-License-Identifier: MIT */
+#include "dp_bus.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "dp_log.h"
+
+#define DP_BUS_LINGER_MS 2000
+#define DP_BUS_MAX_SOCKETS 32
+#define DP_BUS_PUB_HWM 100000
+#define DP_BUS_PIPE_HWM 100000
+/* A peer that sends a larger frame is disconnected by ZeroMQ itself. */
+#define DP_BUS_MAX_MSG ((int64_t)64 * 1024 * 1024)
+
+struct dp_bus_t {
+    void *ctx;                            /* ZeroMQ context */
+    dp_sock_t *socks[DP_BUS_MAX_SOCKETS]; /* open sockets, closed on destroy */
+};
+
+struct dp_sock_t {
+    dp_bus_t *bus; /* owner */
+    void *zsock;   /* ZeroMQ socket */
+    int type;      /* ZMQ_PUSH, ... */
+};
+
+dp_bus_t *dp_bus_new(void)
+{
+    void *ctx = zmq_ctx_new();
+    if (!ctx) {
+        dp_log(DP_LOG_ERROR, "zmq_ctx_new: %s", zmq_strerror(errno));
+        return NULL;
+    }
+    dp_bus_t *self = dp_calloc(1, sizeof *self);
+    self->ctx = ctx;
+    return self;
+}
+
+void dp_bus_destroy(dp_bus_t **self_p)
+{
+    assert(self_p);
+    dp_bus_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < DP_BUS_MAX_SOCKETS; i++) {
+        dp_sock_t *sock = self->socks[i];
+        dp_sock_destroy(&sock);
+    }
+    zmq_ctx_term(self->ctx);
+    dp_free(self);
+    *self_p = NULL;
+}
+
+static bool s_binds_by_default(int type)
+{
+    return type == ZMQ_PULL || type == ZMQ_PUB;
+}
+
+static int s_attach(dp_sock_t *sock, const char *endpoint)
+{
+    bool bind = s_binds_by_default(sock->type);
+    if (*endpoint == '@' || *endpoint == '>') {
+        bind = *endpoint == '@';
+        endpoint++;
+    }
+    int rc = bind ? zmq_bind(sock->zsock, endpoint)
+                  : zmq_connect(sock->zsock, endpoint);
+    if (rc != 0) {
+        dp_log(DP_LOG_ERROR, "%s %s: %s", bind ? "bind" : "connect", endpoint,
+               zmq_strerror(errno));
+        return DP_EBUS;
+    }
+    return 0;
+}
+
+dp_sock_t *dp_sock_new(dp_bus_t *bus, int type, const char *endpoints)
+{
+    assert(bus);
+    assert(endpoints);
+    size_t slot = 0;
+    while (slot < DP_BUS_MAX_SOCKETS && bus->socks[slot])
+        slot++;
+    if (slot == DP_BUS_MAX_SOCKETS) {
+        dp_log(DP_LOG_ERROR, "too many sockets");
+        return NULL;
+    }
+    void *zsock = zmq_socket(bus->ctx, type);
+    if (!zsock) {
+        dp_log(DP_LOG_ERROR, "zmq_socket: %s", zmq_strerror(errno));
+        return NULL;
+    }
+    dp_sock_t *self = dp_calloc(1, sizeof *self);
+    self->bus = bus;
+    self->zsock = zsock;
+    self->type = type;
+    bus->socks[slot] = self;
+
+    int linger = DP_BUS_LINGER_MS;
+    int hwm = type == ZMQ_PUB ? DP_BUS_PUB_HWM : DP_BUS_PIPE_HWM;
+    zmq_setsockopt(zsock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(zsock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(zsock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    int64_t maxmsg = DP_BUS_MAX_MSG;
+    zmq_setsockopt(zsock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+
+    char *list = dp_strdup(endpoints);
+    char *save = NULL;
+    int rc = 0;
+    for (char *ep = strtok_r(list, ",", &save); ep && rc == 0;
+         ep = strtok_r(NULL, ",", &save)) {
+        while (*ep == ' ')
+            ep++;
+        if (*ep)
+            rc = s_attach(self, ep);
+    }
+    dp_free(list);
+    if (rc != 0)
+        dp_sock_destroy(&self);
+    return self;
+}
+
+void dp_sock_destroy(dp_sock_t **self_p)
+{
+    assert(self_p);
+    dp_sock_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < DP_BUS_MAX_SOCKETS; i++)
+        if (self->bus->socks[i] == self)
+            self->bus->socks[i] = NULL;
+    zmq_close(self->zsock);
+    dp_free(self);
+    *self_p = NULL;
+}
+
+int dp_sock_subscribe(dp_sock_t *self, const char *prefix)
+{
+    assert(self);
+    if (zmq_setsockopt(self->zsock, ZMQ_SUBSCRIBE, prefix, strlen(prefix))) {
+        dp_log(DP_LOG_ERROR, "subscribe: %s", zmq_strerror(errno));
+        return DP_EBUS;
+    }
+    return 0;
+}
+
+int dp_sock_send(dp_sock_t *self, const char *subject, const void *data,
+                 size_t len, bool dontwait)
+{
+    assert(self);
+    int flags = dontwait ? ZMQ_DONTWAIT : 0;
+    if (subject &&
+        zmq_send(self->zsock, subject, strlen(subject), flags | ZMQ_SNDMORE) <
+            0)
+        goto fail;
+    if (zmq_send(self->zsock, data, len, flags) < 0)
+        goto fail;
+    return 0;
+fail:
+    if (errno == EAGAIN || errno == EINTR)
+        return DP_EAGAIN;
+    dp_log(DP_LOG_WARN, "send: %s", zmq_strerror(errno));
+    return DP_EBUS;
+}
+
+/* Receives one frame into buf (when buf is not NULL and it fits). */
+static int s_recv_frame(void *zsock, dp_buf_t *buf, size_t max_len,
+                        bool *more, bool *oversized)
+{
+    zmq_msg_t frame;
+    zmq_msg_init(&frame);
+    if (zmq_msg_recv(&frame, zsock, 0) < 0) {
+        zmq_msg_close(&frame);
+        return errno == EAGAIN || errno == EINTR ? DP_EAGAIN : DP_EBUS;
+    }
+    size_t size = zmq_msg_size(&frame);
+    if (size > max_len)
+        *oversized = true;
+    else if (buf)
+        dp_buf_append(buf, zmq_msg_data(&frame), size);
+    *more = zmq_msg_more(&frame);
+    zmq_msg_close(&frame);
+    return 0;
+}
+
+int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
+                 size_t max_len, int timeout_ms)
+{
+    assert(self && payload);
+    zmq_pollitem_t item = {self->zsock, 0, ZMQ_POLLIN, 0};
+    int n = zmq_poll(&item, 1, timeout_ms);
+    if (n <= 0)
+        return n == 0 || errno == EINTR ? DP_EAGAIN : DP_EBUS;
+    if (subject)
+        dp_buf_reset(subject);
+    dp_buf_reset(payload);
+
+    /* Frames of one message arrive together, so these reads do not block. */
+    dp_buf_t first = DP_BUF_INIT;
+    bool more = false, oversized = false;
+    int rc = s_recv_frame(self->zsock, &first, max_len, &more, &oversized);
+    if (rc < 0)
+        goto out;
+    size_t frames = 1;
+    if (!more) {
+        dp_buf_append(payload, first.data ? first.data : "", first.len);
+    } else {
+        if (subject)
+            dp_buf_append(subject, first.data ? first.data : "", first.len);
+        while (more && rc == 0) {
+            rc = s_recv_frame(self->zsock, frames == 1 ? payload : NULL,
+                              max_len, &more, &oversized);
+            frames++;
+        }
+    }
+    if (rc == 0 && oversized)
+        rc = DP_ETOOBIG;
+    else if (rc == 0 && frames > 2)
+        rc = DP_EPROTO;
+out:
+    dp_buf_free(&first);
+    return rc;
+}
+
+void *dp_sock_handle(dp_sock_t *self)
+{
+    assert(self);
+    return self->zsock;
+}
+
+int dp_sock_poll(dp_sock_t **socks, bool *ready, size_t n, int timeout_ms)
+{
+    zmq_pollitem_t items[DP_BUS_MAX_SOCKETS];
+    assert(n <= DP_BUS_MAX_SOCKETS);
+    for (size_t i = 0; i < n; i++) {
+        items[i] = (zmq_pollitem_t){socks[i]->zsock, 0, ZMQ_POLLIN, 0};
+        ready[i] = false;
+    }
+    int rc = zmq_poll(items, (int)n, timeout_ms);
+    if (rc <= 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        ready[i] = (items[i].revents & ZMQ_POLLIN) != 0;
+    return rc;
+}

@@ -1,0 +1,492 @@
+/* dp_proto.c - msgpack codec for the messages of dp_proto.def */
+/* SPDX-License-Identifier: MIT */
+#include "dp_proto.h"
+
+#include <assert.h>
+#include <msgpack.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Bounds that a decoder enforces whatever the frame size. */
+#define DP_PROTO_MAX_STR (8u * 1024u * 1024u)
+#define DP_PROTO_MAX_LIST 65536u
+#define DP_PROTO_MAX_DEPTH 8
+
+/* ==== Field tables, generated from dp_proto.def ==== */
+
+typedef enum { F_STR, F_I64, F_BOOL, F_STRS } s_ftype_t;
+
+typedef struct {
+    s_ftype_t type;
+    size_t offset; /* from the start of the message struct */
+    const char *name;
+} s_field_t;
+
+typedef struct {
+    int type;
+    const char *name;
+    const s_field_t *fields;
+    size_t nfields;
+} s_msgdef_t;
+
+/* Each message gets a table of its fields; s_cur_t names its struct inside
+ * the generated function, so one field macro serves every message. */
+#define S_FIELD(ftype, fname) {F_##ftype, offsetof(s_cur_t, fname), #fname},
+#define S_TABLE_FN(NAME, id, lower, fields)                                    \
+    static const s_field_t *s_fields_##lower(size_t *n)                        \
+    {                                                                          \
+        typedef dp_##lower##_t s_cur_t;                                        \
+        static const s_field_t table[] = {fields};                             \
+        *n = sizeof table / sizeof table[0];                                   \
+        return table;                                                          \
+    }
+DP_PROTO_MESSAGES(S_TABLE_FN, S_FIELD)
+#undef S_TABLE_FN
+
+static const s_msgdef_t *s_msgdef(int type)
+{
+    static s_msgdef_t defs[16];
+    static bool ready = false;
+    if (!ready) {
+#define S_DEF(NAME, id, lower, fields)                                         \
+    _Static_assert(id > 0 && id < 16, "message ids are 1..15");                \
+    defs[id].type = id;                                                        \
+    defs[id].name = #NAME;                                                     \
+    defs[id].fields = s_fields_##lower(&defs[id].nfields);
+        DP_PROTO_MESSAGES(S_DEF, S_FIELD)
+#undef S_DEF
+        ready = true;
+    }
+    if (type <= 0 || type >= 16 || !defs[type].name)
+        return NULL;
+    return &defs[type];
+}
+
+/* The struct of a message's type sits at the start of the union. */
+static void *s_payload(dp_msg_t *msg)
+{
+    return &msg->u;
+}
+
+const char *dp_msg_type_name(int type)
+{
+    const s_msgdef_t *def = s_msgdef(type);
+    return def ? def->name : "UNKNOWN";
+}
+
+/* ==== Encoding ==== */
+
+static int s_write(void *data, const char *buf, size_t len)
+{
+    dp_buf_append((dp_buf_t *)data, buf, len);
+    return 0;
+}
+
+static void s_pack_str(msgpack_packer *pk, const char *s)
+{
+    if (!s) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    size_t len = strlen(s);
+    msgpack_pack_str(pk, len);
+    msgpack_pack_str_body(pk, s, len);
+}
+
+int dp_msg_encode(const dp_msg_t *msg, dp_buf_t *out)
+{
+    assert(msg);
+    assert(out);
+    const s_msgdef_t *def = s_msgdef(msg->type);
+    if (!def)
+        return DP_EINVAL;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, s_write);
+    msgpack_pack_array(&pk, 2 + def->nfields);
+    msgpack_pack_uint32(&pk, DP_PROTO_VERSION);
+    msgpack_pack_uint32(&pk, (uint32_t)def->type);
+    const char *base = (const char *)&msg->u;
+    for (size_t i = 0; i < def->nfields; i++) {
+        const void *field = base + def->fields[i].offset;
+        switch (def->fields[i].type) {
+        case F_STR:
+            s_pack_str(&pk, *(char *const *)field);
+            break;
+        case F_I64:
+            msgpack_pack_int64(&pk, *(const int64_t *)field);
+            break;
+        case F_BOOL:
+            if (*(const bool *)field)
+                msgpack_pack_true(&pk);
+            else
+                msgpack_pack_false(&pk);
+            break;
+        case F_STRS: {
+            const dp_strs_t *list = field;
+            msgpack_pack_array(&pk, list->count);
+            for (size_t j = 0; j < list->count; j++)
+                s_pack_str(&pk, list->items[j]);
+            break;
+        }
+        }
+    }
+    return 0;
+}
+
+/* ==== Frame pre-check ==== */
+
+/* Walks one msgpack value without allocating, checking that every length
+ * and count fits in the bytes that remain, so a frame that claims a 4 GiB
+ * string or array is refused before msgpack-c allocates anything for it. */
+typedef struct {
+    const unsigned char *p;
+    size_t left;
+} s_cursor_t;
+
+static int s_take(s_cursor_t *c, size_t n)
+{
+    if (n > c->left)
+        return -1;
+    c->p += n;
+    c->left -= n;
+    return 0;
+}
+
+static int s_read_be(s_cursor_t *c, size_t n, uint64_t *v)
+{
+    if (n > c->left)
+        return -1;
+    *v = 0;
+    for (size_t i = 0; i < n; i++)
+        *v = (*v << 8) | c->p[i];
+    return s_take(c, n);
+}
+
+static int s_skip_value(s_cursor_t *c, int depth);
+
+static int s_skip_items(s_cursor_t *c, uint64_t count, int depth)
+{
+    /* Every item takes at least one byte. */
+    if (count > c->left)
+        return -1;
+    for (uint64_t i = 0; i < count; i++)
+        if (s_skip_value(c, depth + 1) < 0)
+            return -1;
+    return 0;
+}
+
+static int s_skip_value(s_cursor_t *c, int depth)
+{
+    if (depth > DP_PROTO_MAX_DEPTH || c->left == 0)
+        return -1;
+    unsigned char b = *c->p;
+    s_take(c, 1);
+    uint64_t n = 0;
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+        return 0; /* fixint, nil, bool */
+    if (b >= 0x80 && b <= 0x8f)
+        return s_skip_items(c, (uint64_t)(b & 0x0f) * 2, depth);
+    if (b >= 0x90 && b <= 0x9f)
+        return s_skip_items(c, b & 0x0f, depth);
+    if (b >= 0xa0 && b <= 0xbf)
+        return s_take(c, b & 0x1f);
+    switch (b) {
+    case 0xc4: case 0xd9: /* bin8, str8 */
+        return s_read_be(c, 1, &n) < 0 ? -1 : s_take(c, n);
+    case 0xc5: case 0xda:
+        return s_read_be(c, 2, &n) < 0 ? -1 : s_take(c, n);
+    case 0xc6: case 0xdb:
+        return s_read_be(c, 4, &n) < 0 ? -1 : s_take(c, n);
+    case 0xcc: case 0xd0: return s_take(c, 1);
+    case 0xcd: case 0xd1: return s_take(c, 2);
+    case 0xca: case 0xce: case 0xd2: return s_take(c, 4);
+    case 0xcb: case 0xcf: case 0xd3: return s_take(c, 8);
+    case 0xd4: return s_take(c, 2); /* fixext */
+    case 0xd5: return s_take(c, 3);
+    case 0xd6: return s_take(c, 5);
+    case 0xd7: return s_take(c, 9);
+    case 0xd8: return s_take(c, 17);
+    case 0xc7:
+        return s_read_be(c, 1, &n) < 0 ? -1 : s_take(c, n + 1);
+    case 0xc8:
+        return s_read_be(c, 2, &n) < 0 ? -1 : s_take(c, n + 1);
+    case 0xc9:
+        return s_read_be(c, 4, &n) < 0 ? -1 : s_take(c, n + 1);
+    case 0xdc:
+        return s_read_be(c, 2, &n) < 0 ? -1 : s_skip_items(c, n, depth);
+    case 0xdd:
+        return s_read_be(c, 4, &n) < 0 ? -1 : s_skip_items(c, n, depth);
+    case 0xde:
+        return s_read_be(c, 2, &n) < 0 ? -1 : s_skip_items(c, n * 2, depth);
+    case 0xdf:
+        return s_read_be(c, 4, &n) < 0 ? -1 : s_skip_items(c, n * 2, depth);
+    default:
+        return -1; /* 0xc1 is never used */
+    }
+}
+
+/* ==== Decoding ==== */
+
+static int s_fail(char *err, size_t errlen, const char *fmt, ...)
+    DP_PRINTF(3, 4);
+
+static int s_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return DP_EPROTO;
+}
+
+static int s_get_str(const msgpack_object *o, char **out)
+{
+    if (o->type == MSGPACK_OBJECT_NIL) {
+        *out = NULL;
+        return 0;
+    }
+    if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > DP_PROTO_MAX_STR)
+        return -1;
+    /* A NUL inside would silently cut the string short: refuse it. */
+    if (memchr(o->via.str.ptr, '\0', o->via.str.size))
+        return -1;
+    *out = dp_strndup(o->via.str.ptr, o->via.str.size);
+    return 0;
+}
+
+static int s_get_i64(const msgpack_object *o, int64_t *out)
+{
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        if (o->via.u64 > INT64_MAX)
+            return -1;
+        *out = (int64_t)o->via.u64;
+        return 0;
+    }
+    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        *out = o->via.i64;
+        return 0;
+    }
+    return -1;
+}
+
+static int s_get_field(const s_field_t *f, const msgpack_object *o,
+                       void *base)
+{
+    void *field = (char *)base + f->offset;
+    switch (f->type) {
+    case F_STR:
+        return s_get_str(o, (char **)field);
+    case F_I64:
+        return s_get_i64(o, (int64_t *)field);
+    case F_BOOL:
+        if (o->type != MSGPACK_OBJECT_BOOLEAN)
+            return -1;
+        *(bool *)field = o->via.boolean;
+        return 0;
+    case F_STRS: {
+        dp_strs_t *list = field;
+        if (o->type == MSGPACK_OBJECT_NIL)
+            return 0;
+        if (o->type != MSGPACK_OBJECT_ARRAY ||
+            o->via.array.size > DP_PROTO_MAX_LIST)
+            return -1;
+        if (o->via.array.size == 0)
+            return 0;
+        list->items = dp_calloc(o->via.array.size, sizeof(char *));
+        for (uint32_t i = 0; i < o->via.array.size; i++) {
+            char *s = NULL;
+            if (s_get_str(&o->via.array.ptr[i], &s) < 0 || !s)
+                return -1;
+            list->items[list->count++] = s;
+        }
+        return 0;
+    }
+    }
+    return -1;
+}
+
+int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
+                  char *err, size_t errlen)
+{
+    assert(msg);
+    memset(msg, 0, sizeof *msg);
+    if (err && errlen)
+        err[0] = '\0';
+    if (!data || len == 0)
+        return s_fail(err, errlen, "empty frame");
+    if (len > max_len) {
+        s_fail(err, errlen, "frame of %zu bytes exceeds the bound of %zu", len,
+               max_len);
+        return DP_ETOOBIG;
+    }
+    s_cursor_t cur = {data, len};
+    if (s_skip_value(&cur, 0) < 0)
+        return s_fail(err, errlen, "not a well-formed msgpack value "
+                                   "(truncated, over-long or too deep)");
+    if (cur.left != 0)
+        return s_fail(err, errlen, "%zu trailing bytes after the message",
+                      cur.left);
+
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    int rc = DP_EPROTO;
+    if (msgpack_unpack_next(&up, data, len, &off) != MSGPACK_UNPACK_SUCCESS) {
+        s_fail(err, errlen, "msgpack could not unpack the frame");
+        goto out;
+    }
+    const msgpack_object *root = &up.data;
+    if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size < 2) {
+        s_fail(err, errlen, "frame is not an array [version, type, ...]");
+        goto out;
+    }
+    const msgpack_object *items = root->via.array.ptr;
+    int64_t version = 0, type = 0;
+    if (s_get_i64(&items[0], &version) < 0 || s_get_i64(&items[1], &type) < 0) {
+        s_fail(err, errlen, "version and type must be integers");
+        goto out;
+    }
+    if (version != DP_PROTO_VERSION) {
+        s_fail(err, errlen, "unknown protocol version %lld (this is %d)",
+               (long long)version, DP_PROTO_VERSION);
+        goto out;
+    }
+    const s_msgdef_t *def = s_msgdef((int)(type > 0 && type < 16 ? type : 0));
+    if (!def) {
+        s_fail(err, errlen, "unknown message type %lld", (long long)type);
+        goto out;
+    }
+    if (root->via.array.size - 2 < def->nfields) {
+        s_fail(err, errlen, "%s has %u fields, needs %zu", def->name,
+               root->via.array.size - 2, def->nfields);
+        goto out;
+    }
+    msg->type = (dp_msg_type_t)def->type;
+    for (size_t i = 0; i < def->nfields; i++) {
+        if (s_get_field(&def->fields[i], &items[2 + i], s_payload(msg)) < 0) {
+            s_fail(err, errlen, "%s field %s has the wrong type or size",
+                   def->name, def->fields[i].name);
+            dp_msg_clear(msg);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    msgpack_unpacked_destroy(&up);
+    return rc;
+}
+
+/* ==== Ownership ==== */
+
+static void s_free_fields(const s_msgdef_t *def, void *base)
+{
+    for (size_t i = 0; i < def->nfields; i++) {
+        void *field = (char *)base + def->fields[i].offset;
+        if (def->fields[i].type == F_STR) {
+            dp_free(*(char **)field);
+        } else if (def->fields[i].type == F_STRS) {
+            dp_strs_t *list = field;
+            for (size_t j = 0; j < list->count; j++)
+                dp_free(list->items[j]);
+            dp_free(list->items);
+        }
+    }
+}
+
+void dp_msg_clear(dp_msg_t *msg)
+{
+    if (!msg)
+        return;
+    const s_msgdef_t *def = s_msgdef(msg->type);
+    if (def)
+        s_free_fields(def, s_payload(msg));
+    memset(msg, 0, sizeof *msg);
+}
+
+/* Copies the fields of table src_def found in src into the fields of the
+ * same name in dst (names and types match by construction of the .def). */
+static void s_copy_fields(const s_msgdef_t *def, void *dst, const void *src)
+{
+    for (size_t i = 0; i < def->nfields; i++) {
+        size_t off = def->fields[i].offset;
+        char *d = (char *)dst + off;
+        const char *s = (const char *)src + off;
+        switch (def->fields[i].type) {
+        case F_STR:
+            *(char **)d = dp_strdup(*(char *const *)s);
+            break;
+        case F_I64:
+            memcpy(d, s, sizeof(int64_t));
+            break;
+        case F_BOOL:
+            memcpy(d, s, sizeof(bool));
+            break;
+        case F_STRS: {
+            const dp_strs_t *from = (const dp_strs_t *)s;
+            dp_strs_t *to = (dp_strs_t *)d;
+            memset(to, 0, sizeof *to);
+            for (size_t j = 0; j < from->count; j++)
+                dp_strs_push(to, from->items[j]);
+            break;
+        }
+        }
+    }
+}
+
+void dp_msg_copy(dp_msg_t *dst, const dp_msg_t *src)
+{
+    assert(dst && src);
+    memset(dst, 0, sizeof *dst);
+    const s_msgdef_t *def = s_msgdef(src->type);
+    if (!def)
+        return;
+    dst->type = src->type;
+    s_copy_fields(def, &dst->u, &src->u);
+}
+
+_Static_assert(offsetof(dp_classified_t, files) == offsetof(dp_event_t, files),
+               "CLASSIFIED starts with the fields of EVENT");
+_Static_assert(offsetof(dp_status_t, repo) == 0 &&
+                   offsetof(dp_collect_t, repo) == 0,
+               "every message starts with its repo");
+
+void dp_event_to_classified(const dp_event_t *ev, dp_classified_t *out)
+{
+    /* dp_classified_t starts with DP_EVENT_FIELDS, in the same order, so
+     * the EVENT table describes that prefix of it too. */
+    memset(out, 0, sizeof *out);
+    s_copy_fields(s_msgdef(DP_MSG_EVENT), out, ev);
+}
+
+void dp_strs_push(dp_strs_t *list, const char *s)
+{
+    list->items = dp_realloc(list->items, (list->count + 1) * sizeof(char *));
+    list->items[list->count++] = dp_strdup(s ? s : "");
+}
+
+char *dp_msg_subject(const dp_msg_t *msg)
+{
+    static const char *const prefixes[16] = {
+        [DP_MSG_COLLECT] = "collect",  [DP_MSG_EVENT] = "event",
+        [DP_MSG_WINDOW] = "window",    [DP_MSG_CLASSIFIED] = "classified",
+        [DP_MSG_DIGEST] = "digest",    [DP_MSG_REPORT] = "report",
+        [DP_MSG_STATUS] = "status",
+    };
+    const char *prefix = msg->type > 0 && msg->type < 16 && prefixes[msg->type]
+                             ? prefixes[msg->type]
+                             : "unknown";
+    /* Every message starts with DP_WINDOW_FIELDS, so repo comes first. */
+    const char *repo = *(char *const *)&msg->u;
+    return dp_asprintf("%s.%s", prefix, repo ? repo : "");
+}
+
+bool dp_is_bot(const char *login, const char *type)
+{
+    if (type && strcmp(type, "Bot") == 0)
+        return true;
+    size_t len = login ? strlen(login) : 0;
+    return len > 5 && strcmp(login + len - 5, "[bot]") == 0;
+}

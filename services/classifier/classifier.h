@@ -1,0 +1,39 @@
+/* classifier.h - the classifier engine: events to classified events */
+/* SPDX-License-Identifier: MIT */
+#ifndef CLASSIFIER_H
+#define CLASSIFIER_H
+
+#include "dp_err.h"
+#include "dp_proto.h"
+#include "rules.h"
+
+typedef struct classifier_t classifier_t;
+
+/* Settings; strings are borrowed for the life of the classifier. */
+typedef struct {
+    const char *rules_path;   /* YAML rules file */
+    const char *in_endpoint;  /* PULL: EVENT and WINDOW */
+    const char *out_endpoint; /* PUSH: CLASSIFIED and WINDOW to summarizers */
+    const char *pub_endpoint; /* PUB tap */
+    long max_frame;           /* largest frame accepted */
+} classifier_cfg_t;
+
+/* Loads the rules and opens the sockets. NULL on failure, with one line
+ * naming the rules problem logged. */
+classifier_t *classifier_new(const classifier_cfg_t *cfg);
+
+/* Serves until interrupted. Returns 0. */
+int classifier_run(classifier_t *self);
+
+/* Classifies one event: topics with reasons, category, bot flag, hotness.
+ * out is overwritten (not freed) and owned by the caller. */
+void classifier_classify(const rules_t *rules, const dp_event_t *ev,
+                         dp_classified_t *out);
+
+/* Bad frames dropped so far. */
+long classifier_bad_frames(const classifier_t *self);
+
+/* Destroys the classifier. Idempotent. */
+void classifier_destroy(classifier_t **self_p);
+
+#endif

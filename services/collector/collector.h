@@ -1,0 +1,61 @@
+/* collector.h - the collector engine: GitHub windows to normalized events */
+/* SPDX-License-Identifier: MIT */
+#ifndef COLLECTOR_H
+#define COLLECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp_err.h"
+#include "dp_proto.h"
+
+typedef struct collector_t collector_t;
+
+/* Settings; strings are borrowed for the life of the collector. */
+typedef struct {
+    const char *api_url;       /* "https://api.github.com" or with a path */
+    const char *token;         /* GitHub token, or NULL; never logged */
+    const char *redis_url;     /* redis:// or unix:// */
+    const char *ctl_endpoint;  /* PULL: COLLECT requests */
+    const char *out_endpoint;  /* PUSH: EVENT and WINDOW to classifiers */
+    const char *pub_endpoint;  /* PUB: tap of everything sent, and STATUS */
+    long per_page;             /* listing page size, 1..100 */
+    long max_pages;            /* bound on pages per listing */
+    long timeout_ms;           /* per HTTP request */
+    long max_retries;          /* per request, for 5xx and transport errors */
+    long retry_base_ms;        /* first backoff; doubles, with jitter */
+    long max_wait_s;           /* longest wait for a rate limit reset */
+    long max_text;             /* bytes kept of bodies and comments */
+    long max_body;             /* largest HTTP body accepted */
+    long cache_ttl_s;          /* HTTP cache and dedup retention */
+    long max_frame;            /* largest bus frame accepted */
+} collector_cfg_t;
+
+/* Counters of one window's collection, for the health footer. */
+typedef struct {
+    long requests;     /* HTTP requests made */
+    long not_modified; /* of which answered 304 */
+    long retries;      /* requests repeated after a fault */
+    long rl_remaining; /* last x-ratelimit-remaining seen, -1 unknown */
+    long rl_limit;
+} collector_stats_t;
+
+/* Creates a collector and its sockets. NULL on failure (logged). */
+collector_t *collector_new(const collector_cfg_t *cfg);
+
+/* Serves COLLECT requests until interrupted. Returns 0. */
+int collector_run(collector_t *self);
+
+/* Collects one window: lists the repository's issues and pull requests
+ * updated since the window start, emits the window's events (deduplicated)
+ * and a WINDOW message, or a STATUS "failed" message. Returns 0 or the error
+ * that failed the window (DP_EAUTH, DP_ENOTFOUND, DP_EHTTP, DP_ERATE...). */
+DP_NODISCARD int collector_collect(collector_t *self, const dp_collect_t *req);
+
+/* Counters of the last window collected. */
+const collector_stats_t *collector_stats(const collector_t *self);
+
+/* Destroys the collector. Idempotent. */
+void collector_destroy(collector_t **self_p);
+
+#endif

@@ -1,0 +1,93 @@
+/* main.c - dp-collector: configuration, then the collector engine */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+
+#include "collector.h"
+#include "dp_config.h"
+#include "dp_log.h"
+#include "dp_proto.h"
+#include "dp_service.h"
+
+int main(int argc, char **argv)
+{
+    char *api_url = NULL, *token = NULL, *redis_url = NULL, *ctl = NULL;
+    char *out = NULL, *pub = NULL, *log_level = NULL;
+    long per_page, max_pages, timeout_ms, max_retries, retry_base_ms;
+    long max_wait_s, max_text, max_body, cache_ttl_s, max_frame;
+    dp_opt_t opts[] = {
+        {"api_url", "GITHUB_API_URL", "--api-url", DP_OPT_STR, &api_url,
+         "https://api.github.com", 0, 0, NULL, false, "GitHub REST base URL"},
+        {"token", "GITHUB_TOKEN", NULL, DP_OPT_STR, &token, NULL, 0, 0, NULL,
+         true, "GitHub token (environment only)"},
+        {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
+         "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
+        {"ctl_endpoint", "DP_COLLECTOR_CTL", "--ctl", DP_OPT_STR, &ctl,
+         "@tcp://127.0.0.1:7100", 0, 0, NULL, false,
+         "PULL endpoint for COLLECT requests"},
+        {"out_endpoint", "DP_COLLECTOR_OUT", "--out", DP_OPT_STR, &out,
+         ">tcp://127.0.0.1:7200", 0, 0, NULL, false,
+         "PUSH endpoint(s) of the classifiers"},
+        {"pub_endpoint", "DP_COLLECTOR_PUB", "--pub", DP_OPT_STR, &pub,
+         "@tcp://127.0.0.1:7101", 0, 0, NULL, false, "PUB tap endpoint"},
+        {"log_level", "DP_LOG_LEVEL", "--log-level", DP_OPT_ENUM, &log_level,
+         "info", 0, 0, "debug|info|warn|error", false, "log level"},
+        {"per_page", "DP_PER_PAGE", "--per-page", DP_OPT_INT, &per_page, "100",
+         1, 100, NULL, false, "listing page size"},
+        {"max_pages", "DP_MAX_PAGES", "--max-pages", DP_OPT_INT, &max_pages,
+         "100", 1, 10000, NULL, false, "pages per listing at most"},
+        {"http_timeout_ms", "DP_HTTP_TIMEOUT_MS", "--http-timeout-ms",
+         DP_OPT_INT, &timeout_ms, "30000", 100, 600000, NULL, false,
+         "timeout of one HTTP request"},
+        {"max_retries", "DP_MAX_RETRIES", "--max-retries", DP_OPT_INT,
+         &max_retries, "5", 0, 100, NULL, false, "retries per request"},
+        {"retry_base_ms", "DP_RETRY_BASE_MS", "--retry-base-ms", DP_OPT_INT,
+         &retry_base_ms, "1000", 1, 600000, NULL, false, "first backoff"},
+        {"max_wait_s", "DP_MAX_WAIT_S", "--max-wait-s", DP_OPT_INT,
+         &max_wait_s, "900", 0, 86400, NULL, false,
+         "longest wait for a rate limit"},
+        {"max_text", "DP_MAX_TEXT", "--max-text", DP_OPT_INT, &max_text,
+         "4000", 0, 1000000, NULL, false, "bytes kept of bodies, comments"},
+        {"max_body", "DP_MAX_BODY", "--max-body", DP_OPT_INT, &max_body,
+         "67108864", 1024, 1073741824, NULL, false, "largest HTTP body"},
+        {"cache_ttl_s", "DP_CACHE_TTL_S", "--cache-ttl-s", DP_OPT_INT,
+         &cache_ttl_s, "691200", 60, 31536000, NULL, false,
+         "HTTP cache and dedup retention"},
+        {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
+         "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
+    };
+    size_t nopts = sizeof opts / sizeof opts[0];
+    char err[512];
+    dp_log_init("collector");
+    int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
+                            NULL, err, sizeof err);
+    if (rc == DP_EAGAIN)
+        return 0;
+    if (rc < 0) {
+        fprintf(stderr, "dp-collector: %s\n", err);
+        dp_config_free(opts, nopts);
+        return 2;
+    }
+    dp_log_set_level(dp_log_level_parse(log_level));
+    dp_config_log(opts, nopts);
+    dp_service_signals();
+
+    collector_cfg_t cfg = {
+        .api_url = api_url, .token = token, .redis_url = redis_url,
+        .ctl_endpoint = ctl, .out_endpoint = out, .pub_endpoint = pub,
+        .per_page = per_page, .max_pages = max_pages,
+        .timeout_ms = timeout_ms, .max_retries = max_retries,
+        .retry_base_ms = retry_base_ms, .max_wait_s = max_wait_s,
+        .max_text = max_text, .max_body = max_body,
+        .cache_ttl_s = cache_ttl_s, .max_frame = max_frame,
+    };
+    collector_t *collector = collector_new(&cfg);
+    if (!collector) {
+        dp_config_free(opts, nopts);
+        return 1;
+    }
+    rc = collector_run(collector);
+    collector_destroy(&collector);
+    dp_config_free(opts, nopts);
+    dp_log(DP_LOG_INFO, "stopped");
+    return rc == 0 ? 0 : 1;
+}

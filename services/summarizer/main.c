@@ -1,0 +1,65 @@
+/* main.c - dp-summarizer: configuration, then the summarizer engine */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+
+#include "dp_config.h"
+#include "dp_log.h"
+#include "dp_service.h"
+#include "summarizer.h"
+
+int main(int argc, char **argv)
+{
+    char *redis_url = NULL, *rules = NULL, *in = NULL, *out = NULL;
+    char *pub = NULL, *log_level = NULL;
+    long max_frame, retention_s, max_events;
+    dp_opt_t opts[] = {
+        {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
+         "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
+        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, DP_DEFAULT_RULES,
+         0, 0, NULL, false, "topic rules file (YAML)"},
+        {"in_endpoint", "DP_SUMMARIZER_IN", "--in", DP_OPT_STR, &in,
+         "@tcp://127.0.0.1:7300", 0, 0, NULL, false, "PULL endpoint"},
+        {"out_endpoint", "DP_SUMMARIZER_OUT", "--out", DP_OPT_STR, &out,
+         ">tcp://127.0.0.1:7400", 0, 0, NULL, false,
+         "PUSH endpoint(s) of the renderers"},
+        {"pub_endpoint", "DP_SUMMARIZER_PUB", "--pub", DP_OPT_STR, &pub,
+         "@tcp://127.0.0.1:7301", 0, 0, NULL, false, "PUB tap endpoint"},
+        {"log_level", "DP_LOG_LEVEL", "--log-level", DP_OPT_ENUM, &log_level,
+         "info", 0, 0, "debug|info|warn|error", false, "log level"},
+        {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
+         "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
+        {"retention_s", "DP_RETENTION_S", "--retention-s", DP_OPT_INT,
+         &retention_s, "691200", 60, 31536000, NULL, false,
+         "how long window data stays in Redis"},
+        {"max_events", "DP_MAX_EVENTS", "--max-events", DP_OPT_INT,
+         &max_events, "100000", 1, 10000000, NULL, false,
+         "events per window at most"},
+    };
+    size_t nopts = sizeof opts / sizeof opts[0];
+    char err[512];
+    dp_log_init("summarizer");
+    int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
+                            NULL, err, sizeof err);
+    if (rc == DP_EAGAIN)
+        return 0;
+    if (rc < 0) {
+        fprintf(stderr, "dp-summarizer: %s\n", err);
+        dp_config_free(opts, nopts);
+        return 2;
+    }
+    dp_log_set_level(dp_log_level_parse(log_level));
+    dp_config_log(opts, nopts);
+    dp_service_signals();
+    summarizer_cfg_t cfg = {redis_url, rules, in, out, pub,
+                            max_frame, retention_s, max_events};
+    summarizer_t *summarizer = summarizer_new(&cfg);
+    if (!summarizer) {
+        dp_config_free(opts, nopts);
+        return 1;
+    }
+    rc = summarizer_run(summarizer);
+    summarizer_destroy(&summarizer);
+    dp_config_free(opts, nopts);
+    dp_log(DP_LOG_INFO, "stopped");
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,371 @@
+/* summarizer.c - the summarizer engine: a window's events to its digest */
+/* SPDX-License-Identifier: MIT */
+#include "summarizer.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "digest.h"
+#include "dp_bus.h"
+#include "dp_json.h"
+#include "dp_log.h"
+#include "dp_proto.h"
+#include "dp_service.h"
+#include "dp_store.h"
+#include "writer.h"
+
+#define SUMMARIZER_POLL_MS 500
+#define SUMMARIZER_BATCH 256
+#define SUMMARIZER_KEY_MAX 1024
+#define SUMMARIZER_HISTORY 3
+
+struct summarizer_t {
+    summarizer_cfg_t cfg;
+    json_t *topics;       /* "topics" of the rules file */
+    dp_store_t *store;
+    dp_bus_t *bus;
+    dp_sock_t *in, *out, *pub;
+    long bad;             /* bad frames dropped */
+};
+
+/* A window touched by the current batch, and whether to digest it. */
+typedef struct {
+    char key[SUMMARIZER_KEY_MAX]; /* "repo:from:to" */
+    bool force;                    /* a WINDOW message arrived */
+    bool grew;                     /* a new event arrived */
+} s_touch_t;
+
+static void s_window_key(char *buf, size_t size, const char *repo,
+                         int64_t from, int64_t to)
+{
+    snprintf(buf, size, "%s:%lld:%lld", repo ? repo : "", (long long)from,
+             (long long)to);
+}
+
+static void s_touch(s_touch_t *touched, size_t *n, const char *key,
+                    bool force, bool grew)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if (!strcmp(touched[i].key, key)) {
+            touched[i].force |= force;
+            touched[i].grew |= grew;
+            return;
+        }
+    }
+    if (*n == SUMMARIZER_BATCH)
+        return; /* cannot happen: one entry per message at most */
+    snprintf(touched[*n].key, sizeof touched[*n].key, "%s", key);
+    touched[*n].force = force;
+    touched[*n].grew = grew;
+    (*n)++;
+}
+
+static void s_send(summarizer_t *self, const dp_msg_t *msg)
+{
+    dp_buf_t frame = DP_BUF_INIT;
+    if (dp_msg_encode(msg, &frame) == 0) {
+        char *subject = dp_msg_subject(msg);
+        if (dp_sock_send(self->out, NULL, frame.data, frame.len, false) < 0)
+            dp_log(DP_LOG_ERROR, "cannot pass %s on", subject);
+        if (dp_sock_send(self->pub, subject, frame.data, frame.len, true) < 0)
+            dp_log(DP_LOG_DEBUG, "tap dropped %s", subject);
+        dp_free(subject);
+    }
+    dp_buf_free(&frame);
+}
+
+/* ==== Storing what arrives ==== */
+
+/* Stores one frame and notes its window as touched: grown when a new event
+ * arrived, forced when the WINDOW message itself arrived. */
+static void s_store(summarizer_t *self, const dp_msg_t *msg, const char *frame,
+                    size_t len, s_touch_t *touched, size_t *ntouched)
+{
+    char wkey[SUMMARIZER_KEY_MAX], key[SUMMARIZER_KEY_MAX];
+    char ttl[24];
+    snprintf(ttl, sizeof ttl, "%ld", self->cfg.retention_s);
+    if (msg->type == DP_MSG_CLASSIFIED) {
+        const dp_classified_t *c = &msg->u.classified;
+        s_window_key(wkey, sizeof wkey, c->repo, c->win_from, c->win_to);
+        dp_store_key(key, sizeof key, "win:%s:ev", wkey);
+        const char *argv[] = {"HSET", key, c->id ? c->id : "", frame};
+        size_t lens[] = {4, strlen(key), strlen(argv[2]), len};
+        redisReply *r = dp_store_command(self->store, 4, argv, lens);
+        bool grew = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+        if (r)
+            freeReplyObject(r);
+        const char *exp[] = {"EXPIRE", key, ttl};
+        r = dp_store_command(self->store, 3, exp, NULL);
+        if (r)
+            freeReplyObject(r);
+        s_touch(touched, ntouched, wkey, false, grew);
+    } else {
+        const dp_window_t *w = &msg->u.window;
+        s_window_key(wkey, sizeof wkey, w->repo, w->win_from, w->win_to);
+        dp_store_key(key, sizeof key, "win:%s:meta", wkey);
+        if (dp_store_set(self->store, key, frame, len, self->cfg.retention_s) < 0)
+            dp_log(DP_LOG_ERROR, "cannot store the window %s", wkey);
+        s_touch(touched, ntouched, wkey, true, false);
+    }
+}
+
+/* ==== Digesting a complete window ==== */
+
+static json_t *s_previous(summarizer_t *self, const dp_window_t *w)
+{
+    json_t *prev = json_array();
+    int64_t len = w->win_to - w->win_from;
+    for (int k = 1; k <= SUMMARIZER_HISTORY; k++) {
+        char key[SUMMARIZER_KEY_MAX];
+        dp_store_key(key, sizeof key, "sum:%s:%lld:%lld", w->repo,
+                     (long long)len, (long long)(w->win_from - k * len));
+        dp_buf_t buf = DP_BUF_INIT;
+        if (dp_store_get(self->store, key, &buf) == 0) {
+            json_t *s = dp_json_parse(buf.data, buf.len, NULL, 0);
+            if (s)
+                json_array_append_new(prev, s);
+        }
+        dp_buf_free(&buf);
+        if (json_array_size(prev) < (size_t)k)
+            break; /* keep the history contiguous */
+    }
+    return prev;
+}
+
+static void s_remember(summarizer_t *self, const dp_window_t *w,
+                       const json_t *digest)
+{
+    char key[SUMMARIZER_KEY_MAX];
+    dp_store_key(key, sizeof key, "sum:%s:%lld:%lld", w->repo,
+                 (long long)(w->win_to - w->win_from), (long long)w->win_from);
+    json_t *s = digest_summary(digest);
+    char *text = json_dumps(s, JSON_SORT_KEYS | JSON_COMPACT);
+    if (text && dp_store_set(self->store, key, text, strlen(text),
+                             self->cfg.retention_s) < 0)
+        dp_log(DP_LOG_WARN, "cannot keep the summary of %s", key);
+    free(text);
+    json_decref(s);
+}
+
+static void s_ledger(summarizer_t *self, const dp_window_t *w, long events)
+{
+    char key[SUMMARIZER_KEY_MAX], wkey[SUMMARIZER_KEY_MAX];
+    s_window_key(wkey, sizeof wkey, w->repo, w->win_from, w->win_to);
+    dp_store_key(key, sizeof key, "ledger:%s", wkey);
+    char ev[24], rev[24], ttl[24];
+    snprintf(ev, sizeof ev, "%ld", events);
+    snprintf(rev, sizeof rev, "%lld", (long long)w->revision);
+    snprintf(ttl, sizeof ttl, "%ld", self->cfg.retention_s);
+    const char *argv[] = {"HSET", key, "state", "digested", "events", ev,
+                          "revision", rev};
+    const char *exp[] = {"EXPIRE", key, ttl};
+    dp_store_append(self->store, 8, argv, NULL);
+    dp_store_append(self->store, 3, exp, NULL);
+    redisReply *r[2];
+    int n = dp_store_flush(self->store, r, 2);
+    for (int i = 0; i < n; i++)
+        freeReplyObject(r[i]);
+}
+
+/* Loads the window's events; returns how many were decoded, or -1. */
+static long s_load_events(summarizer_t *self, const char *wkey,
+                          dp_classified_t **out)
+{
+    char key[SUMMARIZER_KEY_MAX];
+    dp_store_key(key, sizeof key, "win:%s:ev", wkey);
+    const char *argv[] = {"HVALS", key};
+    redisReply *r = dp_store_command(self->store, 2, argv, NULL);
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        if (r)
+            freeReplyObject(r);
+        return -1;
+    }
+    *out = dp_calloc(r->elements ? r->elements : 1, sizeof **out);
+    long n = 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        redisReply *e = r->element[i];
+        dp_msg_t msg;
+        char err[256];
+        if (e->type != REDIS_REPLY_STRING ||
+            dp_msg_decode(e->str, e->len, (size_t)self->cfg.max_frame, &msg,
+                          err, sizeof err) < 0 ||
+            msg.type != DP_MSG_CLASSIFIED) {
+            dp_log(DP_LOG_WARN, "skipped an unreadable stored event of %s",
+                   wkey);
+            if (msg.type)
+                dp_msg_clear(&msg);
+            continue;
+        }
+        (*out)[n++] = msg.u.classified;
+    }
+    freeReplyObject(r);
+    return n;
+}
+
+static void s_free_events(dp_classified_t *evs, long n)
+{
+    for (long i = 0; i < n; i++) {
+        dp_msg_t m = {.type = DP_MSG_CLASSIFIED};
+        m.u.classified = evs[i];
+        dp_msg_clear(&m);
+    }
+    dp_free(evs);
+}
+
+static void s_digest_window(summarizer_t *self, const s_touch_t *t)
+{
+    char key[SUMMARIZER_KEY_MAX];
+    dp_store_key(key, sizeof key, "win:%s:meta", t->key);
+    dp_buf_t frame = DP_BUF_INIT;
+    dp_msg_t meta = {0};
+    char err[256];
+    if (dp_store_get(self->store, key, &frame) < 0 ||
+        dp_msg_decode(frame.data, frame.len, (size_t)self->cfg.max_frame,
+                      &meta, err, sizeof err) < 0 ||
+        meta.type != DP_MSG_WINDOW) {
+        dp_buf_free(&frame);
+        dp_msg_clear(&meta);
+        return; /* the WINDOW message has not arrived yet */
+    }
+    dp_buf_free(&frame);
+    const dp_window_t *w = &meta.u.window;
+    dp_classified_t *events = NULL;
+    long loaded = s_load_events(self, t->key, &events);
+    long n = loaded;
+    if (n < 0 || n < w->events) {
+        dp_log(DP_LOG_DEBUG, "%s: %ld of %lld events so far", t->key, n,
+               (long long)w->events);
+        goto out;
+    }
+    if (n > self->cfg.max_events) {
+        dp_log(DP_LOG_WARN, "%s: %ld events, over the bound of %ld; the "
+                            "digest keeps the first %ld",
+               t->key, n, self->cfg.max_events, self->cfg.max_events);
+        n = self->cfg.max_events;
+    }
+    json_t *prev = s_previous(self, w);
+    json_t *digest = digest_build(w, events, (size_t)n, self->topics, prev);
+    json_decref(prev);
+    writer_extractive(digest);
+    s_remember(self, w, digest);
+    char *text = json_dumps(digest, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(digest);
+    if (text) {
+        dp_msg_t out = {.type = DP_MSG_DIGEST};
+        dp_digest_t *d = &out.u.digest;
+        d->repo = w->repo;
+        d->win_from = w->win_from;
+        d->win_to = w->win_to;
+        d->revision = w->revision;
+        d->lang = w->lang;
+        d->reply_to = w->reply_to;
+        d->json = text;
+        s_send(self, &out);
+        s_ledger(self, w, n);
+        dp_log(DP_LOG_INFO, "%s: digest of %ld events", t->key, n);
+        free(text);
+    }
+out:
+    s_free_events(events, loaded < 0 ? 0 : loaded);
+    dp_msg_clear(&meta);
+}
+
+/* ==== Service ==== */
+
+summarizer_t *summarizer_new(const summarizer_cfg_t *cfg)
+{
+    assert(cfg);
+    summarizer_t *self = dp_calloc(1, sizeof *self);
+    self->cfg = *cfg;
+    char err[512] = "";
+    json_t *rules = dp_yaml_load_file(cfg->rules_path, err, sizeof err);
+    if (!rules) {
+        dp_log(DP_LOG_ERROR, "rules %s: %s", cfg->rules_path, err);
+        goto fail;
+    }
+    self->topics = json_incref(json_object_get(rules, "topics"));
+    json_decref(rules);
+    if (!self->topics)
+        self->topics = json_object();
+    self->store = dp_store_new(cfg->redis_url, err, sizeof err);
+    if (!self->store) {
+        dp_log(DP_LOG_ERROR, "%s", err);
+        goto fail;
+    }
+    self->bus = dp_bus_new();
+    if (!self->bus)
+        goto fail;
+    self->in = dp_sock_new(self->bus, ZMQ_PULL, cfg->in_endpoint);
+    self->out = dp_sock_new(self->bus, ZMQ_PUSH, cfg->out_endpoint);
+    self->pub = dp_sock_new(self->bus, ZMQ_PUB, cfg->pub_endpoint);
+    if (!self->in || !self->out || !self->pub)
+        goto fail;
+    return self;
+fail:
+    summarizer_destroy(&self);
+    return NULL;
+}
+
+int summarizer_run(summarizer_t *self)
+{
+    assert(self);
+    dp_buf_t frame = DP_BUF_INIT;
+    s_touch_t *touched = dp_calloc(SUMMARIZER_BATCH, sizeof *touched);
+    while (!dp_service_interrupted()) {
+        size_t ntouched = 0;
+        /* Take what is waiting, up to a batch, then digest what completed. */
+        for (int i = 0; i < SUMMARIZER_BATCH; i++) {
+            int rc = dp_sock_recv(self->in, NULL, &frame,
+                                  (size_t)self->cfg.max_frame,
+                                  i == 0 ? SUMMARIZER_POLL_MS : 0);
+            if (rc == DP_EAGAIN)
+                break;
+            dp_msg_t msg;
+            char err[256] = "";
+            if (rc == 0)
+                rc = dp_msg_decode(frame.data, frame.len,
+                                   (size_t)self->cfg.max_frame, &msg, err,
+                                   sizeof err);
+            if (rc < 0) {
+                self->bad++;
+                dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s",
+                       self->bad, *err ? err : dp_strerror(rc));
+                continue;
+            }
+            if (msg.type == DP_MSG_CLASSIFIED || msg.type == DP_MSG_WINDOW) {
+                s_store(self, &msg, frame.data, frame.len, touched, &ntouched);
+            } else {
+                self->bad++;
+                dp_log(DP_LOG_WARN, "ignored a %s message",
+                       dp_msg_type_name(msg.type));
+            }
+            dp_msg_clear(&msg);
+        }
+        for (size_t i = 0; i < ntouched; i++)
+            if (touched[i].force || touched[i].grew)
+                s_digest_window(self, &touched[i]);
+    }
+    dp_free(touched);
+    dp_buf_free(&frame);
+    return 0;
+}
+
+long summarizer_bad_frames(const summarizer_t *self)
+{
+    return self->bad;
+}
+
+void summarizer_destroy(summarizer_t **self_p)
+{
+    assert(self_p);
+    summarizer_t *self = *self_p;
+    if (!self)
+        return;
+    json_decref(self->topics);
+    dp_store_destroy(&self->store);
+    dp_bus_destroy(&self->bus);
+    dp_free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,34 @@
+/* summarizer.h - the summarizer engine: a window's events to its digest */
+/* SPDX-License-Identifier: MIT */
+#ifndef SUMMARIZER_H
+#define SUMMARIZER_H
+
+#include "dp_err.h"
+
+typedef struct summarizer_t summarizer_t;
+
+/* Settings; strings are borrowed for the life of the summarizer. */
+typedef struct {
+    const char *redis_url;    /* window store, ledger, history */
+    const char *rules_path;   /* topic titles come from the rules file */
+    const char *in_endpoint;  /* PULL: CLASSIFIED and WINDOW */
+    const char *out_endpoint; /* PUSH: DIGEST to renderers */
+    const char *pub_endpoint; /* PUB tap */
+    long max_frame;           /* largest frame accepted */
+    long retention_s;         /* how long window data is kept in Redis */
+    long max_events;          /* bound on events per window */
+} summarizer_cfg_t;
+
+/* Opens the store and sockets. NULL on failure (logged). */
+summarizer_t *summarizer_new(const summarizer_cfg_t *cfg);
+
+/* Serves until interrupted. Returns 0. */
+int summarizer_run(summarizer_t *self);
+
+/* Bad frames dropped so far. */
+long summarizer_bad_frames(const summarizer_t *self);
+
+/* Destroys the summarizer. Idempotent. */
+void summarizer_destroy(summarizer_t **self_p);
+
+#endif
