@@ -3,9 +3,11 @@
 #include "dp_proto.h"
 
 #include <assert.h>
+#include <jansson.h>
 #include <msgpack.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Bounds that a decoder enforces whatever the frame size. */
@@ -489,4 +491,43 @@ bool dp_is_bot(const char *login, const char *type)
         return true;
     size_t len = login ? strlen(login) : 0;
     return len > 5 && strcmp(login + len - 5, "[bot]") == 0;
+}
+
+char *dp_msg_to_json(const dp_msg_t *msg)
+{
+    const s_msgdef_t *def = s_msgdef(msg->type);
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string(dp_msg_type_name(msg->type)));
+    const char *base = (const char *)&msg->u;
+    for (size_t i = 0; def && i < def->nfields; i++) {
+        const void *field = base + def->fields[i].offset;
+        json_t *v = NULL;
+        switch (def->fields[i].type) {
+        case F_STR: {
+            const char *s = *(char *const *)field;
+            v = s ? json_string(s) : json_null();
+            break;
+        }
+        case F_I64:
+            v = json_integer(*(const int64_t *)field);
+            break;
+        case F_BOOL:
+            v = json_boolean(*(const bool *)field);
+            break;
+        case F_STRS: {
+            const dp_strs_t *list = field;
+            v = json_array();
+            for (size_t j = 0; j < list->count; j++)
+                json_array_append_new(v, json_string(list->items[j]));
+            break;
+        }
+        }
+        /* json_string refuses invalid UTF-8; keep the key with a null. */
+        json_object_set_new(o, def->fields[i].name, v ? v : json_null());
+    }
+    char *text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(o);
+    char *out = dp_strdup(text ? text : "{}");
+    free(text);
+    return out;
 }

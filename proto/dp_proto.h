@@ -83,6 +83,10 @@ void dp_event_to_classified(const dp_event_t *ev, dp_classified_t *out);
 /* Appends a copy of s to a string list. */
 void dp_strs_push(dp_strs_t *list, const char *s);
 
+/* The message as one line of JSON text: {"type": "EVENT", field: value...}.
+ * The caller frees it. */
+char *dp_msg_to_json(const dp_msg_t *msg);
+
 /* True when a login or account type names a bot: type "Bot", or a login
  * ending in "[bot]". */
 bool dp_is_bot(const char *login, const char *type);

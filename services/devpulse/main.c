@@ -1,0 +1,423 @@
+/* main.c - the devpulse command: one-shot reports and bus taps */
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "dp_bus.h"
+#include "dp_config.h"
+#include "dp_log.h"
+#include "dp_proto.h"
+#include "dp_service.h"
+#include "dp_time.h"
+#include "runner.h"
+
+#define DEVPULSE_TICK_MS 200
+#define DEVPULSE_BIND_WAIT_MS 10000
+#define DEVPULSE_SUB_SETTLE_MS 300
+
+static const char *const s_usage =
+    "usage: devpulse report OWNER/REPO --from ISO --to ISO [--lang zh|en]\n"
+    "                       [--out DIR] [--format md,json] [--name NAME]\n"
+    "                       [--tz ZONE] [--timeout SECONDS]\n"
+    "       devpulse tap [SUBJECT-PREFIX] [--endpoints LIST]\n"
+    "Environment: GITHUB_API_URL, GITHUB_TOKEN, REDIS_URL (a private\n"
+    "redis-server is started when unset), DP_LOG_LEVEL.\n";
+
+/* ==== report ==== */
+
+typedef struct {
+    char *from, *to, *lang, *out, *format, *name, *tz, *rules;
+    long timeout_s;
+} s_report_opts_t;
+
+static bool s_repo_valid(const char *repo)
+{
+    const char *slash = strchr(repo, '/');
+    if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/'))
+        return false;
+    for (const char *p = repo; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("-_./", *p))
+            return false;
+    return strstr(repo, "..") == NULL;
+}
+
+/* The directory of this executable, where the services are. */
+static char *s_bindir(void)
+{
+    const char *env = getenv("DP_BIN_DIR");
+    if (env && *env)
+        return dp_strdup(env);
+    char path[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0)
+        return dp_strdup(".");
+    path[n] = '\0';
+    char *slash = strrchr(path, '/');
+    if (slash)
+        *slash = '\0';
+    return dp_strdup(path);
+}
+
+static int s_mkdirs(const char *dir)
+{
+    char *copy = dp_strdup(dir);
+    int rc = 0;
+    for (char *p = copy + 1; *p && rc == 0; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+            rc = -1;
+        *p = '/';
+    }
+    if (rc == 0 && mkdir(copy, 0755) != 0 && errno != EEXIST)
+        rc = -1;
+    dp_free(copy);
+    return rc;
+}
+
+/* Waits until a service has bound its ipc socket file. */
+static bool s_wait_socket(const char *path, runner_t *runner)
+{
+    long long until = dp_service_now_ms() + DEVPULSE_BIND_WAIT_MS;
+    while (dp_service_now_ms() < until && !dp_service_interrupted()) {
+        if (access(path, F_OK) == 0)
+            return true;
+        runner_tick(runner);
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static int s_start_services(runner_t *r, const char *redis_url,
+                            const s_report_opts_t *o, const char *out_dir)
+{
+    const char *d = runner_dir(r);
+    char ep[12][512];
+    static const char *const names[12] = {
+        "collector.ctl",  "collector.pub",  "classifier.in", "classifier.pub",
+        "summarizer.in",  "summarizer.pub", "renderer.in",   "renderer.pub",
+        "", "", "", ""};
+    for (int i = 0; i < 8; i++)
+        snprintf(ep[i], sizeof ep[i], "ipc://%s/%s", d, names[i]);
+    char bind[8][520], conn[8][520];
+    for (int i = 0; i < 8; i++) {
+        snprintf(bind[i], sizeof bind[i], "@%s", ep[i]);
+        snprintf(conn[i], sizeof conn[i], ">%s", ep[i]);
+    }
+    const char *collector[] = {"--redis-url", redis_url, "--ctl", bind[0],
+                               "--pub", bind[1], "--out", conn[2], NULL};
+    const char *classifier[] = {"--in", bind[2], "--pub", bind[3], "--out",
+                                conn[4], "--rules", o->rules, NULL};
+    const char *summarizer[] = {"--redis-url", redis_url, "--in", bind[4],
+                                "--pub", bind[5], "--out", conn[6],
+                                "--rules", o->rules, NULL};
+    const char *renderer[] = {"--in", bind[6], "--pub", bind[7], "--out-dir",
+                              out_dir, "--formats", o->format, NULL};
+    /* Downstream first, so nothing waits on a missing peer. */
+    if (runner_spawn(r, "dp-renderer", renderer) < 0 ||
+        runner_spawn(r, "dp-summarizer", summarizer) < 0 ||
+        runner_spawn(r, "dp-classifier", classifier) < 0 ||
+        runner_spawn(r, "dp-collector", collector) < 0)
+        return DP_EIO;
+    for (int i = 0; i < 8; i++) {
+        char path[520];
+        snprintf(path, sizeof path, "%s/%s", d, names[i]);
+        if (!s_wait_socket(path, r)) {
+            fprintf(stderr, "devpulse: a service did not start (no %s)\n",
+                    names[i]);
+            return DP_EIO;
+        }
+    }
+    return 0;
+}
+
+/* Sends the COLLECT request and waits for the REPORT or a failure. */
+static int s_run_window(runner_t *r, const char *repo, int64_t from,
+                        int64_t to, const char *tz, const s_report_opts_t *o)
+{
+    const char *d = runner_dir(r);
+    int rc = DP_EIO;
+    dp_bus_t *bus = dp_bus_new();
+    if (!bus)
+        return DP_EBUS;
+    char taps[2048], ctl[600];
+    snprintf(taps, sizeof taps,
+             ">ipc://%s/collector.pub,>ipc://%s/classifier.pub,"
+             ">ipc://%s/summarizer.pub,>ipc://%s/renderer.pub",
+             d, d, d, d);
+    snprintf(ctl, sizeof ctl, ">ipc://%s/collector.ctl", d);
+    dp_sock_t *sub = dp_sock_new(bus, ZMQ_SUB, taps);
+    dp_sock_t *push = dp_sock_new(bus, ZMQ_PUSH, ctl);
+    char reply_to[64];
+    snprintf(reply_to, sizeof reply_to, "devpulse-%d-%lld", (int)getpid(),
+             (long long)dp_service_now_ms());
+    char *report_subject = dp_asprintf("report.%s", repo);
+    char *status_subject = dp_asprintf("status.%s", repo);
+    if (!sub || !push || dp_sock_subscribe(sub, report_subject) < 0 ||
+        dp_sock_subscribe(sub, status_subject) < 0)
+        goto out;
+    /* Let the subscriptions reach the publishers before any work starts. */
+    struct timespec settle = {0, DEVPULSE_SUB_SETTLE_MS * 1000000L};
+    nanosleep(&settle, NULL);
+
+    dp_msg_t req = {.type = DP_MSG_COLLECT};
+    dp_collect_t *c = &req.u.collect;
+    c->repo = (char *)repo;
+    c->win_from = from;
+    c->win_to = to;
+    c->revision = 1;
+    c->tz = (char *)tz;
+    c->lang = o->lang;
+    c->name = o->name;
+    c->reply_to = reply_to;
+    dp_buf_t frame = DP_BUF_INIT;
+    if (dp_msg_encode(&req, &frame) < 0 ||
+        dp_sock_send(push, NULL, frame.data, frame.len, false) < 0) {
+        dp_buf_free(&frame);
+        fprintf(stderr, "devpulse: cannot reach the collector\n");
+        goto out;
+    }
+    long long deadline = dp_service_now_ms() + o->timeout_s * 1000;
+    dp_buf_t subject = DP_BUF_INIT;
+    bool finished = false;
+    while (!finished && !dp_service_interrupted()) {
+        if (dp_service_now_ms() > deadline) {
+            fprintf(stderr, "devpulse: no report within %ld s (see the "
+                            "service logs above)\n", o->timeout_s);
+            rc = DP_EAGAIN;
+            break;
+        }
+        runner_tick(r);
+        int rrc = dp_sock_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
+                               DEVPULSE_TICK_MS);
+        if (rrc < 0)
+            continue;
+        dp_msg_t msg;
+        char err[256];
+        if (dp_msg_decode(frame.data, frame.len, DP_PROTO_MAX_FRAME, &msg, err,
+                          sizeof err) < 0)
+            continue;
+        if (msg.type == DP_MSG_REPORT && msg.u.report.reply_to &&
+            !strcmp(msg.u.report.reply_to, reply_to)) {
+            printf("%s\n", msg.u.report.path);
+            fflush(stdout);
+            rc = 0;
+            finished = true;
+        } else if (msg.type == DP_MSG_STATUS && msg.u.status.reply_to &&
+                   !strcmp(msg.u.status.reply_to, reply_to) &&
+                   msg.u.status.state &&
+                   !strcmp(msg.u.status.state, "failed")) {
+            fprintf(stderr, "devpulse: %s\n",
+                    msg.u.status.message ? msg.u.status.message : "failed");
+            rc = DP_EIO;
+            finished = true;
+        }
+        dp_msg_clear(&msg);
+    }
+    dp_buf_free(&subject);
+    dp_buf_free(&frame);
+out:
+    dp_free(report_subject);
+    dp_free(status_subject);
+    dp_bus_destroy(&bus);
+    return rc;
+}
+
+static int s_report(int argc, char **argv)
+{
+    s_report_opts_t o = {0};
+    dp_opt_t opts[] = {
+        {"from", NULL, "--from", DP_OPT_STR, &o.from, NULL, 0, 0, NULL, false,
+         "window start, e.g. 2025-12-10T18:29+08:00"},
+        {"to", NULL, "--to", DP_OPT_STR, &o.to, NULL, 0, 0, NULL, false,
+         "window end (exclusive)"},
+        {"lang", "DP_LANG", "--lang", DP_OPT_ENUM, &o.lang, "zh", 0, 0,
+         "zh|en", false, "report language"},
+        {"out", "DP_OUT_DIR", "--out", DP_OPT_STR, &o.out, "site", 0, 0, NULL,
+         false, "output directory"},
+        {"format", "DP_FORMATS", "--format", DP_OPT_STR, &o.format, "md,json",
+         0, 0, NULL, false, "output formats"},
+        {"name", "DP_NAME", "--name", DP_OPT_STR, &o.name, NULL, 0, 0, NULL,
+         false, "project name shown in the report"},
+        {"tz", "DP_TZ", "--tz", DP_OPT_STR, &o.tz, NULL, 0, 0, NULL, false,
+         "display time zone (default: the offset of --from)"},
+        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &o.rules,
+         DP_DEFAULT_RULES, 0, 0, NULL, false, "topic rules file"},
+        {"timeout", "DP_TIMEOUT_S", "--timeout", DP_OPT_INT, &o.timeout_s,
+         "600", 1, 86400, NULL, false, "seconds to wait for the report"},
+    };
+    size_t nopts = sizeof opts / sizeof opts[0];
+    char err[512];
+    const char **rest = NULL;
+    size_t nrest = 0;
+    int rc = dp_config_load(opts, nopts, argc, argv, NULL, &rest, &nrest, NULL,
+                            err, sizeof err);
+    runner_t *runner = NULL;
+    char *bindir = NULL, *out_dir = NULL;
+    if (rc == DP_EAGAIN) {
+        rc = 0;
+        goto out;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "devpulse report: %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    int64_t from = 0, to = 0;
+    int offset = 0;
+    rc = 2;
+    if (nrest != 1 || !s_repo_valid(rest[0])) {
+        fprintf(stderr, "devpulse report: give one repository as OWNER/REPO%s%s\n",
+                nrest ? ", not " : "", nrest ? rest[0] : "");
+        goto out;
+    }
+    if (!o.from || !o.to) {
+        fprintf(stderr, "devpulse report: --from and --to are required\n");
+        goto out;
+    }
+    if (dp_time_parse(o.from, &from, &offset) < 0) {
+        fprintf(stderr, "devpulse report: --from: \"%s\" is not a time such "
+                        "as 2025-12-10T18:29+08:00\n", o.from);
+        goto out;
+    }
+    if (dp_time_parse(o.to, &to, NULL) < 0) {
+        fprintf(stderr, "devpulse report: --to: \"%s\" is not a time such as "
+                        "2025-12-10T19:29+08:00\n", o.to);
+        goto out;
+    }
+    if (to <= from) {
+        fprintf(stderr, "devpulse report: --to must be later than --from\n");
+        goto out;
+    }
+    char tzbuf[16];
+    if (o.tz) {
+        int probe;
+        if (dp_tz_offset(o.tz, from, &probe) < 0) {
+            fprintf(stderr, "devpulse report: --tz: unknown zone \"%s\"\n",
+                    o.tz);
+            goto out;
+        }
+    } else {
+        snprintf(tzbuf, sizeof tzbuf, "%c%02d:%02d", offset < 0 ? '-' : '+',
+                 abs(offset) / 3600, abs(offset) % 3600 / 60);
+    }
+    if (s_mkdirs(o.out) < 0) {
+        fprintf(stderr, "devpulse report: --out: cannot create %s: %s\n",
+                o.out, strerror(errno));
+        goto out;
+    }
+    out_dir = realpath(o.out, NULL);
+    bindir = s_bindir();
+    dp_service_signals();
+    rc = 1;
+    runner = runner_new(bindir);
+    if (!runner || !out_dir)
+        goto out;
+    const char *redis_url = getenv("REDIS_URL");
+    if (!redis_url || !*redis_url) {
+        if (runner_redis(runner, &redis_url, err, sizeof err) < 0) {
+            fprintf(stderr, "devpulse: %s\n", err);
+            goto out;
+        }
+    }
+    if (s_start_services(runner, redis_url, &o, out_dir) < 0)
+        goto out;
+    rc = s_run_window(runner, rest[0], from, to, o.tz ? o.tz : tzbuf, &o) == 0
+             ? 0
+             : 1;
+out:
+    runner_destroy(&runner);
+    free(out_dir);
+    dp_free(bindir);
+    dp_free(rest);
+    dp_config_free(opts, nopts);
+    return rc;
+}
+
+/* ==== tap ==== */
+
+static int s_tap(int argc, char **argv)
+{
+    char *endpoints = NULL;
+    dp_opt_t opts[] = {
+        {"endpoints", "DP_TAP_ENDPOINTS", "--endpoints", DP_OPT_STR,
+         &endpoints,
+         ">tcp://127.0.0.1:7101,>tcp://127.0.0.1:7201,"
+         ">tcp://127.0.0.1:7301,>tcp://127.0.0.1:7401",
+         0, 0, NULL, false, "PUB endpoints to listen to"},
+    };
+    char err[512];
+    const char **rest = NULL;
+    size_t nrest = 0;
+    int rc = dp_config_load(opts, 1, argc, argv, NULL, &rest, &nrest, NULL,
+                            err, sizeof err);
+    if (rc < 0) {
+        if (rc != DP_EAGAIN)
+            fprintf(stderr, "devpulse tap: %s\n", err);
+        dp_free(rest);
+        dp_config_free(opts, 1);
+        return rc == DP_EAGAIN ? 0 : 2;
+    }
+    dp_service_signals();
+    dp_bus_t *bus = dp_bus_new();
+    dp_sock_t *sub = bus ? dp_sock_new(bus, ZMQ_SUB, endpoints) : NULL;
+    rc = 1;
+    if (sub && dp_sock_subscribe(sub, nrest ? rest[0] : "") == 0) {
+        rc = 0;
+        dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
+        while (!dp_service_interrupted()) {
+            if (dp_sock_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
+                             DEVPULSE_TICK_MS) < 0)
+                continue;
+            dp_msg_t msg;
+            char derr[256];
+            if (dp_msg_decode(frame.data, frame.len, DP_PROTO_MAX_FRAME, &msg,
+                              derr, sizeof derr) < 0) {
+                fprintf(stderr, "devpulse tap: dropped a bad frame: %s\n",
+                        derr);
+                continue;
+            }
+            char *json = dp_msg_to_json(&msg);
+            printf("%s\n", json);
+            fflush(stdout);
+            dp_free(json);
+            dp_msg_clear(&msg);
+        }
+        dp_buf_free(&subject);
+        dp_buf_free(&frame);
+    }
+    dp_bus_destroy(&bus);
+    dp_free(rest);
+    dp_config_free(opts, 1);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    dp_log_init("devpulse");
+    if (!getenv("DP_LOG_LEVEL"))
+        dp_log_set_level(DP_LOG_WARN);
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fputs(s_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    /* The services inherit a quiet log unless the user asked otherwise. */
+    if (!getenv("DP_LOG_LEVEL"))
+        setenv("DP_LOG_LEVEL", "warn", 1);
+    if (!strcmp(argv[1], "report"))
+        return s_report(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "tap"))
+        return s_tap(argc - 1, argv + 1);
+    fprintf(stderr, "devpulse: unknown command \"%s\"\n%s", argv[1], s_usage);
+    return 2;
+}
