@@ -17,12 +17,21 @@ int64_t dp_time_now(void);
  * "2025-12-10T18:29+08:00", "2025-12-10T10:29:00Z", "2025-12-10T18:29:05.123+0800",
  * "2025-12-10 18:29:00Z". Fractions are dropped. When offset_s is not NULL
  * it receives the written offset (0 for Z). A missing offset is an error.
+ * Strict: YYYY-MM-DD, then 'T' or one space, HH:MM, optional :SS (00-59)
+ * with an optional .fraction of at least one digit, then "Z", "+HH:MM" or
+ * "+HHMM" (hours up to 23) and nothing after. Fields out of range (month
+ * 13, February 30, hour 24) and any other spelling are refused.
  * Returns 0, or DP_EINVAL with nothing stored. */
 DP_NODISCARD int dp_time_parse(const char *s, int64_t *t, int *offset_s);
 
 /* Parses a zone: "UTC", "Z", "+08:00", "-0530", "UTC+8", "UTC-05:30", or an
  * IANA name ("Asia/Shanghai") read from the system's zoneinfo. Stores the
- * offset in force at instant t. Returns 0 or DP_EINVAL. */
+ * offset in force at instant t. Returns 0 or DP_EINVAL. "UTC+8" means
+ * eight hours ahead of UTC, as reports write it (not the POSIX TZ sense).
+ * IANA names must be a TZif file under /usr/share/zoneinfo (or $TZDIR);
+ * names with "..", a leading '/' or odd characters are refused. Named
+ * zones are looked up by setting TZ for a moment, so this is not safe to
+ * call while another thread uses local time. */
 DP_NODISCARD int dp_tz_offset(const char *zone, int64_t t, int *offset_s);
 
 /* Writes t as "2025-12-10T10:29:00Z" into buf (at least 21 bytes). */
@@ -48,9 +57,21 @@ typedef enum {
 /* Parses "hourly", "daily" or "weekly"; returns 0 or DP_EINVAL. */
 DP_NODISCARD int dp_window_kind_parse(const char *name, dp_window_kind_t *kind);
 
+/* "hourly", "daily" or "weekly"; "unknown" for other values. */
+const char *dp_window_kind_name(dp_window_kind_t kind);
+
 /* The half-open window [*from, *to) of the given kind that contains t,
  * aligned in the local time of a zone with offset offset_s. */
 void dp_window_containing(int64_t t, dp_window_kind_t kind, int offset_s,
                           int64_t *from, int64_t *to);
+
+/* The same for a zone as dp_tz_offset accepts it, following its daylight
+ * saving changes: daily and weekly windows run from local midnight to
+ * local midnight (a day may last 23 or 25 hours), so consecutive windows
+ * never overlap or leave a gap. Hourly windows are real hours aligned to
+ * the local hour at t. Returns 0, or DP_EINVAL for an unknown zone. */
+DP_NODISCARD int dp_window_in_zone(int64_t t, dp_window_kind_t kind,
+                                   const char *zone, int64_t *from,
+                                   int64_t *to);
 
 #endif
