@@ -51,7 +51,7 @@ static const s_msgdef_t *s_msgdef(int type)
     static s_msgdef_t defs[16];
     static bool ready = false;
     if (!ready) {
-#define S_DEF(NAME, id, lower, fields)                                         \
+#define S_DEF(NAME, id, lower, flds)                                         \
     _Static_assert(id > 0 && id < 16, "message ids are 1..15");                \
     defs[id].type = id;                                                        \
     defs[id].name = #NAME;                                                     \

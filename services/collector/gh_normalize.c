@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dp_config.h"
 #include "dp_json.h"
 #include "dp_mem.h"
 #include "dp_time.h"

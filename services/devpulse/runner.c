@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,10 +67,18 @@ const char *runner_dir(const runner_t *self)
     return self->dir;
 }
 
-static pid_t s_fork_exec(const char *path, char *const *argv)
+/* Starts path with argv; with quiet, its stdout goes to /dev/null. */
+static pid_t s_fork_exec(const char *path, char *const *argv, bool quiet)
 {
     pid_t pid = fork();
     if (pid == 0) {
+        if (quiet) {
+            int fd = open("/dev/null", O_WRONLY);
+            if (fd >= 0) {
+                dup2(fd, STDOUT_FILENO);
+                close(fd);
+            }
+        }
         /* The child must not inherit the parent's blocked or ignored signals. */
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
@@ -124,8 +133,9 @@ int runner_redis(runner_t *self, const char **url, char *err, size_t errlen)
                     "700",         "--save",       "",
                     "--appendonly", "no",          "--dir",
                     self->dir,     "--daemonize",  "no",
-                    "--loglevel",  "warning",      NULL};
-    self->redis_pid = s_fork_exec(bin, argv);
+                    "--loglevel",  "warning",      "--logfile",
+                    "redis.log",   NULL};
+    self->redis_pid = s_fork_exec(bin, argv, true);
     dp_free(bin);
     if (self->redis_pid < 0) {
         snprintf(err, errlen, "cannot start redis-server: %s", strerror(errno));
@@ -167,7 +177,7 @@ int runner_redis(runner_t *self, const char **url, char *err, size_t errlen)
 
 static int s_start(runner_t *self, s_child_t *c)
 {
-    c->pid = s_fork_exec(c->path, c->argv);
+    c->pid = s_fork_exec(c->path, c->argv, false);
     if (c->pid < 0) {
         c->pid = 0;
         dp_log(DP_LOG_ERROR, "cannot start %s: %s", c->name, strerror(errno));

@@ -3,6 +3,8 @@
 #ifndef RUNNER_H
 #define RUNNER_H
 
+#include <stddef.h>
+
 #include "dp_err.h"
 
 typedef struct runner_t runner_t;

@@ -38,12 +38,6 @@ static int s_cmp_events(const void *a, const void *b)
     return strcmp(x->id ? x->id : "", y->id ? y->id : "");
 }
 
-static bool s_is_maintainer(const char *assoc)
-{
-    return assoc && (!strcmp(assoc, "MEMBER") || !strcmp(assoc, "OWNER") ||
-                     !strcmp(assoc, "COLLABORATOR"));
-}
-
 static json_t *s_str(const char *s)
 {
     return s ? json_string(s) : json_null();

@@ -1,0 +1,1169 @@
+/* renderer.c - the renderer engine: digests to Markdown and JSON reports */
+/* SPDX-License-Identifier: MIT */
+#include "renderer.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "dp_bus.h"
+#include "dp_json.h"
+#include "dp_log.h"
+#include "dp_service.h"
+#include "dp_text.h"
+#include "dp_time.h"
+
+#define RENDERER_POLL_MS 500
+#define RENDERER_MAX_TEXT 300         /* characters kept of untrusted text */
+#define RENDERER_MAX_TZ (18 * 3600)   /* largest UTC offset accepted */
+#define RENDERER_MAX_TIME 253402300799LL /* 9999-12-31T23:59:59Z */
+#define RENDERER_MAX_NAME 100         /* GitHub owner and repository names */
+#define RENDERER_HOUR 3600
+#define RENDERER_DAY 86400
+#define RENDERER_WEEK 604800
+#define RENDERER_MINUTE 60
+#define RENDERER_DIR_MODE 0755
+#define RENDERER_FILE_MODE 0644
+#define RENDERER_TIME_LEN 64 /* "2025-12-10 18:47 (UTC+8)" and more */
+#define RENDERER_WHERE_LEN 96
+#define RENDERER_ERR_LEN 512
+#define RENDERER_READ_CHUNK 65536
+#define RENDERER_GITHUB "https://github.com/"
+
+struct renderer_t {
+    renderer_cfg_t cfg;
+    unsigned formats; /* RENDERER_FMT_* */
+    dp_bus_t *bus;
+    dp_sock_t *in, *pub;
+    dp_buf_t frame; /* receive buffer, reused */
+    long bad;       /* frames and messages dropped */
+    long failures;  /* reports that could not be written */
+};
+
+/* ==== The digest document ==== */
+
+/* The five item lists, in report order. */
+enum { S_NEW_ISSUES, S_CLOSED_ISSUES, S_NEW_PRS, S_MERGED_PRS, S_CLOSED_PRS,
+       S_NLISTS };
+
+static const char *const s_list_keys[S_NLISTS] = {
+    "new_issues", "closed_issues", "new_prs", "merged_prs", "closed_prs"};
+static const bool s_list_pr[S_NLISTS] = {false, false, true, true, true};
+
+/* The fixed sections after the summary and the topics. */
+enum { S_HOT, S_TRENDS, S_CHANGES, S_ACTIVITY, S_WATCH, S_NSECTIONS };
+
+static const char *const s_section_keys[S_NSECTIONS] = {
+    "hot", "trends", "changes", "activity", "watch"};
+
+/* The words of one report language. */
+typedef struct {
+    const char *report;     /* between the name and the date of the title */
+    const char *window;     /* window line prefix */
+    const char *stats;      /* stats line prefix */
+    const char *counts[S_NLISTS];
+    const char *summary;    /* summary heading */
+    const char *topic_pre;  /* topic heading before the topic title */
+    const char *topic_post; /* and after it */
+    const char *sections[S_NSECTIONS];
+    const char *appendix;
+    const char *lists[S_NLISTS];
+    const char *none;       /* an empty list */
+    const char *no_labels;
+    const char *verbs[S_NLISTS];
+    const char *health;
+    const char *unknown;    /* an instant or value that is not known */
+} s_words_t;
+
+static const s_words_t s_zh = {
+    .report = " 开发动态报告 - ",
+    .window = "> 时间窗口: ",
+    .stats = "> 数据统计: ",
+    .counts = {"新 Issue", "关闭 Issue", "新 PR", "合并 PR", "关闭未合并 PR"},
+    .summary = "### 📊 每日开发状态摘要",
+    .topic_pre = "### 🎯 ",
+    .topic_post = " 生态相关动态",
+    .sections = {"### 💬 高热度讨论分析", "### 🔥 热门话题与趋势分析",
+                 "### 🛠️ 重点技术变更", "### 📈 开发活跃度观察",
+                 "### 💡 值得关注的问题"},
+    .appendix = "## 📋 附录：详细数据列表",
+    .lists = {"### 新增 Issue", "### 已关闭 Issue", "### 新增 PR",
+              "### 已合并 PR", "### 关闭但未合并的 PR"},
+    .none = "- 无",
+    .no_labels = "无标签",
+    .verbs = {"创建于", "关闭于", "创建于", "合并于", "关闭于"},
+    .health = "### 🩺 数据与运行状态",
+    .unknown = "未知",
+};
+
+static const s_words_t s_en = {
+    .report = " Development Report - ",
+    .window = "> Window: ",
+    .stats = "> Stats: ",
+    .counts = {"New issues", "Closed issues", "New PRs", "Merged PRs",
+               "PRs closed unmerged"},
+    .summary = "### 📊 Status summary",
+    .topic_pre = "### 🎯 ",
+    .topic_post = " watch",
+    .sections = {"### 💬 Hot discussions", "### 🔥 Topics and trends",
+                 "### 🛠️ Key technical changes", "### 📈 Contributor activity",
+                 "### 💡 Worth watching"},
+    .appendix = "## 📋 Appendix: item lists",
+    .lists = {"### New issues", "### Closed issues", "### New PRs",
+              "### Merged PRs", "### PRs closed without merge"},
+    .none = "- none",
+    .no_labels = "no labels",
+    .verbs = {"created", "closed", "created", "merged", "closed"},
+    .health = "### 🩺 Data and pipeline health",
+    .unknown = "unknown",
+};
+
+/* What the renderer reads from a digest; strings and values are borrowed
+ * from the document. */
+typedef struct {
+    const char *repo;        /* "owner/name", checked */
+    const char *name;        /* display name (raw, untrusted) */
+    bool zh;                 /* language */
+    int64_t from, to;        /* the window */
+    int tz;                  /* display offset, seconds east of UTC */
+    int64_t revision;
+    int64_t counts[S_NLISTS];
+    const json_t *lists[S_NLISTS];
+    const json_t *topics;    /* array, or NULL */
+    const json_t *sections;  /* object, or NULL */
+    const json_t *health;    /* object */
+} s_digest_t;
+
+static int s_bad(char *err, size_t errlen, const char *where, const char *key,
+                 const char *what)
+{
+    snprintf(err, errlen, "digest: %s%s: %s", where, key, what);
+    return DP_EJSON;
+}
+
+/* Reads member key of obj as an integer. Absent or null: DP_EJSON when
+ * required, else *out is kept. */
+static int s_int(const json_t *obj, const char *key, bool required,
+                 int64_t *out, const char *where, char *err, size_t errlen)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return required ? s_bad(err, errlen, where, key, "missing") : 0;
+    if (!json_is_integer(v))
+        return s_bad(err, errlen, where, key, "expected an integer");
+    *out = (int64_t)json_integer_value(v);
+    return 0;
+}
+
+/* The same for a string. */
+static int s_str(const json_t *obj, const char *key, bool required,
+                 const char **out, const char *where, char *err,
+                 size_t errlen)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return required ? s_bad(err, errlen, where, key, "missing") : 0;
+    if (!json_is_string(v))
+        return s_bad(err, errlen, where, key, "expected a string");
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* The same for a boolean. */
+static int s_bool(const json_t *obj, const char *key, bool *out,
+                  const char *where, char *err, size_t errlen)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v))
+        return s_bad(err, errlen, where, key, "expected a boolean");
+    *out = json_is_true(v);
+    return 0;
+}
+
+/* The same for an object or an array (type JSON_OBJECT or JSON_ARRAY). */
+static int s_member(const json_t *obj, const char *key, json_type type,
+                    bool required, const json_t **out, const char *where,
+                    char *err, size_t errlen)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return required ? s_bad(err, errlen, where, key, "missing") : 0;
+    if (json_typeof(v) != type)
+        return s_bad(err, errlen, where, key,
+                     type == JSON_OBJECT ? "expected an object"
+                                         : "expected an array");
+    *out = v;
+    return 0;
+}
+
+static bool s_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+/* True for one part of "owner/name" that is safe in paths and URLs. */
+static bool s_name_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > RENDERER_MAX_NAME)
+        return false;
+    if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!s_name_char(s[i]))
+            return false;
+    return true;
+}
+
+static bool s_repo_ok(const char *repo)
+{
+    const char *slash = strchr(repo, '/');
+    if (!slash)
+        return false;
+    return s_name_ok(repo, (size_t)(slash - repo)) &&
+           s_name_ok(slash + 1, strlen(slash + 1));
+}
+
+/* Reads the members that name the window: repo, from, to, tz_offset. */
+static int s_read_window(const json_t *doc, s_digest_t *d, char *err,
+                         size_t errlen)
+{
+    if (!json_is_object(doc)) {
+        snprintf(err, errlen, "digest: expected a JSON object");
+        return DP_EJSON;
+    }
+    int64_t tz = 0;
+    int rc = s_str(doc, "repo", true, &d->repo, "", err, errlen);
+    if (rc == 0 && !s_repo_ok(d->repo))
+        rc = s_bad(err, errlen, "", "repo", "expected \"owner/name\"");
+    if (rc == 0)
+        rc = s_int(doc, "from", true, &d->from, "", err, errlen);
+    if (rc == 0)
+        rc = s_int(doc, "to", true, &d->to, "", err, errlen);
+    if (rc == 0 && (d->from <= 0 || d->from >= RENDERER_MAX_TIME))
+        rc = s_bad(err, errlen, "", "from", "out of range");
+    if (rc == 0 && (d->to <= d->from || d->to > RENDERER_MAX_TIME))
+        rc = s_bad(err, errlen, "", "to", "not after from");
+    if (rc == 0)
+        rc = s_int(doc, "tz_offset", true, &tz, "", err, errlen);
+    if (rc == 0 && (tz < -RENDERER_MAX_TZ || tz > RENDERER_MAX_TZ))
+        rc = s_bad(err, errlen, "", "tz_offset", "out of range");
+    d->tz = (int)tz;
+    return rc;
+}
+
+/* Reads and checks the whole top level of a digest. Items, topics and
+ * sections are checked as they are rendered. */
+static int s_read(const json_t *doc, s_digest_t *d, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    d->revision = 1;
+    const char *lang = NULL;
+    const json_t *counts = NULL, *lists = NULL;
+    int rc = s_read_window(doc, d, err, errlen);
+    if (rc == 0)
+        rc = s_str(doc, "name", false, &d->name, "", err, errlen);
+    if (rc == 0)
+        rc = s_str(doc, "lang", false, &lang, "", err, errlen);
+    if (rc == 0)
+        rc = s_int(doc, "revision", false, &d->revision, "", err, errlen);
+    if (rc == 0)
+        rc = s_member(doc, "counts", JSON_OBJECT, true, &counts, "", err,
+                      errlen);
+    if (rc == 0)
+        rc = s_member(doc, "lists", JSON_OBJECT, true, &lists, "", err,
+                      errlen);
+    for (size_t i = 0; rc == 0 && i < S_NLISTS; i++) {
+        rc = s_int(counts, s_list_keys[i], true, &d->counts[i], "counts.",
+                   err, errlen);
+        if (rc == 0 && d->counts[i] < 0)
+            rc = s_bad(err, errlen, "counts.", s_list_keys[i], "negative");
+        if (rc == 0)
+            rc = s_member(lists, s_list_keys[i], JSON_ARRAY, true,
+                          &d->lists[i], "lists.", err, errlen);
+    }
+    if (rc == 0)
+        rc = s_member(doc, "topics", JSON_ARRAY, false, &d->topics, "", err,
+                      errlen);
+    if (rc == 0)
+        rc = s_member(doc, "sections", JSON_OBJECT, false, &d->sections, "",
+                      err, errlen);
+    if (rc == 0)
+        rc = s_member(doc, "health", JSON_OBJECT, true, &d->health, "", err,
+                      errlen);
+    if (rc == 0 && (!d->name || !*d->name))
+        d->name = strchr(d->repo, '/') + 1;
+    d->zh = !(lang && strcmp(lang, "en") == 0);
+    return rc;
+}
+
+/* ==== Markdown ==== */
+
+/* Writes an instant as reports show it, or the word for unknown. */
+static void s_when(int64_t t, int tz, const s_words_t *w, char *buf,
+                   size_t size)
+{
+    if (t <= 0 || t > RENDERER_MAX_TIME)
+        snprintf(buf, size, "%s", w->unknown);
+    else
+        dp_time_report(t, tz, buf, size);
+}
+
+static void s_inline(dp_buf_t *out, const char *text)
+{
+    dp_text_md_inline(out, text ? text : "", RENDERER_MAX_TEXT);
+}
+
+/* True when s can stand as a plain YAML scalar after "title: ". */
+static bool s_yaml_plain(const char *s)
+{
+    static const char indicators[] = "-?:,[]{}#&*!|>'\"%@` \t";
+    size_t len = strlen(s);
+    if (len == 0 || strchr(indicators, s[0]) || s[len - 1] == ' ')
+        return false;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f || c == '#' || c == '"' || c == '\'')
+            return false;
+        if (c == ':' && (p[1] == ' ' || p[1] == '\0'))
+            return false;
+    }
+    return true;
+}
+
+/* Appends s as a YAML scalar: plain when it can be, else double-quoted. */
+static void s_yaml_scalar(dp_buf_t *out, const char *s)
+{
+    if (s_yaml_plain(s)) {
+        dp_buf_puts(out, s);
+        return;
+    }
+    dp_buf_puts(out, "\"");
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\')
+            dp_buf_printf(out, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            dp_buf_printf(out, "\\x%02x", c);
+        else
+            dp_buf_append(out, p, 1);
+    }
+    dp_buf_puts(out, "\"");
+}
+
+/* Front matter, title and the window and stats lines. */
+static void s_header(dp_buf_t *out, const s_digest_t *d, const s_words_t *w)
+{
+    char date[16], from[RENDERER_TIME_LEN], to[RENDERER_TIME_LEN];
+    dp_time_format(d->from, d->tz, "%Y-%m-%d", date, sizeof date);
+    dp_time_report(d->from, d->tz, from, sizeof from);
+    dp_time_report(d->to, d->tz, to, sizeof to);
+
+    dp_buf_t title = DP_BUF_INIT;
+    s_inline(&title, d->name);
+    dp_buf_printf(&title, "%s%s", w->report, date);
+
+    dp_buf_puts(out, "---\ntitle: ");
+    s_yaml_scalar(out, title.data);
+    dp_buf_printf(out, "\ndate: %s\nlayout: default\n---\n\n", date);
+    dp_buf_printf(out, "# %s\n\n", title.data);
+    dp_buf_printf(out, "%s%s ~ %s\n", w->window, from, to);
+    dp_buf_puts(out, w->stats);
+    for (size_t i = 0; i < S_NLISTS; i++)
+        dp_buf_printf(out, "%s%s %lld", i ? " | " : "", w->counts[i],
+                      (long long)d->counts[i]);
+    dp_buf_puts(out, "\n\n---\n\n");
+    dp_buf_free(&title);
+}
+
+/* A heading, then the text without blank lines around it, then one blank
+ * line. */
+static void s_section(dp_buf_t *out, const char *heading, const char *text)
+{
+    dp_buf_printf(out, "%s\n", heading);
+    if (!text)
+        text = "";
+    while (*text == '\n' || *text == '\r')
+        text++;
+    size_t len = strlen(text);
+    while (len > 0 && strchr(" \t\r\n", text[len - 1]))
+        len--;
+    if (len > 0) {
+        dp_buf_append(out, text, len);
+        dp_buf_puts(out, "\n");
+    }
+    dp_buf_puts(out, "\n");
+}
+
+/* One section per topic, in the digest's order. */
+static int s_topics(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
+                    char *err, size_t errlen)
+{
+    const json_t *texts = NULL;
+    int rc = 0;
+    if (d->sections)
+        rc = s_member(d->sections, "topics", JSON_OBJECT, false, &texts,
+                      "sections.", err, errlen);
+    for (size_t i = 0; rc == 0 && d->topics && i < json_array_size(d->topics);
+         i++) {
+        const json_t *topic = json_array_get(d->topics, i);
+        char where[RENDERER_WHERE_LEN];
+        snprintf(where, sizeof where, "topics[%zu].", i);
+        if (!json_is_object(topic))
+            return s_bad(err, errlen, where, "", "expected an object");
+        const char *id = NULL, *title = NULL, *text = NULL;
+        rc = s_str(topic, "id", true, &id, where, err, errlen);
+        if (rc == 0)
+            rc = s_str(topic, "title", false, &title, where, err, errlen);
+        if (rc == 0 && texts)
+            rc = s_str(texts, id, false, &text, "sections.topics.", err,
+                       errlen);
+        if (rc < 0)
+            break;
+        dp_buf_t heading = DP_BUF_INIT;
+        dp_buf_puts(&heading, w->topic_pre);
+        s_inline(&heading, title && *title ? title : id);
+        dp_buf_puts(&heading, w->topic_post);
+        s_section(out, heading.data, text);
+        dp_buf_free(&heading);
+    }
+    return rc;
+}
+
+/* The summary, the topics and the fixed sections. */
+static int s_sections(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
+                      char *err, size_t errlen)
+{
+    const char *text = NULL;
+    int rc = 0;
+    if (d->sections)
+        rc = s_str(d->sections, "summary", false, &text, "sections.", err,
+                   errlen);
+    if (rc < 0)
+        return rc;
+    s_section(out, w->summary, text);
+    rc = s_topics(out, d, w, err, errlen);
+    for (size_t i = 0; rc == 0 && i < S_NSECTIONS; i++) {
+        text = NULL;
+        if (d->sections)
+            rc = s_str(d->sections, s_section_keys[i], false, &text,
+                       "sections.", err, errlen);
+        if (rc == 0)
+            s_section(out, w->sections[i], text);
+    }
+    return rc;
+}
+
+/* Labels joined by ", ", or the words for none. */
+static int s_labels(dp_buf_t *out, const json_t *labels, const s_words_t *w,
+                    const char *where, char *err, size_t errlen)
+{
+    size_t n = labels ? json_array_size(labels) : 0;
+    if (n == 0) {
+        dp_buf_puts(out, w->no_labels);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *label = json_array_get(labels, i);
+        if (!json_is_string(label))
+            return s_bad(err, errlen, where, "labels", "expected strings");
+        if (i)
+            dp_buf_puts(out, ", ");
+        s_inline(out, json_string_value(label));
+    }
+    return 0;
+}
+
+/* The link of an item: its own URL only when it is the canonical GitHub
+ * URL of this repository and number, else that URL built from them. */
+static char *s_item_url(const s_digest_t *d, int64_t number, bool pr,
+                        const char *url)
+{
+    char *issue = dp_asprintf(RENDERER_GITHUB "%s/issues/%lld", d->repo,
+                              (long long)number);
+    char *pull = dp_asprintf(RENDERER_GITHUB "%s/pull/%lld", d->repo,
+                             (long long)number);
+    char *link;
+    if (url && strcmp(url, issue) == 0)
+        pr = false;
+    else if (url && strcmp(url, pull) == 0)
+        pr = true;
+    if (pr) {
+        link = pull;
+        dp_free(issue);
+    } else {
+        link = issue;
+        dp_free(pull);
+    }
+    return link;
+}
+
+/* One appendix line. */
+static int s_item(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
+                  size_t list, size_t idx, const json_t *item, char *err,
+                  size_t errlen)
+{
+    char where[RENDERER_WHERE_LEN];
+    snprintf(where, sizeof where, "lists.%s[%zu].", s_list_keys[list], idx);
+    if (!json_is_object(item))
+        return s_bad(err, errlen, where, "", "expected an object");
+    int64_t number = 0, at = 0;
+    const char *title = "", *url = NULL, *author = NULL;
+    const json_t *labels = NULL;
+    bool pr = s_list_pr[list];
+    int rc = s_int(item, "number", true, &number, where, err, errlen);
+    if (rc == 0 && number <= 0)
+        rc = s_bad(err, errlen, where, "number", "not positive");
+    if (rc == 0)
+        rc = s_str(item, "title", false, &title, where, err, errlen);
+    if (rc == 0)
+        rc = s_str(item, "url", false, &url, where, err, errlen);
+    if (rc == 0)
+        rc = s_str(item, "author", false, &author, where, err, errlen);
+    if (rc == 0)
+        rc = s_int(item, "at", false, &at, where, err, errlen);
+    if (rc == 0)
+        rc = s_bool(item, "pr", &pr, where, err, errlen);
+    if (rc == 0)
+        rc = s_member(item, "labels", JSON_ARRAY, false, &labels, where, err,
+                      errlen);
+    if (rc < 0)
+        return rc;
+
+    char *link = s_item_url(d, number, pr, url);
+    char when[RENDERER_TIME_LEN];
+    s_when(at, d->tz, w, when, sizeof when);
+    dp_buf_printf(out, "- [#%lld](%s) ", (long long)number, link);
+    dp_free(link);
+    s_inline(out, title);
+    dp_buf_puts(out, " — ");
+    rc = s_labels(out, labels, w, where, err, errlen);
+    dp_buf_puts(out, " — by ");
+    s_inline(out, author && *author ? author : "ghost");
+    dp_buf_printf(out, " (%s: %s)\n", w->verbs[list], when);
+    return rc;
+}
+
+static int s_appendix(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
+                      char *err, size_t errlen)
+{
+    int rc = 0;
+    dp_buf_printf(out, "%s\n\n", w->appendix);
+    for (size_t i = 0; rc == 0 && i < S_NLISTS; i++) {
+        size_t n = json_array_size(d->lists[i]);
+        dp_buf_printf(out, "%s\n", w->lists[i]);
+        if (n == 0)
+            dp_buf_printf(out, "%s\n", w->none);
+        for (size_t j = 0; rc == 0 && j < n; j++)
+            rc = s_item(out, d, w, i, j, json_array_get(d->lists[i], j), err,
+                        errlen);
+        dp_buf_puts(out, "\n");
+    }
+    dp_buf_puts(out, "---\n\n");
+    return rc;
+}
+
+/* The writer line: extractive, or an LLM named by the digest. */
+static void s_writer(dp_buf_t *out, const char *writer, bool zh)
+{
+    bool extractive = strcmp(writer, "extractive") == 0;
+    if (zh && extractive) {
+        dp_buf_puts(out, "- 撰写方式: 抽取式（确定性，无 LLM）\n");
+    } else if (extractive) {
+        dp_buf_puts(out, "- Writer: extractive (deterministic, no LLM)\n");
+    } else {
+        dp_buf_puts(out, zh ? "- 撰写方式: LLM (" : "- Writer: LLM (");
+        s_inline(out, writer);
+        dp_buf_puts(out, ")\n");
+    }
+}
+
+/* The health footer. Lines whose data the digest lacks are left out. */
+static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
+                    char *err, size_t errlen)
+{
+    const char *where = "health.";
+    int64_t complete = -1, requests = -1, not_modified = 0, retries = 0;
+    int64_t rl_remaining = -1, rl_limit = -1, events = -1;
+    const char *writer = NULL;
+    const json_t *problems = NULL;
+    const json_t *h = d->health;
+    int rc = s_int(h, "complete_until", false, &complete, where, err, errlen);
+    if (rc == 0)
+        rc = s_int(h, "requests", false, &requests, where, err, errlen);
+    if (rc == 0)
+        rc = s_int(h, "not_modified", false, &not_modified, where, err,
+                   errlen);
+    if (rc == 0)
+        rc = s_int(h, "retries", false, &retries, where, err, errlen);
+    if (rc == 0)
+        rc = s_int(h, "rl_remaining", false, &rl_remaining, where, err,
+                   errlen);
+    if (rc == 0)
+        rc = s_int(h, "rl_limit", false, &rl_limit, where, err, errlen);
+    if (rc == 0)
+        rc = s_int(h, "events", false, &events, where, err, errlen);
+    if (rc == 0)
+        rc = s_str(h, "writer", false, &writer, where, err, errlen);
+    if (rc == 0)
+        rc = s_member(h, "problems", JSON_ARRAY, false, &problems, where, err,
+                      errlen);
+    for (size_t i = 0; rc == 0 && i < json_array_size(problems); i++)
+        if (!json_is_string(json_array_get(problems, i)))
+            rc = s_bad(err, errlen, where, "problems", "expected strings");
+    if (rc < 0)
+        return rc;
+
+    bool zh = d->zh;
+    dp_buf_printf(out, "%s\n", w->health);
+    size_t body = out->len;
+    if (complete >= 0) {
+        char when[RENDERER_TIME_LEN];
+        s_when(complete, d->tz, w, when, sizeof when);
+        dp_buf_printf(out, zh ? "- 数据完整至: %s\n"
+                              : "- Data complete until: %s\n", when);
+    }
+    if (requests >= 0)
+        dp_buf_printf(out,
+                      zh ? "- GitHub API 请求: %lld 次（其中 304 未变更 %lld "
+                           "次，重试 %lld 次）\n"
+                         : "- GitHub API requests: %lld (304 not modified: "
+                           "%lld, retries: %lld)\n",
+                      (long long)requests, (long long)not_modified,
+                      (long long)retries);
+    if (rl_remaining < 0 || rl_limit < 0)
+        dp_buf_printf(out, zh ? "- 速率限制余量: %s\n"
+                              : "- Rate limit remaining: %s\n", w->unknown);
+    else
+        dp_buf_printf(out, zh ? "- 速率限制余量: %lld/%lld\n"
+                              : "- Rate limit remaining: %lld/%lld\n",
+                      (long long)rl_remaining, (long long)rl_limit);
+    if (events >= 0)
+        dp_buf_printf(out, zh ? "- 事件数: %lld\n" : "- Events: %lld\n",
+                      (long long)events);
+    if (writer)
+        s_writer(out, writer, zh);
+    if (d->revision > 1)
+        dp_buf_printf(out, zh ? "- 修订: 第 %lld 版\n" : "- Revision: %lld\n",
+                      (long long)d->revision);
+    for (size_t i = 0; i < json_array_size(problems); i++) {
+        dp_buf_puts(out, zh ? "- 问题: " : "- Problem: ");
+        s_inline(out, json_string_value(json_array_get(problems, i)));
+        dp_buf_puts(out, "\n");
+    }
+    if (out->len == body)
+        dp_buf_printf(out, "%s\n", w->none);
+    return 0;
+}
+
+int renderer_markdown(const json_t *digest, dp_buf_t *out, char *err,
+                      size_t errlen)
+{
+    assert(out);
+    assert(err || errlen == 0);
+    s_digest_t d;
+    dp_buf_t md = DP_BUF_INIT;
+    int rc = s_read(digest, &d, err, errlen);
+    if (rc < 0)
+        goto out;
+    const s_words_t *w = d.zh ? &s_zh : &s_en;
+    s_header(&md, &d, w);
+    rc = s_sections(&md, &d, w, err, errlen);
+    if (rc == 0)
+        rc = s_appendix(&md, &d, w, err, errlen);
+    if (rc == 0)
+        rc = s_health(&md, &d, w, err, errlen);
+    if (rc == 0)
+        dp_buf_append(out, md.data, md.len);
+out:
+    dp_buf_free(&md);
+    return rc;
+}
+
+/* ==== Paths ==== */
+
+static int s_paths(const json_t *digest, const char *out_dir, char **md_path,
+                   char *err, size_t errlen)
+{
+    s_digest_t d;
+    memset(&d, 0, sizeof d);
+    *md_path = NULL;
+    int rc = s_read_window(digest, &d, err, errlen);
+    if (rc < 0)
+        return rc;
+    char date[16], hhmm[8], len[32];
+    dp_time_format(d.from, d.tz, "%Y-%m-%d", date, sizeof date);
+    dp_time_format(d.from, d.tz, "%H%M", hhmm, sizeof hhmm);
+    int64_t secs = d.to - d.from;
+    if (secs == RENDERER_HOUR)
+        snprintf(len, sizeof len, "1h");
+    else if (secs == RENDERER_DAY)
+        snprintf(len, sizeof len, "1d");
+    else if (secs == RENDERER_WEEK)
+        snprintf(len, sizeof len, "7d");
+    else
+        snprintf(len, sizeof len, "%lldm",
+                 (long long)((secs + RENDERER_MINUTE - 1) / RENDERER_MINUTE));
+
+    const char *slash = strchr(d.repo, '/');
+    int olen = (int)(slash - d.repo);
+    const char *repo = slash + 1;
+    size_t dlen = strlen(out_dir);
+    while (dlen > 1 && out_dir[dlen - 1] == '/')
+        dlen--;
+    if (dlen == 0) {
+        out_dir = ".";
+        dlen = 1;
+    }
+    const char *sep = out_dir[dlen - 1] == '/' ? "" : "/";
+    *md_path = dp_asprintf("%.*s%s%.*s/%s/_posts/%s-%.*s-%s-%s-%s.md",
+                           (int)dlen, out_dir, sep, olen, d.repo, repo, date,
+                           olen, d.repo, repo, hhmm, len);
+    return 0;
+}
+
+int renderer_paths(const json_t *digest, const char *out_dir, char **md_path)
+{
+    assert(out_dir && md_path);
+    char err[RENDERER_ERR_LEN];
+    return s_paths(digest, out_dir, md_path, err, sizeof err);
+}
+
+/* ==== Atomic writes ==== */
+
+static int s_io_fail(char *err, size_t errlen, const char *path, int e)
+{
+    snprintf(err, errlen, "%s: %s", path, strerror(e));
+    return DP_EIO;
+}
+
+/* Creates dir and its missing parents (mkdir -p). dir is modified during
+ * the walk and restored. */
+static int s_mkdirs(char *dir, char *err, size_t errlen)
+{
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int rc = mkdir(dir, RENDERER_DIR_MODE);
+        int e = errno;
+        *p = '/';
+        if (rc < 0 && e != EEXIST) {
+            *p = '\0';
+            s_io_fail(err, errlen, dir, e);
+            *p = '/';
+            return DP_EIO;
+        }
+    }
+    if (mkdir(dir, RENDERER_DIR_MODE) < 0 && errno != EEXIST)
+        return s_io_fail(err, errlen, dir, errno);
+    return 0;
+}
+
+/* True when path is a regular file holding exactly len bytes of data. */
+static bool s_same(const char *path, const void *data, size_t len)
+{
+    bool same = false;
+    char *buf = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_size != (uint64_t)len)
+        goto out;
+    buf = dp_malloc(RENDERER_READ_CHUNK);
+    size_t off = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, RENDERER_READ_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            goto out;
+        if (n == 0)
+            break;
+        if ((size_t)n > len - off ||
+            memcmp((const char *)data + off, buf, (size_t)n) != 0)
+            goto out;
+        off += (size_t)n;
+    }
+    same = off == len;
+out:
+    dp_free(buf);
+    close(fd);
+    return same;
+}
+
+static int s_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Makes a rename in dir durable. Best effort: some file systems refuse. */
+static void s_sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (fsync(fd) < 0)
+        dp_log(DP_LOG_DEBUG, "fsync %s: %s", dir, strerror(errno));
+    close(fd);
+}
+
+int renderer_write(const char *path, const void *data, size_t len,
+                   bool *changed, char *err, size_t errlen)
+{
+    assert(path && (data || len == 0));
+    int rc = DP_EIO, fd = -1;
+    char *dir = NULL, *tmp = NULL;
+    if (changed)
+        *changed = false;
+    if (!data)
+        data = "";
+    if (s_same(path, data, len))
+        return 0;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (!*base) {
+        rc = s_io_fail(err, errlen, path, EISDIR);
+        goto out;
+    }
+    if (!slash)
+        dir = dp_strdup(".");
+    else
+        dir = dp_strndup(path, slash == path ? 1 : (size_t)(slash - path));
+    rc = s_mkdirs(dir, err, errlen);
+    if (rc < 0)
+        goto out;
+    rc = DP_EIO;
+    tmp = dp_asprintf("%s/.%s.XXXXXX", dir, base);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        s_io_fail(err, errlen, path, errno);
+        dp_free(tmp);
+        tmp = NULL;
+        goto out;
+    }
+    if (fchmod(fd, RENDERER_FILE_MODE) < 0 || s_write_all(fd, data, len) < 0 ||
+        fsync(fd) < 0) {
+        s_io_fail(err, errlen, path, errno);
+        goto out;
+    }
+    int closed = close(fd);
+    fd = -1;
+    if (closed < 0 || rename(tmp, path) < 0) {
+        s_io_fail(err, errlen, path, errno);
+        goto out;
+    }
+    dp_free(tmp);
+    tmp = NULL;
+    s_sync_dir(dir);
+    if (changed)
+        *changed = true;
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (tmp) {
+        unlink(tmp);
+        dp_free(tmp);
+    }
+    dp_free(dir);
+    return rc;
+}
+
+/* ==== Handling a digest ==== */
+
+static void s_window_copy(const dp_digest_t *digest, char **repo,
+                          int64_t *from, int64_t *to, int64_t *revision)
+{
+    *repo = dp_strdup(digest->repo);
+    *from = digest->win_from;
+    *to = digest->win_to;
+    *revision = digest->revision;
+}
+
+static void s_status(const dp_digest_t *digest, const char *what,
+                     const char *err, dp_msg_t *reply)
+{
+    dp_msg_clear(reply);
+    reply->type = DP_MSG_STATUS;
+    dp_status_t *st = &reply->u.status;
+    s_window_copy(digest, &st->repo, &st->win_from, &st->win_to,
+                  &st->revision);
+    st->reply_to = dp_strdup(digest->reply_to);
+    st->service = dp_strdup("renderer");
+    st->state = dp_strdup("failed");
+    st->message = dp_asprintf("%s%s", what, err);
+}
+
+/* The absolute form of a path that exists. */
+static char *s_absolute(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real) {
+        char *copy = dp_strdup(real);
+        free(real);
+        return copy;
+    }
+    if (path[0] == '/')
+        return dp_strdup(path);
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd))
+        return dp_strdup(path);
+    return dp_asprintf("%s/%s", cwd, path);
+}
+
+/* Writes the report files of a parsed digest; *md_abs receives the absolute
+ * path of the Markdown file and files every file. */
+static int s_write_report(const char *out_dir, unsigned formats,
+                          const json_t *doc, dp_report_t *report, char *err,
+                          size_t errlen)
+{
+    dp_buf_t md = DP_BUF_INIT, js = DP_BUF_INIT;
+    char *md_path = NULL, *json_path = NULL, *dumped = NULL;
+    int rc = renderer_markdown(doc, &md, err, errlen);
+    if (rc == 0)
+        rc = s_paths(doc, out_dir, &md_path, err, errlen);
+    if (rc < 0)
+        goto out;
+    if (formats & RENDERER_FMT_JSON) {
+        dumped = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+        if (!dumped) {
+            snprintf(err, errlen, "digest: cannot serialize");
+            rc = DP_EJSON;
+            goto out;
+        }
+        dp_buf_printf(&js, "%s\n", dumped);
+    }
+    rc = renderer_write(md_path, md.data, md.len, NULL, err, errlen);
+    if (rc < 0)
+        goto out;
+    report->path = s_absolute(md_path);
+    dp_strs_push(&report->files, report->path);
+    if (formats & RENDERER_FMT_JSON) {
+        json_path = dp_asprintf("%s.json", md_path);
+        rc = renderer_write(json_path, js.data, js.len, NULL, err, errlen);
+        if (rc < 0)
+            goto out;
+        char *abs = dp_asprintf("%s.json", report->path);
+        dp_strs_push(&report->files, abs);
+        dp_free(abs);
+    }
+out:
+    free(dumped);
+    dp_free(json_path);
+    dp_free(md_path);
+    dp_buf_free(&js);
+    dp_buf_free(&md);
+    return rc;
+}
+
+int renderer_render(const char *out_dir, unsigned formats,
+                    const dp_digest_t *digest, dp_msg_t *reply)
+{
+    assert(out_dir && digest && reply);
+    char err[RENDERER_ERR_LEN] = "";
+    json_t *doc = NULL;
+    int rc;
+    memset(reply, 0, sizeof *reply);
+    reply->type = DP_MSG_REPORT;
+    dp_report_t *report = &reply->u.report;
+    s_window_copy(digest, &report->repo, &report->win_from, &report->win_to,
+                  &report->revision);
+    report->reply_to = dp_strdup(digest->reply_to);
+    if (!digest->json) {
+        snprintf(err, sizeof err, "digest: no document");
+        rc = DP_EJSON;
+        goto out;
+    }
+    doc = dp_json_parse(digest->json, strlen(digest->json), err, sizeof err);
+    if (!doc) {
+        rc = DP_EJSON;
+        goto out;
+    }
+    rc = s_write_report(out_dir, formats, doc, report, err, sizeof err);
+out:
+    if (rc == DP_EJSON)
+        s_status(digest, "bad digest: ", err, reply);
+    else if (rc < 0)
+        s_status(digest, "cannot write ", err, reply);
+    json_decref(doc);
+    return rc;
+}
+
+/* ==== The service ==== */
+
+static bool s_format_is(const char *name, size_t len, const char *want)
+{
+    return len == strlen(want) && strncmp(name, want, len) == 0;
+}
+
+int renderer_formats_parse(const char *list, unsigned *flags, char *err,
+                           size_t errlen)
+{
+    assert(list && flags);
+    dp_buf_t unknown = DP_BUF_INIT;
+    *flags = RENDERER_FMT_MD;
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',' || *p == '\t')
+            p++;
+        const char *start = p;
+        while (*p && *p != ',')
+            p++;
+        size_t len = (size_t)(p - start);
+        while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+            len--;
+        if (len == 0)
+            continue;
+        if (s_format_is(start, len, "md"))
+            *flags |= RENDERER_FMT_MD;
+        else if (s_format_is(start, len, "json"))
+            *flags |= RENDERER_FMT_JSON;
+        else
+            dp_buf_printf(&unknown, "%s\"%.*s\"", unknown.len ? ", " : "",
+                          (int)len, start);
+    }
+    int rc = 0;
+    if (unknown.len) {
+        if (err && errlen)
+            snprintf(err, errlen, "unknown formats ignored: %s", unknown.data);
+        rc = DP_ECONFIG;
+    }
+    dp_buf_free(&unknown);
+    return rc;
+}
+
+renderer_t *renderer_new(const renderer_cfg_t *cfg)
+{
+    assert(cfg && cfg->out_dir && cfg->in_endpoint && cfg->pub_endpoint);
+    renderer_t *self = dp_calloc(1, sizeof *self);
+    self->cfg = *cfg;
+    char err[RENDERER_ERR_LEN] = "";
+    if (renderer_formats_parse(cfg->formats ? cfg->formats : "md,json",
+                               &self->formats, err, sizeof err) < 0)
+        dp_log(DP_LOG_ERROR, "formats: %s", err);
+    self->bus = dp_bus_new();
+    if (!self->bus)
+        goto fail;
+    self->in = dp_sock_new(self->bus, ZMQ_PULL, cfg->in_endpoint);
+    self->pub = dp_sock_new(self->bus, ZMQ_PUB, cfg->pub_endpoint);
+    if (!self->in || !self->pub)
+        goto fail;
+    return self;
+fail:
+    renderer_destroy(&self);
+    return NULL;
+}
+
+static void s_publish(renderer_t *self, const dp_msg_t *msg)
+{
+    dp_buf_t frame = DP_BUF_INIT;
+    char *subject = dp_msg_subject(msg);
+    if (dp_msg_encode(msg, &frame) < 0)
+        dp_log(DP_LOG_ERROR, "cannot encode %s", subject);
+    else if (dp_sock_send(self->pub, subject, frame.data, frame.len, true) < 0)
+        dp_log(DP_LOG_WARN, "tap dropped %s", subject);
+    dp_free(subject);
+    dp_buf_free(&frame);
+}
+
+static void s_handle(renderer_t *self, const dp_digest_t *digest)
+{
+    dp_msg_t reply;
+    int rc = renderer_render(self->cfg.out_dir, self->formats, digest, &reply);
+    if (rc == DP_EJSON) {
+        self->bad++;
+        dp_log(DP_LOG_WARN, "dropped a digest of %s (%ld so far): %s",
+               digest->repo ? digest->repo : "?", self->bad,
+               reply.u.status.message);
+    } else if (rc < 0) {
+        self->failures++;
+        dp_log(DP_LOG_ERROR, "%s: %s", digest->repo ? digest->repo : "?",
+               reply.u.status.message);
+    } else {
+        dp_log(DP_LOG_INFO, "report %s", reply.u.report.path);
+    }
+    s_publish(self, &reply);
+    dp_msg_clear(&reply);
+}
+
+int renderer_step(renderer_t *self, int timeout_ms)
+{
+    assert(self);
+    size_t max = (size_t)self->cfg.max_frame;
+    int rc = dp_sock_recv(self->in, NULL, &self->frame, max, timeout_ms);
+    if (rc == DP_EAGAIN || rc == DP_EBUS)
+        return rc;
+    dp_msg_t msg;
+    char err[RENDERER_ERR_LEN] = "";
+    if (rc == 0)
+        rc = dp_msg_decode(self->frame.data ? self->frame.data : "",
+                           self->frame.len, max, &msg, err, sizeof err);
+    if (rc < 0) {
+        self->bad++;
+        dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s", self->bad,
+               *err ? err : dp_strerror(rc));
+        return 0;
+    }
+    if (msg.type == DP_MSG_DIGEST) {
+        s_handle(self, &msg.u.digest);
+    } else {
+        self->bad++;
+        dp_log(DP_LOG_WARN, "ignored a %s message (%ld so far)",
+               dp_msg_type_name(msg.type), self->bad);
+    }
+    dp_msg_clear(&msg);
+    return 0;
+}
+
+int renderer_run(renderer_t *self)
+{
+    assert(self);
+    while (!dp_service_interrupted()) {
+        int rc = renderer_step(self, RENDERER_POLL_MS);
+        if (rc == DP_EBUS) {
+            dp_log(DP_LOG_ERROR, "receive failed; stopping");
+            return rc;
+        }
+    }
+    return 0;
+}
+
+long renderer_bad_frames(const renderer_t *self)
+{
+    assert(self);
+    return self->bad;
+}
+
+void renderer_destroy(renderer_t **self_p)
+{
+    assert(self_p);
+    renderer_t *self = *self_p;
+    if (!self)
+        return;
+    dp_bus_destroy(&self->bus);
+    dp_buf_free(&self->frame);
+    dp_free(self);
+    *self_p = NULL;
+}
