@@ -10,11 +10,16 @@
 
 #include "dp_err.h"
 
+/* Paths: keys separated by '.', e.g. "user.login"; a segment of digits
+ * indexes an array ("labels.0.name"). An empty path is obj itself. A NULL
+ * obj gives the "absent" result. */
+
 /* Borrowed string at a dotted path ("user.login"); NULL when absent or not a
  * string. The string lives as long as the document. */
 const char *dp_json_str(const json_t *obj, const char *path);
 
-/* Integer at a dotted path; def when absent or not a number. */
+/* Integer at a dotted path; def when absent or not a number. A real number
+ * is truncated toward zero (def when it does not fit an int64_t). */
 int64_t dp_json_int(const json_t *obj, const char *path, int64_t def);
 
 /* Boolean at a dotted path; def when absent or not a boolean. */
@@ -23,14 +28,27 @@ bool dp_json_bool(const json_t *obj, const char *path, bool def);
 /* Value at a dotted path, borrowed; NULL when absent. */
 json_t *dp_json_get(const json_t *obj, const char *path);
 
-/* Parses a JSON text of len bytes. On error returns NULL and writes one line
- * naming the position into err. The caller owns the result (json_decref). */
+/* Parses a JSON text of len bytes (any value at the top, not only objects
+ * and arrays). On error returns NULL and writes one line naming the
+ * position into err: "line 3, column 7: <jansson's reason>". The caller
+ * owns the result (json_decref). */
 json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen);
 
 /* Loads a YAML file (or a JSON file, which is YAML) as a JSON tree. Plain
  * scalars true/false/null and integers become JSON booleans, null and
  * integers; everything else is a string; anchors and tags are refused.
- * On error returns NULL and writes "file:line:col: reason" into err. */
+ * On error returns NULL and writes "file:line:col: reason" into err.
+ * In detail: mappings become objects (a duplicate key is an error, keys
+ * must be scalars and are always strings), sequences become arrays. Plain
+ * scalars true/True/TRUE, false/False/FALSE, null/Null/NULL/~ and empty
+ * ones convert; so do decimal integers without leading zeros that fit a
+ * long long ("-12"); "007", "1.5", "0x1F", "yes" stay strings. Quoted and
+ * block scalars are always strings. Anchors, aliases, tags (even "!!str"),
+ * more than one document and nesting deeper than 64 levels are refused.
+ * An empty document (or a null one) is an empty object. A file that
+ * cannot be opened gives "file: cannot open: <reason>"; files over 16 MiB
+ * are refused. The caller owns
+ * the result (json_decref). */
 json_t *dp_yaml_load_file(const char *path, char *err, size_t errlen);
 
 /* The same for a YAML text in memory; name is used in messages. */

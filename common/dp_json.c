@@ -1,0 +1,453 @@
+/* dp_json.c - JSON access helpers (jansson) and YAML documents as JSON */
+/* SPDX-License-Identifier: MIT */
+#include "dp_json.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "dp_mem.h"
+
+/* Nesting deeper than this is refused, which keeps every later recursive
+ * walk over the tree (json_decref, json_dumps) shallow. */
+#define DP_YAML_MAX_DEPTH 64
+/* Configuration files are small; anything bigger is a mistake. */
+#define DP_YAML_MAX_FILE (16 * 1024 * 1024)
+
+/* ==== Dotted paths ==== */
+
+/* Parses a path segment as an array index: decimal digits only. */
+static int s_segment_index(const char *seg, size_t len, size_t *index)
+{
+    size_t v = 0;
+    if (len == 0)
+        return DP_EINVAL;
+    for (size_t i = 0; i < len; i++) {
+        if (seg[i] < '0' || seg[i] > '9')
+            return DP_EINVAL;
+        if (v > (SIZE_MAX - 9) / 10)
+            return DP_EINVAL;
+        v = v * 10 + (size_t)(seg[i] - '0');
+    }
+    *index = v;
+    return 0;
+}
+
+json_t *dp_json_get(const json_t *obj, const char *path)
+{
+    assert(path);
+    json_t *cur = (json_t *)obj;
+    const char *p = path;
+
+    if (!cur || *path == '\0')
+        return cur;
+    while (cur) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        if (json_is_object(cur)) {
+            cur = json_object_getn(cur, p, len);
+        } else if (json_is_array(cur)) {
+            size_t index = 0;
+            if (s_segment_index(p, len, &index) < 0)
+                return NULL;
+            cur = json_array_get(cur, index);
+        } else {
+            return NULL;
+        }
+        if (!dot)
+            break;
+        p = dot + 1;
+    }
+    return cur;
+}
+
+const char *dp_json_str(const json_t *obj, const char *path)
+{
+    json_t *v = dp_json_get(obj, path);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int64_t dp_json_int(const json_t *obj, const char *path, int64_t def)
+{
+    json_t *v = dp_json_get(obj, path);
+    if (json_is_integer(v))
+        return (int64_t)json_integer_value(v);
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        /* 2^63 is exactly representable; anything at or past it is not
+         * an int64_t. */
+        if (isfinite(d) && d > -9223372036854775808.0 &&
+            d < 9223372036854775808.0)
+            return (int64_t)d;
+    }
+    return def;
+}
+
+bool dp_json_bool(const json_t *obj, const char *path, bool def)
+{
+    json_t *v = dp_json_get(obj, path);
+    return json_is_boolean(v) ? json_is_true(v) : def;
+}
+
+json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+    assert(text || len == 0);
+    json_error_t error;
+    json_t *root = json_loadb(text ? text : "", len, JSON_DECODE_ANY, &error);
+    if (!root && err && errlen)
+        snprintf(err, errlen, "line %d, column %d: %s", error.line,
+                 error.column, error.text);
+    return root;
+}
+
+/* ==== YAML ==== */
+
+typedef struct {
+    json_t *node; /* the container being filled, owned by the stack */
+    char *key;    /* pending mapping key, owned; NULL when none */
+    yaml_mark_t key_mark; /* where the pending key starts */
+} s_frame_t;
+
+typedef struct {
+    yaml_parser_t parser;
+    const char *name;                   /* file name for messages */
+    const char *text;                   /* the YAML text */
+    size_t len;                         /* its length */
+    s_frame_t stack[DP_YAML_MAX_DEPTH]; /* open containers */
+    int depth;                          /* entries used in stack */
+    json_t *root;                       /* finished document, owned */
+    int documents;                      /* documents seen so far */
+    char *err;                          /* caller's error buffer */
+    size_t errlen;                      /* its size */
+} s_loader_t;
+
+static void s_fail(s_loader_t *ld, yaml_mark_t mark, const char *fmt, ...)
+    DP_PRINTF(3, 4);
+
+static void s_fail(s_loader_t *ld, yaml_mark_t mark, const char *fmt, ...)
+{
+    char reason[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    if (ld->err && ld->errlen)
+        snprintf(ld->err, ld->errlen, "%s:%zu:%zu: %s", ld->name,
+                 mark.line + 1, mark.column + 1, reason);
+}
+
+static void s_parser_fail(s_loader_t *ld)
+{
+    yaml_parser_t *p = &ld->parser;
+    const char *problem = p->problem ? p->problem : "malformed YAML";
+    yaml_mark_t mark = p->problem_mark;
+    if (p->error == YAML_READER_ERROR) {
+        /* Reader errors carry a byte offset, not a line: count. */
+        memset(&mark, 0, sizeof mark);
+        for (size_t i = 0; i < p->problem_offset && i < ld->len; i++) {
+            if (ld->text[i] == '\n') {
+                mark.line++;
+                mark.column = 0;
+            } else if (((unsigned char)ld->text[i] & 0xC0) != 0x80) {
+                mark.column++;
+            }
+        }
+    }
+    if (p->context)
+        s_fail(ld, mark, "%s (%s)", problem, p->context);
+    else
+        s_fail(ld, mark, "%s", problem);
+}
+
+/* Plain scalars "true", "false", "null", "~", "" and decimal integers
+ * become typed values (the YAML 1.2 core schema, without floats, octal or
+ * hex). Everything else is a string. */
+static bool s_is_decimal(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (len > 0 && s[0] == '-')
+        i = 1;
+    if (i >= len)
+        return false;
+    if (s[i] == '0' && len - i > 1)
+        return false; /* "007" is not clearly decimal; keep it a string */
+    for (; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static bool s_word_in(const char *s, const char *const *words)
+{
+    for (size_t i = 0; words[i]; i++)
+        if (strcmp(s, words[i]) == 0)
+            return true;
+    return false;
+}
+
+static json_t *s_plain_scalar(const char *s, size_t len)
+{
+    static const char *const trues[] = {"true", "True", "TRUE", NULL};
+    static const char *const falses[] = {"false", "False", "FALSE", NULL};
+    static const char *const nulls[] = {"null", "Null", "NULL", "~", "",
+                                        NULL};
+    if (s_word_in(s, trues))
+        return json_true();
+    if (s_word_in(s, falses))
+        return json_false();
+    if (s_word_in(s, nulls))
+        return json_null();
+    if (s_is_decimal(s, len)) {
+        errno = 0;
+        char *end = NULL;
+        long long v = strtoll(s, &end, 10);
+        if (errno == 0 && end == s + len)
+            return json_integer(v);
+    }
+    return json_stringn(s, len);
+}
+
+/* Adds a finished value to the open container (or makes it the root).
+ * Takes the reference to value. */
+static int s_add(s_loader_t *ld, json_t *value)
+{
+    if (ld->depth == 0) {
+        ld->root = value;
+        return 0;
+    }
+    s_frame_t *top = &ld->stack[ld->depth - 1];
+    if (json_is_array(top->node)) {
+        json_array_append_new(top->node, value);
+        return 0;
+    }
+    assert(top->key);
+    if (json_object_get(top->node, top->key)) {
+        s_fail(ld, top->key_mark, "duplicate key \"%s\"", top->key);
+        json_decref(value);
+        return DP_EJSON;
+    }
+    json_object_set_new(top->node, top->key, value);
+    dp_free(top->key);
+    top->key = NULL;
+    return 0;
+}
+
+/* A scalar: either a mapping key or a value. */
+static int s_on_scalar(s_loader_t *ld, const yaml_event_t *ev)
+{
+    const char *value = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+
+    if (ev->data.scalar.anchor) {
+        s_fail(ld, ev->start_mark, "anchors (&%s) are not supported",
+               (const char *)ev->data.scalar.anchor);
+        return DP_EJSON;
+    }
+    if (ev->data.scalar.tag) {
+        s_fail(ld, ev->start_mark, "tags (%s) are not supported",
+               (const char *)ev->data.scalar.tag);
+        return DP_EJSON;
+    }
+    if (memchr(value, '\0', len)) {
+        s_fail(ld, ev->start_mark, "NUL characters are not supported");
+        return DP_EJSON;
+    }
+
+    s_frame_t *top = ld->depth ? &ld->stack[ld->depth - 1] : NULL;
+    if (top && json_is_object(top->node) && !top->key) {
+        top->key = dp_strndup(value, len);
+        top->key_mark = ev->start_mark;
+        return 0;
+    }
+
+    json_t *v = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+                    ? s_plain_scalar(value, len)
+                    : json_stringn(value, len);
+    if (!v) {
+        s_fail(ld, ev->start_mark, "invalid UTF-8 in scalar");
+        return DP_EJSON;
+    }
+    return s_add(ld, v);
+}
+
+/* A mapping or sequence starts: refuse anchors and tags and complex keys,
+ * then push a new container. */
+static int s_on_start(s_loader_t *ld, const yaml_event_t *ev, bool mapping)
+{
+    const yaml_char_t *anchor = mapping ? ev->data.mapping_start.anchor
+                                        : ev->data.sequence_start.anchor;
+    const yaml_char_t *tag = mapping ? ev->data.mapping_start.tag
+                                     : ev->data.sequence_start.tag;
+    if (anchor) {
+        s_fail(ld, ev->start_mark, "anchors (&%s) are not supported",
+               (const char *)anchor);
+        return DP_EJSON;
+    }
+    if (tag) {
+        s_fail(ld, ev->start_mark, "tags (%s) are not supported",
+               (const char *)tag);
+        return DP_EJSON;
+    }
+    s_frame_t *top = ld->depth ? &ld->stack[ld->depth - 1] : NULL;
+    if (top && json_is_object(top->node) && !top->key) {
+        s_fail(ld, ev->start_mark, "mapping keys must be plain text");
+        return DP_EJSON;
+    }
+    if (ld->depth == DP_YAML_MAX_DEPTH) {
+        s_fail(ld, ev->start_mark, "nesting deeper than %d levels",
+               DP_YAML_MAX_DEPTH);
+        return DP_EJSON;
+    }
+    s_frame_t *frame = &ld->stack[ld->depth++];
+    frame->node = mapping ? json_object() : json_array();
+    frame->key = NULL;
+    return 0;
+}
+
+static int s_on_end(s_loader_t *ld)
+{
+    assert(ld->depth > 0);
+    s_frame_t *frame = &ld->stack[--ld->depth];
+    json_t *node = frame->node;
+    frame->node = NULL;
+    dp_free(frame->key);
+    frame->key = NULL;
+    return s_add(ld, node);
+}
+
+static int s_on_event(s_loader_t *ld, const yaml_event_t *ev, bool *done)
+{
+    switch (ev->type) {
+    case YAML_STREAM_END_EVENT:
+        *done = true;
+        return 0;
+    case YAML_DOCUMENT_START_EVENT:
+        ld->documents++;
+        if (ld->documents > 1) {
+            s_fail(ld, ev->start_mark,
+                   "more than one document is not supported");
+            return DP_EJSON;
+        }
+        return 0;
+    case YAML_ALIAS_EVENT:
+        s_fail(ld, ev->start_mark, "aliases (*%s) are not supported",
+               (const char *)ev->data.alias.anchor);
+        return DP_EJSON;
+    case YAML_SCALAR_EVENT:
+        return s_on_scalar(ld, ev);
+    case YAML_SEQUENCE_START_EVENT:
+        return s_on_start(ld, ev, false);
+    case YAML_MAPPING_START_EVENT:
+        return s_on_start(ld, ev, true);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        return s_on_end(ld);
+    default:
+        return 0;
+    }
+}
+
+/* Runs the parser that the caller set up; returns the tree or NULL. */
+static json_t *s_load(s_loader_t *ld)
+{
+    json_t *result = NULL;
+    bool done = false;
+    int rc = 0;
+
+    while (!done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&ld->parser, &ev)) {
+            s_parser_fail(ld);
+            goto out;
+        }
+        rc = s_on_event(ld, &ev, &done);
+        yaml_event_delete(&ev);
+        if (rc < 0)
+            goto out;
+    }
+    /* An empty document, or none at all, is an empty mapping. */
+    if (!ld->root || json_is_null(ld->root))
+        result = json_object();
+    else
+        result = json_incref(ld->root);
+out:
+    while (ld->depth > 0) {
+        s_frame_t *frame = &ld->stack[--ld->depth];
+        json_decref(frame->node);
+        dp_free(frame->key);
+    }
+    json_decref(ld->root);
+    ld->root = NULL;
+    return result;
+}
+
+json_t *dp_yaml_load(const char *text, size_t len, const char *name,
+                     char *err, size_t errlen)
+{
+    assert(text || len == 0);
+    s_loader_t *ld = dp_calloc(1, sizeof *ld);
+    json_t *root = NULL;
+
+    ld->name = name ? name : "<yaml>";
+    ld->text = text ? text : "";
+    ld->len = len;
+    ld->err = err;
+    ld->errlen = errlen;
+    if (!yaml_parser_initialize(&ld->parser)) {
+        yaml_mark_t none = {0, 0, 0};
+        s_fail(ld, none, "cannot initialize the YAML parser");
+        goto out;
+    }
+    yaml_parser_set_input_string(&ld->parser,
+                                 (const unsigned char *)ld->text, len);
+    root = s_load(ld);
+    yaml_parser_delete(&ld->parser);
+out:
+    dp_free(ld);
+    return root;
+}
+
+json_t *dp_yaml_load_file(const char *path, char *err, size_t errlen)
+{
+    assert(path);
+    json_t *root = NULL;
+    dp_buf_t text = DP_BUF_INIT;
+    char chunk[4096];
+    FILE *f = fopen(path, "rb");
+
+    if (!f) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: cannot open: %s", path,
+                     strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        size_t n = fread(chunk, 1, sizeof chunk, f);
+        dp_buf_append(&text, chunk, n);
+        if (text.len > DP_YAML_MAX_FILE) {
+            if (err && errlen)
+                snprintf(err, errlen, "%s: larger than %d bytes", path,
+                         DP_YAML_MAX_FILE);
+            goto out;
+        }
+        if (n < sizeof chunk)
+            break;
+    }
+    if (ferror(f)) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: cannot read: %s", path,
+                     strerror(errno));
+        goto out;
+    }
+    root = dp_yaml_load(text.data, text.len, path, err, errlen);
+out:
+    fclose(f);
+    dp_buf_free(&text);
+    return root;
+}

@@ -1,0 +1,383 @@
+/* test_dp_json.c - unit tests for JSON paths, JSON parsing and YAML loading */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dp_json.h"
+#include "dp_mem.h"
+
+#define ERRLEN 256
+
+static json_t *s_yaml(const char *text, char *err)
+{
+    return dp_yaml_load(text, strlen(text), "t.yml", err, ERRLEN);
+}
+
+/* Loads text that must fail and checks the whole message. */
+static void s_yaml_fails(const char *text, const char *message)
+{
+    char err[ERRLEN] = "";
+    json_t *v = s_yaml(text, err);
+    if (v) {
+        json_decref(v);
+        fail_msg("accepted: %s", text);
+    }
+    assert_string_equal(err, message);
+}
+
+/* ==== Paths ==== */
+
+static const char *s_issue =
+    "{\"number\": 30382, \"title\": \"[Bug]: x\", \"locked\": false,"
+    " \"score\": 2.9, \"user\": {\"login\": \"eltorre\", \"id\": 7},"
+    " \"labels\": [{\"name\": \"bug\"}, {\"name\": \"v1\"}], \"body\": null}";
+
+static void test_paths_reach_nested_values(void **state)
+{
+    (void)state;
+    char err[ERRLEN];
+    json_t *doc = dp_json_parse(s_issue, strlen(s_issue), err, sizeof err);
+    assert_non_null(doc);
+    assert_string_equal(dp_json_str(doc, "user.login"), "eltorre");
+    assert_string_equal(dp_json_str(doc, "title"), "[Bug]: x");
+    assert_int_equal(dp_json_int(doc, "number", -1), 30382);
+    assert_int_equal(dp_json_int(doc, "user.id", -1), 7);
+    assert_string_equal(dp_json_str(doc, "labels.1.name"), "v1");
+    assert_false(dp_json_bool(doc, "locked", true));
+    assert_true(json_is_array(dp_json_get(doc, "labels")));
+    assert_ptr_equal(dp_json_get(doc, ""), doc);
+    json_decref(doc);
+}
+
+static void test_paths_give_defaults_when_absent_or_mistyped(void **state)
+{
+    (void)state;
+    char err[ERRLEN];
+    json_t *doc = dp_json_parse(s_issue, strlen(s_issue), err, sizeof err);
+    assert_non_null(doc);
+    assert_null(dp_json_str(doc, "user.name"));
+    assert_null(dp_json_str(doc, "number"));     /* not a string */
+    assert_null(dp_json_str(doc, "body"));       /* null */
+    assert_null(dp_json_str(doc, "title.x"));    /* through a string */
+    assert_null(dp_json_str(doc, "labels.9.name"));
+    assert_null(dp_json_str(doc, "labels.x.name"));
+    assert_null(dp_json_str(doc, "labels.-1.name"));
+    assert_null(dp_json_str(doc, "user..login"));
+    assert_int_equal(dp_json_int(doc, "title", -1), -1);
+    assert_int_equal(dp_json_int(doc, "missing", 99), 99);
+    assert_int_equal(dp_json_int(doc, "score", 0), 2); /* truncated */
+    assert_true(dp_json_bool(doc, "number", true));
+    assert_false(dp_json_bool(doc, "missing", false));
+    assert_null(dp_json_get(NULL, "a"));
+    assert_null(dp_json_str(NULL, "a"));
+    assert_int_equal(dp_json_int(NULL, "a", 5), 5);
+    json_decref(doc);
+}
+
+static void test_int_ignores_reals_that_do_not_fit(void **state)
+{
+    (void)state;
+    json_t *doc = json_pack("{s:f, s:f}", "big", 1e300, "neg", -5.9);
+    assert_int_equal(dp_json_int(doc, "big", 3), 3);
+    assert_int_equal(dp_json_int(doc, "neg", 3), -5);
+    json_decref(doc);
+}
+
+/* ==== JSON parsing ==== */
+
+static void test_parse_accepts_any_top_level_value(void **state)
+{
+    (void)state;
+    char err[ERRLEN];
+    json_t *v = dp_json_parse("[1,2]", 5, err, sizeof err);
+    assert_true(json_is_array(v));
+    json_decref(v);
+    v = dp_json_parse("\"x\"", 3, err, sizeof err);
+    assert_true(json_is_string(v));
+    json_decref(v);
+    /* len bounds the text: the rest is not read. */
+    v = dp_json_parse("42garbage", 2, err, sizeof err);
+    assert_int_equal(json_integer_value(v), 42);
+    json_decref(v);
+}
+
+static void test_parse_reports_line_and_column(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    const char *text = "{\n  \"a\": 1,\n  \"b\": tru\n}";
+    json_t *v = dp_json_parse(text, strlen(text), err, sizeof err);
+    assert_null(v);
+    assert_non_null(strstr(err, "line 3, column"));
+    assert_null(strchr(err, '\n'));
+    err[0] = '\0';
+    assert_null(dp_json_parse("", 0, err, sizeof err));
+    assert_non_null(strstr(err, "line 1"));
+    /* A small buffer is cut, not overrun. */
+    char small[8];
+    assert_null(dp_json_parse("{", 1, small, sizeof small));
+    assert_int_equal(strlen(small), sizeof small - 1);
+}
+
+/* ==== YAML conversion ==== */
+
+static void test_yaml_converts_plain_scalars(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    json_t *v = s_yaml("t1: true\nt2: True\nf1: false\nf2: FALSE\n"
+                       "n1: null\nn2: ~\nn3:\n"
+                       "i1: 42\ni2: -7\ni3: 0\n",
+                       err);
+    assert_non_null(v);
+    assert_true(json_is_true(json_object_get(v, "t1")));
+    assert_true(json_is_true(json_object_get(v, "t2")));
+    assert_true(json_is_false(json_object_get(v, "f1")));
+    assert_true(json_is_false(json_object_get(v, "f2")));
+    assert_true(json_is_null(json_object_get(v, "n1")));
+    assert_true(json_is_null(json_object_get(v, "n2")));
+    assert_true(json_is_null(json_object_get(v, "n3")));
+    assert_int_equal(json_integer_value(json_object_get(v, "i1")), 42);
+    assert_int_equal(json_integer_value(json_object_get(v, "i2")), -7);
+    assert_true(json_is_integer(json_object_get(v, "i3")));
+    json_decref(v);
+}
+
+static void test_yaml_keeps_other_scalars_as_strings(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    json_t *v = s_yaml("a: '42'\nb: \"true\"\nc: yes\nd: 007\ne: 1.5\n"
+                       "f: 0x1F\ng: +5\nh: 99999999999999999999\n"
+                       "i: Asia/Shanghai\nj: |\n  line one\n  line two\n"
+                       "k: 'null'\nl: ''\nm: 12abc\n",
+                       err);
+    assert_non_null(v);
+    const char *expect[][2] = {
+        {"a", "42"},          {"b", "true"},  {"c", "yes"},
+        {"d", "007"},         {"e", "1.5"},   {"f", "0x1F"},
+        {"g", "+5"},          {"h", "99999999999999999999"},
+        {"i", "Asia/Shanghai"}, {"j", "line one\nline two\n"},
+        {"k", "null"},        {"l", ""},      {"m", "12abc"},
+    };
+    for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+        const char *s = dp_json_str(v, expect[i][0]);
+        if (!s)
+            fail_msg("%s is not a string", expect[i][0]);
+        assert_string_equal(s, expect[i][1]);
+    }
+    json_decref(v);
+}
+
+static void test_yaml_builds_nested_mappings_and_sequences(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    const char *text = "timezone: Asia/Shanghai\n"
+                       "windows: [hourly, daily]\n"
+                       "repositories:\n"
+                       "  - vllm-project/vllm\n"
+                       "  - org: sgl-project\n"
+                       "topics:\n"
+                       "  amd:\n"
+                       "    title: AMD/ROCm\n"
+                       "    any:\n"
+                       "      - label=rocm\n"
+                       "      - title~=(?i)\\b(AMD|ROCm)\\b\n"
+                       "outputs: {dir: site, formats: [md, html]}\n";
+    json_t *v = s_yaml(text, err);
+    assert_non_null(v);
+    assert_string_equal(dp_json_str(v, "timezone"), "Asia/Shanghai");
+    assert_string_equal(dp_json_str(v, "windows.1"), "daily");
+    assert_string_equal(dp_json_str(v, "repositories.0"),
+                        "vllm-project/vllm");
+    assert_string_equal(dp_json_str(v, "repositories.1.org"), "sgl-project");
+    assert_string_equal(dp_json_str(v, "topics.amd.title"), "AMD/ROCm");
+    assert_string_equal(dp_json_str(v, "topics.amd.any.1"),
+                        "title~=(?i)\\b(AMD|ROCm)\\b");
+    assert_string_equal(dp_json_str(v, "outputs.formats.1"), "html");
+    assert_int_equal(json_array_size(dp_json_get(v, "windows")), 2);
+    json_decref(v);
+}
+
+static void test_yaml_reads_json_text(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    json_t *v = s_yaml("{\"a\": [1, true, null, \"x\"], \"b\": {\"c\": -2}}",
+                       err);
+    assert_non_null(v);
+    assert_int_equal(dp_json_int(v, "a.0", 0), 1);
+    assert_true(dp_json_bool(v, "a.1", false));
+    assert_true(json_is_null(dp_json_get(v, "a.2")));
+    assert_string_equal(dp_json_str(v, "a.3"), "x");
+    assert_int_equal(dp_json_int(v, "b.c", 0), -2);
+    json_decref(v);
+}
+
+static void test_yaml_empty_document_is_empty_object(void **state)
+{
+    (void)state;
+    const char *texts[] = {"", "# only a comment\n", "---\n", "--- ~\n",
+                           "\n\n"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char err[ERRLEN] = "";
+        json_t *v = s_yaml(texts[i], err);
+        assert_non_null(v);
+        assert_true(json_is_object(v));
+        assert_int_equal(json_object_size(v), 0);
+        json_decref(v);
+    }
+}
+
+static void test_yaml_keys_are_strings(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    json_t *v = s_yaml("1: one\ntrue: yes\nnull: x\n", err);
+    assert_non_null(v);
+    assert_string_equal(dp_json_str(v, "1"), "one");
+    assert_string_equal(dp_json_str(v, "true"), "yes");
+    assert_string_equal(dp_json_str(v, "null"), "x");
+    json_decref(v);
+}
+
+/* ==== YAML errors ==== */
+
+static void test_yaml_rejects_duplicate_keys(void **state)
+{
+    (void)state;
+    s_yaml_fails("a: 1\nb: 2\na: 3\n", "t.yml:3:1: duplicate key \"a\"");
+    s_yaml_fails("top:\n  x: 1\n  x: [2]\n",
+                 "t.yml:3:3: duplicate key \"x\"");
+}
+
+static void test_yaml_rejects_anchors_aliases_and_tags(void **state)
+{
+    (void)state;
+    s_yaml_fails("a: &x 1\nb: 2\n",
+                 "t.yml:1:4: anchors (&x) are not supported");
+    s_yaml_fails("a: &m {k: 1}\n",
+                 "t.yml:1:4: anchors (&m) are not supported");
+    s_yaml_fails("a: 1\nb: *x\n", "t.yml:2:4: aliases (*x) are not supported");
+    s_yaml_fails("a: !!str 5\n",
+                 "t.yml:1:4: tags (tag:yaml.org,2002:str) are not supported");
+    s_yaml_fails("a: !custom [1]\n",
+                 "t.yml:1:4: tags (!custom) are not supported");
+}
+
+static void test_yaml_rejects_complex_keys_and_many_documents(void **state)
+{
+    (void)state;
+    s_yaml_fails("? [a, b]\n: 1\n",
+                 "t.yml:1:3: mapping keys must be plain text");
+    s_yaml_fails("a: 1\n---\nb: 2\n",
+                 "t.yml:2:1: more than one document is not supported");
+}
+
+static void test_yaml_rejects_deep_nesting(void **state)
+{
+    (void)state;
+    dp_buf_t b = DP_BUF_INIT;
+    for (int i = 0; i < 100; i++)
+        dp_buf_puts(&b, "[");
+    for (int i = 0; i < 100; i++)
+        dp_buf_puts(&b, "]");
+    char err[ERRLEN] = "";
+    assert_null(s_yaml(b.data, err));
+    assert_string_equal(err, "t.yml:1:65: nesting deeper than 64 levels");
+    dp_buf_free(&b);
+}
+
+static void test_yaml_reports_syntax_errors_with_position(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    assert_null(s_yaml("a: [1, 2\nb: 3\n", err));
+    assert_true(strncmp(err, "t.yml:", 6) == 0);
+    assert_null(strchr(err, '\n'));
+    assert_null(s_yaml("a: b: c\n", err));
+    assert_string_equal(
+        err, "t.yml:1:5: mapping values are not allowed in this context");
+    assert_null(s_yaml("key: \"unterminated\n", err));
+    assert_non_null(strstr(err, "found unexpected end of stream"));
+    assert_null(s_yaml("ok: 1\nbad: \xff\xfe\n", err));
+    assert_string_equal(err, "t.yml:2:6: invalid leading UTF-8 octet");
+}
+
+/* ==== Files ==== */
+
+static void test_yaml_load_file_reads_and_names_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_dp_json.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *good = dp_asprintf("%s/good.yml", dir);
+    char *bad = dp_asprintf("%s/bad.yml", dir);
+    char *missing = dp_asprintf("%s/missing.yml", dir);
+    FILE *f = fopen(good, "w");
+    assert_non_null(f);
+    fputs("language: zh\nredis_port: 6379\n", f);
+    fclose(f);
+    f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("language: zh\nlanguage: en\n", f);
+    fclose(f);
+
+    char err[ERRLEN] = "";
+    json_t *v = dp_yaml_load_file(good, err, sizeof err);
+    assert_non_null(v);
+    assert_string_equal(dp_json_str(v, "language"), "zh");
+    assert_int_equal(dp_json_int(v, "redis_port", 0), 6379);
+    json_decref(v);
+
+    assert_null(dp_yaml_load_file(bad, err, sizeof err));
+    char *expect = dp_asprintf("%s:2:1: duplicate key \"language\"", bad);
+    assert_string_equal(err, expect);
+    dp_free(expect);
+
+    assert_null(dp_yaml_load_file(missing, err, sizeof err));
+    expect = dp_asprintf("%s: cannot open: No such file or directory",
+                         missing);
+    assert_string_equal(err, expect);
+    dp_free(expect);
+
+    unlink(good);
+    unlink(bad);
+    rmdir(dir);
+    dp_free(good);
+    dp_free(bad);
+    dp_free(missing);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_paths_reach_nested_values),
+        cmocka_unit_test(test_paths_give_defaults_when_absent_or_mistyped),
+        cmocka_unit_test(test_int_ignores_reals_that_do_not_fit),
+        cmocka_unit_test(test_parse_accepts_any_top_level_value),
+        cmocka_unit_test(test_parse_reports_line_and_column),
+        cmocka_unit_test(test_yaml_converts_plain_scalars),
+        cmocka_unit_test(test_yaml_keeps_other_scalars_as_strings),
+        cmocka_unit_test(test_yaml_builds_nested_mappings_and_sequences),
+        cmocka_unit_test(test_yaml_reads_json_text),
+        cmocka_unit_test(test_yaml_empty_document_is_empty_object),
+        cmocka_unit_test(test_yaml_keys_are_strings),
+        cmocka_unit_test(test_yaml_rejects_duplicate_keys),
+        cmocka_unit_test(test_yaml_rejects_anchors_aliases_and_tags),
+        cmocka_unit_test(test_yaml_rejects_complex_keys_and_many_documents),
+        cmocka_unit_test(test_yaml_rejects_deep_nesting),
+        cmocka_unit_test(test_yaml_reports_syntax_errors_with_position),
+        cmocka_unit_test(test_yaml_load_file_reads_and_names_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
