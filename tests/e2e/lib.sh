@@ -1,0 +1,63 @@
+# lib.sh - shared helpers for the end-to-end tests (sourced, not run)
+# SPDX-License-Identifier: MIT
+
+: "${DP_BIN_DIR:?DP_BIN_DIR must point at build/bin}"
+: "${DP_SOURCE_DIR:?DP_SOURCE_DIR must point at the source tree}"
+
+E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/dp-e2e.XXXXXX")
+E2E_PIDS=()
+E2E_FAILS=0
+E2E_PASSES=0
+
+e2e_cleanup() {
+    for pid in "${E2E_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$E2E_TMP"
+}
+trap e2e_cleanup EXIT
+
+# e2e_standin NAME ARGS... - starts gh-standin; sets STANDIN_URL, STANDIN_PID
+e2e_standin() {
+    local out="$E2E_TMP/standin.$1.out"
+    shift
+    "$DP_BIN_DIR/gh-standin" "$@" >"$out" 2>"$out.err" &
+    STANDIN_PID=$!
+    E2E_PIDS+=("$STANDIN_PID")
+    for _ in $(seq 1 200); do
+        STANDIN_URL=$(head -n 1 "$out" 2>/dev/null || true)
+        [ -n "$STANDIN_URL" ] && return 0
+        sleep 0.05
+    done
+    echo "gh-standin did not start: $(cat "$out.err")" >&2
+    exit 1
+}
+
+# e2e_redis - starts a private redis-server; sets REDIS_TEST_URL
+e2e_redis() {
+    local sock="$E2E_TMP/redis.sock"
+    redis-server --port 0 --unixsocket "$sock" --save "" --appendonly no \
+        --dir "$E2E_TMP" --logfile redis.log &
+    E2E_PIDS+=("$!")
+    for _ in $(seq 1 200); do
+        redis-cli -s "$sock" ping >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    REDIS_TEST_URL="unix://$sock"
+}
+
+pass() { echo "PASS: $*"; E2E_PASSES=$((E2E_PASSES + 1)); }
+fail() { echo "FAIL: $*"; E2E_FAILS=$((E2E_FAILS + 1)); }
+
+# check DESCRIPTION COMMAND... - runs a command, counts the result
+check() {
+    local what=$1
+    shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+e2e_finish() {
+    echo "$E2E_PASSES passed, $E2E_FAILS failed"
+    [ "$E2E_FAILS" -eq 0 ]
+}
