@@ -13,14 +13,53 @@
  * delimiters ("{{", "{%") are broken, HTML specials are escaped and
  * "@name" does not notify. Text that is harmless stays as written, so
  * "[Bug]:" and backticks are kept. When max_chars > 0 the text is cut at
- * that many characters (UTF-8 aware) and ends with "…". */
+ * that many characters (UTF-8 aware) and ends with "…".
+ *
+ * Exactly, for Jekyll (Liquid, then kramdown) and CommonMark/GitHub:
+ * - Invalid UTF-8 becomes U+FFFD (one per maximal invalid subpart).
+ * - A run of tabs, line breaks (CR, LF, VT, FF, NEL, U+2028, U+2029)
+ *   becomes one space; other C0/C1 controls and DEL are removed, as are
+ *   the bidi controls U+202A-U+202E, U+2066-U+2069, U+200E, U+200F and
+ *   U+061C.
+ * - Outside code spans: & < > become &amp; &lt; &gt;. A brace that forms
+ *   "{{", "}}", "{%", "%}" or kramdown's "{:" is written as &#123; or
+ *   &#125; ("{{" -> "&#123;&#123;", "{%" -> "&#123;%"): Liquid no longer
+ *   sees a delimiter and Markdown shows the brace. "](" becomes "\](" so
+ *   no inline link or image can form. "@" followed by a login character
+ *   ([A-Za-z0-9_-]) gets U+200B ZERO WIDTH SPACE after it, so no mention
+ *   notifies ("@everyone" shows the same). A backslash before one of
+ *   & < > { } ] or at the very end is doubled, so it cannot escape what
+ *   this function writes or what the caller writes next.
+ * - Code spans (`x`, ``x``), found as CommonMark finds them, keep their
+ *   content when it has no & < >, with U+200B inside any "{{", "}}",
+ *   "{%", "%}", "{:" or "](" (entities would show inside a span). A span
+ *   with & < > in it becomes <code>...</code> with its ASCII punctuation
+ *   as numeric entities, which renders the same and is safe even where a
+ *   parser disagrees about the span. Backticks that close nothing are
+ *   written "\`", so no span can reach into text that follows.
+ * - With max_chars > 0 and a cleaned text longer than that, the first
+ *   max_chars - 1 characters are kept (trailing spaces dropped) and "…"
+ *   is appended: the result shows at most max_chars characters. A
+ *   character is a code point; a multibyte sequence is never cut.
+ * The result is meant for the middle of a Markdown line (list items, table
+ * cells, link text); do not wrap it in backticks or put it at the start of
+ * a line where "#" or "-" would start a block. Emphasis characters
+ * (* _ ~), "[", "|" and ":" are left as written. */
 void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars);
 
-/* Appends text escaped for HTML element content and attribute values. */
+/* Appends text escaped for HTML element content and attribute values:
+ * & < > " ' become &amp; &lt; &gt; &quot; &#39;, braces forming "{{",
+ * "}}", "{%" or "%}" become &#123;/&#125; (an HTML page that Jekyll
+ * processes runs Liquid too), invalid UTF-8 becomes U+FFFD, bidi controls
+ * and control characters other than tab, CR, LF and FF are removed (VT
+ * becomes a space). Line breaks are kept. */
 void dp_text_html(dp_buf_t *out, const char *text);
 
 /* Appends a shortened plain excerpt of text (first max_chars characters,
- * whitespace runs collapsed), passed through dp_text_md_inline rules. */
+ * whitespace runs collapsed), passed through dp_text_md_inline rules.
+ * Every run of spaces, tabs and line breaks becomes one space, leading and
+ * trailing ones are dropped, then the text is cut and escaped as
+ * dp_text_md_inline does. max_chars 0 means no limit. */
 void dp_text_excerpt(dp_buf_t *out, const char *text, size_t max_chars);
 
 #endif

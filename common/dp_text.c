@@ -1,0 +1,441 @@
+/* dp_text.c - neutralizing untrusted text for Markdown and HTML output */
+/* SPDX-License-Identifier: MIT */
+#include "dp_text.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#define DP_CP_REPLACEMENT 0xFFFDu
+#define DP_CP_ZWSP "\xE2\x80\x8B"     /* U+200B ZERO WIDTH SPACE */
+#define DP_CP_ELLIPSIS_U8 "\xE2\x80\xA6" /* U+2026 HORIZONTAL ELLIPSIS */
+
+/* How the cleaning pass treats whitespace. */
+typedef enum {
+    S_CLEAN_LINE,    /* line breaks and tabs become one space per run */
+    S_CLEAN_COLLAPSE, /* every whitespace run becomes one space, trimmed */
+    S_CLEAN_KEEP     /* tabs and line breaks stay (HTML) */
+} s_clean_t;
+
+/* ==== UTF-8 ==== */
+
+/* Decodes one code point at s[*i] and advances *i. An invalid or truncated
+ * sequence gives U+FFFD and consumes its longest valid prefix (at least one
+ * byte), as Unicode recommends. s is NUL-terminated, so a sequence cut by
+ * the end stops at the NUL. */
+static uint32_t s_decode(const unsigned char *s, size_t *i)
+{
+    unsigned char b0 = s[*i];
+    uint32_t cp;
+    int need;
+    unsigned char lo = 0x80, hi = 0xBF;
+
+    if (b0 < 0x80) {
+        (*i)++;
+        return b0;
+    }
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        need = 1;
+        cp = b0 & 0x1Fu;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        need = 2;
+        cp = b0 & 0x0Fu;
+        if (b0 == 0xE0)
+            lo = 0xA0; /* no overlong forms */
+        else if (b0 == 0xED)
+            hi = 0x9F; /* no surrogates */
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        need = 3;
+        cp = b0 & 0x07u;
+        if (b0 == 0xF0)
+            lo = 0x90; /* no overlong forms */
+        else if (b0 == 0xF4)
+            hi = 0x8F; /* nothing past U+10FFFF */
+    } else {
+        (*i)++;
+        return DP_CP_REPLACEMENT;
+    }
+    (*i)++;
+    for (int k = 0; k < need; k++) {
+        unsigned char b = s[*i];
+        if (b < lo || b > hi)
+            return DP_CP_REPLACEMENT;
+        cp = (cp << 6) | (b & 0x3Fu);
+        (*i)++;
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return cp;
+}
+
+static void s_put_cp(dp_buf_t *out, uint32_t cp)
+{
+    char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    dp_buf_append(out, b, n);
+}
+
+/* ==== Cleaning: one line, no controls, no bidi overrides ==== */
+
+static bool s_is_bidi(uint32_t cp)
+{
+    return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
+/* Characters that end or split a line somewhere: ASCII line breaks and
+ * tab, NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR. */
+static bool s_is_break(uint32_t cp)
+{
+    return cp == '\t' || cp == '\n' || cp == '\v' || cp == '\f' ||
+           cp == '\r' || cp == 0x85 || cp == 0x2028 || cp == 0x2029;
+}
+
+static bool s_is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+/* A cleaned text: code points, at most `limit` of them kept. */
+typedef struct {
+    uint32_t *cps;  /* owned */
+    size_t n;       /* code points kept */
+    bool truncated; /* more text followed */
+} s_text_t;
+
+/* Decodes and cleans text. With limit > 0 keeps limit - 1 characters and
+ * sets truncated when the cleaned text is longer than limit. */
+static void s_clean(const char *text, s_clean_t mode, size_t limit,
+                    s_text_t *t)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t len = strlen(text);
+    size_t cap = limit ? (len < limit + 1 ? len : limit + 1) : len;
+    size_t i = 0;
+    bool pending_space = false; /* a collapsed run waits for more text */
+
+    t->cps = dp_calloc(cap + 1, sizeof *t->cps);
+    t->n = 0;
+    t->truncated = false;
+
+    while (s[i] && t->n < cap) {
+        uint32_t cp = s_decode(s, &i);
+        if (s_is_bidi(cp))
+            continue;
+        bool space = s_is_break(cp) || (mode == S_CLEAN_COLLAPSE && cp == ' ');
+        if (space && mode == S_CLEAN_KEEP && cp != '\v') {
+            t->cps[t->n++] = cp;
+            continue;
+        }
+        if (space) {
+            pending_space = true;
+            continue;
+        }
+        if (s_is_control(cp))
+            continue;
+        if (pending_space) {
+            /* Line mode keeps a run at the start; collapse mode trims it. */
+            if (mode == S_CLEAN_LINE || t->n > 0)
+                t->cps[t->n++] = ' ';
+            pending_space = false;
+            if (t->n == cap)
+                break;
+        }
+        t->cps[t->n++] = cp;
+    }
+    if (pending_space && mode == S_CLEAN_LINE && t->n < cap)
+        t->cps[t->n++] = ' ';
+
+    if (limit && t->n > limit) {
+        t->n = limit - 1;
+        while (t->n > 0 && t->cps[t->n - 1] == ' ')
+            t->n--;
+        t->truncated = true;
+    }
+}
+
+/* ==== Markdown ==== */
+
+static bool s_is_login_char(uint32_t cp)
+{
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+           (cp >= '0' && cp <= '9') || cp == '_' || cp == '-';
+}
+
+static bool s_is_ascii_punct(uint32_t cp)
+{
+    return cp < 0x80 && cp != 0 && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+                                          (int)cp) != NULL;
+}
+
+static bool s_in(uint32_t cp, const char *set)
+{
+    return cp != 0 && cp < 0x80 && strchr(set, (int)cp) != NULL;
+}
+
+/* Whether a Liquid or kramdown delimiter is formed by prev followed by c:
+ * "{{", "{%", "%}", "}}", "{:" and the "](" of an inline link. */
+static bool s_breaks_pair(uint32_t prev, uint32_t c)
+{
+    return (prev == '{' && s_in(c, "{%:")) || (prev == '%' && c == '}') ||
+           (prev == '}' && c == '}') || (prev == ']' && c == '(');
+}
+
+/* A code span whose content has no & < >: written as it is, with a zero
+ * width space inside any delimiter pair, which code spans show as text. */
+static void s_emit_span_raw(dp_buf_t *out, const uint32_t *c, size_t len,
+                            size_t ticks)
+{
+    for (size_t k = 0; k < ticks; k++)
+        dp_buf_append(out, "`", 1);
+    for (size_t k = 0; k < len; k++) {
+        if (k > 0 && s_breaks_pair(c[k - 1], c[k]))
+            dp_buf_puts(out, DP_CP_ZWSP);
+        s_put_cp(out, c[k]);
+    }
+    for (size_t k = 0; k < ticks; k++)
+        dp_buf_append(out, "`", 1);
+}
+
+/* A code span with & < > in it: entities would show literally inside
+ * backticks, and raw they would be HTML wherever a parser disagrees about
+ * the span, so it becomes an HTML <code> element with every ASCII
+ * punctuation character written as an entity. It renders the same. */
+static void s_emit_span_html(dp_buf_t *out, const uint32_t *c, size_t len)
+{
+    bool all_space = true;
+    for (size_t k = 0; k < len; k++)
+        if (c[k] != ' ')
+            all_space = false;
+    /* CommonMark strips one space on each side of a padded span. */
+    if (len >= 2 && !all_space && c[0] == ' ' && c[len - 1] == ' ') {
+        c++;
+        len -= 2;
+    }
+    dp_buf_puts(out, "<code>");
+    for (size_t k = 0; k < len; k++) {
+        if (c[k] == '&')
+            dp_buf_puts(out, "&amp;");
+        else if (c[k] == '<')
+            dp_buf_puts(out, "&lt;");
+        else if (c[k] == '>')
+            dp_buf_puts(out, "&gt;");
+        else if (s_is_ascii_punct(c[k]))
+            dp_buf_printf(out, "&#%u;", (unsigned)c[k]);
+        else
+            s_put_cp(out, c[k]);
+    }
+    dp_buf_puts(out, "</code>");
+}
+
+/* Length of the backtick run at c[i]. */
+static size_t s_run(const uint32_t *c, size_t n, size_t i)
+{
+    size_t r = 0;
+    while (i + r < n && c[i + r] == '`')
+        r++;
+    return r;
+}
+
+/* Where the run of exactly `ticks` backticks that closes a span opened
+ * before `from` starts, or n when there is none. */
+static size_t s_find_close(const uint32_t *c, size_t n, size_t from,
+                           size_t ticks)
+{
+    size_t k = from;
+    while (k < n) {
+        if (c[k] != '`') {
+            k++;
+            continue;
+        }
+        size_t r = s_run(c, n, k);
+        if (r == ticks)
+            return k;
+        k += r;
+    }
+    return n;
+}
+
+/* One character outside code spans. */
+static void s_emit_md_char(dp_buf_t *out, const uint32_t *c, size_t n,
+                           size_t i)
+{
+    uint32_t cp = c[i];
+    uint32_t prev = i > 0 ? c[i - 1] : 0;
+    uint32_t next = i + 1 < n ? c[i + 1] : 0;
+
+    switch (cp) {
+    case '&':
+        dp_buf_puts(out, "&amp;");
+        return;
+    case '<':
+        dp_buf_puts(out, "&lt;");
+        return;
+    case '>':
+        dp_buf_puts(out, "&gt;");
+        return;
+    case '{':
+        if (s_in(next, "{%:") || prev == '{') {
+            dp_buf_puts(out, "&#123;");
+            return;
+        }
+        break;
+    case '}':
+        if (s_in(prev, "}%") || next == '}') {
+            dp_buf_puts(out, "&#125;");
+            return;
+        }
+        break;
+    case ']':
+        if (next == '(') {
+            dp_buf_puts(out, "\\]");
+            return;
+        }
+        break;
+    case '@':
+        if (s_is_login_char(next)) {
+            dp_buf_puts(out, "@" DP_CP_ZWSP);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    s_put_cp(out, cp);
+}
+
+/* Writes cleaned text as Markdown inline content. Code spans are found as
+ * CommonMark does (a backtick run closed by the next run of the same
+ * length; a backslash escapes a backtick outside spans); backtick runs
+ * that close nothing are escaped, so the result never opens a span that
+ * text after it could close. */
+static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp = c[i];
+        uint32_t next = i + 1 < n ? c[i + 1] : 0;
+        if (cp == '`') {
+            size_t ticks = s_run(c, n, i);
+            size_t close = s_find_close(c, n, i + ticks, ticks);
+            if (close == n) {
+                for (size_t k = 0; k < ticks; k++)
+                    dp_buf_puts(out, "\\`");
+                i += ticks;
+                continue;
+            }
+            const uint32_t *body = c + i + ticks;
+            size_t len = close - (i + ticks);
+            bool special = false;
+            for (size_t k = 0; k < len; k++)
+                if (s_in(body[k], "&<>"))
+                    special = true;
+            if (special)
+                s_emit_span_html(out, body, len);
+            else
+                s_emit_span_raw(out, body, len, ticks);
+            i = close + ticks;
+            continue;
+        }
+        if (cp == '\\') {
+            if (next == '`' || next == '\\') {
+                /* An escape pair, written as it is. */
+                s_put_cp(out, cp);
+                s_put_cp(out, next);
+                i += 2;
+                continue;
+            }
+            /* Before a character this function rewrites (or at the end,
+             * where text after it would be escaped), the backslash itself
+             * is escaped so it cannot change what follows. */
+            if (next == 0 || s_in(next, "&<>{}]"))
+                dp_buf_puts(out, "\\\\");
+            else
+                dp_buf_puts(out, "\\");
+            i++;
+            continue;
+        }
+        s_emit_md_char(out, c, n, i);
+        i++;
+    }
+}
+
+void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars)
+{
+    assert(out);
+    assert(text);
+    s_text_t t;
+    s_clean(text, S_CLEAN_LINE, max_chars, &t);
+    s_emit_md(out, t.cps, t.n);
+    if (t.truncated)
+        dp_buf_puts(out, DP_CP_ELLIPSIS_U8);
+    /* An empty result still leaves out->data a valid string. */
+    dp_buf_append(out, "", 0);
+    dp_free(t.cps);
+}
+
+void dp_text_excerpt(dp_buf_t *out, const char *text, size_t max_chars)
+{
+    assert(out);
+    assert(text);
+    s_text_t t;
+    s_clean(text, S_CLEAN_COLLAPSE, max_chars, &t);
+    s_emit_md(out, t.cps, t.n);
+    if (t.truncated)
+        dp_buf_puts(out, DP_CP_ELLIPSIS_U8);
+    dp_buf_append(out, "", 0);
+    dp_free(t.cps);
+}
+
+/* ==== HTML ==== */
+
+void dp_text_html(dp_buf_t *out, const char *text)
+{
+    assert(out);
+    assert(text);
+    s_text_t t;
+    s_clean(text, S_CLEAN_KEEP, 0, &t);
+    for (size_t i = 0; i < t.n; i++) {
+        uint32_t cp = t.cps[i];
+        uint32_t prev = i > 0 ? t.cps[i - 1] : 0;
+        uint32_t next = i + 1 < t.n ? t.cps[i + 1] : 0;
+        if (cp == '&')
+            dp_buf_puts(out, "&amp;");
+        else if (cp == '<')
+            dp_buf_puts(out, "&lt;");
+        else if (cp == '>')
+            dp_buf_puts(out, "&gt;");
+        else if (cp == '"')
+            dp_buf_puts(out, "&quot;");
+        else if (cp == '\'')
+            dp_buf_puts(out, "&#39;");
+        else if (cp == '{' && (s_in(next, "{%") || prev == '{'))
+            dp_buf_puts(out, "&#123;");
+        else if (cp == '}' && (s_in(prev, "}%") || next == '}'))
+            dp_buf_puts(out, "&#125;");
+        else
+            s_put_cp(out, cp);
+    }
+    dp_buf_append(out, "", 0);
+    dp_free(t.cps);
+}
