@@ -24,7 +24,7 @@ typedef struct {
     dp_opt_type_t type;  /* how the value is parsed */
     void *target;        /* where the parsed value goes */
     const char *def;     /* default as text, or NULL for none */
-    long min, max;       /* bounds for DP_OPT_INT */
+    long min, max;       /* bounds for DP_OPT_INT; 0, 0 means any long */
     const char *choices; /* "|"-separated list for DP_OPT_ENUM */
     bool secret;         /* never logged; only from file or environment */
     const char *help;    /* one line for --help */
@@ -40,21 +40,47 @@ typedef struct {
  * On the first bad value returns DP_ECONFIG and writes one line into err,
  * e.g. "--redis-port: 70000 is out of range 1..65535"; "--help" returns
  * DP_EAGAIN after printing the help to stdout. */
+/* Details of dp_config_load:
+ * - Every target is first reset (NULL, 0 or false), then set from def.
+ * - argv[0] is the program name and is skipped; "--" ends the flags.
+ * - Config file keys are the option names, at the top level of a mapping;
+ *   other keys are ignored here and stay available in *doc. A null value
+ *   leaves the option as it was; lists and mappings are errors.
+ * - An environment variable that is set but empty counts as unset.
+ * - A value that starts with "--" must be written "--name=--value".
+ * - Secret options are refused as flags (the message names the variable
+ *   to set instead) and never appear in messages.
+ * - Messages name the source: "--lang: \"fr\" is not one of zh|en",
+ *   "redis_port (config file): 70000 is out of range 1..65535",
+ *   "DP_REDIS_PORT (environment): \"abc\" is not an integer",
+ *   "unknown option --foo", "--from: missing value", and the loader's
+ *   "file:line:col: reason" for a broken file.
+ * - On success *rest (when there are positional arguments) is an array
+ *   the caller frees with dp_free(); its strings are argv's. Without rest,
+ *   a positional argument is an error.
+ * - On any error (and on DP_EAGAIN) the strings already stored are freed
+ *   and their targets set to NULL; *rest and *doc are NULL. */
 DP_NODISCARD int dp_config_load(dp_opt_t *opts, size_t n, int argc,
                                 char **argv, const char *env_config,
                                 const char ***rest, size_t *nrest,
                                 json_t **doc, char *err, size_t errlen);
 
-/* Logs the effective configuration at INFO, secrets masked. */
+/* Logs the effective configuration at INFO, one "config name=value" record
+ * per option. Secrets show as "***" when set ("(unset)" otherwise); the
+ * password in a URL's user information ("redis://:pw@host") shows as
+ * "***" too. */
 void dp_config_log(const dp_opt_t *opts, size_t n);
 
-/* Prints one line per option to stdout. */
+/* Prints "Usage: <usage>" (when usage is not NULL), then one line per
+ * option to stdout: flag, help, file key, environment variable, bounds and
+ * default (never a secret's default). */
 void dp_config_help(const char *usage, const dp_opt_t *opts, size_t n);
 
 /* Frees the strings that dp_config_load stored in the targets. */
 void dp_config_free(dp_opt_t *opts, size_t n);
 
-/* Strictly parses a decimal integer in [min, max]; 0 or DP_EINVAL. */
+/* Strictly parses a decimal integer in [min, max]; 0 or DP_EINVAL. Only
+ * an optional '-' and digits: no spaces, '+', hex or trailing text. */
 DP_NODISCARD int dp_parse_long(const char *s, long min, long max, long *out);
 
 #endif
