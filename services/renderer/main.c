@@ -13,10 +13,10 @@ int main(int argc, char **argv)
     char *log_level = NULL;
     long max_frame;
     dp_opt_t opts[] = {
-        {"out_dir", "DP_OUT_DIR", "--out-dir", DP_OPT_STR, &out_dir, "site",
-         0, 0, NULL, false, "root directory of the report site"},
-        {"formats", "DP_FORMATS", "--formats", DP_OPT_STR, &formats,
-         "md,json", 0, 0, NULL, false, "files to write: md, json"},
+        {"out_dir", "DP_OUT_DIR", "--out-dir", DP_OPT_STR, &out_dir, "site", 0,
+         0, NULL, false, "root directory of the report site"},
+        {"formats", "DP_FORMATS", "--formats", DP_OPT_STR, &formats, "md,json",
+         0, 0, NULL, false, "files to write: md, json"},
         {"in_endpoint", "DP_RENDERER_IN", "--in", DP_OPT_STR, &in,
          "@tcp://127.0.0.1:7400", 0, 0, NULL, false, "PULL endpoint"},
         {"pub_endpoint", "DP_RENDERER_PUB", "--pub", DP_OPT_STR, &pub,
@@ -43,8 +43,11 @@ int main(int argc, char **argv)
     dp_service_signals();
 
     renderer_cfg_t cfg = {
-        .out_dir = out_dir, .formats = formats, .in_endpoint = in,
-        .pub_endpoint = pub, .max_frame = max_frame,
+        .out_dir = out_dir,
+        .formats = formats,
+        .in_endpoint = in,
+        .pub_endpoint = pub,
+        .max_frame = max_frame,
     };
     renderer_t *renderer = renderer_new(&cfg);
     if (!renderer) {

@@ -21,10 +21,10 @@
 #include "dp_time.h"
 
 #define RENDERER_POLL_MS 500
-#define RENDERER_MAX_TEXT 300         /* characters kept of untrusted text */
-#define RENDERER_MAX_TZ (18 * 3600)   /* largest UTC offset accepted */
+#define RENDERER_MAX_TEXT 300            /* characters kept of untrusted text */
+#define RENDERER_MAX_TZ (18L * 3600)     /* largest UTC offset accepted */
 #define RENDERER_MAX_TIME 253402300799LL /* 9999-12-31T23:59:59Z */
-#define RENDERER_MAX_NAME 100         /* GitHub owner and repository names */
+#define RENDERER_MAX_NAME 100            /* GitHub owner and repository names */
 #define RENDERER_HOUR 3600
 #define RENDERER_DAY 86400
 #define RENDERER_WEEK 604800
@@ -50,8 +50,14 @@ struct renderer_t {
 /* ==== The digest document ==== */
 
 /* The five item lists, in report order. */
-enum { S_NEW_ISSUES, S_CLOSED_ISSUES, S_NEW_PRS, S_MERGED_PRS, S_CLOSED_PRS,
-       S_NLISTS };
+enum {
+    S_NEW_ISSUES,
+    S_CLOSED_ISSUES,
+    S_NEW_PRS,
+    S_MERGED_PRS,
+    S_CLOSED_PRS,
+    S_NLISTS
+};
 
 static const char *const s_list_keys[S_NLISTS] = {
     "new_issues", "closed_issues", "new_prs", "merged_prs", "closed_prs"};
@@ -65,9 +71,9 @@ static const char *const s_section_keys[S_NSECTIONS] = {
 
 /* The words of one report language. */
 typedef struct {
-    const char *report;     /* between the name and the date of the title */
-    const char *window;     /* window line prefix */
-    const char *stats;      /* stats line prefix */
+    const char *report; /* between the name and the date of the title */
+    const char *window; /* window line prefix */
+    const char *stats;  /* stats line prefix */
     const char *counts[S_NLISTS];
     const char *summary;    /* summary heading */
     const char *topic_pre;  /* topic heading before the topic title */
@@ -75,11 +81,11 @@ typedef struct {
     const char *sections[S_NSECTIONS];
     const char *appendix;
     const char *lists[S_NLISTS];
-    const char *none;       /* an empty list */
+    const char *none; /* an empty list */
     const char *no_labels;
     const char *verbs[S_NLISTS];
     const char *health;
-    const char *unknown;    /* an instant or value that is not known */
+    const char *unknown; /* an instant or value that is not known */
 } s_words_t;
 
 static const s_words_t s_zh = {
@@ -113,8 +119,8 @@ static const s_words_t s_en = {
     .topic_pre = "### 🎯 ",
     .topic_post = " watch",
     .sections = {"### 💬 Hot discussions", "### 🔥 Topics and trends",
-                 "### 🛠️ Key technical changes", "### 📈 Contributor activity",
-                 "### 💡 Worth watching"},
+                 "### 🛠️ Key technical changes",
+                 "### 📈 Contributor activity", "### 💡 Worth watching"},
     .appendix = "## 📋 Appendix: item lists",
     .lists = {"### New issues", "### Closed issues", "### New PRs",
               "### Merged PRs", "### PRs closed without merge"},
@@ -128,17 +134,17 @@ static const s_words_t s_en = {
 /* What the renderer reads from a digest; strings and values are borrowed
  * from the document. */
 typedef struct {
-    const char *repo;        /* "owner/name", checked */
-    const char *name;        /* display name (raw, untrusted) */
-    bool zh;                 /* language */
-    int64_t from, to;        /* the window */
-    int tz;                  /* display offset, seconds east of UTC */
+    const char *repo; /* "owner/name", checked */
+    const char *name; /* display name (raw, untrusted) */
+    bool zh;          /* language */
+    int64_t from, to; /* the window */
+    int tz;           /* display offset, seconds east of UTC */
     int64_t revision;
     int64_t counts[S_NLISTS];
     const json_t *lists[S_NLISTS];
-    const json_t *topics;    /* array, or NULL */
-    const json_t *sections;  /* object, or NULL */
-    const json_t *health;    /* object */
+    const json_t *topics;   /* array, or NULL */
+    const json_t *sections; /* object, or NULL */
+    const json_t *health;   /* object */
 } s_digest_t;
 
 static int s_bad(char *err, size_t errlen, const char *where, const char *key,
@@ -164,8 +170,7 @@ static int s_int(const json_t *obj, const char *key, bool required,
 
 /* The same for a string. */
 static int s_str(const json_t *obj, const char *key, bool required,
-                 const char **out, const char *where, char *err,
-                 size_t errlen)
+                 const char **out, const char *where, char *err, size_t errlen)
 {
     const json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v))
@@ -280,16 +285,15 @@ static int s_read(const json_t *doc, s_digest_t *d, char *err, size_t errlen)
         rc = s_member(doc, "counts", JSON_OBJECT, true, &counts, "", err,
                       errlen);
     if (rc == 0)
-        rc = s_member(doc, "lists", JSON_OBJECT, true, &lists, "", err,
-                      errlen);
+        rc = s_member(doc, "lists", JSON_OBJECT, true, &lists, "", err, errlen);
     for (size_t i = 0; rc == 0 && i < S_NLISTS; i++) {
-        rc = s_int(counts, s_list_keys[i], true, &d->counts[i], "counts.",
-                   err, errlen);
+        rc = s_int(counts, s_list_keys[i], true, &d->counts[i], "counts.", err,
+                   errlen);
         if (rc == 0 && d->counts[i] < 0)
             rc = s_bad(err, errlen, "counts.", s_list_keys[i], "negative");
         if (rc == 0)
-            rc = s_member(lists, s_list_keys[i], JSON_ARRAY, true,
-                          &d->lists[i], "lists.", err, errlen);
+            rc = s_member(lists, s_list_keys[i], JSON_ARRAY, true, &d->lists[i],
+                          "lists.", err, errlen);
     }
     if (rc == 0)
         rc = s_member(doc, "topics", JSON_ARRAY, false, &d->topics, "", err,
@@ -425,8 +429,8 @@ static int s_topics(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
         if (rc == 0)
             rc = s_str(topic, "title", false, &title, where, err, errlen);
         if (rc == 0 && texts)
-            rc = s_str(texts, id, false, &text, "sections.topics.", err,
-                       errlen);
+            rc =
+                s_str(texts, id, false, &text, "sections.topics.", err, errlen);
         if (rc < 0)
             break;
         dp_buf_t heading = DP_BUF_INIT;
@@ -490,8 +494,8 @@ static char *s_item_url(const s_digest_t *d, int64_t number, bool pr,
 {
     char *issue = dp_asprintf(RENDERER_GITHUB "%s/issues/%lld", d->repo,
                               (long long)number);
-    char *pull = dp_asprintf(RENDERER_GITHUB "%s/pull/%lld", d->repo,
-                             (long long)number);
+    char *pull =
+        dp_asprintf(RENDERER_GITHUB "%s/pull/%lld", d->repo, (long long)number);
     char *link;
     if (url && strcmp(url, issue) == 0)
         pr = false;
@@ -557,7 +561,7 @@ static int s_appendix(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
                       char *err, size_t errlen)
 {
     int rc = 0;
-    dp_buf_printf(out, "%s\n\n", w->appendix);
+    dp_buf_printf(out, "---\n\n%s\n\n", w->appendix);
     for (size_t i = 0; rc == 0 && i < S_NLISTS; i++) {
         size_t n = json_array_size(d->lists[i]);
         dp_buf_printf(out, "%s\n", w->lists[i]);
@@ -601,13 +605,11 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
     if (rc == 0)
         rc = s_int(h, "requests", false, &requests, where, err, errlen);
     if (rc == 0)
-        rc = s_int(h, "not_modified", false, &not_modified, where, err,
-                   errlen);
+        rc = s_int(h, "not_modified", false, &not_modified, where, err, errlen);
     if (rc == 0)
         rc = s_int(h, "retries", false, &retries, where, err, errlen);
     if (rc == 0)
-        rc = s_int(h, "rl_remaining", false, &rl_remaining, where, err,
-                   errlen);
+        rc = s_int(h, "rl_remaining", false, &rl_remaining, where, err, errlen);
     if (rc == 0)
         rc = s_int(h, "rl_limit", false, &rl_limit, where, err, errlen);
     if (rc == 0)
@@ -629,8 +631,9 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
     if (complete >= 0) {
         char when[RENDERER_TIME_LEN];
         s_when(complete, d->tz, w, when, sizeof when);
-        dp_buf_printf(out, zh ? "- 数据完整至: %s\n"
-                              : "- Data complete until: %s\n", when);
+        dp_buf_printf(out,
+                      zh ? "- 数据完整至: %s\n" : "- Data complete until: %s\n",
+                      when);
     }
     if (requests >= 0)
         dp_buf_printf(out,
@@ -641,11 +644,13 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
                       (long long)requests, (long long)not_modified,
                       (long long)retries);
     if (rl_remaining < 0 || rl_limit < 0)
-        dp_buf_printf(out, zh ? "- 速率限制余量: %s\n"
-                              : "- Rate limit remaining: %s\n", w->unknown);
+        dp_buf_printf(
+            out, zh ? "- 速率限制余量: %s\n" : "- Rate limit remaining: %s\n",
+            w->unknown);
     else
-        dp_buf_printf(out, zh ? "- 速率限制余量: %lld/%lld\n"
-                              : "- Rate limit remaining: %lld/%lld\n",
+        dp_buf_printf(out,
+                      zh ? "- 速率限制余量: %lld/%lld\n"
+                         : "- Rate limit remaining: %lld/%lld\n",
                       (long long)rl_remaining, (long long)rl_limit);
     if (events >= 0)
         dp_buf_printf(out, zh ? "- 事件数: %lld\n" : "- Events: %lld\n",
@@ -893,8 +898,8 @@ out:
 
 /* ==== Handling a digest ==== */
 
-static void s_window_copy(const dp_digest_t *digest, char **repo,
-                          int64_t *from, int64_t *to, int64_t *revision)
+static void s_window_copy(const dp_digest_t *digest, char **repo, int64_t *from,
+                          int64_t *to, int64_t *revision)
 {
     *repo = dp_strdup(digest->repo);
     *from = digest->win_from;
@@ -908,8 +913,7 @@ static void s_status(const dp_digest_t *digest, const char *what,
     dp_msg_clear(reply);
     reply->type = DP_MSG_STATUS;
     dp_status_t *st = &reply->u.status;
-    s_window_copy(digest, &st->repo, &st->win_from, &st->win_to,
-                  &st->revision);
+    s_window_copy(digest, &st->repo, &st->win_from, &st->win_to, &st->revision);
     st->reply_to = dp_strdup(digest->reply_to);
     st->service = dp_strdup("renderer");
     st->state = dp_strdup("failed");
@@ -1120,7 +1124,7 @@ int renderer_step(renderer_t *self, int timeout_ms)
     if (rc == 0)
         rc = dp_msg_decode(self->frame.data ? self->frame.data : "",
                            self->frame.len, max, &msg, err, sizeof err);
-    if (rc < 0) {
+    if (rc != 0) {
         self->bad++;
         dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s", self->bad,
                *err ? err : dp_strerror(rc));

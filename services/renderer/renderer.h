@@ -82,9 +82,8 @@ DP_NODISCARD int renderer_paths(const json_t *digest, const char *out_dir,
  * these bytes it is left untouched (same inode, same mtime). *changed,
  * when not NULL, tells whether the file was (re)written. Returns 0, or
  * DP_EIO with "<path>: <errno text>" in err and no temporary file left. */
-DP_NODISCARD int renderer_write(const char *path, const void *data,
-                                size_t len, bool *changed, char *err,
-                                size_t errlen);
+DP_NODISCARD int renderer_write(const char *path, const void *data, size_t len,
+                                bool *changed, char *err, size_t errlen);
 
 /* Handles one DIGEST without sockets: parses digest->json, writes the
  * report under out_dir (plus the JSON when formats has RENDERER_FMT_JSON)

@@ -1,0 +1,1117 @@
+/* test_renderer.c - unit tests of the renderer engine */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "dp_bus.h"
+#include "dp_mem.h"
+#include "dp_proto.h"
+#include "renderer.h"
+
+/* The window of /work/shared/seed/report-example.md. */
+#define T_FROM 1765362540 /* 2025-12-10T10:29:00Z */
+#define T_TO 1765366140   /* 2025-12-10T11:29:00Z */
+#define T_RECV_MS 5000
+
+/* The digest of the example window, with short section texts. */
+static const char s_digest_text[] =
+    "{\"schema\": 1, \"repo\": \"vllm-project/vllm\", \"name\": \"vLLM\","
+    " \"lang\": \"zh\", \"from\": 1765362540, \"to\": 1765366140,"
+    " \"revision\": 1, \"tz_offset\": 28800, \"tz_label\": \"UTC+8\","
+    " \"counts\": {\"new_issues\": 0, \"closed_issues\": 1, \"new_prs\": 2,"
+    "  \"merged_prs\": 0, \"closed_prs\": 1},"
+    " \"lists\": {"
+    "  \"new_issues\": [],"
+    "  \"closed_issues\": [{\"number\": 30382, \"pr\": false,"
+    "   \"title\": \"[Bug]: Issues with "
+    "mistralai/Ministral-3-14B-Instruct-2512\","
+    "   \"url\": \"https://github.com/vllm-project/vllm/issues/30382\","
+    "   \"author\": \"eltorre\", \"labels\": [\"bug\"], \"at\": 1765363660,"
+    "   \"category\": \"bug\", \"bot\": false}],"
+    "  \"new_prs\": ["
+    "   {\"number\": 30385, \"pr\": true,"
+    "    \"title\": \"[Core] Whisper support `torch.compile`\","
+    "    \"url\": \"https://github.com/vllm-project/vllm/pull/30385\","
+    "    \"author\": \"NickLucche\", \"labels\": [\"v1\"], \"at\": 1765365062,"
+    "    \"category\": \"performance\", \"bot\": false},"
+    "   {\"number\": 30384, \"pr\": true,"
+    "    \"title\": \"[BugFix] Fix minimax m2 model rotary_dim\","
+    "    \"url\": \"https://github.com/vllm-project/vllm/pull/30384\","
+    "    \"author\": \"rogeryoungh\", \"labels\": [\"ready\"],"
+    "    \"at\": 1765363065, \"category\": \"bugfix\", \"bot\": false}],"
+    "  \"merged_prs\": [],"
+    "  \"closed_prs\": [{\"number\": 30349, \"pr\": true,"
+    "   \"title\": \"[BugFix] Fix minimax m2 model rope_parameters\","
+    "   \"url\": \"https://github.com/vllm-project/vllm/pull/30349\","
+    "   \"author\": \"esmeetu\", \"labels\": [], \"at\": 1765363625,"
+    "   \"category\": \"bugfix\", \"bot\": false}]},"
+    " \"topics\": [{\"id\": \"amd\", \"title\": \"AMD/ROCm\", \"short\": "
+    "\"AMD\", \"items\": []}],"
+    " \"sections\": {\"summary\": \"Summary text.\","
+    "  \"topics\": {\"amd\": \"**本周期无 AMD 相关更新**。\\n\"},"
+    "  \"hot\": \"Hot text.\", \"trends\": \"1. one\\n2. two\\n\","
+    "  \"changes\": \"Changes text.\", \"activity\": \"Activity text.\","
+    "  \"watch\": \"Watch text.\"},"
+    " \"health\": {\"requests\": 3, \"not_modified\": 0, \"retries\": 0,"
+    "  \"rl_remaining\": 4990, \"rl_limit\": 5000,"
+    "  \"complete_until\": 1765366140, \"problems\": [],"
+    "  \"events\": 9, \"writer\": \"extractive\"}}";
+
+/* The header lines of report-example.md, front matter to the first
+ * section heading. */
+static const char s_example_head[] =
+    "---\n"
+    "title: vLLM 开发动态报告 - 2025-12-10\n"
+    "date: 2025-12-10\n"
+    "layout: default\n"
+    "---\n"
+    "\n"
+    "# vLLM 开发动态报告 - 2025-12-10\n"
+    "\n"
+    "> 时间窗口: 2025-12-10 18:29 (UTC+8) ~ 2025-12-10 19:29 (UTC+8)\n"
+    "> 数据统计: 新 Issue 0 | 关闭 Issue 1 | 新 PR 2 | 合并 PR 0 | "
+    "关闭未合并 PR 1\n"
+    "\n"
+    "---\n"
+    "\n"
+    "### 📊 每日开发状态摘要\n";
+
+/* The appendix of report-example.md, every line of it. */
+static const char s_example_appendix[] =
+    "---\n"
+    "\n"
+    "## 📋 附录：详细数据列表\n"
+    "\n"
+    "### 新增 Issue\n"
+    "- 无\n"
+    "\n"
+    "### 已关闭 Issue\n"
+    "- [#30382](https://github.com/vllm-project/vllm/issues/30382) [Bug]: "
+    "Issues with mistralai/Ministral-3-14B-Instruct-2512 — bug — by eltorre "
+    "(关闭于: 2025-12-10 18:47 (UTC+8))\n"
+    "\n"
+    "### 新增 PR\n"
+    "- [#30385](https://github.com/vllm-project/vllm/pull/30385) [Core] "
+    "Whisper support `torch.compile` — v1 — by NickLucche (创建于: "
+    "2025-12-10 19:11 (UTC+8))\n"
+    "- [#30384](https://github.com/vllm-project/vllm/pull/30384) [BugFix] "
+    "Fix minimax m2 model rotary_dim — ready — by rogeryoungh (创建于: "
+    "2025-12-10 18:37 (UTC+8))\n"
+    "\n"
+    "### 已合并 PR\n"
+    "- 无\n"
+    "\n"
+    "### 关闭但未合并的 PR\n"
+    "- [#30349](https://github.com/vllm-project/vllm/pull/30349) [BugFix] "
+    "Fix minimax m2 model rope_parameters — 无标签 — by esmeetu (关闭于: "
+    "2025-12-10 18:47 (UTC+8))\n"
+    "\n";
+
+/* The whole report of s_digest_text. */
+static const char s_expected_report[] =
+    "---\n"
+    "title: vLLM 开发动态报告 - 2025-12-10\n"
+    "date: 2025-12-10\n"
+    "layout: default\n"
+    "---\n"
+    "\n"
+    "# vLLM 开发动态报告 - 2025-12-10\n"
+    "\n"
+    "> 时间窗口: 2025-12-10 18:29 (UTC+8) ~ 2025-12-10 19:29 (UTC+8)\n"
+    "> 数据统计: 新 Issue 0 | 关闭 Issue 1 | 新 PR 2 | 合并 PR 0 | "
+    "关闭未合并 PR 1\n"
+    "\n"
+    "---\n"
+    "\n"
+    "### 📊 每日开发状态摘要\n"
+    "Summary text.\n"
+    "\n"
+    "### 🎯 AMD/ROCm 生态相关动态\n"
+    "**本周期无 AMD 相关更新**。\n"
+    "\n"
+    "### 💬 高热度讨论分析\n"
+    "Hot text.\n"
+    "\n"
+    "### 🔥 热门话题与趋势分析\n"
+    "1. one\n"
+    "2. two\n"
+    "\n"
+    "### 🛠️ 重点技术变更\n"
+    "Changes text.\n"
+    "\n"
+    "### 📈 开发活跃度观察\n"
+    "Activity text.\n"
+    "\n"
+    "### 💡 值得关注的问题\n"
+    "Watch text.\n"
+    "\n"
+    "---\n"
+    "\n"
+    "## 📋 附录：详细数据列表\n"
+    "\n"
+    "### 新增 Issue\n"
+    "- 无\n"
+    "\n"
+    "### 已关闭 Issue\n"
+    "- [#30382](https://github.com/vllm-project/vllm/issues/30382) [Bug]: "
+    "Issues with mistralai/Ministral-3-14B-Instruct-2512 — bug — by eltorre "
+    "(关闭于: 2025-12-10 18:47 (UTC+8))\n"
+    "\n"
+    "### 新增 PR\n"
+    "- [#30385](https://github.com/vllm-project/vllm/pull/30385) [Core] "
+    "Whisper support `torch.compile` — v1 — by NickLucche (创建于: "
+    "2025-12-10 19:11 (UTC+8))\n"
+    "- [#30384](https://github.com/vllm-project/vllm/pull/30384) [BugFix] "
+    "Fix minimax m2 model rotary_dim — ready — by rogeryoungh (创建于: "
+    "2025-12-10 18:37 (UTC+8))\n"
+    "\n"
+    "### 已合并 PR\n"
+    "- 无\n"
+    "\n"
+    "### 关闭但未合并的 PR\n"
+    "- [#30349](https://github.com/vllm-project/vllm/pull/30349) [BugFix] "
+    "Fix minimax m2 model rope_parameters — 无标签 — by esmeetu (关闭于: "
+    "2025-12-10 18:47 (UTC+8))\n"
+    "\n"
+    "---\n"
+    "\n"
+    "### 🩺 数据与运行状态\n"
+    "- 数据完整至: 2025-12-10 19:29 (UTC+8)\n"
+    "- GitHub API 请求: 3 次（其中 304 未变更 0 次，重试 0 次）\n"
+    "- 速率限制余量: 4990/5000\n"
+    "- 事件数: 9\n"
+    "- 撰写方式: 抽取式（确定性，无 LLM）\n";
+
+/* ==== Helpers ==== */
+
+static json_t *s_digest(void)
+{
+    json_error_t error;
+    json_t *doc = json_loads(s_digest_text, 0, &error);
+    if (!doc)
+        fail_msg("test digest: line %d: %s", error.line, error.text);
+    return doc;
+}
+
+/* Renders doc, which must succeed; the caller frees the result. */
+static char *s_render(const json_t *doc)
+{
+    dp_buf_t out = DP_BUF_INIT;
+    char err[256] = "";
+    int rc = renderer_markdown(doc, &out, err, sizeof err);
+    if (rc != 0)
+        fail_msg("renderer_markdown: %s", err);
+    return dp_buf_take(&out);
+}
+
+/* True when text holds line as one whole line. */
+static bool s_has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+        if (strncmp(p, line, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+static size_t s_count_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        if (*p == '\n')
+            n++;
+    return n;
+}
+
+/* Lines of text that start with prefix. */
+static size_t s_count_prefixed(const char *text, const char *prefix)
+{
+    size_t n = 0, len = strlen(prefix);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+        if (strncmp(p, prefix, len) == 0)
+            n++;
+    return n;
+}
+
+static json_t *s_list(json_t *doc, const char *key)
+{
+    return json_object_get(json_object_get(doc, "lists"), key);
+}
+
+static json_t *s_item(json_t *doc, const char *list, size_t i)
+{
+    return json_array_get(s_list(doc, list), i);
+}
+
+static char *s_tempdir(void)
+{
+    char *dir = dp_strdup("/tmp/test_renderer.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+static void s_rmtree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *child = dp_asprintf("%s/%s", path, e->d_name);
+            s_rmtree(child);
+            dp_free(child);
+        }
+        if (d)
+            closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static char *s_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    dp_buf_t buf = DP_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        dp_buf_append(&buf, chunk, n);
+    fclose(f);
+    return dp_buf_take(&buf);
+}
+
+static size_t s_dir_entries(const char *path)
+{
+    size_t n = 0;
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* ==== Markdown ==== */
+
+static void test_markdown_matches_example_header_and_appendix(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    char *md = s_render(doc);
+    assert_true(strncmp(md, s_example_head, strlen(s_example_head)) == 0);
+    assert_non_null(strstr(md, s_example_appendix));
+    /* The same, line by line. */
+    assert_true(s_has_line(md, "title: vLLM 开发动态报告 - 2025-12-10"));
+    assert_true(s_has_line(md, "date: 2025-12-10"));
+    assert_true(s_has_line(md, "layout: default"));
+    assert_true(s_has_line(md, "# vLLM 开发动态报告 - 2025-12-10"));
+    assert_true(s_has_line(md, "> 时间窗口: 2025-12-10 18:29 (UTC+8) ~ "
+                               "2025-12-10 19:29 (UTC+8)"));
+    dp_free(md);
+    json_decref(doc);
+}
+
+static void test_markdown_whole_layout(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    char *md = s_render(doc);
+    assert_string_equal(md, s_expected_report);
+    dp_free(md);
+    json_decref(doc);
+}
+
+static void test_markdown_appends_to_out(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    dp_buf_t out = DP_BUF_INIT;
+    dp_buf_puts(&out, "KEEP");
+    char err[128];
+    assert_int_equal(renderer_markdown(doc, &out, err, sizeof err), 0);
+    assert_true(strncmp(out.data, "KEEP---\n", 8) == 0);
+    dp_buf_free(&out);
+    json_decref(doc);
+}
+
+static void test_appendix_line_shapes(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    json_t *labels = json_object_get(s_item(doc, "new_prs", 0), "labels");
+    json_array_append_new(labels, json_string("performance"));
+    json_array_append_new(labels, json_string("ready"));
+    json_array_append_new(
+        s_list(doc, "merged_prs"),
+        json_pack("{s:i, s:b, s:s, s:s, s:s, s:[], s:i}", "number", 30100, "pr",
+                  1, "title", "Merged one", "url",
+                  "https://github.com/vllm-project/vllm/"
+                  "pull/30100",
+                  "author", "alice", "labels", "at", T_FROM + 600));
+    json_array_append_new(s_list(doc, "new_issues"),
+                          json_pack("{s:i, s:b, s:s, s:s, s:[s], s:i}",
+                                    "number", 30400, "pr", 0, "title",
+                                    "New one", "author", "bob", "labels",
+                                    "question", "at", T_FROM + 60));
+    char *md = s_render(doc);
+    assert_true(s_has_line(
+        md, "- [#30385](https://github.com/vllm-project/vllm/pull/30385) "
+            "[Core] Whisper support `torch.compile` — v1, performance, ready "
+            "— by NickLucche (创建于: 2025-12-10 19:11 (UTC+8))"));
+    assert_true(s_has_line(
+        md, "- [#30100](https://github.com/vllm-project/vllm/pull/30100) "
+            "Merged one — 无标签 — by alice (合并于: 2025-12-10 18:39 "
+            "(UTC+8))"));
+    /* Without a URL the link is built from the repository. */
+    assert_true(s_has_line(
+        md, "- [#30400](https://github.com/vllm-project/vllm/issues/30400) "
+            "New one — question — by bob (创建于: 2025-12-10 18:30 "
+            "(UTC+8))"));
+    assert_null(strstr(md, "### 已合并 PR\n- 无\n"));
+    assert_null(strstr(md, "### 新增 Issue\n- 无\n"));
+    assert_int_equal(s_count_prefixed(md, "- 无"), 0);
+    dp_free(md);
+
+    /* Every list empty: "- 无" under each heading. */
+    for (size_t i = 0; i < 5; i++) {
+        static const char *const keys[] = {"new_issues", "closed_issues",
+                                           "new_prs", "merged_prs",
+                                           "closed_prs"};
+        json_array_clear(s_list(doc, keys[i]));
+    }
+    md = s_render(doc);
+    assert_int_equal(s_count_prefixed(md, "- 无"), 5);
+    assert_non_null(strstr(md, "### 关闭但未合并的 PR\n- 无\n\n---\n"));
+    dp_free(md);
+    json_decref(doc);
+}
+
+static void test_untrusted_urls_are_rebuilt(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    json_object_set_new(s_item(doc, "closed_issues", 0), "url",
+                        json_string("javascript:alert(1)"));
+    json_object_set_new(s_item(doc, "new_prs", 0), "url",
+                        json_string("https://github.com/evil/repo/pull/30385"));
+    json_object_set_new(s_item(doc, "new_prs", 1), "url",
+                        json_string("https://github.com/vllm-project/vllm/"
+                                    "pull/30384) [x](https://evil"));
+    /* A PR's canonical issue URL is kept as it is. */
+    json_object_set_new(s_item(doc, "closed_prs", 0), "url",
+                        json_string("https://github.com/vllm-project/vllm/"
+                                    "issues/30349"));
+    char *md = s_render(doc);
+    assert_null(strstr(md, "javascript"));
+    assert_null(strstr(md, "evil"));
+    assert_non_null(strstr(md, "[#30382](https://github.com/vllm-project/"
+                               "vllm/issues/30382) "));
+    assert_non_null(strstr(md, "[#30385](https://github.com/vllm-project/"
+                               "vllm/pull/30385) "));
+    assert_non_null(strstr(md, "[#30384](https://github.com/vllm-project/"
+                               "vllm/pull/30384) "));
+    assert_non_null(strstr(md, "[#30349](https://github.com/vllm-project/"
+                               "vllm/issues/30349) "));
+    dp_free(md);
+    json_decref(doc);
+}
+
+static const char s_en_stats[] =
+    "> Stats: New issues 0 | Closed issues 1 | New PRs 2 | Merged PRs 0 | "
+    "PRs closed unmerged 1";
+
+static const char s_en_closed_pr[] =
+    "- [#30349](https://github.com/vllm-project/vllm/pull/30349) [BugFix] "
+    "Fix minimax m2 model rope_parameters — no labels — by esmeetu (closed: "
+    "2025-12-10 18:47 (UTC+8))";
+
+static const char s_en_new_pr[] =
+    "- [#30384](https://github.com/vllm-project/vllm/pull/30384) [BugFix] "
+    "Fix minimax m2 model rotary_dim — ready — by rogeryoungh (created: "
+    "2025-12-10 18:37 (UTC+8))";
+
+static void test_markdown_english(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    json_object_set_new(doc, "lang", json_string("en"));
+    json_object_set_new(doc, "revision", json_integer(2));
+    json_t *health = json_object_get(doc, "health");
+    json_object_set_new(health, "rl_remaining", json_integer(-1));
+    json_object_set_new(health, "writer", json_string("claude"));
+    json_array_append_new(json_object_get(health, "problems"),
+                          json_string("issues page 3: HTTP 502"));
+    char *md = s_render(doc);
+    static const char *const lines[] = {
+        "title: vLLM Development Report - 2025-12-10",
+        "# vLLM Development Report - 2025-12-10",
+        "> Window: 2025-12-10 18:29 (UTC+8) ~ 2025-12-10 19:29 (UTC+8)",
+        s_en_stats,
+        "### 📊 Status summary",
+        "### 🎯 AMD/ROCm watch",
+        "### 💬 Hot discussions",
+        "### 🔥 Topics and trends",
+        "### 🛠️ Key technical changes",
+        "### 📈 Contributor activity",
+        "### 💡 Worth watching",
+        "## 📋 Appendix: item lists",
+        "### New issues",
+        "### Closed issues",
+        "### New PRs",
+        "### Merged PRs",
+        "### PRs closed without merge",
+        "- none",
+        s_en_closed_pr,
+        s_en_new_pr,
+        "### 🩺 Data and pipeline health",
+        "- Data complete until: 2025-12-10 19:29 (UTC+8)",
+        "- GitHub API requests: 3 (304 not modified: 0, retries: 0)",
+        "- Rate limit remaining: unknown",
+        "- Events: 9",
+        "- Writer: LLM (claude)",
+        "- Revision: 2",
+        "- Problem: issues page 3: HTTP 502",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        if (!s_has_line(md, lines[i]))
+            fail_msg("missing line: %s\n%s", lines[i], md);
+    assert_null(strstr(md, "开发"));
+    dp_free(md);
+    json_decref(doc);
+}
+
+static void test_health_lines_zh(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    json_object_set_new(doc, "revision", json_integer(3));
+    json_t *health = json_object_get(doc, "health");
+    json_object_set_new(health, "rl_limit", json_integer(-1));
+    json_object_set_new(health, "writer", json_string("gpt\n# x"));
+    json_array_append_new(json_object_get(health, "problems"),
+                          json_string("first\nsecond"));
+    char *md = s_render(doc);
+    assert_true(s_has_line(md, "- 速率限制余量: 未知"));
+    assert_true(s_has_line(md, "- 撰写方式: LLM (gpt # x)"));
+    assert_true(s_has_line(md, "- 修订: 第 3 版"));
+    assert_true(s_has_line(md, "- 问题: first second"));
+    assert_false(s_has_line(md, "# x)"));
+    dp_free(md);
+    json_decref(doc);
+}
+
+static void test_hostile_titles_stay_on_one_line(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    char *plain = s_render(doc);
+    json_t *item = s_item(doc, "new_prs", 0);
+    json_object_set_new(
+        item, "title",
+        json_string("evil\n---\nlayout: x\r\n# H1 {{ site.x }} {% raw %}\n"
+                    "<script>alert(1)</script>\xe2\x80\xae\xe2\x80\xa8"
+                    "![x](javascript:alert(1))\n\n### 💡 fake\n- [ ] z"));
+    json_object_set_new(item, "author", json_string("mal\nlory"));
+    json_array_append_new(json_object_get(item, "labels"),
+                          json_string("a\n## b"));
+    json_object_set_new(doc, "name", json_string("x\n---\ny"));
+    char *md = s_render(doc);
+    assert_int_equal(s_count_lines(md), s_count_lines(plain));
+    assert_int_equal(s_count_prefixed(md, "---"),
+                     s_count_prefixed(plain, "---"));
+    assert_int_equal(s_count_prefixed(md, "#"), s_count_prefixed(plain, "#"));
+    assert_null(strstr(md, "<script>"));
+    assert_null(strstr(md, "{{"));
+    assert_null(strstr(md, "{%"));
+    assert_null(strstr(md, "\xe2\x80\xae"));
+    assert_null(strstr(md, "\r"));
+    assert_null(strstr(md, "[x](javascript"));
+    assert_true(s_count_prefixed(md,
+                                 "- [#30385](https://github.com/"
+                                 "vllm-project/vllm/pull/30385) evil ") == 1);
+    dp_free(md);
+    dp_free(plain);
+    json_decref(doc);
+}
+
+static void test_front_matter_quotes_only_when_needed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        const char *line;
+    } cases[] = {
+        {"vLLM", "title: vLLM 开发动态报告 - 2025-12-10"},
+        {"a:b", "title: a:b 开发动态报告 - 2025-12-10"},
+        {"Proj: X", "title: \"Proj: X 开发动态报告 - 2025-12-10\""},
+        {"C#", "title: \"C# 开发动态报告 - 2025-12-10\""},
+        {"*star", "title: \"*star 开发动态报告 - 2025-12-10\""},
+        {"- dash", "title: \"- dash 开发动态报告 - 2025-12-10\""},
+        {"[x]", "title: \"[x] 开发动态报告 - 2025-12-10\""},
+        {"a\\b:", "title: \"a\\\\b: 开发动态报告 - 2025-12-10\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *doc = s_digest();
+        json_object_set_new(doc, "name", json_string(cases[i].name));
+        char *md = s_render(doc);
+        if (!s_has_line(md, cases[i].line))
+            fail_msg("name %s: want %s in\n%.200s", cases[i].name,
+                     cases[i].line, md);
+        dp_free(md);
+        json_decref(doc);
+    }
+    /* Quotes in a name never end the YAML string early. */
+    json_t *doc = s_digest();
+    json_object_set_new(doc, "name", json_string("say \"hi\""));
+    char *md = s_render(doc);
+    const char *title = strstr(md, "\ntitle: \"");
+    assert_non_null(title);
+    const char *end = strchr(title + 1, '\n');
+    assert_true(end[-1] == '"' && end[-2] != '\\');
+    dp_free(md);
+    json_decref(doc);
+    /* Without a name, the repository's name part. */
+    doc = s_digest();
+    json_object_del(doc, "name");
+    md = s_render(doc);
+    assert_true(s_has_line(md, "# vllm 开发动态报告 - 2025-12-10"));
+    dp_free(md);
+    json_decref(doc);
+}
+
+/* Sets a dotted member to a value, or deletes it when value is NULL. */
+static void s_set(json_t *doc, const char *path, json_t *value)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *obj = doc;
+    char *key = buf, *dot;
+    while ((dot = strchr(key, '.')) != NULL) {
+        *dot = '\0';
+        obj = json_object_get(obj, key);
+        key = dot + 1;
+    }
+    if (value)
+        json_object_set_new(obj, key, value);
+    else
+        json_object_del(obj, key);
+}
+
+static void test_malformed_digest_is_refused(void **state)
+{
+    (void)state;
+    static const char *const deleted[] = {
+        "counts", "counts.new_prs", "lists", "lists.closed_prs",
+        "repo",   "from",           "to",    "tz_offset",
+        "health",
+    };
+    dp_buf_t out = DP_BUF_INIT;
+    char err[256];
+    for (size_t i = 0; i < sizeof deleted / sizeof deleted[0]; i++) {
+        json_t *doc = s_digest();
+        s_set(doc, deleted[i], NULL);
+        err[0] = '\0';
+        assert_int_equal(renderer_markdown(doc, &out, err, sizeof err),
+                         DP_EJSON);
+        assert_int_equal(out.len, 0);
+        if (!strstr(err, "missing"))
+            fail_msg("%s: %s", deleted[i], err);
+        json_decref(doc);
+    }
+    struct {
+        const char *path;
+        json_t *value;
+    } wrong[] = {
+        {"counts", json_array()},
+        {"counts.closed_issues", json_string("1")},
+        {"counts.new_prs", json_real(2.0)},
+        {"counts.merged_prs", json_integer(-1)},
+        {"lists.new_prs", json_object()},
+        {"from", json_string("2025-12-10")},
+        {"to", json_integer(T_FROM)},
+        {"tz_offset", json_integer(100000)},
+        {"repo", json_string("../../etc")},
+        {"repo", json_string("vllm-project/..")},
+        {"repo", json_string("a/b/c")},
+        {"repo", json_integer(7)},
+        {"name", json_integer(7)},
+        {"topics", json_object()},
+        {"sections", json_string("x")},
+        {"sections.summary", json_integer(1)},
+        {"sections.topics", json_array()},
+        {"health", json_array()},
+        {"health.requests", json_string("3")},
+        {"health.problems", json_string("p")},
+    };
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        json_t *doc = s_digest();
+        s_set(doc, wrong[i].path, wrong[i].value);
+        err[0] = '\0';
+        int rc = renderer_markdown(doc, &out, err, sizeof err);
+        if (rc != DP_EJSON || out.len != 0 || !err[0])
+            fail_msg("%s: rc %d, err \"%s\"", wrong[i].path, rc, err);
+        json_decref(doc);
+    }
+    /* Items of the wrong shape. */
+    json_t *items[] = {
+        json_string("item"),
+        json_pack("{s:s}", "title", "no number"),
+        json_pack("{s:s}", "number", "1"),
+        json_pack("{s:i, s:i}", "number", 1, "title", 2),
+        json_pack("{s:i, s:[i]}", "number", 1, "labels", 3),
+        json_pack("{s:i, s:s}", "number", 1, "labels", "bug"),
+        json_pack("{s:i, s:s}", "number", 1, "at", "today"),
+        json_pack("{s:i, s:s}", "number", 1, "pr", "yes"),
+        json_pack("{s:i}", "number", 0),
+    };
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        json_t *doc = s_digest();
+        json_array_append_new(s_list(doc, "merged_prs"), items[i]);
+        err[0] = '\0';
+        assert_int_equal(renderer_markdown(doc, &out, err, sizeof err),
+                         DP_EJSON);
+        assert_int_equal(out.len, 0);
+        assert_non_null(strstr(err, "lists.merged_prs[0]"));
+        json_decref(doc);
+    }
+    /* Not an object at all. */
+    json_t *others[] = {json_array(), json_string("x"), json_integer(1),
+                        json_null(), json_true()};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        assert_int_equal(renderer_markdown(others[i], &out, err, sizeof err),
+                         DP_EJSON);
+        json_decref(others[i]);
+    }
+    assert_int_equal(renderer_markdown(NULL, &out, err, sizeof err), DP_EJSON);
+    assert_int_equal(out.len, 0);
+    dp_buf_free(&out);
+}
+
+/* ==== Paths ==== */
+
+static void test_paths_name_window_lengths(void **state)
+{
+    (void)state;
+    static const struct {
+        long long len;
+        const char *dir;
+        const char *path;
+    } cases[] = {
+        {3600, "site",
+         "site/vllm-project/vllm/_posts/"
+         "2025-12-10-vllm-project-vllm-1829-1h.md"},
+        {86400, "site/",
+         "site/vllm-project/vllm/_posts/"
+         "2025-12-10-vllm-project-vllm-1829-1d.md"},
+        {604800, "/srv/out//",
+         "/srv/out/vllm-project/vllm/_posts/"
+         "2025-12-10-vllm-project-vllm-1829-7d.md"},
+        {5400, "site",
+         "site/vllm-project/vllm/_posts/"
+         "2025-12-10-vllm-project-vllm-1829-90m.md"},
+        {90, "",
+         "./vllm-project/vllm/_posts/2025-12-10-vllm-project-vllm-1829-2m.md"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *doc = s_digest();
+        json_object_set_new(doc, "to", json_integer(T_FROM + cases[i].len));
+        char *path = NULL;
+        assert_int_equal(renderer_paths(doc, cases[i].dir, &path), 0);
+        assert_string_equal(path, cases[i].path);
+        dp_free(path);
+        json_decref(doc);
+    }
+    /* The date and time are those of the window start in tz_offset. */
+    json_t *doc = s_digest();
+    json_object_set_new(doc, "tz_offset", json_integer(-5LL * 3600));
+    char *path = NULL;
+    assert_int_equal(renderer_paths(doc, "site", &path), 0);
+    assert_string_equal(path, "site/vllm-project/vllm/_posts/"
+                              "2025-12-10-vllm-project-vllm-0529-1h.md");
+    dp_free(path);
+    /* Names that would leave out_dir are refused. */
+    json_object_set_new(doc, "repo", json_string("../vllm"));
+    path = (char *)"untouched";
+    assert_int_equal(renderer_paths(doc, "site", &path), DP_EJSON);
+    assert_null(path);
+    json_decref(doc);
+}
+
+/* ==== Atomic writes ==== */
+
+static void test_write_is_atomic_and_idempotent(void **state)
+{
+    (void)state;
+    char *dir = s_tempdir();
+    char *path = dp_asprintf("%s/a/b/c/report.md", dir);
+    char err[256] = "";
+    bool changed = false;
+    assert_int_equal(
+        renderer_write(path, "one\n", 4, &changed, err, sizeof err), 0);
+    assert_true(changed);
+    char *text = s_read_file(path);
+    assert_string_equal(text, "one\n");
+    dp_free(text);
+
+    /* Age the file, then write the same bytes: nothing changes. */
+    struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+    struct stat before, after;
+    assert_int_equal(stat(path, &before), 0);
+    assert_int_equal(
+        renderer_write(path, "one\n", 4, &changed, err, sizeof err), 0);
+    assert_false(changed);
+    assert_int_equal(stat(path, &after), 0);
+    assert_true(before.st_ino == after.st_ino);
+    assert_true(after.st_mtim.tv_sec == 1000000000);
+
+    /* Different bytes (same size too) replace the file. */
+    assert_int_equal(
+        renderer_write(path, "two\n", 4, &changed, err, sizeof err), 0);
+    assert_true(changed);
+    text = s_read_file(path);
+    assert_string_equal(text, "two\n");
+    dp_free(text);
+    assert_int_equal(stat(path, &after), 0);
+    assert_true(after.st_mtim.tv_sec != 1000000000);
+    assert_int_equal(after.st_mode & 0777, 0644);
+
+    /* No temporary file stays behind. */
+    char *parent = dp_asprintf("%s/a/b/c", dir);
+    assert_int_equal(s_dir_entries(parent), 1);
+
+    /* An empty file works as well. */
+    char *empty = dp_asprintf("%s/empty", parent);
+    assert_int_equal(renderer_write(empty, NULL, 0, &changed, err, sizeof err),
+                     0);
+    assert_true(changed);
+    assert_int_equal(renderer_write(empty, "", 0, &changed, err, sizeof err),
+                     0);
+    assert_false(changed);
+
+    dp_free(empty);
+    dp_free(parent);
+    s_rmtree(dir);
+    dp_free(path);
+    dp_free(dir);
+}
+
+static void test_write_errors_name_the_path(void **state)
+{
+    (void)state;
+    char *dir = s_tempdir();
+    char *file = dp_asprintf("%s/plain", dir);
+    char err[256] = "";
+    assert_int_equal(renderer_write(file, "x", 1, NULL, err, sizeof err), 0);
+    /* A directory where a regular file stands. */
+    char *path = dp_asprintf("%s/plain/sub/report.md", dir);
+    assert_int_equal(renderer_write(path, "x", 1, NULL, err, sizeof err),
+                     DP_EIO);
+    assert_non_null(strstr(err, file));
+    assert_non_null(strstr(err, strerror(ENOTDIR)) ||
+                    strstr(err, strerror(EEXIST)));
+    /* A target that is a directory. */
+    char *asdir = dp_asprintf("%s/d", dir);
+    assert_int_equal(mkdir(asdir, 0755), 0);
+    assert_int_equal(renderer_write(asdir, "x", 1, NULL, err, sizeof err),
+                     DP_EIO);
+    assert_non_null(strstr(err, asdir));
+    assert_int_equal(s_dir_entries(dir), 2);
+    dp_free(asdir);
+    dp_free(path);
+    s_rmtree(dir);
+    dp_free(file);
+    dp_free(dir);
+}
+
+/* ==== Handling a digest ==== */
+
+static void s_digest_msg(dp_msg_t *msg, const char *json)
+{
+    memset(msg, 0, sizeof *msg);
+    msg->type = DP_MSG_DIGEST;
+    msg->u.digest.repo = dp_strdup("vllm-project/vllm");
+    msg->u.digest.win_from = T_FROM;
+    msg->u.digest.win_to = T_TO;
+    msg->u.digest.revision = 1;
+    msg->u.digest.lang = dp_strdup("zh");
+    msg->u.digest.reply_to = dp_strdup("tag-1");
+    msg->u.digest.json = dp_strdup(json);
+}
+
+static void test_render_writes_report_and_digest(void **state)
+{
+    (void)state;
+    char *dir = s_tempdir();
+    dp_msg_t msg, reply;
+    s_digest_msg(&msg, s_digest_text);
+    assert_int_equal(renderer_render(dir, RENDERER_FMT_MD | RENDERER_FMT_JSON,
+                                     &msg.u.digest, &reply),
+                     0);
+    assert_int_equal(reply.type, DP_MSG_REPORT);
+    dp_report_t *r = &reply.u.report;
+    assert_string_equal(r->repo, "vllm-project/vllm");
+    assert_int_equal(r->win_from, T_FROM);
+    assert_int_equal(r->win_to, T_TO);
+    assert_int_equal(r->revision, 1);
+    assert_string_equal(r->reply_to, "tag-1");
+    char *want = dp_asprintf("%s/vllm-project/vllm/_posts/"
+                             "2025-12-10-vllm-project-vllm-1829-1h.md",
+                             dir);
+    char *real = realpath(want, NULL);
+    assert_non_null(real);
+    assert_string_equal(r->path, real);
+    assert_int_equal(r->files.count, 2);
+    assert_string_equal(r->files.items[0], real);
+    char *json_path = dp_asprintf("%s.json", real);
+    assert_string_equal(r->files.items[1], json_path);
+
+    char *md = s_read_file(real);
+    assert_string_equal(md, s_expected_report);
+    char *js = s_read_file(json_path);
+    json_t *back = json_loads(js, 0, NULL);
+    json_t *orig = json_loads(s_digest_text, 0, NULL);
+    assert_true(json_equal(back, orig));
+    /* Pretty-printed with sorted keys, ending in a newline. */
+    assert_true(strncmp(js, "{\n  \"counts\": {\n", 16) == 0);
+    assert_true(js[strlen(js) - 1] == '\n');
+    json_decref(back);
+    json_decref(orig);
+    dp_msg_clear(&reply);
+
+    /* Again: the same report, files untouched. */
+    struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, real, old, 0), 0);
+    assert_int_equal(renderer_render(dir, RENDERER_FMT_MD | RENDERER_FMT_JSON,
+                                     &msg.u.digest, &reply),
+                     0);
+    struct stat st;
+    assert_int_equal(stat(real, &st), 0);
+    assert_true(st.st_mtim.tv_sec == 1000000000);
+    dp_msg_clear(&reply);
+
+    /* Markdown only. */
+    char *dir2 = s_tempdir();
+    assert_int_equal(
+        renderer_render(dir2, RENDERER_FMT_MD, &msg.u.digest, &reply), 0);
+    assert_int_equal(reply.u.report.files.count, 1);
+    dp_msg_clear(&reply);
+
+    s_rmtree(dir2);
+    dp_free(dir2);
+    dp_free(js);
+    dp_free(md);
+    dp_free(json_path);
+    free(real);
+    dp_free(want);
+    dp_msg_clear(&msg);
+    s_rmtree(dir);
+    dp_free(dir);
+}
+
+static void test_render_failures_become_status(void **state)
+{
+    (void)state;
+    char *dir = s_tempdir();
+    dp_msg_t msg, reply;
+
+    /* Bad JSON. */
+    s_digest_msg(&msg, "{\"repo\": ");
+    assert_int_equal(
+        renderer_render(dir, RENDERER_FMT_MD, &msg.u.digest, &reply), DP_EJSON);
+    assert_int_equal(reply.type, DP_MSG_STATUS);
+    assert_string_equal(reply.u.status.service, "renderer");
+    assert_string_equal(reply.u.status.state, "failed");
+    assert_string_equal(reply.u.status.reply_to, "tag-1");
+    assert_string_equal(reply.u.status.repo, "vllm-project/vllm");
+    assert_int_equal(reply.u.status.win_from, T_FROM);
+    assert_non_null(strstr(reply.u.status.message, "bad digest"));
+    dp_msg_clear(&reply);
+    dp_msg_clear(&msg);
+
+    /* No document. */
+    s_digest_msg(&msg, "{}");
+    dp_free(msg.u.digest.json);
+    msg.u.digest.json = NULL;
+    assert_int_equal(
+        renderer_render(dir, RENDERER_FMT_MD, &msg.u.digest, &reply), DP_EJSON);
+    dp_msg_clear(&reply);
+    dp_msg_clear(&msg);
+
+    /* A file in the way of the site directory. */
+    char *blocked = dp_asprintf("%s/vllm-project", dir);
+    char err[128];
+    assert_int_equal(renderer_write(blocked, "x", 1, NULL, err, sizeof err), 0);
+    s_digest_msg(&msg, s_digest_text);
+    assert_int_equal(
+        renderer_render(dir, RENDERER_FMT_MD, &msg.u.digest, &reply), DP_EIO);
+    assert_int_equal(reply.type, DP_MSG_STATUS);
+    assert_string_equal(reply.u.status.state, "failed");
+    assert_non_null(strstr(reply.u.status.message, blocked));
+    assert_non_null(strstr(reply.u.status.message, strerror(ENOTDIR)) ||
+                    strstr(reply.u.status.message, strerror(EEXIST)));
+    dp_msg_clear(&reply);
+    dp_msg_clear(&msg);
+    dp_free(blocked);
+    s_rmtree(dir);
+    dp_free(dir);
+}
+
+static void test_formats_parse(void **state)
+{
+    (void)state;
+    unsigned flags = 0;
+    char err[128] = "";
+    assert_int_equal(renderer_formats_parse("md,json", &flags, err, sizeof err),
+                     0);
+    assert_int_equal(flags, RENDERER_FMT_MD | RENDERER_FMT_JSON);
+    assert_int_equal(renderer_formats_parse(" json ", &flags, err, sizeof err),
+                     0);
+    assert_int_equal(flags, RENDERER_FMT_MD | RENDERER_FMT_JSON);
+    assert_int_equal(renderer_formats_parse("", &flags, err, sizeof err), 0);
+    assert_int_equal(flags, RENDERER_FMT_MD);
+    assert_int_equal(
+        renderer_formats_parse("md,html,pdf", &flags, err, sizeof err),
+        DP_ECONFIG);
+    assert_int_equal(flags, RENDERER_FMT_MD);
+    assert_non_null(strstr(err, "\"html\", \"pdf\""));
+}
+
+/* ==== The service over real sockets ==== */
+
+static void test_service_answers_digest_with_report(void **state)
+{
+    (void)state;
+    char *dir = s_tempdir();
+    char *in = dp_asprintf("@ipc://%s/in", dir);
+    char *pub = dp_asprintf("@ipc://%s/pub", dir);
+    char *site = dp_asprintf("%s/site", dir);
+    renderer_cfg_t cfg = {site, "md,json,html", in, pub, 1 << 20};
+    renderer_t *r = renderer_new(&cfg);
+    assert_non_null(r);
+
+    dp_bus_t *bus = dp_bus_new();
+    assert_non_null(bus);
+    char *push_ep = dp_asprintf(">ipc://%s/in", dir);
+    char *sub_ep = dp_asprintf(">ipc://%s/pub", dir);
+    dp_sock_t *push = dp_sock_new(bus, ZMQ_PUSH, push_ep);
+    dp_sock_t *sub = dp_sock_new(bus, ZMQ_SUB, sub_ep);
+    assert_non_null(push);
+    assert_non_null(sub);
+    assert_int_equal(dp_sock_subscribe(sub, ""), 0);
+    /* Let the subscription reach the publisher. */
+    struct timespec pause = {0, 200L * 1000 * 1000};
+    nanosleep(&pause, NULL);
+
+    /* A frame that is not a message, and a message of another type. */
+    assert_int_equal(dp_sock_send(push, NULL, "\xc1junk", 5, false), 0);
+    dp_msg_t other = {.type = DP_MSG_STATUS};
+    other.u.status.repo = dp_strdup("a/b");
+    dp_buf_t frame = DP_BUF_INIT;
+    assert_int_equal(dp_msg_encode(&other, &frame), 0);
+    assert_int_equal(dp_sock_send(push, NULL, frame.data, frame.len, false), 0);
+    dp_msg_clear(&other);
+    dp_buf_reset(&frame);
+
+    dp_msg_t msg;
+    s_digest_msg(&msg, s_digest_text);
+    assert_int_equal(dp_msg_encode(&msg, &frame), 0);
+    assert_int_equal(dp_sock_send(push, NULL, frame.data, frame.len, false), 0);
+    dp_msg_clear(&msg);
+
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(renderer_step(r, T_RECV_MS), 0);
+    assert_int_equal(renderer_bad_frames(r), 2);
+
+    dp_buf_t subject = DP_BUF_INIT;
+    assert_int_equal(dp_sock_recv(sub, &subject, &frame, 1 << 20, T_RECV_MS),
+                     0);
+    assert_string_equal(subject.data, "report.vllm-project/vllm");
+    dp_msg_t reply;
+    char err[256];
+    assert_int_equal(
+        dp_msg_decode(frame.data, frame.len, 1 << 20, &reply, err, sizeof err),
+        0);
+    assert_int_equal(reply.type, DP_MSG_REPORT);
+    assert_string_equal(reply.u.report.reply_to, "tag-1");
+    assert_int_equal(reply.u.report.files.count, 2);
+    assert_true(reply.u.report.path[0] == '/');
+    assert_non_null(strstr(reply.u.report.path,
+                           "/site/vllm-project/vllm/_posts/"
+                           "2025-12-10-vllm-project-vllm-1829-1h.md"));
+    dp_msg_clear(&reply);
+
+    /* A digest with broken JSON: counted, answered with STATUS. */
+    s_digest_msg(&msg, "[1,");
+    dp_buf_reset(&frame);
+    assert_int_equal(dp_msg_encode(&msg, &frame), 0);
+    assert_int_equal(dp_sock_send(push, NULL, frame.data, frame.len, false), 0);
+    dp_msg_clear(&msg);
+    assert_int_equal(renderer_step(r, T_RECV_MS), 0);
+    assert_int_equal(renderer_bad_frames(r), 3);
+    assert_int_equal(dp_sock_recv(sub, &subject, &frame, 1 << 20, T_RECV_MS),
+                     0);
+    assert_string_equal(subject.data, "status.vllm-project/vllm");
+    assert_int_equal(renderer_step(r, 10), DP_EAGAIN);
+
+    dp_buf_free(&subject);
+    dp_buf_free(&frame);
+    dp_bus_destroy(&bus);
+    renderer_destroy(&r);
+    renderer_destroy(&r);
+    assert_null(r);
+    s_rmtree(dir);
+    dp_free(push_ep);
+    dp_free(sub_ep);
+    dp_free(site);
+    dp_free(pub);
+    dp_free(in);
+    dp_free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_markdown_matches_example_header_and_appendix),
+        cmocka_unit_test(test_markdown_whole_layout),
+        cmocka_unit_test(test_markdown_appends_to_out),
+        cmocka_unit_test(test_appendix_line_shapes),
+        cmocka_unit_test(test_untrusted_urls_are_rebuilt),
+        cmocka_unit_test(test_markdown_english),
+        cmocka_unit_test(test_health_lines_zh),
+        cmocka_unit_test(test_hostile_titles_stay_on_one_line),
+        cmocka_unit_test(test_front_matter_quotes_only_when_needed),
+        cmocka_unit_test(test_malformed_digest_is_refused),
+        cmocka_unit_test(test_paths_name_window_lengths),
+        cmocka_unit_test(test_write_is_atomic_and_idempotent),
+        cmocka_unit_test(test_write_errors_name_the_path),
+        cmocka_unit_test(test_render_writes_report_and_digest),
+        cmocka_unit_test(test_render_failures_become_status),
+        cmocka_unit_test(test_formats_parse),
+        cmocka_unit_test(test_service_answers_digest_with_report),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
