@@ -102,17 +102,13 @@ static int s_start_services(runner_t *r, const char *redis_url,
                             const s_report_opts_t *o, const char *out_dir)
 {
     const char *d = runner_dir(r);
-    char ep[12][512];
-    static const char *const names[12] = {
-        "collector.ctl",  "collector.pub",  "classifier.in", "classifier.pub",
-        "summarizer.in",  "summarizer.pub", "renderer.in",   "renderer.pub",
-        "", "", "", ""};
-    for (int i = 0; i < 8; i++)
-        snprintf(ep[i], sizeof ep[i], "ipc://%s/%s", d, names[i]);
-    char bind[8][520], conn[8][520];
+    static const char *const names[8] = {
+        "collector.ctl", "collector.pub",  "classifier.in", "classifier.pub",
+        "summarizer.in", "summarizer.pub", "renderer.in",   "renderer.pub"};
+    char bind[8][600], conn[8][600];
     for (int i = 0; i < 8; i++) {
-        snprintf(bind[i], sizeof bind[i], "@%s", ep[i]);
-        snprintf(conn[i], sizeof conn[i], ">%s", ep[i]);
+        snprintf(bind[i], sizeof bind[i], "@ipc://%s/%s", d, names[i]);
+        snprintf(conn[i], sizeof conn[i], ">ipc://%s/%s", d, names[i]);
     }
     const char *collector[] = {"--redis-url", redis_url, "--ctl", bind[0],
                                "--pub", bind[1], "--out", conn[2], NULL};
