@@ -1,4 +1,4 @@
-/* dp_config.c - one option table per program: defaults, file, environment, flags */
+/* dp_config.c - option tables: defaults, config file, environment, flags */
 /* SPDX-License-Identifier: MIT */
 #include "dp_config.h"
 
@@ -118,7 +118,10 @@ static void s_show(const dp_opt_t *opt, const char *value, char *buf,
     size_t n = 0;
     for (const char *p = value; *p && n < DP_CONFIG_SHOW_MAX; p++) {
         unsigned char c = (unsigned char)*p;
-        shown[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        char ch = *p;
+        if (c < 0x20 || c == 0x7f)
+            ch = '?';
+        shown[n++] = ch;
     }
     if (value[n] != '\0' && n == DP_CONFIG_SHOW_MAX) {
         memcpy(shown + n, "...", 3);
@@ -194,8 +197,7 @@ static int s_set(const dp_opt_t *opt, const char *value, const char *label,
 
 /* ==== Sources ==== */
 
-static int s_apply_defaults(dp_opt_t *opts, size_t n, char *err,
-                            size_t errlen)
+static int s_apply_defaults(dp_opt_t *opts, size_t n, char *err, size_t errlen)
 {
     char label[DP_CONFIG_LABEL_MAX];
     for (size_t i = 0; i < n; i++) {
@@ -228,8 +230,7 @@ static int s_apply_defaults(dp_opt_t *opts, size_t n, char *err,
 /* Turns a config file value into text for s_set. Returns 1 when there is
  * a value, 0 for null (not set), or DP_ECONFIG. */
 static int s_file_text(const json_t *v, const char *label, char *buf,
-                       size_t size, const char **text, char *err,
-                       size_t errlen)
+                       size_t size, const char **text, char *err, size_t errlen)
 {
     if (json_is_null(v))
         return 0;
@@ -256,8 +257,8 @@ static int s_file_text(const json_t *v, const char *label, char *buf,
     return DP_ECONFIG;
 }
 
-static int s_apply_file(dp_opt_t *opts, size_t n, const json_t *root,
-                        char *err, size_t errlen)
+static int s_apply_file(dp_opt_t *opts, size_t n, const json_t *root, char *err,
+                        size_t errlen)
 {
     char label[DP_CONFIG_LABEL_MAX];
     char number[64];
@@ -267,8 +268,8 @@ static int s_apply_file(dp_opt_t *opts, size_t n, const json_t *root,
         if (!v)
             continue;
         snprintf(label, sizeof label, "%s (config file)", opts[i].name);
-        int rc = s_file_text(v, label, number, sizeof number, &text, err,
-                             errlen);
+        int rc =
+            s_file_text(v, label, number, sizeof number, &text, err, errlen);
         if (rc < 0)
             return rc;
         if (rc == 0)
@@ -327,15 +328,15 @@ static bool s_usable_value(const char *arg)
 
 /* The walk over argv, shared by both passes. */
 typedef struct {
-    bool apply;               /* second pass: store values, report errors */
-    const char *config_path;  /* from -c / --config */
-    bool help;                /* --help seen */
-    const char **rest;        /* positional arguments, owned */
-    size_t nrest;             /* how many */
+    bool apply;              /* second pass: store values, report errors */
+    const char *config_path; /* from -c / --config */
+    bool help;               /* --help seen */
+    const char **rest;       /* positional arguments, owned */
+    size_t nrest;            /* how many */
 } s_walk_t;
 
-static int s_walk(dp_opt_t *opts, size_t n, int argc, char **argv,
-                  s_walk_t *w, char *err, size_t errlen)
+static int s_walk(dp_opt_t *opts, size_t n, int argc, char **argv, s_walk_t *w,
+                  char *err, size_t errlen)
 {
     int i = 1;
     bool flags_done = false;
@@ -457,8 +458,8 @@ int dp_config_load(dp_opt_t *opts, size_t n, int argc, char **argv,
     if (rc < 0)
         goto out;
     if (w.help) {
-        char *usage = dp_asprintf(
-            "%s [OPTIONS]", argc > 0 ? s_basename(argv[0]) : "program");
+        char *usage = dp_asprintf("%s [OPTIONS]",
+                                  argc > 0 ? s_basename(argv[0]) : "program");
         dp_config_help(usage, opts, n);
         dp_free(usage);
         rc = DP_EAGAIN;
@@ -560,8 +561,8 @@ static char *s_mask_url(const char *s)
     const char *colon = memchr(auth, ':', (size_t)(at - auth));
     if (!colon)
         return dp_strdup(s);
-    return dp_asprintf("%.*s" DP_CONFIG_SECRET_MASK "%s",
-                       (int)(colon + 1 - s), s, at);
+    return dp_asprintf("%.*s" DP_CONFIG_SECRET_MASK "%s", (int)(colon + 1 - s),
+                       s, at);
 }
 
 void dp_config_log(const dp_opt_t *opts, size_t n)
@@ -588,14 +589,13 @@ void dp_config_log(const dp_opt_t *opts, size_t n)
                         : dp_asprintf("%ld", *(const long *)opt->target);
             break;
         case DP_OPT_BOOL:
-            value = opt->secret ? dp_strdup(DP_CONFIG_SECRET_MASK)
-                                : dp_strdup(*(const bool *)opt->target
-                                                ? "true"
-                                                : "false");
+            value =
+                opt->secret
+                    ? dp_strdup(DP_CONFIG_SECRET_MASK)
+                    : dp_strdup(*(const bool *)opt->target ? "true" : "false");
             break;
         }
-        dp_log(DP_LOG_INFO, "config %s=%s", opt->name,
-               value ? value : "?");
+        dp_log(DP_LOG_INFO, "config %s=%s", opt->name, value ? value : "?");
         dp_free(value);
     }
 }

@@ -18,7 +18,7 @@
  * walk over the tree (json_decref, json_dumps) shallow. */
 #define DP_YAML_MAX_DEPTH 64
 /* Configuration files are small; anything bigger is a mistake. */
-#define DP_YAML_MAX_FILE (16 * 1024 * 1024)
+#define DP_YAML_MAX_FILE ((size_t)16 * 1024 * 1024)
 
 /* ==== Dotted paths ==== */
 
@@ -109,8 +109,8 @@ json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen)
 /* ==== YAML ==== */
 
 typedef struct {
-    json_t *node; /* the container being filled, owned by the stack */
-    char *key;    /* pending mapping key, owned; NULL when none */
+    json_t *node;         /* the container being filled, owned by the stack */
+    char *key;            /* pending mapping key, owned; NULL when none */
     yaml_mark_t key_mark; /* where the pending key starts */
 } s_frame_t;
 
@@ -127,10 +127,11 @@ typedef struct {
     size_t errlen;                      /* its size */
 } s_loader_t;
 
-static void s_fail(s_loader_t *ld, yaml_mark_t mark, const char *fmt, ...)
-    DP_PRINTF(3, 4);
+static void s_fail(s_loader_t *ld, const yaml_mark_t *mark, const char *fmt,
+                   ...) DP_PRINTF(3, 4);
 
-static void s_fail(s_loader_t *ld, yaml_mark_t mark, const char *fmt, ...)
+static void s_fail(s_loader_t *ld, const yaml_mark_t *mark, const char *fmt,
+                   ...)
 {
     char reason[256];
     va_list ap;
@@ -139,7 +140,7 @@ static void s_fail(s_loader_t *ld, yaml_mark_t mark, const char *fmt, ...)
     va_end(ap);
     if (ld->err && ld->errlen)
         snprintf(ld->err, ld->errlen, "%s:%zu:%zu: %s", ld->name,
-                 mark.line + 1, mark.column + 1, reason);
+                 mark->line + 1, mark->column + 1, reason);
 }
 
 static void s_parser_fail(s_loader_t *ld)
@@ -160,9 +161,9 @@ static void s_parser_fail(s_loader_t *ld)
         }
     }
     if (p->context)
-        s_fail(ld, mark, "%s (%s)", problem, p->context);
+        s_fail(ld, &mark, "%s (%s)", problem, p->context);
     else
-        s_fail(ld, mark, "%s", problem);
+        s_fail(ld, &mark, "%s", problem);
 }
 
 /* Plain scalars "true", "false", "null", "~", "" and decimal integers
@@ -195,8 +196,7 @@ static json_t *s_plain_scalar(const char *s, size_t len)
 {
     static const char *const trues[] = {"true", "True", "TRUE", NULL};
     static const char *const falses[] = {"false", "False", "FALSE", NULL};
-    static const char *const nulls[] = {"null", "Null", "NULL", "~", "",
-                                        NULL};
+    static const char *const nulls[] = {"null", "Null", "NULL", "~", "", NULL};
     if (s_word_in(s, trues))
         return json_true();
     if (s_word_in(s, falses))
@@ -228,7 +228,7 @@ static int s_add(s_loader_t *ld, json_t *value)
     }
     assert(top->key);
     if (json_object_get(top->node, top->key)) {
-        s_fail(ld, top->key_mark, "duplicate key \"%s\"", top->key);
+        s_fail(ld, &top->key_mark, "duplicate key \"%s\"", top->key);
         json_decref(value);
         return DP_EJSON;
     }
@@ -245,17 +245,17 @@ static int s_on_scalar(s_loader_t *ld, const yaml_event_t *ev)
     size_t len = ev->data.scalar.length;
 
     if (ev->data.scalar.anchor) {
-        s_fail(ld, ev->start_mark, "anchors (&%s) are not supported",
+        s_fail(ld, &ev->start_mark, "anchors (&%s) are not supported",
                (const char *)ev->data.scalar.anchor);
         return DP_EJSON;
     }
     if (ev->data.scalar.tag) {
-        s_fail(ld, ev->start_mark, "tags (%s) are not supported",
+        s_fail(ld, &ev->start_mark, "tags (%s) are not supported",
                (const char *)ev->data.scalar.tag);
         return DP_EJSON;
     }
     if (memchr(value, '\0', len)) {
-        s_fail(ld, ev->start_mark, "NUL characters are not supported");
+        s_fail(ld, &ev->start_mark, "NUL characters are not supported");
         return DP_EJSON;
     }
 
@@ -270,7 +270,7 @@ static int s_on_scalar(s_loader_t *ld, const yaml_event_t *ev)
                     ? s_plain_scalar(value, len)
                     : json_stringn(value, len);
     if (!v) {
-        s_fail(ld, ev->start_mark, "invalid UTF-8 in scalar");
+        s_fail(ld, &ev->start_mark, "invalid UTF-8 in scalar");
         return DP_EJSON;
     }
     return s_add(ld, v);
@@ -282,25 +282,25 @@ static int s_on_start(s_loader_t *ld, const yaml_event_t *ev, bool mapping)
 {
     const yaml_char_t *anchor = mapping ? ev->data.mapping_start.anchor
                                         : ev->data.sequence_start.anchor;
-    const yaml_char_t *tag = mapping ? ev->data.mapping_start.tag
-                                     : ev->data.sequence_start.tag;
+    const yaml_char_t *tag =
+        mapping ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
     if (anchor) {
-        s_fail(ld, ev->start_mark, "anchors (&%s) are not supported",
+        s_fail(ld, &ev->start_mark, "anchors (&%s) are not supported",
                (const char *)anchor);
         return DP_EJSON;
     }
     if (tag) {
-        s_fail(ld, ev->start_mark, "tags (%s) are not supported",
+        s_fail(ld, &ev->start_mark, "tags (%s) are not supported",
                (const char *)tag);
         return DP_EJSON;
     }
     s_frame_t *top = ld->depth ? &ld->stack[ld->depth - 1] : NULL;
     if (top && json_is_object(top->node) && !top->key) {
-        s_fail(ld, ev->start_mark, "mapping keys must be plain text");
+        s_fail(ld, &ev->start_mark, "mapping keys must be plain text");
         return DP_EJSON;
     }
     if (ld->depth == DP_YAML_MAX_DEPTH) {
-        s_fail(ld, ev->start_mark, "nesting deeper than %d levels",
+        s_fail(ld, &ev->start_mark, "nesting deeper than %d levels",
                DP_YAML_MAX_DEPTH);
         return DP_EJSON;
     }
@@ -330,13 +330,13 @@ static int s_on_event(s_loader_t *ld, const yaml_event_t *ev, bool *done)
     case YAML_DOCUMENT_START_EVENT:
         ld->documents++;
         if (ld->documents > 1) {
-            s_fail(ld, ev->start_mark,
+            s_fail(ld, &ev->start_mark,
                    "more than one document is not supported");
             return DP_EJSON;
         }
         return 0;
     case YAML_ALIAS_EVENT:
-        s_fail(ld, ev->start_mark, "aliases (*%s) are not supported",
+        s_fail(ld, &ev->start_mark, "aliases (*%s) are not supported",
                (const char *)ev->data.alias.anchor);
         return DP_EJSON;
     case YAML_SCALAR_EVENT:
@@ -387,8 +387,8 @@ out:
     return result;
 }
 
-json_t *dp_yaml_load(const char *text, size_t len, const char *name,
-                     char *err, size_t errlen)
+json_t *dp_yaml_load(const char *text, size_t len, const char *name, char *err,
+                     size_t errlen)
 {
     assert(text || len == 0);
     s_loader_t *ld = dp_calloc(1, sizeof *ld);
@@ -401,11 +401,11 @@ json_t *dp_yaml_load(const char *text, size_t len, const char *name,
     ld->errlen = errlen;
     if (!yaml_parser_initialize(&ld->parser)) {
         yaml_mark_t none = {0, 0, 0};
-        s_fail(ld, none, "cannot initialize the YAML parser");
+        s_fail(ld, &none, "cannot initialize the YAML parser");
         goto out;
     }
-    yaml_parser_set_input_string(&ld->parser,
-                                 (const unsigned char *)ld->text, len);
+    yaml_parser_set_input_string(&ld->parser, (const unsigned char *)ld->text,
+                                 len);
     root = s_load(ld);
     yaml_parser_delete(&ld->parser);
 out:
@@ -423,8 +423,7 @@ json_t *dp_yaml_load_file(const char *path, char *err, size_t errlen)
 
     if (!f) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: cannot open: %s", path,
-                     strerror(errno));
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     for (;;) {
@@ -432,7 +431,7 @@ json_t *dp_yaml_load_file(const char *path, char *err, size_t errlen)
         dp_buf_append(&text, chunk, n);
         if (text.len > DP_YAML_MAX_FILE) {
             if (err && errlen)
-                snprintf(err, errlen, "%s: larger than %d bytes", path,
+                snprintf(err, errlen, "%s: larger than %zu bytes", path,
                          DP_YAML_MAX_FILE);
             goto out;
         }
@@ -441,8 +440,7 @@ json_t *dp_yaml_load_file(const char *path, char *err, size_t errlen)
     }
     if (ferror(f)) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: cannot read: %s", path,
-                     strerror(errno));
+            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         goto out;
     }
     root = dp_yaml_load(text.data, text.len, path, err, errlen);

@@ -8,14 +8,14 @@
 #include <string.h>
 
 #define DP_CP_REPLACEMENT 0xFFFDu
-#define DP_CP_ZWSP "\xE2\x80\x8B"     /* U+200B ZERO WIDTH SPACE */
+#define DP_CP_ZWSP "\xE2\x80\x8B"        /* U+200B ZERO WIDTH SPACE */
 #define DP_CP_ELLIPSIS_U8 "\xE2\x80\xA6" /* U+2026 HORIZONTAL ELLIPSIS */
 
 /* How the cleaning pass treats whitespace. */
 typedef enum {
-    S_CLEAN_LINE,    /* line breaks and tabs become one space per run */
+    S_CLEAN_LINE,     /* line breaks and tabs become one space per run */
     S_CLEAN_COLLAPSE, /* every whitespace run becomes one space, trimmed */
-    S_CLEAN_KEEP     /* tabs and line breaks stay (HTML) */
+    S_CLEAN_KEEP      /* tabs and line breaks stay (HTML) */
 } s_clean_t;
 
 /* ==== UTF-8 ==== */
@@ -107,8 +107,8 @@ static bool s_is_bidi(uint32_t cp)
  * tab, NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR. */
 static bool s_is_break(uint32_t cp)
 {
-    return cp == '\t' || cp == '\n' || cp == '\v' || cp == '\f' ||
-           cp == '\r' || cp == 0x85 || cp == 0x2028 || cp == 0x2029;
+    return cp == '\t' || cp == '\n' || cp == '\v' || cp == '\f' || cp == '\r' ||
+           cp == 0x85 || cp == 0x2028 || cp == 0x2029;
 }
 
 static bool s_is_control(uint32_t cp)
@@ -125,8 +125,7 @@ typedef struct {
 
 /* Decodes and cleans text. With limit > 0 keeps limit - 1 characters and
  * sets truncated when the cleaned text is longer than limit. */
-static void s_clean(const char *text, s_clean_t mode, size_t limit,
-                    s_text_t *t)
+static void s_clean(const char *text, s_clean_t mode, size_t limit, s_text_t *t)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t len = strlen(text);
@@ -143,7 +142,7 @@ static void s_clean(const char *text, s_clean_t mode, size_t limit,
         if (s_is_bidi(cp))
             continue;
         bool space = s_is_break(cp) || (mode == S_CLEAN_COLLAPSE && cp == ' ');
-        if (space && mode == S_CLEAN_KEEP && cp != '\v') {
+        if (space && mode == S_CLEAN_KEEP && cp != '\v' && cp != 0x85) {
             t->cps[t->n++] = cp;
             continue;
         }
@@ -184,8 +183,8 @@ static bool s_is_login_char(uint32_t cp)
 
 static bool s_is_ascii_punct(uint32_t cp)
 {
-    return cp < 0x80 && cp != 0 && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
-                                          (int)cp) != NULL;
+    return cp < 0x80 && cp != 0 &&
+           strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", (int)cp) != NULL;
 }
 
 static bool s_in(uint32_t cp, const char *set)
@@ -277,8 +276,7 @@ static size_t s_find_close(const uint32_t *c, size_t n, size_t from,
 }
 
 /* One character outside code spans. */
-static void s_emit_md_char(dp_buf_t *out, const uint32_t *c, size_t n,
-                           size_t i)
+static void s_emit_md_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i)
 {
     uint32_t cp = c[i];
     uint32_t prev = i > 0 ? c[i - 1] : 0;

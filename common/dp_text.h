@@ -52,7 +52,7 @@ void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars);
  * "}}", "{%" or "%}" become &#123;/&#125; (an HTML page that Jekyll
  * processes runs Liquid too), invalid UTF-8 becomes U+FFFD, bidi controls
  * and control characters other than tab, CR, LF and FF are removed (VT
- * becomes a space). Line breaks are kept. */
+ * and NEL become a space). Line breaks are kept. */
 void dp_text_html(dp_buf_t *out, const char *text);
 
 /* Appends a shortened plain excerpt of text (first max_chars characters,

@@ -16,6 +16,7 @@
 #define DP_SECS_PER_HOUR 3600
 #define DP_SECS_PER_DAY 86400
 #define DP_DAYS_PER_WEEK 7
+#define DP_SECS_PER_WEEK ((int64_t)DP_DAYS_PER_WEEK * DP_SECS_PER_DAY)
 /* 1970-01-01 was a Thursday: 3 days after a Monday. */
 #define DP_EPOCH_WEEKDAY_FROM_MONDAY 3
 #define DP_MAX_OFFSET_HOURS 23
@@ -24,7 +25,7 @@
 #define DP_TZIF_MAGIC "TZif"
 /* Offsets in force lie within a day of UTC; look this far around a local
  * time for the instants that show it. */
-#define DP_OFFSET_SPAN (26 * DP_SECS_PER_HOUR)
+#define DP_OFFSET_SPAN ((int64_t)26 * DP_SECS_PER_HOUR)
 #define DP_LABEL_MAX 16
 
 /* ==== Small arithmetic helpers ==== */
@@ -457,7 +458,7 @@ static int64_t s_local_window_start(int64_t local, dp_window_kind_t kind,
         int64_t days = s_floor_div(local, DP_SECS_PER_DAY);
         int64_t since_monday =
             s_floor_mod(days + DP_EPOCH_WEEKDAY_FROM_MONDAY, DP_DAYS_PER_WEEK);
-        *length = DP_DAYS_PER_WEEK * DP_SECS_PER_DAY;
+        *length = DP_SECS_PER_WEEK;
         return (days - since_monday) * DP_SECS_PER_DAY;
     }
     }

@@ -18,7 +18,7 @@
 #include "dp_mem.h"
 
 #define ERRLEN 256
-#define NOPTS (sizeof ((struct cfg *)0)->opts / sizeof(dp_opt_t))
+#define NOPTS (sizeof((struct cfg *)0)->opts / sizeof(dp_opt_t))
 
 /* The configuration of an imaginary service, and its table. */
 struct cfg {
@@ -34,7 +34,7 @@ struct cfg {
 };
 
 static const char *const s_env_names[] = {
-    "DPT_REDIS_URL", "DPT_REDIS_PORT", "DPT_VERBOSE",  "DPT_LANG",
+    "DPT_REDIS_URL",    "DPT_REDIS_PORT",  "DPT_VERBOSE", "DPT_LANG",
     "DPT_GITHUB_TOKEN", "DPT_LLM_API_KEY", "DPT_LLM_PIN", "DPT_CONFIG",
 };
 
@@ -44,30 +44,29 @@ static void s_cfg_init(struct cfg *c)
 {
     memset(c, 0, sizeof *c);
     dp_opt_t opts[] = {
-        {"redis_url", "DPT_REDIS_URL", "--redis-url", DP_OPT_STR,
-         &c->redis_url, "redis://localhost:6379", 0, 0, NULL, false,
-         "Redis server"},
+        {"redis_url", "DPT_REDIS_URL", "--redis-url", DP_OPT_STR, &c->redis_url,
+         "redis://localhost:6379", 0, 0, NULL, false, "Redis server"},
         {"redis_port", "DPT_REDIS_PORT", "--redis-port", DP_OPT_INT,
          &c->redis_port, "6379", 1, 65535, NULL, false, "Redis port"},
         {"verbose", "DPT_VERBOSE", "--verbose", DP_OPT_BOOL, &c->verbose,
          "false", 0, 0, NULL, false, "log more"},
         {"lang", "DPT_LANG", "--lang", DP_OPT_ENUM, &c->lang, "zh", 0, 0,
          "zh|en", false, "report language"},
-        {"github_token", "DPT_GITHUB_TOKEN", NULL, DP_OPT_STR,
-         &c->github_token, NULL, 0, 0, NULL, true, "GitHub token"},
+        {"github_token", "DPT_GITHUB_TOKEN", NULL, DP_OPT_STR, &c->github_token,
+         NULL, 0, 0, NULL, true, "GitHub token"},
         {"llm_api_key", "DPT_LLM_API_KEY", "--llm-api-key", DP_OPT_STR,
          &c->llm_api_key, NULL, 0, 0, NULL, true, "LLM key"},
-        {"llm_pin", "DPT_LLM_PIN", NULL, DP_OPT_INT, &c->llm_pin, NULL, 0,
-         9999, NULL, true, "a secret number"},
-        {"from", NULL, "--from", DP_OPT_STR, &c->from, NULL, 0, 0, NULL,
-         false, "window start"},
+        {"llm_pin", "DPT_LLM_PIN", NULL, DP_OPT_INT, &c->llm_pin, NULL, 0, 9999,
+         NULL, true, "a secret number"},
+        {"from", NULL, "--from", DP_OPT_STR, &c->from, NULL, 0, 0, NULL, false,
+         "window start"},
     };
     memcpy(c->opts, opts, sizeof opts);
 }
 
 /* Loads with argv given as a NULL-terminated list after the program name. */
-static int s_load(struct cfg *c, char *err, const char ***rest,
-                  size_t *nrest, json_t **doc, ...)
+static int s_load(struct cfg *c, char *err, const char ***rest, size_t *nrest,
+                  json_t **doc, ...)
 {
     char *argv[32];
     int argc = 0;
@@ -82,8 +81,8 @@ static int s_load(struct cfg *c, char *err, const char ***rest,
     }
     va_end(ap);
     argv[argc] = NULL;
-    return dp_config_load(c->opts, NOPTS, argc, argv, "DPT_CONFIG", rest,
-                          nrest, doc, err, ERRLEN);
+    return dp_config_load(c->opts, NOPTS, argc, argv, "DPT_CONFIG", rest, nrest,
+                          doc, err, ERRLEN);
 }
 
 /* Writes a file in the test directory; the caller frees the path. */
@@ -191,8 +190,8 @@ static void test_precedence_is_default_file_env_flag(void **state)
 
     /* flag over environment */
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--redis-port",
-                            "7002", "-c", path, "--lang=en", NULL),
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--redis-port", "7002",
+                            "-c", path, "--lang=en", NULL),
                      0);
     assert_int_equal(c.redis_port, 7002);
     assert_string_equal(c.lang, "en");
@@ -224,8 +223,7 @@ static void test_config_file_from_env_and_flag_forms(void **state)
     assert_int_equal(c.redis_port, 2222);
     dp_config_free(c.opts, NOPTS);
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--config", b, NULL),
-                     0);
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--config", b, NULL), 0);
     assert_int_equal(c.redis_port, 2222);
     dp_config_free(c.opts, NOPTS);
 
@@ -248,10 +246,9 @@ static void test_doc_keeps_nested_file_content(void **state)
     s_cfg_init(&c);
     assert_int_equal(s_load(&c, err, NULL, NULL, &doc, "-c", path, NULL), 0);
     assert_non_null(doc);
-    assert_string_equal(
-        json_string_value(json_array_get(
-            json_object_get(doc, "repositories"), 0)),
-        "vllm-project/vllm");
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(doc, "repositories"), 0)),
+                        "vllm-project/vllm");
     assert_non_null(json_object_get(doc, "topics"));
     json_decref(doc);
     dp_config_free(c.opts, NOPTS);
@@ -321,8 +318,7 @@ static void test_flags_take_equals_or_next_argument(void **state)
     dp_config_free(c.opts, NOPTS);
     /* "=" lets a value start with "--". */
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--from=--x", NULL),
-                     0);
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--from=--x", NULL), 0);
     assert_string_equal(c.from, "--x");
     dp_config_free(c.opts, NOPTS);
 }
@@ -347,8 +343,7 @@ static void test_bool_flag_alone_means_true(void **state)
 
     setenv("DPT_VERBOSE", "on", 1);
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--verbose=false",
-                            NULL),
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--verbose=false", NULL),
                      0);
     assert_false(c.verbose);
     dp_config_free(c.opts, NOPTS);
@@ -366,9 +361,9 @@ static void test_rest_collects_positional_arguments(void **state)
     const char **rest = NULL;
     size_t nrest = 0;
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, &rest, &nrest, NULL, "report",
-                            "--lang", "en", "owner/repo", "-", "--",
-                            "--not-a-flag", NULL),
+    assert_int_equal(s_load(&c, err, &rest, &nrest, NULL, "report", "--lang",
+                            "en", "owner/repo", "-", "--", "--not-a-flag",
+                            NULL),
                      0);
     assert_int_equal(nrest, 4);
     assert_string_equal(rest[0], "report");
@@ -414,8 +409,7 @@ static void test_unknown_flag_is_error(void **state)
                      DP_ECONFIG);
     assert_string_equal(err, "unknown option --foo");
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "-x", NULL),
-                     DP_ECONFIG);
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "-x", NULL), DP_ECONFIG);
     assert_string_equal(err, "unknown option -x");
     /* Strings stored before the error are freed. */
     assert_null(c.redis_url);
@@ -428,18 +422,16 @@ static void test_missing_values_are_errors(void **state)
     struct cfg c;
     char err[ERRLEN];
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--redis-port",
-                            NULL),
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--redis-port", NULL),
                      DP_ECONFIG);
     assert_string_equal(err, "--redis-port: missing value");
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--from", "--lang",
-                            "en", NULL),
-                     DP_ECONFIG);
+    assert_int_equal(
+        s_load(&c, err, NULL, NULL, NULL, "--from", "--lang", "en", NULL),
+        DP_ECONFIG);
     assert_string_equal(err, "--from: missing value");
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "-c", NULL),
-                     DP_ECONFIG);
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "-c", NULL), DP_ECONFIG);
     assert_string_equal(err, "-c: missing file name");
 }
 
@@ -526,16 +518,14 @@ static void test_bad_value_in_message_is_one_safe_line(void **state)
     struct cfg c;
     char err[ERRLEN];
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--lang=e\nn\x1b",
-                            NULL),
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--lang=e\nn\x1b", NULL),
                      DP_ECONFIG);
     assert_string_equal(err, "--lang: \"e?n?\" is not one of zh|en");
     char *long_value = dp_calloc(201, 1);
     memset(long_value, 'z', 200);
     char *flag = dp_asprintf("--lang=%s", long_value);
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, flag, NULL),
-                     DP_ECONFIG);
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, flag, NULL), DP_ECONFIG);
     assert_true(strlen(err) < 100);
     assert_non_null(strstr(err, "...\" is not one of"));
     dp_free(flag);
@@ -608,9 +598,9 @@ static void test_secret_flag_is_refused(void **state)
     struct cfg c;
     char err[ERRLEN];
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL,
-                            "--llm-api-key=sk-live-123", NULL),
-                     DP_ECONFIG);
+    assert_int_equal(
+        s_load(&c, err, NULL, NULL, NULL, "--llm-api-key=sk-live-123", NULL),
+        DP_ECONFIG);
     assert_string_equal(err, "--llm-api-key: secrets are not accepted as "
                              "flags (they show in the process list); set "
                              "DPT_LLM_API_KEY in the environment");
@@ -691,8 +681,8 @@ static void s_load_help(void *arg)
 {
     struct cfg *c = arg;
     char err[ERRLEN];
-    s_help_rc = s_load(c, err, NULL, NULL, NULL, "--lang", "fr", "--help",
-                       NULL);
+    s_help_rc =
+        s_load(c, err, NULL, NULL, NULL, "--lang", "fr", "--help", NULL);
 }
 
 static void test_help_prints_and_returns_eagain(void **state)
@@ -732,12 +722,12 @@ static void test_parse_long_is_strict(void **state)
     assert_int_equal(v, -5);
     assert_int_equal(dp_parse_long("007", 0, 10, &v), 0);
     assert_int_equal(v, 7);
-    assert_int_equal(dp_parse_long("9223372036854775807", LONG_MIN, LONG_MAX,
-                                   &v),
-                     0);
+    assert_int_equal(
+        dp_parse_long("9223372036854775807", LONG_MIN, LONG_MAX, &v), 0);
     assert_int_equal(v, LONG_MAX);
-    const char *bad[] = {"", "-", " 1", "1 ", "+1", "0x10", "1e3", "1.0",
-                         "abc", "9223372036854775808", "--1", "1-"};
+    const char *bad[] = {"",     "-",   " 1",  "1 ",  "+1",
+                         "0x10", "1e3", "1.0", "abc", "9223372036854775808",
+                         "--1",  "1-"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         v = 7;
         if (dp_parse_long(bad[i], LONG_MIN, LONG_MAX, &v) != DP_EINVAL)

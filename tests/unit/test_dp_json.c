@@ -64,9 +64,9 @@ static void test_paths_give_defaults_when_absent_or_mistyped(void **state)
     json_t *doc = dp_json_parse(s_issue, strlen(s_issue), err, sizeof err);
     assert_non_null(doc);
     assert_null(dp_json_str(doc, "user.name"));
-    assert_null(dp_json_str(doc, "number"));     /* not a string */
-    assert_null(dp_json_str(doc, "body"));       /* null */
-    assert_null(dp_json_str(doc, "title.x"));    /* through a string */
+    assert_null(dp_json_str(doc, "number"));  /* not a string */
+    assert_null(dp_json_str(doc, "body"));    /* null */
+    assert_null(dp_json_str(doc, "title.x")); /* through a string */
     assert_null(dp_json_str(doc, "labels.9.name"));
     assert_null(dp_json_str(doc, "labels.x.name"));
     assert_null(dp_json_str(doc, "labels.-1.name"));
@@ -162,11 +162,19 @@ static void test_yaml_keeps_other_scalars_as_strings(void **state)
                        err);
     assert_non_null(v);
     const char *expect[][2] = {
-        {"a", "42"},          {"b", "true"},  {"c", "yes"},
-        {"d", "007"},         {"e", "1.5"},   {"f", "0x1F"},
-        {"g", "+5"},          {"h", "99999999999999999999"},
-        {"i", "Asia/Shanghai"}, {"j", "line one\nline two\n"},
-        {"k", "null"},        {"l", ""},      {"m", "12abc"},
+        {"a", "42"},
+        {"b", "true"},
+        {"c", "yes"},
+        {"d", "007"},
+        {"e", "1.5"},
+        {"f", "0x1F"},
+        {"g", "+5"},
+        {"h", "99999999999999999999"},
+        {"i", "Asia/Shanghai"},
+        {"j", "line one\nline two\n"},
+        {"k", "null"},
+        {"l", ""},
+        {"m", "12abc"},
     };
     for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
         const char *s = dp_json_str(v, expect[i][0]);
@@ -197,8 +205,7 @@ static void test_yaml_builds_nested_mappings_and_sequences(void **state)
     assert_non_null(v);
     assert_string_equal(dp_json_str(v, "timezone"), "Asia/Shanghai");
     assert_string_equal(dp_json_str(v, "windows.1"), "daily");
-    assert_string_equal(dp_json_str(v, "repositories.0"),
-                        "vllm-project/vllm");
+    assert_string_equal(dp_json_str(v, "repositories.0"), "vllm-project/vllm");
     assert_string_equal(dp_json_str(v, "repositories.1.org"), "sgl-project");
     assert_string_equal(dp_json_str(v, "topics.amd.title"), "AMD/ROCm");
     assert_string_equal(dp_json_str(v, "topics.amd.any.1"),
@@ -212,8 +219,8 @@ static void test_yaml_reads_json_text(void **state)
 {
     (void)state;
     char err[ERRLEN] = "";
-    json_t *v = s_yaml("{\"a\": [1, true, null, \"x\"], \"b\": {\"c\": -2}}",
-                       err);
+    json_t *v =
+        s_yaml("{\"a\": [1, true, null, \"x\"], \"b\": {\"c\": -2}}", err);
     assert_non_null(v);
     assert_int_equal(dp_json_int(v, "a.0", 0), 1);
     assert_true(dp_json_bool(v, "a.1", false));
@@ -256,8 +263,7 @@ static void test_yaml_rejects_duplicate_keys(void **state)
 {
     (void)state;
     s_yaml_fails("a: 1\nb: 2\na: 3\n", "t.yml:3:1: duplicate key \"a\"");
-    s_yaml_fails("top:\n  x: 1\n  x: [2]\n",
-                 "t.yml:3:3: duplicate key \"x\"");
+    s_yaml_fails("top:\n  x: 1\n  x: [2]\n", "t.yml:3:3: duplicate key \"x\"");
 }
 
 static void test_yaml_rejects_anchors_aliases_and_tags(void **state)
@@ -265,8 +271,7 @@ static void test_yaml_rejects_anchors_aliases_and_tags(void **state)
     (void)state;
     s_yaml_fails("a: &x 1\nb: 2\n",
                  "t.yml:1:4: anchors (&x) are not supported");
-    s_yaml_fails("a: &m {k: 1}\n",
-                 "t.yml:1:4: anchors (&m) are not supported");
+    s_yaml_fails("a: &m {k: 1}\n", "t.yml:1:4: anchors (&m) are not supported");
     s_yaml_fails("a: 1\nb: *x\n", "t.yml:2:4: aliases (*x) are not supported");
     s_yaml_fails("a: !!str 5\n",
                  "t.yml:1:4: tags (tag:yaml.org,2002:str) are not supported");
@@ -345,8 +350,7 @@ static void test_yaml_load_file_reads_and_names_file(void **state)
     dp_free(expect);
 
     assert_null(dp_yaml_load_file(missing, err, sizeof err));
-    expect = dp_asprintf("%s: cannot open: No such file or directory",
-                         missing);
+    expect = dp_asprintf("%s: cannot open: No such file or directory", missing);
     assert_string_equal(err, expect);
     dp_free(expect);
 

@@ -109,8 +109,7 @@ static void test_md_breaks_liquid_output_tag(void **state)
 {
     (void)state;
     char *got = s_md("{{ site.github.token }}", 0);
-    assert_string_equal(got,
-                        "&#123;&#123; site.github.token &#125;&#125;");
+    assert_string_equal(got, "&#123;&#123; site.github.token &#125;&#125;");
     assert_null(strstr(got, "{{"));
     assert_null(strstr(got, "}}"));
     dp_free(got);
@@ -155,8 +154,7 @@ static void test_md_escapes_img_onerror(void **state)
     s_md_is("R&D &amp; &#60;b&#62;", "R&amp;D &amp;amp; &amp;#60;b&amp;#62;");
 }
 
-static void test_md_code_span_with_specials_becomes_code_element(
-    void **state)
+static void test_md_code_span_with_specials_becomes_code_element(void **state)
 {
     (void)state;
     /* Inside backticks an entity would show literally, so the span is
@@ -164,8 +162,7 @@ static void test_md_code_span_with_specials_becomes_code_element(
     s_md_is("[Bug]: `<think>` tags lost",
             "[Bug]: <code>&lt;think&gt;</code> tags lost");
     s_md_is("`a && b_c`", "<code>a &amp;&amp; b&#95;c</code>");
-    s_md_is("`` <script>`x ``",
-            "<code>&lt;script&gt;&#96;x</code>");
+    s_md_is("`` <script>`x ``", "<code>&lt;script&gt;&#96;x</code>");
 }
 
 static void test_md_escaped_backtick_does_not_open_span(void **state)
@@ -227,9 +224,17 @@ static void test_md_removes_bidi_controls(void **state)
     (void)state;
     /* U+202E RIGHT-TO-LEFT OVERRIDE would show "exe.txt" as "txt.exe". */
     s_md_is("invoice\xE2\x80\xAEtxt.exe", "invoicetxt.exe");
-    s_md_is("\xE2\x80\xAA" "a\xE2\x80\xAB" "b\xE2\x80\xAC" "c\xE2\x80\xAD"
-            "d\xE2\x81\xA6" "e\xE2\x81\xA7" "f\xE2\x81\xA8" "g\xE2\x81\xA9"
-            "h\xE2\x80\x8E" "i\xE2\x80\x8F" "j",
+    s_md_is("\xE2\x80\xAA"
+            "a\xE2\x80\xAB"
+            "b\xE2\x80\xAC"
+            "c\xE2\x80\xAD"
+            "d\xE2\x81\xA6"
+            "e\xE2\x81\xA7"
+            "f\xE2\x81\xA8"
+            "g\xE2\x81\xA9"
+            "h\xE2\x80\x8E"
+            "i\xE2\x80\x8F"
+            "j",
             "abcdefghij");
 }
 
@@ -238,7 +243,11 @@ static void test_md_turns_line_breaks_into_one_space(void **state)
     (void)state;
     s_md_is("line1\nline2\r\n\tline3", "line1 line2 line3");
     s_md_is("a\n\n\n# not a heading", "a # not a heading");
-    s_md_is("a\xC2\x85" "b\xE2\x80\xA8" "c\xE2\x80\xA9" "d", "a b c d");
+    s_md_is("a\xC2\x85"
+            "b\xE2\x80\xA8"
+            "c\xE2\x80\xA9"
+            "d",
+            "a b c d");
     char *got = s_md("x\r\ny", 0);
     assert_null(strchr(got, '\n'));
     assert_null(strchr(got, '\r'));
@@ -249,7 +258,9 @@ static void test_md_removes_other_control_characters(void **state)
 {
     (void)state;
     s_md_is("a\x1b[31mred\x07\x7f!", "a[31mred!");
-    s_md_is("c1\xC2\x9B" "x\xC2\x80", "c1x");
+    s_md_is("c1\xC2\x9B"
+            "x\xC2\x80",
+            "c1x");
 }
 
 /* ==== UTF-8 and truncation ==== */
@@ -257,7 +268,10 @@ static void test_md_removes_other_control_characters(void **state)
 static void test_md_replaces_invalid_utf8(void **state)
 {
     (void)state;
-    s_md_is("a\xff" "b", "a\xEF\xBF\xBD" "b");
+    s_md_is("a\xff"
+            "b",
+            "a\xEF\xBF\xBD"
+            "b");
     s_md_is("overlong \xC0\xAF", "overlong \xEF\xBF\xBD\xEF\xBF\xBD");
     s_md_is("surrogate \xED\xA0\x80",
             "surrogate \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
@@ -294,10 +308,10 @@ static void test_md_truncation_never_splits_multibyte(void **state)
         dp_buf_puts(&b, i % 2 ? "\xE7\x95\x8C" : "\xF0\x9F\x9A\x80");
     char *got = s_md(b.data, 10);
     assert_int_equal(s_utf8_chars(got), 10);
-    assert_string_equal(got, "\xF0\x9F\x9A\x80\xE7\x95\x8C\xF0\x9F\x9A\x80"
-                             "\xE7\x95\x8C\xF0\x9F\x9A\x80\xE7\x95\x8C"
-                             "\xF0\x9F\x9A\x80\xE7\x95\x8C\xF0\x9F\x9A\x80"
-                             ELLIPSIS);
+    assert_string_equal(
+        got, "\xF0\x9F\x9A\x80\xE7\x95\x8C\xF0\x9F\x9A\x80"
+             "\xE7\x95\x8C\xF0\x9F\x9A\x80\xE7\x95\x8C"
+             "\xF0\x9F\x9A\x80\xE7\x95\x8C\xF0\x9F\x9A\x80" ELLIPSIS);
     dp_free(got);
     dp_buf_free(&b);
 }
@@ -358,8 +372,10 @@ static void test_md_output_is_safe_for_random_bytes(void **state)
         for (size_t i = 0; i < len; i++) {
             seed = seed * 1103515245u + 12345u;
             uint32_t r = seed >> 16;
-            text[i] = r % 3 ? alphabet[r % (sizeof alphabet - 1)]
-                            : (char)(r & 0xff);
+            if (r % 3)
+                text[i] = alphabet[r % (sizeof alphabet - 1)];
+            else
+                text[i] = (char)(unsigned char)(r & 0xff);
             if (text[i] == '\0')
                 text[i] = 'x';
         }
@@ -408,7 +424,8 @@ static void test_html_breaks_liquid(void **state)
 static void test_html_keeps_line_breaks_and_drops_controls(void **state)
 {
     (void)state;
-    char *got = s_html("a\nb\tc\x1b\xE2\x80\xAE" "d\xff");
+    char *got = s_html("a\nb\tc\x1b\xE2\x80\xAE"
+                       "d\xff");
     assert_string_equal(got, "a\nb\tcd\xEF\xBF\xBD");
     dp_free(got);
 }
@@ -452,8 +469,7 @@ int main(void)
         cmocka_unit_test(test_md_breaks_kramdown_extensions),
         cmocka_unit_test(test_md_escapes_script_tag),
         cmocka_unit_test(test_md_escapes_img_onerror),
-        cmocka_unit_test(
-            test_md_code_span_with_specials_becomes_code_element),
+        cmocka_unit_test(test_md_code_span_with_specials_becomes_code_element),
         cmocka_unit_test(test_md_escaped_backtick_does_not_open_span),
         cmocka_unit_test(test_md_escapes_unmatched_backticks),
         cmocka_unit_test(test_md_breaks_inline_links_and_images),

@@ -12,8 +12,9 @@
 #include "dp_mem.h"
 #include "dp_time.h"
 
-#define HOUR 3600
-#define DAY 86400
+#define MINUTE INT64_C(60)
+#define HOUR INT64_C(3600)
+#define DAY INT64_C(86400)
 
 /* The instant of an ISO text that must parse. */
 static int64_t s_at(const char *iso)
@@ -49,8 +50,8 @@ static void test_parse_accepts_github_and_user_forms(void **state)
     assert_int_equal(dp_time_parse("2025-12-10T10:29:00Z", &t, &off), 0);
     assert_int_equal(t, 1765362540);
     assert_int_equal(off, 0);
-    assert_int_equal(
-        dp_time_parse("2025-12-10T18:29:05.123+0800", &t, &off), 0);
+    assert_int_equal(dp_time_parse("2025-12-10T18:29:05.123+0800", &t, &off),
+                     0);
     assert_int_equal(t, 1765362545);
     assert_int_equal(off, 8 * HOUR);
     assert_int_equal(dp_time_parse("2025-12-10 18:29:00Z", &t, NULL), 0);
@@ -60,7 +61,7 @@ static void test_parse_accepts_github_and_user_forms(void **state)
     assert_int_equal(off, -5 * HOUR);
     assert_int_equal(dp_time_parse("2025-12-10T16:14+05:45", &t, &off), 0);
     assert_int_equal(t, 1765362540);
-    assert_int_equal(off, 5 * HOUR + 45 * 60);
+    assert_int_equal(off, 5 * HOUR + 45 * MINUTE);
 }
 
 static void test_parse_accepts_leap_day_only_in_leap_years(void **state)
@@ -81,8 +82,7 @@ static void test_parse_rejects_missing_offset(void **state)
     int64_t t = 42;
     int off = 42;
     assert_int_equal(dp_time_parse("2025-12-10T18:29", &t, &off), DP_EINVAL);
-    assert_int_equal(dp_time_parse("2025-12-10T18:29:00", &t, &off),
-                     DP_EINVAL);
+    assert_int_equal(dp_time_parse("2025-12-10T18:29:00", &t, &off), DP_EINVAL);
     assert_int_equal(dp_time_parse("2025-12-10T18:29:00.5", &t, &off),
                      DP_EINVAL);
     /* Nothing is stored on failure. */
@@ -95,7 +95,7 @@ static void test_parse_rejects_trailing_junk(void **state)
     (void)state;
     int64_t t = 0;
     const char *bad[] = {
-        "2025-12-10T18:29Zjunk", "2025-12-10T18:29+08:00 ",
+        "2025-12-10T18:29Zjunk",   "2025-12-10T18:29+08:00 ",
         "2025-12-10T18:29+08:00Z", "2025-12-10T18:29:00Z\n",
         "2025-12-10T18:29+0800x",
     };
@@ -108,10 +108,11 @@ static void test_parse_rejects_out_of_range_fields(void **state)
     (void)state;
     int64_t t = 0;
     const char *bad[] = {
-        "2025-13-10T18:29Z", "2025-00-10T18:29Z", "2025-12-32T18:29Z",
-        "2025-12-00T18:29Z", "2025-04-31T18:29Z", "2025-12-10T24:00Z",
-        "2025-12-10T18:60Z", "2025-12-10T18:29:60Z", "2025-12-10T18:29+24:00",
-        "2025-12-10T18:29+08:60",
+        "2025-13-10T18:29Z",      "2025-00-10T18:29Z",
+        "2025-12-32T18:29Z",      "2025-12-00T18:29Z",
+        "2025-04-31T18:29Z",      "2025-12-10T24:00Z",
+        "2025-12-10T18:60Z",      "2025-12-10T18:29:60Z",
+        "2025-12-10T18:29+24:00", "2025-12-10T18:29+08:60",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (dp_time_parse(bad[i], &t, NULL) != DP_EINVAL)
@@ -165,14 +166,14 @@ static void test_tz_offset_accepts_fixed_spellings(void **state)
         {"Z", 0},
         {"+08:00", 8 * HOUR},
         {"+0800", 8 * HOUR},
-        {"-0530", -(5 * HOUR + 30 * 60)},
+        {"-0530", -(5 * HOUR + 30 * MINUTE)},
         {"-05:00", -5 * HOUR},
         {"UTC+8", 8 * HOUR},
         {"UTC+08", 8 * HOUR},
         {"UTC-5", -5 * HOUR},
-        {"UTC-05:30", -(5 * HOUR + 30 * 60)},
-        {"UTC+5:45", 5 * HOUR + 45 * 60},
-        {"UTC+0545", 5 * HOUR + 45 * 60},
+        {"UTC-05:30", -(5 * HOUR + 30 * MINUTE)},
+        {"UTC+5:45", 5 * HOUR + 45 * MINUTE},
+        {"UTC+0545", 5 * HOUR + 45 * MINUTE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int off = 12345;
@@ -197,7 +198,7 @@ static void test_tz_offset_reads_iana_zones(void **state)
     assert_int_equal(dp_tz_offset("America/New_York", summer, &off), 0);
     assert_int_equal(off, -4 * HOUR);
     assert_int_equal(dp_tz_offset("Asia/Kathmandu", winter, &off), 0);
-    assert_int_equal(off, 5 * HOUR + 45 * 60);
+    assert_int_equal(off, 5 * HOUR + 45 * MINUTE);
     assert_int_equal(dp_tz_offset("Etc/GMT+8", winter, &off), 0);
     assert_int_equal(off, -8 * HOUR); /* POSIX sign, as IANA names it */
 }
@@ -230,9 +231,9 @@ static void test_tz_offset_rejects_unknown_and_unsafe_names(void **state)
         "./UTC",
         "Asia/Shang hai",
         "Asia/Shanghai\n",
-        "zone.tab",        /* a file there, but not a zone */
+        "zone.tab", /* a file there, but not a zone */
         "iso3166.tab",
-        "Asia",            /* a directory */
+        "Asia", /* a directory */
         "UTC+24",
         "UTC+8:60",
         "UTC+",
@@ -273,9 +274,9 @@ static void test_offset_label_writes_report_labels(void **state)
     assert_string_equal(buf, "UTC+8");
     dp_time_offset_label(-5 * HOUR, buf, sizeof buf);
     assert_string_equal(buf, "UTC-5");
-    dp_time_offset_label(-(5 * HOUR + 30 * 60), buf, sizeof buf);
+    dp_time_offset_label(-(5 * HOUR + 30 * MINUTE), buf, sizeof buf);
     assert_string_equal(buf, "UTC-5:30");
-    dp_time_offset_label(5 * HOUR + 45 * 60, buf, sizeof buf);
+    dp_time_offset_label(5 * HOUR + 45 * MINUTE, buf, sizeof buf);
     assert_string_equal(buf, "UTC+5:45");
     dp_time_offset_label(0, buf, sizeof buf);
     assert_string_equal(buf, "UTC");
@@ -292,7 +293,7 @@ static void test_report_truncates_minutes_and_labels_offset(void **state)
     assert_string_equal(buf, "2025-12-10 18:47 (UTC+8)");
     dp_time_report(t, 0, buf, sizeof buf);
     assert_string_equal(buf, "2025-12-10 10:47 (UTC)");
-    dp_time_report(t, -(5 * HOUR + 30 * 60), buf, sizeof buf);
+    dp_time_report(t, -(5 * HOUR + 30 * MINUTE), buf, sizeof buf);
     assert_string_equal(buf, "2025-12-10 05:17 (UTC-5:30)");
     /* Crossing midnight backwards changes the date. */
     dp_time_report(s_at("2025-12-10T02:00:00Z"), -5 * HOUR, buf, sizeof buf);
@@ -311,7 +312,7 @@ static void test_iso_utc_and_format_write_expected_text(void **state)
     dp_time_format(1765362540, 8 * HOUR, "%Y-%m-%d %H:%M:%S %z", buf,
                    sizeof buf);
     assert_string_equal(buf, "2025-12-10 18:29:00 +0800");
-    dp_time_format(1765362540, -(5 * HOUR + 30 * 60), "%H:%M %Z", buf,
+    dp_time_format(1765362540, -(5 * HOUR + 30 * MINUTE), "%H:%M %Z", buf,
                    sizeof buf);
     assert_string_equal(buf, "04:59 UTC-5:30");
     /* Too small a buffer gives an empty string, never an overflow. */
@@ -354,8 +355,8 @@ static void test_window_hourly_in_utc_plus_8(void **state)
     s_assert_window(from, to, "2025-12-10T10:00:00Z", "2025-12-10T11:00:00Z");
 }
 
-static void test_window_daily_in_utc_plus_8_starts_at_local_midnight(
-    void **state)
+static void
+test_window_daily_in_utc_plus_8_starts_at_local_midnight(void **state)
 {
     (void)state;
     int64_t from = 0, to = 0;
@@ -379,7 +380,7 @@ static void test_window_hourly_with_quarter_hour_offset(void **state)
 {
     (void)state;
     int64_t from = 0, to = 0;
-    int off = 5 * HOUR + 45 * 60;
+    int off = 5 * HOUR + 45 * MINUTE;
     /* 16:14 local at +05:45: hours start at :15 UTC. */
     dp_window_containing(s_at("2025-12-10T10:29:00Z"), DP_WINDOW_HOURLY, off,
                          &from, &to);
@@ -418,8 +419,8 @@ static void test_window_is_half_open(void **state)
 {
     (void)state;
     int kinds[] = {DP_WINDOW_HOURLY, DP_WINDOW_DAILY, DP_WINDOW_WEEKLY};
-    int offsets[] = {0, 8 * HOUR, -5 * HOUR, 5 * HOUR + 45 * 60,
-                     -(9 * HOUR + 30 * 60)};
+    int offsets[] = {0, 8 * HOUR, -5 * HOUR, 5 * HOUR + 45 * MINUTE,
+                     -(9 * HOUR + 30 * MINUTE)};
     int64_t t0 = s_at("2025-12-10T18:29:31+08:00");
     for (size_t k = 0; k < 3; k++) {
         for (size_t o = 0; o < sizeof offsets / sizeof offsets[0]; o++) {
@@ -473,8 +474,7 @@ static void test_window_in_zone_shanghai_matches_utc_plus_8(void **state)
     }
 }
 
-static void test_window_in_zone_new_york_spring_day_has_23_hours(
-    void **state)
+static void test_window_in_zone_new_york_spring_day_has_23_hours(void **state)
 {
     (void)state;
     int64_t from = 0, to = 0;
@@ -498,8 +498,7 @@ static void test_window_in_zone_new_york_spring_day_has_23_hours(
     s_assert_window(from, to, "2025-03-08T05:00:00Z", "2025-03-09T05:00:00Z");
 }
 
-static void test_window_in_zone_new_york_autumn_day_has_25_hours(
-    void **state)
+static void test_window_in_zone_new_york_autumn_day_has_25_hours(void **state)
 {
     (void)state;
     int64_t from = 0, to = 0;
@@ -524,8 +523,7 @@ static void test_window_in_zone_new_york_week_across_dst(void **state)
     assert_int_equal(to - from, 7 * DAY - HOUR);
 }
 
-static void test_window_in_zone_new_york_hours_tile_across_changes(
-    void **state)
+static void test_window_in_zone_new_york_hours_tile_across_changes(void **state)
 {
     (void)state;
     const char *starts[] = {"2025-03-08T20:00:00Z", "2025-11-01T20:00:00Z"};
@@ -535,8 +533,7 @@ static void test_window_in_zone_new_york_hours_tile_across_changes(
         for (int i = 0; i < 24 * 4; i++) {
             int64_t from = 0, to = 0;
             assert_int_equal(dp_window_in_zone(t, DP_WINDOW_HOURLY,
-                                               "America/New_York", &from,
-                                               &to),
+                                               "America/New_York", &from, &to),
                              0);
             assert_true(from <= t && t < to);
             assert_int_equal(to - from, HOUR);
@@ -545,7 +542,7 @@ static void test_window_in_zone_new_york_hours_tile_across_changes(
                 fail_msg("hour windows do not tile at %lld", (long long)from);
             prev_from = from;
             prev_to = to;
-            t += 15 * 60;
+            t += 15 * MINUTE;
         }
     }
     /* The repeated 01:00-02:00 of 2025-11-02 gives two distinct hours. */
@@ -569,16 +566,15 @@ static void test_window_in_zone_days_tile_through_a_year(void **state)
                            "Australia/Lord_Howe", "America/Sao_Paulo",
                            "Asia/Kathmandu"};
     for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
-        int64_t t = s_at(z == 3 ? "2018-06-01T00:00:00Z"
-                                : "2025-01-01T00:00:00Z");
+        int64_t t =
+            s_at(z == 3 ? "2018-06-01T00:00:00Z" : "2025-01-01T00:00:00Z");
         int64_t from = 0, to = 0;
         assert_int_equal(
             dp_window_in_zone(t, DP_WINDOW_DAILY, zones[z], &from, &to), 0);
         for (int day = 0; day < 366; day++) {
             int64_t f2 = 0, t2 = 0;
             assert_int_equal(
-                dp_window_in_zone(to, DP_WINDOW_DAILY, zones[z], &f2, &t2),
-                0);
+                dp_window_in_zone(to, DP_WINDOW_DAILY, zones[z], &f2, &t2), 0);
             if (f2 != to)
                 fail_msg("%s: gap or overlap at day %d", zones[z], day);
             assert_true(t2 - f2 >= 22 * HOUR && t2 - f2 <= 26 * HOUR);
@@ -608,14 +604,14 @@ static void test_window_in_zone_handles_dst_at_midnight(void **state)
     /* On 2019-02-17 00:00 clocks went back to 2019-02-16 23:00, so the
      * 16th had 25 hours and the 17th began at the second midnight. */
     int64_t t = s_at("2019-02-16T23:30:00-03:00");
-    assert_int_equal(dp_window_in_zone(t, DP_WINDOW_DAILY,
-                                       "America/Sao_Paulo", &from, &to),
-                     0);
+    assert_int_equal(
+        dp_window_in_zone(t, DP_WINDOW_DAILY, "America/Sao_Paulo", &from, &to),
+        0);
     assert_true(from <= t && t < to);
     s_assert_window(from, to, "2019-02-16T02:00:00Z", "2019-02-17T03:00:00Z");
-    assert_int_equal(dp_window_in_zone(to, DP_WINDOW_DAILY,
-                                       "America/Sao_Paulo", &from, &to),
-                     0);
+    assert_int_equal(
+        dp_window_in_zone(to, DP_WINDOW_DAILY, "America/Sao_Paulo", &from, &to),
+        0);
     s_assert_window(from, to, "2019-02-17T03:00:00Z", "2019-02-18T03:00:00Z");
 }
 
@@ -623,12 +619,11 @@ static void test_window_in_zone_rejects_unknown_zone(void **state)
 {
     (void)state;
     int64_t from = 11, to = 22;
-    assert_int_equal(dp_window_in_zone(0, DP_WINDOW_DAILY, "Mars/Olympus",
-                                       &from, &to),
-                     DP_EINVAL);
     assert_int_equal(
-        dp_window_in_zone(0, DP_WINDOW_DAILY, "UTC+99", &from, &to),
+        dp_window_in_zone(0, DP_WINDOW_DAILY, "Mars/Olympus", &from, &to),
         DP_EINVAL);
+    assert_int_equal(
+        dp_window_in_zone(0, DP_WINDOW_DAILY, "UTC+99", &from, &to), DP_EINVAL);
     assert_int_equal(from, 11);
     assert_int_equal(to, 22);
 }
@@ -661,10 +656,8 @@ int main(void)
         cmocka_unit_test(test_window_is_half_open),
         cmocka_unit_test(test_window_before_epoch_floors_correctly),
         cmocka_unit_test(test_window_in_zone_shanghai_matches_utc_plus_8),
-        cmocka_unit_test(
-            test_window_in_zone_new_york_spring_day_has_23_hours),
-        cmocka_unit_test(
-            test_window_in_zone_new_york_autumn_day_has_25_hours),
+        cmocka_unit_test(test_window_in_zone_new_york_spring_day_has_23_hours),
+        cmocka_unit_test(test_window_in_zone_new_york_autumn_day_has_25_hours),
         cmocka_unit_test(test_window_in_zone_new_york_week_across_dst),
         cmocka_unit_test(
             test_window_in_zone_new_york_hours_tile_across_changes),
