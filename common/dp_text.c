@@ -127,6 +127,8 @@ typedef struct {
  * sets truncated when the cleaned text is longer than limit. */
 static void s_clean(const char *text, s_clean_t mode, size_t limit, s_text_t *t)
 {
+    if (!text)
+        text = "";
     const unsigned char *s = (const unsigned char *)text;
     size_t len = strlen(text);
     size_t cap = limit ? (len < limit + 1 ? len : limit + 1) : len;
@@ -381,7 +383,6 @@ static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n)
 void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars)
 {
     assert(out);
-    assert(text);
     s_text_t t;
     s_clean(text, S_CLEAN_LINE, max_chars, &t);
     s_emit_md(out, t.cps, t.n);
@@ -395,7 +396,6 @@ void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars)
 void dp_text_excerpt(dp_buf_t *out, const char *text, size_t max_chars)
 {
     assert(out);
-    assert(text);
     s_text_t t;
     s_clean(text, S_CLEAN_COLLAPSE, max_chars, &t);
     s_emit_md(out, t.cps, t.n);
@@ -410,7 +410,6 @@ void dp_text_excerpt(dp_buf_t *out, const char *text, size_t max_chars)
 void dp_text_html(dp_buf_t *out, const char *text)
 {
     assert(out);
-    assert(text);
     s_text_t t;
     s_clean(text, S_CLEAN_KEEP, 0, &t);
     for (size_t i = 0; i < t.n; i++) {

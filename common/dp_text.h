@@ -41,6 +41,8 @@
  *   max_chars - 1 characters are kept (trailing spaces dropped) and "…"
  *   is appended: the result shows at most max_chars characters. A
  *   character is a code point; a multibyte sequence is never cut.
+ * A NULL text is taken as empty (a missing JSON field), so out->data is
+ * always a string afterwards.
  * The result is meant for the middle of a Markdown line (list items, table
  * cells, link text); do not wrap it in backticks or put it at the start of
  * a line where "#" or "-" would start a block. Emphasis characters
@@ -52,14 +54,15 @@ void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars);
  * "}}", "{%" or "%}" become &#123;/&#125; (an HTML page that Jekyll
  * processes runs Liquid too), invalid UTF-8 becomes U+FFFD, bidi controls
  * and control characters other than tab, CR, LF and FF are removed (VT
- * and NEL become a space). Line breaks are kept. */
+ * and NEL become a space). Line breaks are kept. NULL is taken as empty. */
 void dp_text_html(dp_buf_t *out, const char *text);
 
 /* Appends a shortened plain excerpt of text (first max_chars characters,
  * whitespace runs collapsed), passed through dp_text_md_inline rules.
  * Every run of spaces, tabs and line breaks becomes one space, leading and
  * trailing ones are dropped, then the text is cut and escaped as
- * dp_text_md_inline does. max_chars 0 means no limit. */
+ * dp_text_md_inline does. max_chars 0 means no limit. NULL is taken as
+ * empty. */
 void dp_text_excerpt(dp_buf_t *out, const char *text, size_t max_chars);
 
 #endif

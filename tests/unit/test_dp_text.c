@@ -352,8 +352,14 @@ static void test_md_appends_to_existing_buffer(void **state)
     dp_text_md_inline(&b, "@me", 0);
     assert_string_equal(b.data, "- [#1](u) &lt;x&gt; — by @" ZWSP "me");
     dp_buf_free(&b);
-    /* Empty text still leaves a valid string. */
+    /* Empty text still leaves a valid string; NULL counts as empty. */
     dp_text_md_inline(&b, "", 0);
+    assert_non_null(b.data);
+    assert_string_equal(b.data, "");
+    dp_buf_free(&b);
+    dp_text_md_inline(&b, NULL, 10);
+    dp_text_excerpt(&b, NULL, 10);
+    dp_text_html(&b, NULL);
     assert_non_null(b.data);
     assert_string_equal(b.data, "");
     dp_buf_free(&b);
