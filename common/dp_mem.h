@@ -37,7 +37,8 @@ void dp_buf_puts(dp_buf_t *buf, const char *s);
 
 /* Appends formatted text. */
 void dp_buf_printf(dp_buf_t *buf, const char *fmt, ...) DP_PRINTF(2, 3);
-void dp_buf_vprintf(dp_buf_t *buf, const char *fmt, va_list ap);
+void dp_buf_vprintf(dp_buf_t *buf, const char *fmt, va_list ap)
+    DP_PRINTF(2, 0);
 
 /* Empties the buffer and keeps its memory. */
 void dp_buf_reset(dp_buf_t *buf);
