@@ -18,6 +18,7 @@
 #define WRITER_QUOTE_MAX 160
 #define WRITER_BODY_MAX 200
 #define WRITER_PEOPLE_MAX 8
+#define WRITER_SUMMARY_CATEGORIES 5
 
 /* The words of one language. */
 typedef struct {
@@ -173,12 +174,13 @@ static const char *s_state(const json_t *item, const s_words_t *w)
     return st && !strcmp(st, "open") ? w->state_open : w->state_closed;
 }
 
-/* Categories sorted by count, then name: "bugfix (3), model (2)". */
+/* The first max categories by count, then name: "bugfix: 3, model: 2". */
 static void s_category_list(dp_buf_t *b, const json_t *cats, bool zh,
-                            const s_words_t *w)
+                            const s_words_t *w, size_t max)
 {
-    size_t n = json_object_size(cats), done = 0;
-    char *used = dp_calloc(n ? n : 1, 1);
+    size_t total = json_object_size(cats), n = total < max ? total : max;
+    size_t done = 0;
+    char *used = dp_calloc(total ? total : 1, 1);
     while (done < n) {
         const char *best = NULL, *key;
         json_int_t bestn = -1;
@@ -221,7 +223,7 @@ static void s_summary(dp_buf_t *b, const json_t *d, const s_words_t *w,
         dp_buf_puts(b, w->quiet);
     } else {
         dp_buf_puts(b, w->themes);
-        s_category_list(b, cats, zh, w);
+        s_category_list(b, cats, zh, w, WRITER_SUMMARY_CATEGORIES);
         dp_buf_puts(b, w->themes_end);
     }
     size_t i;
@@ -342,7 +344,7 @@ static void s_trends(dp_buf_t *b, const json_t *d, const s_words_t *w,
     }
     dp_buf_puts(b, "1. ");
     dp_buf_puts(b, w->themes);
-    s_category_list(b, cats, zh, w);
+    s_category_list(b, cats, zh, w, json_object_size(cats));
     dp_buf_puts(b, w->themes_end);
     json_t *prev = json_array_get(dp_json_get(d, "facts.previous"), 0);
     dp_buf_puts(b, "\n2. ");
