@@ -1,0 +1,379 @@
+/* dp_testkit.c - helpers for integration and conformance tests */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "dp_testkit.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dp_mem.h"
+
+#define S_TMPDIR_MAX 64       /* longer $TMPDIR: unix socket paths overflow */
+#define S_POLL_STEP_MS 20     /* between readiness probes */
+#define S_PING_TIMEOUT_MS 200 /* one PING probe */
+
+/* ==== Time ==== */
+
+static long long s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void s_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* ==== Temporary directories and files ==== */
+
+char *dp_tk_tmpdir(const char *tag)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base || strlen(base) > S_TMPDIR_MAX)
+        base = "/tmp";
+    char *path = dp_asprintf("%s/dp-%s-XXXXXX", base, tag ? tag : "test");
+    if (!mkdtemp(path)) {
+        fprintf(stderr, "testkit: mkdtemp %s: %s\n", path, strerror(errno));
+        dp_free(path);
+        return NULL;
+    }
+    return path;
+}
+
+void dp_tk_rmdir(const char *dir)
+{
+    if (!dir)
+        return;
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno != ENOENT)
+            fprintf(stderr, "testkit: opendir %s: %s\n", dir, strerror(errno));
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *path = dp_asprintf("%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            dp_tk_rmdir(path);
+        else if (unlink(path) < 0 && errno != ENOENT)
+            fprintf(stderr, "testkit: unlink %s: %s\n", path, strerror(errno));
+        dp_free(path);
+    }
+    closedir(d);
+    if (rmdir(dir) < 0)
+        fprintf(stderr, "testkit: rmdir %s: %s\n", dir, strerror(errno));
+}
+
+char *dp_tk_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    dp_buf_t buf = DP_BUF_INIT;
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        dp_buf_append(&buf, chunk, n);
+    bool failed = ferror(f) != 0;
+    fclose(f);
+    if (failed) {
+        dp_buf_free(&buf);
+        return NULL;
+    }
+    if (len)
+        *len = buf.len;
+    return dp_buf_take(&buf);
+}
+
+bool dp_tk_is_dir(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *dp_tk_shared_dir(void)
+{
+    const char *shared = getenv("DP_SHARED_DIR");
+    if (shared && *shared)
+        return dp_strdup(shared);
+    const char *source = getenv("DP_SOURCE_DIR");
+    if (source && *source)
+        return dp_asprintf("%s/../shared", source);
+    return dp_strdup("../shared");
+}
+
+bool dp_tk_have_program(const char *name)
+{
+    if (strchr(name, '/'))
+        return access(name, X_OK) == 0;
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    bool found = false;
+    char *list = dp_strdup(path);
+    char *save = NULL;
+    for (char *dir = strtok_r(list, ":", &save); dir && !found;
+         dir = strtok_r(NULL, ":", &save)) {
+        char *full = dp_asprintf("%s/%s", dir, name);
+        struct stat st;
+        found = stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+                access(full, X_OK) == 0;
+        dp_free(full);
+    }
+    dp_free(list);
+    return found;
+}
+
+/* ==== Processes ==== */
+
+/* In a new child: dies with the parent and puts stdin on /dev/null; stdout
+ * too unless out_fd is given. Returns false when the parent is gone. */
+static bool s_child_prepare(pid_t parent, int out_fd)
+{
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        return false;
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0)
+        return false;
+    dup2(null, STDIN_FILENO);
+    dup2(out_fd >= 0 ? out_fd : null, STDOUT_FILENO);
+    if (null > STDERR_FILENO)
+        close(null);
+    if (out_fd > STDERR_FILENO)
+        close(out_fd);
+    return true;
+}
+
+/* SIGTERM, a bounded wait, then SIGKILL; reaps the child. Returns the
+ * waitpid status. */
+static int s_terminate(pid_t pid)
+{
+    int status = -1;
+    kill(pid, SIGTERM);
+    long long deadline = s_now_ms() + DP_TK_STOP_MS;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR))
+            return status;
+        if (s_now_ms() > deadline)
+            break;
+        s_sleep_ms(S_POLL_STEP_MS);
+    }
+    fprintf(stderr, "testkit: pid %d ignored SIGTERM; killing it\n", (int)pid);
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return status;
+}
+
+/* ==== A throwaway redis-server ==== */
+
+static bool s_redis_pings(const char *socket)
+{
+    struct timeval tv = {0, S_PING_TIMEOUT_MS * 1000L};
+    redisContext *c = redisConnectUnixWithTimeout(socket, tv);
+    bool ok = false;
+    if (c && !c->err) {
+        redisSetTimeout(c, tv);
+        redisReply *r = redisCommand(c, "PING");
+        ok = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+        if (r)
+            freeReplyObject(r);
+    }
+    if (c)
+        redisFree(c);
+    return ok;
+}
+
+int dp_tk_redis_start(dp_tk_redis_t *redis)
+{
+    assert_non_null(redis);
+    assert_int_equal(redis->pid, 0);
+    if (!redis->dir) {
+        redis->dir = dp_tk_tmpdir("redis");
+        if (!redis->dir)
+            return DP_EIO;
+        redis->socket = dp_asprintf("%s/redis.sock", redis->dir);
+        redis->url = dp_asprintf("unix://%s", redis->socket);
+    }
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "testkit: fork: %s\n", strerror(errno));
+        return DP_EIO;
+    }
+    if (pid == 0) {
+        if (s_child_prepare(parent, -1))
+            execlp("redis-server", "redis-server", "--port", "0",
+                   "--unixsocket", redis->socket, "--unixsocketperm", "700",
+                   "--save", "", "--appendonly", "no", "--daemonize", "no",
+                   "--dir", redis->dir, (char *)NULL);
+        _exit(127);
+    }
+    redis->pid = pid;
+    long long deadline = s_now_ms() + DP_TK_REDIS_START_MS;
+    while (s_now_ms() < deadline) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            redis->pid = 0;
+            fprintf(stderr,
+                    "testkit: redis-server exited at start "
+                    "(status 0x%x)\n",
+                    (unsigned)status);
+            return DP_EIO;
+        }
+        if (s_redis_pings(redis->socket))
+            return 0;
+        s_sleep_ms(S_POLL_STEP_MS);
+    }
+    fprintf(stderr,
+            "testkit: redis-server on %s did not answer PING in "
+            "%d ms\n",
+            redis->socket, DP_TK_REDIS_START_MS);
+    dp_tk_redis_halt(redis);
+    return DP_EIO;
+}
+
+void dp_tk_redis_start_or_skip(dp_tk_redis_t *redis)
+{
+    if (!dp_tk_have_program("redis-server")) {
+        printf("SKIP: redis-server not installed: tests that need a real "
+               "Redis not run\n");
+        fflush(stdout);
+        skip();
+    }
+    if (dp_tk_redis_start(redis) < 0)
+        fail_msg("cannot start a private redis-server");
+}
+
+void dp_tk_redis_halt(dp_tk_redis_t *redis)
+{
+    if (!redis || redis->pid == 0)
+        return;
+    s_terminate(redis->pid);
+    redis->pid = 0;
+}
+
+void dp_tk_redis_stop(dp_tk_redis_t *redis)
+{
+    if (!redis)
+        return;
+    dp_tk_redis_halt(redis);
+    dp_tk_rmdir(redis->dir);
+    dp_free(redis->dir);
+    dp_free(redis->socket);
+    dp_free(redis->url);
+    memset(redis, 0, sizeof *redis);
+}
+
+/* ==== Child processes ==== */
+
+/* Reads one line, a byte at a time so nothing after it is consumed. */
+static int s_read_line(int fd, char *line, size_t size, int timeout_ms)
+{
+    long long deadline = s_now_ms() + timeout_ms;
+    size_t len = 0;
+    for (;;) {
+        long long left = deadline - s_now_ms();
+        if (left <= 0)
+            return DP_EIO;
+        struct pollfd p = {fd, POLLIN, 0};
+        int n = poll(&p, 1, (int)left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return DP_EIO;
+        char c;
+        ssize_t got = read(fd, &c, 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return DP_EIO; /* end of file before a newline */
+        if (c == '\n')
+            break;
+        if (len + 1 < size)
+            line[len++] = c;
+    }
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    line[len] = '\0';
+    return 0;
+}
+
+int dp_tk_proc_start(dp_tk_proc_t *proc, char *const argv[], char *line,
+                     size_t size, int timeout_ms)
+{
+    assert_non_null(proc);
+    assert_non_null(argv);
+    assert_non_null(argv[0]);
+    assert_true(line && size > 0);
+    memset(proc, 0, sizeof *proc);
+    line[0] = '\0';
+    int fds[2];
+    if (pipe(fds) < 0) {
+        fprintf(stderr, "testkit: pipe: %s\n", strerror(errno));
+        return DP_EIO;
+    }
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "testkit: fork: %s\n", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return DP_EIO;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        if (s_child_prepare(parent, fds[1]))
+            execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    proc->pid = pid;
+    proc->out_fd = fds[0];
+    if (s_read_line(proc->out_fd, line, size, timeout_ms) < 0) {
+        fprintf(stderr, "testkit: %s printed no line in %d ms\n", argv[0],
+                timeout_ms);
+        dp_tk_proc_stop(proc);
+        return DP_EIO;
+    }
+    return 0;
+}
+
+int dp_tk_proc_stop(dp_tk_proc_t *proc)
+{
+    if (!proc || proc->pid == 0)
+        return -1;
+    int status = s_terminate(proc->pid);
+    close(proc->out_fd);
+    memset(proc, 0, sizeof *proc);
+    return status;
+}

@@ -1,0 +1,104 @@
+/* dp_testkit.h - helpers for integration and conformance tests */
+/* SPDX-License-Identifier: MIT */
+#ifndef DP_TESTKIT_H
+#define DP_TESTKIT_H
+
+/* Include after <cmocka.h>: the helpers that skip a test call skip(). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "dp_err.h"
+
+/* Longest wait for a redis-server to answer PING after it starts. */
+#define DP_TK_REDIS_START_MS 10000
+
+/* Longest wait for a child process to exit after SIGTERM, before SIGKILL. */
+#define DP_TK_STOP_MS 5000
+
+/* ==== Temporary directories and files ==== */
+
+/* Creates a private directory "$TMPDIR/dp-<tag>-XXXXXX" (or under /tmp
+ * when $TMPDIR is unset or too long for unix socket paths below it).
+ * Returns its path, which the caller frees with dp_free, or NULL (with
+ * the reason printed on stderr). */
+char *dp_tk_tmpdir(const char *tag);
+
+/* Removes a directory and everything below it; a NULL path does nothing.
+ * Failures are printed on stderr and otherwise ignored. */
+void dp_tk_rmdir(const char *dir);
+
+/* Reads a whole file. Returns a NUL-terminated copy that the caller frees
+ * with dp_free and stores its length (without the NUL) in *len when len is
+ * not NULL; NULL when the file cannot be read. */
+char *dp_tk_read_file(const char *path, size_t *len);
+
+/* True when path names an existing directory. */
+bool dp_tk_is_dir(const char *path);
+
+/* The shared folder next to the source tree: $DP_SHARED_DIR, else
+ * $DP_SOURCE_DIR/../shared, else "../shared". The caller frees it. */
+char *dp_tk_shared_dir(void);
+
+/* True when an executable of that name is found in $PATH (or, for a name
+ * with a '/', at that path). */
+bool dp_tk_have_program(const char *name);
+
+/* ==== A throwaway redis-server ==== */
+
+/* A redis-server listening only on a unix socket in a private directory. */
+typedef struct {
+    pid_t pid;    /* the server, 0 when not running */
+    char *dir;    /* private directory, owned; NULL until started */
+    char *socket; /* dir/redis.sock, owned */
+    char *url;    /* "unix://<dir>/redis.sock", owned */
+} dp_tk_redis_t;
+
+/* Starts "redis-server --port 0 --unixsocket DIR/redis.sock --save ''
+ * --appendonly no --daemonize no" with its stdout on /dev/null, and waits
+ * (at most DP_TK_REDIS_START_MS) until it answers PING. The first call on
+ * a zeroed struct makes the directory; a call after dp_tk_redis_halt
+ * starts a new server on the same socket path. The server is sent SIGTERM
+ * if the test process dies. Returns 0, or DP_EIO (reason on stderr; the
+ * struct stays valid for dp_tk_redis_stop). */
+DP_NODISCARD int dp_tk_redis_start(dp_tk_redis_t *redis);
+
+/* As dp_tk_redis_start, but skips the calling cmocka test (after printing
+ * "SKIP: redis-server not installed: ...") when there is no redis-server
+ * in $PATH, and fails it when the server does not come up. */
+void dp_tk_redis_start_or_skip(dp_tk_redis_t *redis);
+
+/* Stops the server (SIGTERM, then SIGKILL after DP_TK_STOP_MS) and waits
+ * for it, keeping the directory and socket path for a restart. */
+void dp_tk_redis_halt(dp_tk_redis_t *redis);
+
+/* Halts the server, removes its directory and frees and zeroes the struct.
+ * Idempotent; a zeroed struct is fine. */
+void dp_tk_redis_stop(dp_tk_redis_t *redis);
+
+/* ==== Child processes ==== */
+
+/* A child process whose stdout is a pipe to the test. */
+typedef struct {
+    pid_t pid;  /* 0 when not running */
+    int out_fd; /* read end of the child's stdout, valid while pid != 0 */
+} dp_tk_proc_t;
+
+/* Starts argv[0] (searched in $PATH when it has no '/') with stdin on
+ * /dev/null, stdout on a pipe and stderr inherited, then reads the first
+ * line it prints (without the newline) into line, waiting at most
+ * timeout_ms. The rest of its stdout stays in the pipe (a child that
+ * prints much more than a pipe holds would block; gh-standin prints only
+ * its base URL). The child gets SIGTERM if the test process dies.
+ * Returns 0; or DP_EIO when it cannot start, exits or prints nothing in
+ * time (it is then stopped and proc is zeroed). */
+DP_NODISCARD int dp_tk_proc_start(dp_tk_proc_t *proc, char *const argv[],
+                                  char *line, size_t size, int timeout_ms);
+
+/* Sends SIGTERM, waits up to DP_TK_STOP_MS then SIGKILLs, reaps the child
+ * and closes the pipe. Returns the exit status as waitpid(2) reports it
+ * (-1 when nothing was running). Idempotent. */
+int dp_tk_proc_stop(dp_tk_proc_t *proc);
+
+#endif
