@@ -3,6 +3,7 @@
 #include "dp_http.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "dp_mem.h"
 
 #define DP_HTTP_HEADER_MAX 8192
+#define DP_HTTP_MAX_REDIRS 5L
 
 struct dp_http_t {
     CURL *curl;       /* reused, so connections are kept alive */
@@ -92,7 +94,7 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userp)
 static long s_header_long(const char *v)
 {
     long n = -1;
-    if (dp_parse_long(v, -1, 0x7fffffffL, &n) < 0)
+    if (dp_parse_long(v, -1, LONG_MAX, &n) < 0)
         return -1;
     return n;
 }
@@ -136,9 +138,12 @@ static size_t s_on_header(char *data, size_t size, size_t nmemb, void *userp)
         return len; /* ignore over-long headers */
     memcpy(line, data, len);
     line[len] = '\0';
-    /* A new status line (after a redirect or 100-continue) starts over. */
-    if (strncmp(line, "HTTP/", 5) == 0)
+    /* A new status line (after a redirect or 100-continue) starts over,
+     * so the headers kept are those of the final response. */
+    if (strncmp(line, "HTTP/", 5) == 0) {
+        dp_http_resp_clear(req->resp);
         return len;
+    }
     char *colon = strchr(line, ':');
     if (!colon)
         return len;
@@ -194,6 +199,10 @@ int dp_http_get(dp_http_t *self, const char *url, const char *if_none_match,
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* GitHub answers 301 for renamed and transferred repositories. */
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, DP_HTTP_MAX_REDIRS);
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &req);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_on_header);

@@ -253,9 +253,10 @@ static int s_get_str(const msgpack_object *o, char **out)
     if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > DP_PROTO_MAX_STR)
         return -1;
     /* A NUL inside would silently cut the string short: refuse it. */
-    if (memchr(o->via.str.ptr, '\0', o->via.str.size))
+    if (o->via.str.size && memchr(o->via.str.ptr, '\0', o->via.str.size))
         return -1;
-    *out = dp_strndup(o->via.str.ptr, o->via.str.size);
+    *out = o->via.str.size ? dp_strndup(o->via.str.ptr, o->via.str.size)
+                           : dp_strdup("");
     return 0;
 }
 

@@ -413,6 +413,39 @@ static int s_list(collector_t *self, char *url, json_t *all)
     return rc;
 }
 
+/* Keeps one object per value of key ("number" for items, "id" for
+ * comments), the most recently updated: with sort=updated an object updated
+ * during the listing shows up on two pages. */
+static void s_unique(json_t *items, const char *key_field)
+{
+    json_t *seen = json_object();
+    json_t *unique = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        char key[32];
+        snprintf(key, sizeof key, "%lld",
+                 (long long)dp_json_int(it, key_field, 0));
+        json_t *prev = json_object_get(seen, key);
+        if (!prev) {
+            json_object_set_new(seen, key, json_integer((json_int_t)json_array_size(unique)));
+            json_array_append(unique, it);
+            continue;
+        }
+        size_t at = (size_t)json_integer_value(prev);
+        const char *a = dp_json_str(json_array_get(unique, at), "updated_at");
+        const char *b = dp_json_str(it, "updated_at");
+        /* ISO 8601 UTC instants order as strings. */
+        if (a && b && strcmp(b, a) > 0)
+            json_array_set(unique, at, it);
+    }
+    json_array_clear(items);
+    json_array_extend(items, unique);
+    json_decref(unique);
+    json_decref(seen);
+}
+
 /* Finds an item by number in the listing. */
 static json_t *s_find_item(json_t *items, int64_t number)
 {
@@ -594,6 +627,7 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         dp_free(text);
         goto out;
     }
+    s_unique(items, "number");
     s_events_from_items(self, req, items, &events);
 
     /* One repository-wide listing finds every comment of the window. */
@@ -604,6 +638,7 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
     if (s_list(self, url, comments) < 0)
         s_problem(self, "comments of the window could not be listed; "
                         "discussions may be incomplete");
+    s_unique(comments, "id");
     s_events_from_comments(self, req, items, comments, &events);
     s_emit(self, req, &events);
 out:
