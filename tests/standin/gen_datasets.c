@@ -38,7 +38,7 @@
 #define S_HTML_REPO "https://github.com/" S_FULL
 #define S_REPO_ID 599547518LL
 #define S_ORG_ID 136984999LL
-#define S_TZ_OFFSET (8 * 3600) /* the report's UTC+8 */
+#define S_TZ_OFFSET (8LL * 3600) /* the report's UTC+8 */
 
 /* ==== Specs: hand-written items and comments ==== */
 
@@ -61,7 +61,7 @@ typedef struct {
 } spec_t;
 
 typedef struct {
-    long long number; /* issue or PR */
+    long long number;  /* issue or PR */
     const char *login; /* author */
     const char *assoc; /* author_association */
     const char *at;    /* created_at = updated_at */
@@ -76,9 +76,9 @@ typedef struct {
     char *title, *login, *assoc, *labels, *body, *assignee, *reason;
     int64_t created, closed, merged, updated; /* 0 = null */
     int add, del, files;
-    int with_pull;   /* write pulls/<n>.json */
-    int reactions;   /* total reactions */
-    int n_comments;  /* filled from the comments */
+    int with_pull;  /* write pulls/<n>.json */
+    int reactions;  /* total reactions */
+    int n_comments; /* filled from the comments */
 } item_t;
 
 typedef struct {
@@ -150,8 +150,8 @@ static int64_t s_t(const char *s)
     for (int i = 0; i < 6; i++)
         for (int k = 0; k < len[i]; k++)
             v[i] = v[i] * 10 + (s[at[i] + k] - '0');
-    return s_days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 +
-           v[4] * 60 + v[5];
+    return s_days_from_civil(v[0], v[1], v[2]) * 86400 + (int64_t)v[3] * 3600 +
+           (int64_t)v[4] * 60 + v[5];
 }
 
 /* Formats epoch seconds as YYYY-MM-DDTHH:MM:SSZ. */
@@ -203,8 +203,8 @@ static void s_base64(const char *in, char *out, size_t size)
             v |= (unsigned char)in[i + 2];
         out[o++] = tab[(v >> 18) & 63];
         out[o++] = tab[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? tab[v & 63] : '=';
+        out[o++] = (char)(i + 1 < len ? tab[(v >> 6) & 63] : '=');
+        out[o++] = (char)(i + 2 < len ? tab[v & 63] : '=');
     }
     out[o] = '\0';
 }
@@ -263,8 +263,9 @@ static json_t *s_user(const char *login)
     int bot = strcmp(type, "Bot") == 0;
     char node[128], raw[96];
     snprintf(raw, sizeof raw, "%s%lld",
-             bot ? "03:Bot" : strcmp(type, "User") ? "012:Organization"
-                                                    : "04:User",
+             bot                    ? "03:Bot"
+             : strcmp(type, "User") ? "012:Organization"
+                                    : "04:User",
              id);
     s_base64(raw, node, sizeof node);
 
@@ -289,8 +290,9 @@ static json_t *s_user(const char *login)
     char *u = dp_asprintf(S_API "/users/%s", esc);
     char *html = bot ? dp_asprintf("https://github.com/apps/%s", app)
                      : dp_asprintf("https://github.com/%s", login);
-    char *avatar = dp_asprintf("https://avatars.githubusercontent.com/%s%lld?v=4",
-                               bot ? "in/" : "u/", bot ? id % 1000000 : id);
+    char *avatar =
+        dp_asprintf("https://avatars.githubusercontent.com/%s%lld?v=4",
+                    bot ? "in/" : "u/", bot ? id % 1000000 : id);
     char *followers = dp_asprintf("%s/followers", u);
     char *following = dp_asprintf("%s/following{/other_user}", u);
     char *gists = dp_asprintf("%s/gists{/gist_id}", u);
@@ -304,12 +306,11 @@ static json_t *s_user(const char *login)
         "{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
         "s:s, s:s, s:s, s:s, s:s, s:b}",
         "login", login, "id", (json_int_t)id, "node_id", node, "avatar_url",
-        avatar, "gravatar_id", "", "url", u, "html_url", html,
-        "followers_url", followers, "following_url", following, "gists_url",
-        gists, "starred_url", starred, "subscriptions_url", subs,
-        "organizations_url", orgs, "repos_url", repos, "events_url", events,
-        "received_events_url", received, "type", type, "user_view_type",
-        "public", "site_admin", 0);
+        avatar, "gravatar_id", "", "url", u, "html_url", html, "followers_url",
+        followers, "following_url", following, "gists_url", gists,
+        "starred_url", starred, "subscriptions_url", subs, "organizations_url",
+        orgs, "repos_url", repos, "events_url", events, "received_events_url",
+        received, "type", type, "user_view_type", "public", "site_admin", 0);
     dp_free(received);
     dp_free(events);
     dp_free(repos);
@@ -416,9 +417,8 @@ static json_t *s_label_list(const char *labels)
 
 static json_t *s_reactions(const char *url, int total, uint64_t seed)
 {
-    static const char *const kinds[] = {"+1",    "-1",    "laugh",
-                                        "hooray", "confused", "heart",
-                                        "rocket", "eyes"};
+    static const char *const kinds[] = {"+1",       "-1",    "laugh",  "hooray",
+                                        "confused", "heart", "rocket", "eyes"};
     int n[8] = {0};
     for (int i = 0; i < total; i++) {
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -499,11 +499,12 @@ static void s_add_cspecs(world_t *w, const cspec_t *c, size_t n)
 /* ==== Generated history ==== */
 
 static const char *const s_models[] = {
-    "Qwen3-235B-A22B", "DeepSeek-V3.2-Exp", "Llama-4-Maverick",
-    "gpt-oss-120b", "GLM-4.6", "Kimi-K2-Instruct", "Gemma-3-27B",
-    "Mistral-Large-3", "Qwen3-VL-30B-A3B", "MiniMax-M2", "Phi-4-multimodal",
-    "InternVL3.5-8B", "Hunyuan-A13B", "ERNIE-4.5-21B-A3B", "Seed-OSS-36B",
-    "Qwen3-Next-80B-A3B", "DeepSeek-R1-0528", "gpt-oss-20b"};
+    "Qwen3-235B-A22B",    "DeepSeek-V3.2-Exp", "Llama-4-Maverick",
+    "gpt-oss-120b",       "GLM-4.6",           "Kimi-K2-Instruct",
+    "Gemma-3-27B",        "Mistral-Large-3",   "Qwen3-VL-30B-A3B",
+    "MiniMax-M2",         "Phi-4-multimodal",  "InternVL3.5-8B",
+    "Hunyuan-A13B",       "ERNIE-4.5-21B-A3B", "Seed-OSS-36B",
+    "Qwen3-Next-80B-A3B", "DeepSeek-R1-0528",  "gpt-oss-20b"};
 static const char *const s_symptoms[] = {
     "produces garbage output with FP8 KV cache",
     "OOM during CUDA graph capture",
@@ -593,22 +594,22 @@ static const char *const s_miscs[] = {
     "[Core] Simplify the KV cache block pool",
     "[V1] Support prompt embeddings with pipeline parallel"};
 static const char *const s_issue_authors[] = {
-    "lin-dawei", "tmoreau-ml", "priya-infer", "kenji-serve", "ola-gpu",
-    "marco-llm", "svetlana-ops", "chen-yiran", "ahmed-batch", "jules-rt",
-    "nadia-tokens", "felix-quant", "wu-haoran", "bench-bob", "ivy-serving"};
+    "lin-dawei",   "tmoreau-ml", "priya-infer",  "kenji-serve",
+    "ola-gpu",     "marco-llm",  "svetlana-ops", "chen-yiran",
+    "ahmed-batch", "jules-rt",   "nadia-tokens", "felix-quant",
+    "wu-haoran",   "bench-bob",  "ivy-serving"};
 static const char *const s_pr_authors[] = {
-    "kernel-kai", "li-shen-ml", "quant-quinn", "moe-mohan", "lora-lucia",
-    "spec-dec-dan", "cuda-carmen", "ray-rafael", "mm-miyu", "tool-call-ted",
-    "ci-shepherd", "docs-dora", "gfx942-dev", "sched-sora", "attn-arjun"};
+    "kernel-kai",   "li-shen-ml",  "quant-quinn", "moe-mohan",  "lora-lucia",
+    "spec-dec-dan", "cuda-carmen", "ray-rafael",  "mm-miyu",    "tool-call-ted",
+    "ci-shepherd",  "docs-dora",   "gfx942-dev",  "sched-sora", "attn-arjun"};
 static const char *const s_pr_assocs[] = {
     "MEMBER", "CONTRIBUTOR", "CONTRIBUTOR", "CONTRIBUTOR", "CONTRIBUTOR",
     "MEMBER", "CONTRIBUTOR", "CONTRIBUTOR", "CONTRIBUTOR", "CONTRIBUTOR",
-    "MEMBER", "CONTRIBUTOR", "CONTRIBUTOR", "MEMBER", "CONTRIBUTOR"};
+    "MEMBER", "CONTRIBUTOR", "CONTRIBUTOR", "MEMBER",      "CONTRIBUTOR"};
 static const char *const s_maintainers[] = {"sched-sora", "ci-shepherd",
                                             "spec-dec-dan", "kernel-kai"};
 static const char *const s_comment_texts[] = {
-    "Thanks for the report. Can you share the output of "
-    "`python collect_env.py`?",
+    "Thanks for the report. Please share `python collect_env.py`.",
     "I can reproduce this on main.",
     "This should be fixed on main, can you try the nightly wheel?",
     "LGTM, thanks!",
@@ -620,13 +621,13 @@ static const char *const s_comment_texts[] = {
     "Benchmarks before/after are in the description now."};
 
 typedef struct {
-    int64_t win_from, win_to;  /* the window; nothing generated may hit it */
-    const long long *anchors;  /* number, epoch pairs, ascending numbers */
-    size_t n_anchors;          /* pairs */
-    long long first, last;     /* numbers to generate */
-    int density;               /* percent of free numbers used */
-    int64_t horizon;           /* latest updated_at */
-    int before_pct;            /* items updated before the window */
+    int64_t win_from, win_to; /* the window; nothing generated may hit it */
+    const long long *anchors; /* number, epoch pairs, ascending numbers */
+    size_t n_anchors;         /* pairs */
+    long long first, last;    /* numbers to generate */
+    int density;              /* percent of free numbers used */
+    int64_t horizon;          /* latest updated_at */
+    int before_pct;           /* items updated before the window */
 } history_t;
 
 static int s_in_window(const history_t *h, int64_t t)
@@ -655,8 +656,7 @@ static int64_t s_created_for(const history_t *h, long long n)
 }
 
 /* A time in [lo, hi] outside the window, or 0 when there is none. */
-static int64_t s_outside(world_t *w, const history_t *h, int64_t lo,
-                         int64_t hi)
+static int64_t s_outside(world_t *w, const history_t *h, int64_t lo, int64_t hi)
 {
     for (int tries = 0; tries < 32; tries++) {
         int64_t t = s_between(w, lo, hi);
@@ -699,103 +699,108 @@ static void s_model_label(dp_buf_t *labels, const char *title)
     dp_buf_puts(labels, name);
 }
 
-static void s_history_item(world_t *w, const history_t *h, long long n,
-                           int64_t created)
+/* The title, labels, author and body of a generated issue. */
+static void s_history_issue(world_t *w, item_t *it, const char *model,
+                            dp_buf_t *title, dp_buf_t *labels, dp_buf_t *body)
 {
-    item_t *it = s_add_item(w);
-    const char *model = S_PICK(w, s_models);
-    dp_buf_t title = DP_BUF_INIT, labels = DP_BUF_INIT, body = DP_BUF_INIT;
-    it->number = n;
-    it->is_pr = s_pct(w, 55);
-    if (!it->is_pr) {
-        int k = (int)(s_rand(w) % 100);
-        char *t;
-        if (k < 40) {
-            t = dp_asprintf("[Bug]: %s %s", model, S_PICK(w, s_symptoms));
-            dp_buf_puts(&labels, "bug");
-        } else if (k < 58) {
-            t = dp_asprintf("[Feature]: %s", S_PICK(w, s_features));
-            dp_buf_puts(&labels, "feature request");
-        } else if (k < 72) {
-            char *u = s_fill(S_PICK(w, s_usages), model);
-            t = dp_asprintf("[Usage]: %s", u);
-            dp_free(u);
-            dp_buf_puts(&labels, "usage");
-        } else if (k < 84) {
-            char *u = s_fill(S_PICK(w, s_perfs), model);
-            t = dp_asprintf("[Performance]: %s", u);
-            dp_free(u);
-            dp_buf_puts(&labels, "performance");
-        } else if (k < 92) {
-            t = dp_asprintf("[Installation]: %s", S_PICK(w, s_installs));
-            dp_buf_puts(&labels, "installation");
-        } else if (k < 96) {
-            t = dp_asprintf("[RFC]: %s", S_PICK(w, s_rfcs));
-            dp_buf_puts(&labels, "RFC");
-        } else {
-            t = dp_asprintf("[Doc]: %s", S_PICK(w, s_docs));
-            dp_buf_puts(&labels, "documentation");
-        }
-        dp_buf_puts(&title, t);
-        dp_free(t);
-        size_t ai = s_rand(w) % (sizeof s_issue_authors / sizeof s_issue_authors[0]);
-        it->login = dp_strdup(s_issue_authors[ai]);
-        it->assoc = dp_strdup(ai % 5 == 0 ? "CONTRIBUTOR" : "NONE");
-        dp_buf_printf(&body,
-                      "### Your current environment\n\n```text\nvLLM 0.12.0, "
-                      "PyTorch 2.9.0+cu129, %s\n```\n\n### Describe the "
-                      "issue\n\n%s\n\n### Before submitting a new issue...\n\n"
-                      "- [x] Make sure you already searched for relevant "
-                      "issues.\n",
-                      s_pct(w, 50) ? "8x H100 80GB" : "4x L40S",
-                      title.data);
+    int k = (int)(s_rand(w) % 100);
+    char *t;
+    if (k < 40) {
+        t = dp_asprintf("[Bug]: %s %s", model, S_PICK(w, s_symptoms));
+        dp_buf_puts(labels, "bug");
+    } else if (k < 58) {
+        t = dp_asprintf("[Feature]: %s", S_PICK(w, s_features));
+        dp_buf_puts(labels, "feature request");
+    } else if (k < 72) {
+        char *u = s_fill(S_PICK(w, s_usages), model);
+        t = dp_asprintf("[Usage]: %s", u);
+        dp_free(u);
+        dp_buf_puts(labels, "usage");
+    } else if (k < 84) {
+        char *u = s_fill(S_PICK(w, s_perfs), model);
+        t = dp_asprintf("[Performance]: %s", u);
+        dp_free(u);
+        dp_buf_puts(labels, "performance");
+    } else if (k < 92) {
+        t = dp_asprintf("[Installation]: %s", S_PICK(w, s_installs));
+        dp_buf_puts(labels, "installation");
+    } else if (k < 96) {
+        t = dp_asprintf("[RFC]: %s", S_PICK(w, s_rfcs));
+        dp_buf_puts(labels, "RFC");
     } else {
-        int k = (int)(s_rand(w) % 100);
-        char *t;
-        if (k < 14) {
-            t = dp_asprintf("[Model] Add support for %s", model);
-            dp_buf_puts(&labels, "new-model");
-        } else if (k < 30) {
-            t = dp_asprintf("[Kernel] %s", S_PICK(w, s_kernels));
-        } else if (k < 54) {
-            char *u = s_fill(S_PICK(w, s_fixes), model);
-            t = dp_asprintf("[Bugfix] Fix %s", u);
-            dp_free(u);
-        } else if (k < 64) {
-            t = dp_asprintf("[Doc] %s", S_PICK(w, s_docs));
-            dp_buf_puts(&labels, "documentation");
-        } else if (k < 74) {
-            t = dp_strdup(S_PICK(w, s_cis));
-            dp_buf_puts(&labels, "ci/build");
-        } else if (k < 80) {
-            t = s_fill(S_PICK(w, s_rocms), model);
-            dp_buf_puts(&labels, "rocm");
-        } else {
-            t = dp_strdup(S_PICK(w, s_miscs));
-            if (strstr(t, "[Frontend]"))
-                dp_buf_puts(&labels, "frontend");
-            else if (strstr(t, "[Perf]"))
-                dp_buf_puts(&labels, "performance");
-            else if (strstr(t, "[V1]"))
-                dp_buf_puts(&labels, "v1");
-        }
-        dp_buf_puts(&title, t);
-        dp_free(t);
-        size_t ai = s_rand(w) % (sizeof s_pr_authors / sizeof s_pr_authors[0]);
-        it->login = dp_strdup(s_pr_authors[ai]);
-        it->assoc = dp_strdup(s_pr_assocs[ai]);
-        it->add = (int)s_between(w, 2, 900);
-        it->del = (int)s_between(w, 0, it->add / 2 + 5);
-        it->files = (int)s_between(w, 1, 14);
-        dp_buf_printf(&body,
-                      "## Purpose\n\n%s.\n\n## Test Plan\n\n`pytest "
-                      "tests/%s -q`\n\n## Test Result\n\nAll passed "
-                      "locally.\n",
-                      title.data, s_pct(w, 50) ? "kernels" : "entrypoints");
+        t = dp_asprintf("[Doc]: %s", S_PICK(w, s_docs));
+        dp_buf_puts(labels, "documentation");
     }
-    s_model_label(&labels, title.data);
+    dp_buf_puts(title, t);
+    dp_free(t);
+    size_t ai =
+        s_rand(w) % (sizeof s_issue_authors / sizeof s_issue_authors[0]);
+    it->login = dp_strdup(s_issue_authors[ai]);
+    it->assoc = dp_strdup(ai % 5 == 0 ? "CONTRIBUTOR" : "NONE");
+    dp_buf_printf(body,
+                  "### Your current environment\n\n```text\nvLLM 0.12.0, "
+                  "PyTorch 2.9.0+cu129, %s\n```\n\n### Describe the "
+                  "issue\n\n%s\n\n### Before submitting a new issue...\n\n"
+                  "- [x] Make sure you already searched for relevant "
+                  "issues.\n",
+                  s_pct(w, 50) ? "8x H100 80GB" : "4x L40S", title->data);
+}
 
-    /* times: created from the number, then updated, closed, merged */
+/* The title, labels, author, size and body of a generated PR. */
+static void s_history_pr(world_t *w, item_t *it, const char *model,
+                         dp_buf_t *title, dp_buf_t *labels, dp_buf_t *body)
+{
+    int k = (int)(s_rand(w) % 100);
+    char *t;
+    if (k < 14) {
+        t = dp_asprintf("[Model] Add support for %s", model);
+        dp_buf_puts(labels, "new-model");
+    } else if (k < 30) {
+        t = dp_asprintf("[Kernel] %s", S_PICK(w, s_kernels));
+    } else if (k < 54) {
+        char *u = s_fill(S_PICK(w, s_fixes), model);
+        t = dp_asprintf("[Bugfix] Fix %s", u);
+        dp_free(u);
+    } else if (k < 64) {
+        t = dp_asprintf("[Doc] %s", S_PICK(w, s_docs));
+        dp_buf_puts(labels, "documentation");
+    } else if (k < 74) {
+        t = dp_strdup(S_PICK(w, s_cis));
+        dp_buf_puts(labels, "ci/build");
+    } else if (k < 80) {
+        t = s_fill(S_PICK(w, s_rocms), model);
+        dp_buf_puts(labels, "rocm");
+    } else {
+        t = dp_strdup(S_PICK(w, s_miscs));
+        if (strstr(t, "[Frontend]"))
+            dp_buf_puts(labels, "frontend");
+        else if (strstr(t, "[Perf]"))
+            dp_buf_puts(labels, "performance");
+        else if (strstr(t, "[V1]"))
+            dp_buf_puts(labels, "v1");
+    }
+    dp_buf_puts(title, t);
+    dp_free(t);
+    size_t ai = s_rand(w) % (sizeof s_pr_authors / sizeof s_pr_authors[0]);
+    it->login = dp_strdup(s_pr_authors[ai]);
+    it->assoc = dp_strdup(s_pr_assocs[ai]);
+    it->add = (int)s_between(w, 2, 900);
+    it->del = (int)s_between(w, 0, it->add / 2 + 5);
+    it->files = (int)s_between(w, 1, 14);
+    dp_buf_printf(body,
+                  "## Purpose\n\n%s.\n\n## Test Plan\n\n`pytest "
+                  "tests/%s -q`\n\n## Test Result\n\nAll passed "
+                  "locally.\n",
+                  title->data, s_pct(w, 50) ? "kernels" : "entrypoints");
+}
+
+/*
+ * Times after the creation: updated_at either before the window or after
+ * it, closed_at (and merged_at) never inside it.
+ */
+static void s_history_times(world_t *w, const history_t *h, item_t *it,
+                            int64_t created)
+{
     int before = created < h->win_from - 3600 && s_pct(w, h->before_pct);
     int64_t updated, closed = 0;
     if (before) {
@@ -819,18 +824,35 @@ static void s_history_item(world_t *w, const history_t *h, long long n,
         it->merged = closed;
     if (!it->is_pr && closed) {
         int r = (int)(s_rand(w) % 100);
-        it->reason =
-            dp_strdup(r < 80 ? "completed" : r < 95 ? "not_planned" : "duplicate");
+        it->reason = dp_strdup(r < 80   ? "completed"
+                               : r < 95 ? "not_planned"
+                                        : "duplicate");
     }
+}
+
+static void s_history_item(world_t *w, const history_t *h, long long n,
+                           int64_t created)
+{
+    item_t *it = s_add_item(w);
+    const char *model = S_PICK(w, s_models);
+    dp_buf_t title = DP_BUF_INIT, labels = DP_BUF_INIT, body = DP_BUF_INIT;
+    it->number = n;
+    it->is_pr = s_pct(w, 55);
+    if (it->is_pr)
+        s_history_pr(w, it, model, &title, &labels, &body);
+    else
+        s_history_issue(w, it, model, &title, &labels, &body);
+    s_model_label(&labels, title.data);
+    s_history_times(w, h, it, created);
     if (it->is_pr) {
-        if (!closed && s_pct(w, 10))
+        if (!it->closed && s_pct(w, 10))
             it->draft = 1;
         if (s_pct(w, 45)) {
             if (labels.len)
                 dp_buf_puts(&labels, ",");
             dp_buf_puts(&labels, "ready");
         }
-    } else if (!closed && s_pct(w, 8)) {
+    } else if (!it->closed && s_pct(w, 8)) {
         if (labels.len)
             dp_buf_puts(&labels, ",");
         dp_buf_puts(&labels, "stale");
@@ -843,10 +865,11 @@ static void s_history_item(world_t *w, const history_t *h, long long n,
     it->with_pull = 0;
     it->reactions = (int)(s_rand(w) % 3);
 
+    /* a few comments, none inside the window */
     int nc = (int)(s_rand(w) % 7);
     nc = nc > 4 ? 0 : nc;
     for (int i = 0; i < nc; i++) {
-        int64_t at = s_outside(w, h, created + 120, updated);
+        int64_t at = s_outside(w, h, created + 120, it->updated);
         if (!at)
             continue;
         const char *who = i % 2 ? it->login : S_PICK(w, s_maintainers);
@@ -942,7 +965,8 @@ static json_t *s_issue_json(const item_t *it)
     json_object_set_new(j, "title", json_string(it->title));
     json_object_set_new(j, "user", s_user(it->login));
     json_object_set_new(j, "labels", s_label_list(it->labels));
-    json_object_set_new(j, "state", json_string(it->closed ? "closed" : "open"));
+    json_object_set_new(j, "state",
+                        json_string(it->closed ? "closed" : "open"));
     json_object_set_new(j, "locked", json_false());
     json_t *assignees = json_array();
     if (it->assignee) {
@@ -965,29 +989,28 @@ static json_t *s_issue_json(const item_t *it)
         char *diff = dp_asprintf("%s.diff", html);
         char *patch = dp_asprintf("%s.patch", html);
         json_object_set_new(j, "draft", json_boolean(it->draft));
-        json_object_set_new(
-            j, "pull_request",
-            json_pack("{s:s, s:s, s:s, s:s, s:o}", "url", pu, "html_url",
-                      html, "diff_url", diff, "patch_url", patch,
-                      "merged_at", s_time_json(it->merged)));
+        json_object_set_new(j, "pull_request",
+                            json_pack("{s:s, s:s, s:s, s:s, s:o}", "url", pu,
+                                      "html_url", html, "diff_url", diff,
+                                      "patch_url", patch, "merged_at",
+                                      s_time_json(it->merged)));
         dp_free(patch);
         dp_free(diff);
         dp_free(pu);
     } else {
         json_object_set_new(j, "sub_issues_summary",
                             json_pack("{s:i, s:i, s:i}", "total", 0,
-                                      "completed", 0, "percent_completed",
-                                      0));
+                                      "completed", 0, "percent_completed", 0));
     }
     json_object_set_new(j, "body",
                         it->body ? json_string(it->body) : json_null());
-    json_object_set_new(j, "reactions",
-                        s_reactions(reactions_url, it->reactions,
-                                    (uint64_t)it->number));
+    json_object_set_new(
+        j, "reactions",
+        s_reactions(reactions_url, it->reactions, (uint64_t)it->number));
     json_object_set_new(j, "timeline_url", json_string(timeline_url));
     json_object_set_new(j, "performed_via_github_app", json_null());
-    json_object_set_new(j, "state_reason", it->reason ? json_string(it->reason)
-                                                      : json_null());
+    json_object_set_new(j, "state_reason",
+                        it->reason ? json_string(it->reason) : json_null());
     dp_free(html);
     dp_free(reactions_url);
     dp_free(timeline_url);
@@ -1003,12 +1026,11 @@ static json_t *s_repo_min(long long id, const char *owner, const char *name)
     char *full = dp_asprintf("%s/%s", owner, name);
     char *html = dp_asprintf("https://github.com/%s", full);
     char *url = dp_asprintf(S_API "/repos/%s", full);
-    json_t *j = json_pack("{s:I, s:o, s:s, s:s, s:b, s:o, s:s, s:b, s:s}",
-                          "id", (json_int_t)id, "node_id",
-                          s_node_id("R", id), "name", name, "full_name", full,
-                          "private", 0, "owner", s_user(owner), "html_url",
-                          html, "fork", strcmp(owner, S_OWNER) != 0, "url",
-                          url);
+    json_t *j = json_pack("{s:I, s:o, s:s, s:s, s:b, s:o, s:s, s:b, s:s}", "id",
+                          (json_int_t)id, "node_id", s_node_id("R", id), "name",
+                          name, "full_name", full, "private", 0, "owner",
+                          s_user(owner), "html_url", html, "fork",
+                          strcmp(owner, S_OWNER) != 0, "url", url);
     dp_free(url);
     dp_free(html);
     dp_free(full);
@@ -1046,7 +1068,8 @@ static json_t *s_pull_json(const item_t *it, const char *merged_by)
     json_object_set_new(j, "patch_url", json_string(patch));
     json_object_set_new(j, "issue_url", json_string(issue));
     json_object_set_new(j, "number", json_integer(it->number));
-    json_object_set_new(j, "state", json_string(it->closed ? "closed" : "open"));
+    json_object_set_new(j, "state",
+                        json_string(it->closed ? "closed" : "open"));
     json_object_set_new(j, "locked", json_false());
     json_object_set_new(j, "title", json_string(it->title));
     json_object_set_new(j, "user", s_user(it->login));
@@ -1057,8 +1080,8 @@ static json_t *s_pull_json(const item_t *it, const char *merged_by)
     json_object_set_new(j, "closed_at", s_time_json(it->closed));
     json_object_set_new(j, "merged_at", s_time_json(it->merged));
     json_object_set_new(j, "merge_commit_sha", json_string(merge_sha));
-    json_object_set_new(j, "assignee", it->assignee ? s_user(it->assignee)
-                                                    : json_null());
+    json_object_set_new(j, "assignee",
+                        it->assignee ? s_user(it->assignee) : json_null());
     json_t *assignees = json_array();
     if (it->assignee)
         json_array_append_new(assignees, s_user(it->assignee));
@@ -1074,9 +1097,9 @@ static json_t *s_pull_json(const item_t *it, const char *merged_by)
                         json_string(S_API_REPO "/pulls/comments{/number}"));
     json_object_set_new(j, "comments_url", json_string(comments));
     json_object_set_new(j, "statuses_url", json_string(statuses));
-    json_t *head_repo = s_repo_min(
-        700000000 + (long long)(s_hash(it->login, 9) % 300000000ULL),
-        it->login, S_REPO);
+    json_t *head_repo =
+        s_repo_min(700000000 + (long long)(s_hash(it->login, 9) % 300000000ULL),
+                   it->login, S_REPO);
     json_object_set_new(j, "head",
                         json_pack("{s:s, s:s, s:s, s:o, s:o}", "label",
                                   head_label, "ref", branch, "sha", head_sha,
@@ -1101,9 +1124,9 @@ static json_t *s_pull_json(const item_t *it, const char *merged_by)
         json_object_set_new(j, "mergeable_state",
                             json_string(it->draft ? "draft" : "blocked"));
     }
-    json_object_set_new(j, "merged_by", it->merged && merged_by
-                                            ? s_user(merged_by)
-                                            : json_null());
+    json_object_set_new(j, "merged_by",
+                        it->merged && merged_by ? s_user(merged_by)
+                                                : json_null());
     json_object_set_new(j, "comments", json_integer(it->n_comments));
     json_object_set_new(j, "review_comments", json_integer(it->files / 3));
     json_object_set_new(j, "maintainer_can_modify", json_boolean(!it->closed));
@@ -1146,9 +1169,9 @@ static json_t *s_comment_json(const comment_t *c, int is_pr)
     json_object_set_new(j, "updated_at", json_string(at));
     json_object_set_new(j, "body", json_string(c->body));
     json_object_set_new(j, "author_association", json_string(c->assoc));
-    json_object_set_new(j, "reactions",
-                        s_reactions(reactions, bot ? 0 : (int)(c->id % 3),
-                                    (uint64_t)c->id));
+    json_object_set_new(
+        j, "reactions",
+        s_reactions(reactions, bot ? 0 : (int)(c->id % 3), (uint64_t)c->id));
     json_object_set_new(j, "performed_via_github_app", json_null());
     dp_free(reactions);
     dp_free(issue);
@@ -1218,13 +1241,11 @@ static json_t *s_repo_json(const world_t *w)
     json_object_set_new(j, "archived", json_false());
     json_object_set_new(j, "disabled", json_false());
     json_object_set_new(j, "open_issues_count", json_integer(open));
-    json_object_set_new(j, "license",
-                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "key",
-                                  "apache-2.0", "name",
-                                  "Apache License 2.0", "spdx_id",
-                                  "Apache-2.0", "url",
-                                  S_API "/licenses/apache-2.0", "node_id",
-                                  "MDc6TGljZW5zZTI="));
+    json_object_set_new(
+        j, "license",
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "key", "apache-2.0", "name",
+                  "Apache License 2.0", "spdx_id", "Apache-2.0", "url",
+                  S_API "/licenses/apache-2.0", "node_id", "MDc6TGljZW5zZTI="));
     json_object_set_new(j, "topics",
                         json_pack("[s, s, s, s, s, s]", "amd", "cuda",
                                   "inference", "llm", "pytorch",
@@ -1278,9 +1299,8 @@ static void s_write(const world_t *w, const char *dir)
         json_t *arr = json_array();
         for (size_t k = 0; k < w->n_comments; k++)
             if (w->comments[k].number == it->number)
-                json_array_append_new(arr,
-                                      s_comment_json(&w->comments[k],
-                                                     it->is_pr));
+                json_array_append_new(
+                    arr, s_comment_json(&w->comments[k], it->is_pr));
         path = dp_asprintf("%s/%lld.json", comments, it->number);
         s_dump(arr, path);
         dp_free(path);
@@ -1334,11 +1354,10 @@ static int64_t s_event(const item_t *it, int kind)
 static void s_expected(const world_t *w, int64_t from, int64_t to,
                        const char *dir)
 {
-    static const char *const heads[] = {"新增 Issue", "已关闭 Issue",
-                                        "新增 PR", "已合并 PR",
-                                        "关闭但未合并的 PR"};
-    static const char *const verbs[] = {"创建于", "关闭于", "创建于",
-                                        "合并于", "关闭于"};
+    static const char *const heads[] = {"新增 Issue", "已关闭 Issue", "新增 PR",
+                                        "已合并 PR", "关闭但未合并的 PR"};
+    static const char *const verbs[] = {"创建于", "关闭于", "创建于", "合并于",
+                                        "关闭于"};
     int counts[5] = {0};
     dp_buf_t out = DP_BUF_INIT;
     dp_buf_puts(&out, "## 📋 附录：详细数据列表\n");
@@ -1372,10 +1391,9 @@ static void s_expected(const world_t *w, int64_t from, int64_t to,
             dp_buf_printf(&out,
                           "- [#%lld](" S_HTML_REPO "/%s/%lld) %s — %s — by %s "
                           "(%s: %s)\n",
-                          it->number, it->is_pr ? "pull" : "issues",
-                          it->number, it->title,
-                          labels.len ? labels.data : "无标签", it->login,
-                          verbs[kind], when);
+                          it->number, it->is_pr ? "pull" : "issues", it->number,
+                          it->title, labels.len ? labels.data : "无标签",
+                          it->login, verbs[kind], when);
             dp_buf_free(&labels);
         }
     }
@@ -1418,8 +1436,8 @@ static void s_summary(const world_t *w, int64_t from, int64_t to)
             "gen: %zu items, %zu comments, %zu updated since the window "
             "start; window: new issues %d, closed issues %d, new PRs %d, "
             "merged %d, closed unmerged %d\n",
-            w->n_items, w->n_comments, since, counts[0], counts[1],
-            counts[2], counts[3], counts[4]);
+            w->n_items, w->n_comments, since, counts[0], counts[1], counts[2],
+            counts[3], counts[4]);
 }
 
 static void s_world_free(world_t *w)
@@ -1447,8 +1465,8 @@ static void s_world_free(world_t *w)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "vllm-hour") != 0 &&
-                      strcmp(argv[1], "demo") != 0)) {
+    if (argc != 3 ||
+        (strcmp(argv[1], "vllm-hour") != 0 && strcmp(argv[1], "demo") != 0)) {
         fprintf(stderr, "usage: gh-standin-gen vllm-hour|demo DIR\n");
         return 2;
     }
@@ -1460,31 +1478,43 @@ int main(int argc, char **argv)
     if (hour) {
         from = s_t("2025-12-10T10:29:00Z");
         to = s_t("2025-12-10T11:29:00Z");
-        s_add_specs(&w, s_hour_items, sizeof s_hour_items / sizeof s_hour_items[0]);
+        s_add_specs(&w, s_hour_items,
+                    sizeof s_hour_items / sizeof s_hour_items[0]);
         s_add_cspecs(&w, s_hour_comments,
                      sizeof s_hour_comments / sizeof s_hour_comments[0]);
-        long long anchors[] = {
-            30080, s_t("2025-12-05T21:00:00Z"), 30290, s_t("2025-12-09T01:10:00Z"),
-            30301, s_t("2025-12-09T03:15:22Z"), 30310, s_t("2025-12-09T06:20:00Z"),
-            30349, s_t("2025-12-09T14:00:00Z"), 30360, s_t("2025-12-10T02:11:40Z"),
-            30382, s_t("2025-12-10T08:02:11Z"), 30386, s_t("2025-12-10T11:29:00Z"),
-            30387, s_t("2025-12-10T11:41:00Z"), 30430, s_t("2025-12-12T21:30:00Z")};
-        history_t h = {from, to, anchors, sizeof anchors / sizeof anchors[0] / 2,
-                       30080, 30430, 90, s_t("2025-12-12T23:30:00Z"), 9};
+        long long anchors[] = {30080, s_t("2025-12-05T21:00:00Z"),
+                               30290, s_t("2025-12-09T01:10:00Z"),
+                               30301, s_t("2025-12-09T03:15:22Z"),
+                               30310, s_t("2025-12-09T06:20:00Z"),
+                               30349, s_t("2025-12-09T14:00:00Z"),
+                               30360, s_t("2025-12-10T02:11:40Z"),
+                               30382, s_t("2025-12-10T08:02:11Z"),
+                               30386, s_t("2025-12-10T11:29:00Z"),
+                               30387, s_t("2025-12-10T11:41:00Z"),
+                               30430, s_t("2025-12-12T21:30:00Z")};
+        history_t h = {
+            from,  to,    anchors, sizeof anchors / sizeof anchors[0] / 2,
+            30080, 30430, 90,      s_t("2025-12-12T23:30:00Z"),
+            9};
         s_history(&w, &h);
     } else {
         w.rng = 0xd3e0202512110200ULL;
         from = s_t("2025-12-11T02:00:00Z");
         to = s_t("2025-12-11T03:00:00Z");
-        s_add_specs(&w, s_demo_items, sizeof s_demo_items / sizeof s_demo_items[0]);
+        s_add_specs(&w, s_demo_items,
+                    sizeof s_demo_items / sizeof s_demo_items[0]);
         s_add_cspecs(&w, s_demo_comments,
                      sizeof s_demo_comments / sizeof s_demo_comments[0]);
-        long long anchors[] = {
-            30380, s_t("2025-12-10T11:00:00Z"), 30519, s_t("2025-12-11T01:55:00Z"),
-            30520, s_t("2025-12-11T02:01:27Z"), 30547, s_t("2025-12-11T02:58:20Z"),
-            30548, s_t("2025-12-11T03:06:00Z"), 30575, s_t("2025-12-11T20:40:00Z")};
-        history_t h = {from, to, anchors, sizeof anchors / sizeof anchors[0] / 2,
-                       30380, 30575, 82, s_t("2025-12-12T12:00:00Z"), 10};
+        long long anchors[] = {30380, s_t("2025-12-10T11:00:00Z"),
+                               30519, s_t("2025-12-11T01:55:00Z"),
+                               30520, s_t("2025-12-11T02:01:27Z"),
+                               30547, s_t("2025-12-11T02:58:20Z"),
+                               30548, s_t("2025-12-11T03:06:00Z"),
+                               30575, s_t("2025-12-11T20:40:00Z")};
+        history_t h = {
+            from,  to,    anchors, sizeof anchors / sizeof anchors[0] / 2,
+            30380, 30575, 82,      s_t("2025-12-12T12:00:00Z"),
+            10};
         s_history(&w, &h);
     }
     s_finish(&w);

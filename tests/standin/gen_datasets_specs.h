@@ -8,23 +8,23 @@
  */
 
 #define S_CODEX_LIMIT                                                          \
-    "### 💡 Codex Review\n\nYou have reached your Codex usage limits for "     \
+    "### 💡 Codex Review\n\nYou have reached your Codex usage limits for "   \
     "code reviews. You can see your limits in the [Codex usage "               \
     "dashboard](https://chatgpt.com/codex/settings/usage).\n\nTo continue "    \
-    "using code reviews, add credits to your account and enable them for "    \
-    "code reviews in your [settings](https://chatgpt.com/codex/settings/"     \
+    "using code reviews, add credits to your account and enable them for "     \
+    "code reviews in your [settings](https://chatgpt.com/codex/settings/"      \
     "usage)."
 
 #define S_WELCOME                                                              \
-    "👋 Hi! Thank you for contributing to the vLLM project.\n\nNew PRs run "   \
-    "only the quick `fastcheck` CI. When a reviewer adds the `ready` label "  \
+    "👋 Hi! Thank you for contributing to the vLLM project.\n\nNew PRs run " \
+    "only the quick `fastcheck` CI. When a reviewer adds the `ready` label "   \
     "(or enables auto-merge), the full CI runs before the merge.\n\n🚀"
 
 #define S_ISSUE_FOOTER                                                         \
     "\n\n### Before submitting a new issue...\n\n- [x] Make sure you "         \
-    "already searched for relevant issues, and asked the chatbot living at "  \
-    "the bottom right corner of the [documentation "                         \
-    "page](https://docs.vllm.ai/en/latest/), which can answer lots of "       \
+    "already searched for relevant issues, and asked the chatbot living at "   \
+    "the bottom right corner of the [documentation "                           \
+    "page](https://docs.vllm.ai/en/latest/), which can answer lots of "        \
     "frequently asked questions."
 
 /* ==== vllm-hour: 2025-12-10T10:29:00Z .. 11:29:00Z ==== */
@@ -343,8 +343,8 @@ static const spec_t s_demo_items[] = {
      .reason = "completed",
      .body = "### 🐛 Describe the bug\n\nAfter upgrading to transformers "
              "4.58.0, every Llama-family model fails with `AttributeError: "
-             "'LlamaConfig' object has no attribute 'rope_scaling'`."
-             S_ISSUE_FOOTER},
+             "'LlamaConfig' object has no attribute "
+             "'rope_scaling'`." S_ISSUE_FOOTER},
     {.number = 30539,
      .title = "[Installation]: pip install vllm pulls torch 2.9 on CUDA 12.4 "
               "machines",
@@ -373,8 +373,8 @@ static const spec_t s_demo_items[] = {
      .labels = "bug",
      .created = "2025-12-11T02:55:36Z",
      .body = "### 🐛 Describe the bug\n\nFor a 47 s clip, "
-             "`/v1/audio/transcriptions` returns the first 30 s only."
-             S_ISSUE_FOOTER},
+             "`/v1/audio/transcriptions` returns the first 30 s "
+             "only." S_ISSUE_FOOTER},
 
     /* PRs opened in the window */
     {.number = 30520,
@@ -656,8 +656,8 @@ static const spec_t s_demo_items[] = {
      .created = "2025-12-10T20:47:31Z",
      .closed = "2025-12-11T02:23:50Z",
      .reason = "duplicate",
-     .body = "### 🐛 Describe the bug\n\nSame as the title; 16x H100."
-             S_ISSUE_FOOTER},
+     .body = "### 🐛 Describe the bug\n\nSame as the title; 16x "
+             "H100." S_ISSUE_FOOTER},
     {.number = 30479,
      .is_pr = 1,
      .title = "[Misc] Add a `--debug-dump-scheduler` flag",

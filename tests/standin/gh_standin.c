@@ -45,22 +45,22 @@
 
 /* ==== Limits and defaults ==== */
 
-#define S_FILE_MAX (64L * 1024 * 1024)  /* largest dataset file read */
-#define S_QUERY_MAX 64                  /* query parameters kept */
-#define S_SEGMENTS_MAX 8                /* path segments routed */
-#define S_BY_PATH_MAX 4096              /* distinct paths in the stats */
-#define S_FAULTS_MAX 64                 /* --fault options */
-#define S_PER_PAGE_DEFAULT 30           /* GitHub's default page size */
-#define S_RATE_LIMIT_DEFAULT 5000       /* GitHub's authenticated limit */
-#define S_RATE_WINDOW_S 3600            /* rate-limit window length */
-#define S_HANG_SLICE_MS 50              /* a hang checks for shutdown */
-#define S_READ_BLOCK 4096               /* truncated-body block size */
-#define S_CONN_LIMIT 512                /* concurrent connections */
-#define S_CONN_TIMEOUT_S 60             /* idle connection timeout */
-#define S_REPO_ID_BASE 100000000LL      /* derived repository ids */
+#define S_FILE_MAX (64L * 1024 * 1024) /* largest dataset file read */
+#define S_QUERY_MAX 64                 /* query parameters kept */
+#define S_SEGMENTS_MAX 8               /* path segments routed */
+#define S_BY_PATH_MAX 4096             /* distinct paths in the stats */
+#define S_FAULTS_MAX 64                /* --fault options */
+#define S_PER_PAGE_DEFAULT 30          /* GitHub's default page size */
+#define S_RATE_LIMIT_DEFAULT 5000      /* GitHub's authenticated limit */
+#define S_RATE_WINDOW_S 3600           /* rate-limit window length */
+#define S_HANG_SLICE_MS 50             /* a hang checks for shutdown */
+#define S_READ_BLOCK 4096              /* truncated-body block size */
+#define S_CONN_LIMIT 512               /* concurrent connections */
+#define S_CONN_TIMEOUT_S 60            /* idle connection timeout */
+#define S_REPO_ID_BASE 100000000LL     /* derived repository ids */
 #define S_REPO_ID_SPAN 900000000ULL
 
-#define S_HTTP_UNPROCESSABLE 422         /* "Validation Failed" */
+#define S_HTTP_UNPROCESSABLE 422 /* "Validation Failed" */
 #define S_JSON_TYPE "application/json; charset=utf-8"
 #define S_HTML_TYPE "text/html"
 #define S_DOC_URL "https://docs.github.com/rest"
@@ -106,11 +106,11 @@ enum {
 };
 
 typedef struct {
-    char *substr;    /* matched against the path without query */
-    int kind;        /* S_FAULT_* */
-    long long left;  /* requests still to fault; -1 = forever */
-    long long arg;   /* status, retry-after seconds, or hang ms */
-    int short_body;  /* truncate: send a consistent short body */
+    char *substr;   /* matched against the path without query */
+    int kind;       /* S_FAULT_* */
+    long long left; /* requests still to fault; -1 = forever */
+    long long arg;  /* status, retry-after seconds, or hang ms */
+    int short_body; /* truncate: send a consistent short body */
 } fault_t;
 
 typedef struct {
@@ -143,17 +143,17 @@ typedef struct {
 
 typedef struct {
     /* configuration, fixed after start */
-    char *data_dir;       /* --data */
-    char *prefix;         /* --prefix, "" or "/api/v3" */
-    char *token;          /* --token, or NULL */
-    long long per_page_max; /* --per-page-max */
-    long long rate_limit; /* --rate-limit */
-    int verbose;          /* --verbose */
-    char base_url[256];   /* printed on stdout */
+    char *data_dir;               /* --data */
+    char *prefix;                 /* --prefix, "" or "/api/v3" */
+    char *token;                  /* --token, or NULL */
+    long long per_page_max;       /* --per-page-max */
+    long long rate_limit;         /* --rate-limit */
+    int verbose;                  /* --verbose */
+    char base_url[256];           /* printed on stdout */
     fault_t faults[S_FAULTS_MAX]; /* --fault, in order */
-    size_t n_faults;      /* number of faults */
-    repo_t *repos;        /* the dataset */
-    size_t n_repos;       /* number of repositories */
+    size_t n_faults;              /* number of faults */
+    repo_t *repos;                /* the dataset */
+    size_t n_repos;               /* number of repositories */
 
     /* state, guarded by lock */
     pthread_mutex_t lock;   /* one lock for all request handling */
@@ -255,8 +255,8 @@ static int s_parse_time(const char *s, int64_t *out)
     if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
         sec > 60)
         return -1;
-    *out = s_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-           offset;
+    *out = s_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 +
+           (int64_t)mi * 60 + sec - offset;
     return 0;
 }
 
@@ -352,7 +352,8 @@ static char *s_url_decode(const char *s, size_t len)
     char *out = dp_malloc(len + 1);
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
-        if (s[i] == '%' && i + 2 < len && s_hex(s[i + 1]) >= 0 && s_hex(s[i + 2]) >= 0) {
+        if (s[i] == '%' && i + 2 < len && s_hex(s[i + 1]) >= 0 &&
+            s_hex(s[i + 2]) >= 0) {
             out[o++] = (char)(s_hex(s[i + 1]) * 16 + s_hex(s[i + 2]));
             i += 2;
         } else if (s[i] == '+') {
@@ -371,8 +372,8 @@ static void s_url_encode(dp_buf_t *buf, const char *s)
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-            (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-            *p == '_' || *p == '~') {
+            (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
+            *p == '~') {
             dp_buf_append(buf, p, 1);
         } else {
             char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
@@ -555,8 +556,8 @@ static int s_repo_load_issues(repo_t *repo, const char *path)
         repo->issues = json_array();
     }
     repo->n_items = json_array_size(repo->issues);
-    repo->items = dp_calloc(repo->n_items ? repo->n_items : 1,
-                            sizeof *repo->items);
+    repo->items =
+        dp_calloc(repo->n_items ? repo->n_items : 1, sizeof *repo->items);
     for (size_t i = 0; i < repo->n_items; i++) {
         json_t *it = json_array_get(repo->issues, i);
         json_t *num = json_object_get(it, "number");
@@ -749,17 +750,17 @@ static void s_reply_invalid(reply_t *r, const char *field)
 {
     s_reply_json(r, S_HTTP_UNPROCESSABLE,
                  json_pack("{s:s, s:[{s:s, s:s, s:s}], s:s}", "message",
-                           "Validation Failed", "errors", "resource",
-                           "Issue", "field", field, "code", "invalid",
+                           "Validation Failed", "errors", "resource", "Issue",
+                           "field", field, "code", "invalid",
                            "documentation_url", S_DOC_URL));
 }
 
 /* ==== Listings and pagination ==== */
 
 typedef struct {
-    int64_t key;    /* primary key, negated for descending order */
-    long long tie;  /* secondary key, ascending */
-    json_t *json;   /* borrowed */
+    int64_t key;   /* primary key, negated for descending order */
+    long long tie; /* secondary key, ascending */
+    json_t *json;  /* borrowed */
 } entry_t;
 
 static int s_entry_cmp(const void *a, const void *b)
@@ -846,7 +847,7 @@ static void s_reply_page(reply_t *r, entry_t *v, size_t n, long long per_page,
     long long total = (long long)n;
     long long last = (total + per_page - 1) / per_page;
     json_t *arr = json_array();
-    if (page <= last) {
+    if (v && page <= last) {
         long long from = (page - 1) * per_page;
         long long to = from + per_page < total ? from + per_page : total;
         for (long long i = from; i < to; i++)
@@ -883,7 +884,8 @@ static int s_has_labels(json_t *item, const char *list)
         json_t *label;
         json_array_foreach(json_object_get(item, "labels"), i, label)
         {
-            const char *name = json_string_value(json_object_get(label, "name"));
+            const char *name =
+                json_string_value(json_object_get(label, "name"));
             if (name && strlen(name) == len && strncasecmp(name, p, len) == 0)
                 found = 1;
         }
@@ -959,8 +961,9 @@ static void s_list_issues(server_t *srv, repo_t *repo, const query_t *q,
             if (!login || strcasecmp(login, creator) != 0)
                 continue;
         }
-        int64_t key = by == 0 ? x->created
-                              : by == 1 ? x->updated : (int64_t)x->comments;
+        int64_t key = by == 0   ? x->created
+                      : by == 1 ? x->updated
+                                : (int64_t)x->comments;
         v[n].key = asc ? key : -key;
         v[n].tie = -x->number; /* ties: number descending */
         v[n].json = x->json;
@@ -1110,28 +1113,29 @@ static json_t *s_rate_object(long long limit, long long used, int64_t reset,
 static void s_rate_limit(server_t *srv, reply_t *r)
 {
     json_t *res = json_object();
-    json_object_set_new(res, "core", s_rate_object(srv->rate_limit, srv->used,
-                                                   srv->reset_at, "core"));
+    json_object_set_new(
+        res, "core",
+        s_rate_object(srv->rate_limit, srv->used, srv->reset_at, "core"));
     json_object_set_new(res, "search",
                         s_rate_object(30, 0, srv->reset_at, "search"));
     json_object_set_new(res, "graphql",
                         s_rate_object(5000, 0, srv->reset_at, "graphql"));
     json_t *j = json_object();
     json_object_set_new(j, "resources", res);
-    json_object_set_new(j, "rate", s_rate_object(srv->rate_limit, srv->used,
-                                                 srv->reset_at, "core"));
+    json_object_set_new(
+        j, "rate",
+        s_rate_object(srv->rate_limit, srv->used, srv->reset_at, "core"));
     s_reply_json(r, MHD_HTTP_OK, j);
     r->free_request = 1;
 }
 
 static void s_stats(server_t *srv, reply_t *r)
 {
-    json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:O, s:O}", "requests",
-                          (json_int_t)srv->requests, "counted",
-                          (json_int_t)srv->counted, "not_modified",
-                          (json_int_t)srv->not_modified, "rate_used",
-                          (json_int_t)srv->used, "by_path", srv->by_path,
-                          "by_status", srv->by_status);
+    json_t *j = json_pack(
+        "{s:I, s:I, s:I, s:I, s:O, s:O}", "requests", (json_int_t)srv->requests,
+        "counted", (json_int_t)srv->counted, "not_modified",
+        (json_int_t)srv->not_modified, "rate_used", (json_int_t)srv->used,
+        "by_path", srv->by_path, "by_status", srv->by_status);
     s_reply_json(r, MHD_HTTP_OK, j);
 }
 
@@ -1290,8 +1294,8 @@ static void s_fault_reply(const fault_t *f, reply_t *r)
 {
     switch (f->kind) {
     case S_FAULT_STATUS:
-        s_reply_json(r, (int)f->arg, json_pack("{s:s}", "message",
-                                               "Server Error"));
+        s_reply_json(r, (int)f->arg,
+                     json_pack("{s:s}", "message", "Server Error"));
         r->cacheable = 0;
         break;
     case S_FAULT_HTML503:
@@ -1382,15 +1386,13 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, reply_t *r,
     s_etag(r->body.data ? r->body.data : "", r->body.len, etag, sizeof etag);
     struct MHD_Response *resp;
     if (r->status == MHD_HTTP_NOT_MODIFIED) {
-        resp = MHD_create_response_from_buffer(0, NULL,
-                                               MHD_RESPMEM_PERSISTENT);
+        resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     } else if (r->truncate == S_TRUNC_CUT && r->body.len > 1) {
         trunc_t *t = dp_malloc(sizeof *t);
         t->body = dp_strndup(r->body.data, r->body.len);
         t->cut = r->body.len / 2;
         resp = MHD_create_response_from_callback(r->body.len, S_READ_BLOCK,
-                                                 s_trunc_read, t,
-                                                 s_trunc_free);
+                                                 s_trunc_read, t, s_trunc_free);
         if (!resp)
             s_trunc_free(t);
     } else {
@@ -1490,8 +1492,9 @@ static void s_handle(server_t *srv, struct MHD_Connection *conn,
     }
     if (fault && fault->kind != S_FAULT_TRUNCATE) {
         s_fault_reply(fault, r);
-    } else if (!s_authorized(srv, MHD_lookup_connection_value(
-                                      conn, MHD_HEADER_KIND, "Authorization"))) {
+    } else if (!s_authorized(srv,
+                             MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                         "Authorization"))) {
         s_reply_message(r, MHD_HTTP_UNAUTHORIZED, "Bad credentials");
     } else if (srv->used >= srv->rate_limit && api &&
                strcmp(api, "/rate_limit") != 0) {
@@ -1553,8 +1556,7 @@ static void *s_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 }
 
 static void s_on_completed(void *cls, struct MHD_Connection *conn,
-                           void **con_cls,
-                           enum MHD_RequestTerminationCode code)
+                           void **con_cls, enum MHD_RequestTerminationCode code)
 {
     (void)cls;
     (void)conn;
@@ -1604,15 +1606,16 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: gh-standin --data DIR [--port N] [--prefix /api/v3]\n"
-            "                  [--token T] [--per-page-max N] [--rate-limit N]\n"
-            "                  [--fault SUBSTR:KIND:COUNT[:ARG]]... "
-            "[--verbose]\n"
-            "KIND: status (ARG = HTTP status, default 500), html503,\n"
-            "      secondary (ARG = retry-after s, default 60), r429 (same),\n"
-            "      hang (ARG = ms, default 1000), truncate (ARG cut|short),\n"
-            "      garbage. COUNT 0 = forever.\n");
+    fprintf(
+        out,
+        "usage: gh-standin --data DIR [--port N] [--prefix /api/v3]\n"
+        "                  [--token T] [--per-page-max N] [--rate-limit N]\n"
+        "                  [--fault SUBSTR:KIND:COUNT[:ARG]]... "
+        "[--verbose]\n"
+        "KIND: status (ARG = HTTP status, default 500), html503,\n"
+        "      secondary (ARG = retry-after s, default 60), r429 (same),\n"
+        "      hang (ARG = ms, default 1000), truncate (ARG cut|short),\n"
+        "      garbage. COUNT 0 = forever.\n");
 }
 
 static int s_fault_parse(server_t *srv, const char *spec)
@@ -1625,13 +1628,11 @@ static int s_fault_parse(server_t *srv, const char *spec)
         const char *name; /* KIND as written */
         int kind;         /* S_FAULT_* */
         long long arg;    /* default ARG */
-    } kinds[] = {{"status", S_FAULT_STATUS, 500},
-                 {"html503", S_FAULT_HTML503, 0},
-                 {"secondary", S_FAULT_SECONDARY, 60},
-                 {"r429", S_FAULT_R429, 60},
-                 {"hang", S_FAULT_HANG, 1000},
-                 {"truncate", S_FAULT_TRUNCATE, 0},
-                 {"garbage", S_FAULT_GARBAGE, 0}};
+    } kinds[] = {
+        {"status", S_FAULT_STATUS, 500},      {"html503", S_FAULT_HTML503, 0},
+        {"secondary", S_FAULT_SECONDARY, 60}, {"r429", S_FAULT_R429, 60},
+        {"hang", S_FAULT_HANG, 1000},         {"truncate", S_FAULT_TRUNCATE, 0},
+        {"garbage", S_FAULT_GARBAGE, 0}};
     char *copy = dp_strdup(spec);
     char *part[4] = {NULL, NULL, NULL, NULL};
     size_t n = 0;
@@ -1674,8 +1675,10 @@ static int s_fault_parse(server_t *srv, const char *spec)
     rc = 0;
 out:
     if (rc < 0)
-        fprintf(stderr, "gh-standin: bad --fault '%s' (want "
-                        "SUBSTR:KIND:COUNT[:ARG])\n", spec);
+        fprintf(stderr,
+                "gh-standin: bad --fault '%s' (want "
+                "SUBSTR:KIND:COUNT[:ARG])\n",
+                spec);
     dp_free(copy);
     return rc;
 }
@@ -1830,8 +1833,8 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    snprintf(srv.base_url, sizeof srv.base_url, "http://127.0.0.1:%u%s",
-             bound, srv.prefix);
+    snprintf(srv.base_url, sizeof srv.base_url, "http://127.0.0.1:%u%s", bound,
+             srv.prefix);
     daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
             MHD_USE_POLL | (srv.verbose ? MHD_USE_ERROR_LOG : 0),
