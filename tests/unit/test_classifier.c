@@ -1,0 +1,853 @@
+/* test_classifier.c - unit tests for topic rules, categories and classify */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "classifier.h"
+#include "dp_json.h"
+#include "dp_mem.h"
+#include "dp_proto.h"
+#include "rules.h"
+
+#define ERRLEN 512
+#define RULES_FILE DP_SOURCE_DIR "/config/rules.yml"
+
+/* A string list over string literals, for events built by hand (never
+ * passed to dp_msg_clear). */
+#define LIST(...)                                                              \
+    ((dp_strs_t){(char *[]){__VA_ARGS__},                                      \
+                 sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
+
+/* ==== Helpers ==== */
+
+/* Rules from a YAML text, which must be valid. */
+static rules_t *s_rules(const char *yaml)
+{
+    char err[ERRLEN] = "";
+    json_t *doc =
+        dp_yaml_load(yaml, strlen(yaml), "rules.yml", err, sizeof err);
+    if (!doc)
+        fail_msg("YAML: %s", err);
+    rules_t *rules = rules_new(doc, err, sizeof err);
+    json_decref(doc);
+    if (!rules)
+        fail_msg("rules refused: %s", err);
+    return rules;
+}
+
+/* One topic "t" with the given condition list under any:. */
+static rules_t *s_one(const char *conditions)
+{
+    char *yaml = dp_asprintf("topics:\n  t:\n    any:\n%s", conditions);
+    rules_t *rules = s_rules(yaml);
+    dp_free(yaml);
+    return rules;
+}
+
+/* Rules that must be refused: the error is one line naming the topic and
+ * containing want. */
+static void s_refused(const char *yaml, const char *topic, const char *want)
+{
+    char err[ERRLEN] = "";
+    json_t *doc =
+        dp_yaml_load(yaml, strlen(yaml), "rules.yml", err, sizeof err);
+    if (!doc)
+        fail_msg("YAML: %s", err);
+    rules_t *rules = rules_new(doc, err, sizeof err);
+    json_decref(doc);
+    if (rules) {
+        rules_destroy(&rules);
+        fail_msg("accepted: %s", yaml);
+    }
+    assert_true(err[0] != '\0');
+    assert_null(strchr(err, '\n'));
+    if (!strstr(err, topic))
+        fail_msg("error does not name topic %s: %s", topic, err);
+    if (!strstr(err, want))
+        fail_msg("error lacks \"%s\": %s", want, err);
+}
+
+static rules_t *s_shipped(void)
+{
+    char err[ERRLEN] = "";
+    json_t *doc = dp_yaml_load_file(RULES_FILE, err, sizeof err);
+    if (!doc)
+        fail_msg("%s", err);
+    rules_t *rules = rules_new(doc, err, sizeof err);
+    json_decref(doc);
+    if (!rules)
+        fail_msg("%s: %s", RULES_FILE, err);
+    return rules;
+}
+
+/* Group fixtures: the shipped rules, destroyed even when a test fails. */
+static int s_setup_shipped(void **state)
+{
+    *state = s_shipped();
+    return 0;
+}
+
+static int s_teardown_rules(void **state)
+{
+    rules_t *rules = *state;
+    rules_destroy(&rules);
+    return 0;
+}
+
+/* The topics an event matches, as "id: reason; id: reason" (or ""). */
+typedef struct {
+    char text[1024];
+} s_hits_t;
+
+static s_hits_t s_match(const rules_t *rules, const dp_event_t *ev)
+{
+    /* The lists live in a CLASSIFIED message, as in the classifier. */
+    dp_msg_t out = {.type = DP_MSG_CLASSIFIED};
+    dp_strs_t *t = &out.u.classified.topics, *r = &out.u.classified.reasons;
+    rules_match(rules, ev, t, r);
+    assert_int_equal(t->count, r->count);
+    s_hits_t hits = {""};
+    size_t used = 0;
+    for (size_t i = 0; i < t->count && used < sizeof hits.text; i++)
+        used += (size_t)snprintf(hits.text + used, sizeof hits.text - used,
+                                 "%s%s: %s", i ? "; " : "", t->items[i],
+                                 r->items[i]);
+    dp_msg_clear(&out);
+    return hits;
+}
+
+/* Expects the single topic "t" to match with exactly this reason. */
+static void s_hit(const rules_t *rules, const dp_event_t *ev,
+                  const char *reason)
+{
+    s_hits_t hits = s_match(rules, ev);
+    char want[512];
+    snprintf(want, sizeof want, "t: %s", reason);
+    assert_string_equal(hits.text, want);
+}
+
+static void s_miss(const rules_t *rules, const dp_event_t *ev)
+{
+    assert_string_equal(s_match(rules, ev).text, "");
+}
+
+/* An issue or PR event with a title; the rest is set by each test. */
+static dp_event_t s_item(const char *title)
+{
+    dp_event_t ev = {0};
+    ev.repo = "vllm-project/vllm";
+    ev.id = "pr:30385:opened:1765365062";
+    ev.kind = "pr_opened";
+    ev.number = 30385;
+    ev.is_pr = true;
+    ev.title = (char *)title;
+    ev.author = "NickLucche";
+    ev.author_type = "User";
+    ev.author_assoc = "MEMBER";
+    ev.state = "open";
+    return ev;
+}
+
+/* ==== Conditions and their reasons ==== */
+
+static void test_label_equals_matches_one_of_the_labels(void **state)
+{
+    (void)state;
+    rules_t *rules = s_one("      - label=rocm\n");
+    dp_event_t ev = s_item("Fix things");
+    ev.labels = LIST("bug", "rocm");
+    s_hit(rules, &ev, "label `rocm`");
+    ev.labels = LIST("bug", "rocm-ci");
+    s_miss(rules, &ev); /* equality, not a prefix */
+    ev.labels = (dp_strs_t){0};
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+    assert_null(rules);
+}
+
+static void test_label_regex_matches_and_names_the_label(void **state)
+{
+    (void)state;
+    rules_t *rules = s_one("      - label~=^rocm\n");
+    dp_event_t ev = s_item("Fix things");
+    ev.labels = LIST("v1", "rocm-ci");
+    s_hit(rules, &ev, "label `rocm-ci`");
+    ev.labels = LIST("not-rocm");
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+}
+
+static void test_title_regex_with_caseless_flag_quotes_the_match(void **state)
+{
+    (void)state;
+    rules_t *rules = s_one("      - title~=(?i)\\bROCm\\b\n");
+    dp_event_t ev = s_item("[ROCm] fix MI300 kernel");
+    s_hit(rules, &ev, "title matches `ROCm`");
+    ev.title = "Support rocm 6.3";
+    s_hit(rules, &ev, "title matches `rocm`"); /* as written in the title */
+    ev.title = "\xff\xfe broken bytes, then [ROCm]"; /* invalid UTF-8 */
+    s_hit(rules, &ev, "title matches `ROCm`");
+    ev.title = "Add rocmlib"; /* word boundary */
+    s_miss(rules, &ev);
+    ev.title = NULL;
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+
+    /* Without (?i) the regex is case-sensitive, as written. */
+    rules = s_one("      - title~=\\bROCm\\b\n");
+    ev.title = "support rocm";
+    s_miss(rules, &ev);
+    ev.title = "support ROCm";
+    s_hit(rules, &ev, "title matches `ROCm`");
+    rules_destroy(&rules);
+}
+
+static void test_title_equals_needs_the_whole_title(void **state)
+{
+    (void)state;
+    rules_t *rules = s_one("      - \"title=Release v1.0\"\n");
+    dp_event_t ev = s_item("Release v1.0");
+    s_hits_t hits = s_match(rules, &ev);
+    assert_non_null(strstr(hits.text, "t: title"));
+    assert_non_null(strstr(hits.text, "Release v1.0"));
+    ev.title = "Release v1.0.1";
+    s_miss(rules, &ev);
+    ev.title = "release v1.0";
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+}
+
+static void test_body_regex_quotes_the_match(void **state)
+{
+    (void)state;
+    rules_t *rules = s_one("      - body~=MI300X?\n");
+    dp_event_t ev = s_item("Tune the kernel");
+    ev.body = "Benchmarks on 8x MI300X show a 12% gain.";
+    s_hit(rules, &ev, "body matches `MI300X`");
+    ev.body = NULL;
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+}
+
+static void test_files_equals_and_regex_name_the_path(void **state)
+{
+    (void)state;
+    rules_t *rules = s_one("      - files=vllm/platforms/rocm.py\n");
+    dp_event_t ev = s_item("Platform cleanup");
+    ev.files = LIST("README.md", "vllm/platforms/rocm.py");
+    s_hit(rules, &ev, "path `vllm/platforms/rocm.py`");
+    ev.files = LIST("vllm/platforms/rocm.py.orig");
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+
+    rules = s_one("      - files~=^csrc/rocm/\n");
+    ev.files = LIST("csrc/cuda/x.cu", "csrc/rocm/attention.cu");
+    s_hit(rules, &ev, "path `csrc/rocm/attention.cu`");
+    ev.files = LIST("tests/csrc/rocm/x.cu");
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+}
+
+static void test_author_equals_and_regex(void **state)
+{
+    (void)state;
+    rules_t *rules = s_one("      - author=xyz\n");
+    dp_event_t ev = s_item("Anything");
+    ev.author = "xyz";
+    s_hit(rules, &ev, "author `xyz`");
+    ev.author = "xyzw";
+    s_miss(rules, &ev);
+    ev.author = NULL;
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+
+    rules = s_one("      - author~=^amd-\n");
+    ev.author = "amd-hhuang";
+    s_hit(rules, &ev, "author `amd-hhuang`");
+    rules_destroy(&rules);
+}
+
+static void test_leading_dash_negates_a_condition(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("topics:\n"
+                             "  t:\n"
+                             "    all:\n"
+                             "      - label=rocm\n"
+                             "      - -author=dependabot[bot]\n"
+                             "      - -label~=(?i)^wip$\n");
+    dp_event_t ev = s_item("Bump the ROCm base image");
+    ev.labels = LIST("rocm");
+    s_hit(rules, &ev, "label `rocm`"); /* the reason is the positive one */
+    ev.author = "dependabot[bot]";
+    s_miss(rules, &ev);
+    ev.author = "someone";
+    ev.labels = LIST("rocm", "WIP");
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+}
+
+static void test_nested_any_all_or_and(void **state)
+{
+    (void)state;
+    /* t: (label=rocm AND title~=kernel) OR (author=xyz AND (body~=gfx OR
+     *    files~=^csrc/rocm/)) */
+    rules_t *rules = s_rules("topics:\n"
+                             "  t:\n"
+                             "    any:\n"
+                             "      - all:\n"
+                             "          - label=rocm\n"
+                             "          - title~=kernel\n"
+                             "      - and:\n"
+                             "          - author=xyz\n"
+                             "          - or:\n"
+                             "              - body~=gfx9\\d+\n"
+                             "              - any:\n"
+                             "                  - files~=^csrc/rocm/\n");
+    dp_event_t ev = s_item("Faster kernel");
+    ev.labels = LIST("rocm");
+    s_hit(rules, &ev, "label `rocm`");
+    ev.title = "Faster sampler"; /* first branch fails half-way */
+    s_miss(rules, &ev);
+    ev.author = "xyz";
+    s_miss(rules, &ev);
+    ev.body = "Seen on gfx942 only.";
+    /* The failed first branch leaves no reason behind. */
+    s_hit(rules, &ev, "author `xyz`");
+    ev.body = NULL;
+    ev.files = LIST("csrc/rocm/attention.cu");
+    s_hit(rules, &ev, "author `xyz`");
+    ev.author = "abc";
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+}
+
+static void test_any_list_stops_at_first_match_for_the_reason(void **state)
+{
+    (void)state;
+    rules_t *rules = s_one("      - label=rocm\n"
+                           "      - title~=(?i)\\bAMD\\b\n"
+                           "      - files~=rocm\n");
+    dp_event_t ev = s_item("[AMD] tune");
+    ev.labels = LIST("rocm");
+    ev.files = LIST("vllm/platforms/rocm.py");
+    s_hit(rules, &ev, "label `rocm`");
+    ev.labels = (dp_strs_t){0};
+    s_hit(rules, &ev, "title matches `AMD`");
+    rules_destroy(&rules);
+}
+
+static void test_every_matching_topic_is_listed_with_its_reason(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("topics:\n"
+                             "  amd:\n"
+                             "    title: AMD/ROCm\n"
+                             "    short: AMD\n"
+                             "    any: [label=rocm]\n"
+                             "  tpu:\n"
+                             "    any: [title~=TPU]\n"
+                             "  docs:\n"
+                             "    title: Documentation\n"
+                             "    any: [files~=^docs/]\n");
+    assert_int_equal(rules_topic_count(rules), 3);
+    assert_string_equal(rules_topic_id(rules, 0), "amd");
+    assert_string_equal(rules_topic_title(rules, 0), "AMD/ROCm");
+    assert_string_equal(rules_topic_short(rules, 0), "AMD");
+    /* The title defaults to the id, the short name to the title. */
+    assert_string_equal(rules_topic_id(rules, 1), "tpu");
+    assert_string_equal(rules_topic_title(rules, 1), "tpu");
+    assert_string_equal(rules_topic_short(rules, 1), "tpu");
+    assert_string_equal(rules_topic_short(rules, 2), "Documentation");
+    assert_null(rules_topic_id(rules, 3));
+
+    dp_event_t ev = s_item("TPU and ROCm docs");
+    ev.labels = LIST("rocm");
+    ev.files = LIST("docs/tpu.md");
+    assert_string_equal(s_match(rules, &ev).text,
+                        "amd: label `rocm`; tpu: title matches `TPU`; "
+                        "docs: path `docs/tpu.md`");
+    rules_destroy(&rules);
+}
+
+static void test_rules_without_topics_match_nothing(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("categories:\n  labels: {perf: performance}\n");
+    assert_int_equal(rules_topic_count(rules), 0);
+    dp_event_t ev = s_item("[ROCm] anything");
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+    rules_destroy(&rules); /* idempotent */
+}
+
+/* ==== Refused rules ==== */
+
+static void test_rules_refuse_unknown_attribute(void **state)
+{
+    (void)state;
+    s_refused("topics:\n  amd:\n    any:\n      - colour=red\n", "amd",
+              "colour=red");
+    s_refused("topics:\n  amd:\n    any:\n      - colour=red\n", "amd",
+              "unknown attribute");
+    s_refused("topics:\n  nv:\n    any:\n      - labels=cuda\n", "nv",
+              "labels=cuda");
+}
+
+static void test_rules_refuse_condition_without_operator(void **state)
+{
+    (void)state;
+    s_refused("topics:\n  amd:\n    any:\n      - rocm\n", "amd", "rocm");
+    s_refused("topics:\n  amd:\n    any:\n      - \"label=\"\n", "amd",
+              "label=");
+    s_refused("topics:\n  amd:\n    any:\n      - 42\n", "amd", "condition");
+}
+
+static void test_rules_refuse_bad_regex_with_its_message(void **state)
+{
+    (void)state;
+    s_refused("topics:\n  amd:\n    any:\n      - title~=(ROCm\n", "amd",
+              "missing closing parenthesis");
+    s_refused("topics:\n  amd:\n    any:\n      - title~=(ROCm\n", "amd",
+              "title~=(ROCm");
+    s_refused("topics:\n  gpu:\n    any:\n      - \"body~=[a-\"\n", "gpu",
+              "regex");
+}
+
+static void test_rules_refuse_empty_any_list(void **state)
+{
+    (void)state;
+    s_refused("topics:\n  amd:\n    any: []\n", "amd", "non-empty");
+    s_refused("topics:\n  amd:\n    any:\n      - all: []\n", "amd",
+              "non-empty");
+    s_refused("topics:\n  amd:\n    any: label=rocm\n", "amd", "list");
+}
+
+static void test_rules_refuse_both_any_and_all(void **state)
+{
+    (void)state;
+    s_refused("topics:\n  amd:\n    any: [label=rocm]\n    all: [label=x]\n",
+              "amd", "any");
+    /* Neither is as wrong. */
+    s_refused("topics:\n  amd:\n    title: AMD\n", "amd", "any");
+}
+
+static void test_rules_refuse_nesting_beyond_bound(void **state)
+{
+    (void)state;
+    dp_buf_t yaml = DP_BUF_INIT;
+    dp_buf_puts(&yaml, "topics:\n  deep:\n    any: ");
+    for (int i = 0; i < 12; i++)
+        dp_buf_puts(&yaml, "[{any: ");
+    dp_buf_puts(&yaml, "[label=x]");
+    for (int i = 0; i < 12; i++)
+        dp_buf_puts(&yaml, "}]");
+    dp_buf_puts(&yaml, "\n");
+    s_refused(yaml.data, "deep", "deeper");
+    dp_buf_free(&yaml);
+}
+
+/* ==== The shipped rules ==== */
+
+static void test_shipped_rules_load_with_an_amd_topic(void **state)
+{
+    (void)state;
+    rules_t *rules = s_shipped();
+    assert_true(rules_topic_count(rules) >= 1);
+    assert_string_equal(rules_topic_id(rules, 0), "amd");
+    assert_string_equal(rules_topic_title(rules, 0), "AMD/ROCm");
+    assert_string_equal(rules_topic_short(rules, 0), "AMD");
+    rules_destroy(&rules);
+}
+
+/* Expects the shipped AMD topic to match with this reason. */
+static void s_amd(const rules_t *rules, const dp_event_t *ev,
+                  const char *reason)
+{
+    char want[512];
+    snprintf(want, sizeof want, "amd: %s", reason);
+    assert_string_equal(s_match(rules, ev).text, want);
+}
+
+static void test_shipped_amd_topic_matches_rocm_work(void **state)
+{
+    const rules_t *rules = *state;
+    dp_event_t ev = s_item("Tune the sampler");
+    ev.labels = LIST("rocm");
+    s_amd(rules, &ev, "label `rocm`");
+
+    ev = s_item("[ROCm] fix MI300 kernel");
+    s_amd(rules, &ev, "title matches `ROCm`");
+    ev = s_item("[Hardware][AMD] Enable FP8 on MI355");
+    s_amd(rules, &ev, "title matches `AMD`");
+    ev = s_item("[Kernel] Use AITER for fused MoE");
+    s_amd(rules, &ev, "title matches `AITER`");
+
+    ev = s_item("Kernel crash on the new GPU");
+    ev.body = "Reproduced on a gfx942 node with 8 GPUs.";
+    s_amd(rules, &ev, "body matches `gfx942`");
+
+    ev = s_item("Refactor platform detection");
+    ev.files = LIST("vllm/platforms/interface.py", "vllm/platforms/rocm.py");
+    s_amd(rules, &ev, "path `vllm/platforms/rocm.py`");
+    ev.files = LIST("csrc/rocm/attention.cu");
+    s_amd(rules, &ev, "path `csrc/rocm/attention.cu`");
+    ev.files = LIST("requirements/rocm-build.txt");
+    s_amd(rules, &ev, "path `requirements/rocm-build.txt`");
+}
+
+static void test_shipped_amd_topic_ignores_lookalikes(void **state)
+{
+    const rules_t *rules = *state;
+    dp_event_t ev = s_item("[Bugfix] Fix chip detection");
+    s_miss(rules, &ev);
+    ev = s_item("Faster shipping of wheels");
+    ev.body = "The shipping script now retries.";
+    s_miss(rules, &ev);
+    ev = s_item("[Bug]: OOM with Qwen3 on 8xH100");
+    /* CPU details in a bug report are not AMD GPU work. */
+    ev.body = "CPU: AMD EPYC 7763 64-Core Processor\nGPU: NVIDIA H100";
+    s_miss(rules, &ev);
+    ev.labels = LIST("bug", "amd-ci-flaky-unrelated");
+    s_miss(rules, &ev);
+    ev.files = LIST("docs/platforms/rocm.md.bak", "vllm/platforms/cuda.py");
+    s_miss(rules, &ev);
+}
+
+static void test_shipped_amd_topic_ignores_environment_dump(void **state)
+{
+    /* vLLM's bug template asks for `python collect_env.py`, whose output
+     * names ROCm even on NVIDIA machines. It is not AMD work either. */
+    const rules_t *rules = *state;
+    dp_event_t ev = s_item("[Bug]: Issues with Ministral-3-14B");
+    ev.number = 30382;
+    ev.is_pr = false;
+    ev.body = "### Your current environment\n\n"
+              "<details>\n<summary>The output of "
+              "<code>python collect_env.py</code></summary>\n\n"
+              "```text\n"
+              "Collecting environment information...\n"
+              "PyTorch version: 2.9.0+cu128\n"
+              "Is debug build: False\n"
+              "CUDA used to build PyTorch: 12.8\n"
+              "ROCM used to build PyTorch: N/A\n\n"
+              "OS: Ubuntu 22.04.5 LTS (x86_64)\n"
+              "CPU:\nModel name: AMD EPYC 7763 64-Core Processor\n"
+              "vLLM Build Flags:\n"
+              "  CUDA Archs: Not Set; ROCm: Disabled\n"
+              "```\n</details>\n";
+    s_miss(rules, &ev);
+}
+
+/* ==== Categories ==== */
+
+static void test_category_from_title_tags(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("topics: {}\n");
+    static const struct {
+        const char *title, *category;
+    } cases[] = {
+        {"[BugFix] Fix minimax m2 model rotary_dim", "bugfix"},
+        {"[Bugfix] lower case", "bugfix"},
+        {"[Bug]: Issues with mistralai/Ministral-3-14B", "bugfix"},
+        {"[Core] Whisper support `torch.compile`", "core"},
+        {"[Model] Add Foo-7B", "model"},
+        {"[Perf] Faster sampler", "performance"},
+        {"[Kernel] Fused MoE tuning", "kernel"},
+        {"[Frontend] New endpoint", "frontend"},
+        {"[Doc] Fix a typo", "docs"},
+        {"[CI/Build] Bump CUDA", "ci"},
+        {"[Misc] Cleanup", "misc"},
+        {"[Bugfix][Kernel] Fix the kernel", "bugfix"},
+        {"[Kernel][Bugfix] Fix the kernel", "kernel"},
+        {"[Hardware][AMD] Enable FP8", "hardware"},
+        {"[Unknown][Model] Tag soup", "model"},
+        {"  [Doc] leading spaces", "docs"},
+        {"Plain title", "other"},
+        {"[Unclosed tag", "other"},
+        {"Text then [Core] tag", "other"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dp_event_t ev = s_item(cases[i].title);
+        const char *got = rules_category(rules, &ev);
+        if (!got || strcmp(got, cases[i].category) != 0)
+            fail_msg("\"%s\": %s, want %s", cases[i].title,
+                     got ? got : "(null)", cases[i].category);
+    }
+    rules_destroy(&rules);
+}
+
+static void test_category_from_labels_when_no_tag(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("topics: {}\n");
+    dp_event_t ev = s_item("Improve the README");
+    ev.labels = LIST("documentation");
+    assert_string_equal(rules_category(rules, &ev), "docs");
+    ev.labels = LIST("good first issue", "bug");
+    assert_string_equal(rules_category(rules, &ev), "bugfix");
+    /* A tag wins over a label. */
+    ev.title = "[Model] Add Foo";
+    assert_string_equal(rules_category(rules, &ev), "model");
+    ev.title = NULL;
+    ev.labels = LIST("documentation");
+    assert_string_equal(rules_category(rules, &ev), "docs");
+    ev.labels = (dp_strs_t){0};
+    assert_string_equal(rules_category(rules, &ev), "other");
+    rules_destroy(&rules);
+}
+
+static void test_category_overrides_from_rules_doc(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("topics: {}\n"
+                             "categories:\n"
+                             "  tags:\n"
+                             "    \"[Perf]\": speed\n"
+                             "    \"[Spec]\": speculative\n"
+                             "  labels:\n"
+                             "    documentation: handbook\n"
+                             "    good first issue: starter\n");
+    dp_event_t ev = s_item("[Perf] Faster sampler");
+    assert_string_equal(rules_category(rules, &ev), "speed");
+    ev.title = "[PERF] shouting";
+    assert_string_equal(rules_category(rules, &ev), "speed");
+    ev.title = "[Spec] Eagle 3";
+    assert_string_equal(rules_category(rules, &ev), "speculative");
+    ev.title = "[Core] built-ins still apply";
+    assert_string_equal(rules_category(rules, &ev), "core");
+    ev.title = "Improve the README";
+    ev.labels = LIST("documentation");
+    assert_string_equal(rules_category(rules, &ev), "handbook");
+    ev.labels = LIST("good first issue");
+    assert_string_equal(rules_category(rules, &ev), "starter");
+    rules_destroy(&rules);
+}
+
+static void test_category_overrides_must_be_names(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    const char *yaml = "categories:\n  tags:\n    \"[Perf]\": [a, b]\n";
+    json_t *doc =
+        dp_yaml_load(yaml, strlen(yaml), "rules.yml", err, sizeof err);
+    assert_non_null(doc);
+    assert_null(rules_new(doc, err, sizeof err));
+    assert_non_null(strstr(err, "[Perf]"));
+    assert_null(strchr(err, '\n'));
+    json_decref(doc);
+}
+
+/* ==== classifier_classify ==== */
+
+/* Classifies ev with rules; the caller clears the returned message. */
+static dp_msg_t s_classify(const rules_t *rules, const dp_event_t *ev)
+{
+    dp_msg_t out;
+    memset(&out, 0x5a, sizeof out); /* overwritten, not freed */
+    out.type = DP_MSG_CLASSIFIED;
+    classifier_classify(rules, ev, &out.u.classified);
+    return out;
+}
+
+static void test_classify_copies_event_and_adds_topics_category(void **state)
+{
+    (void)state;
+    rules_t *rules = s_shipped();
+    dp_event_t ev = s_item("[ROCm][Kernel] Faster paged attention");
+    ev.labels = LIST("rocm", "ready");
+    ev.files = LIST("csrc/rocm/attention.cu");
+    ev.body = "Tested on MI300X.";
+    ev.comments = 4;
+    ev.reactions = 2;
+    dp_msg_t out = s_classify(rules, &ev);
+    const dp_classified_t *c = &out.u.classified;
+    assert_string_equal(c->title, ev.title);
+    assert_true(c->title != ev.title); /* a deep copy */
+    assert_string_equal(c->id, ev.id);
+    assert_int_equal(c->number, 30385);
+    assert_true(c->is_pr);
+    assert_int_equal(c->labels.count, 2);
+    assert_int_equal(c->files.count, 1);
+    assert_int_equal(c->comments, 4);
+    /* topics[i] is explained by reasons[i] */
+    assert_int_equal(c->topics.count, 1);
+    assert_int_equal(c->reasons.count, 1);
+    assert_string_equal(c->topics.items[0], "amd");
+    assert_string_equal(c->reasons.items[0], "label `rocm`");
+    assert_string_equal(c->category, "hardware"); /* [ROCm] comes first */
+    assert_false(c->bot);
+    assert_true(c->hotness > 0);
+    dp_msg_clear(&out);
+
+    /* Nothing matches: empty parallel lists and "other". */
+    ev = s_item("Tidy up");
+    out = s_classify(rules, &ev);
+    assert_int_equal(out.u.classified.topics.count, 0);
+    assert_int_equal(out.u.classified.reasons.count, 0);
+    assert_string_equal(out.u.classified.category, "other");
+    assert_int_equal(out.u.classified.hotness, 0);
+    dp_msg_clear(&out);
+    rules_destroy(&rules);
+}
+
+static void test_classify_hotness_grows_with_discussion(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("topics: {}\n");
+    dp_event_t ev = s_item("[Bug]: crash");
+    ev.comments = 1;
+    dp_msg_t quiet = s_classify(rules, &ev);
+    ev.comments = 12;
+    ev.reactions = 5;
+    dp_msg_t busy = s_classify(rules, &ev);
+    assert_true(busy.u.classified.hotness > quiet.u.classified.hotness);
+    assert_true(quiet.u.classified.hotness > 0);
+    dp_msg_clear(&quiet);
+    dp_msg_clear(&busy);
+    rules_destroy(&rules);
+}
+
+static void test_classify_flags_bots_by_type_or_login(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("topics: {}\n");
+    static const struct {
+        const char *login, *type;
+        bool bot;
+    } cases[] = {
+        {"mergify", "Bot", true},        {"dependabot[bot]", "Bot", true},
+        {"dependabot[bot]", NULL, true}, {"robot-fan", "User", false},
+        {"bot", "User", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dp_event_t ev = s_item("Bump torch");
+        ev.author = (char *)cases[i].login;
+        ev.author_type = (char *)cases[i].type;
+        ev.comments = 3;
+        dp_msg_t out = s_classify(rules, &ev);
+        if (out.u.classified.bot != cases[i].bot)
+            fail_msg("%s (%s): bot %d", cases[i].login,
+                     cases[i].type ? cases[i].type : "-", out.u.classified.bot);
+        if (cases[i].bot)
+            assert_int_equal(out.u.classified.hotness, 0);
+        dp_msg_clear(&out);
+    }
+    rules_destroy(&rules);
+}
+
+static void test_classify_judges_comments_by_their_actor(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("topics: {}\n");
+    /* A bot's comment on a person's PR is bot activity. */
+    dp_event_t ev = s_item("[Core] Whisper support `torch.compile`");
+    ev.id = "comment:3636000001";
+    ev.kind = "comment";
+    ev.actor = "chatgpt-codex-connector[bot]";
+    ev.actor_type = "Bot";
+    ev.text = "You have reached your Codex usage limits.";
+    ev.comments = 2;
+    dp_msg_t out = s_classify(rules, &ev);
+    assert_true(out.u.classified.bot);
+    assert_int_equal(out.u.classified.hotness, 0);
+    assert_string_equal(out.u.classified.category, "core");
+    dp_msg_clear(&out);
+
+    /* A person's comment on a bot's PR is not. */
+    ev = s_item("Bump torch to 2.9");
+    ev.author = "dependabot[bot]";
+    ev.author_type = "Bot";
+    ev.kind = "comment";
+    ev.actor = "vitush93";
+    ev.actor_type = "User";
+    ev.comments = 2;
+    out = s_classify(rules, &ev);
+    assert_false(out.u.classified.bot);
+    dp_msg_clear(&out);
+
+    /* Without an actor the author decides: an issue opened by a bot. */
+    ev = s_item("Weekly dependency report");
+    ev.kind = "issue_opened";
+    ev.is_pr = false;
+    ev.author = "renovate[bot]";
+    ev.author_type = "Bot";
+    out = s_classify(rules, &ev);
+    assert_true(out.u.classified.bot);
+    dp_msg_clear(&out);
+    rules_destroy(&rules);
+}
+
+static void test_classify_result_round_trips(void **state)
+{
+    (void)state;
+    rules_t *rules = s_shipped();
+    dp_event_t ev = s_item("[Hardware][AMD] Enable FP8");
+    ev.labels = LIST("rocm");
+    dp_msg_t out = s_classify(rules, &ev);
+    dp_buf_t frame = DP_BUF_INIT;
+    assert_int_equal(dp_msg_encode(&out, &frame), 0);
+    dp_msg_t back;
+    char err[256] = "";
+    assert_int_equal(dp_msg_decode(frame.data, frame.len, DP_PROTO_MAX_FRAME,
+                                   &back, err, sizeof err),
+                     0);
+    assert_string_equal(back.u.classified.category, "hardware");
+    assert_string_equal(back.u.classified.topics.items[0], "amd");
+    assert_string_equal(back.u.classified.reasons.items[0], "label `rocm`");
+    dp_msg_clear(&back);
+    dp_msg_clear(&out);
+    dp_buf_free(&frame);
+    rules_destroy(&rules);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_label_equals_matches_one_of_the_labels),
+        cmocka_unit_test(test_label_regex_matches_and_names_the_label),
+        cmocka_unit_test(test_title_regex_with_caseless_flag_quotes_the_match),
+        cmocka_unit_test(test_title_equals_needs_the_whole_title),
+        cmocka_unit_test(test_body_regex_quotes_the_match),
+        cmocka_unit_test(test_files_equals_and_regex_name_the_path),
+        cmocka_unit_test(test_author_equals_and_regex),
+        cmocka_unit_test(test_leading_dash_negates_a_condition),
+        cmocka_unit_test(test_nested_any_all_or_and),
+        cmocka_unit_test(test_any_list_stops_at_first_match_for_the_reason),
+        cmocka_unit_test(test_every_matching_topic_is_listed_with_its_reason),
+        cmocka_unit_test(test_rules_without_topics_match_nothing),
+        cmocka_unit_test(test_rules_refuse_unknown_attribute),
+        cmocka_unit_test(test_rules_refuse_condition_without_operator),
+        cmocka_unit_test(test_rules_refuse_bad_regex_with_its_message),
+        cmocka_unit_test(test_rules_refuse_empty_any_list),
+        cmocka_unit_test(test_rules_refuse_both_any_and_all),
+        cmocka_unit_test(test_rules_refuse_nesting_beyond_bound),
+        cmocka_unit_test(test_shipped_rules_load_with_an_amd_topic),
+        cmocka_unit_test_setup_teardown(
+            test_shipped_amd_topic_matches_rocm_work, s_setup_shipped,
+            s_teardown_rules),
+        cmocka_unit_test_setup_teardown(
+            test_shipped_amd_topic_ignores_lookalikes, s_setup_shipped,
+            s_teardown_rules),
+        cmocka_unit_test_setup_teardown(
+            test_shipped_amd_topic_ignores_environment_dump, s_setup_shipped,
+            s_teardown_rules),
+        cmocka_unit_test(test_category_from_title_tags),
+        cmocka_unit_test(test_category_from_labels_when_no_tag),
+        cmocka_unit_test(test_category_overrides_from_rules_doc),
+        cmocka_unit_test(test_category_overrides_must_be_names),
+        cmocka_unit_test(test_classify_copies_event_and_adds_topics_category),
+        cmocka_unit_test(test_classify_hotness_grows_with_discussion),
+        cmocka_unit_test(test_classify_flags_bots_by_type_or_login),
+        cmocka_unit_test(test_classify_judges_comments_by_their_actor),
+        cmocka_unit_test(test_classify_result_round_trips),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,916 @@
+/* test_summarizer.c - unit tests for the digest and the extractive writer */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest.h"
+#include "dp_json.h"
+#include "dp_mem.h"
+#include "dp_proto.h"
+#include "dp_time.h"
+#include "writer.h"
+
+/* A string list over string literals, alive in the enclosing block; these
+ * events are never cleared. */
+#define LIST(...)                                                              \
+    ((dp_strs_t){(char *[]){__VA_ARGS__},                                      \
+                 sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
+#define NONE ((dp_strs_t){0})
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+#define REPO "vllm-project/vllm"
+
+/* Labels of the snapshots, static because the snapshots outlive the
+ * functions that build them. */
+#define STRS(arr) ((dp_strs_t){(arr), COUNT(arr)})
+static char *s_label_bug[] = {"bug"};
+static char *s_label_v1[] = {"v1"};
+static char *s_label_ready[] = {"ready"};
+
+static int64_t s_at(const char *iso)
+{
+    int64_t t = 0;
+    assert_int_equal(dp_time_parse(iso, &t, NULL), 0);
+    return t;
+}
+
+/* ==== The window of the example report ==== */
+
+/* 2025-12-10 18:29 ~ 19:29 (UTC+8), with n events. */
+static dp_window_t s_window(const char *lang, size_t n)
+{
+    dp_window_t w = {0};
+    w.repo = REPO;
+    w.win_from = s_at("2025-12-10T10:29:00Z");
+    w.win_to = s_at("2025-12-10T11:29:00Z");
+    w.revision = 1;
+    w.tz = "+08:00";
+    w.lang = (char *)lang;
+    w.name = "vLLM";
+    w.events = (int64_t)n;
+    w.requests = 3;
+    w.rl_remaining = 4990;
+    w.rl_limit = 5000;
+    w.complete_until = w.win_to;
+    return w;
+}
+
+/* Item snapshots as the collector saw them at the end of the window. */
+static dp_classified_t s_issue_30382(void)
+{
+    dp_classified_t c = {0};
+    c.repo = REPO;
+    c.number = 30382;
+    c.is_pr = false;
+    c.title = "[Bug]: Issues with mistralai/Ministral-3-14B-Instruct-2512";
+    c.body = "Generation quality is poor with the default parameters.";
+    c.url = "https://github.com/vllm-project/vllm/issues/30382";
+    c.author = "eltorre";
+    c.author_type = "User";
+    c.author_assoc = "NONE";
+    c.labels = STRS(s_label_bug);
+    c.state = "closed";
+    c.created_at = s_at("2025-12-10T02:05:00Z");
+    c.updated_at = s_at("2025-12-10T10:47:40Z");
+    c.closed_at = s_at("2025-12-10T10:47:40Z");
+    c.comments = 5;
+    c.category = "bugfix";
+    c.hotness = 5;
+    return c;
+}
+
+static dp_classified_t s_pr_30385(void)
+{
+    dp_classified_t c = {0};
+    c.repo = REPO;
+    c.number = 30385;
+    c.is_pr = true;
+    c.title = "[Core] Whisper support `torch.compile`";
+    c.body = "Compile the decoder steps after the first one.";
+    c.url = "https://github.com/vllm-project/vllm/pull/30385";
+    c.author = "NickLucche";
+    c.author_type = "User";
+    c.author_assoc = "MEMBER";
+    c.labels = STRS(s_label_v1);
+    c.state = "open";
+    c.created_at = s_at("2025-12-10T11:11:02Z");
+    c.updated_at = s_at("2025-12-10T11:12:00Z");
+    c.comments = 1;
+    c.additions = 120;
+    c.deletions = 14;
+    c.category = "core";
+    c.hotness = 1;
+    return c;
+}
+
+static dp_classified_t s_pr_30384(void)
+{
+    dp_classified_t c = {0};
+    c.repo = REPO;
+    c.number = 30384;
+    c.is_pr = true;
+    c.title = "[BugFix] Fix minimax m2 model rotary_dim";
+    c.url = "https://github.com/vllm-project/vllm/pull/30384";
+    c.author = "rogeryoungh";
+    c.author_type = "User";
+    c.author_assoc = "CONTRIBUTOR";
+    c.labels = STRS(s_label_ready);
+    c.state = "open";
+    c.created_at = s_at("2025-12-10T10:37:45Z");
+    c.updated_at = s_at("2025-12-10T10:37:45Z");
+    c.category = "bugfix";
+    return c;
+}
+
+static dp_classified_t s_pr_30349(void)
+{
+    dp_classified_t c = {0};
+    c.repo = REPO;
+    c.number = 30349;
+    c.is_pr = true;
+    c.title = "[BugFix] Fix minimax m2 model rope_parameters";
+    c.url = "https://github.com/vllm-project/vllm/pull/30349";
+    c.author = "esmeetu";
+    c.author_type = "User";
+    c.author_assoc = "CONTRIBUTOR";
+    c.labels = NONE;
+    c.state = "closed";
+    c.created_at = s_at("2025-12-09T16:20:00Z");
+    c.updated_at = s_at("2025-12-10T10:47:05Z");
+    c.closed_at = s_at("2025-12-10T10:47:05Z");
+    c.category = "bugfix";
+    return c;
+}
+
+/* What happened to an item: the snapshot plus kind, id and instant. */
+static dp_classified_t s_happened(dp_classified_t item, const char *kind,
+                                  const char *id, const char *at)
+{
+    item.kind = (char *)kind;
+    item.id = (char *)id;
+    item.at = s_at(at);
+    return item;
+}
+
+static dp_classified_t s_comment(dp_classified_t item, const char *id,
+                                 const char *at, const char *actor,
+                                 const char *assoc, const char *text)
+{
+    item = s_happened(item, "comment", id, at);
+    item.actor = (char *)actor;
+    item.actor_type = dp_is_bot(actor, NULL) ? "Bot" : "User";
+    item.actor_assoc = (char *)assoc;
+    item.text = (char *)text;
+    item.bot = dp_is_bot(actor, item.actor_type);
+    if (item.bot)
+        item.hotness = 0;
+    return item;
+}
+
+/* The eight events of the example window, in collection order. */
+#define EXAMPLE_EVENTS 8
+static void s_example(dp_classified_t *ev)
+{
+    ev[0] = s_happened(s_issue_30382(), "issue_closed",
+                       "issue:30382:closed:1765363660", "2025-12-10T10:47:40Z");
+    ev[1] = s_happened(s_pr_30385(), "pr_opened", "pr:30385:opened:1765365062",
+                       "2025-12-10T11:11:02Z");
+    ev[2] = s_happened(s_pr_30384(), "pr_opened", "pr:30384:opened:1765363065",
+                       "2025-12-10T10:37:45Z");
+    ev[3] = s_happened(s_pr_30349(), "pr_closed", "pr:30349:closed:1765363625",
+                       "2025-12-10T10:47:05Z");
+    /* vitush93 answers first, then the author, then vitush93 again. */
+    ev[4] = s_comment(s_issue_30382(), "comment:3637000001",
+                      "2025-12-10T10:31:10Z", "vitush93", "CONTRIBUTOR",
+                      "The model's generation_config is the problem: use "
+                      "top_p 0.95 and temperature 0.1.");
+    ev[5] = s_comment(s_issue_30382(), "comment:3637000002",
+                      "2025-12-10T10:40:00Z", "eltorre", "NONE",
+                      "The model card only says temperature below 0.1.");
+    ev[6] = s_comment(s_issue_30382(), "comment:3637000003",
+                      "2025-12-10T10:45:30Z", "vitush93", "CONTRIBUTOR",
+                      "Override it with --override-generation-config.");
+    ev[7] = s_comment(s_pr_30385(), "comment:3637000004",
+                      "2025-12-10T11:12:00Z", "chatgpt-codex-connector[bot]",
+                      "NONE", "You have reached your Codex usage limits.");
+}
+
+/* The "topics" mapping of a rules file with one AMD topic. */
+static json_t *s_topics_doc(void)
+{
+    return json_pack("{s:{s:s, s:s, s:[s]}}", "amd", "title", "AMD/ROCm",
+                     "short", "AMD", "any", "label=rocm");
+}
+
+static json_t *s_build(const char *lang, const dp_classified_t *ev, size_t n,
+                       const json_t *previous)
+{
+    dp_window_t w = s_window(lang, n);
+    json_t *topics = s_topics_doc();
+    json_t *d = digest_build(&w, ev, n, topics, previous);
+    json_decref(topics);
+    assert_non_null(d);
+    return d;
+}
+
+static json_t *s_example_digest(const char *lang)
+{
+    dp_classified_t ev[EXAMPLE_EVENTS];
+    s_example(ev);
+    return s_build(lang, ev, EXAMPLE_EVENTS, NULL);
+}
+
+/* Numbers of a digest list, as "30385 30384". */
+static char *s_numbers(const json_t *d, const char *list)
+{
+    json_t *arr = dp_json_get(d, list);
+    assert_true(json_is_array(arr));
+    dp_buf_t b = DP_BUF_INIT;
+    size_t i;
+    json_t *it;
+    json_array_foreach(arr, i, it)
+    {
+        dp_buf_printf(&b, "%s%lld", i ? " " : "",
+                      (long long)dp_json_int(it, "number", -1));
+    }
+    return dp_buf_take(&b);
+}
+
+static void s_list_is(const json_t *d, const char *list, const char *want)
+{
+    char *got = s_numbers(d, list);
+    if (strcmp(got, want) != 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s: [%s], want [%s]", list, got, want);
+        dp_free(got);
+        fail_msg("%s", msg);
+    }
+    dp_free(got);
+}
+
+static void s_counts_are(const json_t *d, int new_issues, int closed_issues,
+                         int new_prs, int merged_prs, int closed_prs)
+{
+    json_t *want =
+        json_pack("{s:i, s:i, s:i, s:i, s:i}", "new_issues", new_issues,
+                  "closed_issues", closed_issues, "new_prs", new_prs,
+                  "merged_prs", merged_prs, "closed_prs", closed_prs);
+    json_t *got = json_object_get(d, "counts");
+    if (!json_equal(got, want)) {
+        char *text = json_dumps(got, JSON_SORT_KEYS | JSON_COMPACT);
+        char msg[256];
+        snprintf(msg, sizeof msg, "counts %s", text ? text : "(none)");
+        free(text);
+        json_decref(want);
+        fail_msg("%s", msg);
+    }
+    json_decref(want);
+}
+
+/* The canonical text of a document, for byte comparisons. */
+static char *s_dump(const json_t *d)
+{
+    char *text = json_dumps(d, JSON_SORT_KEYS);
+    assert_non_null(text);
+    return text;
+}
+
+/* Finds the first place where two documents differ: writes its path and
+ * both values into out ("facts.people.0.comments: 2 vs 4") and returns
+ * true, or returns false when they are equal. */
+static bool s_first_diff(const json_t *a, const json_t *b, const char *path,
+                         char *out, size_t size)
+{
+    if (json_equal(a, b))
+        return false;
+    if (json_is_object(a) && json_is_object(b)) {
+        const json_t *objs[2] = {a, b};
+        for (int side = 0; side < 2; side++) {
+            const char *key;
+            json_t *v;
+            json_object_foreach((json_t *)objs[side], key, v)
+            {
+                char sub[256];
+                snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "",
+                         key);
+                if (s_first_diff(json_object_get(a, key),
+                                 json_object_get(b, key), sub, out, size))
+                    return true;
+            }
+        }
+    }
+    if (json_is_array(a) && json_is_array(b) &&
+        json_array_size(a) == json_array_size(b)) {
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            char sub[256];
+            snprintf(sub, sizeof sub, "%s%s%zu", path, *path ? "." : "", i);
+            if (s_first_diff(json_array_get(a, i), json_array_get(b, i), sub,
+                             out, size))
+                return true;
+        }
+    }
+    char *ta = a ? json_dumps(a, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    char *tb = b ? json_dumps(b, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    snprintf(out, size, "%s: %.80s vs %.80s", path, ta ? ta : "(absent)",
+             tb ? tb : "(absent)");
+    free(ta);
+    free(tb);
+    return true;
+}
+
+/* xorshift64*, seeded: shuffles are the same on every run. */
+static uint64_t s_rng = 0x9e3779b97f4a7c15ULL;
+
+static void s_shuffle(dp_classified_t *ev, size_t n)
+{
+    for (size_t i = n; i > 1; i--) {
+        s_rng ^= s_rng >> 12;
+        s_rng ^= s_rng << 25;
+        s_rng ^= s_rng >> 27;
+        size_t j = (size_t)((s_rng * 0x2545f4914f6cdd1dULL) % i);
+        dp_classified_t tmp = ev[i - 1];
+        ev[i - 1] = ev[j];
+        ev[j] = tmp;
+    }
+}
+
+/* ==== digest_build: counts, lists, hot threads, people, topics ==== */
+
+static void test_digest_counts_match_the_example_report(void **state)
+{
+    (void)state;
+    json_t *d = s_example_digest("zh");
+    s_counts_are(d, 0, 1, 2, 0, 1);
+    assert_int_equal(dp_json_int(d, "schema", 0), 1);
+    assert_string_equal(dp_json_str(d, "repo"), REPO);
+    assert_string_equal(dp_json_str(d, "name"), "vLLM");
+    assert_string_equal(dp_json_str(d, "lang"), "zh");
+    assert_int_equal(dp_json_int(d, "from", 0), 1765362540);
+    assert_int_equal(dp_json_int(d, "to", 0), 1765366140);
+    assert_int_equal(dp_json_int(d, "revision", 0), 1);
+    assert_int_equal(dp_json_int(d, "tz_offset", 0), 28800);
+    assert_string_equal(dp_json_str(d, "tz_label"), "UTC+8");
+    assert_int_equal(dp_json_int(d, "health.events", 0), EXAMPLE_EVENTS);
+    assert_int_equal(dp_json_int(d, "health.requests", 0), 3);
+    assert_int_equal(dp_json_int(d, "health.rl_remaining", 0), 4990);
+    assert_string_equal(dp_json_str(d, "health.writer"), "extractive");
+    json_decref(d);
+}
+
+static void test_digest_lists_are_newest_first(void **state)
+{
+    (void)state;
+    json_t *d = s_example_digest("zh");
+    s_list_is(d, "lists.new_issues", "");
+    s_list_is(d, "lists.closed_issues", "30382");
+    s_list_is(d, "lists.new_prs", "30385 30384");
+    s_list_is(d, "lists.merged_prs", "");
+    s_list_is(d, "lists.closed_prs", "30349");
+
+    /* An item as the appendix shows it. */
+    json_t *closed = dp_json_get(d, "lists.closed_issues.0");
+    assert_false(dp_json_bool(closed, "pr", true));
+    assert_string_equal(dp_json_str(closed, "title"),
+                        "[Bug]: Issues with "
+                        "mistralai/Ministral-3-14B-Instruct-2512");
+    assert_string_equal(dp_json_str(closed, "url"),
+                        "https://github.com/vllm-project/vllm/issues/30382");
+    assert_string_equal(dp_json_str(closed, "author"), "eltorre");
+    assert_string_equal(dp_json_str(closed, "labels.0"), "bug");
+    assert_int_equal(json_array_size(dp_json_get(closed, "labels")), 1);
+    assert_int_equal(dp_json_int(closed, "at", 0),
+                     s_at("2025-12-10T10:47:40Z"));
+    assert_string_equal(dp_json_str(closed, "category"), "bugfix");
+    assert_false(dp_json_bool(closed, "bot", true));
+
+    json_t *newest = dp_json_get(d, "lists.new_prs.0");
+    assert_true(dp_json_bool(newest, "pr", false));
+    assert_string_equal(dp_json_str(newest, "author"), "NickLucche");
+    assert_string_equal(dp_json_str(newest, "labels.0"), "v1");
+    assert_int_equal(dp_json_int(newest, "at", 0),
+                     s_at("2025-12-10T11:11:02Z"));
+    json_t *dropped = dp_json_get(d, "lists.closed_prs.0");
+    assert_int_equal(json_array_size(dp_json_get(dropped, "labels")), 0);
+    assert_int_equal(dp_json_int(dropped, "at", 0),
+                     s_at("2025-12-10T10:47:05Z"));
+    json_decref(d);
+}
+
+static void test_digest_lists_break_ties_by_higher_number(void **state)
+{
+    (void)state;
+    dp_classified_t a = s_pr_30384(), b = s_pr_30384(), c = s_pr_30384();
+    a.number = 100;
+    b.number = 102;
+    c.number = 101;
+    dp_classified_t ev[] = {
+        s_happened(a, "pr_opened", "pr:100:opened", "2025-12-10T11:00:00Z"),
+        s_happened(b, "pr_opened", "pr:102:opened", "2025-12-10T10:30:00Z"),
+        s_happened(c, "pr_opened", "pr:101:opened", "2025-12-10T11:00:00Z"),
+    };
+    json_t *d = s_build("zh", ev, COUNT(ev), NULL);
+    s_list_is(d, "lists.new_prs", "101 100 102");
+    json_decref(d);
+}
+
+static void test_digest_counts_duplicate_deliveries_once(void **state)
+{
+    (void)state;
+    /* Delivery is at least once: every event arrives twice, and a comment
+     * a third time. */
+    dp_classified_t ev[2 * EXAMPLE_EVENTS + 1];
+    s_example(ev);
+    s_example(ev + EXAMPLE_EVENTS);
+    ev[2 * EXAMPLE_EVENTS] = ev[4];
+    s_shuffle(ev, COUNT(ev));
+    json_t *d = s_build("zh", ev, COUNT(ev), NULL);
+    s_counts_are(d, 0, 1, 2, 0, 1);
+    s_list_is(d, "lists.new_prs", "30385 30384");
+    int64_t hot_comments = dp_json_int(d, "facts.hot.0.comments", 0);
+    /* People count each comment and each PR once too. */
+    int64_t vitush_comments = -1, nick_prs = -1;
+    size_t i;
+    json_t *p;
+    json_array_foreach(dp_json_get(d, "facts.people"), i, p)
+    {
+        if (!strcmp(dp_json_str(p, "login"), "vitush93"))
+            vitush_comments = dp_json_int(p, "comments", 0);
+        if (!strcmp(dp_json_str(p, "login"), "NickLucche"))
+            nick_prs = dp_json_int(p, "prs", 0);
+    }
+    json_decref(d);
+    assert_int_equal(hot_comments, 3);
+    assert_int_equal(vitush_comments, 2);
+    assert_int_equal(nick_prs, 1);
+}
+
+static void test_digest_with_duplicates_equals_digest_without(void **state)
+{
+    (void)state;
+    dp_classified_t ev[2 * EXAMPLE_EVENTS];
+    s_example(ev);
+    s_example(ev + EXAMPLE_EVENTS);
+    json_t *once = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
+    json_t *twice = s_build("zh", ev, COUNT(ev), NULL);
+    /* health.events is the window's own figure; the rest is facts. */
+    json_object_del(json_object_get(once, "health"), "events");
+    json_object_del(json_object_get(twice, "health"), "events");
+    char where[256] = "";
+    bool differ = s_first_diff(once, twice, "", where, sizeof where);
+    char *a = s_dump(once), *b = s_dump(twice);
+    bool same_bytes = strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    json_decref(once);
+    json_decref(twice);
+    if (differ)
+        fail_msg("duplicates changed the digest at %s", where);
+    assert_true(same_bytes);
+}
+
+static void test_digest_merged_pr_goes_to_merged_list_only(void **state)
+{
+    (void)state;
+    dp_classified_t pr = s_pr_30384();
+    pr.state = "closed";
+    pr.created_at = s_at("2025-12-08T09:00:00Z");
+    pr.closed_at = pr.merged_at = s_at("2025-12-10T11:00:00Z");
+    pr.updated_at = pr.merged_at;
+    dp_classified_t ev[] = {
+        s_happened(pr, "pr_merged", "pr:30384:merged:1765364400",
+                   "2025-12-10T11:00:00Z"),
+    };
+    json_t *d = s_build("zh", ev, COUNT(ev), NULL);
+    s_counts_are(d, 0, 0, 0, 1, 0);
+    s_list_is(d, "lists.merged_prs", "30384");
+    s_list_is(d, "lists.closed_prs", "");
+    s_list_is(d, "lists.new_prs", "");
+    assert_int_equal(dp_json_int(d, "lists.merged_prs.0.at", 0),
+                     s_at("2025-12-10T11:00:00Z"));
+    json_decref(d);
+}
+
+static void test_digest_issues_opened_and_closed_in_window(void **state)
+{
+    (void)state;
+    dp_classified_t issue = s_issue_30382();
+    issue.created_at = s_at("2025-12-10T10:30:00Z");
+    dp_classified_t ev[] = {
+        s_happened(issue, "issue_opened", "issue:30382:opened",
+                   "2025-12-10T10:30:00Z"),
+        s_happened(issue, "issue_closed", "issue:30382:closed",
+                   "2025-12-10T10:47:40Z"),
+    };
+    json_t *d = s_build("zh", ev, COUNT(ev), NULL);
+    s_counts_are(d, 1, 1, 0, 0, 0);
+    assert_int_equal(dp_json_int(d, "lists.new_issues.0.at", 0),
+                     s_at("2025-12-10T10:30:00Z"));
+    assert_int_equal(dp_json_int(d, "lists.closed_issues.0.at", 0),
+                     s_at("2025-12-10T10:47:40Z"));
+    json_decref(d);
+}
+
+static void test_digest_hot_thread_counts_people_not_bots(void **state)
+{
+    (void)state;
+    json_t *d = s_example_digest("zh");
+    json_t *hot = dp_json_get(d, "facts.hot");
+    /* #30385 has only a bot comment: it is not a discussion. */
+    assert_int_equal(json_array_size(hot), 1);
+    json_t *first = json_array_get(hot, 0);
+    assert_int_equal(dp_json_int(first, "number", 0), 30382);
+    assert_int_equal(dp_json_int(first, "comments", 0), 3);
+    assert_false(dp_json_bool(first, "pr", true));
+    /* Participants in the order of their first comment. */
+    json_t *people = json_object_get(first, "participants");
+    assert_int_equal(json_array_size(people), 2);
+    assert_string_equal(dp_json_str(people, "0.login"), "vitush93");
+    assert_int_equal(dp_json_int(people, "0.comments", 0), 2);
+    assert_string_equal(dp_json_str(people, "1.login"), "eltorre");
+    assert_int_equal(dp_json_int(people, "1.comments", 0), 1);
+    json_decref(d);
+}
+
+static void test_digest_people_leave_bots_out_and_count_them(void **state)
+{
+    (void)state;
+    json_t *d = s_example_digest("zh");
+    json_t *people = dp_json_get(d, "facts.people");
+    assert_true(json_array_size(people) >= 4);
+    size_t i;
+    json_t *p;
+    bool nick = false, vitush = false;
+    json_array_foreach(people, i, p)
+    {
+        const char *login = dp_json_str(p, "login");
+        assert_non_null(login);
+        assert_false(dp_is_bot(login, NULL));
+        assert_null(strstr(login, "chatgpt"));
+        if (!strcmp(login, "NickLucche")) {
+            nick = true;
+            assert_string_equal(dp_json_str(p, "assoc"), "MEMBER");
+            assert_int_equal(dp_json_int(p, "prs", 0), 1);
+        }
+        if (!strcmp(login, "vitush93")) {
+            vitush = true;
+            assert_int_equal(dp_json_int(p, "comments", 0), 2);
+        }
+    }
+    assert_true(nick && vitush);
+    assert_int_equal(dp_json_int(d, "facts.bots", -1), 1);
+    json_decref(d);
+}
+
+static void test_digest_topics_list_matching_items_with_reasons(void **state)
+{
+    (void)state;
+    dp_classified_t ev[EXAMPLE_EVENTS];
+    s_example(ev);
+    /* #30385 is AMD work (its events carry the topic, the bot comment on it
+     * too); #30384 carries a topic that the rules do not define. */
+    ev[1].topics = LIST("amd");
+    ev[1].reasons = LIST("label `rocm`");
+    ev[7].topics = LIST("amd");
+    ev[7].reasons = LIST("label `rocm`");
+    ev[2].topics = LIST("nvidia");
+    ev[2].reasons = LIST("title matches `CUDA`");
+    json_t *d = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
+    json_t *topics = json_object_get(d, "topics");
+    assert_int_equal(json_array_size(topics), 1);
+    json_t *amd = json_array_get(topics, 0);
+    assert_string_equal(dp_json_str(amd, "id"), "amd");
+    assert_string_equal(dp_json_str(amd, "title"), "AMD/ROCm");
+    assert_string_equal(dp_json_str(amd, "short"), "AMD");
+    s_list_is(amd, "items", "30385");
+    json_t *reasons = dp_json_get(amd, "items.0.reasons");
+    assert_int_equal(json_array_size(reasons), 1); /* once, not per event */
+    assert_string_equal(dp_json_str(reasons, "0"), "label `rocm`");
+    assert_true(dp_json_bool(amd, "items.0.pr", false));
+    assert_string_equal(dp_json_str(amd, "items.0.url"),
+                        "https://github.com/vllm-project/vllm/pull/30385");
+    json_decref(d);
+
+    /* The example window itself has no AMD item. */
+    d = s_example_digest("zh");
+    assert_int_equal(json_array_size(dp_json_get(d, "topics.0.items")), 0);
+    assert_string_equal(dp_json_str(d, "topics.0.id"), "amd");
+    json_decref(d);
+}
+
+static void test_digest_is_deterministic_in_any_order(void **state)
+{
+    (void)state;
+    dp_classified_t ev[EXAMPLE_EVENTS];
+    s_example(ev);
+    json_t *d = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
+    char *want = s_dump(d);
+    json_decref(d);
+    d = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
+    char *again = s_dump(d);
+    assert_string_equal(again, want);
+    free(again);
+    json_decref(d);
+    s_rng = 0x243f6a8885a308d3ULL;
+    for (int round = 0; round < 50; round++) {
+        s_shuffle(ev, EXAMPLE_EVENTS);
+        d = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
+        char *text = s_dump(d);
+        assert_string_equal(text, want);
+        free(text);
+        json_decref(d);
+    }
+    free(want);
+}
+
+static void test_digest_of_an_empty_window(void **state)
+{
+    (void)state;
+    json_t *d = s_build("en", NULL, 0, NULL);
+    s_counts_are(d, 0, 0, 0, 0, 0);
+    assert_int_equal(json_array_size(dp_json_get(d, "facts.hot")), 0);
+    assert_int_equal(dp_json_int(d, "facts.bots", -1), 0);
+    writer_extractive(d);
+    const char *names[] = {"summary", "hot",      "trends",
+                           "changes", "activity", "watch"};
+    for (size_t i = 0; i < COUNT(names); i++) {
+        char path[64];
+        snprintf(path, sizeof path, "sections.%s", names[i]);
+        const char *text = dp_json_str(d, path);
+        assert_non_null(text);
+        assert_true(*text != '\0');
+    }
+    json_decref(d);
+}
+
+static void test_digest_summary_keeps_counts_and_categories(void **state)
+{
+    (void)state;
+    json_t *d = s_example_digest("zh");
+    json_t *s = digest_summary(d);
+    assert_true(
+        json_equal(json_object_get(s, "counts"), json_object_get(d, "counts")));
+    json_t *cats = json_object_get(s, "categories");
+    assert_true(json_equal(cats, dp_json_get(d, "facts.categories")));
+    /* bugfix: #30382, #30384, #30349; core: #30385 */
+    json_t *want = json_pack("{s:i, s:i}", "bugfix", 3, "core", 1);
+    assert_true(json_equal(cats, want));
+    json_decref(want);
+    assert_int_equal(dp_json_int(s, "from", 0), 1765362540);
+    json_decref(s);
+    json_decref(d);
+}
+
+/* ==== writer_extractive ==== */
+
+static const char *const s_sections[] = {"summary", "hot",      "trends",
+                                         "changes", "activity", "watch"};
+
+/* Every section, and the text of every topic, is a non-empty string. */
+static void s_sections_filled(const json_t *d)
+{
+    json_t *sections = json_object_get(d, "sections");
+    assert_true(json_is_object(sections));
+    for (size_t i = 0; i < COUNT(s_sections); i++) {
+        const char *text = dp_json_str(sections, s_sections[i]);
+        if (!text || !*text)
+            fail_msg("section %s is empty", s_sections[i]);
+    }
+    json_t *topics = json_object_get(sections, "topics");
+    assert_true(json_is_object(topics));
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(d, "topics"), i, t)
+    {
+        const char *text =
+            json_string_value(json_object_get(topics, dp_json_str(t, "id")));
+        if (!text || !*text)
+            fail_msg("topic %s has no text", dp_json_str(t, "id"));
+    }
+}
+
+static void s_contains(const char *text, const char *want)
+{
+    if (!text || !strstr(text, want))
+        fail_msg("\"%s\" not in:\n%s", want, text ? text : "(null)");
+}
+
+static void test_writer_fills_every_section_in_chinese(void **state)
+{
+    (void)state;
+    json_t *d = s_example_digest("zh");
+    writer_extractive(d);
+    s_sections_filled(d);
+    s_contains(dp_json_str(d, "sections.summary"),
+               "新 Issue 0 个、关闭 Issue 1 个、新 PR 2 个、合并 PR 0 个、"
+               "关闭未合并 PR 1 个");
+    s_contains(dp_json_str(d, "sections.summary"), "vLLM");
+    s_contains(dp_json_str(d, "sections.topics.amd"),
+               "**本周期无 AMD 相关更新**。");
+    s_contains(dp_json_str(d, "sections.hot"), "#30382");
+    s_contains(dp_json_str(d, "sections.hot"), "vitush93");
+    s_contains(dp_json_str(d, "sections.changes"), "#30385");
+    s_contains(dp_json_str(d, "sections.changes"), "#30384");
+    s_contains(dp_json_str(d, "sections.activity"), "NickLucche");
+    json_decref(d);
+}
+
+static void test_writer_fills_every_section_in_english(void **state)
+{
+    (void)state;
+    json_t *d = s_example_digest("en");
+    writer_extractive(d);
+    s_sections_filled(d);
+    for (size_t i = 0; i < COUNT(s_sections); i++) {
+        char path[64];
+        snprintf(path, sizeof path, "sections.%s", s_sections[i]);
+        const char *text = dp_json_str(d, path);
+        if (strstr(text, "本周期") || strstr(text, "个"))
+            fail_msg("section %s is not English: %s", s_sections[i], text);
+    }
+    s_contains(dp_json_str(d, "sections.summary"), "vLLM");
+    s_contains(dp_json_str(d, "sections.hot"), "#30382");
+    assert_null(strstr(dp_json_str(d, "sections.topics.amd"), "本周期"));
+    s_contains(dp_json_str(d, "sections.topics.amd"), "AMD");
+    json_decref(d);
+}
+
+static void test_writer_lists_topic_items_with_reasons(void **state)
+{
+    (void)state;
+    dp_classified_t ev[EXAMPLE_EVENTS];
+    s_example(ev);
+    ev[1].topics = LIST("amd");
+    ev[1].reasons = LIST("label `rocm`");
+    json_t *d = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
+    writer_extractive(d);
+    const char *amd = dp_json_str(d, "sections.topics.amd");
+    s_contains(amd, "#30385");
+    s_contains(amd, "label `rocm`");
+    assert_null(strstr(amd, "本周期无"));
+    assert_null(strstr(amd, "#30384"));
+    json_decref(d);
+}
+
+static void test_writer_is_deterministic(void **state)
+{
+    (void)state;
+    json_t *a = s_example_digest("zh"), *b = s_example_digest("zh");
+    writer_extractive(a);
+    writer_extractive(b);
+    char *ta = s_dump(a), *tb = s_dump(b);
+    assert_string_equal(ta, tb);
+    free(ta);
+    free(tb);
+    json_decref(a);
+    json_decref(b);
+}
+
+/* Checks a section against hostile text: nothing executable, no Liquid,
+ * and every line holding the end of a hostile title also holds its start
+ * (the title did not break its list item or heading). */
+static void s_neutralized(const char *name, const char *text)
+{
+    if (!text)
+        return;
+    for (const char *p = text; *p; p++) {
+        if (!strncmp(p, "<script", 7) || !strncmp(p, "<SCRIPT", 7) ||
+            !strncmp(p, "{%", 2) || !strncmp(p, "{{", 2))
+            fail_msg("section %s: raw markup at \"%.20s\"", name, p);
+    }
+    const char *line = text;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        char *copy = dp_strndup(line, len);
+        bool tail = strstr(copy, "TAIL-") != NULL;
+        bool head = strstr(copy, "HEAD-") != NULL;
+        bool heading = copy[0] == '#';
+        dp_free(copy);
+        if (tail && !head)
+            fail_msg("section %s: a title broke its line:\n%s", name, text);
+        if (heading)
+            fail_msg("section %s: a line starts a heading:\n%s", name, text);
+        line = end ? end + 1 : line + len;
+    }
+}
+
+static void test_writer_neutralizes_hostile_text(void **state)
+{
+    (void)state;
+    dp_classified_t ev[EXAMPLE_EVENTS];
+    s_example(ev);
+    static char *const titles[] = {
+        "HEAD-1 [Bug]: crash\n# TAIL-1 injected heading",
+        "HEAD-2 {% raw %}{{ site.github }}{% endraw %}\r\n- TAIL-2 item",
+        "HEAD-3 <script>alert(1)</script>\u2028TAIL-3 <SCRIPT src=x>",
+        "HEAD-4 [x](javascript:alert(1)) @everyone\n\nTAIL-4",
+    };
+    dp_strs_t labels = LIST("<script>", "{{ label }}");
+    dp_strs_t topics = LIST("amd");
+    dp_strs_t reasons = LIST("HEAD-r title matches `<script>`\nTAIL-r");
+    /* Every event of an item shares its snapshot, so its title too. */
+    for (size_t i = 0; i < EXAMPLE_EVENTS; i++) {
+        int k = ev[i].number == 30382   ? 0
+                : ev[i].number == 30385 ? 1
+                : ev[i].number == 30384 ? 2
+                                        : 3;
+        ev[i].title = titles[k];
+        ev[i].body = "Body\n# ENDBODY <script>x</script> {% include x %}";
+        if (ev[i].text)
+            ev[i].text = "HEAD-q quote\n\n# TAIL-q <script>{{ x }}</script>";
+        ev[i].labels = labels;
+        ev[i].topics = topics;
+        ev[i].reasons = reasons;
+    }
+    for (int lang = 0; lang < 2; lang++) {
+        json_t *d = s_build(lang ? "en" : "zh", ev, EXAMPLE_EVENTS, NULL);
+        writer_extractive(d);
+        s_sections_filled(d);
+        for (size_t i = 0; i < COUNT(s_sections); i++) {
+            char path[64];
+            snprintf(path, sizeof path, "sections.%s", s_sections[i]);
+            s_neutralized(s_sections[i], dp_json_str(d, path));
+        }
+        s_neutralized("topics.amd", dp_json_str(d, "sections.topics.amd"));
+        /* The titles are still there, escaped. */
+        s_contains(dp_json_str(d, "sections.changes"), "&lt;script&gt;");
+        json_decref(d);
+    }
+}
+
+static void test_writer_compares_with_previous_window(void **state)
+{
+    (void)state;
+    /* The previous hour: one new issue and one merged PR. */
+    dp_classified_t issue = s_issue_30382(), pr = s_pr_30384();
+    issue.number = 30300;
+    pr.number = 30301;
+    pr.merged_at = s_at("2025-12-10T10:00:00Z");
+    dp_classified_t before[] = {
+        s_happened(issue, "issue_opened", "issue:30300:opened",
+                   "2025-12-10T09:40:00Z"),
+        s_happened(pr, "pr_merged", "pr:30301:merged", "2025-12-10T10:00:00Z"),
+    };
+    dp_window_t w = s_window("zh", COUNT(before));
+    w.win_from -= 3600;
+    w.win_to -= 3600;
+    json_t *topics = s_topics_doc();
+    json_t *prev_digest = digest_build(&w, before, COUNT(before), topics, NULL);
+    json_decref(topics);
+    json_t *previous = json_array();
+    json_array_append_new(previous, digest_summary(prev_digest));
+    json_decref(prev_digest);
+
+    dp_classified_t ev[EXAMPLE_EVENTS];
+    s_example(ev);
+    for (int lang = 0; lang < 2; lang++) {
+        json_t *d = s_build(lang ? "en" : "zh", ev, EXAMPLE_EVENTS, previous);
+        assert_true(json_equal(dp_json_get(d, "facts.previous"), previous));
+        writer_extractive(d);
+        const char *trends = dp_json_str(d, "sections.trends");
+        s_contains(trends, lang ? "previous period" : "上一周期");
+        s_contains(trends, lang ? "new issues 1 → 0" : "新 Issue 1 → 0");
+        s_contains(trends, lang ? "merged PRs 1 → 0" : "合并 PR 1 → 0");
+        s_contains(trends, lang ? "new PRs 0 → 2" : "新 PR 0 → 2");
+        json_decref(d);
+        /* Without a previous window there is nothing to compare. */
+        d = s_build(lang ? "en" : "zh", ev, EXAMPLE_EVENTS, NULL);
+        writer_extractive(d);
+        assert_null(strstr(dp_json_str(d, "sections.trends"), "→"));
+        json_decref(d);
+    }
+    json_decref(previous);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_digest_counts_match_the_example_report),
+        cmocka_unit_test(test_digest_lists_are_newest_first),
+        cmocka_unit_test(test_digest_lists_break_ties_by_higher_number),
+        cmocka_unit_test(test_digest_counts_duplicate_deliveries_once),
+        cmocka_unit_test(test_digest_with_duplicates_equals_digest_without),
+        cmocka_unit_test(test_digest_merged_pr_goes_to_merged_list_only),
+        cmocka_unit_test(test_digest_issues_opened_and_closed_in_window),
+        cmocka_unit_test(test_digest_hot_thread_counts_people_not_bots),
+        cmocka_unit_test(test_digest_people_leave_bots_out_and_count_them),
+        cmocka_unit_test(test_digest_topics_list_matching_items_with_reasons),
+        cmocka_unit_test(test_digest_is_deterministic_in_any_order),
+        cmocka_unit_test(test_digest_of_an_empty_window),
+        cmocka_unit_test(test_digest_summary_keeps_counts_and_categories),
+        cmocka_unit_test(test_writer_fills_every_section_in_chinese),
+        cmocka_unit_test(test_writer_fills_every_section_in_english),
+        cmocka_unit_test(test_writer_lists_topic_items_with_reasons),
+        cmocka_unit_test(test_writer_is_deterministic),
+        cmocka_unit_test(test_writer_neutralizes_hostile_text),
+        cmocka_unit_test(test_writer_compares_with_previous_window),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
