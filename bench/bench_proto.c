@@ -63,11 +63,12 @@ static size_t s_baseline(const dp_event_t *e, dp_buf_t *buf)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, buf, s_write);
-    const char *strs[] = {e->repo, e->id, e->kind, e->title, e->body, e->url,
-                          e->author, e->author_type, e->author_assoc,
-                          e->state};
-    int64_t ints[] = {e->win_from, e->win_to, e->revision, e->at, e->number,
-                      e->created_at, e->updated_at, e->closed_at, e->comments};
+    const char *strs[] = {e->repo,         e->id,   e->kind,   e->title,
+                          e->body,         e->url,  e->author, e->author_type,
+                          e->author_assoc, e->state};
+    int64_t ints[] = {e->win_from,   e->win_to,    e->revision,
+                      e->at,         e->number,    e->created_at,
+                      e->updated_at, e->closed_at, e->comments};
     msgpack_pack_array(&pk, 10 + 9 + 1);
     for (size_t i = 0; i < 10; i++) {
         msgpack_pack_str(&pk, strlen(strs[i]));
@@ -122,8 +123,8 @@ int main(void)
     double ours = (s_now() - t0) / BENCH_ROUNDS * 1e9;
     size_t frame = buf.len;
 
-    printf("bench_proto: EVENT of %zu bytes, %d rounds (checksum %zu)\n",
-           frame, BENCH_ROUNDS, sink);
+    printf("bench_proto: EVENT of %zu bytes, %d rounds (checksum %zu)\n", frame,
+           BENCH_ROUNDS, sink);
     printf("  baseline msgpack-c pack+unpack : %8.0f ns/msg\n", base);
     printf("  dp_msg encode+checked decode   : %8.0f ns/msg (%.2fx baseline, "
            "%.0f msgs/s)\n",

@@ -151,9 +151,8 @@ int dp_sock_send(dp_sock_t *self, const char *subject, const void *data,
 {
     assert(self);
     int flags = dontwait ? ZMQ_DONTWAIT : 0;
-    if (subject &&
-        zmq_send(self->zsock, subject, strlen(subject), flags | ZMQ_SNDMORE) <
-            0)
+    if (subject && zmq_send(self->zsock, subject, strlen(subject),
+                            flags | ZMQ_SNDMORE) < 0)
         goto fail;
     if (zmq_send(self->zsock, data, len, flags) < 0)
         goto fail;
@@ -166,8 +165,8 @@ fail:
 }
 
 /* Receives one frame into buf (when buf is not NULL and it fits). */
-static int s_recv_frame(void *zsock, dp_buf_t *buf, size_t max_len,
-                        bool *more, bool *oversized)
+static int s_recv_frame(void *zsock, dp_buf_t *buf, size_t max_len, bool *more,
+                        bool *oversized)
 {
     zmq_msg_t frame;
     zmq_msg_init(&frame);

@@ -1,4 +1,5 @@
-/* dp_config.h - one option table per program: defaults, file, environment, flags */
+/* dp_config.h - one option table per program: defaults, file, environment,
+ * flags */
 /* SPDX-License-Identifier: MIT */
 #ifndef DP_CONFIG_H
 #define DP_CONFIG_H
@@ -60,10 +61,10 @@ typedef struct {
  *   a positional argument is an error.
  * - On any error (and on DP_EAGAIN) the strings already stored are freed
  *   and their targets set to NULL; *rest and *doc are NULL. */
-DP_NODISCARD int dp_config_load(dp_opt_t *opts, size_t n, int argc,
-                                char **argv, const char *env_config,
-                                const char ***rest, size_t *nrest,
-                                json_t **doc, char *err, size_t errlen);
+DP_NODISCARD int dp_config_load(dp_opt_t *opts, size_t n, int argc, char **argv,
+                                const char *env_config, const char ***rest,
+                                size_t *nrest, json_t **doc, char *err,
+                                size_t errlen);
 
 /* Logs the effective configuration at INFO, one "config name=value" record
  * per option. Secrets show as "***" when set ("(unset)" otherwise); the

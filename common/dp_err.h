@@ -23,7 +23,7 @@ enum dp_err_index {
 #define XX(name, text) DP_I_##name,
     DP_ERR_MAP(XX)
 #undef XX
-    DP_ERR_COUNT
+        DP_ERR_COUNT
 };
 
 enum {

@@ -18,9 +18,9 @@
 #define DP_HTTP_MAX_REDIRS 5L
 
 struct dp_http_t {
-    CURL *curl;       /* reused, so connections are kept alive */
+    CURL *curl; /* reused, so connections are kept alive */
     char *user_agent;
-    char *auth;       /* "Authorization: Bearer ..."; never logged */
+    char *auth; /* "Authorization: Bearer ..."; never logged */
     char *accept;
     long timeout_ms;
     long connect_timeout_ms;
@@ -50,12 +50,12 @@ dp_http_t *dp_http_new(const dp_http_opts_t *opts)
         return NULL;
     dp_http_t *self = dp_calloc(1, sizeof *self);
     self->curl = curl;
-    self->user_agent = dp_strdup(opts->user_agent ? opts->user_agent
-                                                  : "devpulse");
+    self->user_agent =
+        dp_strdup(opts->user_agent ? opts->user_agent : "devpulse");
     if (opts->token && *opts->token)
         self->auth = dp_asprintf("Authorization: Bearer %s", opts->token);
-    self->accept = opts->accept ? dp_asprintf("Accept: %s", opts->accept)
-                                : NULL;
+    self->accept =
+        opts->accept ? dp_asprintf("Accept: %s", opts->accept) : NULL;
     self->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
     self->connect_timeout_ms =
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
@@ -211,12 +211,11 @@ int dp_http_get(dp_http_t *self, const char *url, const char *if_none_match,
     CURLcode cc = curl_easy_perform(c);
     int rc = 0;
     if (req.too_big) {
-        snprintf(resp->error, sizeof resp->error,
-                 "body larger than %zu bytes", self->max_body);
+        snprintf(resp->error, sizeof resp->error, "body larger than %zu bytes",
+                 self->max_body);
         rc = DP_ETOOBIG;
     } else if (cc != CURLE_OK) {
-        snprintf(resp->error, sizeof resp->error, "%s",
-                 curl_easy_strerror(cc));
+        snprintf(resp->error, sizeof resp->error, "%s", curl_easy_strerror(cc));
         rc = DP_EHTTP;
     } else {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);

@@ -17,24 +17,24 @@ typedef struct {
     const char *accept;     /* Accept header, or NULL */
     long timeout_ms;        /* whole-request timeout */
     long connect_timeout_ms;
-    size_t max_body;        /* larger bodies fail with DP_ETOOBIG */
+    size_t max_body; /* larger bodies fail with DP_ETOOBIG */
 } dp_http_opts_t;
 
 /* One response. Header values are copied; names are matched in any case. */
 typedef struct {
-    long status;          /* HTTP status, 0 when no response arrived */
-    char *body;           /* NUL-terminated, owned */
+    long status; /* HTTP status, 0 when no response arrived */
+    char *body;  /* NUL-terminated, owned */
     size_t body_len;
-    char *etag;           /* "ETag", weak or strong, as sent; or NULL */
-    char *last_modified;  /* "Last-Modified", or NULL */
-    char *link;           /* "Link", or NULL */
-    char *content_type;   /* "Content-Type", or NULL */
-    long rl_limit;        /* x-ratelimit-limit, -1 when absent */
-    long rl_remaining;    /* x-ratelimit-remaining, -1 when absent */
-    long rl_used;         /* x-ratelimit-used, -1 when absent */
-    int64_t rl_reset;     /* x-ratelimit-reset (epoch s), -1 when absent */
-    long retry_after;     /* retry-after in seconds, -1 when absent */
-    char error[256];      /* transport error text when status is 0 */
+    char *etag;          /* "ETag", weak or strong, as sent; or NULL */
+    char *last_modified; /* "Last-Modified", or NULL */
+    char *link;          /* "Link", or NULL */
+    char *content_type;  /* "Content-Type", or NULL */
+    long rl_limit;       /* x-ratelimit-limit, -1 when absent */
+    long rl_remaining;   /* x-ratelimit-remaining, -1 when absent */
+    long rl_used;        /* x-ratelimit-used, -1 when absent */
+    int64_t rl_reset;    /* x-ratelimit-reset (epoch s), -1 when absent */
+    long retry_after;    /* retry-after in seconds, -1 when absent */
+    char error[256];     /* transport error text when status is 0 */
 } dp_http_resp_t;
 
 /* Creates a client. The strings in opts are copied. NULL on failure. */

@@ -52,7 +52,7 @@ json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen);
 json_t *dp_yaml_load_file(const char *path, char *err, size_t errlen);
 
 /* The same for a YAML text in memory; name is used in messages. */
-json_t *dp_yaml_load(const char *text, size_t len, const char *name,
-                     char *err, size_t errlen);
+json_t *dp_yaml_load(const char *text, size_t len, const char *name, char *err,
+                     size_t errlen);
 
 #endif

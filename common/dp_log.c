@@ -72,8 +72,8 @@ void dp_log_write(int level, const char *fmt, ...)
     for (const unsigned char *p = (const unsigned char *)text;
          *p && pos + 5 < sizeof line; p++) {
         if (*p < 0x20 || *p == 0x7f) {
-            pos += (size_t)snprintf(line + pos, sizeof line - pos, "\\x%02x",
-                                    *p);
+            pos +=
+                (size_t)snprintf(line + pos, sizeof line - pos, "\\x%02x", *p);
         } else {
             line[pos++] = (char)*p;
         }

@@ -12,7 +12,7 @@
 void *dp_malloc(size_t size);
 void *dp_calloc(size_t n, size_t size); /* checks n * size for overflow */
 void *dp_realloc(void *ptr, size_t size);
-char *dp_strdup(const char *s);          /* NULL in, NULL out */
+char *dp_strdup(const char *s); /* NULL in, NULL out */
 char *dp_strndup(const char *s, size_t n);
 void dp_free(void *ptr);
 
@@ -27,7 +27,10 @@ typedef struct {
     size_t cap; /* bytes allocated */
 } dp_buf_t;
 
-#define DP_BUF_INIT {NULL, 0, 0}
+#define DP_BUF_INIT                                                            \
+    {                                                                          \
+        NULL, 0, 0                                                             \
+    }
 
 /* Appends len bytes. May reallocate buf->data. */
 void dp_buf_append(dp_buf_t *buf, const void *data, size_t len);
@@ -37,8 +40,7 @@ void dp_buf_puts(dp_buf_t *buf, const char *s);
 
 /* Appends formatted text. */
 void dp_buf_printf(dp_buf_t *buf, const char *fmt, ...) DP_PRINTF(2, 3);
-void dp_buf_vprintf(dp_buf_t *buf, const char *fmt, va_list ap)
-    DP_PRINTF(2, 0);
+void dp_buf_vprintf(dp_buf_t *buf, const char *fmt, va_list ap) DP_PRINTF(2, 0);
 
 /* Empties the buffer and keeps its memory. */
 void dp_buf_reset(dp_buf_t *buf);

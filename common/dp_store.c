@@ -22,14 +22,14 @@ typedef struct {
 } s_cmd_t;
 
 struct dp_store_t {
-    redisContext *ctx;     /* NULL while disconnected */
-    char *host;            /* TCP host, or NULL for a unix socket */
-    int port;              /* TCP port */
-    char *path;            /* unix socket path */
-    char *user;            /* ACL user, or NULL */
-    char *password;        /* AUTH password, or NULL; never logged */
-    long db;               /* SELECT index */
-    s_cmd_t *queue;        /* commands queued for a batch */
+    redisContext *ctx; /* NULL while disconnected */
+    char *host;        /* TCP host, or NULL for a unix socket */
+    int port;          /* TCP port */
+    char *path;        /* unix socket path */
+    char *user;        /* ACL user, or NULL */
+    char *password;    /* AUTH password, or NULL; never logged */
+    long db;           /* SELECT index */
+    s_cmd_t *queue;    /* commands queued for a batch */
     size_t nqueue, capqueue;
 };
 
@@ -54,9 +54,10 @@ static int s_parse_url(dp_store_t *self, const char *url, char *err,
         return 0;
     }
     if (strncmp(url, "redis://", 8) != 0) {
-        snprintf(err, errlen,
-                 "redis URL must start with redis:// or unix:// (got \"%.40s\")",
-                 url);
+        snprintf(
+            err, errlen,
+            "redis URL must start with redis:// or unix:// (got \"%.40s\")",
+            url);
         return DP_ECONFIG;
     }
     const char *p = url + 8;
@@ -119,9 +120,9 @@ static int s_connect(dp_store_t *self)
         return 0;
     struct timeval tv = {DP_STORE_TIMEOUT_MS / 1000,
                          (DP_STORE_TIMEOUT_MS % 1000) * 1000};
-    redisContext *c = self->path ? redisConnectUnixWithTimeout(self->path, tv)
-                                 : redisConnectWithTimeout(self->host,
-                                                           self->port, tv);
+    redisContext *c = self->path
+                          ? redisConnectUnixWithTimeout(self->path, tv)
+                          : redisConnectWithTimeout(self->host, self->port, tv);
     const char *where = self->path ? self->path : self->host;
     if (!c || c->err) {
         dp_log(DP_LOG_WARN, "redis %s: %s", where,
@@ -322,8 +323,8 @@ int dp_store_get(dp_store_t *self, const char *key, dp_buf_t *out)
     return rc;
 }
 
-int dp_store_set(dp_store_t *self, const char *key, const void *val,
-                 size_t len, long ttl_s)
+int dp_store_set(dp_store_t *self, const char *key, const void *val, size_t len,
+                 long ttl_s)
 {
     char ttl[32];
     snprintf(ttl, sizeof ttl, "%ld", ttl_s);

@@ -50,13 +50,11 @@ DP_NODISCARD int dp_store_flush(dp_store_t *self, redisReply **replies,
 size_t dp_store_pending(dp_store_t *self);
 
 /* Writes DP_STORE_PREFIX followed by the formatted name into buf. */
-void dp_store_key(char *buf, size_t size, const char *fmt, ...)
-    DP_PRINTF(3, 4);
+void dp_store_key(char *buf, size_t size, const char *fmt, ...) DP_PRINTF(3, 4);
 
 /* Convenience: GET into out (binary-safe). Returns 0, DP_ENOTFOUND when the
  * key is absent, or DP_EREDIS. */
-DP_NODISCARD int dp_store_get(dp_store_t *self, const char *key,
-                              dp_buf_t *out);
+DP_NODISCARD int dp_store_get(dp_store_t *self, const char *key, dp_buf_t *out);
 
 /* Convenience: SET key value [EX ttl_s] (no expiry when ttl_s <= 0). */
 DP_NODISCARD int dp_store_set(dp_store_t *self, const char *key,

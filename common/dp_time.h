@@ -14,11 +14,12 @@
 int64_t dp_time_now(void);
 
 /* Parses an ISO 8601 / RFC 3339 instant as GitHub and users write them:
- * "2025-12-10T18:29+08:00", "2025-12-10T10:29:00Z", "2025-12-10T18:29:05.123+0800",
- * "2025-12-10 18:29:00Z". Fractions are dropped. When offset_s is not NULL
- * it receives the written offset (0 for Z). A missing offset is an error.
- * Strict: YYYY-MM-DD, then 'T' or one space, HH:MM, optional :SS (00-59)
- * with an optional .fraction of at least one digit, then "Z", "+HH:MM" or
+ * "2025-12-10T18:29+08:00", "2025-12-10T10:29:00Z",
+ * "2025-12-10T18:29:05.123+0800", "2025-12-10 18:29:00Z". Fractions are
+ * dropped. When offset_s is not NULL it receives the written offset (0 for Z).
+ * A missing offset is an error. Strict: YYYY-MM-DD, then 'T' or one space,
+ * HH:MM, optional :SS (00-59) with an optional .fraction of at least one digit,
+ * then "Z", "+HH:MM" or
  * "+HHMM" (hours up to 23) and nothing after. Fields out of range (month
  * 13, February 30, hour 24) and any other spelling are refused.
  * Returns 0, or DP_EINVAL with nothing stored. */

@@ -51,7 +51,7 @@ static const s_msgdef_t *s_msgdef(int type)
     static s_msgdef_t defs[16];
     static bool ready = false;
     if (!ready) {
-#define S_DEF(NAME, id, lower, flds)                                         \
+#define S_DEF(NAME, id, lower, flds)                                           \
     _Static_assert(id > 0 && id < 16, "message ids are 1..15");                \
     defs[id].type = id;                                                        \
     defs[id].name = #NAME;                                                     \
@@ -194,21 +194,39 @@ static int s_skip_value(s_cursor_t *c, int depth)
     if (b >= 0xa0 && b <= 0xbf)
         return s_take(c, b & 0x1f);
     switch (b) {
-    case 0xc4: case 0xd9: /* bin8, str8 */
+    case 0xc4:
+    case 0xd9: /* bin8, str8 */
         return s_read_be(c, 1, &n) < 0 ? -1 : s_take(c, n);
-    case 0xc5: case 0xda:
+    case 0xc5:
+    case 0xda:
         return s_read_be(c, 2, &n) < 0 ? -1 : s_take(c, n);
-    case 0xc6: case 0xdb:
+    case 0xc6:
+    case 0xdb:
         return s_read_be(c, 4, &n) < 0 ? -1 : s_take(c, n);
-    case 0xcc: case 0xd0: return s_take(c, 1);
-    case 0xcd: case 0xd1: return s_take(c, 2);
-    case 0xca: case 0xce: case 0xd2: return s_take(c, 4);
-    case 0xcb: case 0xcf: case 0xd3: return s_take(c, 8);
-    case 0xd4: return s_take(c, 2); /* fixext */
-    case 0xd5: return s_take(c, 3);
-    case 0xd6: return s_take(c, 5);
-    case 0xd7: return s_take(c, 9);
-    case 0xd8: return s_take(c, 17);
+    case 0xcc:
+    case 0xd0:
+        return s_take(c, 1);
+    case 0xcd:
+    case 0xd1:
+        return s_take(c, 2);
+    case 0xca:
+    case 0xce:
+    case 0xd2:
+        return s_take(c, 4);
+    case 0xcb:
+    case 0xcf:
+    case 0xd3:
+        return s_take(c, 8);
+    case 0xd4:
+        return s_take(c, 2); /* fixext */
+    case 0xd5:
+        return s_take(c, 3);
+    case 0xd6:
+        return s_take(c, 5);
+    case 0xd7:
+        return s_take(c, 9);
+    case 0xd8:
+        return s_take(c, 17);
     case 0xc7:
         return s_read_be(c, 1, &n) < 0 ? -1 : s_take(c, n + 1);
     case 0xc8:
@@ -275,8 +293,7 @@ static int s_get_i64(const msgpack_object *o, int64_t *out)
     return -1;
 }
 
-static int s_get_field(const s_field_t *f, const msgpack_object *o,
-                       void *base)
+static int s_get_field(const s_field_t *f, const msgpack_object *o, void *base)
 {
     void *field = (char *)base + f->offset;
     switch (f->type) {
@@ -327,8 +344,9 @@ int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
     }
     s_cursor_t cur = {data, len};
     if (s_skip_value(&cur, 0) < 0)
-        return s_fail(err, errlen, "not a well-formed msgpack value "
-                                   "(truncated, over-long or too deep)");
+        return s_fail(err, errlen,
+                      "not a well-formed msgpack value "
+                      "(truncated, over-long or too deep)");
     if (cur.left != 0)
         return s_fail(err, errlen, "%zu trailing bytes after the message",
                       cur.left);
@@ -473,9 +491,9 @@ void dp_strs_push(dp_strs_t *list, const char *s)
 char *dp_msg_subject(const dp_msg_t *msg)
 {
     static const char *const prefixes[16] = {
-        [DP_MSG_COLLECT] = "collect",  [DP_MSG_EVENT] = "event",
-        [DP_MSG_WINDOW] = "window",    [DP_MSG_CLASSIFIED] = "classified",
-        [DP_MSG_DIGEST] = "digest",    [DP_MSG_REPORT] = "report",
+        [DP_MSG_COLLECT] = "collect", [DP_MSG_EVENT] = "event",
+        [DP_MSG_WINDOW] = "window",   [DP_MSG_CLASSIFIED] = "classified",
+        [DP_MSG_DIGEST] = "digest",   [DP_MSG_REPORT] = "report",
         [DP_MSG_STATUS] = "status",
     };
     const char *prefix = msg->type > 0 && msg->type < 16 && prefixes[msg->type]

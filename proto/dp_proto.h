@@ -1,4 +1,5 @@
-/* dp_proto.h - devpulse messages: structs and msgpack codec from dp_proto.def */
+/* dp_proto.h - devpulse messages: structs and msgpack codec from dp_proto.def
+ */
 /* SPDX-License-Identifier: MIT */
 #ifndef DP_PROTO_H
 #define DP_PROTO_H

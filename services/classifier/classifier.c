@@ -18,7 +18,7 @@ struct classifier_t {
     rules_t *rules;
     dp_bus_t *bus;
     dp_sock_t *in, *out, *pub;
-    long bad;   /* bad frames dropped */
+    long bad; /* bad frames dropped */
 };
 
 void classifier_classify(const rules_t *rules, const dp_event_t *ev,

@@ -20,11 +20,11 @@ typedef enum { F_LABEL, F_TITLE, F_BODY, F_FILES, F_AUTHOR } s_field_t;
 
 typedef struct s_node_t {
     s_kind_t kind;
-    bool neg;            /* a leading '-' */
+    bool neg; /* a leading '-' */
     s_field_t field;
-    bool regex;          /* "~=" rather than "=" */
-    char *value;         /* text after the operator */
-    pcre2_code *re;      /* compiled value when regex */
+    bool regex;     /* "~=" rather than "=" */
+    char *value;    /* text after the operator */
+    pcre2_code *re; /* compiled value when regex */
     struct s_node_t **kids;
     size_t nkids;
 } s_node_t;
@@ -48,27 +48,58 @@ struct rules_t {
 
 /* Built-in categories: title tags as vLLM and most projects write them. */
 static const char *const s_builtin_tags[][2] = {
-    {"bugfix", "bugfix"},   {"bug", "bugfix"},       {"fix", "bugfix"},
-    {"hotfix", "bugfix"},   {"feature", "feature"},  {"feat", "feature"},
-    {"rfc", "rfc"},         {"perf", "performance"}, {"performance", "performance"},
-    {"model", "model"},     {"new model", "model"},  {"kernel", "kernel"},
-    {"core", "core"},       {"v1", "core"},          {"frontend", "frontend"},
-    {"doc", "docs"},        {"docs", "docs"},        {"documentation", "docs"},
-    {"ci", "ci"},           {"ci/build", "ci"},      {"build", "ci"},
-    {"test", "tests"},      {"tests", "tests"},      {"misc", "misc"},
-    {"chore", "misc"},      {"refactor", "refactor"}, {"usage", "usage"},
-    {"installation", "installation"}, {"hardware", "hardware"},
-    {"rocm", "hardware"},   {"amd", "hardware"},     {"tpu", "hardware"},
-    {"xpu", "hardware"},    {"cpu", "hardware"},     {"quantization", "quantization"},
-    {"spec decode", "speculative"}, {"lora", "lora"}, {"multimodal", "multimodal"},
+    {"bugfix", "bugfix"},
+    {"bug", "bugfix"},
+    {"fix", "bugfix"},
+    {"hotfix", "bugfix"},
+    {"feature", "feature"},
+    {"feat", "feature"},
+    {"rfc", "rfc"},
+    {"perf", "performance"},
+    {"performance", "performance"},
+    {"model", "model"},
+    {"new model", "model"},
+    {"kernel", "kernel"},
+    {"core", "core"},
+    {"v1", "core"},
+    {"frontend", "frontend"},
+    {"doc", "docs"},
+    {"docs", "docs"},
+    {"documentation", "docs"},
+    {"ci", "ci"},
+    {"ci/build", "ci"},
+    {"build", "ci"},
+    {"test", "tests"},
+    {"tests", "tests"},
+    {"misc", "misc"},
+    {"chore", "misc"},
+    {"refactor", "refactor"},
+    {"usage", "usage"},
+    {"installation", "installation"},
+    {"hardware", "hardware"},
+    {"rocm", "hardware"},
+    {"amd", "hardware"},
+    {"tpu", "hardware"},
+    {"xpu", "hardware"},
+    {"cpu", "hardware"},
+    {"quantization", "quantization"},
+    {"spec decode", "speculative"},
+    {"lora", "lora"},
+    {"multimodal", "multimodal"},
 };
 static const char *const s_builtin_labels[][2] = {
-    {"bug", "bugfix"},         {"documentation", "docs"},
-    {"performance", "performance"}, {"ci/build", "ci"},
-    {"feature request", "feature"}, {"new-model", "model"},
-    {"rfc", "rfc"},            {"usage", "usage"},
-    {"installation", "installation"}, {"rocm", "hardware"},
-    {"misc", "misc"},          {"quantization", "quantization"},
+    {"bug", "bugfix"},
+    {"documentation", "docs"},
+    {"performance", "performance"},
+    {"ci/build", "ci"},
+    {"feature request", "feature"},
+    {"new-model", "model"},
+    {"rfc", "rfc"},
+    {"usage", "usage"},
+    {"installation", "installation"},
+    {"rocm", "hardware"},
+    {"misc", "misc"},
+    {"quantization", "quantization"},
 };
 
 /* ==== Building ==== */
@@ -91,10 +122,14 @@ static int s_parse_field(const char *s, size_t len, s_field_t *field)
     static const struct {
         const char *name;
         s_field_t field;
-    } names[] = {{"label", F_LABEL}, {"title", F_TITLE}, {"body", F_BODY},
-                 {"files", F_FILES}, {"author", F_AUTHOR}};
+    } names[] = {{"label", F_LABEL},
+                 {"title", F_TITLE},
+                 {"body", F_BODY},
+                 {"files", F_FILES},
+                 {"author", F_AUTHOR}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strlen(names[i].name) == len && strncmp(s, names[i].name, len) == 0) {
+        if (strlen(names[i].name) == len &&
+            strncmp(s, names[i].name, len) == 0) {
             *field = names[i].field;
             return 0;
         }
@@ -124,7 +159,8 @@ static s_node_t *s_parse_cond(const char *text, char *err, size_t errlen)
     if (s_parse_field(p, flen, &n->field) < 0) {
         snprintf(err, errlen,
                  "condition \"%s\": unknown attribute (label, title, body, "
-                 "files, author)", text);
+                 "files, author)",
+                 text);
         goto fail;
     }
     n->value = dp_strdup(op + 1);
@@ -161,15 +197,17 @@ static s_node_t *s_parse_item(const json_t *item, int depth, char *err,
     if (json_is_string(item))
         return s_parse_cond(json_string_value(item), err, errlen);
     if (json_is_object(item) && json_object_size(item) == 1) {
-        const char *key = json_object_iter_key(json_object_iter((json_t *)item));
+        const char *key =
+            json_object_iter_key(json_object_iter((json_t *)item));
         json_t *val = json_object_get(item, key);
         if (!strcmp(key, "any") || !strcmp(key, "or"))
             return s_parse_list(val, N_ANY, depth + 1, err, errlen);
         if (!strcmp(key, "all") || !strcmp(key, "and"))
             return s_parse_list(val, N_ALL, depth + 1, err, errlen);
     }
-    snprintf(err, errlen, "a condition must be a string or {any|all|or|and: "
-                          "[...]}");
+    snprintf(err, errlen,
+             "a condition must be a string or {any|all|or|and: "
+             "[...]}");
     return NULL;
 }
 
@@ -232,7 +270,8 @@ static int s_load_pairs(const json_t *obj, s_pair_t **pairs, size_t *n,
             return DP_ECONFIG;
         }
         size_t len = strlen(key);
-        if (strip_brackets && len >= 2 && key[0] == '[' && key[len - 1] == ']') {
+        if (strip_brackets && len >= 2 && key[0] == '[' &&
+            key[len - 1] == ']') {
             char *inner = dp_strndup(key + 1, len - 2);
             s_pairs_add(pairs, n, inner, json_string_value(val));
             dp_free(inner);
@@ -251,7 +290,8 @@ rules_t *rules_new(const json_t *doc, char *err, size_t errlen)
         snprintf(err, errlen, "topics must be a mapping of topic ids");
         goto fail;
     }
-    self->topics = dp_calloc(json_object_size(topics) + 1, sizeof *self->topics);
+    self->topics =
+        dp_calloc(json_object_size(topics) + 1, sizeof *self->topics);
     const char *id;
     json_t *t;
     json_object_foreach(topics, id, t)
@@ -284,11 +324,12 @@ rules_t *rules_new(const json_t *doc, char *err, size_t errlen)
         s_load_pairs(json_object_get(cats, "labels"), &self->labels,
                      &self->nlabels, false, err, errlen) < 0)
         goto fail;
-    for (size_t i = 0; i < sizeof s_builtin_tags / sizeof s_builtin_tags[0]; i++)
+    for (size_t i = 0; i < sizeof s_builtin_tags / sizeof s_builtin_tags[0];
+         i++)
         s_pairs_add(&self->tags, &self->ntags, s_builtin_tags[i][0],
                     s_builtin_tags[i][1]);
-    for (size_t i = 0;
-         i < sizeof s_builtin_labels / sizeof s_builtin_labels[0]; i++)
+    for (size_t i = 0; i < sizeof s_builtin_labels / sizeof s_builtin_labels[0];
+         i++)
         s_pairs_add(&self->labels, &self->nlabels, s_builtin_labels[i][0],
                     s_builtin_labels[i][1]);
     return self;
@@ -348,8 +389,8 @@ const char *rules_topic_short(const rules_t *self, size_t i)
 /* ==== Matching ==== */
 
 /* Matches one string; on a match writes the reason. */
-static bool s_match_text(const s_node_t *n, const char *text,
-                         const char *what, char *reason, size_t size)
+static bool s_match_text(const s_node_t *n, const char *text, const char *what,
+                         char *reason, size_t size)
 {
     if (!text)
         return false;
@@ -378,8 +419,8 @@ static bool s_match_text(const s_node_t *n, const char *text,
     return rc > 0;
 }
 
-static bool s_match_cond(const s_node_t *n, const dp_event_t *ev,
-                         char *reason, size_t size)
+static bool s_match_cond(const s_node_t *n, const dp_event_t *ev, char *reason,
+                         size_t size)
 {
     switch (n->field) {
     case F_TITLE:
@@ -458,8 +499,8 @@ const char *rules_category(const rules_t *self, const dp_event_t *ev)
         const char *end = strchr(p, ']');
         if (!end)
             break;
-        const char *cat = s_lookup(self->tags, self->ntags, p + 1,
-                                   (size_t)(end - p - 1));
+        const char *cat =
+            s_lookup(self->tags, self->ntags, p + 1, (size_t)(end - p - 1));
         if (cat)
             return cat;
         p = end + 1;
@@ -468,11 +509,10 @@ const char *rules_category(const rules_t *self, const dp_event_t *ev)
     }
     for (size_t i = 0; i < ev->labels.count; i++) {
         const char *label = ev->labels.items[i];
-        const char *cat = s_lookup(self->labels, self->nlabels, label,
-                                   strlen(label));
+        const char *cat =
+            s_lookup(self->labels, self->nlabels, label, strlen(label));
         if (cat)
             return cat;
     }
     return "other";
 }
-

@@ -26,17 +26,17 @@
 #define COLLECTOR_USER_AGENT "devpulse/0.1 (+https://github.com/devpulse)"
 
 struct collector_t {
-    collector_cfg_t cfg;    /* borrowed strings */
+    collector_cfg_t cfg; /* borrowed strings */
     dp_bus_t *bus;
-    dp_sock_t *ctl;         /* PULL: COLLECT */
-    dp_sock_t *out;         /* PUSH: to classifiers */
-    dp_sock_t *pub;         /* PUB: tap */
+    dp_sock_t *ctl; /* PULL: COLLECT */
+    dp_sock_t *out; /* PUSH: to classifiers */
+    dp_sock_t *pub; /* PUB: tap */
     dp_store_t *store;
     dp_http_t *http;
-    char token_id[17];      /* hash of the token, for cache keys */
+    char token_id[17]; /* hash of the token, for cache keys */
     collector_stats_t stats;
-    dp_strs_t problems;     /* of the window being collected */
-    unsigned int seed;      /* jitter */
+    dp_strs_t problems; /* of the window being collected */
+    unsigned int seed;  /* jitter */
 };
 
 /* A fetched JSON document and the next page, if any. */
@@ -59,8 +59,7 @@ static void s_token_id(const char *token, char out[17])
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-static void s_problem(collector_t *self, const char *fmt, ...)
-    DP_PRINTF(2, 3);
+static void s_problem(collector_t *self, const char *fmt, ...) DP_PRINTF(2, 3);
 
 static void s_problem(collector_t *self, const char *fmt, ...)
 {
@@ -165,10 +164,12 @@ static void s_cache_save(collector_t *self, const char *key,
 {
     if (!resp->etag && !resp->last_modified)
         return;
-    const char *argv[] = {"HSET", key, "etag", resp->etag ? resp->etag : "",
-                          "lm", resp->last_modified ? resp->last_modified : "",
-                          "link", resp->link ? resp->link : "",
-                          "body", resp->body};
+    const char *argv[] = {
+        "HSET", key,
+        "etag", resp->etag ? resp->etag : "",
+        "lm",   resp->last_modified ? resp->last_modified : "",
+        "link", resp->link ? resp->link : "",
+        "body", resp->body};
     size_t lens[10];
     for (int i = 0; i < 9; i++)
         lens[i] = strlen(argv[i]);
@@ -202,8 +203,7 @@ static long s_limit_wait_ms(collector_t *self, const dp_http_resp_t *resp,
         int64_t wait = resp->rl_reset - dp_time_now();
         return wait > 0 ? (long)wait * 1000 + 1000 : 1000;
     }
-    if (resp->status == 429 ||
-        (resp->body && strstr(resp->body, "rate limit")))
+    if (resp->status == 429 || (resp->body && strstr(resp->body, "rate limit")))
         return s_backoff_ms(self, attempt);
     return -1;
 }
@@ -228,8 +228,7 @@ static int s_fetch(collector_t *self, const char *url, s_page_t *page)
             s_cache_load(self, key, &cached);
         dp_http_resp_t resp;
         int hrc = dp_http_get(self->http, url, cached.etag,
-                              cached.etag ? NULL : cached.last_modified,
-                              &resp);
+                              cached.etag ? NULL : cached.last_modified, &resp);
         self->stats.requests++;
         long wait_ms = -1;
         char err[256] = "";
@@ -257,8 +256,9 @@ static int s_fetch(collector_t *self, const char *url, s_page_t *page)
                     page->next = dp_http_link_next(link);
                     rc = 0;
                 } else {
-                    s_problem(self, "GET %s: %d with a body that is not JSON "
-                                    "(%s)",
+                    s_problem(self,
+                              "GET %s: %d with a body that is not JSON "
+                              "(%s)",
                               s_path(url), (int)resp.status, err);
                     rc = DP_EJSON;
                     conditional = false;
@@ -275,8 +275,9 @@ static int s_fetch(collector_t *self, const char *url, s_page_t *page)
                 wait_ms = s_limit_wait_ms(self, &resp, attempt);
                 rc = wait_ms < 0 ? DP_EAUTH : DP_ERATE;
                 if (wait_ms > self->cfg.max_wait_s * 1000) {
-                    s_problem(self, "GET %s: rate limited for %lds, longer "
-                                    "than the %lds allowed",
+                    s_problem(self,
+                              "GET %s: rate limited for %lds, longer "
+                              "than the %lds allowed",
                               s_path(url), wait_ms / 1000,
                               self->cfg.max_wait_s);
                     wait_ms = -1;
@@ -351,8 +352,7 @@ static void s_dedup(collector_t *self, const char *repo, gh_events_t *events,
     snprintf(ttl, sizeof ttl, "%ld", self->cfg.cache_ttl_s);
     for (size_t i = 0; i < events->count; i++) {
         char key[COLLECTOR_KEY_MAX];
-        dp_store_key(key, sizeof key, "seen:%s:%s", repo,
-                     events->items[i].id);
+        dp_store_key(key, sizeof key, "seen:%s:%s", repo, events->items[i].id);
         const char *argv[] = {"SET", key, "1", "NX", "EX", ttl};
         dp_store_append(self->store, 6, argv, NULL);
         fresh[i] = true;
@@ -429,7 +429,8 @@ static void s_unique(json_t *items, const char *key_field)
                  (long long)dp_json_int(it, key_field, 0));
         json_t *prev = json_object_get(seen, key);
         if (!prev) {
-            json_object_set_new(seen, key, json_integer((json_int_t)json_array_size(unique)));
+            json_object_set_new(
+                seen, key, json_integer((json_int_t)json_array_size(unique)));
             json_array_append(unique, it);
             continue;
         }
@@ -474,8 +475,10 @@ static void s_pull_detail(collector_t *self, const char *repo, json_t *item)
         json_decref(page.doc);
         dp_free(page.next);
     } else {
-        s_problem(self, "PR #%lld: merge state unknown; counted as closed "
-                        "unmerged", number);
+        s_problem(self,
+                  "PR #%lld: merge state unknown; counted as closed "
+                  "unmerged",
+                  number);
         json_t *pr = json_object_get(item, "pull_request");
         if (json_is_object(pr))
             json_object_set_new(pr, "merged_at", json_null());
@@ -493,8 +496,8 @@ static void s_events_from_items(collector_t *self, const dp_collect_t *req,
         char err[256];
         bool detail = false;
         int n = gh_item_events(it, req->repo, req->win_from, req->win_to,
-                               (size_t)self->cfg.max_text, events, &detail,
-                               err, sizeof err);
+                               (size_t)self->cfg.max_text, events, &detail, err,
+                               sizeof err);
         if (n < 0) {
             s_problem(self, "skipped an item: %s", err);
             continue;
@@ -502,16 +505,16 @@ static void s_events_from_items(collector_t *self, const dp_collect_t *req,
         if (detail) {
             s_pull_detail(self, req->repo, it);
             n = gh_item_events(it, req->repo, req->win_from, req->win_to,
-                               (size_t)self->cfg.max_text, events, &detail,
-                               err, sizeof err);
+                               (size_t)self->cfg.max_text, events, &detail, err,
+                               sizeof err);
             (void)n;
         }
     }
 }
 
-static void s_events_from_comments(collector_t *self,
-                                   const dp_collect_t *req, json_t *items,
-                                   json_t *comments, gh_events_t *events)
+static void s_events_from_comments(collector_t *self, const dp_collect_t *req,
+                                   json_t *items, json_t *comments,
+                                   gh_events_t *events)
 {
     size_t i;
     json_t *c;
@@ -523,8 +526,8 @@ static void s_events_from_comments(collector_t *self,
             continue;
         dp_event_t snap;
         char err[256];
-        if (gh_item_snapshot(item, req->repo, (size_t)self->cfg.max_text,
-                             &snap, err, sizeof err) < 0)
+        if (gh_item_snapshot(item, req->repo, (size_t)self->cfg.max_text, &snap,
+                             err, sizeof err) < 0)
             continue;
         if (gh_comment_event(c, &snap, req->win_from, req->win_to,
                              (size_t)self->cfg.max_text, events) < 0)
@@ -592,8 +595,8 @@ static void s_emit(collector_t *self, const dp_collect_t *req,
            "%s window %lld..%lld: %zu events (%zu new), %ld requests "
            "(%ld not modified, %ld retries)",
            req->repo, (long long)req->win_from, (long long)req->win_to,
-           events->count, sent, self->stats.requests,
-           self->stats.not_modified, self->stats.retries);
+           events->count, sent, self->stats.requests, self->stats.not_modified,
+           self->stats.retries);
 }
 
 int collector_collect(collector_t *self, const dp_collect_t *req)

@@ -13,22 +13,22 @@ typedef struct collector_t collector_t;
 
 /* Settings; strings are borrowed for the life of the collector. */
 typedef struct {
-    const char *api_url;       /* "https://api.github.com" or with a path */
-    const char *token;         /* GitHub token, or NULL; never logged */
-    const char *redis_url;     /* redis:// or unix:// */
-    const char *ctl_endpoint;  /* PULL: COLLECT requests */
-    const char *out_endpoint;  /* PUSH: EVENT and WINDOW to classifiers */
-    const char *pub_endpoint;  /* PUB: tap of everything sent, and STATUS */
-    long per_page;             /* listing page size, 1..100 */
-    long max_pages;            /* bound on pages per listing */
-    long timeout_ms;           /* per HTTP request */
-    long max_retries;          /* per request, for 5xx and transport errors */
-    long retry_base_ms;        /* first backoff; doubles, with jitter */
-    long max_wait_s;           /* longest wait for a rate limit reset */
-    long max_text;             /* bytes kept of bodies and comments */
-    long max_body;             /* largest HTTP body accepted */
-    long cache_ttl_s;          /* HTTP cache and dedup retention */
-    long max_frame;            /* largest bus frame accepted */
+    const char *api_url;      /* "https://api.github.com" or with a path */
+    const char *token;        /* GitHub token, or NULL; never logged */
+    const char *redis_url;    /* redis:// or unix:// */
+    const char *ctl_endpoint; /* PULL: COLLECT requests */
+    const char *out_endpoint; /* PUSH: EVENT and WINDOW to classifiers */
+    const char *pub_endpoint; /* PUB: tap of everything sent, and STATUS */
+    long per_page;            /* listing page size, 1..100 */
+    long max_pages;           /* bound on pages per listing */
+    long timeout_ms;          /* per HTTP request */
+    long max_retries;         /* per request, for 5xx and transport errors */
+    long retry_base_ms;       /* first backoff; doubles, with jitter */
+    long max_wait_s;          /* longest wait for a rate limit reset */
+    long max_text;            /* bytes kept of bodies and comments */
+    long max_body;            /* largest HTTP body accepted */
+    long cache_ttl_s;         /* HTTP cache and dedup retention */
+    long max_frame;           /* largest bus frame accepted */
 } collector_cfg_t;
 
 /* Counters of one window's collection, for the health footer. */

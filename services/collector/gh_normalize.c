@@ -75,10 +75,11 @@ int gh_item_snapshot(const json_t *issue, const char *repo, size_t max_text,
     const char *title = dp_json_str(issue, "title");
     const char *login = dp_json_str(issue, "user.login");
     int64_t created = s_time(issue, "created_at");
-    if (!json_is_integer(number) || json_integer_value(number) <= 0 ||
-        !title || !login || created <= 0) {
-        snprintf(err, errlen, "issue object without a valid number, title, "
-                              "user.login or created_at");
+    if (!json_is_integer(number) || json_integer_value(number) <= 0 || !title ||
+        !login || created <= 0) {
+        snprintf(err, errlen,
+                 "issue object without a valid number, title, "
+                 "user.login or created_at");
         return DP_EJSON;
     }
     ev->repo = dp_strdup(repo);
@@ -113,16 +114,15 @@ int gh_item_snapshot(const json_t *issue, const char *repo, size_t max_text,
     json_t *label;
     json_array_foreach(labels, i, label)
     {
-        const char *name =
-            json_is_string(label) ? json_string_value(label)
-                                  : dp_json_str(label, "name");
+        const char *name = json_is_string(label) ? json_string_value(label)
+                                                 : dp_json_str(label, "name");
         if (name)
             dp_strs_push(&ev->labels, name);
     }
     if (!ev->url) {
-        ev->url = dp_asprintf("https://github.com/%s/%s/%lld", repo,
-                              ev->is_pr ? "pull" : "issues",
-                              (long long)ev->number);
+        ev->url =
+            dp_asprintf("https://github.com/%s/%s/%lld", repo,
+                        ev->is_pr ? "pull" : "issues", (long long)ev->number);
     }
     return 0;
 }

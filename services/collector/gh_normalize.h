@@ -39,8 +39,8 @@ DP_NODISCARD int gh_item_snapshot(const json_t *issue, const char *repo,
  * set. Returns the number of events appended, or DP_EJSON. */
 DP_NODISCARD int gh_item_events(const json_t *issue, const char *repo,
                                 int64_t from, int64_t to, size_t max_text,
-                                gh_events_t *out, bool *needs_detail,
-                                char *err, size_t errlen);
+                                gh_events_t *out, bool *needs_detail, char *err,
+                                size_t errlen);
 
 /* Number of the issue a comment belongs to, from its issue_url; 0 when it
  * cannot be read. */
@@ -49,9 +49,8 @@ int64_t gh_comment_number(const json_t *comment);
 /* When a comment object was created in [from, to), appends a "comment"
  * event built on the item snapshot (which stays the caller's) and returns 1;
  * returns 0 when it is outside the window, DP_EJSON when malformed. */
-DP_NODISCARD int gh_comment_event(const json_t *comment,
-                                  const dp_event_t *item, int64_t from,
-                                  int64_t to, size_t max_text,
+DP_NODISCARD int gh_comment_event(const json_t *comment, const dp_event_t *item,
+                                  int64_t from, int64_t to, size_t max_text,
                                   gh_events_t *out);
 
 #endif

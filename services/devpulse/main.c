@@ -110,15 +110,17 @@ static int s_start_services(runner_t *r, const char *redis_url,
         snprintf(bind[i], sizeof bind[i], "@ipc://%s/%s", d, names[i]);
         snprintf(conn[i], sizeof conn[i], ">ipc://%s/%s", d, names[i]);
     }
-    const char *collector[] = {"--redis-url", redis_url, "--ctl", bind[0],
-                               "--pub", bind[1], "--out", conn[2], NULL};
-    const char *classifier[] = {"--in", bind[2], "--pub", bind[3], "--out",
+    const char *collector[] = {"--redis-url", redis_url, "--ctl",
+                               bind[0],       "--pub",   bind[1],
+                               "--out",       conn[2],   NULL};
+    const char *classifier[] = {"--in",  bind[2],   "--pub",  bind[3], "--out",
                                 conn[4], "--rules", o->rules, NULL};
-    const char *summarizer[] = {"--redis-url", redis_url, "--in", bind[4],
-                                "--pub", bind[5], "--out", conn[6],
-                                "--rules", o->rules, NULL};
-    const char *renderer[] = {"--in", bind[6], "--pub", bind[7], "--out-dir",
-                              out_dir, "--formats", o->format, NULL};
+    const char *summarizer[] = {"--redis-url", redis_url, "--in",  bind[4],
+                                "--pub",       bind[5],   "--out", conn[6],
+                                "--rules",     o->rules,  NULL};
+    const char *renderer[] = {"--in",      bind[6],     "--pub",
+                              bind[7],     "--out-dir", out_dir,
+                              "--formats", o->format,   NULL};
     /* Downstream first, so nothing waits on a missing peer. */
     if (runner_spawn(r, "dp-renderer", renderer) < 0 ||
         runner_spawn(r, "dp-summarizer", summarizer) < 0 ||
@@ -138,8 +140,8 @@ static int s_start_services(runner_t *r, const char *redis_url,
 }
 
 /* Sends the COLLECT request and waits for the REPORT or a failure. */
-static int s_run_window(runner_t *r, const char *repo, int64_t from,
-                        int64_t to, const char *tz, const s_report_opts_t *o)
+static int s_run_window(runner_t *r, const char *repo, int64_t from, int64_t to,
+                        const char *tz, const s_report_opts_t *o)
 {
     const char *d = runner_dir(r);
     int rc = DP_EIO;
@@ -188,8 +190,10 @@ static int s_run_window(runner_t *r, const char *repo, int64_t from,
     bool finished = false;
     while (!finished && !dp_service_interrupted()) {
         if (dp_service_now_ms() > deadline) {
-            fprintf(stderr, "devpulse: no report within %ld s (see the "
-                            "service logs above)\n", o->timeout_s);
+            fprintf(stderr,
+                    "devpulse: no report within %ld s (see the "
+                    "service logs above)\n",
+                    o->timeout_s);
             rc = DP_EAGAIN;
             break;
         }
@@ -237,8 +241,8 @@ static int s_report(int argc, char **argv)
          "window start, e.g. 2025-12-10T18:29+08:00"},
         {"to", NULL, "--to", DP_OPT_STR, &o.to, NULL, 0, 0, NULL, false,
          "window end (exclusive)"},
-        {"lang", "DP_LANG", "--lang", DP_OPT_ENUM, &o.lang, "zh", 0, 0,
-         "zh|en", false, "report language"},
+        {"lang", "DP_LANG", "--lang", DP_OPT_ENUM, &o.lang, "zh", 0, 0, "zh|en",
+         false, "report language"},
         {"out", "DP_OUT_DIR", "--out", DP_OPT_STR, &o.out, "site", 0, 0, NULL,
          false, "output directory"},
         {"format", "DP_FORMATS", "--format", DP_OPT_STR, &o.format, "md,json",
@@ -247,8 +251,8 @@ static int s_report(int argc, char **argv)
          false, "project name shown in the report"},
         {"tz", "DP_TZ", "--tz", DP_OPT_STR, &o.tz, NULL, 0, 0, NULL, false,
          "display time zone (default: the offset of --from)"},
-        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &o.rules,
-         DP_DEFAULT_RULES, 0, 0, NULL, false, "topic rules file"},
+        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &o.rules, DP_DEFAULT_RULES,
+         0, 0, NULL, false, "topic rules file"},
         {"timeout", "DP_TIMEOUT_S", "--timeout", DP_OPT_INT, &o.timeout_s,
          "600", 1, 86400, NULL, false, "seconds to wait for the report"},
     };
@@ -273,7 +277,8 @@ static int s_report(int argc, char **argv)
     int offset = 0;
     rc = 2;
     if (nrest != 1 || !s_repo_valid(rest[0])) {
-        fprintf(stderr, "devpulse report: give one repository as OWNER/REPO%s%s\n",
+        fprintf(stderr,
+                "devpulse report: give one repository as OWNER/REPO%s%s\n",
                 nrest ? ", not " : "", nrest ? rest[0] : "");
         goto out;
     }
@@ -282,13 +287,17 @@ static int s_report(int argc, char **argv)
         goto out;
     }
     if (dp_time_parse(o.from, &from, &offset) < 0) {
-        fprintf(stderr, "devpulse report: --from: \"%s\" is not a time such "
-                        "as 2025-12-10T18:29+08:00\n", o.from);
+        fprintf(stderr,
+                "devpulse report: --from: \"%s\" is not a time such "
+                "as 2025-12-10T18:29+08:00\n",
+                o.from);
         goto out;
     }
     if (dp_time_parse(o.to, &to, NULL) < 0) {
-        fprintf(stderr, "devpulse report: --to: \"%s\" is not a time such as "
-                        "2025-12-10T19:29+08:00\n", o.to);
+        fprintf(stderr,
+                "devpulse report: --to: \"%s\" is not a time such as "
+                "2025-12-10T19:29+08:00\n",
+                o.to);
         goto out;
     }
     if (to <= from) {
@@ -308,8 +317,8 @@ static int s_report(int argc, char **argv)
                  abs(offset) / 3600, abs(offset) % 3600 / 60);
     }
     if (s_mkdirs(o.out) < 0) {
-        fprintf(stderr, "devpulse report: --out: cannot create %s: %s\n",
-                o.out, strerror(errno));
+        fprintf(stderr, "devpulse report: --out: cannot create %s: %s\n", o.out,
+                strerror(errno));
         goto out;
     }
     out_dir = realpath(o.out, NULL);
@@ -346,8 +355,7 @@ static int s_tap(int argc, char **argv)
 {
     char *endpoints = NULL;
     dp_opt_t opts[] = {
-        {"endpoints", "DP_TAP_ENDPOINTS", "--endpoints", DP_OPT_STR,
-         &endpoints,
+        {"endpoints", "DP_TAP_ENDPOINTS", "--endpoints", DP_OPT_STR, &endpoints,
          ">tcp://127.0.0.1:7101,>tcp://127.0.0.1:7201,"
          ">tcp://127.0.0.1:7301,>tcp://127.0.0.1:7401",
          0, 0, NULL, false, "PUB endpoints to listen to"},
@@ -355,8 +363,8 @@ static int s_tap(int argc, char **argv)
     char err[512];
     const char **rest = NULL;
     size_t nrest = 0;
-    int rc = dp_config_load(opts, 1, argc, argv, NULL, &rest, &nrest, NULL,
-                            err, sizeof err);
+    int rc = dp_config_load(opts, 1, argc, argv, NULL, &rest, &nrest, NULL, err,
+                            sizeof err);
     if (rc < 0) {
         if (rc != DP_EAGAIN)
             fprintf(stderr, "devpulse tap: %s\n", err);

@@ -28,17 +28,17 @@
 #define RUNNER_BACKOFF_MAX_MS 10000
 
 typedef struct {
-    char *name;            /* executable name, e.g. "dp-collector" */
-    char *path;            /* full path */
+    char *name; /* executable name, e.g. "dp-collector" */
+    char *path; /* full path */
     char *argv[RUNNER_MAX_ARGS];
-    pid_t pid;             /* 0 while not running */
-    long backoff_ms;       /* next restart delay */
-    long long restart_at;  /* monotonic ms; 0 when running */
+    pid_t pid;            /* 0 while not running */
+    long backoff_ms;      /* next restart delay */
+    long long restart_at; /* monotonic ms; 0 when running */
 } s_child_t;
 
 struct runner_t {
     char *bindir;
-    char dir[256];         /* private directory */
+    char dir[256]; /* private directory */
     s_child_t children[RUNNER_MAX_CHILDREN];
     size_t nchildren;
     pid_t redis_pid;
@@ -79,13 +79,13 @@ static pid_t s_fork_exec(const char *path, char *const *argv, bool quiet)
                 close(fd);
             }
         }
-        /* The child must not inherit the parent's blocked or ignored signals. */
+        /* The child must not inherit the parent's blocked or ignored signals.
+         */
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         execv(path, argv);
-        fprintf(stderr, "devpulse: cannot run %s: %s\n", path,
-                strerror(errno));
+        fprintf(stderr, "devpulse: cannot run %s: %s\n", path, strerror(errno));
         _exit(127);
     }
     return pid;
@@ -123,18 +123,17 @@ int runner_redis(runner_t *self, const char **url, char *err, size_t errlen)
 {
     char *bin = s_find_redis();
     if (!bin) {
-        snprintf(err, errlen, "redis-server is not installed: install it "
-                              "(apt-get install redis-server) or set REDIS_URL");
+        snprintf(err, errlen,
+                 "redis-server is not installed: install it "
+                 "(apt-get install redis-server) or set REDIS_URL");
         return DP_ENOTFOUND;
     }
     char *sock = dp_asprintf("%s/redis.sock", self->dir);
-    char *argv[] = {bin,           "--port",       "0",
-                    "--unixsocket", sock,          "--unixsocketperm",
-                    "700",         "--save",       "",
-                    "--appendonly", "no",          "--dir",
-                    self->dir,     "--daemonize",  "no",
-                    "--loglevel",  "warning",      "--logfile",
-                    "redis.log",   NULL};
+    char *argv[] = {bin,       "--port",           "0",         "--unixsocket",
+                    sock,      "--unixsocketperm", "700",       "--save",
+                    "",        "--appendonly",     "no",        "--dir",
+                    self->dir, "--daemonize",      "no",        "--loglevel",
+                    "warning", "--logfile",        "redis.log", NULL};
     self->redis_pid = s_fork_exec(bin, argv, true);
     dp_free(bin);
     if (self->redis_pid < 0) {
@@ -157,8 +156,8 @@ int runner_redis(runner_t *self, const char **url, char *err, size_t errlen)
             char perr[128];
             int level = dp_log_level();
             dp_log_set_level(DP_LOG_OFF); /* first attempts may be refused */
-            dp_store_t *probe = dp_store_new(self->redis_url, perr,
-                                             sizeof perr);
+            dp_store_t *probe =
+                dp_store_new(self->redis_url, perr, sizeof perr);
             bool up = probe && dp_store_ping(probe);
             dp_store_destroy(&probe);
             dp_log_set_level(level);
@@ -220,12 +219,14 @@ void runner_tick(runner_t *self)
         int status;
         if (c->pid > 0 && waitpid(c->pid, &status, WNOHANG) == c->pid) {
             if (WIFSIGNALED(status))
-                dp_log(DP_LOG_WARN, "%s died by signal %d; restarting in "
-                                    "%ld ms",
+                dp_log(DP_LOG_WARN,
+                       "%s died by signal %d; restarting in "
+                       "%ld ms",
                        c->name, WTERMSIG(status), c->backoff_ms);
             else
-                dp_log(DP_LOG_WARN, "%s exited with status %d; restarting "
-                                    "in %ld ms",
+                dp_log(DP_LOG_WARN,
+                       "%s exited with status %d; restarting "
+                       "in %ld ms",
                        c->name, WEXITSTATUS(status), c->backoff_ms);
             c->pid = 0;
             c->restart_at = now + c->backoff_ms;

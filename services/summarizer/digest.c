@@ -17,14 +17,14 @@
 
 /* One item (issue or PR) and what happened to it in the window. */
 typedef struct {
-    const dp_classified_t *snap; /* newest snapshot among its events */
+    const dp_classified_t *snap;          /* newest snapshot among its events */
     bool opened, closed, merged, dropped; /* dropped: PR closed unmerged */
     int64_t opened_at, closed_at, merged_at;
-    long comments;               /* comments in the window, bots excluded */
+    long comments; /* comments in the window, bots excluded */
     long bot_comments;
-    int64_t first_reply_at;      /* first comment by someone else */
-    json_t *topics;              /* {id: [reasons]} */
-    json_t *people;              /* {login: {assoc, comments, quote}} */
+    int64_t first_reply_at; /* first comment by someone else */
+    json_t *topics;         /* {id: [reasons]} */
+    json_t *people;         /* {login: {assoc, comments, quote}} */
 } s_item_t;
 
 static int s_cmp_events(const void *a, const void *b)
@@ -64,8 +64,8 @@ static json_t *s_item_json(const s_item_t *it, int64_t at)
     json_object_set_new(o, "labels", s_strs(&s->labels));
     json_object_set_new(o, "at", json_integer(at));
     json_object_set_new(o, "category", s_str(s->category));
-    json_object_set_new(o, "bot", json_boolean(dp_is_bot(s->author,
-                                                         s->author_type)));
+    json_object_set_new(o, "bot",
+                        json_boolean(dp_is_bot(s->author, s->author_type)));
     return o;
 }
 
@@ -171,8 +171,14 @@ static int s_cmp_newest(const void *a, const void *b)
     return x->item->snap->number > y->item->snap->number ? -1 : 1;
 }
 
-enum { L_NEW_ISSUES, L_CLOSED_ISSUES, L_NEW_PRS, L_MERGED_PRS, L_CLOSED_PRS,
-       L_COUNT };
+enum {
+    L_NEW_ISSUES,
+    L_CLOSED_ISSUES,
+    L_NEW_PRS,
+    L_MERGED_PRS,
+    L_CLOSED_PRS,
+    L_COUNT
+};
 static const char *const s_list_names[L_COUNT] = {
     "new_issues", "closed_issues", "new_prs", "merged_prs", "closed_prs"};
 
@@ -181,11 +187,16 @@ static int64_t s_list_at(const s_item_t *it, int list)
 {
     bool pr = it->snap->is_pr;
     switch (list) {
-    case L_NEW_ISSUES: return !pr && it->opened ? it->opened_at : -1;
-    case L_CLOSED_ISSUES: return !pr && it->closed ? it->closed_at : -1;
-    case L_NEW_PRS: return pr && it->opened ? it->opened_at : -1;
-    case L_MERGED_PRS: return pr && it->merged ? it->merged_at : -1;
-    case L_CLOSED_PRS: return pr && it->dropped ? it->closed_at : -1;
+    case L_NEW_ISSUES:
+        return !pr && it->opened ? it->opened_at : -1;
+    case L_CLOSED_ISSUES:
+        return !pr && it->closed ? it->closed_at : -1;
+    case L_NEW_PRS:
+        return pr && it->opened ? it->opened_at : -1;
+    case L_MERGED_PRS:
+        return pr && it->merged ? it->merged_at : -1;
+    case L_CLOSED_PRS:
+        return pr && it->dropped ? it->closed_at : -1;
     }
     return -1;
 }
@@ -220,23 +231,25 @@ static void s_topics(json_t *digest, const s_item_t *items, size_t n,
 {
     json_t *out = json_array();
     /* Topic ids in sorted order, so the report does not depend on hashing. */
-    const char **ids = dp_calloc(json_object_size(rules_topics) + 1,
-                                 sizeof *ids);
+    const char **ids =
+        dp_calloc(json_object_size(rules_topics) + 1, sizeof *ids);
     size_t nids = 0;
     const char *id;
     json_t *t;
     json_object_foreach((json_t *)rules_topics, id, t) ids[nids++] = id;
-    qsort(ids, nids, sizeof *ids,
-          (int (*)(const void *, const void *))strcmp);
+    qsort(ids, nids, sizeof *ids, (int (*)(const void *, const void *))strcmp);
     for (size_t k = 0; k < nids; k++) {
         t = json_object_get(rules_topics, ids[k]);
         const char *title = dp_json_str(t, "title");
         const char *short_name = dp_json_str(t, "short");
         json_t *topic = json_object();
         json_object_set_new(topic, "id", json_string(ids[k]));
-        json_object_set_new(topic, "title", json_string(title ? title : ids[k]));
-        json_object_set_new(topic, "short", json_string(
-            short_name ? short_name : title ? title : ids[k]));
+        json_object_set_new(topic, "title",
+                            json_string(title ? title : ids[k]));
+        json_object_set_new(topic, "short",
+                            json_string(short_name ? short_name
+                                        : title    ? title
+                                                   : ids[k]));
         json_t *list = json_array();
         for (size_t i = n; i-- > 0;) {
             json_t *reasons = json_object_get(items[i].topics, ids[k]);
@@ -285,13 +298,14 @@ static json_t *s_hot(const s_item_t *items, size_t n)
         json_object_set_new(o, "merged", json_boolean(it->merged));
         json_object_set_new(o, "author_assoc", s_str(it->snap->author_assoc));
         json_object_set_new(o, "comments", json_integer(it->comments));
-        json_object_set_new(o, "created_at", json_integer(it->snap->created_at));
+        json_object_set_new(o, "created_at",
+                            json_integer(it->snap->created_at));
         json_object_set_new(o, "closed_at", json_integer(it->snap->closed_at));
         if (it->first_reply_at && it->snap->created_at &&
             it->first_reply_at >= it->snap->created_at)
-            json_object_set_new(o, "first_reply_s",
-                                json_integer(it->first_reply_at -
-                                             it->snap->created_at));
+            json_object_set_new(
+                o, "first_reply_s",
+                json_integer(it->first_reply_at - it->snap->created_at));
         /* Participants in order of their first comment in the window. */
         json_t *people = json_array();
         const char *login;
@@ -309,8 +323,9 @@ static json_t *s_hot(const s_item_t *items, size_t n)
                 json_t *y = json_array_get(people, b);
                 int64_t fx = dp_json_int(x, "first_at", 0);
                 int64_t fy = dp_json_int(y, "first_at", 0);
-                if (fx < fy || (fx == fy && strcmp(dp_json_str(x, "login"),
-                                                   dp_json_str(y, "login")) <= 0))
+                if (fx < fy ||
+                    (fx == fy && strcmp(dp_json_str(x, "login"),
+                                        dp_json_str(y, "login")) <= 0))
                     break;
                 json_incref(x);
                 json_array_set(people, b - 1, y);
@@ -327,8 +342,8 @@ static json_t *s_hot(const s_item_t *items, size_t n)
 
 static int s_category_weight(const char *cat)
 {
-    static const char *const order[] = {"core", "performance", "kernel",
-                                        "model", "feature", "hardware",
+    static const char *const order[] = {"core",   "performance",  "kernel",
+                                        "model",  "feature",      "hardware",
                                         "bugfix", "quantization", "frontend"};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
         if (cat && !strcmp(cat, order[i]))
@@ -386,8 +401,8 @@ static void s_person_add(json_t *people, const char *login, const char *assoc,
     json_t *p = json_object_get(people, login);
     if (!p) {
         p = json_pack("{s:s, s:i, s:i, s:i, s:i}", "assoc",
-                      assoc ? assoc : "NONE", "prs", 0, "issues", 0,
-                      "comments", 0, "merged", 0);
+                      assoc ? assoc : "NONE", "prs", 0, "issues", 0, "comments",
+                      0, "merged", 0);
         json_object_set_new(people, login, p);
     }
     json_object_set_new(p, field, json_integer(dp_json_int(p, field, 0) + 1));
@@ -428,9 +443,11 @@ static json_t *s_people(const dp_classified_t **sorted, size_t n,
     {
         json_t *q = json_deep_copy(p);
         json_object_set_new(q, "login", json_string(login));
-        json_object_set_new(q, "total", json_integer(
-            dp_json_int(q, "prs", 0) + dp_json_int(q, "issues", 0) +
-            dp_json_int(q, "comments", 0) + dp_json_int(q, "merged", 0)));
+        json_object_set_new(q, "total",
+                            json_integer(dp_json_int(q, "prs", 0) +
+                                         dp_json_int(q, "issues", 0) +
+                                         dp_json_int(q, "comments", 0) +
+                                         dp_json_int(q, "merged", 0)));
         json_array_append_new(list, q);
     }
     json_decref(people);
@@ -442,8 +459,9 @@ static json_t *s_people(const dp_classified_t **sorted, size_t n,
         for (size_t b = a; b > 0; b--) {
             int64_t tx = dp_json_int(arr[b - 1], "total", 0);
             int64_t ty = dp_json_int(arr[b], "total", 0);
-            if (tx > ty || (tx == ty && strcmp(dp_json_str(arr[b - 1], "login"),
-                                               dp_json_str(arr[b], "login")) < 0))
+            if (tx > ty ||
+                (tx == ty && strcmp(dp_json_str(arr[b - 1], "login"),
+                                    dp_json_str(arr[b], "login")) < 0))
                 break;
             json_t *tmp = arr[b - 1];
             arr[b - 1] = arr[b];
@@ -467,9 +485,9 @@ static json_t *s_watch(const s_item_t *items, size_t n)
             (it->snap->state && strcmp(it->snap->state, "open") != 0))
             continue;
         json_t *o = s_item_json(it, it->opened_at);
-        json_object_set_new(o, "why", json_string(it->snap->is_pr
-                                                      ? "pr_no_response"
-                                                      : "issue_no_response"));
+        json_object_set_new(o, "why",
+                            json_string(it->snap->is_pr ? "pr_no_response"
+                                                        : "issue_no_response"));
         json_array_append_new(out, o);
     }
     return out;
@@ -483,8 +501,7 @@ static json_t *s_categories(const s_item_t *items, size_t n)
         if (!(it->opened || it->closed || it->merged || it->dropped))
             continue;
         const char *c = it->snap->category ? it->snap->category : "other";
-        json_object_set_new(cats, c,
-                            json_integer(dp_json_int(cats, c, 0) + 1));
+        json_object_set_new(cats, c, json_integer(dp_json_int(cats, c, 0) + 1));
     }
     return cats;
 }
@@ -503,9 +520,10 @@ json_t *digest_build(const dp_window_t *win, const dp_classified_t *events,
     json_object_set_new(d, "schema", json_integer(1));
     json_object_set_new(d, "repo", s_str(win->repo));
     const char *slash = win->repo ? strchr(win->repo, '/') : NULL;
-    json_object_set_new(d, "name", s_str(win->name && *win->name
-                                             ? win->name
-                                             : slash ? slash + 1 : win->repo));
+    json_object_set_new(d, "name",
+                        s_str(win->name && *win->name ? win->name
+                              : slash                 ? slash + 1
+                                                      : win->repo));
     json_object_set_new(d, "lang", s_str(win->lang ? win->lang : "zh"));
     json_object_set_new(d, "from", json_integer(win->win_from));
     json_object_set_new(d, "to", json_integer(win->win_to));
@@ -535,9 +553,11 @@ json_t *digest_build(const dp_window_t *win, const dp_classified_t *events,
 
     json_t *health = json_object();
     json_object_set_new(health, "requests", json_integer(win->requests));
-    json_object_set_new(health, "not_modified", json_integer(win->not_modified));
+    json_object_set_new(health, "not_modified",
+                        json_integer(win->not_modified));
     json_object_set_new(health, "retries", json_integer(win->retries));
-    json_object_set_new(health, "rl_remaining", json_integer(win->rl_remaining));
+    json_object_set_new(health, "rl_remaining",
+                        json_integer(win->rl_remaining));
     json_object_set_new(health, "rl_limit", json_integer(win->rl_limit));
     json_object_set_new(health, "complete_until",
                         json_integer(win->complete_until));
@@ -558,7 +578,8 @@ json_t *digest_build(const dp_window_t *win, const dp_classified_t *events,
 json_t *digest_summary(const json_t *digest)
 {
     json_t *s = json_object();
-    json_object_set_new(s, "from", json_integer(dp_json_int(digest, "from", 0)));
+    json_object_set_new(s, "from",
+                        json_integer(dp_json_int(digest, "from", 0)));
     json_object_set(s, "counts", json_object_get(digest, "counts"));
     json_object_set(s, "categories", dp_json_get(digest, "facts.categories"));
     return s;

@@ -31,9 +31,8 @@ int main(int argc, char **argv)
         {"retention_s", "DP_RETENTION_S", "--retention-s", DP_OPT_INT,
          &retention_s, "691200", 60, 31536000, NULL, false,
          "how long window data stays in Redis"},
-        {"max_events", "DP_MAX_EVENTS", "--max-events", DP_OPT_INT,
-         &max_events, "100000", 1, 10000000, NULL, false,
-         "events per window at most"},
+        {"max_events", "DP_MAX_EVENTS", "--max-events", DP_OPT_INT, &max_events,
+         "100000", 1, 10000000, NULL, false, "events per window at most"},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
@@ -50,8 +49,8 @@ int main(int argc, char **argv)
     dp_log_set_level(dp_log_level_parse(log_level));
     dp_config_log(opts, nopts);
     dp_service_signals();
-    summarizer_cfg_t cfg = {redis_url, rules, in, out, pub,
-                            max_frame, retention_s, max_events};
+    summarizer_cfg_t cfg = {redis_url, rules,     in,          out,
+                            pub,       max_frame, retention_s, max_events};
     summarizer_t *summarizer = summarizer_new(&cfg);
     if (!summarizer) {
         dp_config_free(opts, nopts);

@@ -23,29 +23,29 @@
 
 struct summarizer_t {
     summarizer_cfg_t cfg;
-    json_t *topics;       /* "topics" of the rules file */
+    json_t *topics; /* "topics" of the rules file */
     dp_store_t *store;
     dp_bus_t *bus;
     dp_sock_t *in, *out, *pub;
-    long bad;             /* bad frames dropped */
+    long bad; /* bad frames dropped */
 };
 
 /* A window touched by the current batch, and whether to digest it. */
 typedef struct {
     char key[SUMMARIZER_KEY_MAX]; /* "repo:from:to" */
-    bool force;                    /* a WINDOW message arrived */
-    bool grew;                     /* a new event arrived */
+    bool force;                   /* a WINDOW message arrived */
+    bool grew;                    /* a new event arrived */
 } s_touch_t;
 
-static void s_window_key(char *buf, size_t size, const char *repo,
-                         int64_t from, int64_t to)
+static void s_window_key(char *buf, size_t size, const char *repo, int64_t from,
+                         int64_t to)
 {
     snprintf(buf, size, "%s:%lld:%lld", repo ? repo : "", (long long)from,
              (long long)to);
 }
 
-static void s_touch(s_touch_t *touched, size_t *n, const char *key,
-                    bool force, bool grew)
+static void s_touch(s_touch_t *touched, size_t *n, const char *key, bool force,
+                    bool grew)
 {
     for (size_t i = 0; i < *n; i++) {
         if (!strcmp(touched[i].key, key)) {
@@ -105,7 +105,8 @@ static void s_store(summarizer_t *self, const dp_msg_t *msg, const char *frame,
         const dp_window_t *w = &msg->u.window;
         s_window_key(wkey, sizeof wkey, w->repo, w->win_from, w->win_to);
         dp_store_key(key, sizeof key, "win:%s:meta", wkey);
-        if (dp_store_set(self->store, key, frame, len, self->cfg.retention_s) < 0)
+        if (dp_store_set(self->store, key, frame, len, self->cfg.retention_s) <
+            0)
             dp_log(DP_LOG_ERROR, "cannot store the window %s", wkey);
         s_touch(touched, ntouched, wkey, true, false);
     }
@@ -158,8 +159,8 @@ static void s_ledger(summarizer_t *self, const dp_window_t *w, long events)
     snprintf(ev, sizeof ev, "%ld", events);
     snprintf(rev, sizeof rev, "%lld", (long long)w->revision);
     snprintf(ttl, sizeof ttl, "%ld", self->cfg.retention_s);
-    const char *argv[] = {"HSET", key, "state", "digested", "events", ev,
-                          "revision", rev};
+    const char *argv[] = {"HSET",   key, "state",    "digested",
+                          "events", ev,  "revision", rev};
     const char *exp[] = {"EXPIRE", key, ttl};
     dp_store_append(self->store, 8, argv, NULL);
     dp_store_append(self->store, 3, exp, NULL);
@@ -222,8 +223,8 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     dp_msg_t meta = {0};
     char err[256];
     if (dp_store_get(self->store, key, &frame) < 0 ||
-        dp_msg_decode(frame.data, frame.len, (size_t)self->cfg.max_frame,
-                      &meta, err, sizeof err) < 0 ||
+        dp_msg_decode(frame.data, frame.len, (size_t)self->cfg.max_frame, &meta,
+                      err, sizeof err) < 0 ||
         meta.type != DP_MSG_WINDOW) {
         dp_buf_free(&frame);
         dp_msg_clear(&meta);
@@ -240,8 +241,9 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         goto out;
     }
     if (n > self->cfg.max_events) {
-        dp_log(DP_LOG_WARN, "%s: %ld events, over the bound of %ld; the "
-                            "digest keeps the first %ld",
+        dp_log(DP_LOG_WARN,
+               "%s: %ld events, over the bound of %ld; the "
+               "digest keeps the first %ld",
                t->key, n, self->cfg.max_events, self->cfg.max_events);
         n = self->cfg.max_events;
     }

@@ -41,76 +41,138 @@ typedef struct {
 } s_words_t;
 
 static const s_words_t s_zh = {
-    "1小时", "1天", "1周", "%ld分钟",
+    "1小时",
+    "1天",
+    "1周",
+    "%ld分钟",
     "本周期（%s内）%s 共有新 Issue %lld 个、关闭 Issue %lld 个、新 PR %lld "
     "个、合并 PR %lld 个、关闭未合并 PR %lld 个。",
-    "按类别看，活动集中在", "、", "。",
-    "%s 相关条目 %zu 项。", "讨论最热的是 %s #%lld（本周期 %lld 条评论）。",
-    "本周期有 %zu 位贡献者活跃（不含机器人）。", "本周期内没有新的 Issue 或 PR 变动。",
+    "按类别看，活动集中在",
+    "、",
+    "。",
+    "%s 相关条目 %zu 项。",
+    "讨论最热的是 %s #%lld（本周期 %lld 条评论）。",
+    "本周期有 %zu 位贡献者活跃（不含机器人）。",
+    "本周期内没有新的 Issue 或 PR 变动。",
     "**本周期无 %s 相关更新**。",
     "在本次分析的时间窗口内，新增及已处理的 PR 与 Issue 中，均未发现与 %s "
     "相关的内容。",
     "本周期共有 %zu 项与 %s 相关：",
-    "匹配原因", "进行中", "已关闭", "已合并",
-    "本周期内没有带评论的讨论。", "本周期内有 %zu 个讨论收到评论（不含机器人）。",
-    "状态", "参与者", "本周期评论 %lld 条", "首次回复用时 %s",
-    "各方观点", "维护者", "社区", "作者",
-    "本周期没有足够的数据形成趋势。", "%s：%lld 项", "与上一周期相比：%s。",
+    "匹配原因",
+    "进行中",
+    "已关闭",
+    "已合并",
+    "本周期内没有带评论的讨论。",
+    "本周期内有 %zu 个讨论收到评论（不含机器人）。",
+    "状态",
+    "参与者",
+    "本周期评论 %lld 条",
+    "首次回复用时 %s",
+    "各方观点",
+    "维护者",
+    "社区",
+    "作者",
+    "本周期没有足够的数据形成趋势。",
+    "%s：%lld 项",
+    "与上一周期相比：%s。",
     "这是该仓库第一个有记录的同长度周期，暂无对比。",
-    "本周期没有新增或合并的 PR。", "已合并", "新 PR", "类别：%s；标签：%s；作者：`%s`",
-    "；规模：+%lld/−%lld", "内容摘要", "无标签",
-    "本周期没有贡献者活动。", "本周期活跃贡献者 %zu 位（不含机器人）：",
-    "`%s`（%s）：%s", "首次贡献者：%s。", "另有 %ld 个机器人账号的活动未计入。",
+    "本周期没有新增或合并的 PR。",
+    "已合并",
+    "新 PR",
+    "类别：%s；标签：%s；作者：`%s`",
+    "；规模：+%lld/−%lld",
+    "内容摘要",
+    "无标签",
+    "本周期没有贡献者活动。",
+    "本周期活跃贡献者 %zu 位（不含机器人）：",
+    "`%s`（%s）：%s",
+    "首次贡献者：%s。",
+    "另有 %ld 个机器人账号的活动未计入。",
     "维护者与社区：维护者 %zu 位，社区成员 %zu 位。",
-    "本周期没有需要特别关注的问题。", "尚无回复的 Issue", "尚无评审或回复的 PR",
-    "、", "：",
+    "本周期没有需要特别关注的问题。",
+    "尚无回复的 Issue",
+    "尚无评审或回复的 PR",
+    "、",
+    "：",
 };
 
 static const s_words_t s_en = {
-    "1 hour", "1 day", "1 week", "%ld minutes",
+    "1 hour",
+    "1 day",
+    "1 week",
+    "%ld minutes",
     "In this period (%s) %s had %lld new issues, %lld closed issues, %lld new "
     "PRs, %lld merged PRs and %lld PRs closed without merge.",
-    "Activity by category: ", ", ", ".",
-    "%s-related items: %zu.", "The hottest thread is %s #%lld (%lld comments "
+    "Activity by category: ",
+    ", ",
+    ".",
+    "%s-related items: %zu.",
+    "The hottest thread is %s #%lld (%lld comments "
     "in the period).",
     "%zu contributors were active (bots excluded).",
     "No issue or PR changed in this period.",
     "**No %s-related activity in this period.**",
     "No new or closed issue or PR in this window matched the %s rules.",
     "%zu items matched %s:",
-    "why", "open", "closed", "merged",
+    "why",
+    "open",
+    "closed",
+    "merged",
     "No discussion received comments in this period.",
     "%zu discussions received comments (bots excluded).",
-    "State", "Participants", "%lld comments in the period",
+    "State",
+    "Participants",
+    "%lld comments in the period",
     "first reply after %s",
-    "Voices", "maintainer", "community", "author",
-    "Not enough data for trends in this period.", "%s: %lld",
+    "Voices",
+    "maintainer",
+    "community",
+    "author",
+    "Not enough data for trends in this period.",
+    "%s: %lld",
     "Compared with the previous period: %s.",
     "This is the first recorded period of this length; nothing to compare.",
-    "No PR was opened or merged in this period.", "merged", "new PR",
-    "category: %s; labels: %s; author: `%s`", "; size: +%lld/−%lld",
-    "Summary", "no labels",
+    "No PR was opened or merged in this period.",
+    "merged",
+    "new PR",
+    "category: %s; labels: %s; author: `%s`",
+    "; size: +%lld/−%lld",
+    "Summary",
+    "no labels",
     "No contributor activity in this period.",
-    "%zu contributors were active (bots excluded):", "`%s` (%s): %s",
+    "%zu contributors were active (bots excluded):",
+    "`%s` (%s): %s",
     "First-time contributors: %s.",
     "Activity of %ld bot accounts is not counted.",
     "Maintainers and community: %zu maintainers, %zu community members.",
     "Nothing needs special attention in this period.",
-    "Issue without any reply yet", "PR without review or reply yet",
-    ", ", ": ",
+    "Issue without any reply yet",
+    "PR without review or reply yet",
+    ", ",
+    ": ",
 };
 
 static const char *const s_categories[][3] = {
-    {"bugfix", "缺陷修复", "bug fixes"}, {"feature", "新功能", "features"},
-    {"performance", "性能优化", "performance"}, {"model", "模型支持", "model support"},
-    {"kernel", "内核", "kernels"}, {"core", "核心引擎", "core"},
-    {"frontend", "前端/API", "frontend/API"}, {"docs", "文档", "docs"},
-    {"ci", "CI/构建", "CI/build"}, {"tests", "测试", "tests"},
-    {"misc", "杂项", "misc"}, {"hardware", "硬件平台", "hardware"},
-    {"quantization", "量化", "quantization"}, {"rfc", "RFC", "RFCs"},
-    {"usage", "使用问题", "usage"}, {"installation", "安装", "installation"},
-    {"refactor", "重构", "refactoring"}, {"speculative", "投机解码", "speculative decoding"},
-    {"lora", "LoRA", "LoRA"}, {"multimodal", "多模态", "multimodal"},
+    {"bugfix", "缺陷修复", "bug fixes"},
+    {"feature", "新功能", "features"},
+    {"performance", "性能优化", "performance"},
+    {"model", "模型支持", "model support"},
+    {"kernel", "内核", "kernels"},
+    {"core", "核心引擎", "core"},
+    {"frontend", "前端/API", "frontend/API"},
+    {"docs", "文档", "docs"},
+    {"ci", "CI/构建", "CI/build"},
+    {"tests", "测试", "tests"},
+    {"misc", "杂项", "misc"},
+    {"hardware", "硬件平台", "hardware"},
+    {"quantization", "量化", "quantization"},
+    {"rfc", "RFC", "RFCs"},
+    {"usage", "使用问题", "usage"},
+    {"installation", "安装", "installation"},
+    {"refactor", "重构", "refactoring"},
+    {"speculative", "投机解码", "speculative decoding"},
+    {"lora", "LoRA", "LoRA"},
+    {"multimodal", "多模态", "multimodal"},
     {"other", "其他", "other"},
 };
 
@@ -189,7 +251,8 @@ static void s_category_list(dp_buf_t *b, const json_t *cats, bool zh,
         json_object_foreach((json_t *)cats, key, v)
         {
             json_int_t c = json_integer_value(v);
-            if (!used[i] && (c > bestn || (c == bestn && strcmp(key, best) < 0))) {
+            if (!used[i] &&
+                (c > bestn || (c == bestn && strcmp(key, best) < 0))) {
                 best = key;
                 bestn = c;
                 besti = i;
@@ -206,8 +269,7 @@ static void s_category_list(dp_buf_t *b, const json_t *cats, bool zh,
     dp_free(used);
 }
 
-static void s_summary(dp_buf_t *b, const json_t *d, const s_words_t *w,
-                      bool zh)
+static void s_summary(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
 {
     char period[64];
     s_period(d, w, period, sizeof period);
@@ -314,28 +376,24 @@ static void s_hot(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
         json_array_foreach(json_object_get(h, "participants"), k, p)
         {
             const char *login = dp_json_str(p, "login");
-            const char *role = author && login && !strcmp(author, login)
-                                   ? w->author_role
-                               : dp_json_str(p, "assoc") &&
-                                       (!strcmp(dp_json_str(p, "assoc"),
-                                                "MEMBER") ||
-                                        !strcmp(dp_json_str(p, "assoc"),
-                                                "OWNER") ||
-                                        !strcmp(dp_json_str(p, "assoc"),
-                                                "COLLABORATOR"))
-                                   ? w->maintainer
-                                   : w->community;
+            const char *role =
+                author && login && !strcmp(author, login) ? w->author_role
+                : dp_json_str(p, "assoc") &&
+                        (!strcmp(dp_json_str(p, "assoc"), "MEMBER") ||
+                         !strcmp(dp_json_str(p, "assoc"), "OWNER") ||
+                         !strcmp(dp_json_str(p, "assoc"), "COLLABORATOR"))
+                    ? w->maintainer
+                    : w->community;
             dp_buf_printf(b, "\n    %zu. **%s (`", k + 1, role);
             dp_text_md_inline(b, login, 40);
-            dp_buf_printf(b, "`, %lld)**%s", (long long)dp_json_int(p, "comments", 0),
-                          w->colon);
+            dp_buf_printf(b, "`, %lld)**%s",
+                          (long long)dp_json_int(p, "comments", 0), w->colon);
             dp_text_excerpt(b, dp_json_str(p, "quote"), WRITER_QUOTE_MAX);
         }
     }
 }
 
-static void s_trends(dp_buf_t *b, const json_t *d, const s_words_t *w,
-                     bool zh)
+static void s_trends(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
 {
     json_t *cats = dp_json_get(d, "facts.categories");
     if (json_object_size(cats) == 0) {
@@ -390,8 +448,7 @@ static void s_labels(dp_buf_t *b, const json_t *item, const s_words_t *w)
     }
 }
 
-static void s_changes(dp_buf_t *b, const json_t *d, const s_words_t *w,
-                      bool zh)
+static void s_changes(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
 {
     json_t *changes = dp_json_get(d, "facts.changes");
     if (json_array_size(changes) == 0) {
@@ -406,9 +463,9 @@ static void s_changes(dp_buf_t *b, const json_t *d, const s_words_t *w,
             dp_buf_puts(b, "\n\n");
         dp_buf_printf(b, "%zu. **PR ", i + 1);
         s_ref(b, c);
-        dp_buf_printf(b, "** (%s)\n    - ", dp_json_bool(c, "merged", false)
-                                                 ? w->c_kind_merged
-                                                 : w->c_kind_new);
+        dp_buf_printf(b, "** (%s)\n    - ",
+                      dp_json_bool(c, "merged", false) ? w->c_kind_merged
+                                                       : w->c_kind_new);
         dp_buf_t labels = DP_BUF_INIT, author = DP_BUF_INIT;
         s_labels(&labels, c, w);
         dp_text_md_inline(&author, dp_json_str(c, "author"), 40);
@@ -444,9 +501,9 @@ static void s_activity(dp_buf_t *b, const json_t *d, const s_words_t *w,
         json_array_foreach(people, i, p)
         {
             const char *assoc = dp_json_str(p, "assoc");
-            bool m = assoc && (!strcmp(assoc, "MEMBER") ||
-                               !strcmp(assoc, "OWNER") ||
-                               !strcmp(assoc, "COLLABORATOR"));
+            bool m =
+                assoc && (!strcmp(assoc, "MEMBER") || !strcmp(assoc, "OWNER") ||
+                          !strcmp(assoc, "COLLABORATOR"));
             m ? maint++ : community++;
             if (assoc && (!strcmp(assoc, "FIRST_TIME_CONTRIBUTOR") ||
                           !strcmp(assoc, "FIRST_TIMER"))) {
