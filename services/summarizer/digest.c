@@ -115,16 +115,24 @@ static void s_note_comment(s_item_t *it, const dp_classified_t *ev)
                         json_integer(dp_json_int(p, "comments", 0) + 1));
 }
 
+/* True when sorted[i] repeats the delivery before it (same id and item):
+ * delivery is at least once, so the digest counts every event once. */
+static bool s_repeated(const dp_classified_t **sorted, size_t i)
+{
+    const dp_classified_t *ev = sorted[i];
+    return i > 0 && ev->id && sorted[i - 1]->id &&
+           !strcmp(ev->id, sorted[i - 1]->id) &&
+           ev->number == sorted[i - 1]->number;
+}
+
 static size_t s_gather(const dp_classified_t **sorted, size_t n,
                        s_item_t *items)
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         const dp_classified_t *ev = sorted[i];
-        if (i > 0 && ev->id && sorted[i - 1]->id &&
-            !strcmp(ev->id, sorted[i - 1]->id) &&
-            ev->number == sorted[i - 1]->number)
-            continue; /* a duplicate delivery */
+        if (s_repeated(sorted, i))
+            continue;
         s_item_t *it = count ? &items[count - 1] : NULL;
         if (!it || it->snap->number != ev->number) {
             it = &items[count++];
@@ -415,6 +423,8 @@ static json_t *s_people(const dp_classified_t **sorted, size_t n,
     json_t *botset = json_object();
     for (size_t i = 0; i < n; i++) {
         const dp_classified_t *ev = sorted[i];
+        if (s_repeated(sorted, i))
+            continue;
         const char *k = ev->kind ? ev->kind : "";
         const char *login = ev->actor ? ev->actor : ev->author;
         if (ev->bot) {
