@@ -12,18 +12,22 @@
 #include <zmq.h>
 
 #include "dp_bus.h"
-#include "dp_http.h"
+#include "dp_config.h"
 #include "dp_json.h"
 #include "dp_log.h"
 #include "dp_service.h"
 #include "dp_store.h"
 #include "dp_time.h"
+#include "gh_client.h"
 #include "gh_normalize.h"
+#include "schedule.h"
 
 #define COLLECTOR_POLL_MS 500
+#define COLLECTOR_TICK_MS 1000
 #define COLLECTOR_KEY_MAX 2048
-#define COLLECTOR_BACKOFF_CAP_MS 60000
-#define COLLECTOR_USER_AGENT "devpulse/0.1 (+https://github.com/devpulse)"
+#define COLLECTOR_ORGS_REFRESH_S 3600
+#define COLLECTOR_FILE_PAGES 30
+#define COLLECTOR_MAX_KINDS 3
 
 struct collector_t {
     collector_cfg_t cfg; /* borrowed strings */
@@ -32,77 +36,19 @@ struct collector_t {
     dp_sock_t *out; /* PUSH: to classifiers */
     dp_sock_t *pub; /* PUB: tap */
     dp_store_t *store;
-    dp_http_t *http;
-    char token_id[17]; /* hash of the token, for cache keys */
+    gh_client_t *gh;
     collector_stats_t stats;
-    dp_strs_t problems; /* of the window being collected */
-    unsigned int seed;  /* jitter */
+    char owner[128]; /* lease identity: host:pid:nonce */
+    /* The schedule, when repositories are configured. */
+    dp_strs_t repos; /* listed and expanded from organizations */
+    dp_strs_t names; /* display name per repository, "" for none */
+    dp_strs_t orgs;  /* organizations to expand */
+    dp_window_kind_t kinds[COLLECTOR_MAX_KINDS];
+    size_t nkinds;
+    const char *zone; /* borrowed from the schedule document */
+    const char *lang;
+    int64_t orgs_at; /* when organizations were last expanded */
 };
-
-/* A fetched JSON document and the next page, if any. */
-typedef struct {
-    json_t *doc;
-    char *next;
-} s_page_t;
-
-/* ==== Helpers ==== */
-
-static void s_token_id(const char *token, char out[17])
-{
-    /* FNV-1a: enough to keep cache entries of different tokens apart
-     * without storing anything that reveals the token. */
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = token ? token : ""; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 1099511628211ULL;
-    }
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
-
-static void s_problem(collector_t *self, const char *fmt, ...) DP_PRINTF(2, 3);
-
-static void s_problem(collector_t *self, const char *fmt, ...)
-{
-    dp_buf_t buf = DP_BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
-    dp_buf_vprintf(&buf, fmt, ap);
-    va_end(ap);
-    dp_log(DP_LOG_WARN, "%s", buf.data);
-    dp_strs_push(&self->problems, buf.data);
-    dp_buf_free(&buf);
-}
-
-/* Sleeps in short steps so a shutdown is never held up. */
-static void s_sleep_ms(long ms)
-{
-    long long until = dp_service_now_ms() + ms;
-    while (!dp_service_interrupted() && dp_service_now_ms() < until) {
-        long long left = until - dp_service_now_ms();
-        struct timespec ts = {0, (left > 100 ? 100 : left) * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-}
-
-static long s_backoff_ms(collector_t *self, int attempt)
-{
-    long base = self->cfg.retry_base_ms;
-    long ms = base;
-    for (int i = 0; i < attempt && ms < COLLECTOR_BACKOFF_CAP_MS; i++)
-        ms *= 2;
-    if (ms > COLLECTOR_BACKOFF_CAP_MS)
-        ms = COLLECTOR_BACKOFF_CAP_MS;
-    /* Full jitter on the upper half. */
-    return ms / 2 + (long)(rand_r(&self->seed) % (unsigned)(ms / 2 + 1));
-}
-
-/* The path of a URL without host and query, for messages. */
-static const char *s_path(const char *url)
-{
-    const char *p = strstr(url, "://");
-    p = p ? strchr(p + 3, '/') : NULL;
-    return p ? p : url;
-}
 
 static bool s_repo_valid(const char *repo)
 {
@@ -115,196 +61,12 @@ static bool s_repo_valid(const char *repo)
     return strstr(repo, "..") == NULL;
 }
 
-/* ==== HTTP with cache, retries and rate limits ==== */
-
-typedef struct {
-    char *etag, *last_modified, *link, *body;
-    size_t body_len;
-} s_cached_t;
-
-static void s_cached_clear(s_cached_t *c)
+static void s_strs_clear(dp_strs_t *list)
 {
-    dp_free(c->etag);
-    dp_free(c->last_modified);
-    dp_free(c->link);
-    dp_free(c->body);
-    memset(c, 0, sizeof *c);
-}
-
-static char *s_reply_str(redisReply *r, size_t *len)
-{
-    if (!r || r->type != REDIS_REPLY_STRING)
-        return NULL;
-    if (len)
-        *len = r->len;
-    return dp_strndup(r->str, r->len);
-}
-
-static void s_cache_load(collector_t *self, const char *key, s_cached_t *c)
-{
-    memset(c, 0, sizeof *c);
-    const char *argv[] = {"HMGET", key, "etag", "lm", "link", "body"};
-    redisReply *r = dp_store_command(self->store, 6, argv, NULL);
-    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 4) {
-        c->etag = s_reply_str(r->element[0], NULL);
-        c->last_modified = s_reply_str(r->element[1], NULL);
-        c->link = s_reply_str(r->element[2], NULL);
-        c->body = s_reply_str(r->element[3], &c->body_len);
-    }
-    if (r)
-        freeReplyObject(r);
-    if (!c->body) {
-        /* Conditional headers are worthless without the body they stand for. */
-        s_cached_clear(c);
-    }
-}
-
-static void s_cache_save(collector_t *self, const char *key,
-                         const dp_http_resp_t *resp)
-{
-    if (!resp->etag && !resp->last_modified)
-        return;
-    const char *argv[] = {
-        "HSET", key,
-        "etag", resp->etag ? resp->etag : "",
-        "lm",   resp->last_modified ? resp->last_modified : "",
-        "link", resp->link ? resp->link : "",
-        "body", resp->body};
-    size_t lens[10];
-    for (int i = 0; i < 9; i++)
-        lens[i] = strlen(argv[i]);
-    lens[9] = resp->body_len;
-    char ttl[24];
-    snprintf(ttl, sizeof ttl, "%ld", self->cfg.cache_ttl_s);
-    const char *exp[] = {"EXPIRE", key, ttl};
-    dp_store_append(self->store, 10, argv, lens);
-    dp_store_append(self->store, 3, exp, NULL);
-    redisReply *replies[2] = {NULL, NULL};
-    int n = dp_store_flush(self->store, replies, 2);
-    for (int i = 0; i < n; i++)
-        freeReplyObject(replies[i]);
-}
-
-static void s_note_rate(collector_t *self, const dp_http_resp_t *resp)
-{
-    if (resp->rl_remaining >= 0)
-        self->stats.rl_remaining = resp->rl_remaining;
-    if (resp->rl_limit >= 0)
-        self->stats.rl_limit = resp->rl_limit;
-}
-
-/* How long to wait before retrying a 403/429, or -1 when it is not a limit. */
-static long s_limit_wait_ms(collector_t *self, const dp_http_resp_t *resp,
-                            int attempt)
-{
-    if (resp->retry_after >= 0)
-        return resp->retry_after * 1000;
-    if (resp->rl_remaining == 0 && resp->rl_reset > 0) {
-        int64_t wait = resp->rl_reset - dp_time_now();
-        return wait > 0 ? (long)wait * 1000 + 1000 : 1000;
-    }
-    if (resp->status == 429 || (resp->body && strstr(resp->body, "rate limit")))
-        return s_backoff_ms(self, attempt);
-    return -1;
-}
-
-/* GETs a JSON document through the cache. On success stores the document
- * and the next page URL (from Link) in page. */
-static int s_fetch(collector_t *self, const char *url, s_page_t *page)
-{
-    char key[COLLECTOR_KEY_MAX];
-    dp_store_key(key, sizeof key, "http:%s:%s", self->token_id, url);
-    page->doc = NULL;
-    page->next = NULL;
-    int rc = DP_EHTTP;
-    bool conditional = true;
-    for (int attempt = 0; attempt <= self->cfg.max_retries; attempt++) {
-        if (dp_service_interrupted())
-            return DP_EAGAIN;
-        if (attempt > 0)
-            self->stats.retries++;
-        s_cached_t cached = {0};
-        if (conditional)
-            s_cache_load(self, key, &cached);
-        dp_http_resp_t resp;
-        int hrc = dp_http_get(self->http, url, cached.etag,
-                              cached.etag ? NULL : cached.last_modified, &resp);
-        self->stats.requests++;
-        long wait_ms = -1;
-        char err[256] = "";
-        if (hrc < 0) {
-            s_problem(self, "GET %s: %s", s_path(url), resp.error);
-            rc = hrc == DP_ETOOBIG ? DP_ETOOBIG : DP_EHTTP;
-            wait_ms = hrc == DP_ETOOBIG ? -1 : s_backoff_ms(self, attempt);
-        } else {
-            s_note_rate(self, &resp);
-            const char *body = resp.body;
-            size_t body_len = resp.body_len;
-            const char *link = resp.link;
-            if (resp.status == 304 && cached.body) {
-                self->stats.not_modified++;
-                body = cached.body;
-                body_len = cached.body_len;
-                if (!link && cached.link && *cached.link)
-                    link = cached.link;
-            }
-            if (resp.status == 200 || (resp.status == 304 && cached.body)) {
-                page->doc = dp_json_parse(body, body_len, err, sizeof err);
-                if (page->doc) {
-                    if (resp.status == 200)
-                        s_cache_save(self, key, &resp);
-                    page->next = dp_http_link_next(link);
-                    rc = 0;
-                } else {
-                    s_problem(self,
-                              "GET %s: %d with a body that is not JSON "
-                              "(%s)",
-                              s_path(url), (int)resp.status, err);
-                    rc = DP_EJSON;
-                    conditional = false;
-                    wait_ms = s_backoff_ms(self, attempt);
-                }
-            } else if (resp.status == 304) {
-                conditional = false; /* cache lost: ask again in full */
-                wait_ms = 0;
-            } else if (resp.status == 401) {
-                rc = DP_EAUTH;
-            } else if (resp.status == 404 || resp.status == 410) {
-                rc = DP_ENOTFOUND;
-            } else if (resp.status == 403 || resp.status == 429) {
-                wait_ms = s_limit_wait_ms(self, &resp, attempt);
-                rc = wait_ms < 0 ? DP_EAUTH : DP_ERATE;
-                if (wait_ms > self->cfg.max_wait_s * 1000) {
-                    s_problem(self,
-                              "GET %s: rate limited for %lds, longer "
-                              "than the %lds allowed",
-                              s_path(url), wait_ms / 1000,
-                              self->cfg.max_wait_s);
-                    wait_ms = -1;
-                } else if (wait_ms >= 0) {
-                    s_problem(self, "GET %s: %ld rate limited, waiting %ld ms",
-                              s_path(url), resp.status, wait_ms);
-                }
-            } else if (resp.status >= 500) {
-                s_problem(self, "GET %s: %ld", s_path(url), resp.status);
-                rc = DP_EHTTP;
-                wait_ms = s_backoff_ms(self, attempt);
-            } else {
-                s_problem(self, "GET %s: unexpected status %ld", s_path(url),
-                          resp.status);
-                rc = DP_EHTTP;
-            }
-        }
-        dp_http_resp_clear(&resp);
-        s_cached_clear(&cached);
-        if (rc == 0 || wait_ms < 0)
-            return rc;
-        if (attempt < self->cfg.max_retries)
-            s_sleep_ms(wait_ms);
-    }
-    s_problem(self, "GET %s: gave up after %ld retries", s_path(url),
-              self->cfg.max_retries);
-    return rc;
+    for (size_t i = 0; i < list->count; i++)
+        dp_free(list->items[i]);
+    dp_free(list->items);
+    memset(list, 0, sizeof *list);
 }
 
 /* ==== Emitting ==== */
@@ -368,50 +130,122 @@ static void s_dedup(collector_t *self, const char *repo, gh_events_t *events,
     dp_free(replies);
 }
 
-/* ==== One window ==== */
+/* ==== Pull request details ==== */
 
-static char *s_url(collector_t *self, const char *fmt, ...) DP_PRINTF(2, 3);
-
-static char *s_url(collector_t *self, const char *fmt, ...)
+/* The changed files of a pull request, with their line counts. */
+static int s_pr_files(collector_t *self, const char *repo, int64_t number,
+                      dp_strs_t *files, int64_t *add, int64_t *del)
 {
-    dp_buf_t buf = DP_BUF_INIT;
-    dp_buf_puts(&buf, self->cfg.api_url);
-    va_list ap;
-    va_start(ap, fmt);
-    dp_buf_vprintf(&buf, fmt, ap);
-    va_end(ap);
-    return dp_buf_take(&buf);
-}
-
-/* Lists every page of a listing starting at url into one array. */
-static int s_list(collector_t *self, char *url, json_t *all)
-{
-    int rc = 0;
-    for (long pageno = 0; url && pageno < self->cfg.max_pages; pageno++) {
-        s_page_t page;
-        rc = s_fetch(self, url, &page);
-        dp_free(url);
-        url = NULL;
-        if (rc < 0)
-            break;
-        if (!json_is_array(page.doc)) {
-            s_problem(self, "listing page %ld is not a JSON array", pageno + 1);
-            json_decref(page.doc);
-            dp_free(page.next);
-            rc = DP_EJSON;
-            break;
-        }
-        json_array_extend(all, page.doc);
-        json_decref(page.doc);
-        url = page.next;
+    char path[COLLECTOR_KEY_MAX];
+    snprintf(path, sizeof path, "/repos/%s/pulls/%lld/files?per_page=100", repo,
+             (long long)number);
+    json_t *all = json_array();
+    int rc = gh_client_list(self->gh, path, COLLECTOR_FILE_PAGES, all);
+    size_t i;
+    json_t *f;
+    json_array_foreach(all, i, f)
+    {
+        const char *name = dp_json_str(f, "filename");
+        if (name)
+            dp_strs_push(files, name);
+        *add += dp_json_int(f, "additions", 0);
+        *del += dp_json_int(f, "deletions", 0);
     }
-    if (url) {
-        s_problem(self, "listing stopped at the bound of %ld pages",
-                  self->cfg.max_pages);
-        dp_free(url);
-    }
+    json_decref(all);
     return rc;
 }
+
+/* Appends the reviews of a pull request submitted in the window. */
+static void s_pr_reviews(collector_t *self, const dp_collect_t *req,
+                         const dp_event_t *snap, gh_events_t *events)
+{
+    char path[COLLECTOR_KEY_MAX];
+    snprintf(path, sizeof path, "/repos/%s/pulls/%lld/reviews?per_page=100",
+             req->repo, (long long)snap->number);
+    json_t *all = json_array();
+    if (gh_client_list(self->gh, path, self->cfg.max_pages, all) < 0) {
+        json_decref(all);
+        return;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(all, i, r)
+    {
+        json_t *id = json_object_get(r, "id");
+        const char *login = dp_json_str(r, "user.login");
+        const char *when = dp_json_str(r, "submitted_at");
+        int64_t at = 0;
+        if (!json_is_integer(id) || !login || !when ||
+            dp_time_parse(when, &at, NULL) < 0 || at < req->win_from ||
+            at >= req->win_to)
+            continue;
+        char idbuf[64];
+        snprintf(idbuf, sizeof idbuf, "review:%lld",
+                 (long long)json_integer_value(id));
+        dp_event_t ev = *snap; /* shallow: only the fields set below differ */
+        ev.id = idbuf;
+        ev.kind = "review";
+        ev.at = at;
+        ev.actor = (char *)login;
+        ev.actor_type = (char *)dp_json_str(r, "user.type");
+        ev.actor_assoc = (char *)dp_json_str(r, "author_association");
+        ev.review_state = (char *)dp_json_str(r, "state");
+        ev.text = NULL;
+        gh_events_push(events, &ev);
+    }
+    json_decref(all);
+}
+
+/* For the pull requests the report shows (opened, merged or closed in the
+ * window), fetches changed files (for path rules and sizes) and reviews. */
+static void s_pr_details(collector_t *self, const dp_collect_t *req,
+                         gh_events_t *events)
+{
+    size_t n = events->count; /* reviews appended below are not revisited */
+    long done = 0;
+    for (size_t i = 0; i < n; i++) {
+        dp_event_t *ev = &events->items[i];
+        if (!ev->is_pr || !strcmp(ev->kind, "comment"))
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = events->items[k].is_pr &&
+                   events->items[k].number == ev->number &&
+                   strcmp(events->items[k].kind, "comment") != 0;
+        if (seen)
+            continue;
+        if (done++ >= self->cfg.max_details) {
+            gh_client_problem(self->gh,
+                              "details of PRs past the first %ld "
+                              "were not fetched",
+                              self->cfg.max_details);
+            break;
+        }
+        dp_strs_t files = {0};
+        int64_t add = 0, del = 0;
+        if (s_pr_files(self, req->repo, ev->number, &files, &add, &del) == 0) {
+            for (size_t k = 0; k < n; k++) {
+                dp_event_t *e = &events->items[k];
+                if (e->number != ev->number)
+                    continue;
+                for (size_t f = 0; f < files.count; f++)
+                    dp_strs_push(&e->files, files.items[f]);
+                e->additions = add;
+                e->deletions = del;
+            }
+        }
+        s_strs_clear(&files);
+        /* Reviews are appended to the array the item lives in: work on a
+         * copy of it, since appending may move the array. */
+        dp_msg_t src = {.type = DP_MSG_EVENT}, copy;
+        src.u.event = *ev;
+        dp_msg_copy(&copy, &src);
+        s_pr_reviews(self, req, &copy.u.event, events);
+        dp_msg_clear(&copy);
+    }
+}
+
+/* ==== One window ==== */
 
 /* Keeps one object per value of key ("number" for items, "id" for
  * comments), the most recently updated: with sort=updated an object updated
@@ -465,25 +299,23 @@ static json_t *s_find_item(json_t *items, int64_t number)
 static void s_pull_detail(collector_t *self, const char *repo, json_t *item)
 {
     long long number = (long long)dp_json_int(item, "number", 0);
-    char *url = s_url(self, "/repos/%s/pulls/%lld", repo, number);
-    s_page_t page;
-    if (s_fetch(self, url, &page) == 0) {
-        json_t *pr = json_object_get(item, "pull_request");
-        json_t *merged = json_object_get(page.doc, "merged_at");
+    char path[COLLECTOR_KEY_MAX];
+    snprintf(path, sizeof path, "/repos/%s/pulls/%lld", repo, number);
+    json_t *doc = NULL;
+    json_t *pr = json_object_get(item, "pull_request");
+    if (gh_client_get(self->gh, path, &doc, NULL) == 0) {
+        json_t *merged = json_object_get(doc, "merged_at");
         if (json_is_object(pr))
             json_object_set(pr, "merged_at", merged ? merged : json_null());
-        json_decref(page.doc);
-        dp_free(page.next);
+        json_decref(doc);
     } else {
-        s_problem(self,
-                  "PR #%lld: merge state unknown; counted as closed "
-                  "unmerged",
-                  number);
-        json_t *pr = json_object_get(item, "pull_request");
+        gh_client_problem(self->gh,
+                          "PR #%lld: merge state unknown; counted "
+                          "as closed unmerged",
+                          number);
         if (json_is_object(pr))
             json_object_set_new(pr, "merged_at", json_null());
     }
-    dp_free(url);
 }
 
 static void s_events_from_items(collector_t *self, const dp_collect_t *req,
@@ -499,7 +331,7 @@ static void s_events_from_items(collector_t *self, const dp_collect_t *req,
                                (size_t)self->cfg.max_text, events, &detail, err,
                                sizeof err);
         if (n < 0) {
-            s_problem(self, "skipped an item: %s", err);
+            gh_client_problem(self->gh, "skipped an item: %s", err);
             continue;
         }
         if (detail) {
@@ -531,8 +363,8 @@ static void s_events_from_comments(collector_t *self, const dp_collect_t *req,
             continue;
         if (gh_comment_event(c, &snap, req->win_from, req->win_to,
                              (size_t)self->cfg.max_text, events) < 0)
-            s_problem(self, "skipped a malformed comment on #%lld",
-                      (long long)number);
+            gh_client_problem(self->gh, "skipped a malformed comment on #%lld",
+                              (long long)number);
         dp_msg_t m = {.type = DP_MSG_EVENT};
         m.u.event = snap;
         dp_msg_clear(&m);
@@ -553,12 +385,61 @@ static const char *s_failure_text(int rc)
     }
 }
 
+/* Reads the window's revision from the ledger and records this
+ * collection: a window collected before that now has events never emitted
+ * gets the next revision (late data revises the report). */
+static int64_t s_revision(collector_t *self, const dp_collect_t *req,
+                          long events, long fresh)
+{
+    char key[COLLECTOR_KEY_MAX];
+    dp_store_key(key, sizeof key, "ledger:%s:%lld:%lld", req->repo,
+                 (long long)req->win_from, (long long)req->win_to);
+    const char *get[] = {"HGET", key, "revision"};
+    redisReply *r = dp_store_command(self->store, 3, get, NULL);
+    long rev = 0;
+    if (r && r->type == REDIS_REPLY_STRING &&
+        dp_parse_long(r->str, 1, 1000000, &rev) < 0)
+        rev = 0;
+    if (r)
+        freeReplyObject(r);
+    if (rev == 0)
+        rev = req->revision > 0 ? req->revision : 1;
+    else if (fresh > 0)
+        rev++;
+    char revs[24], evs[24], now[24], ttl[24];
+    snprintf(revs, sizeof revs, "%ld", rev);
+    snprintf(evs, sizeof evs, "%ld", events);
+    snprintf(now, sizeof now, "%lld", (long long)dp_time_now());
+    snprintf(ttl, sizeof ttl, "%ld", self->cfg.cache_ttl_s);
+    const char *set[] = {
+        "HSET",         key, "revision", revs, "collected_events", evs,
+        "collected_at", now};
+    const char *exp[] = {"EXPIRE", key, ttl};
+    dp_store_append(self->store, 8, set, NULL);
+    dp_store_append(self->store, 3, exp, NULL);
+    redisReply *replies[2];
+    int n = dp_store_flush(self->store, replies, 2);
+    for (int i = 0; i < n; i++)
+        freeReplyObject(replies[i]);
+    return rev;
+}
+
 static void s_emit(collector_t *self, const dp_collect_t *req,
                    gh_events_t *events)
 {
+    if (events->count > (size_t)self->cfg.max_events) {
+        gh_client_problem(self->gh,
+                          "%zu events, over the bound of %ld: the "
+                          "rest were dropped",
+                          events->count, self->cfg.max_events);
+        gh_events_truncate(events, (size_t)self->cfg.max_events);
+    }
     bool *fresh = dp_calloc(events->count ? events->count : 1, sizeof(bool));
     s_dedup(self, req->repo, events, fresh);
-    size_t sent = 0;
+    long nfresh = 0;
+    for (size_t i = 0; i < events->count; i++)
+        nfresh += fresh[i];
+    int64_t revision = s_revision(self, req, (long)events->count, nfresh);
     for (size_t i = 0; i < events->count; i++) {
         if (!fresh[i])
             continue;
@@ -566,63 +447,68 @@ static void s_emit(collector_t *self, const dp_collect_t *req,
         msg.u.event = events->items[i];
         msg.u.event.win_from = req->win_from;
         msg.u.event.win_to = req->win_to;
-        msg.u.event.revision = req->revision;
+        msg.u.event.revision = revision;
         s_send(self, &msg);
-        sent++;
     }
     dp_free(fresh);
+
+    const gh_stats_t *gs = gh_client_stats(self->gh);
+    self->stats.requests = gs->requests;
+    self->stats.not_modified = gs->not_modified;
+    self->stats.retries = gs->retries;
+    self->stats.rl_remaining = gs->rl_remaining;
+    self->stats.rl_limit = gs->rl_limit;
+    self->stats.events = (long)events->count;
+    self->stats.fresh = nfresh;
+    self->stats.revision = (long)revision;
 
     dp_msg_t msg = {.type = DP_MSG_WINDOW};
     dp_window_t *w = &msg.u.window;
     w->repo = req->repo;
     w->win_from = req->win_from;
     w->win_to = req->win_to;
-    w->revision = req->revision;
+    w->revision = revision;
     w->tz = req->tz;
     w->lang = req->lang;
     w->name = req->name;
     w->reply_to = req->reply_to;
     w->events = (int64_t)events->count;
-    w->requests = self->stats.requests;
-    w->not_modified = self->stats.not_modified;
-    w->retries = self->stats.retries;
-    w->rl_remaining = self->stats.rl_remaining;
-    w->rl_limit = self->stats.rl_limit;
+    w->requests = gs->requests;
+    w->not_modified = gs->not_modified;
+    w->retries = gs->retries;
+    w->rl_remaining = gs->rl_remaining;
+    w->rl_limit = gs->rl_limit;
     w->complete_until = req->win_to;
-    w->problems = self->problems;
+    w->problems = *gh_client_problems(self->gh);
     s_send(self, &msg);
     dp_log(DP_LOG_INFO,
-           "%s window %lld..%lld: %zu events (%zu new), %ld requests "
-           "(%ld not modified, %ld retries)",
+           "%s window %lld..%lld rev %lld: %zu events (%ld new), %ld "
+           "requests (%ld not modified, %ld retries)",
            req->repo, (long long)req->win_from, (long long)req->win_to,
-           events->count, sent, self->stats.requests, self->stats.not_modified,
-           self->stats.retries);
+           (long long)revision, events->count, nfresh, gs->requests,
+           gs->not_modified, gs->retries);
 }
 
 int collector_collect(collector_t *self, const dp_collect_t *req)
 {
     assert(self && req);
+    gh_client_reset(self->gh);
     memset(&self->stats, 0, sizeof self->stats);
     self->stats.rl_remaining = self->stats.rl_limit = -1;
-    for (size_t i = 0; i < self->problems.count; i++)
-        dp_free(self->problems.items[i]);
-    dp_free(self->problems.items);
-    memset(&self->problems, 0, sizeof self->problems);
-
     if (!s_repo_valid(req->repo) || req->win_to <= req->win_from) {
         s_status(self, req, "failed", "invalid repository name or window");
         return DP_EINVAL;
     }
-    char since[32];
+    char since[32], path[COLLECTOR_KEY_MAX];
     dp_time_iso_utc(req->win_from, since, sizeof since);
     json_t *items = json_array();
     json_t *comments = json_array();
     gh_events_t events = {0};
-    char *url = s_url(self,
-                      "/repos/%s/issues?state=all&sort=updated&direction=desc"
-                      "&per_page=%ld&since=%s",
-                      req->repo, self->cfg.per_page, since);
-    int rc = s_list(self, url, items);
+    snprintf(path, sizeof path,
+             "/repos/%s/issues?state=all&sort=updated&direction=desc"
+             "&per_page=%ld&since=%s",
+             req->repo, self->cfg.per_page, since);
+    int rc = gh_client_list(self->gh, path, self->cfg.max_pages, items);
     if (rc < 0) {
         char *text = dp_asprintf("%s: %s", req->repo, s_failure_text(rc));
         s_status(self, req, "failed", text);
@@ -634,21 +520,191 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
     s_events_from_items(self, req, items, &events);
 
     /* One repository-wide listing finds every comment of the window. */
-    url = s_url(self,
-                "/repos/%s/issues/comments?sort=updated&direction=asc"
-                "&per_page=%ld&since=%s",
-                req->repo, self->cfg.per_page, since);
-    if (s_list(self, url, comments) < 0)
-        s_problem(self, "comments of the window could not be listed; "
-                        "discussions may be incomplete");
+    snprintf(path, sizeof path,
+             "/repos/%s/issues/comments?sort=updated&direction=asc"
+             "&per_page=%ld&since=%s",
+             req->repo, self->cfg.per_page, since);
+    if (gh_client_list(self->gh, path, self->cfg.max_pages, comments) < 0)
+        gh_client_problem(self->gh, "comments of the window could not be "
+                                    "listed; discussions may be incomplete");
     s_unique(comments, "id");
     s_events_from_comments(self, req, items, comments, &events);
+    if (self->cfg.pr_details)
+        s_pr_details(self, req, &events);
     s_emit(self, req, &events);
 out:
     gh_events_clear(&events);
     json_decref(items);
     json_decref(comments);
     return rc;
+}
+
+/* ==== Schedule ==== */
+
+static int s_add_repo(collector_t *self, const char *repo, const char *name)
+{
+    for (size_t i = 0; i < self->repos.count; i++)
+        if (!strcmp(self->repos.items[i], repo))
+            return 0;
+    dp_strs_push(&self->repos, repo);
+    dp_strs_push(&self->names, name ? name : "");
+    return 0;
+}
+
+/* Reads timezone, language, windows and repositories from the config
+ * document. Returns 0 or DP_ECONFIG with the reason logged. */
+static int s_load_schedule(collector_t *self, const json_t *doc)
+{
+    self->zone = dp_json_str(doc, "timezone");
+    self->lang = dp_json_str(doc, "language");
+    if (!self->zone)
+        self->zone = "UTC";
+    if (!self->lang)
+        self->lang = "zh";
+    int probe;
+    if (dp_tz_offset(self->zone, dp_time_now(), &probe) < 0) {
+        dp_log(DP_LOG_ERROR, "timezone: unknown zone \"%s\"", self->zone);
+        return DP_ECONFIG;
+    }
+    if (strcmp(self->lang, "zh") && strcmp(self->lang, "en")) {
+        dp_log(DP_LOG_ERROR, "language: \"%s\" is not one of zh|en",
+               self->lang);
+        return DP_ECONFIG;
+    }
+    json_t *windows = dp_json_get(doc, "windows");
+    size_t i;
+    json_t *v;
+    json_array_foreach(windows, i, v)
+    {
+        dp_window_kind_t kind;
+        if (!json_is_string(v) ||
+            dp_window_kind_parse(json_string_value(v), &kind) < 0 ||
+            self->nkinds == COLLECTOR_MAX_KINDS) {
+            dp_log(DP_LOG_ERROR,
+                   "windows: item %zu must be hourly, daily or "
+                   "weekly",
+                   i + 1);
+            return DP_ECONFIG;
+        }
+        self->kinds[self->nkinds++] = kind;
+    }
+    if (self->nkinds == 0)
+        self->kinds[self->nkinds++] = DP_WINDOW_HOURLY;
+    json_t *repos = dp_json_get(doc, "repositories");
+    json_array_foreach(repos, i, v)
+    {
+        const char *repo =
+            json_is_string(v) ? json_string_value(v) : dp_json_str(v, "repo");
+        const char *org = dp_json_str(v, "org");
+        if (repo && s_repo_valid(repo)) {
+            s_add_repo(self, repo, dp_json_str(v, "name"));
+        } else if (org && *org && !strchr(org, '/')) {
+            dp_strs_push(&self->orgs, org);
+        } else {
+            dp_log(DP_LOG_ERROR,
+                   "repositories: item %zu must be OWNER/REPO, "
+                   "{repo: OWNER/REPO, name: ...} or {org: "
+                   "NAME}",
+                   i + 1);
+            return DP_ECONFIG;
+        }
+    }
+    return 0;
+}
+
+/* Adds every public, unarchived repository of the organizations. */
+static void s_expand_orgs(collector_t *self, int64_t now)
+{
+    if (self->orgs.count == 0 ||
+        (self->orgs_at && now - self->orgs_at < COLLECTOR_ORGS_REFRESH_S))
+        return;
+    self->orgs_at = now;
+    for (size_t i = 0; i < self->orgs.count; i++) {
+        char path[COLLECTOR_KEY_MAX];
+        snprintf(path, sizeof path, "/orgs/%s/repos?type=public&per_page=100",
+                 self->orgs.items[i]);
+        json_t *all = json_array();
+        gh_client_reset(self->gh);
+        if (gh_client_list(self->gh, path, self->cfg.max_pages, all) < 0)
+            dp_log(DP_LOG_ERROR, "organization %s could not be listed",
+                   self->orgs.items[i]);
+        size_t k;
+        json_t *r;
+        json_array_foreach(all, k, r)
+        {
+            const char *full = dp_json_str(r, "full_name");
+            if (full && s_repo_valid(full) &&
+                !dp_json_bool(r, "archived", false))
+                s_add_repo(self, full, NULL);
+        }
+        json_decref(all);
+    }
+}
+
+static int s_collect_window(collector_t *self, const char *repo,
+                            const char *name, const schedule_window_t *w)
+{
+    dp_collect_t req = {0};
+    req.repo = (char *)repo;
+    req.win_from = w->from;
+    req.win_to = w->to;
+    req.tz = (char *)self->zone;
+    req.lang = (char *)self->lang;
+    req.name = name && *name ? (char *)name : NULL;
+    return collector_collect(self, &req);
+}
+
+int collector_tick(collector_t *self, int64_t now)
+{
+    assert(self);
+    s_expand_orgs(self, now);
+    int collected = 0;
+    for (size_t r = 0; r < self->repos.count; r++) {
+        const char *repo = self->repos.items[r];
+        if (dp_service_interrupted())
+            break;
+        for (size_t k = 0; k < self->nkinds; k++) {
+            dp_window_kind_t kind = self->kinds[k];
+            schedule_window_t due[64];
+            size_t max = (size_t)self->cfg.catchup_max;
+            if (max > sizeof due / sizeof due[0])
+                max = sizeof due / sizeof due[0];
+            int64_t done = schedule_done_until(self->store, repo, kind);
+            int n = schedule_due(done, now, self->cfg.grace_s, kind, self->zone,
+                                 max, due);
+            for (int i = 0; i < n && !dp_service_interrupted(); i++) {
+                /* The lease is checked before each window, so a replica
+                 * that lost it stops at once. */
+                if (!schedule_lease(self->store, repo, self->owner,
+                                    self->cfg.lease_ms))
+                    break;
+                if (i == 0 && done > 0) {
+                    /* Late data: the window before, once more (304s when
+                     * nothing changed, a revision when something did). */
+                    schedule_window_t prev;
+                    if (schedule_previous(&due[0], kind, self->zone, &prev) ==
+                        0)
+                        (void)s_collect_window(self, repo, self->names.items[r],
+                                               &prev);
+                }
+                int rc =
+                    s_collect_window(self, repo, self->names.items[r], &due[i]);
+                if (rc == DP_EAGAIN)
+                    break; /* interrupted: the window stays due */
+                /* A failed window is reported (STATUS) and not retried in a
+                 * loop; its report says what was missing. */
+                if (schedule_set_done(self->store, repo, kind, due[i].to) < 0)
+                    break;
+                collected++;
+            }
+        }
+    }
+    return collected;
+}
+
+const dp_strs_t *collector_repositories(collector_t *self)
+{
+    return &self->repos;
 }
 
 /* ==== Service ==== */
@@ -658,24 +714,36 @@ collector_t *collector_new(const collector_cfg_t *cfg)
     assert(cfg);
     collector_t *self = dp_calloc(1, sizeof *self);
     self->cfg = *cfg;
-    self->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
-    s_token_id(cfg->token, self->token_id);
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(self->owner, sizeof self->owner, "%s:%d:%08lx", host,
+             (int)getpid(),
+             (unsigned long)(dp_service_now_ms() ^ (long long)time(NULL)));
     char err[256] = "";
     self->bus = dp_bus_new();
     self->store = dp_store_new(cfg->redis_url, err, sizeof err);
-    dp_http_opts_t hopts = {
-        .user_agent = COLLECTOR_USER_AGENT,
-        .token = cfg->token,
-        .accept = "application/vnd.github+json",
-        .timeout_ms = cfg->timeout_ms,
-        .max_body = (size_t)cfg->max_body,
-    };
-    self->http = dp_http_new(&hopts);
-    if (!self->bus || !self->store || !self->http) {
+    if (!self->bus || !self->store) {
         if (*err)
             dp_log(DP_LOG_ERROR, "%s", err);
         goto fail;
     }
+    gh_client_cfg_t gcfg = {
+        .api_url = cfg->api_url,
+        .tokens = cfg->tokens,
+        .store = self->store,
+        .timeout_ms = cfg->timeout_ms,
+        .max_retries = cfg->max_retries,
+        .retry_base_ms = cfg->retry_base_ms,
+        .max_wait_s = cfg->max_wait_s,
+        .max_body = cfg->max_body,
+        .cache_ttl_s = cfg->cache_ttl_s,
+        .rate_reserve = cfg->rate_reserve,
+    };
+    self->gh = gh_client_new(&gcfg);
+    if (!self->gh)
+        goto fail;
+    if (cfg->schedule && s_load_schedule(self, cfg->schedule) < 0)
+        goto fail;
     self->ctl = dp_sock_new(self->bus, ZMQ_PULL, cfg->ctl_endpoint);
     self->out = dp_sock_new(self->bus, ZMQ_PUSH, cfg->out_endpoint);
     self->pub = dp_sock_new(self->bus, ZMQ_PUB, cfg->pub_endpoint);
@@ -692,7 +760,13 @@ int collector_run(collector_t *self)
     assert(self);
     dp_buf_t frame = DP_BUF_INIT;
     long bad = 0;
+    long long next_tick = 0;
+    bool scheduled = self->repos.count > 0 || self->orgs.count > 0;
     while (!dp_service_interrupted()) {
+        if (scheduled && dp_service_now_ms() >= next_tick) {
+            collector_tick(self, dp_time_now());
+            next_tick = dp_service_now_ms() + COLLECTOR_TICK_MS;
+        }
         int rc = dp_sock_recv(self->ctl, NULL, &frame,
                               (size_t)self->cfg.max_frame, COLLECTOR_POLL_MS);
         if (rc == DP_EAGAIN)
@@ -719,6 +793,8 @@ int collector_run(collector_t *self)
         }
         dp_msg_clear(&msg);
     }
+    for (size_t i = 0; i < self->repos.count; i++)
+        schedule_release(self->store, self->repos.items[i], self->owner);
     dp_buf_free(&frame);
     return 0;
 }
@@ -734,10 +810,10 @@ void collector_destroy(collector_t **self_p)
     collector_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->problems.count; i++)
-        dp_free(self->problems.items[i]);
-    dp_free(self->problems.items);
-    dp_http_destroy(&self->http);
+    s_strs_clear(&self->repos);
+    s_strs_clear(&self->names);
+    s_strs_clear(&self->orgs);
+    gh_client_destroy(&self->gh);
     dp_store_destroy(&self->store);
     dp_bus_destroy(&self->bus);
     dp_free(self);

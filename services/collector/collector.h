@@ -11,10 +11,11 @@
 
 typedef struct collector_t collector_t;
 
-/* Settings; strings are borrowed for the life of the collector. */
+/* Settings; strings and the schedule document are borrowed for the life
+ * of the collector. */
 typedef struct {
     const char *api_url;      /* "https://api.github.com" or with a path */
-    const char *token;        /* GitHub token, or NULL; never logged */
+    const char *tokens;       /* a token or a comma-separated pool; NULL ok */
     const char *redis_url;    /* redis:// or unix:// */
     const char *ctl_endpoint; /* PULL: COLLECT requests */
     const char *out_endpoint; /* PUSH: EVENT and WINDOW to classifiers */
@@ -25,10 +26,19 @@ typedef struct {
     long max_retries;         /* per request, for 5xx and transport errors */
     long retry_base_ms;       /* first backoff; doubles, with jitter */
     long max_wait_s;          /* longest wait for a rate limit reset */
+    long rate_reserve;        /* below this many requests left, slow down */
     long max_text;            /* bytes kept of bodies and comments */
     long max_body;            /* largest HTTP body accepted */
     long cache_ttl_s;         /* HTTP cache and dedup retention */
     long max_frame;           /* largest bus frame accepted */
+    long max_events;          /* events per window at most */
+    bool pr_details;          /* fetch changed files and reviews of PRs */
+    long max_details;         /* PRs per window whose details are fetched */
+    /* Schedule (used when repositories are configured): */
+    const void *schedule; /* the config document (json_t), or NULL */
+    long lease_ms;        /* lease on a repository */
+    long grace_s;         /* wait after a window closes before collecting */
+    long catchup_max;     /* windows per repository and tick at most */
 } collector_cfg_t;
 
 /* Counters of one window's collection, for the health footer. */
@@ -38,12 +48,16 @@ typedef struct {
     long retries;      /* requests repeated after a fault */
     long rl_remaining; /* last x-ratelimit-remaining seen, -1 unknown */
     long rl_limit;
+    long events;   /* distinct events of the window */
+    long fresh;    /* of which never emitted before */
+    long revision; /* revision of the window's report */
 } collector_stats_t;
 
 /* Creates a collector and its sockets. NULL on failure (logged). */
 collector_t *collector_new(const collector_cfg_t *cfg);
 
-/* Serves COLLECT requests until interrupted. Returns 0. */
+/* Serves COLLECT requests, and collects the configured repositories'
+ * windows as they close (see collector_tick), until interrupted. */
 int collector_run(collector_t *self);
 
 /* Collects one window: lists the repository's issues and pull requests
@@ -51,6 +65,16 @@ int collector_run(collector_t *self);
  * and a WINDOW message, or a STATUS "failed" message. Returns 0 or the error
  * that failed the window (DP_EAUTH, DP_ENOTFOUND, DP_EHTTP, DP_ERATE...). */
 DP_NODISCARD int collector_collect(collector_t *self, const dp_collect_t *req);
+
+/* Runs the schedule once at instant now: for every configured repository
+ * whose lease this collector holds, collects the windows that closed since
+ * the last one collected (oldest first, catching up after downtime) and
+ * re-collects the one before, so late data revises its report. Returns the
+ * number of windows collected. */
+int collector_tick(collector_t *self, int64_t now);
+
+/* The repositories the schedule covers (organizations expanded); borrowed. */
+const dp_strs_t *collector_repositories(collector_t *self);
 
 /* Counters of the last window collected. */
 const collector_stats_t *collector_stats(const collector_t *self);

@@ -21,6 +21,15 @@ void gh_events_clear(gh_events_t *list)
     memset(list, 0, sizeof *list);
 }
 
+void gh_events_truncate(gh_events_t *list, size_t n)
+{
+    while (list->count > n) {
+        dp_msg_t m = {.type = DP_MSG_EVENT};
+        m.u.event = list->items[--list->count];
+        dp_msg_clear(&m);
+    }
+}
+
 void gh_events_push(gh_events_t *list, const dp_event_t *ev)
 {
     if (list->count == list->cap) {

@@ -18,6 +18,9 @@ typedef struct {
 /* Frees the events and empties the list. */
 void gh_events_clear(gh_events_t *list);
 
+/* Frees the events past the first n. */
+void gh_events_truncate(gh_events_t *list, size_t n);
+
 /* Appends a copy of ev (deep). */
 void gh_events_push(gh_events_t *list, const dp_event_t *ev);
 

@@ -1,5 +1,6 @@
 /* main.c - dp-collector: configuration, then the collector engine */
 /* SPDX-License-Identifier: MIT */
+#include <jansson.h>
 #include <stdio.h>
 
 #include "collector.h"
@@ -11,7 +12,10 @@
 int main(int argc, char **argv)
 {
     char *api_url = NULL, *token = NULL, *redis_url = NULL, *ctl = NULL;
-    char *out = NULL, *pub = NULL, *log_level = NULL;
+    char *out = NULL, *pub = NULL, *log_level = NULL, *tokens = NULL;
+    long rate_reserve, max_events, max_details, lease_ms, grace_s;
+    long catchup_max;
+    bool pr_details;
     long per_page, max_pages, timeout_ms, max_retries, retry_base_ms;
     long max_wait_s, max_text, max_body, cache_ttl_s, max_frame;
     dp_opt_t opts[] = {
@@ -19,6 +23,26 @@ int main(int argc, char **argv)
          "https://api.github.com", 0, 0, NULL, false, "GitHub REST base URL"},
         {"token", "GITHUB_TOKEN", NULL, DP_OPT_STR, &token, NULL, 0, 0, NULL,
          true, "GitHub token (environment only)"},
+        {"tokens", "GITHUB_TOKENS", NULL, DP_OPT_STR, &tokens, NULL, 0, 0, NULL,
+         true, "comma-separated token pool (environment only)"},
+        {"rate_reserve", "DP_RATE_RESERVE", "--rate-reserve", DP_OPT_INT,
+         &rate_reserve, "200", 0, 100000, NULL, false,
+         "below this many requests left, slow down"},
+        {"max_events", "DP_MAX_EVENTS", "--max-events", DP_OPT_INT, &max_events,
+         "100000", 1, 10000000, NULL, false, "events per window at most"},
+        {"pr_details", "DP_PR_DETAILS", "--pr-details", DP_OPT_BOOL,
+         &pr_details, "true", 0, 0, NULL, false,
+         "fetch changed files and reviews of the window's PRs"},
+        {"max_details", "DP_MAX_DETAILS", "--max-details", DP_OPT_INT,
+         &max_details, "200", 0, 100000, NULL, false,
+         "PRs per window whose details are fetched"},
+        {"lease_ms", "DP_LEASE_MS", "--lease-ms", DP_OPT_INT, &lease_ms,
+         "30000", 1000, 3600000, NULL, false, "lease on a repository"},
+        {"grace_s", "DP_GRACE_S", "--grace-s", DP_OPT_INT, &grace_s, "120", 0,
+         86400, NULL, false, "wait after a window closes"},
+        {"catchup_max", "DP_CATCHUP_MAX", "--catchup-max", DP_OPT_INT,
+         &catchup_max, "48", 1, 64, NULL, false,
+         "windows per repository caught up per pass"},
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
          "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
         {"ctl_endpoint", "DP_COLLECTOR_CTL", "--ctl", DP_OPT_STR, &ctl,
@@ -57,12 +81,14 @@ int main(int argc, char **argv)
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
     dp_log_init("collector");
+    json_t *doc = NULL;
     int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
-                            NULL, err, sizeof err);
+                            &doc, err, sizeof err);
     if (rc == DP_EAGAIN)
         return 0;
     if (rc < 0) {
         fprintf(stderr, "dp-collector: %s\n", err);
+        json_decref(doc);
         dp_config_free(opts, nopts);
         return 2;
     }
@@ -72,7 +98,7 @@ int main(int argc, char **argv)
 
     collector_cfg_t cfg = {
         .api_url = api_url,
-        .token = token,
+        .tokens = tokens && *tokens ? tokens : token,
         .redis_url = redis_url,
         .ctl_endpoint = ctl,
         .out_endpoint = out,
@@ -86,15 +112,25 @@ int main(int argc, char **argv)
         .max_text = max_text,
         .max_body = max_body,
         .cache_ttl_s = cache_ttl_s,
+        .rate_reserve = rate_reserve,
+        .max_events = max_events,
+        .pr_details = pr_details,
+        .max_details = max_details,
+        .schedule = doc,
+        .lease_ms = lease_ms,
+        .grace_s = grace_s,
+        .catchup_max = catchup_max,
         .max_frame = max_frame,
     };
     collector_t *collector = collector_new(&cfg);
     if (!collector) {
+        json_decref(doc);
         dp_config_free(opts, nopts);
         return 1;
     }
     rc = collector_run(collector);
     collector_destroy(&collector);
+    json_decref(doc);
     dp_config_free(opts, nopts);
     dp_log(DP_LOG_INFO, "stopped");
     return rc == 0 ? 0 : 1;

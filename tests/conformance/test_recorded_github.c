@@ -732,7 +732,7 @@ static void s_start_collector(s_ctx_t *ctx)
 {
     collector_cfg_t cfg = {
         .api_url = ctx->replay->base,
-        .token = "test-token",
+        .tokens = "test-token",
         .redis_url = ctx->redis.url,
         .ctl_endpoint = ctx->ctl_ep,
         .out_endpoint = ctx->out_ep,
@@ -747,6 +747,9 @@ static void s_start_collector(s_ctx_t *ctx)
         .max_body = S_MAX_BODY,
         .cache_ttl_s = 3600,
         .max_frame = S_MAX_FRAME,
+        .max_events = 100000,
+        .rate_reserve = 0,
+        .pr_details = false, /* the recordings hold no PR file listings */
     };
     ctx->collector = collector_new(&cfg);
     assert_non_null(ctx->collector);

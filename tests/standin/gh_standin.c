@@ -1231,6 +1231,12 @@ static void s_route(server_t *srv, const char *method, const char *path,
         s_list_comments(srv, repo, number, q, r);
     } else if (m == 2 && strcmp(s[0], "pulls") == 0 && number >= 0) {
         s_get_pull(repo, number, r);
+    } else if (m == 3 && strcmp(s[0], "pulls") == 0 && number >= 0 &&
+               (strcmp(s[2], "files") == 0 || strcmp(s[2], "reviews") == 0)) {
+        /* Datasets without per-PR files or reviews answer an empty list,
+         * as GitHub does for a PR without reviews. */
+        s_reply_json(r, 200, json_array());
+        r->cacheable = 1;
     } else {
         s_reply_not_found(r);
     }

@@ -1,0 +1,500 @@
+/* gh_client.c - GitHub REST reads: cache, conditional requests, retries,
+ * rate limits and a token pool */
+/* SPDX-License-Identifier: MIT */
+#include "gh_client.h"
+
+#include <assert.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dp_http.h"
+#include "dp_json.h"
+#include "dp_log.h"
+#include "dp_service.h"
+#include "dp_time.h"
+
+#define GH_KEY_MAX 2048
+#define GH_BACKOFF_CAP_MS 60000
+#define GH_PACE_CAP_MS 10000
+#define GH_MAX_TOKENS 32
+#define GH_USER_AGENT "devpulse/0.1"
+
+/* One token of the pool and what GitHub last said about its budget. */
+typedef struct {
+    dp_http_t *http;
+    long remaining; /* -1 until known */
+    long limit;
+    int64_t reset; /* epoch seconds, -1 until known */
+} s_token_t;
+
+struct gh_client_t {
+    char *api_url; /* without a trailing slash */
+    s_token_t tokens[GH_MAX_TOKENS];
+    size_t ntokens;      /* at least 1 (anonymous when no token) */
+    char pool_id[17];    /* hash of the pool, for cache keys */
+    dp_store_t *store;   /* borrowed */
+    gh_client_cfg_t cfg; /* numbers; strings not kept */
+    gh_stats_t stats;
+    dp_strs_t problems;
+    unsigned int seed; /* jitter */
+};
+
+/* ==== Set-up ==== */
+
+static void s_hash(const char *text, char out[17])
+{
+    /* FNV-1a: keeps cache entries of different credentials apart without
+     * storing anything that reveals them. */
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = text ? text : ""; *p; p++) {
+        h ^= (unsigned char)*p;
+        h *= 1099511628211ULL;
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static dp_http_t *s_http(const gh_client_cfg_t *cfg, const char *token)
+{
+    dp_http_opts_t o = {
+        .user_agent = GH_USER_AGENT,
+        .token = token,
+        .accept = "application/vnd.github+json",
+        .timeout_ms = cfg->timeout_ms,
+        .max_body = (size_t)cfg->max_body,
+    };
+    return dp_http_new(&o);
+}
+
+gh_client_t *gh_client_new(const gh_client_cfg_t *cfg)
+{
+    assert(cfg && cfg->api_url && cfg->store);
+    gh_client_t *self = dp_calloc(1, sizeof *self);
+    self->cfg = *cfg;
+    self->store = cfg->store;
+    self->api_url = dp_strdup(cfg->api_url);
+    size_t len = strlen(self->api_url);
+    while (len > 0 && self->api_url[len - 1] == '/')
+        self->api_url[--len] = '\0';
+    self->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+    s_hash(cfg->tokens, self->pool_id);
+
+    char *list = dp_strdup(cfg->tokens ? cfg->tokens : "");
+    char *save = NULL;
+    for (char *t = strtok_r(list, ", ", &save);
+         t && self->ntokens < GH_MAX_TOKENS; t = strtok_r(NULL, ", ", &save))
+        self->tokens[self->ntokens++].http = s_http(cfg, t);
+    if (list)
+        memset(list, 0, strlen(cfg->tokens ? cfg->tokens : ""));
+    dp_free(list);
+    if (self->ntokens == 0)
+        self->tokens[self->ntokens++].http = s_http(cfg, NULL);
+    for (size_t i = 0; i < self->ntokens; i++) {
+        self->tokens[i].remaining = self->tokens[i].limit = -1;
+        self->tokens[i].reset = -1;
+        if (!self->tokens[i].http) {
+            gh_client_destroy(&self);
+            return NULL;
+        }
+    }
+    gh_client_reset(self);
+    return self;
+}
+
+void gh_client_destroy(gh_client_t **self_p)
+{
+    assert(self_p);
+    gh_client_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->ntokens; i++)
+        dp_http_destroy(&self->tokens[i].http);
+    for (size_t i = 0; i < self->problems.count; i++)
+        dp_free(self->problems.items[i]);
+    dp_free(self->problems.items);
+    dp_free(self->api_url);
+    dp_free(self);
+    *self_p = NULL;
+}
+
+void gh_client_reset(gh_client_t *self)
+{
+    memset(&self->stats, 0, sizeof self->stats);
+    self->stats.rl_remaining = self->stats.rl_limit = -1;
+    for (size_t i = 0; i < self->problems.count; i++)
+        dp_free(self->problems.items[i]);
+    dp_free(self->problems.items);
+    memset(&self->problems, 0, sizeof self->problems);
+}
+
+const gh_stats_t *gh_client_stats(const gh_client_t *self)
+{
+    return &self->stats;
+}
+
+const dp_strs_t *gh_client_problems(const gh_client_t *self)
+{
+    return &self->problems;
+}
+
+void gh_client_problem(gh_client_t *self, const char *fmt, ...)
+{
+    dp_buf_t buf = DP_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    dp_buf_vprintf(&buf, fmt, ap);
+    va_end(ap);
+    dp_log(DP_LOG_WARN, "%s", buf.data);
+    dp_strs_push(&self->problems, buf.data);
+    dp_buf_free(&buf);
+}
+
+/* ==== Waiting ==== */
+
+/* Sleeps in short steps so a shutdown is never held up. */
+static void s_sleep_ms(gh_client_t *self, long ms)
+{
+    long long until = dp_service_now_ms() + ms;
+    while (!dp_service_interrupted() && dp_service_now_ms() < until) {
+        long long left = until - dp_service_now_ms();
+        struct timespec ts = {0, (left > 100 ? 100 : left) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    self->stats.waited_ms += ms;
+}
+
+static long s_backoff_ms(gh_client_t *self, int attempt)
+{
+    long ms = self->cfg.retry_base_ms;
+    for (int i = 0; i < attempt && ms < GH_BACKOFF_CAP_MS; i++)
+        ms *= 2;
+    if (ms > GH_BACKOFF_CAP_MS)
+        ms = GH_BACKOFF_CAP_MS;
+    /* Full jitter over the upper half. */
+    return ms / 2 + (long)(rand_r(&self->seed) % (unsigned)(ms / 2 + 1));
+}
+
+/* Picks the token with the most requests left (unknown counts as full). */
+static s_token_t *s_pick(gh_client_t *self)
+{
+    s_token_t *best = &self->tokens[0];
+    for (size_t i = 1; i < self->ntokens; i++) {
+        long a = best->remaining < 0 ? LONG_MAX : best->remaining;
+        long b = self->tokens[i].remaining < 0 ? LONG_MAX
+                                               : self->tokens[i].remaining;
+        if (b > a)
+            best = &self->tokens[i];
+    }
+    return best;
+}
+
+/* Before a request: near the wall, spread what is left over the time to
+ * the reset; at the wall, wait for the reset. Returns DP_ERATE when that
+ * wait would be longer than allowed. */
+static int s_pace(gh_client_t *self, s_token_t *t, const char *what)
+{
+    if (t->remaining < 0 || t->reset <= 0 ||
+        t->remaining > self->cfg.rate_reserve)
+        return 0;
+    int64_t left_s = t->reset - dp_time_now();
+    if (left_s <= 0)
+        return 0;
+    long wait_ms;
+    if (t->remaining == 0) {
+        if (left_s > self->cfg.max_wait_s) {
+            gh_client_problem(self,
+                              "GET %s: rate limit used up for %llds, "
+                              "longer than the %lds allowed",
+                              what, (long long)left_s, self->cfg.max_wait_s);
+            return DP_ERATE;
+        }
+        wait_ms = (long)left_s * 1000 + 1000;
+        gh_client_problem(self,
+                          "rate limit used up: waiting %lds for the "
+                          "reset",
+                          (long)left_s + 1);
+    } else {
+        wait_ms = (long)(left_s * 1000 / (t->remaining + 1));
+        if (wait_ms > GH_PACE_CAP_MS)
+            wait_ms = GH_PACE_CAP_MS;
+        dp_log(DP_LOG_INFO, "%ld requests left: pacing %ld ms", t->remaining,
+               wait_ms);
+    }
+    s_sleep_ms(self, wait_ms);
+    return 0;
+}
+
+static void s_note_rate(gh_client_t *self, s_token_t *t,
+                        const dp_http_resp_t *resp)
+{
+    if (resp->rl_remaining >= 0)
+        t->remaining = resp->rl_remaining;
+    if (resp->rl_limit >= 0)
+        t->limit = resp->rl_limit;
+    if (resp->rl_reset >= 0)
+        t->reset = resp->rl_reset;
+    s_token_t *best = s_pick(self);
+    self->stats.rl_remaining = best->remaining;
+    self->stats.rl_limit = best->limit;
+}
+
+/* How long to wait before retrying a 403/429, or -1 when it is no limit. */
+static long s_limit_wait_ms(gh_client_t *self, const dp_http_resp_t *resp,
+                            int attempt)
+{
+    if (resp->retry_after >= 0)
+        return resp->retry_after * 1000;
+    if (resp->rl_remaining == 0 && resp->rl_reset > 0) {
+        int64_t wait = resp->rl_reset - dp_time_now();
+        return wait > 0 ? (long)wait * 1000 + 1000 : 1000;
+    }
+    /* A secondary limit without retry-after: back off exponentially. */
+    if (resp->status == 429 || (resp->body && strstr(resp->body, "rate limit")))
+        return s_backoff_ms(self, attempt);
+    return -1;
+}
+
+/* ==== Cache ==== */
+
+typedef struct {
+    char *etag, *last_modified, *link, *body;
+    size_t body_len;
+} s_cached_t;
+
+static void s_cached_clear(s_cached_t *c)
+{
+    dp_free(c->etag);
+    dp_free(c->last_modified);
+    dp_free(c->link);
+    dp_free(c->body);
+    memset(c, 0, sizeof *c);
+}
+
+static char *s_reply_str(redisReply *r, size_t *len)
+{
+    if (!r || r->type != REDIS_REPLY_STRING || r->len == 0)
+        return NULL;
+    if (len)
+        *len = r->len;
+    return dp_strndup(r->str, r->len);
+}
+
+static void s_cache_load(gh_client_t *self, const char *key, s_cached_t *c)
+{
+    memset(c, 0, sizeof *c);
+    const char *argv[] = {"HMGET", key, "etag", "lm", "link", "body"};
+    redisReply *r = dp_store_command(self->store, 6, argv, NULL);
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 4) {
+        c->etag = s_reply_str(r->element[0], NULL);
+        c->last_modified = s_reply_str(r->element[1], NULL);
+        c->link = s_reply_str(r->element[2], NULL);
+        c->body = s_reply_str(r->element[3], &c->body_len);
+    }
+    if (r)
+        freeReplyObject(r);
+    /* Conditional headers are worthless without the body they stand for. */
+    if (!c->body)
+        s_cached_clear(c);
+}
+
+static void s_cache_save(gh_client_t *self, const char *key,
+                         const dp_http_resp_t *resp)
+{
+    if (!resp->etag && !resp->last_modified)
+        return;
+    const char *argv[] = {
+        "HSET", key,
+        "etag", resp->etag ? resp->etag : "",
+        "lm",   resp->last_modified ? resp->last_modified : "",
+        "link", resp->link ? resp->link : "",
+        "body", resp->body};
+    size_t lens[10];
+    for (int i = 0; i < 9; i++)
+        lens[i] = strlen(argv[i]);
+    lens[9] = resp->body_len;
+    char ttl[24];
+    snprintf(ttl, sizeof ttl, "%ld", self->cfg.cache_ttl_s);
+    const char *exp[] = {"EXPIRE", key, ttl};
+    dp_store_append(self->store, 10, argv, lens);
+    dp_store_append(self->store, 3, exp, NULL);
+    redisReply *replies[2] = {NULL, NULL};
+    int n = dp_store_flush(self->store, replies, 2);
+    for (int i = 0; i < n; i++)
+        freeReplyObject(replies[i]);
+}
+
+/* ==== Requests ==== */
+
+/* The path of a URL without scheme and host, for messages. */
+static const char *s_path(const char *url)
+{
+    const char *p = strstr(url, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    return p ? p : url;
+}
+
+/* Classifies one answer. Sets *wait_ms >= 0 to retry after that long. */
+static int s_answer(gh_client_t *self, const char *url, const char *key,
+                    dp_http_resp_t *resp, const s_cached_t *cached, int attempt,
+                    bool *conditional, json_t **doc, char **next, long *wait_ms)
+{
+    const char *body = resp->body;
+    size_t body_len = resp->body_len;
+    const char *link = resp->link;
+    bool reuse = resp->status == 304 && cached->body;
+    *wait_ms = -1;
+    if (reuse) {
+        self->stats.not_modified++;
+        body = cached->body;
+        body_len = cached->body_len;
+        if (!link && cached->link)
+            link = cached->link;
+    }
+    if (resp->status == 200 || reuse) {
+        char err[256];
+        *doc = dp_json_parse(body, body_len, err, sizeof err);
+        if (!*doc) {
+            gh_client_problem(self,
+                              "GET %s: %ld with a body that is not JSON "
+                              "(%s)",
+                              s_path(url), resp->status, err);
+            *conditional = false;
+            *wait_ms = s_backoff_ms(self, attempt);
+            return DP_EJSON;
+        }
+        if (resp->status == 200)
+            s_cache_save(self, key, resp);
+        if (next)
+            *next = dp_http_link_next(link);
+        return 0;
+    }
+    switch (resp->status) {
+    case 304: /* the cache lost the body: ask again in full */
+        *conditional = false;
+        *wait_ms = 0;
+        return DP_EAGAIN;
+    case 401:
+        gh_client_problem(self, "GET %s: 401 bad credentials", s_path(url));
+        return DP_EAUTH;
+    case 404:
+    case 410:
+        gh_client_problem(self, "GET %s: %ld not found", s_path(url),
+                          resp->status);
+        return DP_ENOTFOUND;
+    case 403:
+    case 429:
+        *wait_ms = s_limit_wait_ms(self, resp, attempt);
+        if (*wait_ms < 0) {
+            gh_client_problem(self, "GET %s: 403 forbidden", s_path(url));
+            return DP_EAUTH;
+        }
+        if (*wait_ms > self->cfg.max_wait_s * 1000) {
+            gh_client_problem(self,
+                              "GET %s: rate limited for %lds, longer "
+                              "than the %lds allowed",
+                              s_path(url), *wait_ms / 1000,
+                              self->cfg.max_wait_s);
+            *wait_ms = -1;
+        } else {
+            gh_client_problem(self, "GET %s: %ld rate limited, waited %ld ms",
+                              s_path(url), resp->status, *wait_ms);
+        }
+        return DP_ERATE;
+    default:
+        gh_client_problem(self, "GET %s: %ld", s_path(url), resp->status);
+        if (resp->status >= 500)
+            *wait_ms = s_backoff_ms(self, attempt);
+        return DP_EHTTP;
+    }
+}
+
+int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
+                  char **next)
+{
+    assert(self && target && doc);
+    *doc = NULL;
+    if (next)
+        *next = NULL;
+    char *url = target[0] == '/' ? dp_asprintf("%s%s", self->api_url, target)
+                                 : dp_strdup(target);
+    char key[GH_KEY_MAX];
+    dp_store_key(key, sizeof key, "http:%s:%s", self->pool_id, url);
+    int rc = DP_EHTTP;
+    bool conditional = true;
+    int attempt;
+    for (attempt = 0; attempt <= self->cfg.max_retries; attempt++) {
+        if (dp_service_interrupted()) {
+            rc = DP_EAGAIN;
+            goto out;
+        }
+        if (attempt > 0)
+            self->stats.retries++;
+        s_token_t *token = s_pick(self);
+        rc = s_pace(self, token, s_path(url));
+        if (rc < 0)
+            goto out;
+        s_cached_t cached = {0};
+        if (conditional)
+            s_cache_load(self, key, &cached);
+        dp_http_resp_t resp;
+        int hrc = dp_http_get(token->http, url, cached.etag,
+                              cached.etag ? NULL : cached.last_modified, &resp);
+        self->stats.requests++;
+        long wait_ms = -1;
+        if (hrc < 0) {
+            gh_client_problem(self, "GET %s: %s", s_path(url), resp.error);
+            rc = hrc == DP_ETOOBIG ? DP_ETOOBIG : DP_EHTTP;
+            if (hrc != DP_ETOOBIG)
+                wait_ms = s_backoff_ms(self, attempt);
+        } else {
+            s_note_rate(self, token, &resp);
+            rc = s_answer(self, url, key, &resp, &cached, attempt, &conditional,
+                          doc, next, &wait_ms);
+        }
+        dp_http_resp_clear(&resp);
+        s_cached_clear(&cached);
+        if (rc == 0 || wait_ms < 0)
+            goto out;
+        if (attempt < self->cfg.max_retries)
+            s_sleep_ms(self, wait_ms);
+    }
+    gh_client_problem(self, "GET %s: gave up after %ld retries", s_path(url),
+                      self->cfg.max_retries);
+out:
+    dp_free(url);
+    return rc;
+}
+
+int gh_client_list(gh_client_t *self, const char *target, long max_pages,
+                   json_t *all)
+{
+    char *url = dp_strdup(target);
+    int rc = 0;
+    for (long page = 0; url && page < max_pages; page++) {
+        json_t *doc = NULL;
+        char *next = NULL;
+        rc = gh_client_get(self, url, &doc, &next);
+        dp_free(url);
+        url = next;
+        if (rc < 0)
+            break;
+        if (!json_is_array(doc)) {
+            gh_client_problem(self, "listing page %ld is not a JSON array",
+                              page + 1);
+            json_decref(doc);
+            rc = DP_EJSON;
+            break;
+        }
+        json_array_extend(all, doc);
+        json_decref(doc);
+    }
+    if (url && rc == 0)
+        gh_client_problem(self, "listing stopped at the bound of %ld pages",
+                          max_pages);
+    dp_free(url);
+    return rc;
+}

@@ -1,0 +1,74 @@
+/* gh_client.h - GitHub REST reads: cache, conditional requests, retries,
+ * rate limits and a token pool */
+/* SPDX-License-Identifier: MIT */
+#ifndef GH_CLIENT_H
+#define GH_CLIENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "dp_err.h"
+#include "dp_proto.h"
+#include "dp_store.h"
+
+typedef struct gh_client_t gh_client_t;
+
+/* Settings; strings are copied, the store is borrowed. */
+typedef struct {
+    const char *api_url; /* "https://api.github.com", or with a path */
+    const char *tokens;  /* one token or a comma-separated pool; may be NULL */
+    dp_store_t *store;   /* HTTP cache (ETag, Last-Modified, Link, body) */
+    long timeout_ms;     /* per request */
+    long max_retries;    /* per request, for 5xx, transport and bad bodies */
+    long retry_base_ms;  /* first backoff; doubles, with full jitter */
+    long max_wait_s;     /* longest wait for a rate limit */
+    long max_body;       /* largest body accepted */
+    long cache_ttl_s;    /* lifetime of cache entries */
+    long rate_reserve;   /* below this many requests left, slow down */
+} gh_client_cfg_t;
+
+/* Counters since the last gh_client_reset. */
+typedef struct {
+    long requests;     /* HTTP requests made */
+    long not_modified; /* of which answered 304 (free of rate limit) */
+    long retries;      /* requests repeated after a fault */
+    long waited_ms;    /* time spent waiting on limits and backoff */
+    long rl_remaining; /* requests left on the best token, -1 unknown */
+    long rl_limit;     /* limit of that token, -1 unknown */
+} gh_stats_t;
+
+/* Creates a client. NULL when no HTTP client can be made (logged). */
+gh_client_t *gh_client_new(const gh_client_cfg_t *cfg);
+
+/* Frees the client. Idempotent. */
+void gh_client_destroy(gh_client_t **self_p);
+
+/* Zeroes the counters and forgets the problems (at a window's start). */
+void gh_client_reset(gh_client_t *self);
+
+/* Counters and problems ("GET /repos/..: 502", one line each) so far. */
+const gh_stats_t *gh_client_stats(const gh_client_t *self);
+const dp_strs_t *gh_client_problems(const gh_client_t *self);
+
+/* Records a problem line of the caller's own. */
+void gh_client_problem(gh_client_t *self, const char *fmt, ...) DP_PRINTF(2, 3);
+
+/* GETs a JSON document. target is a path below the API URL ("/repos/o/r")
+ * or a full URL (a Link from an earlier page). Conditional requests reuse
+ * the cached body on 304. 5xx, transport failures and bodies that are not
+ * JSON are retried with backoff; 403/429 rate limits are waited out (up to
+ * max_wait_s). Stores the document (the caller's) and, when next is not
+ * NULL, the rel="next" URL (the caller frees it; NULL on the last page).
+ * Returns 0, DP_EAUTH (401, or a 403 that is no rate limit), DP_ENOTFOUND
+ * (404/410), DP_ERATE, DP_EJSON, DP_ETOOBIG, DP_EHTTP or DP_EAGAIN when
+ * interrupted. Every failure is also recorded as a problem. */
+DP_NODISCARD int gh_client_get(gh_client_t *self, const char *target,
+                               json_t **doc, char **next);
+
+/* GETs every page of a listing (at most max_pages) and appends the
+ * elements of each page's array to all. Returns as gh_client_get; a page
+ * that is not an array is DP_EJSON. */
+DP_NODISCARD int gh_client_list(gh_client_t *self, const char *target,
+                                long max_pages, json_t *all);
+
+#endif
