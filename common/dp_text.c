@@ -218,7 +218,9 @@ static void s_emit_span_raw(dp_buf_t *out, const uint32_t *c, size_t len,
         dp_buf_append(out, "`", 1);
 }
 
-/* A code span with & < > in it: entities would show literally inside
+static void s_emit_code_element(dp_buf_t *out, const uint32_t *c, size_t len);
+
+/* A code span with & < > | in it: entities would show literally inside
  * backticks, and raw they would be HTML wherever a parser disagrees about
  * the span, so it becomes an HTML <code> element with every ASCII
  * punctuation character written as an entity. It renders the same. */
@@ -233,6 +235,12 @@ static void s_emit_span_html(dp_buf_t *out, const uint32_t *c, size_t len)
         c++;
         len -= 2;
     }
+    s_emit_code_element(out, c, len);
+}
+
+/* Writes c as a <code> element whose ASCII punctuation is all entities. */
+static void s_emit_code_element(dp_buf_t *out, const uint32_t *c, size_t len)
+{
     dp_buf_puts(out, "<code>");
     for (size_t k = 0; k < len; k++) {
         if (c[k] == '&')
@@ -277,6 +285,28 @@ static size_t s_find_close(const uint32_t *c, size_t n, size_t from,
     return n;
 }
 
+static bool s_is_digit(uint32_t cp)
+{
+    return cp >= '0' && cp <= '9';
+}
+
+static bool s_is_alnum(uint32_t cp)
+{
+    return s_is_digit(cp) || (cp >= 'a' && cp <= 'z') ||
+           (cp >= 'A' && cp <= 'Z');
+}
+
+/* True when c[i] starts GitHub's "GH-<number>" reference: "GH-" in any
+ * case, then a digit, not inside a word. */
+static bool s_is_gh_ref(const uint32_t *c, size_t n, size_t i)
+{
+    if (i + 3 >= n || (i > 0 && s_is_alnum(c[i - 1])))
+        return false;
+    return (c[i] == 'G' || c[i] == 'g') &&
+           (c[i + 1] == 'H' || c[i + 1] == 'h') && c[i + 2] == '-' &&
+           s_is_digit(c[i + 3]);
+}
+
 /* One character outside code spans. */
 static void s_emit_md_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i)
 {
@@ -318,6 +348,30 @@ static void s_emit_md_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i)
             return;
         }
         break;
+    case '|':
+        dp_buf_puts(out, "\\|");
+        return;
+    case '#':
+        /* "&#60;" written as text is no reference. */
+        if (s_is_digit(next) && prev != '&') {
+            dp_buf_puts(out, "#" DP_CP_ZWSP);
+            return;
+        }
+        break;
+    case 'G':
+    case 'g':
+        if (s_is_gh_ref(c, n, i)) {
+            /* "G" now; "H-" follow as plain characters. */
+            s_put_cp(out, cp);
+            return;
+        }
+        break;
+    case '-':
+        if (i >= 2 && s_is_gh_ref(c, n, i - 2)) {
+            dp_buf_puts(out, "-" DP_CP_ZWSP);
+            return;
+        }
+        break;
     default:
         break;
     }
@@ -348,7 +402,7 @@ static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n)
             size_t len = close - (i + ticks);
             bool special = false;
             for (size_t k = 0; k < len; k++)
-                if (s_in(body[k], "&<>"))
+                if (s_in(body[k], "&<>|"))
                     special = true;
             if (special)
                 s_emit_span_html(out, body, len);
@@ -368,7 +422,7 @@ static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n)
             /* Before a character this function rewrites (or at the end,
              * where text after it would be escaped), the backslash itself
              * is escaped so it cannot change what follows. */
-            if (next == 0 || s_in(next, "&<>{}]"))
+            if (next == 0 || s_in(next, "&<>{}]|"))
                 dp_buf_puts(out, "\\\\");
             else
                 dp_buf_puts(out, "\\");
@@ -435,4 +489,57 @@ void dp_text_html(dp_buf_t *out, const char *text)
     }
     dp_buf_append(out, "", 0);
     dp_free(t.cps);
+}
+
+/* ==== Code spans and link destinations ==== */
+
+void dp_text_md_code(dp_buf_t *out, const char *text, size_t max_chars)
+{
+    assert(out);
+    s_text_t t;
+    s_clean(text, S_CLEAN_LINE, max_chars, &t);
+    if (t.truncated) {
+        /* The ellipsis shows inside the span. */
+        t.cps[t.n++] = 0x2026;
+    }
+    bool element = t.n == 0 || t.cps[0] == ' ' || t.cps[t.n - 1] == ' ';
+    for (size_t k = 0; k < t.n; k++)
+        if (s_in(t.cps[k], "&<>|`\\"))
+            element = true;
+    if (element)
+        s_emit_code_element(out, t.cps, t.n);
+    else
+        s_emit_span_raw(out, t.cps, t.n, 1);
+    dp_buf_append(out, "", 0);
+    dp_free(t.cps);
+}
+
+/* Bytes written as they are in a link destination; the rest is
+ * percent-encoded. Parentheses, brackets, quotes, braces, backslash,
+ * backtick, "<", ">", "|", "$", "*", "^", spaces, controls and non-ASCII
+ * bytes are not in it. */
+static bool s_url_keep(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || strchr("-._~:/?#@!&+,;=%", c) != NULL;
+}
+
+void dp_text_url(dp_buf_t *out, const char *url)
+{
+    assert(out);
+    static const char hex[] = "0123456789ABCDEF";
+    if (!url ||
+        (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)) {
+        dp_buf_puts(out, "#");
+        return;
+    }
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+        if (s_url_keep(*p)) {
+            dp_buf_append(out, p, 1);
+        } else {
+            char enc[3] = {'%', hex[*p >> 4], hex[*p & 0xF]};
+            dp_buf_append(out, enc, sizeof enc);
+        }
+    }
+    dp_buf_append(out, "", 0);
 }

@@ -27,13 +27,17 @@
  *   sees a delimiter and Markdown shows the brace. "](" becomes "\](" so
  *   no inline link or image can form. "@" followed by a login character
  *   ([A-Za-z0-9_-]) gets U+200B ZERO WIDTH SPACE after it, so no mention
- *   notifies ("@everyone" shows the same). A backslash before one of
- *   & < > { } ] or at the very end is doubled, so it cannot escape what
+ *   notifies ("@everyone" shows the same); so does "#" before a digit and
+ *   the "-" of "GH-<digit>" (not inside a word), so "#123",
+ *   "owner/repo#123" and "GH-123" are no cross-references. "|" becomes
+ *   "\|", so no line can turn into a table row (kramdown makes a table of
+ *   any block line with an unescaped pipe). A backslash before one of
+ *   & < > { } ] | or at the very end is doubled, so it cannot escape what
  *   this function writes or what the caller writes next.
  * - Code spans (`x`, ``x``), found as CommonMark finds them, keep their
  *   content when it has no & < >, with U+200B inside any "{{", "}}",
  *   "{%", "%}", "{:" or "](" (entities would show inside a span). A span
- *   with & < > in it becomes <code>...</code> with its ASCII punctuation
+ *   with & < > | in it becomes <code>...</code> with its ASCII punctuation
  *   as numeric entities, which renders the same and is safe even where a
  *   parser disagrees about the span. Backticks that close nothing are
  *   written "\`", so no span can reach into text that follows.
@@ -45,8 +49,9 @@
  * always a string afterwards.
  * The result is meant for the middle of a Markdown line (list items, table
  * cells, link text); do not wrap it in backticks or put it at the start of
- * a line where "#" or "-" would start a block. Emphasis characters
- * (* _ ~), "[", "|" and ":" are left as written. */
+ * a line where "#" or "-" would start a block (dp_text_md_code writes a
+ * whole code span). Emphasis characters (* _ ~), "[" and ":" are left as
+ * written. */
 void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars);
 
 /* Appends text escaped for HTML element content and attribute values:
@@ -64,5 +69,23 @@ void dp_text_html(dp_buf_t *out, const char *text);
  * dp_text_md_inline does. max_chars 0 means no limit. NULL is taken as
  * empty. */
 void dp_text_excerpt(dp_buf_t *out, const char *text, size_t max_chars);
+
+/* Appends untrusted text (a login, a name) as one whole Markdown code
+ * span, backticks included, cleaned and cut as dp_text_md_inline does
+ * (the ellipsis inside the span). Text without & < > | ` \ and without
+ * a leading or trailing space is written `text`, with U+200B inside any
+ * "{{", "}}", "{%", "%}", "{:" or "](" (Liquid runs before Markdown);
+ * other text, and empty text, becomes <code>...</code> with its ASCII
+ * punctuation as numeric entities, which renders the same. Callers must
+ * not add backticks of their own. NULL is taken as empty. */
+void dp_text_md_code(dp_buf_t *out, const char *text, size_t max_chars);
+
+/* Appends url for a Markdown link destination, "[x](<here>)". An http or
+ * https URL is written with every byte outside A-Z a-z 0-9 and
+ * - . _ ~ : / ? # @ ! & + , ; = % percent-encoded (so no parenthesis,
+ * space, bracket, brace, quote, "<" or backtick can end the link or add
+ * markup); anything else (NULL, javascript:, data:, a relative path)
+ * becomes "#". */
+void dp_text_url(dp_buf_t *out, const char *url);
 
 #endif

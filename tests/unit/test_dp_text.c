@@ -79,8 +79,8 @@ static void test_md_keeps_harmless_titles_byte_identical(void **state)
         "[Bug]: Issues with mistralai/Ministral-3-14B-Instruct-2512",
         "[Core] Whisper support `torch.compile`",
         "[BugFix] Fix minimax m2 model rotary_dim",
-        "[Perf] 10% faster *fused* MoE for `DeepSeek-V3` (#30001)",
-        "Support `--override-generation-config` | docs",
+        "[Perf] 10% faster *fused* MoE for `DeepSeek-V3`",
+        "Support `--override-generation-config` for docs",
         "[Misc] a {b} c, 100%, x = {1: 2}",
         "修复 Whisper 的 `torch.compile` 问题 🚀",
         "no mention: @ alone, or a trailing @",
@@ -215,6 +215,127 @@ static void test_md_mentions_do_not_notify(void **state)
     s_md_is("a @ b @", "a @ b @");
     /* Code does not notify; decorators in spans stay as written. */
     s_md_is("`@torch.compile`", "`@torch.compile`");
+}
+
+static void test_md_cross_references_do_not_link(void **state)
+{
+    (void)state;
+    s_md_is("Revert (#30001)", "Revert (#" ZWSP "30001)");
+    s_md_is("see vllm-project/vllm#1 and GH-2, gh-3",
+            "see vllm-project/vllm#" ZWSP "1 and GH-" ZWSP "2, gh-" ZWSP "3");
+    /* Not references: no digit, inside a word, an entity as text. */
+    s_md_is("C# #x HIGH-5 &#60;", "C# #x HIGH-5 &amp;#60;");
+    /* Code does not link either. */
+    s_md_is("`#1`", "`#1`");
+}
+
+/* ==== Tables ==== */
+
+static void test_md_escapes_pipes_so_no_table_forms(void **state)
+{
+    (void)state;
+    /* kramdown makes a table row of a block line with a bare "|". */
+    s_md_is("a | b |", "a \\| b \\|");
+    s_md_is("|x", "\\|x");
+    /* A backslash before a pipe cannot undo the escape. */
+    s_md_is("a\\|b", "a\\\\\\|b");
+    /* In a span, a pipe sends the span the <code> way. */
+    s_md_is("`a|b`", "<code>a&#124;b</code>");
+}
+
+/* ==== Code spans written whole ==== */
+
+static char *s_code(const char *text, size_t max_chars)
+{
+    dp_buf_t b = DP_BUF_INIT;
+    dp_text_md_code(&b, text, max_chars);
+    return dp_buf_take(&b);
+}
+
+static void s_code_is(const char *text, const char *expect)
+{
+    char *got = s_code(text, 0);
+    assert_string_equal(got, expect);
+    dp_free(got);
+}
+
+static void test_code_span_keeps_plain_logins(void **state)
+{
+    (void)state;
+    s_code_is("NickLucche", "`NickLucche`");
+    s_code_is("dependabot[bot]", "`dependabot[bot]`");
+    s_code_is("@everyone", "`@everyone`");
+    s_code_is("{{ x }}", "`{" ZWSP "{ x }" ZWSP "}`");
+}
+
+static void test_code_span_with_specials_becomes_element(void **state)
+{
+    (void)state;
+    s_code_is("x`<img src=x onerror=alert(1)>`",
+              "<code>x&#96;&lt;img src&#61;x onerror&#61;alert&#40;1&#41;"
+              "&gt;&#96;</code>");
+    s_code_is("a|b", "<code>a&#124;b</code>");
+    s_code_is("back\\", "<code>back&#92;</code>");
+    s_code_is(" padded ", "<code> padded </code>");
+    s_code_is("", "<code></code>");
+    s_code_is(NULL, "<code></code>");
+    s_code_is("line\nbreak\xE2\x80\xAE", "`line break`");
+}
+
+static void test_code_span_truncates_inside(void **state)
+{
+    (void)state;
+    char *got = s_code("abcdefghij", 5);
+    assert_string_equal(got, "`abcd" ELLIPSIS "`");
+    dp_free(got);
+}
+
+/* ==== Link destinations ==== */
+
+static char *s_url(const char *url)
+{
+    dp_buf_t b = DP_BUF_INIT;
+    dp_text_url(&b, url);
+    return dp_buf_take(&b);
+}
+
+static void s_url_is(const char *url, const char *expect)
+{
+    char *got = s_url(url);
+    assert_string_equal(got, expect);
+    dp_free(got);
+}
+
+static void test_url_keeps_github_urls(void **state)
+{
+    (void)state;
+    s_url_is("https://github.com/vllm-project/vllm/pull/30385",
+             "https://github.com/vllm-project/vllm/pull/30385");
+    s_url_is("https://github.com/o/r/issues/1#issuecomment-2?a=b&c=%20",
+             "https://github.com/o/r/issues/1#issuecomment-2?a=b&c=%20");
+}
+
+static void test_url_encodes_what_could_end_the_link(void **state)
+{
+    (void)state;
+    s_url_is("https://github.com/o/r/issues/1) <script>alert(1)</script>",
+             "https://github.com/o/r/issues/1%29%20%3Cscript%3Ealert%281%29"
+             "%3C/script%3E");
+    s_url_is("https://x/{{ a }}{% b %}`|\"\\'\n[]",
+             "https://x/%7B%7B%20a%20%7D%7D%7B%%20b%20%%7D%60%7C%22%5C%27%0A"
+             "%5B%5D");
+    s_url_is("https://x/\xE2\x80\xAE", "https://x/%E2%80%AE");
+}
+
+static void test_url_refuses_other_schemes(void **state)
+{
+    (void)state;
+    s_url_is("javascript:alert(1)", "#");
+    s_url_is("JAVASCRIPT:alert(1)", "#");
+    s_url_is("data:text/html,<script>", "#");
+    s_url_is("//evil.example/x", "#");
+    s_url_is("", "#");
+    s_url_is(NULL, "#");
 }
 
 /* ==== Invisible and line-breaking characters ==== */
@@ -481,6 +602,14 @@ int main(void)
         cmocka_unit_test(test_md_breaks_inline_links_and_images),
         cmocka_unit_test(test_md_backslash_cannot_escape_neutralization),
         cmocka_unit_test(test_md_mentions_do_not_notify),
+        cmocka_unit_test(test_md_cross_references_do_not_link),
+        cmocka_unit_test(test_md_escapes_pipes_so_no_table_forms),
+        cmocka_unit_test(test_code_span_keeps_plain_logins),
+        cmocka_unit_test(test_code_span_with_specials_becomes_element),
+        cmocka_unit_test(test_code_span_truncates_inside),
+        cmocka_unit_test(test_url_keeps_github_urls),
+        cmocka_unit_test(test_url_encodes_what_could_end_the_link),
+        cmocka_unit_test(test_url_refuses_other_schemes),
         cmocka_unit_test(test_md_removes_bidi_controls),
         cmocka_unit_test(test_md_turns_line_breaks_into_one_space),
         cmocka_unit_test(test_md_removes_other_control_characters),
