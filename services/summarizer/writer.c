@@ -79,13 +79,13 @@ static const s_words_t s_zh = {
     "本周期没有新增或合并的 PR。",
     "已合并",
     "新 PR",
-    "类别：%s；标签：%s；作者：`%s`",
+    "类别：%s；标签：%s；作者：%s",
     "；规模：+%lld/−%lld",
     "内容摘要",
     "无标签",
     "本周期没有贡献者活动。",
     "本周期活跃贡献者 %zu 位（不含机器人）：",
-    "`%s`（%s）：%s",
+    "%s（%s）：%s",
     "首次贡献者：%s。",
     "另有 %ld 个机器人账号的活动未计入。",
     "维护者与社区：维护者 %zu 位，社区成员 %zu 位。",
@@ -135,13 +135,13 @@ static const s_words_t s_en = {
     "No PR was opened or merged in this period.",
     "merged",
     "new PR",
-    "category: %s; labels: %s; author: `%s`",
+    "category: %s; labels: %s; author: %s",
     "; size: +%lld/−%lld",
     "Summary",
     "no labels",
     "No contributor activity in this period.",
     "%zu contributors were active (bots excluded):",
-    "`%s` (%s): %s",
+    "%s (%s): %s",
     "First-time contributors: %s.",
     "Activity of %ld bot accounts is not counted.",
     "Maintainers and community: %zu maintainers, %zu community members.",
@@ -218,8 +218,10 @@ static long long s_count(const json_t *d, const char *name)
 static void s_ref(dp_buf_t *b, const json_t *item)
 {
     const char *url = dp_json_str(item, "url");
-    dp_buf_printf(b, "[#%lld](%s) ", (long long)dp_json_int(item, "number", 0),
-                  url && !strncmp(url, "https://github.com/", 19) ? url : "#");
+    dp_buf_printf(b, "[#%lld](", (long long)dp_json_int(item, "number", 0));
+    dp_text_url(b,
+                url && !strncmp(url, "https://github.com/", 19) ? url : NULL);
+    dp_buf_puts(b, ") ");
     dp_text_md_inline(b, dp_json_str(item, "title"), WRITER_TITLE_MAX);
 }
 
@@ -384,9 +386,9 @@ static void s_hot(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
                          !strcmp(dp_json_str(p, "assoc"), "COLLABORATOR"))
                     ? w->maintainer
                     : w->community;
-            dp_buf_printf(b, "\n    %zu. **%s (`", k + 1, role);
-            dp_text_md_inline(b, login, 40);
-            dp_buf_printf(b, "`, %lld)**%s",
+            dp_buf_printf(b, "\n    %zu. **%s (", k + 1, role);
+            dp_text_md_code(b, login, 40);
+            dp_buf_printf(b, ", %lld)**%s",
                           (long long)dp_json_int(p, "comments", 0), w->colon);
             dp_text_excerpt(b, dp_json_str(p, "quote"), WRITER_QUOTE_MAX);
         }
@@ -468,7 +470,7 @@ static void s_changes(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
                                                        : w->c_kind_new);
         dp_buf_t labels = DP_BUF_INIT, author = DP_BUF_INIT;
         s_labels(&labels, c, w);
-        dp_text_md_inline(&author, dp_json_str(c, "author"), 40);
+        dp_text_md_code(&author, dp_json_str(c, "author"), 40);
         dp_buf_printf(b, w->c_meta_fmt,
                       s_category_name(dp_json_str(c, "category"), zh),
                       labels.data, author.data);
@@ -509,9 +511,7 @@ static void s_activity(dp_buf_t *b, const json_t *d, const s_words_t *w,
                           !strcmp(assoc, "FIRST_TIMER"))) {
                 if (first.len)
                     dp_buf_puts(&first, w->list_sep);
-                dp_buf_puts(&first, "`");
-                dp_text_md_inline(&first, dp_json_str(p, "login"), 40);
-                dp_buf_puts(&first, "`");
+                dp_text_md_code(&first, dp_json_str(p, "login"), 40);
             }
             if (i >= WRITER_PEOPLE_MAX)
                 continue;
@@ -530,7 +530,7 @@ static void s_activity(dp_buf_t *b, const json_t *d, const s_words_t *w,
                     dp_buf_puts(&what, w->list_sep);
                 dp_buf_printf(&what, "%s %lld", zh ? zhw[k] : enw[k], v);
             }
-            dp_text_md_inline(&login, dp_json_str(p, "login"), 40);
+            dp_text_md_code(&login, dp_json_str(p, "login"), 40);
             dp_buf_puts(b, "\n- ");
             dp_buf_printf(b, w->act_line_fmt, login.data,
                           m ? w->maintainer : w->community,
@@ -571,9 +571,8 @@ static void s_watch(dp_buf_t *b, const json_t *d, const s_words_t *w)
                                                             : w->watch_issue,
                       w->colon);
         s_ref(b, it);
-        dp_buf_puts(b, " — by `");
-        dp_text_md_inline(b, dp_json_str(it, "author"), 40);
-        dp_buf_puts(b, "`");
+        dp_buf_puts(b, " — by ");
+        dp_text_md_code(b, dp_json_str(it, "author"), 40);
     }
 }
 
