@@ -25,8 +25,13 @@ classifier_t *classifier_new(const classifier_cfg_t *cfg);
 /* Serves until interrupted. Returns 0. */
 int classifier_run(classifier_t *self);
 
-/* Classifies one event: topics with reasons, category, bot flag, hotness.
- * out is overwritten (not freed) and owned by the caller. */
+/* Classifies one event: topics with reasons (rules_match: one (topic,
+ * reason) pair per reason), category, bot flag (the actor's for comments
+ * and reviews, else the author's) and hotness. The hotness of an event is
+ * the item's comment count plus its reactions as GitHub reports them, 0
+ * for a bot's event; the report ranks its hot threads by the window's own
+ * figures instead (digest.h). out is overwritten (not freed) and owned by
+ * the caller. */
 void classifier_classify(const rules_t *rules, const dp_event_t *ev,
                          dp_classified_t *out);
 

@@ -4,19 +4,34 @@
 #include "rules.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dp_json.h"
 #include "dp_mem.h"
+#include "dp_time.h"
+#include "dp_topics.h"
 
 #define RULES_MAX_DEPTH 8
-#define RULES_REASON_MAX 80
+#define RULES_QUOTE_MAX 80   /* characters of a regex match quoted */
+#define RULES_REASON_LEN 256 /* bytes of one reason */
+#define RULES_ERR_LEN 256
+#define RULES_DAY 86400
+#define RULES_TAG_MAX 40 /* longest conventional-commit type read */
 
 typedef enum { N_ANY, N_ALL, N_COND } s_kind_t;
-typedef enum { F_LABEL, F_TITLE, F_BODY, F_FILES, F_AUTHOR } s_field_t;
+typedef enum {
+    F_LABEL,
+    F_TITLE,
+    F_BODY,
+    F_FILES,
+    F_AUTHOR,
+    F_AFFILIATION
+} s_field_t;
 
 typedef struct s_node_t {
     s_kind_t kind;
@@ -25,6 +40,7 @@ typedef struct s_node_t {
     bool regex;     /* "~=" rather than "=" */
     char *value;    /* text after the operator */
     pcre2_code *re; /* compiled value when regex */
+    size_t org;     /* index of the organization for F_AFFILIATION */
     struct s_node_t **kids;
     size_t nkids;
 } s_node_t;
@@ -35,13 +51,37 @@ typedef struct {
 } s_topic_t;
 
 typedef struct {
-    char *key;   /* "[perf]" tag (lower case) or a label name */
+    s_topic_t *topics;
+    size_t ntopics;
+} s_set_t;
+
+typedef struct {
+    char *repo; /* "owner/name" as written in repositories: */
+    s_set_t set;
+} s_repo_t;
+
+typedef struct {
+    char *login;
+    int64_t from, to; /* instants, both included */
+} s_member_t;
+
+typedef struct {
+    char *id, *name; /* "amd", "AMD" */
+    s_member_t *members;
+    size_t nmembers;
+} s_org_t;
+
+typedef struct {
+    char *key;   /* "perf" tag (lower case, no brackets) or a label name */
     char *value; /* category */
 } s_pair_t;
 
 struct rules_t {
-    s_topic_t *topics;
-    size_t ntopics;
+    s_set_t defaults;
+    s_repo_t *repos; /* repositories with their own topic set */
+    size_t nrepos;
+    s_org_t *orgs;
+    size_t norgs;
     s_pair_t *tags, *labels; /* user entries first, then built-in */
     size_t ntags, nlabels;
 };
@@ -92,6 +132,7 @@ static const char *const s_builtin_labels[][2] = {
     {"documentation", "docs"},
     {"performance", "performance"},
     {"ci/build", "ci"},
+    {"dependencies", "ci"},
     {"feature request", "feature"},
     {"new-model", "model"},
     {"rfc", "rfc"},
@@ -122,11 +163,9 @@ static int s_parse_field(const char *s, size_t len, s_field_t *field)
     static const struct {
         const char *name;
         s_field_t field;
-    } names[] = {{"label", F_LABEL},
-                 {"title", F_TITLE},
-                 {"body", F_BODY},
-                 {"files", F_FILES},
-                 {"author", F_AUTHOR}};
+    } names[] = {{"label", F_LABEL},   {"title", F_TITLE},
+                 {"body", F_BODY},     {"files", F_FILES},
+                 {"author", F_AUTHOR}, {"affiliation", F_AFFILIATION}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strlen(names[i].name) == len &&
             strncmp(s, names[i].name, len) == 0) {
@@ -137,7 +176,33 @@ static int s_parse_field(const char *s, size_t len, s_field_t *field)
     return -1;
 }
 
-static s_node_t *s_parse_cond(const char *text, char *err, size_t errlen)
+/* The organization named id, or -1. */
+static long s_org_find(const rules_t *self, const char *id)
+{
+    for (size_t i = 0; i < self->norgs; i++)
+        if (strcasecmp(self->orgs[i].id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
+static int s_compile(s_node_t *n, const char *text, char *err, size_t errlen)
+{
+    int code;
+    PCRE2_SIZE off;
+    n->re =
+        pcre2_compile((PCRE2_SPTR)n->value, PCRE2_ZERO_TERMINATED,
+                      PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+    if (n->re)
+        return 0;
+    PCRE2_UCHAR msg[160];
+    pcre2_get_error_message(code, msg, sizeof msg);
+    snprintf(err, errlen, "condition \"%s\": regex error at %zu: %s", text,
+             (size_t)off, (const char *)msg);
+    return DP_ECONFIG;
+}
+
+static s_node_t *s_parse_cond(const rules_t *self, const char *text, char *err,
+                              size_t errlen)
 {
     s_node_t *n = dp_calloc(1, sizeof *n);
     n->kind = N_COND;
@@ -159,7 +224,7 @@ static s_node_t *s_parse_cond(const char *text, char *err, size_t errlen)
     if (s_parse_field(p, flen, &n->field) < 0) {
         snprintf(err, errlen,
                  "condition \"%s\": unknown attribute (label, title, body, "
-                 "files, author)",
+                 "files, author, affiliation)",
                  text);
         goto fail;
     }
@@ -168,42 +233,49 @@ static s_node_t *s_parse_cond(const char *text, char *err, size_t errlen)
         snprintf(err, errlen, "condition \"%s\" has an empty value", text);
         goto fail;
     }
-    if (n->regex) {
-        int code;
-        PCRE2_SIZE off;
-        n->re = pcre2_compile((PCRE2_SPTR)n->value, PCRE2_ZERO_TERMINATED,
-                              PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off,
-                              NULL);
-        if (!n->re) {
-            PCRE2_UCHAR msg[160];
-            pcre2_get_error_message(code, msg, sizeof msg);
-            snprintf(err, errlen, "condition \"%s\": regex error at %zu: %s",
-                     text, (size_t)off, (const char *)msg);
+    if (n->field == F_AFFILIATION) {
+        long org = n->regex ? -1 : s_org_find(self, n->value);
+        if (n->regex) {
+            snprintf(err, errlen,
+                     "condition \"%s\": affiliation takes '=' and an "
+                     "organization id",
+                     text);
             goto fail;
         }
+        if (org < 0) {
+            snprintf(err, errlen,
+                     "condition \"%s\": no organization \"%s\" under "
+                     "affiliations:",
+                     text, n->value);
+            goto fail;
+        }
+        n->org = (size_t)org;
     }
+    if (n->regex && s_compile(n, text, err, errlen) < 0)
+        goto fail;
     return n;
 fail:
     s_node_free(n);
     return NULL;
 }
 
-static s_node_t *s_parse_list(const json_t *list, s_kind_t kind, int depth,
-                              char *err, size_t errlen);
+static s_node_t *s_parse_list(const rules_t *self, const json_t *list,
+                              s_kind_t kind, int depth, char *err,
+                              size_t errlen);
 
-static s_node_t *s_parse_item(const json_t *item, int depth, char *err,
-                              size_t errlen)
+static s_node_t *s_parse_item(const rules_t *self, const json_t *item,
+                              int depth, char *err, size_t errlen)
 {
     if (json_is_string(item))
-        return s_parse_cond(json_string_value(item), err, errlen);
+        return s_parse_cond(self, json_string_value(item), err, errlen);
     if (json_is_object(item) && json_object_size(item) == 1) {
         const char *key =
             json_object_iter_key(json_object_iter((json_t *)item));
         json_t *val = json_object_get(item, key);
         if (!strcmp(key, "any") || !strcmp(key, "or"))
-            return s_parse_list(val, N_ANY, depth + 1, err, errlen);
+            return s_parse_list(self, val, N_ANY, depth + 1, err, errlen);
         if (!strcmp(key, "all") || !strcmp(key, "and"))
-            return s_parse_list(val, N_ALL, depth + 1, err, errlen);
+            return s_parse_list(self, val, N_ALL, depth + 1, err, errlen);
     }
     snprintf(err, errlen,
              "a condition must be a string or {any|all|or|and: "
@@ -211,8 +283,9 @@ static s_node_t *s_parse_item(const json_t *item, int depth, char *err,
     return NULL;
 }
 
-static s_node_t *s_parse_list(const json_t *list, s_kind_t kind, int depth,
-                              char *err, size_t errlen)
+static s_node_t *s_parse_list(const rules_t *self, const json_t *list,
+                              s_kind_t kind, int depth, char *err,
+                              size_t errlen)
 {
     if (depth > RULES_MAX_DEPTH) {
         snprintf(err, errlen, "conditions nested deeper than %d",
@@ -230,7 +303,7 @@ static s_node_t *s_parse_list(const json_t *list, s_kind_t kind, int depth,
     json_t *item;
     json_array_foreach(list, i, item)
     {
-        s_node_t *kid = s_parse_item(item, depth, err, errlen);
+        s_node_t *kid = s_parse_item(self, item, depth, err, errlen);
         if (!kid) {
             s_node_free(n);
             return NULL;
@@ -240,6 +313,157 @@ static s_node_t *s_parse_list(const json_t *list, s_kind_t kind, int depth,
     return n;
 }
 
+static void s_set_free(s_set_t *set)
+{
+    for (size_t i = 0; i < set->ntopics; i++) {
+        dp_free(set->topics[i].id);
+        dp_free(set->topics[i].title);
+        dp_free(set->topics[i].short_name);
+        s_node_free(set->topics[i].root);
+    }
+    dp_free(set->topics);
+    memset(set, 0, sizeof *set);
+}
+
+/* Builds one topic set from a resolved "topics" mapping; where names the
+ * repository in errors ("" for the defaults). */
+static int s_set_build(const rules_t *self, const json_t *topics,
+                       const char *where, s_set_t *set, char *err,
+                       size_t errlen)
+{
+    set->topics = dp_calloc(json_object_size(topics) + 1, sizeof *set->topics);
+    const char *id;
+    json_t *t;
+    json_object_foreach((json_t *)topics, id, t)
+    {
+        char inner[RULES_ERR_LEN] = "";
+        json_t *any = json_object_get(t, "any");
+        json_t *all = json_object_get(t, "all");
+        s_node_t *root = NULL;
+        if (!json_is_object(t))
+            snprintf(inner, sizeof inner, "must be a mapping");
+        else if (any && !all)
+            root = s_parse_list(self, any, N_ANY, 0, inner, sizeof inner);
+        else if (all && !any)
+            root = s_parse_list(self, all, N_ALL, 0, inner, sizeof inner);
+        else
+            snprintf(inner, sizeof inner, "needs exactly one of any: or all:");
+        if (!root) {
+            snprintf(err, errlen, "%s%stopic %s: %s", where, *where ? ": " : "",
+                     id, inner);
+            return DP_ECONFIG;
+        }
+        s_topic_t *topic = &set->topics[set->ntopics++];
+        topic->id = dp_strdup(id);
+        topic->root = root;
+        const char *title = dp_json_str(t, "title");
+        const char *short_name = dp_json_str(t, "short");
+        topic->title = dp_strdup(title ? title : id);
+        topic->short_name = dp_strdup(short_name ? short_name : topic->title);
+    }
+    return 0;
+}
+
+/* Reads "2024-01-01" (a whole UTC day) or a full ISO 8601 instant; for the
+ * end of a range a day means its last second. */
+static int s_parse_day(const json_t *v, bool end, int64_t *out)
+{
+    const char *s = json_string_value(v);
+    if (!s)
+        return DP_EINVAL;
+    if (strlen(s) == 10) {
+        char iso[32];
+        snprintf(iso, sizeof iso, "%sT00:00:00Z", s);
+        if (dp_time_parse(iso, out, NULL) < 0)
+            return DP_EINVAL;
+        if (end)
+            *out += RULES_DAY - 1;
+        return 0;
+    }
+    return dp_time_parse(s, out, NULL);
+}
+
+static int s_member_add(s_org_t *org, const json_t *m, char *err, size_t errlen)
+{
+    const char *login =
+        json_is_string(m) ? json_string_value(m) : dp_json_str(m, "login");
+    s_member_t member = {NULL, INT64_MIN, INT64_MAX};
+    if (!login || !*login) {
+        snprintf(err, errlen,
+                 "affiliations: %s: a member is a login or {login, from, to}",
+                 org->id);
+        return DP_ECONFIG;
+    }
+    json_t *from = json_object_get(m, "from"), *to = json_object_get(m, "to");
+    if ((from && s_parse_day(from, false, &member.from) < 0) ||
+        (to && s_parse_day(to, true, &member.to) < 0)) {
+        snprintf(err, errlen,
+                 "affiliations: %s: %s: from/to must be dates "
+                 "(2024-01-31) or ISO 8601 instants",
+                 org->id, login);
+        return DP_ECONFIG;
+    }
+    if (member.from > member.to) {
+        snprintf(err, errlen, "affiliations: %s: %s: from is after to", org->id,
+                 login);
+        return DP_ECONFIG;
+    }
+    member.login = dp_strdup(login);
+    org->members =
+        dp_realloc(org->members, (org->nmembers + 1) * sizeof *org->members);
+    org->members[org->nmembers++] = member;
+    return 0;
+}
+
+static int s_load_orgs(rules_t *self, const json_t *affs, char *err,
+                       size_t errlen)
+{
+    if (!affs || json_is_null(affs))
+        return 0;
+    if (!json_is_object(affs)) {
+        snprintf(err, errlen,
+                 "affiliations must be a mapping of "
+                 "organization ids");
+        return DP_ECONFIG;
+    }
+    self->orgs = dp_calloc(json_object_size(affs) + 1, sizeof *self->orgs);
+    const char *id;
+    json_t *v;
+    json_object_foreach((json_t *)affs, id, v)
+    {
+        s_org_t *org = &self->orgs[self->norgs++];
+        org->id = dp_strdup(id);
+        const json_t *members = json_is_array(v) ? v : NULL;
+        const char *name = NULL;
+        if (json_is_object(v)) {
+            members = json_object_get(v, "members");
+            name = dp_json_str(v, "name");
+        }
+        if (!json_is_array(members)) {
+            snprintf(err, errlen,
+                     "affiliations: %s must be a list of members or "
+                     "{name, members}",
+                     id);
+            return DP_ECONFIG;
+        }
+        if (name) {
+            org->name = dp_strdup(name);
+        } else {
+            org->name = dp_strdup(id);
+            for (char *p = org->name; *p; p++)
+                *p = (char)toupper((unsigned char)*p);
+        }
+        size_t i;
+        json_t *m;
+        json_array_foreach(members, i, m)
+        {
+            if (s_member_add(org, m, err, errlen) < 0)
+                return DP_ECONFIG;
+        }
+    }
+    return 0;
+}
+
 static void s_pairs_add(s_pair_t **pairs, size_t *n, const char *key,
                         const char *value)
 {
@@ -247,8 +471,7 @@ static void s_pairs_add(s_pair_t **pairs, size_t *n, const char *key,
     (*pairs)[*n].key = dp_strdup(key);
     (*pairs)[*n].value = dp_strdup(value);
     for (char *p = (*pairs)[*n].key; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
+        *p = (char)tolower((unsigned char)*p);
     (*n)++;
 }
 
@@ -282,42 +505,70 @@ static int s_load_pairs(const json_t *obj, s_pair_t **pairs, size_t *n,
     return 0;
 }
 
+static int s_check_keys(const json_t *doc, char *err, size_t errlen)
+{
+    static const char *const known[] = {"topics", "categories", "affiliations",
+                                        "repositories"};
+    const char *key;
+    json_t *v;
+    if (doc && !json_is_object(doc)) {
+        snprintf(err, errlen, "a rules document must be a mapping");
+        return DP_ECONFIG;
+    }
+    json_object_foreach((json_t *)doc, key, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            ok = ok || !strcmp(key, known[i]);
+        if (!ok) {
+            snprintf(err, errlen,
+                     "unknown key \"%s\" (topics, categories, affiliations, "
+                     "repositories)",
+                     key);
+            return DP_ECONFIG;
+        }
+    }
+    return 0;
+}
+
+/* Builds the default topic set and one per entry of repositories:. */
+static int s_load_sets(rules_t *self, const json_t *doc, char *err,
+                       size_t errlen)
+{
+    json_t *topics = dp_topics_resolve(doc, NULL, err, errlen);
+    if (!topics)
+        return DP_ECONFIG;
+    int rc = s_set_build(self, topics, "", &self->defaults, err, errlen);
+    json_decref(topics);
+    json_t *repos = json_object_get(doc, "repositories");
+    self->repos = dp_calloc(json_object_size(repos) + 1, sizeof *self->repos);
+    const char *name;
+    json_t *v;
+    json_object_foreach(repos, name, v)
+    {
+        if (rc < 0)
+            break;
+        topics = dp_topics_resolve(doc, name, err, errlen);
+        if (!topics)
+            return DP_ECONFIG;
+        s_repo_t *repo = &self->repos[self->nrepos++];
+        repo->repo = dp_strdup(name);
+        char where[RULES_ERR_LEN];
+        snprintf(where, sizeof where, "repositories: %s", name);
+        rc = s_set_build(self, topics, where, &repo->set, err, errlen);
+        json_decref(topics);
+    }
+    return rc;
+}
+
 rules_t *rules_new(const json_t *doc, char *err, size_t errlen)
 {
     rules_t *self = dp_calloc(1, sizeof *self);
-    json_t *topics = dp_json_get(doc, "topics");
-    if (topics && !json_is_object(topics)) {
-        snprintf(err, errlen, "topics must be a mapping of topic ids");
+    if (s_check_keys(doc, err, errlen) < 0 ||
+        s_load_orgs(self, json_object_get(doc, "affiliations"), err, errlen) <
+            0 ||
+        s_load_sets(self, doc, err, errlen) < 0)
         goto fail;
-    }
-    self->topics =
-        dp_calloc(json_object_size(topics) + 1, sizeof *self->topics);
-    const char *id;
-    json_t *t;
-    json_object_foreach(topics, id, t)
-    {
-        char inner[256] = "";
-        json_t *any = json_object_get(t, "any");
-        json_t *all = json_object_get(t, "all");
-        s_node_t *root = NULL;
-        if (any && !all)
-            root = s_parse_list(any, N_ANY, 0, inner, sizeof inner);
-        else if (all && !any)
-            root = s_parse_list(all, N_ALL, 0, inner, sizeof inner);
-        else
-            snprintf(inner, sizeof inner, "needs exactly one of any: or all:");
-        if (!root) {
-            snprintf(err, errlen, "topic %s: %s", id, inner);
-            goto fail;
-        }
-        s_topic_t *topic = &self->topics[self->ntopics++];
-        topic->id = dp_strdup(id);
-        topic->root = root;
-        const char *title = dp_json_str(t, "title");
-        const char *short_name = dp_json_str(t, "short");
-        topic->title = dp_strdup(title ? title : id);
-        topic->short_name = dp_strdup(short_name ? short_name : topic->title);
-    }
     json_t *cats = dp_json_get(doc, "categories");
     if (s_load_pairs(json_object_get(cats, "tags"), &self->tags, &self->ntags,
                      true, err, errlen) < 0 ||
@@ -353,13 +604,20 @@ void rules_destroy(rules_t **self_p)
     rules_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->ntopics; i++) {
-        dp_free(self->topics[i].id);
-        dp_free(self->topics[i].title);
-        dp_free(self->topics[i].short_name);
-        s_node_free(self->topics[i].root);
+    s_set_free(&self->defaults);
+    for (size_t i = 0; i < self->nrepos; i++) {
+        dp_free(self->repos[i].repo);
+        s_set_free(&self->repos[i].set);
     }
-    dp_free(self->topics);
+    dp_free(self->repos);
+    for (size_t i = 0; i < self->norgs; i++) {
+        for (size_t k = 0; k < self->orgs[i].nmembers; k++)
+            dp_free(self->orgs[i].members[k].login);
+        dp_free(self->orgs[i].members);
+        dp_free(self->orgs[i].id);
+        dp_free(self->orgs[i].name);
+    }
+    dp_free(self->orgs);
     s_pairs_free(self->tags, self->ntags);
     s_pairs_free(self->labels, self->nlabels);
     dp_free(self);
@@ -368,25 +626,42 @@ void rules_destroy(rules_t **self_p)
 
 size_t rules_topic_count(const rules_t *self)
 {
-    return self->ntopics;
+    return self->defaults.ntopics;
 }
 
 const char *rules_topic_id(const rules_t *self, size_t i)
 {
-    return i < self->ntopics ? self->topics[i].id : NULL;
+    return i < self->defaults.ntopics ? self->defaults.topics[i].id : NULL;
 }
 
 const char *rules_topic_title(const rules_t *self, size_t i)
 {
-    return i < self->ntopics ? self->topics[i].title : NULL;
+    return i < self->defaults.ntopics ? self->defaults.topics[i].title : NULL;
 }
 
 const char *rules_topic_short(const rules_t *self, size_t i)
 {
-    return i < self->ntopics ? self->topics[i].short_name : NULL;
+    return i < self->defaults.ntopics ? self->defaults.topics[i].short_name
+                                      : NULL;
 }
 
 /* ==== Matching ==== */
+
+/* The reasons gathered for one topic: at most RULES_REASONS_MAX, each
+ * once, in the order found. */
+typedef struct {
+    char text[RULES_REASONS_MAX][RULES_REASON_LEN];
+    size_t n;
+} s_reasons_t;
+
+static void s_reason_add(s_reasons_t *r, const char *text)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->text[i], text))
+            return;
+    if (r->n < RULES_REASONS_MAX)
+        snprintf(r->text[r->n++], RULES_REASON_LEN, "%s", text);
+}
 
 /* Matches one string; on a match writes the reason. */
 static bool s_match_text(const s_node_t *n, const char *text, const char *what,
@@ -407,8 +682,8 @@ static bool s_match_text(const s_node_t *n, const char *text, const char *what,
     if (rc > 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         int len = (int)(ov[1] - ov[0]);
-        if (len > RULES_REASON_MAX)
-            len = RULES_REASON_MAX;
+        if (len > RULES_QUOTE_MAX)
+            len = RULES_QUOTE_MAX;
         if (n->field == F_TITLE || n->field == F_BODY)
             snprintf(reason, size, "%s matches `%.*s`", what, len,
                      text + ov[0]);
@@ -419,8 +694,27 @@ static bool s_match_text(const s_node_t *n, const char *text, const char *what,
     return rc > 0;
 }
 
-static bool s_match_cond(const s_node_t *n, const dp_event_t *ev, char *reason,
-                         size_t size)
+/* affiliation=ORG: the author was a member at the item's creation. */
+static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
+                                const dp_event_t *ev, char *reason, size_t size)
+{
+    const s_org_t *org = &self->orgs[n->org];
+    int64_t when = ev->created_at ? ev->created_at : ev->at;
+    if (!ev->author)
+        return false;
+    for (size_t i = 0; i < org->nmembers; i++) {
+        const s_member_t *m = &org->members[i];
+        if (strcasecmp(m->login, ev->author) == 0 && when >= m->from &&
+            when <= m->to) {
+            snprintf(reason, size, "author `%s` (%s)", ev->author, org->name);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool s_match_cond(const rules_t *self, const s_node_t *n,
+                         const dp_event_t *ev, char *reason, size_t size)
 {
     switch (n->field) {
     case F_TITLE:
@@ -429,6 +723,8 @@ static bool s_match_cond(const s_node_t *n, const dp_event_t *ev, char *reason,
         return s_match_text(n, ev->body, "body", reason, size);
     case F_AUTHOR:
         return s_match_text(n, ev->author, "author", reason, size);
+    case F_AFFILIATION:
+        return s_match_affiliation(self, n, ev, reason, size);
     case F_LABEL:
         for (size_t i = 0; i < ev->labels.count; i++)
             if (s_match_text(n, ev->labels.items[i], "label", reason, size))
@@ -443,40 +739,64 @@ static bool s_match_cond(const s_node_t *n, const dp_event_t *ev, char *reason,
     return false;
 }
 
-static bool s_eval(const s_node_t *n, const dp_event_t *ev, char *reason,
-                   size_t size)
+/* Evaluates a node; when it holds, adds the reasons of the conditions that
+ * made it hold to out. A failed branch adds nothing. */
+static bool s_eval(const rules_t *self, const s_node_t *n, const dp_event_t *ev,
+                   s_reasons_t *out)
 {
     if (n->kind == N_COND) {
-        char local[256] = "";
-        bool hit = s_match_cond(n, ev, local, sizeof local);
+        char reason[RULES_REASON_LEN] = "";
+        bool hit = s_match_cond(self, n, ev, reason, sizeof reason);
         if (n->neg)
             return !hit;
-        if (hit && !*reason)
-            snprintf(reason, size, "%s", local);
+        if (hit)
+            s_reason_add(out, reason);
         return hit;
     }
+    s_reasons_t *mine = dp_calloc(1, sizeof *mine);
+    bool holds = n->kind == N_ALL;
     for (size_t i = 0; i < n->nkids; i++) {
-        bool hit = s_eval(n->kids[i], ev, reason, size);
+        bool hit = s_eval(self, n->kids[i], ev, mine);
         if (n->kind == N_ANY && hit)
-            return true;
+            holds = true; /* read on: every reason counts */
         if (n->kind == N_ALL && !hit) {
-            reason[0] = '\0';
-            return false;
+            holds = false;
+            break;
         }
     }
-    return n->kind == N_ALL;
+    if (holds)
+        for (size_t i = 0; i < mine->n; i++)
+            s_reason_add(out, mine->text[i]);
+    dp_free(mine);
+    return holds;
+}
+
+/* The topic set of a repository. */
+static const s_set_t *s_set_for(const rules_t *self, const char *repo)
+{
+    for (size_t i = 0; repo && i < self->nrepos; i++)
+        if (strcasecmp(self->repos[i].repo, repo) == 0)
+            return &self->repos[i].set;
+    return &self->defaults;
 }
 
 void rules_match(const rules_t *self, const dp_event_t *ev, dp_strs_t *topics,
                  dp_strs_t *reasons)
 {
-    for (size_t i = 0; i < self->ntopics; i++) {
-        char reason[256] = "";
-        if (s_eval(self->topics[i].root, ev, reason, sizeof reason)) {
-            dp_strs_push(topics, self->topics[i].id);
-            dp_strs_push(reasons, *reason ? reason : "rule matched");
+    const s_set_t *set = s_set_for(self, ev->repo);
+    s_reasons_t *found = dp_calloc(1, sizeof *found);
+    for (size_t i = 0; i < set->ntopics; i++) {
+        found->n = 0;
+        if (!s_eval(self, set->topics[i].root, ev, found))
+            continue;
+        if (found->n == 0)
+            s_reason_add(found, "rule matched");
+        for (size_t k = 0; k < found->n; k++) {
+            dp_strs_push(topics, set->topics[i].id);
+            dp_strs_push(reasons, found->text[k]);
         }
     }
+    dp_free(found);
 }
 
 static const char *s_lookup(const s_pair_t *pairs, size_t n, const char *key,
@@ -487,6 +807,28 @@ static const char *s_lookup(const s_pair_t *pairs, size_t n, const char *key,
             strncasecmp(pairs[i].key, key, keylen) == 0)
             return pairs[i].value;
     return NULL;
+}
+
+/* "fix: x", "feat(api)!: x": the type of a conventional-commit title. */
+static const char *s_commit_type(const rules_t *self, const char *title)
+{
+    size_t len = 0;
+    while (len < RULES_TAG_MAX && isalpha((unsigned char)title[len]))
+        len++;
+    const char *p = title + len;
+    if (len == 0)
+        return NULL;
+    if (*p == '(') {
+        const char *close = strchr(p, ')');
+        if (!close || close - p > RULES_TAG_MAX)
+            return NULL;
+        p = close + 1;
+    }
+    if (*p == '!')
+        p++;
+    if (p[0] != ':' || p[1] != ' ')
+        return NULL;
+    return s_lookup(self->tags, self->ntags, title, len);
 }
 
 const char *rules_category(const rules_t *self, const dp_event_t *ev)
@@ -507,10 +849,12 @@ const char *rules_category(const rules_t *self, const dp_event_t *ev)
         while (*p == ' ')
             p++;
     }
+    const char *cat = p ? s_commit_type(self, p) : NULL;
+    if (cat)
+        return cat;
     for (size_t i = 0; i < ev->labels.count; i++) {
         const char *label = ev->labels.items[i];
-        const char *cat =
-            s_lookup(self->labels, self->nlabels, label, strlen(label));
+        cat = s_lookup(self->labels, self->nlabels, label, strlen(label));
         if (cat)
             return cat;
     }

@@ -11,7 +11,11 @@
 
 typedef struct rules_t rules_t;
 
-/* Builds rules from a parsed rules document:
+/* Most reasons recorded for one topic of one item. */
+#define RULES_REASONS_MAX 8
+
+/* Builds rules from a parsed rules document (docs/rules.md has the whole
+ * format, config/rules.yml the shipped default):
  *
  *   topics:
  *     amd:
@@ -20,37 +24,60 @@ typedef struct rules_t rules_t;
  *       any:                     # or "all:"; items may nest {any: [...]}
  *         - label=rocm
  *         - title~=(?i)\b(ROCm|AMD)\b
+ *         - affiliation=amd
  *         - -author=dependabot[bot]
+ *   affiliations:                # organization -> logins, with dates
+ *     amd:
+ *       name: AMD                # optional; the id upper-cased otherwise
+ *       members:                 # or the list directly under "amd:"
+ *         - {login: x, from: 2024-01-01, to: 2025-12-31}
+ *         - y                    # always
+ *   repositories:                # per-repository topics (dp_topics.h)
+ *     vllm-project/vllm: {topics: {...}, inherit: true}
  *   categories:                  # optional; extends the built-in table
  *     tags: {"[Perf]": performance}
  *     labels: {performance: performance}
  *
- * Conditions: label=, label~=, title~=, title=, body~=, files=, files~=,
- * author=, author~=; a leading '-' negates. Regexes are PCRE2, as written.
- * Returns NULL with one line in err naming the topic and the condition
- * that is wrong. */
+ * Conditions: label=, label~=, title=, title~=, body=, body~=, files=,
+ * files~=, author=, author~=, affiliation=; a leading '-' negates.
+ * Regexes are PCRE2, as written. affiliation=ORG holds when the item's
+ * author was a member of ORG at the item's created_at (dates are whole
+ * UTC days, both ends included, either end optional). Every topic set (the
+ * defaults and each repository's) is checked. Returns NULL with one line
+ * in err naming the topic (and repository) and what is wrong. */
 rules_t *rules_new(const json_t *doc, char *err, size_t errlen);
 
 /* Frees the rules. Idempotent. */
 void rules_destroy(rules_t **self_p);
 
-/* Number of topics. */
+/* Number of default topics (those of a repository without an entry). */
 size_t rules_topic_count(const rules_t *self);
 
-/* Topic id, title and short name of topic i (borrowed). */
+/* Topic id, title and short name of default topic i (borrowed), or NULL
+ * past the end. */
 const char *rules_topic_id(const rules_t *self, size_t i);
 const char *rules_topic_title(const rules_t *self, size_t i);
 const char *rules_topic_short(const rules_t *self, size_t i);
 
-/* Matches the item of an event against every topic. For each topic that
- * matches, appends its id to topics and the reason to reasons ("label
- * `rocm`", "title matches `ROCm`", "path `vllm/platforms/rocm.py`"). */
+/* Matches the item of an event against every topic of its repository
+ * (ev->repo). For each topic that matches, appends one (topic, reason)
+ * pair per reason: topics gets the id and reasons the reason at the same
+ * index, so a topic with two reasons appears twice in a row. Reasons name
+ * what matched: "label `rocm`", "title matches `ROCm`", "body matches
+ * `gfx942`", "path `vllm/platforms/rocm.py`", "author `x`", "author `x`
+ * (AMD)". Every condition that holds gives its reason (an any: list is
+ * read to its end; a failed all: branch gives none), deduplicated, in
+ * rule order, at most RULES_REASONS_MAX per topic; negated conditions
+ * give none, and a topic that matched on those alone gets "rule
+ * matched". */
 void rules_match(const rules_t *self, const dp_event_t *ev, dp_strs_t *topics,
                  dp_strs_t *reasons);
 
-/* The category of an item from its title tags, then its labels:
- * bugfix, feature, performance, model, kernel, core, frontend, docs, ci,
- * hardware, misc, ... or "other". Borrowed string. */
+/* The category of an item from its title tags ("[Bugfix]", "[Kernel]"; the
+ * first known one wins) or a conventional-commit prefix ("fix:",
+ * "feat(api):"), then its labels: bugfix, feature, performance, model,
+ * kernel, core, frontend, docs, ci, tests, misc, hardware, quantization,
+ * ... or "other". Borrowed string. */
 const char *rules_category(const rules_t *self, const dp_event_t *ev);
 
 #endif

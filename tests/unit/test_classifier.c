@@ -13,6 +13,7 @@
 #include "dp_json.h"
 #include "dp_mem.h"
 #include "dp_proto.h"
+#include "dp_topics.h"
 #include "rules.h"
 
 #define ERRLEN 512
@@ -312,33 +313,41 @@ static void test_nested_any_all_or_and(void **state)
                              "                  - files~=^csrc/rocm/\n");
     dp_event_t ev = s_item("Faster kernel");
     ev.labels = LIST("rocm");
-    s_hit(rules, &ev, "label `rocm`");
+    /* Both conditions of the all: branch are reasons. */
+    assert_string_equal(s_match(rules, &ev).text,
+                        "t: label `rocm`; t: title matches `kernel`");
     ev.title = "Faster sampler"; /* first branch fails half-way */
     s_miss(rules, &ev);
     ev.author = "xyz";
     s_miss(rules, &ev);
     ev.body = "Seen on gfx942 only.";
     /* The failed first branch leaves no reason behind. */
-    s_hit(rules, &ev, "author `xyz`");
+    assert_string_equal(s_match(rules, &ev).text,
+                        "t: author `xyz`; t: body matches `gfx942`");
     ev.body = NULL;
     ev.files = LIST("csrc/rocm/attention.cu");
-    s_hit(rules, &ev, "author `xyz`");
+    assert_string_equal(s_match(rules, &ev).text,
+                        "t: author `xyz`; t: path `csrc/rocm/attention.cu`");
     ev.author = "abc";
     s_miss(rules, &ev);
     rules_destroy(&rules);
 }
 
-static void test_any_list_stops_at_first_match_for_the_reason(void **state)
+static void test_any_list_records_every_reason_in_rule_order(void **state)
 {
     (void)state;
-    rules_t *rules = s_one("      - label=rocm\n"
-                           "      - title~=(?i)\\bAMD\\b\n"
-                           "      - files~=rocm\n");
+    rules_t *rules = s_one("      - files~=rocm\n"
+                           "      - label=rocm\n"
+                           "      - title~=(?i)\\bAMD\\b\n");
     dp_event_t ev = s_item("[AMD] tune");
     ev.labels = LIST("rocm");
     ev.files = LIST("vllm/platforms/rocm.py");
-    s_hit(rules, &ev, "label `rocm`");
+    /* The order of the rules, not of the item's fields. */
+    assert_string_equal(s_match(rules, &ev).text,
+                        "t: path `vllm/platforms/rocm.py`; t: label `rocm`; "
+                        "t: title matches `AMD`");
     ev.labels = (dp_strs_t){0};
+    ev.files = (dp_strs_t){0};
     s_hit(rules, &ev, "title matches `AMD`");
     rules_destroy(&rules);
 }
@@ -677,11 +686,16 @@ static void test_classify_copies_event_and_adds_topics_category(void **state)
     assert_int_equal(c->labels.count, 2);
     assert_int_equal(c->files.count, 1);
     assert_int_equal(c->comments, 4);
-    /* topics[i] is explained by reasons[i] */
-    assert_int_equal(c->topics.count, 1);
-    assert_int_equal(c->reasons.count, 1);
-    assert_string_equal(c->topics.items[0], "amd");
+    /* topics[i] is explained by reasons[i]: one pair per reason, in the
+     * order of the rules file. */
+    assert_int_equal(c->topics.count, 4);
+    assert_int_equal(c->reasons.count, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(c->topics.items[i], "amd");
     assert_string_equal(c->reasons.items[0], "label `rocm`");
+    assert_string_equal(c->reasons.items[1], "path `csrc/rocm/attention.cu`");
+    assert_string_equal(c->reasons.items[2], "title matches `ROCm`");
+    assert_string_equal(c->reasons.items[3], "body matches `MI300X`");
     assert_string_equal(c->category, "hardware"); /* [ROCm] comes first */
     assert_false(c->bot);
     assert_true(c->hotness > 0);
@@ -808,6 +822,263 @@ static void test_classify_result_round_trips(void **state)
     rules_destroy(&rules);
 }
 
+/* ==== Reasons, affiliations and per-repository topics ==== */
+
+static void test_reasons_are_listed_once_and_bounded(void **state)
+{
+    (void)state;
+    /* Two conditions giving the same reason, then more reasons than kept. */
+    rules_t *rules = s_one("      - label=rocm\n"
+                           "      - label~=^roc\n"
+                           "      - files~=a\n"
+                           "      - files~=b\n"
+                           "      - files~=c\n"
+                           "      - files~=d\n"
+                           "      - files~=e\n"
+                           "      - files~=f\n"
+                           "      - files~=g\n"
+                           "      - files~=h\n");
+    dp_event_t ev = s_item("Tune");
+    ev.labels = LIST("rocm");
+    s_hit(rules, &ev, "label `rocm`");
+    ev.files = LIST("a", "b", "c", "d", "e", "f", "g", "h");
+    dp_msg_t out = {.type = DP_MSG_CLASSIFIED};
+    rules_match(rules, &ev, &out.u.classified.topics,
+                &out.u.classified.reasons);
+    assert_int_equal(out.u.classified.reasons.count, RULES_REASONS_MAX);
+    assert_string_equal(out.u.classified.reasons.items[0], "label `rocm`");
+    assert_string_equal(out.u.classified.reasons.items[1], "path `a`");
+    dp_msg_clear(&out);
+    rules_destroy(&rules);
+}
+
+static void test_negated_conditions_alone_give_rule_matched(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("topics:\n"
+                             "  t:\n"
+                             "    all:\n"
+                             "      - -label=stale\n"
+                             "      - -author~=\\[bot\\]$\n");
+    dp_event_t ev = s_item("Anything");
+    s_hit(rules, &ev, "rule matched");
+    ev.author = "dependabot[bot]";
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+}
+
+static const char s_affiliations[] =
+    "affiliations:\n"
+    "  amd:\n"
+    "    - {login: alice, from: 2024-01-01, to: 2025-06-30}\n"
+    "    - {login: bob, from: '2025-03-01T12:00:00Z'}\n"
+    "    - carol\n"
+    "  nv:\n"
+    "    name: NVIDIA\n"
+    "    members: [{login: dave, to: 2024-12-31}]\n"
+    "topics:\n"
+    "  t:\n"
+    "    any: [affiliation=amd, affiliation=nv]\n";
+
+static void test_affiliation_holds_within_its_dates(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules(s_affiliations);
+    dp_event_t ev = s_item("[Kernel] Tune");
+    ev.author = "alice";
+    ev.created_at = 1704067200; /* 2024-01-01T00:00:00Z: first second */
+    s_hit(rules, &ev, "author `alice` (AMD)");
+    ev.created_at = 1751327999; /* 2025-06-30T23:59:59Z: the last one */
+    s_hit(rules, &ev, "author `alice` (AMD)");
+    ev.created_at = 1751328000; /* 2025-07-01: gone */
+    s_miss(rules, &ev);
+    ev.created_at = 1704067199; /* 2023-12-31T23:59:59Z: not yet */
+    s_miss(rules, &ev);
+
+    ev.author = "bob";
+    ev.created_at = 1740830399; /* 2025-03-01T11:59:59Z */
+    s_miss(rules, &ev);
+    ev.created_at = 1740830400;
+    s_hit(rules, &ev, "author `bob` (AMD)");
+    ev.author = "Carol"; /* logins are case-insensitive; no dates */
+    ev.created_at = 1;
+    s_hit(rules, &ev, "author `Carol` (AMD)");
+    /* The named form, with an end only. */
+    ev.author = "dave";
+    ev.created_at = 1735689599; /* 2024-12-31T23:59:59Z */
+    s_hit(rules, &ev, "author `dave` (NVIDIA)");
+    ev.created_at = 1735689600;
+    s_miss(rules, &ev);
+    /* Without created_at, the event time counts. */
+    ev.created_at = 0;
+    ev.at = 1735689000;
+    s_hit(rules, &ev, "author `dave` (NVIDIA)");
+    ev.author = "eve";
+    s_miss(rules, &ev);
+    rules_destroy(&rules);
+}
+
+static void test_rules_refuse_bad_affiliations(void **state)
+{
+    (void)state;
+    s_refused("topics:\n  t:\n    any: [affiliation=intel]\n", "t",
+              "no organization \"intel\"");
+    s_refused("affiliations: {amd: [x]}\n"
+              "topics:\n  t:\n    any: [affiliation~=am]\n",
+              "t", "affiliation takes '='");
+    s_refused("affiliations: {amd: [{login: x, from: 2024-13-01}]}\n", "amd",
+              "from/to must be dates");
+    s_refused("affiliations: {amd: [{login: x, from: 2025-01-02, "
+              "to: 2025-01-01}]}\n",
+              "amd", "from is after to");
+    s_refused("affiliations: {amd: [{from: 2025-01-02}]}\n", "amd",
+              "a member is a login");
+    s_refused("affiliations: {amd: x}\n", "amd", "list of members");
+}
+
+static const char s_per_repo[] =
+    "topics:\n"
+    "  amd: {title: AMD/ROCm, short: AMD, any: [label=rocm]}\n"
+    "  nvidia: {title: NVIDIA, any: [label=cuda]}\n"
+    "repositories:\n"
+    "  Org/Special:\n"
+    "    topics:\n"
+    "      amd: {title: AMD, any: [files~=^hip/]}\n"
+    "      tpu: {any: [title~=TPU]}\n"
+    "      nvidia: null\n"
+    "  org/alone:\n"
+    "    inherit: false\n"
+    "    topics: {intel: {any: [label=xpu]}}\n";
+
+static void test_repository_topics_replace_add_and_drop(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules(s_per_repo);
+    dp_event_t ev = s_item("TPU work");
+    ev.labels = LIST("rocm", "cuda", "xpu");
+    ev.files = LIST("hip/kernel.cpp");
+    /* The defaults. */
+    assert_string_equal(s_match(rules, &ev).text,
+                        "amd: label `rocm`; nvidia: label `cuda`");
+    ev.repo = "other/repo";
+    assert_string_equal(s_match(rules, &ev).text,
+                        "amd: label `rocm`; nvidia: label `cuda`");
+    /* amd replaced in place, nvidia dropped, tpu added; names are
+     * case-insensitive. */
+    ev.repo = "org/special";
+    assert_string_equal(s_match(rules, &ev).text,
+                        "amd: path `hip/kernel.cpp`; tpu: title matches `TPU`");
+    ev.repo = "org/alone";
+    assert_string_equal(s_match(rules, &ev).text, "intel: label `xpu`");
+    /* The default topics stay what the defaults say. */
+    assert_int_equal(rules_topic_count(rules), 2);
+    assert_string_equal(rules_topic_title(rules, 0), "AMD/ROCm");
+    rules_destroy(&rules);
+}
+
+static void test_topics_resolve_keeps_order_and_place(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    json_t *doc = dp_yaml_load(s_per_repo, strlen(s_per_repo), "rules.yml", err,
+                               sizeof err);
+    assert_non_null(doc);
+    json_t *t = dp_topics_resolve(doc, "ORG/SPECIAL", err, sizeof err);
+    assert_non_null(t);
+    const char *keys[3] = {NULL, NULL, NULL};
+    size_t n = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(t, key, v)
+    {
+        if (n < 3)
+            keys[n] = key;
+        n++;
+    }
+    assert_int_equal(n, 2);
+    assert_string_equal(keys[0], "amd");
+    assert_string_equal(keys[1], "tpu");
+    assert_string_equal(dp_json_str(t, "amd.title"), "AMD");
+    json_decref(t);
+    t = dp_topics_resolve(doc, NULL, err, sizeof err);
+    assert_int_equal(json_object_size(t), 2);
+    assert_string_equal(dp_json_str(t, "amd.title"), "AMD/ROCm");
+    json_decref(t);
+    json_decref(doc);
+}
+
+static void test_rules_refuse_bad_repository_entries(void **state)
+{
+    (void)state;
+    s_refused("repositories: [a/b]\n", "repositories", "mapping");
+    s_refused("repositories: {a/b: 3}\n", "a/b", "must be a mapping");
+    s_refused("repositories: {a/b: {topic: {}}}\n", "a/b",
+              "unknown key \"topic\"");
+    s_refused("repositories: {a/b: {inherit: maybe}}\n", "a/b",
+              "inherit must be true or false");
+    /* A repository's own topics are checked, and the error names it. */
+    s_refused("repositories:\n  a/b:\n    topics:\n      x: {any: "
+              "[\"body~=(\"]}\n",
+              "a/b: topic x", "regex error");
+    s_refused("topic:\n  amd: {any: [label=rocm]}\n", "topic",
+              "unknown key \"topic\"");
+}
+
+static void test_category_from_conventional_commit_prefix(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules("topics: {}\n");
+    static const struct {
+        const char *title, *category;
+    } cases[] = {
+        {"fix: handle empty prompts", "bugfix"},
+        {"feat(api): add /v1/embeddings batching", "feature"},
+        {"perf!: drop a host sync", "performance"},
+        {"docs: typo", "docs"},
+        {"chore(deps): bump x", "misc"},
+        {"Fix: not a commit type without the space after", "bugfix"},
+        {"fixing: not a type we know", "other"},
+        {"fix:no space", "other"},
+        {"Bump actions/checkout from 4 to 5", "other"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dp_event_t ev = s_item(cases[i].title);
+        const char *got = rules_category(rules, &ev);
+        if (strcmp(got, cases[i].category) != 0)
+            fail_msg("\"%s\": %s, want %s", cases[i].title, got,
+                     cases[i].category);
+    }
+    dp_event_t ev = s_item("Bump actions/checkout from 4 to 5");
+    ev.labels = LIST("dependencies");
+    assert_string_equal(rules_category(rules, &ev), "ci");
+    rules_destroy(&rules);
+}
+
+static void test_shipped_amd_topic_reads_bodies_like_vllm(void **state)
+{
+    const rules_t *rules = *state;
+    dp_event_t ev = s_item("Crash on startup");
+    ev.body = "Running on an AMD Instinct MI250 node.";
+    s_amd(rules, &ev, "body matches `AMD`");
+    ev.body = "The HIP graph capture fails.";
+    s_amd(rules, &ev, "body matches `HIP`");
+    ev.body = "Quantized with Quark to FP8.";
+    s_amd(rules, &ev, "body matches `Quark`");
+    ev.body = "ROCM used to build PyTorch: 6.3.42131-fa1d09cbd";
+    s_amd(rules, &ev, "body matches `ROCM`");
+    /* Not AMD work: CPUs, "hip" the word, empty collect_env.py lines. */
+    ev.body = "CPU: AMD Ryzen 9 7950X\nHIP runtime version: N/A\n"
+              "MIOpen runtime version: N/A\nROCm: Disabled\n"
+              "The fix was shipped; hip hip hooray.";
+    s_miss(rules, &ev);
+    /* The title and the body both hold: two reasons. */
+    ev = s_item("[Bug]: hang on MI300X");
+    ev.body = "Seen with AITER enabled.";
+    assert_string_equal(s_match(rules, &ev).text,
+                        "amd: title matches `MI300X`; amd: body matches "
+                        "`AITER`");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -820,7 +1091,7 @@ int main(void)
         cmocka_unit_test(test_author_equals_and_regex),
         cmocka_unit_test(test_leading_dash_negates_a_condition),
         cmocka_unit_test(test_nested_any_all_or_and),
-        cmocka_unit_test(test_any_list_stops_at_first_match_for_the_reason),
+        cmocka_unit_test(test_any_list_records_every_reason_in_rule_order),
         cmocka_unit_test(test_every_matching_topic_is_listed_with_its_reason),
         cmocka_unit_test(test_rules_without_topics_match_nothing),
         cmocka_unit_test(test_rules_refuse_unknown_attribute),
@@ -848,6 +1119,17 @@ int main(void)
         cmocka_unit_test(test_classify_flags_bots_by_type_or_login),
         cmocka_unit_test(test_classify_judges_comments_by_their_actor),
         cmocka_unit_test(test_classify_result_round_trips),
+        cmocka_unit_test(test_reasons_are_listed_once_and_bounded),
+        cmocka_unit_test(test_negated_conditions_alone_give_rule_matched),
+        cmocka_unit_test(test_affiliation_holds_within_its_dates),
+        cmocka_unit_test(test_rules_refuse_bad_affiliations),
+        cmocka_unit_test(test_repository_topics_replace_add_and_drop),
+        cmocka_unit_test(test_topics_resolve_keeps_order_and_place),
+        cmocka_unit_test(test_rules_refuse_bad_repository_entries),
+        cmocka_unit_test(test_category_from_conventional_commit_prefix),
+        cmocka_unit_test_setup_teardown(
+            test_shipped_amd_topic_reads_bodies_like_vllm, s_setup_shipped,
+            s_teardown_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
