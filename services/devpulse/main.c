@@ -13,6 +13,7 @@
 
 #include "dp_bus.h"
 #include "dp_config.h"
+#include "dp_json.h"
 #include "dp_log.h"
 #include "dp_proto.h"
 #include "dp_service.h"
@@ -27,6 +28,7 @@ static const char *const s_usage =
     "usage: devpulse report OWNER/REPO --from ISO --to ISO [--lang zh|en]\n"
     "                       [--out DIR] [--format md,json] [--name NAME]\n"
     "                       [--tz ZONE] [--timeout SECONDS]\n"
+    "       devpulse up -c devpulse.yml [--state DIR]\n"
     "       devpulse tap [SUBJECT-PREFIX] [--endpoints LIST]\n"
     "Environment: GITHUB_API_URL, GITHUB_TOKEN, REDIS_URL (a private\n"
     "redis-server is started when unset), DP_LOG_LEVEL.\n";
@@ -98,29 +100,42 @@ static bool s_wait_socket(const char *path, runner_t *runner)
     return false;
 }
 
-static int s_start_services(runner_t *r, const char *redis_url,
-                            const s_report_opts_t *o, const char *out_dir)
+/* What the services are started with. */
+typedef struct {
+    const char *dir; /* where the ipc sockets are */
+    const char *redis_url;
+    const char *rules;   /* rules file for classifier and summarizer */
+    const char *out_dir; /* renderer output */
+    const char *formats;
+    const char *config; /* config file for the collector's schedule */
+} s_services_t;
+
+static const char *const s_sockets[8] = {
+    "collector.ctl", "collector.pub",  "classifier.in", "classifier.pub",
+    "summarizer.in", "summarizer.pub", "renderer.in",   "renderer.pub"};
+
+static int s_start_services(runner_t *r, const s_services_t *sv)
 {
-    const char *d = runner_dir(r);
-    static const char *const names[8] = {
-        "collector.ctl", "collector.pub",  "classifier.in", "classifier.pub",
-        "summarizer.in", "summarizer.pub", "renderer.in",   "renderer.pub"};
     char bind[8][600], conn[8][600];
     for (int i = 0; i < 8; i++) {
-        snprintf(bind[i], sizeof bind[i], "@ipc://%s/%s", d, names[i]);
-        snprintf(conn[i], sizeof conn[i], ">ipc://%s/%s", d, names[i]);
+        snprintf(bind[i], sizeof bind[i], "@ipc://%s/%s", sv->dir,
+                 s_sockets[i]);
+        snprintf(conn[i], sizeof conn[i], ">ipc://%s/%s", sv->dir,
+                 s_sockets[i]);
     }
-    const char *collector[] = {"--redis-url", redis_url, "--ctl",
-                               bind[0],       "--pub",   bind[1],
-                               "--out",       conn[2],   NULL};
-    const char *classifier[] = {"--in",  bind[2],   "--pub",  bind[3], "--out",
-                                conn[4], "--rules", o->rules, NULL};
-    const char *summarizer[] = {"--redis-url", redis_url, "--in",  bind[4],
-                                "--pub",       bind[5],   "--out", conn[6],
-                                "--rules",     o->rules,  NULL};
+    const char *collector[] = {
+        "--redis-url", sv->redis_url, "--ctl",
+        bind[0],       "--pub",       bind[1],
+        "--out",       conn[2],       sv->config ? "-c" : NULL,
+        sv->config,    NULL};
+    const char *classifier[] = {"--in",  bind[2],   "--pub",   bind[3], "--out",
+                                conn[4], "--rules", sv->rules, NULL};
+    const char *summarizer[] = {"--redis-url", sv->redis_url, "--in",  bind[4],
+                                "--pub",       bind[5],       "--out", conn[6],
+                                "--rules",     sv->rules,     NULL};
     const char *renderer[] = {"--in",      bind[6],     "--pub",
-                              bind[7],     "--out-dir", out_dir,
-                              "--formats", o->format,   NULL};
+                              bind[7],     "--out-dir", sv->out_dir,
+                              "--formats", sv->formats, NULL};
     /* Downstream first, so nothing waits on a missing peer. */
     if (runner_spawn(r, "dp-renderer", renderer) < 0 ||
         runner_spawn(r, "dp-summarizer", summarizer) < 0 ||
@@ -128,11 +143,11 @@ static int s_start_services(runner_t *r, const char *redis_url,
         runner_spawn(r, "dp-collector", collector) < 0)
         return DP_EIO;
     for (int i = 0; i < 8; i++) {
-        char path[520];
-        snprintf(path, sizeof path, "%s/%s", d, names[i]);
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", sv->dir, s_sockets[i]);
         if (!s_wait_socket(path, r)) {
             fprintf(stderr, "devpulse: a service did not start (no %s)\n",
-                    names[i]);
+                    s_sockets[i]);
             return DP_EIO;
         }
     }
@@ -330,12 +345,14 @@ static int s_report(int argc, char **argv)
         goto out;
     const char *redis_url = getenv("REDIS_URL");
     if (!redis_url || !*redis_url) {
-        if (runner_redis(runner, &redis_url, err, sizeof err) < 0) {
+        if (runner_redis(runner, NULL, &redis_url, err, sizeof err) < 0) {
             fprintf(stderr, "devpulse: %s\n", err);
             goto out;
         }
     }
-    if (s_start_services(runner, redis_url, &o, out_dir) < 0)
+    s_services_t sv = {runner_dir(runner), redis_url, o.rules, out_dir,
+                       o.format,           NULL};
+    if (s_start_services(runner, &sv) < 0)
         goto out;
     rc = s_run_window(runner, rest[0], from, to, o.tz ? o.tz : tzbuf, &o) == 0
              ? 0
@@ -345,6 +362,133 @@ out:
     free(out_dir);
     dp_free(bindir);
     dp_free(rest);
+    dp_config_free(opts, nopts);
+    return rc;
+}
+
+/* ==== up ==== */
+
+/* The value of -c/--config in argv, or of DP_CONFIG; NULL when none. */
+static const char *s_config_path(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+            i + 1 < argc)
+            return argv[i + 1];
+        if (!strncmp(argv[i], "--config=", 9))
+            return argv[i] + 9;
+    }
+    const char *env = getenv("DP_CONFIG");
+    return env && *env ? env : NULL;
+}
+
+/* Joins the output formats of the config ("md", "json", ...) with commas. */
+static char *s_formats(const json_t *doc)
+{
+    json_t *list = dp_json_get(doc, "outputs.formats");
+    if (!json_is_array(list) || json_array_size(list) == 0)
+        return dp_strdup("md,json");
+    dp_buf_t buf = DP_BUF_INIT;
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (!json_is_string(v))
+            continue;
+        if (buf.len)
+            dp_buf_puts(&buf, ",");
+        dp_buf_puts(&buf, json_string_value(v));
+    }
+    return dp_buf_take(&buf);
+}
+
+static int s_up(int argc, char **argv)
+{
+    char *state = NULL, *rules = NULL;
+    dp_opt_t opts[] = {
+        {"state_dir", "DP_STATE_DIR", "--state", DP_OPT_STR, &state,
+         ".devpulse", 0, 0, NULL, false,
+         "where Redis keeps the ledger and the bus sockets live"},
+        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, NULL, 0, 0, NULL,
+         false, "rules file (default: the config's topics, else built in)"},
+    };
+    size_t nopts = sizeof opts / sizeof opts[0];
+    char err[512];
+    json_t *doc = NULL;
+    runner_t *runner = NULL;
+    char *bindir = NULL, *state_dir = NULL, *out_dir = NULL, *formats = NULL;
+    const char *config = s_config_path(argc, argv);
+    int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
+                            &doc, err, sizeof err);
+    if (rc == DP_EAGAIN) {
+        rc = 0;
+        goto out;
+    }
+    if (rc < 0 || !config || !doc) {
+        fprintf(stderr, "devpulse up: %s\n",
+                rc < 0 ? err : "give the configuration with -c devpulse.yml");
+        rc = 2;
+        goto out;
+    }
+    rc = 2;
+    if (json_array_size(dp_json_get(doc, "repositories")) == 0) {
+        fprintf(stderr, "devpulse up: %s lists no repositories\n", config);
+        goto out;
+    }
+    const char *out_cfg = dp_json_str(doc, "outputs.dir");
+    if (s_mkdirs(state) < 0 || s_mkdirs(out_cfg ? out_cfg : "site") < 0) {
+        fprintf(stderr, "devpulse up: cannot create %s: %s\n", state,
+                strerror(errno));
+        goto out;
+    }
+    state_dir = realpath(state, NULL);
+    out_dir = realpath(out_cfg ? out_cfg : "site", NULL);
+    formats = s_formats(doc);
+    if (!rules)
+        rules =
+            dp_strdup(dp_json_get(doc, "topics") ? config : DP_DEFAULT_RULES);
+    bindir = s_bindir();
+    dp_service_signals();
+    rc = 1;
+    runner = runner_new(bindir);
+    if (!runner || !state_dir || !out_dir)
+        goto out;
+    const char *redis_url = getenv("REDIS_URL");
+    if (!redis_url || !*redis_url) {
+        if (runner_redis(runner, state_dir, &redis_url, err, sizeof err) < 0) {
+            fprintf(stderr, "devpulse: %s\n", err);
+            goto out;
+        }
+    }
+    /* Sockets in the state directory, where a tap can find them, unless
+     * its path is too long for a unix socket. */
+    const char *sockdir =
+        strlen(state_dir) < 80 ? state_dir : runner_dir(runner);
+    char *config_abs = realpath(config, NULL);
+    s_services_t sv = {sockdir, redis_url, rules,
+                       out_dir, formats,   config_abs ? config_abs : config};
+    rc = s_start_services(runner, &sv) < 0 ? 1 : 0;
+    free(config_abs);
+    if (rc != 0)
+        goto out;
+    dp_log(DP_LOG_WARN,
+           "devpulse up: watching %zu entries of %s; reports in "
+           "%s; tap: devpulse tap --endpoints "
+           ">ipc://%s/renderer.pub",
+           json_array_size(dp_json_get(doc, "repositories")), config, out_dir,
+           sockdir);
+    while (!dp_service_interrupted()) {
+        runner_tick(runner);
+        struct timespec ts = {0, DEVPULSE_TICK_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+out:
+    runner_destroy(&runner);
+    free(state_dir);
+    free(out_dir);
+    dp_free(formats);
+    dp_free(bindir);
+    json_decref(doc);
     dp_config_free(opts, nopts);
     return rc;
 }
@@ -422,6 +566,8 @@ int main(int argc, char **argv)
         return s_report(argc - 1, argv + 1);
     if (!strcmp(argv[1], "tap"))
         return s_tap(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "up"))
+        return s_up(argc - 1, argv + 1);
     fprintf(stderr, "devpulse: unknown command \"%s\"\n%s", argv[1], s_usage);
     return 2;
 }

@@ -119,7 +119,8 @@ static char *s_find_redis(void)
     return found;
 }
 
-int runner_redis(runner_t *self, const char **url, char *err, size_t errlen)
+int runner_redis(runner_t *self, const char *state_dir, const char **url,
+                 char *err, size_t errlen)
 {
     char *bin = s_find_redis();
     if (!bin) {
@@ -128,12 +129,31 @@ int runner_redis(runner_t *self, const char **url, char *err, size_t errlen)
                  "(apt-get install redis-server) or set REDIS_URL");
         return DP_ENOTFOUND;
     }
-    char *sock = dp_asprintf("%s/redis.sock", self->dir);
-    char *argv[] = {bin,       "--port",           "0",         "--unixsocket",
-                    sock,      "--unixsocketperm", "700",       "--save",
-                    "",        "--appendonly",     "no",        "--dir",
-                    self->dir, "--daemonize",      "no",        "--loglevel",
-                    "warning", "--logfile",        "redis.log", NULL};
+    const char *dir = state_dir ? state_dir : self->dir;
+    char *sock = dp_asprintf("%s/redis.sock", dir);
+    unlink(sock); /* a stale socket of an earlier run */
+    char *argv[] = {bin,
+                    "--port",
+                    "0",
+                    "--unixsocket",
+                    sock,
+                    "--unixsocketperm",
+                    "700",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    state_dir ? "yes" : "no",
+                    "--appendfsync",
+                    "everysec",
+                    "--dir",
+                    (char *)dir,
+                    "--daemonize",
+                    "no",
+                    "--loglevel",
+                    "warning",
+                    "--logfile",
+                    "redis.log",
+                    NULL};
     self->redis_pid = s_fork_exec(bin, argv, true);
     dp_free(bin);
     if (self->redis_pid < 0) {

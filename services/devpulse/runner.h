@@ -17,13 +17,15 @@ runner_t *runner_new(const char *bindir);
 /* The private directory (borrowed). */
 const char *runner_dir(const runner_t *self);
 
-/* Starts a private redis-server on a unix socket in the private directory,
- * with no persistence, and waits until it answers. Stores its URL
+/* Starts a private redis-server on a unix socket and waits until it
+ * answers. With state_dir NULL it lives in the private directory with no
+ * persistence; otherwise its socket and append-only file (fsync every
+ * second) are in state_dir, so the ledger survives a restart. Stores its URL
  * ("unix:///.../redis.sock"), owned by the runner, in *url. Returns 0, or
  * DP_ENOTFOUND when redis-server is not installed, DP_EREDIS when it did
  * not come up; *err then says so in one line. */
-DP_NODISCARD int runner_redis(runner_t *self, const char **url, char *err,
-                              size_t errlen);
+DP_NODISCARD int runner_redis(runner_t *self, const char *state_dir,
+                              const char **url, char *err, size_t errlen);
 
 /* Starts a service executable (bindir/name) with argv (NULL-terminated,
  * without argv[0]) and supervises it: runner_tick restarts it with backoff
