@@ -46,7 +46,7 @@ int main(int argc, char **argv)
     classifier_t *classifier = classifier_new(&cfg);
     if (!classifier) {
         dp_config_free(opts, nopts);
-        return 1;
+        return 2; /* a configuration it cannot start with */
     }
     rc = classifier_run(classifier);
     classifier_destroy(&classifier);

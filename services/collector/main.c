@@ -126,7 +126,7 @@ int main(int argc, char **argv)
     if (!collector) {
         json_decref(doc);
         dp_config_free(opts, nopts);
-        return 1;
+        return 2; /* a configuration it cannot start with */
     }
     rc = collector_run(collector);
     collector_destroy(&collector);

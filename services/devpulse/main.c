@@ -94,6 +94,8 @@ static bool s_wait_socket(const char *path, runner_t *runner)
         if (access(path, F_OK) == 0)
             return true;
         runner_tick(runner);
+        if (runner_failed(runner))
+            return false;
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -146,8 +148,15 @@ static int s_start_services(runner_t *r, const s_services_t *sv)
         char path[600];
         snprintf(path, sizeof path, "%s/%s", sv->dir, s_sockets[i]);
         if (!s_wait_socket(path, r)) {
-            fprintf(stderr, "devpulse: a service did not start (no %s)\n",
-                    s_sockets[i]);
+            const char *failed = runner_failed(r);
+            if (failed)
+                fprintf(stderr,
+                        "devpulse: %s refused its configuration "
+                        "(see above)\n",
+                        failed);
+            else
+                fprintf(stderr, "devpulse: a service did not start (no %s)\n",
+                        s_sockets[i]);
             return DP_EIO;
         }
     }

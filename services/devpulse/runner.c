@@ -26,6 +26,7 @@
 #define RUNNER_REDIS_WAIT_MS 10000
 #define RUNNER_BACKOFF_MIN_MS 250
 #define RUNNER_BACKOFF_MAX_MS 10000
+#define RUNNER_EXIT_CONFIG 2 /* what a service exits with on bad config */
 
 typedef struct {
     char *name; /* executable name, e.g. "dp-collector" */
@@ -34,6 +35,7 @@ typedef struct {
     pid_t pid;            /* 0 while not running */
     long backoff_ms;      /* next restart delay */
     long long restart_at; /* monotonic ms; 0 when running */
+    bool failed;          /* exited for bad configuration: not restarted */
 } s_child_t;
 
 struct runner_t {
@@ -249,6 +251,15 @@ void runner_tick(runner_t *self)
                        "in %ld ms",
                        c->name, WEXITSTATUS(status), c->backoff_ms);
             c->pid = 0;
+            if (WIFEXITED(status) &&
+                WEXITSTATUS(status) == RUNNER_EXIT_CONFIG) {
+                dp_log(DP_LOG_ERROR,
+                       "%s refused its configuration; not "
+                       "restarting it",
+                       c->name);
+                c->failed = true;
+                continue;
+            }
             c->restart_at = now + c->backoff_ms;
             c->backoff_ms *= 2;
             if (c->backoff_ms > RUNNER_BACKOFF_MAX_MS)
@@ -263,6 +274,14 @@ void runner_tick(runner_t *self)
             }
         }
     }
+}
+
+const char *runner_failed(const runner_t *self)
+{
+    for (size_t i = 0; i < self->nchildren; i++)
+        if (self->children[i].failed)
+            return self->children[i].name;
+    return NULL;
 }
 
 int runner_restarts(const runner_t *self)

@@ -29,13 +29,18 @@ DP_NODISCARD int runner_redis(runner_t *self, const char *state_dir,
 
 /* Starts a service executable (bindir/name) with argv (NULL-terminated,
  * without argv[0]) and supervises it: runner_tick restarts it with backoff
- * when it dies. Returns 0 or DP_EIO. */
+ * when it dies, unless it exited with status 2 (bad configuration).
+ * Returns 0 or DP_EIO. */
 DP_NODISCARD int runner_spawn(runner_t *self, const char *name,
                               const char *const *argv);
 
 /* Reaps children that died and restarts them once their backoff passed
  * (250 ms, doubling up to 10 s); logs each death and restart. */
 void runner_tick(runner_t *self);
+
+/* The name of a service that exited for bad configuration (status 2) and
+ * is therefore not restarted, or NULL. */
+const char *runner_failed(const runner_t *self);
 
 /* Number of restarts so far. */
 int runner_restarts(const runner_t *self);

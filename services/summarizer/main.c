@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     summarizer_t *summarizer = summarizer_new(&cfg);
     if (!summarizer) {
         dp_config_free(opts, nopts);
-        return 1;
+        return 2; /* a configuration it cannot start with */
     }
     rc = summarizer_run(summarizer);
     summarizer_destroy(&summarizer);
