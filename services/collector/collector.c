@@ -32,9 +32,10 @@
 struct collector_t {
     collector_cfg_t cfg; /* borrowed strings */
     dp_bus_t *bus;
-    dp_sock_t *ctl; /* PULL: COLLECT */
-    dp_sock_t *out; /* PUSH: to classifiers */
-    dp_sock_t *pub; /* PUB: tap */
+    dp_sock_t *ctl;     /* PULL: COLLECT */
+    dp_sock_t *out;     /* PUSH: to classifiers */
+    dp_sock_t *pub;     /* PUB: tap */
+    dp_sock_t *reports; /* SUB: renderers' REPORT, for the watchdog */
     dp_store_t *store;
     gh_client_t *gh;
     collector_stats_t stats;
@@ -49,6 +50,8 @@ struct collector_t {
     const char *lang;
     int64_t orgs_at; /* when organizations were last expanded */
 };
+
+static void s_pending_add(collector_t *self, const dp_collect_t *req);
 
 static bool s_repo_valid(const char *repo)
 {
@@ -441,7 +444,9 @@ static void s_emit(collector_t *self, const dp_collect_t *req,
         nfresh += fresh[i];
     int64_t revision = s_revision(self, req, (long)events->count, nfresh);
     for (size_t i = 0; i < events->count; i++) {
-        if (!fresh[i])
+        /* A replay sends everything again: what was lost in flight is
+         * among it, and every stage downstream is idempotent. */
+        if (!fresh[i] && !req->replay)
             continue;
         dp_msg_t msg = {.type = DP_MSG_EVENT};
         msg.u.event = events->items[i];
@@ -499,6 +504,7 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         s_status(self, req, "failed", "invalid repository name or window");
         return DP_EINVAL;
     }
+    s_pending_add(self, req);
     char since[32], path[COLLECTOR_KEY_MAX];
     dp_time_iso_utc(req->win_from, since, sizeof since);
     json_t *items = json_array();
@@ -537,6 +543,179 @@ out:
     json_decref(items);
     json_decref(comments);
     return rc;
+}
+
+/* ==== Watchdog: every window ends in a report ==== */
+
+/* A window's COLLECT request is kept in a sorted set, scored by when it
+ * should have been rendered, from before its collection starts until its
+ * REPORT is seen. A window whose report does not come in time (a message
+ * lost when a service died, a restart of Redis) is collected again with
+ * replay set; after watch_tries attempts it is reported as failed. */
+static void s_pending_key(char *buf, size_t size)
+{
+    dp_store_key(buf, size, "pending");
+}
+
+static void s_pending_add(collector_t *self, const dp_collect_t *req)
+{
+    if (self->cfg.watch_s <= 0)
+        return;
+    dp_msg_t msg = {.type = DP_MSG_COLLECT};
+    msg.u.collect = *req;
+    msg.u.collect.replay = false; /* the member names the window, not the try */
+    dp_buf_t frame = DP_BUF_INIT;
+    if (dp_msg_encode(&msg, &frame) == 0) {
+        char key[COLLECTOR_KEY_MAX], score[32];
+        s_pending_key(key, sizeof key);
+        snprintf(score, sizeof score, "%lld",
+                 (long long)(dp_time_now() + self->cfg.watch_s));
+        /* NX: a replay keeps the deadline the watchdog already moved. */
+        const char *argv[] = {"ZADD", key, "NX", score, frame.data};
+        size_t lens[] = {4, strlen(key), 2, strlen(score), frame.len};
+        redisReply *r = dp_store_command(self->store, 5, argv, lens);
+        if (r)
+            freeReplyObject(r);
+    }
+    dp_buf_free(&frame);
+}
+
+/* Removes the pending entry of a window whose report was seen. */
+static void s_pending_done(collector_t *self, const char *repo, int64_t from,
+                           int64_t to)
+{
+    char key[COLLECTOR_KEY_MAX];
+    s_pending_key(key, sizeof key);
+    const char *argv[] = {"ZRANGE", key, "0", "-1"};
+    redisReply *r = dp_store_command(self->store, 4, argv, NULL);
+    if (!r || r->type != REDIS_REPLY_ARRAY)
+        goto out;
+    for (size_t i = 0; i < r->elements; i++) {
+        redisReply *e = r->element[i];
+        dp_msg_t msg;
+        char err[128];
+        if (e->type != REDIS_REPLY_STRING ||
+            dp_msg_decode(e->str, e->len, (size_t)self->cfg.max_frame, &msg,
+                          err, sizeof err) < 0)
+            continue;
+        bool same = msg.type == DP_MSG_COLLECT && msg.u.collect.repo &&
+                    !strcmp(msg.u.collect.repo, repo) &&
+                    msg.u.collect.win_from == from &&
+                    msg.u.collect.win_to == to;
+        dp_msg_clear(&msg);
+        if (!same)
+            continue;
+        const char *rem[] = {"ZREM", key, e->str};
+        size_t lens[] = {4, strlen(key), e->len};
+        redisReply *x = dp_store_command(self->store, 3, rem, lens);
+        if (x)
+            freeReplyObject(x);
+        dp_store_key(err, sizeof err, "tries:%s:%lld:%lld", repo,
+                     (long long)from, (long long)to);
+        const char *del[] = {"DEL", err};
+        x = dp_store_command(self->store, 2, del, NULL);
+        if (x)
+            freeReplyObject(x);
+    }
+out:
+    if (r)
+        freeReplyObject(r);
+}
+
+/* Notes the REPORT messages seen on the renderers' taps. */
+static void s_watch_reports(collector_t *self)
+{
+    dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
+    while (self->reports && dp_sock_recv(self->reports, &subject, &frame,
+                                         (size_t)self->cfg.max_frame, 0) == 0) {
+        dp_msg_t msg;
+        char err[128];
+        if (dp_msg_decode(frame.data, frame.len, (size_t)self->cfg.max_frame,
+                          &msg, err, sizeof err) < 0)
+            continue;
+        if (msg.type == DP_MSG_REPORT)
+            s_pending_done(self, msg.u.report.repo, msg.u.report.win_from,
+                           msg.u.report.win_to);
+        dp_msg_clear(&msg);
+    }
+    dp_buf_free(&subject);
+    dp_buf_free(&frame);
+}
+
+/* Replays the windows whose report is overdue. Returns how many. */
+int collector_watchdog(collector_t *self, int64_t now)
+{
+    if (self->cfg.watch_s <= 0)
+        return 0;
+    s_watch_reports(self);
+    char key[COLLECTOR_KEY_MAX], max[32];
+    s_pending_key(key, sizeof key);
+    snprintf(max, sizeof max, "%lld", (long long)now);
+    const char *argv[] = {"ZRANGEBYSCORE", key, "-inf", max,
+                          "LIMIT",         "0", "16"};
+    redisReply *r = dp_store_command(self->store, 7, argv, NULL);
+    int replayed = 0;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements &&
+                       !dp_service_interrupted();
+         i++) {
+        redisReply *e = r->element[i];
+        dp_msg_t msg;
+        char err[128], tkey[COLLECTOR_KEY_MAX];
+        if (e->type != REDIS_REPLY_STRING ||
+            dp_msg_decode(e->str, e->len, (size_t)self->cfg.max_frame, &msg,
+                          err, sizeof err) < 0 ||
+            msg.type != DP_MSG_COLLECT) {
+            const char *rem[] = {"ZREM", key, e->str};
+            size_t lens[] = {4, strlen(key), e->len};
+            redisReply *x = dp_store_command(self->store, 3, rem, lens);
+            if (x)
+                freeReplyObject(x);
+            continue;
+        }
+        dp_collect_t *req = &msg.u.collect;
+        dp_store_key(tkey, sizeof tkey, "tries:%s:%lld:%lld", req->repo,
+                     (long long)req->win_from, (long long)req->win_to);
+        const char *incr[] = {"INCR", tkey};
+        redisReply *x = dp_store_command(self->store, 2, incr, NULL);
+        long tries = x && x->type == REDIS_REPLY_INTEGER ? (long)x->integer : 1;
+        if (x)
+            freeReplyObject(x);
+        /* Move the deadline first: a replica that reads the set meanwhile
+         * leaves the window alone. */
+        char score[32];
+        snprintf(score, sizeof score, "%lld",
+                 (long long)(now + self->cfg.watch_s * (tries + 1)));
+        const char *move[] = {"ZADD", key, "XX", score, e->str};
+        size_t mlens[] = {4, strlen(key), 2, strlen(score), e->len};
+        x = dp_store_command(self->store, 5, move, mlens);
+        if (x)
+            freeReplyObject(x);
+        if (tries > self->cfg.watch_tries) {
+            char *text = dp_asprintf("%s: no report after %ld replays",
+                                     req->repo, tries - 1);
+            s_status(self, req, "failed", text);
+            dp_free(text);
+            const char *rem[] = {"ZREM", key, e->str};
+            size_t lens[] = {4, strlen(key), e->len};
+            x = dp_store_command(self->store, 3, rem, lens);
+            if (x)
+                freeReplyObject(x);
+        } else {
+            dp_log(DP_LOG_WARN,
+                   "%s %lld..%lld: no report yet; replaying "
+                   "(try %ld)",
+                   req->repo, (long long)req->win_from, (long long)req->win_to,
+                   tries);
+            req->replay = true;
+            int crc = collector_collect(self, req);
+            (void)crc; /* a failure was published as STATUS */
+            replayed++;
+        }
+        dp_msg_clear(&msg);
+    }
+    if (r)
+        freeReplyObject(r);
+    return replayed;
 }
 
 /* ==== Schedule ==== */
@@ -749,6 +928,11 @@ collector_t *collector_new(const collector_cfg_t *cfg)
     self->pub = dp_sock_new(self->bus, ZMQ_PUB, cfg->pub_endpoint);
     if (!self->ctl || !self->out || !self->pub)
         goto fail;
+    if (cfg->report_endpoint && *cfg->report_endpoint) {
+        self->reports = dp_sock_new(self->bus, ZMQ_SUB, cfg->report_endpoint);
+        if (!self->reports || dp_sock_subscribe(self->reports, "report.") < 0)
+            goto fail;
+    }
     return self;
 fail:
     collector_destroy(&self);
@@ -763,8 +947,10 @@ int collector_run(collector_t *self)
     long long next_tick = 0;
     bool scheduled = self->repos.count > 0 || self->orgs.count > 0;
     while (!dp_service_interrupted()) {
-        if (scheduled && dp_service_now_ms() >= next_tick) {
-            collector_tick(self, dp_time_now());
+        if (dp_service_now_ms() >= next_tick) {
+            if (scheduled)
+                collector_tick(self, dp_time_now());
+            collector_watchdog(self, dp_time_now());
             next_tick = dp_service_now_ms() + COLLECTOR_TICK_MS;
         }
         int rc = dp_sock_recv(self->ctl, NULL, &frame,

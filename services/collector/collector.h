@@ -39,6 +39,10 @@ typedef struct {
     long lease_ms;        /* lease on a repository */
     long grace_s;         /* wait after a window closes before collecting */
     long catchup_max;     /* windows per repository and tick at most */
+    /* Watchdog: */
+    const char *report_endpoint; /* SUB: renderers' taps; NULL: none */
+    long watch_s;                /* time a window has to reach its report */
+    long watch_tries;            /* replays before a window is failed */
 } collector_cfg_t;
 
 /* Counters of one window's collection, for the health footer. */
@@ -72,6 +76,13 @@ DP_NODISCARD int collector_collect(collector_t *self, const dp_collect_t *req);
  * re-collects the one before, so late data revises its report. Returns the
  * number of windows collected. */
 int collector_tick(collector_t *self, int64_t now);
+
+/* Replays the windows whose REPORT has not been seen within watch_s of
+ * their collection (a message lost when a service died): collects them
+ * again with replay set, so every event is sent again; after watch_tries
+ * replays the window is failed with a STATUS message. Returns the number of
+ * windows replayed. */
+int collector_watchdog(collector_t *self, int64_t now);
 
 /* The repositories the schedule covers (organizations expanded); borrowed. */
 const dp_strs_t *collector_repositories(collector_t *self);

@@ -14,7 +14,8 @@ int main(int argc, char **argv)
     char *api_url = NULL, *token = NULL, *redis_url = NULL, *ctl = NULL;
     char *out = NULL, *pub = NULL, *log_level = NULL, *tokens = NULL;
     long rate_reserve, max_events, max_details, lease_ms, grace_s;
-    long catchup_max;
+    long catchup_max, watch_s, watch_tries;
+    char *reports = NULL;
     bool pr_details;
     long per_page, max_pages, timeout_ms, max_retries, retry_base_ms;
     long max_wait_s, max_text, max_body, cache_ttl_s, max_frame;
@@ -40,6 +41,14 @@ int main(int argc, char **argv)
          "30000", 1000, 3600000, NULL, false, "lease on a repository"},
         {"grace_s", "DP_GRACE_S", "--grace-s", DP_OPT_INT, &grace_s, "120", 0,
          86400, NULL, false, "wait after a window closes"},
+        {"report_endpoint", "DP_COLLECTOR_REPORTS", "--reports", DP_OPT_STR,
+         &reports, ">tcp://127.0.0.1:7401", 0, 0, NULL, false,
+         "SUB endpoint(s) of the renderers' taps, for the watchdog"},
+        {"watch_s", "DP_WATCH_S", "--watch-s", DP_OPT_INT, &watch_s, "60", 0,
+         86400, NULL, false, "seconds a window has to reach its report"},
+        {"watch_tries", "DP_WATCH_TRIES", "--watch-tries", DP_OPT_INT,
+         &watch_tries, "8", 0, 1000, NULL, false,
+         "replays before a window is failed"},
         {"catchup_max", "DP_CATCHUP_MAX", "--catchup-max", DP_OPT_INT,
          &catchup_max, "48", 1, 64, NULL, false,
          "windows per repository caught up per pass"},
@@ -120,6 +129,9 @@ int main(int argc, char **argv)
         .lease_ms = lease_ms,
         .grace_s = grace_s,
         .catchup_max = catchup_max,
+        .report_endpoint = reports,
+        .watch_s = watch_s,
+        .watch_tries = watch_tries,
         .max_frame = max_frame,
     };
     collector_t *collector = collector_new(&cfg);

@@ -125,11 +125,19 @@ static int s_start_services(runner_t *r, const s_services_t *sv)
         snprintf(conn[i], sizeof conn[i], ">ipc://%s/%s", sv->dir,
                  s_sockets[i]);
     }
-    const char *collector[] = {
-        "--redis-url", sv->redis_url, "--ctl",
-        bind[0],       "--pub",       bind[1],
-        "--out",       conn[2],       sv->config ? "-c" : NULL,
-        sv->config,    NULL};
+    const char *collector[] = {"--redis-url",
+                               sv->redis_url,
+                               "--ctl",
+                               bind[0],
+                               "--pub",
+                               bind[1],
+                               "--out",
+                               conn[2],
+                               "--reports",
+                               conn[7],
+                               sv->config ? "-c" : NULL,
+                               sv->config,
+                               NULL};
     const char *classifier[] = {"--in",  bind[2],   "--pub",   bind[3], "--out",
                                 conn[4], "--rules", sv->rules, NULL};
     const char *summarizer[] = {"--redis-url", sv->redis_url, "--in",  bind[4],
@@ -210,6 +218,7 @@ static int s_run_window(runner_t *r, const char *repo, int64_t from, int64_t to,
         goto out;
     }
     long long deadline = dp_service_now_ms() + o->timeout_s * 1000;
+    int restarts = runner_restarts(r);
     dp_buf_t subject = DP_BUF_INIT;
     bool finished = false;
     while (!finished && !dp_service_interrupted()) {
@@ -222,6 +231,16 @@ static int s_run_window(runner_t *r, const char *repo, int64_t from, int64_t to,
             break;
         }
         runner_tick(r);
+        if (runner_restarts(r) != restarts) {
+            /* A service died and came back: the request may have died with
+             * it. Asking again is safe, since every stage is idempotent. */
+            restarts = runner_restarts(r);
+            dp_buf_t again = DP_BUF_INIT;
+            if (dp_msg_encode(&req, &again) == 0 &&
+                dp_sock_send(push, NULL, again.data, again.len, true) < 0)
+                dp_log(DP_LOG_WARN, "could not ask the collector again");
+            dp_buf_free(&again);
+        }
         int rrc = dp_sock_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
                                DEVPULSE_TICK_MS);
         if (rrc < 0)
