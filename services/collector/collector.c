@@ -515,6 +515,8 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
              "&per_page=%ld&since=%s",
              req->repo, self->cfg.per_page, since);
     int rc = gh_client_list(self->gh, path, self->cfg.max_pages, items);
+    if (rc == DP_EAGAIN)
+        goto out; /* shutting down: the window stays pending, to be redone */
     if (rc < 0) {
         char *text = dp_asprintf("%s: %s", req->repo, s_failure_text(rc));
         s_status(self, req, "failed", text);
@@ -537,6 +539,10 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
     s_events_from_comments(self, req, items, comments, &events);
     if (self->cfg.pr_details)
         s_pr_details(self, req, &events);
+    if (dp_service_interrupted()) {
+        rc = DP_EAGAIN; /* half a window is not sent: it stays pending */
+        goto out;
+    }
     s_emit(self, req, &events);
 out:
     gh_events_clear(&events);
