@@ -4,6 +4,8 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -16,10 +18,141 @@
 /* A peer that sends a larger frame is disconnected by ZeroMQ itself. */
 #define DP_BUS_MAX_MSG ((int64_t)64 * 1024 * 1024)
 
+#define DP_BUS_Z85_LEN 40
+#define DP_BUS_KEY_LEN 32
+#define DP_BUS_ZAP_ENDPOINT "inproc://zeromq.zap.01"
+
 struct dp_bus_t {
     void *ctx;                            /* ZeroMQ context */
     dp_sock_t *socks[DP_BUS_MAX_SOCKETS]; /* open sockets, closed on destroy */
+    bool secured;                         /* CurveZMQ on every socket */
+    char public_z85[DP_BUS_Z85_LEN + 1];  /* the deployment's keypair */
+    char secret_z85[DP_BUS_Z85_LEN + 1];
+    uint8_t public_key[DP_BUS_KEY_LEN]; /* decoded, for the ZAP check */
+    pthread_t zap;                      /* the ZAP handler thread */
+    void *zap_sock;                     /* its socket, owned by it */
+    bool zap_running;
 };
+
+/* ==== CurveZMQ and the ZAP handler ==== */
+
+/* Answers ZAP requests (RFC 27) until the context terminates: CURVE
+ * clients whose key is the deployment's are admitted, everyone else is
+ * refused. */
+static void *s_zap_main(void *arg)
+{
+    dp_bus_t *self = arg;
+    void *rep = self->zap_sock; /* bound before the thread started */
+    for (;;) {
+        /* version, request id, domain, address, identity, mechanism, key */
+        zmq_msg_t part[8];
+        int n = 0;
+        bool more = true;
+        while (more && n < 8) {
+            zmq_msg_init(&part[n]);
+            if (zmq_msg_recv(&part[n], rep, 0) < 0) {
+                for (int i = 0; i <= n; i++)
+                    zmq_msg_close(&part[i]);
+                zmq_close(rep);
+                return NULL; /* ETERM: the bus is closing */
+            }
+            more = zmq_msg_more(&part[n]);
+            n++;
+        }
+        while (more) { /* drain anything past the frames we know */
+            zmq_msg_t extra;
+            zmq_msg_init(&extra);
+            zmq_msg_recv(&extra, rep, 0);
+            more = zmq_msg_more(&extra);
+            zmq_msg_close(&extra);
+        }
+        bool ok = n >= 7 && zmq_msg_size(&part[5]) == 5 &&
+                  memcmp(zmq_msg_data(&part[5]), "CURVE", 5) == 0 &&
+                  zmq_msg_size(&part[6]) == DP_BUS_KEY_LEN &&
+                  memcmp(zmq_msg_data(&part[6]), self->public_key,
+                         DP_BUS_KEY_LEN) == 0;
+        const char *status = ok ? "200" : "400";
+        const char *text = ok ? "OK" : "unknown key";
+        zmq_send(rep, "1.0", 3, ZMQ_SNDMORE);
+        zmq_send(rep, n > 1 ? zmq_msg_data(&part[1]) : "",
+                 n > 1 ? zmq_msg_size(&part[1]) : 0, ZMQ_SNDMORE);
+        zmq_send(rep, status, 3, ZMQ_SNDMORE);
+        zmq_send(rep, text, strlen(text), ZMQ_SNDMORE);
+        zmq_send(rep, "", 0, ZMQ_SNDMORE); /* user id */
+        zmq_send(rep, "", 0, 0);           /* metadata */
+        if (!ok)
+            dp_log(DP_LOG_WARN, "bus: refused a peer without the deployment "
+                                "key");
+        for (int i = 0; i < n; i++)
+            zmq_msg_close(&part[i]);
+    }
+}
+
+static int s_secure_from_env(dp_bus_t *self)
+{
+    const char *pub = getenv("DP_CURVE_PUBLIC_KEY");
+    const char *sec = getenv("DP_CURVE_SECRET_KEY");
+    if ((!pub || !*pub) && (!sec || !*sec))
+        return 0;
+    if (!pub || !sec || strlen(pub) != DP_BUS_Z85_LEN ||
+        strlen(sec) != DP_BUS_Z85_LEN ||
+        !zmq_z85_decode(self->public_key, pub)) {
+        dp_log(DP_LOG_ERROR, "DP_CURVE_PUBLIC_KEY and DP_CURVE_SECRET_KEY "
+                             "must both be 40-character Z85 keys");
+        return DP_ECONFIG;
+    }
+    if (!zmq_has("curve")) {
+        dp_log(DP_LOG_ERROR, "this libzmq has no CurveZMQ support");
+        return DP_ECONFIG;
+    }
+    memcpy(self->public_z85, pub, DP_BUS_Z85_LEN + 1);
+    memcpy(self->secret_z85, sec, DP_BUS_Z85_LEN + 1);
+    /* Bound here, before any server socket exists: libzmq admits everyone
+     * while no handler is bound. */
+    self->zap_sock = zmq_socket(self->ctx, ZMQ_REP);
+    int linger = 0;
+    zmq_setsockopt(self->zap_sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(self->zap_sock, DP_BUS_ZAP_ENDPOINT) != 0) {
+        dp_log(DP_LOG_ERROR, "ZAP handler: %s", zmq_strerror(errno));
+        zmq_close(self->zap_sock);
+        return DP_EBUS;
+    }
+    if (pthread_create(&self->zap, NULL, s_zap_main, self) != 0) {
+        zmq_close(self->zap_sock);
+        dp_log(DP_LOG_ERROR, "cannot start the ZAP handler");
+        return DP_EBUS;
+    }
+    self->zap_running = true;
+    self->secured = true;
+    return 0;
+}
+
+static int s_secure_socket(dp_bus_t *bus, void *zsock, bool server)
+{
+    if (!bus->secured)
+        return 0;
+    int rc = 0;
+    if (server) {
+        int one = 1;
+        rc |= zmq_setsockopt(zsock, ZMQ_CURVE_SERVER, &one, sizeof one);
+        rc |= zmq_setsockopt(zsock, ZMQ_CURVE_SECRETKEY, bus->secret_z85,
+                             DP_BUS_Z85_LEN);
+        rc |= zmq_setsockopt(zsock, ZMQ_ZAP_DOMAIN, "devpulse", 8);
+    } else {
+        rc |= zmq_setsockopt(zsock, ZMQ_CURVE_SERVERKEY, bus->public_z85,
+                             DP_BUS_Z85_LEN);
+        rc |= zmq_setsockopt(zsock, ZMQ_CURVE_PUBLICKEY, bus->public_z85,
+                             DP_BUS_Z85_LEN);
+        rc |= zmq_setsockopt(zsock, ZMQ_CURVE_SECRETKEY, bus->secret_z85,
+                             DP_BUS_Z85_LEN);
+    }
+    return rc == 0 ? 0 : DP_EBUS;
+}
+
+bool dp_bus_secured(const dp_bus_t *self)
+{
+    return self->secured;
+}
 
 struct dp_sock_t {
     dp_bus_t *bus; /* owner */
@@ -36,6 +169,8 @@ dp_bus_t *dp_bus_new(void)
     }
     dp_bus_t *self = dp_calloc(1, sizeof *self);
     self->ctx = ctx;
+    if (s_secure_from_env(self) < 0)
+        dp_bus_destroy(&self);
     return self;
 }
 
@@ -49,7 +184,10 @@ void dp_bus_destroy(dp_bus_t **self_p)
         dp_sock_t *sock = self->socks[i];
         dp_sock_destroy(&sock);
     }
-    zmq_ctx_term(self->ctx);
+    zmq_ctx_term(self->ctx); /* ends the ZAP handler too */
+    if (self->zap_running)
+        pthread_join(self->zap, NULL);
+    memset(self->secret_z85, 0, sizeof self->secret_z85);
     dp_free(self);
     *self_p = NULL;
 }
@@ -59,12 +197,17 @@ static bool s_binds_by_default(int type)
     return type == ZMQ_PULL || type == ZMQ_PUB;
 }
 
-static int s_attach(dp_sock_t *sock, const char *endpoint)
+static int s_attach(dp_sock_t *sock, const char *endpoint, bool first)
 {
     bool bind = s_binds_by_default(sock->type);
     if (*endpoint == '@' || *endpoint == '>') {
         bind = *endpoint == '@';
         endpoint++;
+    }
+    /* Curve roles are per socket: the first endpoint decides. */
+    if (first && s_secure_socket(sock->bus, sock->zsock, bind) < 0) {
+        dp_log(DP_LOG_ERROR, "cannot secure the socket for %s", endpoint);
+        return DP_EBUS;
     }
     int rc = bind ? zmq_bind(sock->zsock, endpoint)
                   : zmq_connect(sock->zsock, endpoint);
@@ -109,12 +252,15 @@ dp_sock_t *dp_sock_new(dp_bus_t *bus, int type, const char *endpoints)
     char *list = dp_strdup(endpoints);
     char *save = NULL;
     int rc = 0;
+    bool first = true;
     for (char *ep = strtok_r(list, ",", &save); ep && rc == 0;
          ep = strtok_r(NULL, ",", &save)) {
         while (*ep == ' ')
             ep++;
-        if (*ep)
-            rc = s_attach(self, ep);
+        if (*ep) {
+            rc = s_attach(self, ep, first);
+            first = false;
+        }
     }
     dp_free(list);
     if (rc != 0)

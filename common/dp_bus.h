@@ -12,8 +12,18 @@
 typedef struct dp_bus_t dp_bus_t;   /* one ZeroMQ context per process */
 typedef struct dp_sock_t dp_sock_t; /* one socket */
 
-/* Creates the process's bus. NULL on failure (logged). */
+/* Creates the process's bus. NULL on failure (logged).
+ *
+ * When DP_CURVE_PUBLIC_KEY and DP_CURVE_SECRET_KEY are set (the
+ * deployment's CurveZMQ keypair, Z85, 40 characters each; `devpulse keygen`
+ * makes one), every socket is secured: binding sockets are CurveZMQ servers,
+ * connecting sockets clients, and a ZAP handler admits only clients that
+ * prove the deployment key, so a peer without it is refused. A malformed
+ * key fails the bus (NULL, logged); the keys are never logged. */
 dp_bus_t *dp_bus_new(void);
+
+/* True when the bus secures its sockets with CurveZMQ. */
+bool dp_bus_secured(const dp_bus_t *self);
 
 /* Closes every socket still open and the context. Idempotent. */
 void dp_bus_destroy(dp_bus_t **self_p);

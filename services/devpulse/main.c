@@ -30,6 +30,7 @@ static const char *const s_usage =
     "                       [--tz ZONE] [--timeout SECONDS]\n"
     "       devpulse up -c devpulse.yml [--state DIR]\n"
     "       devpulse tap [SUBJECT-PREFIX] [--endpoints LIST]\n"
+    "       devpulse keygen   (a CurveZMQ keypair for tcp:// across hosts)\n"
     "Environment: GITHUB_API_URL, GITHUB_TOKEN, REDIS_URL (a private\n"
     "redis-server is started when unset), DP_LOG_LEVEL.\n";
 
@@ -578,6 +579,21 @@ static int s_tap(int argc, char **argv)
     return rc;
 }
 
+/* ==== keygen ==== */
+
+static int s_keygen(void)
+{
+    char pub[41], sec[41];
+    if (!zmq_has("curve") || zmq_curve_keypair(pub, sec) != 0) {
+        fprintf(stderr, "devpulse keygen: this libzmq has no CurveZMQ\n");
+        return 1;
+    }
+    /* For an env file shared by the services; keep it private. */
+    printf("DP_CURVE_PUBLIC_KEY=%s\nDP_CURVE_SECRET_KEY=%s\n", pub, sec);
+    memset(sec, 0, sizeof sec);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     dp_log_init("devpulse");
@@ -596,6 +612,8 @@ int main(int argc, char **argv)
         return s_tap(argc - 1, argv + 1);
     if (!strcmp(argv[1], "up"))
         return s_up(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "keygen"))
+        return s_keygen();
     fprintf(stderr, "devpulse: unknown command \"%s\"\n%s", argv[1], s_usage);
     return 2;
 }
