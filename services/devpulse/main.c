@@ -17,6 +17,7 @@
 #include "dp_log.h"
 #include "dp_proto.h"
 #include "dp_service.h"
+#include "dp_store.h"
 #include "dp_time.h"
 #include "runner.h"
 
@@ -85,6 +86,21 @@ static int s_mkdirs(const char *dir)
         rc = -1;
     dp_free(copy);
     return rc;
+}
+
+/* Checks that the Redis of REDIS_URL answers (with its AUTH), so a wrong
+ * URL or password fails at once with one line rather than stalling every
+ * service. The URL is not printed: it may carry a password. */
+static int s_check_redis(const char *url)
+{
+    char err[256] = "";
+    dp_store_t *store = dp_store_new(url, err, sizeof err);
+    bool ok = store && dp_store_ping(store);
+    dp_store_destroy(&store);
+    if (!ok)
+        fprintf(stderr, "devpulse: the Redis of REDIS_URL %s\n",
+                *err ? err : "does not answer or refused the credentials");
+    return ok ? 0 : DP_EREDIS;
 }
 
 /* Waits until a service has bound its ipc socket file. */
@@ -378,6 +394,8 @@ static int s_report(int argc, char **argv)
             fprintf(stderr, "devpulse: %s\n", err);
             goto out;
         }
+    } else if (s_check_redis(redis_url) < 0) {
+        goto out;
     }
     s_services_t sv = {runner_dir(runner), redis_url, o.rules, out_dir,
                        o.format,           NULL};
@@ -488,6 +506,8 @@ static int s_up(int argc, char **argv)
             fprintf(stderr, "devpulse: %s\n", err);
             goto out;
         }
+    } else if (s_check_redis(redis_url) < 0) {
+        goto out;
     }
     /* Sockets in the state directory, where a tap can find them, unless
      * its path is too long for a unix socket. */
