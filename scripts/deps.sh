@@ -9,6 +9,8 @@
 #
 # redis-server is installed without starting its system service: the tests
 # and `devpulse report` start their own servers on private sockets.
+# chromium (Debian's, run headless) and a small CJK font are for the browser
+# test of the HTML reports (tests/browser); it skips when chromium is absent.
 set -euo pipefail
 
 PACKAGES=(
@@ -18,6 +20,7 @@ PACKAGES=(
     libmicrohttpd-dev libyaml-dev
     redis-server tzdata curl ca-certificates
     clang
+    chromium fonts-wqy-microhei
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 ||

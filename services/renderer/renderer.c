@@ -19,6 +19,8 @@
 #include "dp_service.h"
 #include "dp_text.h"
 #include "dp_time.h"
+#include "html.h"
+#include "site.h"
 
 #define RENDERER_POLL_MS 500
 #define RENDERER_MAX_TEXT 300            /* characters kept of untrusted text */
@@ -85,7 +87,8 @@ typedef struct {
     const char *no_labels;
     const char *verbs[S_NLISTS];
     const char *health;
-    const char *unknown; /* an instant or value that is not known */
+    const char *unknown;    /* an instant or value that is not known */
+    const char *revised[2]; /* the note on a revised report, around N */
 } s_words_t;
 
 static const s_words_t s_zh = {
@@ -107,6 +110,7 @@ static const s_words_t s_zh = {
     .verbs = {"创建于", "关闭于", "创建于", "合并于", "关闭于"},
     .health = "### 🩺 数据与运行状态",
     .unknown = "未知",
+    .revised = {"> 修订: 本报告为第 ", " 版，已按迟到的数据重写"},
 };
 
 static const s_words_t s_en = {
@@ -129,6 +133,8 @@ static const s_words_t s_en = {
     .verbs = {"created", "closed", "created", "merged", "closed"},
     .health = "### 🩺 Data and pipeline health",
     .unknown = "unknown",
+    .revised = {"> Revised: this is revision ",
+                " of this report, rewritten for late data"},
 };
 
 /* What the renderer reads from a digest; strings and values are borrowed
@@ -385,7 +391,11 @@ static void s_header(dp_buf_t *out, const s_digest_t *d, const s_words_t *w)
     for (size_t i = 0; i < S_NLISTS; i++)
         dp_buf_printf(out, "%s%s %lld", i ? " | " : "", w->counts[i],
                       (long long)d->counts[i]);
-    dp_buf_puts(out, "\n\n---\n\n");
+    dp_buf_puts(out, "\n");
+    if (d->revision > 1)
+        dp_buf_printf(out, "%s%lld%s\n", w->revised[0], (long long)d->revision,
+                      w->revised[1]);
+    dp_buf_puts(out, "\n---\n\n");
     dp_buf_free(&title);
 }
 
@@ -937,8 +947,67 @@ static char *s_absolute(const char *path)
     return dp_asprintf("%s/%s", cwd, path);
 }
 
-/* Writes the report files of a parsed digest; *md_abs receives the absolute
- * path of the Markdown file and files every file. */
+/* Writes len bytes of b to path and adds its absolute path to files. */
+static int s_put(const char *path, const dp_buf_t *b, dp_strs_t *files,
+                 char *err, size_t errlen)
+{
+    int rc = renderer_write(path, b->data, b->len, NULL, err, errlen);
+    if (rc == 0) {
+        char *abs = s_absolute(path);
+        dp_strs_push(files, abs);
+        dp_free(abs);
+    }
+    return rc;
+}
+
+/* The HTML page (and its JSON) of a report, then the indexes and the feed
+ * of its repository and the site. md_path is
+ * "<out>/<owner>/<repo>/_posts/<base>.md". */
+static int s_write_site(const char *md_path, const char *repo, unsigned formats,
+                        const dp_buf_t *md, const dp_buf_t *js,
+                        dp_report_t *report, char *err, size_t errlen)
+{
+    int rc = 0;
+    const char *posts = strstr(md_path, "/_posts/");
+    assert(posts);
+    char *repo_dir = dp_strndup(md_path, (size_t)(posts - md_path));
+    char *out_dir =
+        dp_strndup(md_path, (size_t)(posts - md_path) - strlen(repo) - 1);
+    const char *file = posts + strlen("/_posts/");
+    char *base = dp_strndup(file, strlen(file) - strlen(".md"));
+    bool json = (formats & RENDERER_FMT_JSON) != 0;
+    dp_strs_t site = {0};
+    if (formats & RENDERER_FMT_HTML) {
+        dp_buf_t page = DP_BUF_INIT;
+        site_report_page(md->data, md->len, repo, base, json, &page);
+        char *path = dp_asprintf("%s/%s.html", repo_dir, base);
+        rc = s_put(path, &page, &report->files, err, errlen);
+        dp_free(path);
+        dp_buf_free(&page);
+        if (rc == 0 && json) {
+            path = dp_asprintf("%s/%s.json", repo_dir, base);
+            rc = s_put(path, js, &report->files, err, errlen);
+            dp_free(path);
+        }
+    }
+    if (rc == 0)
+        rc = site_update(out_dir, repo, (formats & RENDERER_FMT_HTML) != 0,
+                         true, &site, err, errlen);
+    for (size_t i = 0; i < site.count; i++) {
+        char *abs = s_absolute(site.items[i]);
+        dp_strs_push(&report->files, abs);
+        dp_free(abs);
+        dp_free(site.items[i]);
+    }
+    dp_free(site.items);
+    dp_free(base);
+    dp_free(out_dir);
+    dp_free(repo_dir);
+    return rc;
+}
+
+/* Writes the report files of a parsed digest: report->path receives the
+ * absolute path of the Markdown file and report->files every file. */
 static int s_write_report(const char *out_dir, unsigned formats,
                           const json_t *doc, dp_report_t *report, char *err,
                           size_t errlen)
@@ -957,7 +1026,9 @@ static int s_write_report(const char *out_dir, unsigned formats,
             rc = DP_EJSON;
             goto out;
         }
-        dp_buf_printf(&js, "%s\n", dumped);
+        /* The same JSON value, with nothing a browser or Liquid acts on. */
+        html_json_safe(&js, dumped);
+        dp_buf_puts(&js, "\n");
     }
     rc = renderer_write(md_path, md.data, md.len, NULL, err, errlen);
     if (rc < 0)
@@ -966,13 +1037,14 @@ static int s_write_report(const char *out_dir, unsigned formats,
     dp_strs_push(&report->files, report->path);
     if (formats & RENDERER_FMT_JSON) {
         json_path = dp_asprintf("%s.json", md_path);
-        rc = renderer_write(json_path, js.data, js.len, NULL, err, errlen);
+        rc = s_put(json_path, &js, &report->files, err, errlen);
         if (rc < 0)
             goto out;
-        char *abs = dp_asprintf("%s.json", report->path);
-        dp_strs_push(&report->files, abs);
-        dp_free(abs);
     }
+    if (formats & (RENDERER_FMT_HTML | RENDERER_FMT_ATOM))
+        rc = s_write_site(md_path,
+                          json_string_value(json_object_get(doc, "repo")),
+                          formats, &md, &js, report, err, errlen);
 out:
     free(dumped);
     dp_free(json_path);
@@ -1044,6 +1116,10 @@ int renderer_formats_parse(const char *list, unsigned *flags, char *err,
             *flags |= RENDERER_FMT_MD;
         else if (s_format_is(start, len, "json"))
             *flags |= RENDERER_FMT_JSON;
+        else if (s_format_is(start, len, "html"))
+            *flags |= RENDERER_FMT_HTML | RENDERER_FMT_ATOM;
+        else if (s_format_is(start, len, "atom"))
+            *flags |= RENDERER_FMT_ATOM;
         else
             dp_buf_printf(&unknown, "%s\"%.*s\"", unknown.len ? ", " : "",
                           (int)len, start);

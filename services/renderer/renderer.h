@@ -17,6 +17,9 @@ typedef struct renderer_t renderer_t;
  * written; the others are written beside it. */
 #define RENDERER_FMT_MD 0x1u   /* <path>.md, the report */
 #define RENDERER_FMT_JSON 0x2u /* <path>.md.json, the digest itself */
+#define RENDERER_FMT_HTML                                                      \
+    0x4u /* pages and indexes (site.h); "html" sets ATOM too */
+#define RENDERER_FMT_ATOM 0x8u /* <out>/<owner>/<repo>/feed.xml */
 
 /* Settings; strings are borrowed for the life of the renderer. */
 typedef struct {
@@ -27,9 +30,10 @@ typedef struct {
     long max_frame;           /* largest frame accepted */
 } renderer_cfg_t;
 
-/* Parses a comma list of formats ("md,json"; blanks around names are
+/* Parses a comma list of formats ("md,json,html"; blanks around names are
  * ignored) into RENDERER_FMT_* bits in *flags; RENDERER_FMT_MD is always
- * set. Returns 0, or DP_ECONFIG when some names are unknown: those are
+ * set, "html" sets RENDERER_FMT_HTML and RENDERER_FMT_ATOM, "atom" only
+ * the feed. Returns 0, or DP_ECONFIG when some names are unknown: those are
  * skipped, *flags still holds the known ones and err names the others. */
 DP_NODISCARD int renderer_formats_parse(const char *list, unsigned *flags,
                                         char *err, size_t errlen);
@@ -86,12 +90,15 @@ DP_NODISCARD int renderer_write(const char *path, const void *data, size_t len,
                                 bool *changed, char *err, size_t errlen);
 
 /* Handles one DIGEST without sockets: parses digest->json, writes the
- * report under out_dir (plus the JSON when formats has RENDERER_FMT_JSON)
- * and fills *reply (overwritten, not freed; the caller clears it) with
- * a REPORT: window fields and reply_to copied, path = absolute path of
- * the Markdown file, files = every file of the report. On error *reply is
- * a STATUS (service "renderer", state "failed", message naming the cause)
- * and DP_EJSON (bad digest) or DP_EIO (write failure) is returned. */
+ * report under out_dir (plus the JSON when formats has RENDERER_FMT_JSON,
+ * with < > & and Liquid braces as \u escapes; the HTML page, its JSON
+ * and the repository and site indexes with RENDERER_FMT_HTML; the feed
+ * with RENDERER_FMT_ATOM, see site.h) and fills *reply (overwritten, not freed;
+ * the caller clears it) with a REPORT: window fields and reply_to copied, path
+ * = absolute path of the Markdown file, files = every file of the report. On
+ * error *reply is a STATUS (service "renderer", state "failed", message naming
+ * the cause) and DP_EJSON (bad digest) or DP_EIO (write failure) is returned.
+ */
 DP_NODISCARD int renderer_render(const char *out_dir, unsigned formats,
                                  const dp_digest_t *digest, dp_msg_t *reply);
 

@@ -994,10 +994,18 @@ static void test_formats_parse(void **state)
     assert_int_equal(renderer_formats_parse("", &flags, err, sizeof err), 0);
     assert_int_equal(flags, RENDERER_FMT_MD);
     assert_int_equal(
-        renderer_formats_parse("md,html,pdf", &flags, err, sizeof err),
+        renderer_formats_parse("md,json,html", &flags, err, sizeof err), 0);
+    assert_int_equal(flags, RENDERER_FMT_MD | RENDERER_FMT_JSON |
+                                RENDERER_FMT_HTML | RENDERER_FMT_ATOM);
+    assert_int_equal(renderer_formats_parse("atom", &flags, err, sizeof err),
+                     0);
+    assert_int_equal(flags, RENDERER_FMT_MD | RENDERER_FMT_ATOM);
+    assert_int_equal(
+        renderer_formats_parse("md,pdf,html,rtf", &flags, err, sizeof err),
         DP_ECONFIG);
-    assert_int_equal(flags, RENDERER_FMT_MD);
-    assert_non_null(strstr(err, "\"html\", \"pdf\""));
+    assert_int_equal(flags,
+                     RENDERER_FMT_MD | RENDERER_FMT_HTML | RENDERER_FMT_ATOM);
+    assert_non_null(strstr(err, "\"pdf\", \"rtf\""));
 }
 
 /* ==== The service over real sockets ==== */
@@ -1057,7 +1065,11 @@ static void test_service_answers_digest_with_report(void **state)
         0);
     assert_int_equal(reply.type, DP_MSG_REPORT);
     assert_string_equal(reply.u.report.reply_to, "tag-1");
-    assert_int_equal(reply.u.report.files.count, 2);
+    /* md, md.json, the page, its JSON, the repository index, the feed and
+     * the site index. */
+    assert_int_equal(reply.u.report.files.count, 7);
+    assert_non_null(strstr(reply.u.report.files.items[2], "-1829-1h.html"));
+    assert_non_null(strstr(reply.u.report.files.items[6], "/site/index.html"));
     assert_true(reply.u.report.path[0] == '/');
     assert_non_null(strstr(reply.u.report.path,
                            "/site/vllm-project/vllm/_posts/"

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# test_browser_report.sh - the HTML report of hostile data in headless Chromium
+# SPDX-License-Identifier: MIT
+#
+# Renders tests/data/hostile through the real services (`devpulse report
+# --format md,json,html` against gh-standin), serves the site with dp-static
+# on 127.0.0.1 and opens it in Debian's headless Chromium:
+#
+# - Screenshots of the report page and the indexes at 390x900 (kept in
+#   build/browser/ to look at).
+# - What runs: the hostile data carries <script>, onerror= and javascript:
+#   payloads that would set parent.document.body.dataset.pwned. A probe page
+#   that the test writes (it is no part of the site and the only page with a
+#   script) loads each page in a 390-pixel iframe from the same origin and,
+#   once it has loaded, writes into its own DOM: the number of <script>
+#   elements, on* attributes and javascript: URLs in the page's DOM, every
+#   tag name it has, whether anything set the pwned marker, and the page's
+#   document scrollWidth. Chromium's --dump-dom prints that DOM. Measuring
+#   in the browser is the sound way to prove the layout fits: the report
+#   pages themselves allow no script (their CSP is default-src 'none'), and
+#   a screenshot only shows the viewport, not what overflows it.
+# - The served bytes: no tag from the data (<script, <img, <svg, <iframe)
+#   and no javascript: in any attribute.
+#
+# Chromium runs with a fresh profile and without any network service,
+# because this machine has no network. Exit 77 (skipped) without chromium.
+set -u
+. "$DP_SOURCE_DIR/tests/e2e/lib.sh"
+
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ]; then
+    echo "SKIP: chromium is not installed (Debian: apt-get install chromium;" \
+        "scripts/deps.sh installs it)"
+    exit 77
+fi
+
+SHOTS=${DP_BROWSER_SHOTS:-$DP_BIN_DIR/../browser}
+mkdir -p "$SHOTS"
+
+# chromium_run ARGS... - headless Chromium with a fresh profile, no network
+chromium_run() {
+    local profile
+    profile=$(mktemp -d "$E2E_TMP/profile.XXXXXX")
+    timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+        --disable-quic --no-first-run --disable-background-networking \
+        --disable-component-update --disable-sync --disable-dev-shm-usage \
+        --hide-scrollbars --user-data-dir="$profile" "$@" 2>>"$E2E_TMP/chromium.err"
+}
+
+# The hostile report, through the real executables.
+DATA="$DP_SOURCE_DIR/tests/data/hostile"
+e2e_standin hostile --data "$DATA" --port 0
+export GITHUB_API_URL="$STANDIN_URL" GITHUB_TOKEN="" DP_RETRY_BASE_MS=20
+unset REDIS_URL
+site="$E2E_TMP/site"
+md=$("$DP_BIN_DIR/devpulse" report acme/hostile \
+    --from 2025-12-10T18:00+08:00 --to 2025-12-10T19:00+08:00 \
+    --out "$site" --format md,json,html 2>"$E2E_TMP/report.err")
+check "devpulse report exits 0" [ -f "$md" ]
+[ -f "$md" ] || { cat "$E2E_TMP/report.err"; e2e_finish; exit 1; }
+base=$(basename "$md" .md)
+page="acme/hostile/$base.html"
+check "the HTML page, the repository index, the feed and the site index exist" \
+    [ -s "$site/$page" -a -s "$site/acme/hostile/index.html" \
+    -a -s "$site/acme/hostile/feed.xml" -a -s "$site/index.html" ]
+
+# The probe, beside the site (not in it).
+root="$E2E_TMP/root"
+mkdir -p "$root"
+ln -s "$site" "$root/site"
+cat >"$root/probe.html" <<'EOF'
+<!doctype html>
+<html><head><meta charset="utf-8"><title>probe</title></head>
+<body>
+<pre id="result">pending</pre>
+<iframe id="f" width="390" height="900" style="border:0"></iframe>
+<script>
+var frame = document.getElementById('f');
+frame.addEventListener('load', function () {
+    var out = [];
+    try {
+        var d = frame.contentDocument;
+        var scripts = d.getElementsByTagName('script').length;
+        var handlers = 0, jsurls = 0, tags = {};
+        var all = d.getElementsByTagName('*');
+        for (var i = 0; i < all.length; i++) {
+            tags[all[i].tagName.toLowerCase()] = 1;
+            for (var k = 0; k < all[i].attributes.length; k++) {
+                var a = all[i].attributes[k];
+                if (/^on/i.test(a.name)) handlers++;
+                if (/^\s*(javascript|vbscript|data):/i.test(a.value)) jsurls++;
+            }
+        }
+        out.push('scripts=' + scripts, 'handlers=' + handlers,
+                 'jsurls=' + jsurls,
+                 'pwned=' + (document.body.dataset.pwned ||
+                             d.body.dataset.pwned || 'none'),
+                 'width=' + d.documentElement.scrollWidth,
+                 'viewport=' + d.documentElement.clientWidth,
+                 'tags=' + Object.keys(tags).sort().join(','),
+                 'text=' + d.body.textContent.length);
+    } catch (e) {
+        out.push('error=' + e);
+    }
+    document.getElementById('result').textContent = out.join('\n');
+});
+frame.src = decodeURIComponent(location.hash.slice(1));
+</script>
+</body></html>
+EOF
+
+cmake_static="$DP_BIN_DIR/dp-static"
+"$cmake_static" "$root" >"$E2E_TMP/static.out" 2>"$E2E_TMP/static.err" &
+E2E_PIDS+=("$!")
+for _ in $(seq 1 200); do
+    BASE_URL=$(head -n 1 "$E2E_TMP/static.out" 2>/dev/null || true)
+    [ -n "$BASE_URL" ] && break
+    sleep 0.05
+done
+check "dp-static serves on 127.0.0.1" [ -n "$BASE_URL" ]
+check "dp-static refuses paths out of its root" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$BASE_URL/site/../probe.html")" = 400 ]
+
+# Tags that the pages may hold: the page's own and what cmark writes.
+ALLOWED=" a blockquote body br code div em footer h1 h2 h3 head hr html li link main meta nav ol p pre span strong style title ul "
+
+probe() {
+    local what=$1 url=$2 dom
+    dom=$(chromium_run --virtual-time-budget=10000 --dump-dom \
+        "$BASE_URL/probe.html#$url")
+    printf '%s\n' "$dom" >"$E2E_TMP/probe.$what.html"
+    local result
+    result=$(printf '%s\n' "$dom" | sed -n '/<pre id="result">/,/<\/pre>/p')
+    get() { printf '%s\n' "$result" | sed -n "s/.*\\b$1=\\([^<]*\\).*/\\1/p" | head -n 1; }
+    if [ -z "$(get scripts)" ]; then
+        fail "$what: the probe measured nothing: $(printf '%s' "$result" | head -c 300)"
+        return
+    fi
+    check "$what: no <script> element in the DOM" [ "$(get scripts)" = 0 ]
+    check "$what: no on* event handler attribute" [ "$(get handlers)" = 0 ]
+    check "$what: no javascript:/data: URL in any attribute" [ "$(get jsurls)" = 0 ]
+    check "$what: no hostile payload ran (pwned=$(get pwned))" [ "$(get pwned)" = none ]
+    local width viewport
+    width=$(get width)
+    viewport=$(get viewport)
+    check "$what: fits 390 px (scrollWidth $width, viewport $viewport)" \
+        [ "$viewport" -le 390 -a "$width" -le 390 ]
+    local bad="" tag
+    for tag in $(get tags | tr ',' ' '); do
+        case "$ALLOWED" in *" $tag "*) ;; *) bad="$bad $tag" ;; esac
+    done
+    check "$what: only the page's own tags (extra:${bad:- none})" [ -z "$bad" ]
+    check "$what: the page has text ($(get text) characters)" [ "$(get text)" -gt 100 ]
+}
+
+probe report "/site/$page"
+probe repo-index "/site/acme/hostile/index.html"
+probe site-index "/site/index.html"
+
+# The bytes as served.
+for f in "$page" acme/hostile/index.html index.html; do
+    body=$(curl -s "$BASE_URL/site/$f")
+    check "$f: served as text/html" \
+        [ "$(curl -s -o /dev/null -w '%{content_type}' "$BASE_URL/site/$f")" = "text/html; charset=utf-8" ]
+    check "$f: no tag from the data" \
+        bash -c '! printf "%s" "$1" | grep -Eiq "<(script|img|svg|iframe|object|embed|form|input)"' _ "$body"
+    check "$f: no javascript: in an attribute" \
+        bash -c '! printf "%s" "$1" | grep -Eio "(href|src)=\"[^\"]*\"" | grep -qi "javascript:"' _ "$body"
+    check "$f: a CSP that allows no script" \
+        bash -c 'printf "%s" "$1" | grep -qF "content=\"default-src '"'"'none'"'"';"' _ "$body"
+done
+
+# Screenshots at a phone's width.
+shot() {
+    local name=$1 url=$2 png="$SHOTS/$1.png"
+    rm -f "$png"
+    chromium_run --window-size=390,900 --screenshot="$png" "$url" >/dev/null
+    # PNG: the IHDR width is the big-endian word at offset 16.
+    local w
+    w=$(od -An -tu1 -j16 -N4 "$png" 2>/dev/null | awk '{print $1*16777216+$2*65536+$3*256+$4}')
+    check "screenshot of the $name is 390 px wide ($png)" [ "${w:-0}" = 390 ]
+}
+shot report "$BASE_URL/site/$page"
+shot repo-index "$BASE_URL/site/acme/hostile/index.html"
+shot site-index "$BASE_URL/site/index.html"
+
+if [ "$E2E_FAILS" -ne 0 ]; then
+    echo "--- chromium stderr (tail)"
+    tail -n 20 "$E2E_TMP/chromium.err"
+fi
+e2e_finish
