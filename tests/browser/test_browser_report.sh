@@ -124,16 +124,39 @@ check "dp-static refuses paths out of its root" \
 # Tags that the pages may hold: the page's own and what cmark writes.
 ALLOWED=" a blockquote body br code div em footer h1 h2 h3 head hr html li link main meta nav ol p pre span strong style title ul "
 
-probe() {
+# measure WHAT URL - loads URL in the probe; sets RESULT for get()
+measure() {
     local what=$1 url=$2 dom
     dom=$(chromium_run --virtual-time-budget=10000 --dump-dom \
         "$BASE_URL/probe.html#$url")
     printf '%s\n' "$dom" >"$E2E_TMP/probe.$what.html"
-    local result
-    result=$(printf '%s\n' "$dom" | sed -n '/<pre id="result">/,/<\/pre>/p')
-    get() { printf '%s\n' "$result" | sed -n "s/.*\\b$1=\\([^<]*\\).*/\\1/p" | head -n 1; }
+    RESULT=$(printf '%s\n' "$dom" | sed -n '/<pre id="result">/,/<\/pre>/p')
+}
+get() { printf '%s\n' "$RESULT" | sed -n "s/.*\\b$1=\\([^<]*\\).*/\\1/p" | head -n 1; }
+
+# The probe is checked first on a page that does run a script, has an
+# event handler and a javascript: link, and is 2,000 pixels wide: it must
+# see all of that, or its silence about the reports would prove nothing.
+cat >"$root/control.html" <<'EOF'
+<!doctype html>
+<html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><script>parent.document.body.dataset.pwned = 'control';</script>
+<img src="data:," onerror="void 0"><a href="javascript:void(0)">x</a>
+<div style="width:2000px">wide</div></body></html>
+EOF
+measure control /control.html
+check "probe control: sees the script that ran (pwned=$(get pwned))" \
+    [ "$(get pwned)" = control ]
+check "probe control: counts <script>, on*, javascript: ($(get scripts) $(get handlers) $(get jsurls))" \
+    [ "$(get scripts)" = 1 -a "$(get handlers)" = 1 -a "$(get jsurls)" = 2 ]
+check "probe control: measures the overflow (scrollWidth $(get width))" \
+    [ "$(get width)" -gt 390 ]
+
+probe() {
+    local what=$1 url=$2
+    measure "$what" "$url"
     if [ -z "$(get scripts)" ]; then
-        fail "$what: the probe measured nothing: $(printf '%s' "$result" | head -c 300)"
+        fail "$what: the probe measured nothing: $(printf '%s' "$RESULT" | head -c 300)"
         return
     fi
     check "$what: no <script> element in the DOM" [ "$(get scripts)" = 0 ]
