@@ -38,7 +38,7 @@ static const char s_css[] =
     "blockquote{margin:0;padding:.1em 1em;border-left:4px solid #8884}"
     "ul,ol{padding-left:1.4em}li{margin:.2em 0}"
     "hr{border:0;border-top:1px solid #8886}"
-    "img{max-width:100%}table{display:block;overflow-x:auto}"
+    "img{max-width:100%;}table{display:block;overflow-x:auto}"
     "nav{font-size:.9rem;padding:.8rem 0}"
     "footer{margin-top:2rem;padding:.5rem 1rem;border:1px solid #8886;"
     "border-radius:6px;font-size:.9rem}"
@@ -224,6 +224,35 @@ void html_escape(dp_buf_t *out, const char *text)
     dp_buf_append(out, "", 0);
 }
 
+/* The code point of an invisible or line-breaking character at s that a
+ * JSON text should show as an escape (DEL, C1 controls, bidi controls,
+ * U+2028, U+2029), with its length in *n; 0 for anything else. */
+static unsigned s_json_invisible(const unsigned char *s, size_t *n)
+{
+    unsigned cp = 0;
+    if (s[0] == 0x7f) {
+        *n = 1;
+        return 0x7f;
+    }
+    if (s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F) {
+        *n = 2;
+        return s[1];
+    }
+    if (s[0] == 0xD8 && s[1] == 0x9C) {
+        *n = 2;
+        return 0x061C;
+    }
+    if (s[0] == 0xE2 && (s[1] == 0x80 || s[1] == 0x81) && s[2] >= 0x80 &&
+        s[2] <= 0xBF) {
+        cp = 0x2000u | ((unsigned)(s[1] & 0x3F) << 6) | (s[2] & 0x3Fu);
+        *n = 3;
+        if (cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+            (cp >= 0x2066 && cp <= 0x2069))
+            return cp;
+    }
+    return 0;
+}
+
 void html_json_safe(dp_buf_t *out, const char *json)
 {
     assert(out && json);
@@ -232,7 +261,12 @@ void html_json_safe(dp_buf_t *out, const char *json)
         char c = json[i];
         char prev = i > 0 ? json[i - 1] : '\0';
         char next = json[i + 1];
-        if (c == '<')
+        size_t n = 0;
+        unsigned cp = s_json_invisible((const unsigned char *)json + i, &n);
+        if (cp) {
+            dp_buf_printf(out, "\\u%04x", cp);
+            i += n - 1;
+        } else if (c == '<')
             dp_buf_puts(out, "\\u003c");
         else if (c == '>')
             dp_buf_puts(out, "\\u003e");

@@ -35,9 +35,11 @@ void html_escape(dp_buf_t *out, const char *text);
 
 /* Appends the JSON text json (as json_dumps writes it with an indent) so
  * that it is inert in any page: "<", ">" and "&" are written \u003c,
- * \u003e and \u0026, and each brace of "{{", "}}", "{%" or "%}" is
- * written \u007b or \u007d. Those only ever occur inside strings in
- * indented output, so the document is the same JSON value. */
+ * \u003e and \u0026, each brace of "{{", "}}", "{%" or "%}" is
+ * written \u007b or \u007d, and DEL, C1 controls, bidi controls and
+ * U+2028/U+2029 are written as \u escapes (no raw invisible character). Those
+ * only ever occur inside strings in indented output, so the document is the
+ * same JSON value. */
 void html_json_safe(dp_buf_t *out, const char *json);
 
 /* What a standalone page is made of; every string is already HTML except
