@@ -19,12 +19,13 @@
 #include "renderer.h"
 
 #define SITE_HEAD_BYTES 16384 /* read of a report for its index line */
-#define SITE_FILE_MAX (4L * 1024 * 1024) /* read of a report for its summary   \
-                                          */
-#define SITE_REPO_MAX 1000               /* reports on a repository index */
-#define SITE_SITE_MAX 200                /* reports on the site index */
-#define SITE_FEED_MAX 20                 /* entries of a feed */
-#define SITE_NAME_MAX 100                /* owner and repository names */
+#define SITE_FILE_MAX                                                          \
+    (4L * 1024 * 1024)     /* read of a report for its summary                 \
+                            */
+#define SITE_REPO_MAX 1000 /* reports on a repository index */
+#define SITE_SITE_MAX 200  /* reports on the site index */
+#define SITE_FEED_MAX 20   /* entries of a feed */
+#define SITE_NAME_MAX 100  /* owner and repository names */
 #define SITE_ISO_LEN 32
 #define SITE_HEALTH "\n### \xF0\x9F\xA9\xBA" /* "### 🩺", the footer */
 #define SITE_SUMMARY "### \xF0\x9F\x93\x8A"  /* "### 📊", the summary */
@@ -235,14 +236,20 @@ static int64_t s_report_time(const char *s)
  * Returns false when it is not a report. */
 static bool s_parse(const char *md, s_entry_t *e)
 {
+    static const char zh_rev[] = "> 修订: ", en_rev[] = "> Revised: ";
     const char *window = s_find(md, "> 时间窗口: ");
     const char *stats = s_find(md, "> 数据统计: ");
-    const char *revision = s_find(md, "> 修订: ");
+    const char *revision = s_find(md, zh_rev);
+    /* The revision line is shown with its label. */
+    if (revision)
+        revision -= strlen(zh_rev) - strlen("> ");
     e->zh = window != NULL;
     if (!window) {
         window = s_find(md, "> Window: ");
         stats = s_find(md, "> Stats: ");
-        revision = s_find(md, "> Revised: ");
+        revision = s_find(md, en_rev);
+        if (revision)
+            revision -= strlen(en_rev) - strlen("> ");
     }
     e->title = s_title(md);
     if (!window || !stats || !e->title)

@@ -20,7 +20,10 @@
 #include "dp_bus.h"
 #include "dp_mem.h"
 #include "dp_proto.h"
+#include "html.h"
 #include "renderer.h"
+
+#include <yaml.h>
 
 /* The window of /work/shared/seed/report-example.md. */
 #define T_FROM 1765362540 /* 2025-12-10T10:29:00Z */
@@ -1008,6 +1011,401 @@ static void test_formats_parse(void **state)
     assert_non_null(strstr(err, "\"pdf\", \"rtf\""));
 }
 
+/* ==== Publishing: revisions, front matter, HTML, indexes, feeds ==== */
+
+static void test_revision_is_noted_near_the_top(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    json_object_set_new(doc, "revision", json_integer(3));
+    char *md = s_render(doc);
+    const char *stats = strstr(md, "> 数据统计: ");
+    assert_non_null(stats);
+    const char *note = strchr(stats, '\n') + 1;
+    assert_true(strncmp(note,
+                        "> 修订: 本报告为第 3 版，已按迟到的数据重写\n\n---\n",
+                        strlen("> 修订: 本报告为第 3 版，已按迟到的数据重写"
+                               "\n\n---\n")) == 0);
+    assert_true(s_has_line(md, "- 修订: 第 3 版"));
+    dp_free(md);
+    json_object_set_new(doc, "lang", json_string("en"));
+    md = s_render(doc);
+    assert_true(s_has_line(md, "> Revised: this is revision 3 of this "
+                               "report, rewritten for late data"));
+    dp_free(md);
+    /* Revision 1 says nothing. */
+    json_object_set_new(doc, "revision", json_integer(1));
+    md = s_render(doc);
+    assert_null(strstr(md, "Revis"));
+    dp_free(md);
+    json_decref(doc);
+}
+
+/* The front matter of md parsed by libyaml (as Jekyll's YAML parser reads
+ * it); returns the title scalar or NULL when it does not parse as a
+ * mapping of plain keys. */
+static char *s_yaml_title(const char *md)
+{
+    const char *end = strstr(md + 4, "\n---\n");
+    assert_non_null(end);
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    char *title = NULL, *key = NULL;
+    bool ok = true, in_map = false;
+    assert_true(yaml_parser_initialize(&parser));
+    yaml_parser_set_input_string(&parser, (const unsigned char *)md + 4,
+                                 (size_t)(end - md - 3));
+    for (;;) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            ok = false;
+            break;
+        }
+        yaml_event_type_t type = ev.type;
+        if (type == YAML_MAPPING_START_EVENT)
+            in_map = true;
+        if (type == YAML_SCALAR_EVENT && in_map) {
+            const char *v = (const char *)ev.data.scalar.value;
+            if (!key) {
+                key = dp_strdup(v);
+            } else {
+                if (strcmp(key, "title") == 0)
+                    title = dp_strdup(v);
+                dp_free(key);
+                key = NULL;
+            }
+        }
+        yaml_event_delete(&ev);
+        if (type == YAML_STREAM_END_EVENT)
+            break;
+    }
+    yaml_parser_delete(&parser);
+    dp_free(key);
+    if (!ok) {
+        dp_free(title);
+        return NULL;
+    }
+    return title;
+}
+
+static void test_front_matter_is_yaml_for_hostile_names(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "vLLM",
+        "{{ site.github.token }}",
+        "{% include x %}",
+        "a: b",
+        "say \"hi\"",
+        "'quoted'",
+        "- dash",
+        "# hash",
+        "x\\y",
+        "%percent",
+        "@everyone",
+        "`code`",
+        "[x]: y",
+        "a|b",
+        "key: value # c",
+        "?q",
+        "!tag",
+        "&anchor",
+        "*alias",
+        "> folded",
+        "|literal",
+        "null",
+        "true",
+        "1e3",
+        "\xe2\x80\xae"
+        "evil",
+        "tab\there",
+        "line\nbreak",
+        "C#",
+        "\xc3\xa9t\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        json_t *doc = s_digest();
+        json_object_set_new(doc, "name", json_string(names[i]));
+        char *md = s_render(doc);
+        char *title = s_yaml_title(md);
+        if (!title)
+            fail_msg("name %s: front matter is not YAML:\n%.300s", names[i],
+                     md);
+        /* The title is the report's heading, as written. */
+        const char *h1 = strstr(md, "\n# ");
+        assert_non_null(h1);
+        size_t n = strcspn(h1 + 3, "\n");
+        if (strlen(title) != n || strncmp(title, h1 + 3, n) != 0)
+            fail_msg("name %s: title %s is not the heading %.*s", names[i],
+                     title, (int)n, h1 + 3);
+        assert_null(strstr(md, "{{"));
+        assert_null(strstr(md, "{%"));
+        dp_free(title);
+        dp_free(md);
+        json_decref(doc);
+    }
+}
+
+static size_t s_count_substr(const char *text, const char *sub)
+{
+    size_t n = 0;
+    for (const char *p = strstr(text, sub); p; p = strstr(p + 1, sub))
+        n++;
+    return n;
+}
+
+static char *s_html(const char *md, bool inline_only)
+{
+    dp_buf_t out = DP_BUF_INIT;
+    html_from_markdown(md, strlen(md), inline_only, &out);
+    dp_buf_append(&out, "", 0);
+    return dp_buf_take(&out);
+}
+
+static void test_html_is_cmark_safe_mode(void **state)
+{
+    (void)state;
+    /* Raw HTML, even if some text got through unescaped, is dropped. */
+    char *h = s_html("a <script>alert(1)</script> <img src=x onerror=x> b\n\n"
+                     "<div onclick=x>block</div>\n",
+                     false);
+    assert_null(strstr(h, "<script"));
+    assert_null(strstr(h, "<img"));
+    assert_null(strstr(h, "<div"));
+    assert_non_null(strstr(h, "raw HTML omitted"));
+    dp_free(h);
+    /* Dangerous link and image URLs are emptied. */
+    h = s_html("[a](javascript:alert(1)) [b](VBScript:x) [c](file:///etc) "
+               "![d](data:text/html,x) <javascript:alert(1)>",
+               false);
+    assert_null(strstr(h, "href=\"javascript:"));
+    assert_null(strstr(h, "href=\"VBScript:"));
+    assert_null(strstr(h, "href=\"file:"));
+    assert_null(strstr(h, "src=\"data:"));
+    assert_int_equal(s_count_substr(h, "href=\"\""), 4);
+    dp_free(h);
+    /* Liquid comes out broken, and so do the entities dp_text wrote. */
+    h = s_html("&#123;&#123; site.x &#125;&#125; &#123;% include y %&#125; "
+               "`{\xe2\x80\x8b{ z }\xe2\x80\x8b}`",
+               false);
+    assert_null(strstr(h, "{{"));
+    assert_null(strstr(h, "{%"));
+    assert_null(strstr(h, "%}"));
+    assert_null(strstr(h, "}}"));
+    assert_non_null(strstr(h, "&#123;&#123; site.x &#125;&#125;"));
+    dp_free(h);
+    /* dp_text's <code> elements are code spans again. */
+    h = s_html("title <code>&lt;think&gt;&#124;&#96;</code> end", true);
+    assert_string_equal(h, "title <code>&lt;think&gt;|`</code> end");
+    dp_free(h);
+    /* Lines of a paragraph stay lines. */
+    h = s_html("> one\n> two\n", false);
+    assert_non_null(strstr(h, "one<br />\ntwo"));
+    dp_free(h);
+}
+
+static void test_json_and_xml_escapes(void **state)
+{
+    (void)state;
+    dp_buf_t out = DP_BUF_INIT;
+    json_t *v = json_pack("{s:s}", "t",
+                          "<script>{{ a }}{% b %}&\x7f\xc2\x85"
+                          "\xe2\x80\xae\xe2\x80\xa8\xe2\x81\xa6\xd8\x9c ok");
+    char *dumped = json_dumps(v, JSON_INDENT(2));
+    html_json_safe(&out, dumped);
+    assert_string_equal(out.data,
+                        "{\n  \"t\": \"\\u003cscript\\u003e\\u007b\\u007b a "
+                        "\\u007d\\u007d\\u007b% b %\\u007d\\u0026\\u007f"
+                        "\\u0085\\u202e\\u2028\\u2066\\u061c ok\"\n}");
+    json_t *back = json_loads(out.data, 0, NULL);
+    assert_true(json_equal(back, v));
+    json_decref(back);
+    free(dumped);
+    json_decref(v);
+    dp_buf_reset(&out);
+    html_escape(&out, "<a href=\"x\">'&'</a> {{ y }} {% z %}\x01\x7f\t");
+    assert_string_equal(out.data, "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;"
+                                  "&lt;/a&gt; &#123;&#123; y &#125;&#125; "
+                                  "&#123;% z %&#125;\t");
+    dp_buf_free(&out);
+}
+
+/* Renders the example digest for a window starting at from, revision rev,
+ * with formats, into dir. */
+static void s_render_window(const char *dir, int64_t from, int64_t rev,
+                            unsigned formats, const char *title)
+{
+    json_t *doc = s_digest();
+    json_object_set_new(doc, "from", json_integer(from));
+    json_object_set_new(doc, "to", json_integer(from + 3600));
+    json_object_set_new(doc, "revision", json_integer(rev));
+    if (title)
+        json_object_set_new(s_item(doc, "new_prs", 0), "title",
+                            json_string(title));
+    char *text = json_dumps(doc, 0);
+    dp_msg_t msg, reply;
+    s_digest_msg(&msg, text);
+    msg.u.digest.win_from = from;
+    msg.u.digest.win_to = from + 3600;
+    msg.u.digest.revision = rev;
+    assert_int_equal(renderer_render(dir, formats, &msg.u.digest, &reply), 0);
+    assert_int_equal(reply.type, DP_MSG_REPORT);
+    dp_msg_clear(&reply);
+    dp_msg_clear(&msg);
+    free(text);
+    json_decref(doc);
+}
+
+static char *s_site_file(const char *dir, const char *rel)
+{
+    char *path = dp_asprintf("%s/%s", dir, rel);
+    char *text = s_read_file(path);
+    if (!text)
+        fail_msg("%s is missing", path);
+    dp_free(path);
+    return text;
+}
+
+#define T_REPO_DIR "vllm-project/vllm/"
+#define T_BASE(hhmm) "2025-12-10-vllm-project-vllm-" hhmm "-1h"
+
+static void test_html_page_is_standalone_and_safe(void **state)
+{
+    (void)state;
+    char *dir = s_tempdir();
+    unsigned all = RENDERER_FMT_MD | RENDERER_FMT_JSON | RENDERER_FMT_HTML |
+                   RENDERER_FMT_ATOM;
+    s_render_window(dir, T_FROM, 1, all,
+                    "<script>alert(1)</script> <img src=x onerror=alert(1)> "
+                    "{% include secrets.txt %} {{ site.github.token }} "
+                    "[x](javascript:alert(1)) `<think>` @everyone a|b");
+    char *page = s_site_file(dir, T_REPO_DIR T_BASE("1829") ".html");
+    assert_true(strncmp(page, "<!doctype html>\n<html lang=\"zh-CN\">", 35) ==
+                0);
+    assert_non_null(strstr(page, "<meta name=\"viewport\" "
+                                 "content=\"width=device-width, "
+                                 "initial-scale=1\">"));
+    assert_non_null(strstr(page, "<meta http-equiv=\"Content-Security-Policy\" "
+                                 "content=\"default-src 'none'; "));
+    assert_non_null(strstr(page, "<title>vLLM 开发动态报告 - "
+                                 "2025-12-10</title>"));
+    assert_null(strstr(page, "<script"));
+    assert_null(strstr(page, "<img"));
+    assert_null(strstr(page, "javascript:alert(1)\""));
+    assert_null(strstr(page, "{{"));
+    assert_null(strstr(page, "{%"));
+    assert_null(strstr(page, "%}"));
+    assert_null(strstr(page, "}}"));
+    assert_non_null(strstr(page, "<code>&lt;think&gt;</code>"));
+    /* The footer is set apart, last. */
+    const char *footer =
+        strstr(page, "<footer>\n<h3>🩺 数据与运行状态</h3>");
+    assert_non_null(footer);
+    assert_null(strstr(footer, "<main"));
+    assert_non_null(strstr(page, "<a href=\"" T_BASE("1829") ".json\">"));
+    /* The JSON beside it is the digest, inert. */
+    char *js = s_site_file(dir, T_REPO_DIR T_BASE("1829") ".json");
+    char *js2 =
+        s_site_file(dir, T_REPO_DIR "_posts/" T_BASE("1829") ".md.json");
+    assert_string_equal(js, js2);
+    assert_null(strchr(js, '<'));
+    assert_null(strstr(js, "{%"));
+    dp_free(js2);
+    dp_free(js);
+    dp_free(page);
+    s_rmtree(dir);
+    dp_free(dir);
+}
+
+/* Modification time of dir/rel. */
+static long long s_mtime(const char *dir, const char *rel)
+{
+    char *path = dp_asprintf("%s/%s", dir, rel);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    dp_free(path);
+    return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
+static void s_age(const char *dir, const char *rel)
+{
+    char *path = dp_asprintf("%s/%s", dir, rel);
+    struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+    dp_free(path);
+}
+
+static void test_indexes_and_feed_newest_first_idempotent(void **state)
+{
+    (void)state;
+    char *dir = s_tempdir();
+    unsigned all = RENDERER_FMT_MD | RENDERER_FMT_JSON | RENDERER_FMT_HTML |
+                   RENDERER_FMT_ATOM;
+    /* Written out of order: 19:29, 17:29, 18:29 (UTC+8). */
+    s_render_window(dir, T_FROM + 3600, 1, all, NULL);
+    s_render_window(dir, T_FROM - 3600, 1, all, NULL);
+    s_render_window(dir, T_FROM, 1, all, "{{ x }} <b>bold</b>");
+    char *index = s_site_file(dir, T_REPO_DIR "index.html");
+    const char *a = strstr(index, "href=\"" T_BASE("1929") ".html\"");
+    const char *b = strstr(index, "href=\"" T_BASE("1829") ".html\"");
+    const char *c = strstr(index, "href=\"" T_BASE("1729") ".html\"");
+    assert_true(a && b && c && a < b && b < c);
+    assert_non_null(strstr(index, "2025-12-10 18:29 (UTC+8) ~ 2025-12-10 "
+                                  "19:29 (UTC+8)"));
+    char *site = s_site_file(dir, "index.html");
+    a = strstr(site, "href=\"vllm-project/vllm/" T_BASE("1929") ".html\"");
+    c = strstr(site, "href=\"vllm-project/vllm/" T_BASE("1729") ".html\"");
+    assert_true(a && c && a < c);
+    assert_non_null(strstr(site, "href=\"vllm-project/vllm/index.html\""));
+    char *feed = s_site_file(dir, T_REPO_DIR "feed.xml");
+    assert_true(strncmp(feed,
+                        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                        "<feed xmlns=\"http://www.w3.org/2005/Atom\"",
+                        80) == 0);
+    assert_non_null(strstr(feed, "<updated>2025-12-10T12:29:00Z</updated>\n"
+                                 "<link rel=\"self\""));
+    a = strstr(feed, "<id>urn:devpulse:report:vllm-project/vllm:" T_BASE(
+                         "1929") "</id>");
+    b = strstr(feed,
+               "<link rel=\"alternate\" type=\"text/html\" href=\"" T_BASE(
+                   "1829") ".html\"/>\n<updated>2025-12-10T11:29:00Z"
+                           "</updated>");
+    assert_true(a && b && a < b);
+    assert_null(strstr(feed, "{{"));
+    assert_null(strstr(feed, "<b>"));
+    assert_null(strstr(feed, "<p>"));
+    assert_non_null(strstr(feed, "&lt;p&gt;Summary text."));
+
+    /* The same digests again: nothing is rewritten. */
+    static const char *const rels[] = {
+        T_REPO_DIR "index.html", T_REPO_DIR "feed.xml", "index.html",
+        T_REPO_DIR T_BASE("1829") ".html",
+        T_REPO_DIR "_posts/" T_BASE("1829") ".md"};
+    size_t nrels = sizeof rels / sizeof rels[0];
+    for (size_t i = 0; i < nrels; i++)
+        s_age(dir, rels[i]);
+    s_render_window(dir, T_FROM, 1, all, "{{ x }} <b>bold</b>");
+    for (size_t i = 0; i < nrels; i++)
+        if (s_mtime(dir, rels[i]) != 1000000000LL * 1000000000LL)
+            fail_msg("%s was rewritten", rels[i]);
+
+    /* A revised window rewrites its files and says so. */
+    s_render_window(dir, T_FROM, 2, all, "{{ x }} <b>bold</b> late");
+    for (size_t i = 0; i < nrels; i++)
+        if (i != 2 && s_mtime(dir, rels[i]) == 1000000000LL * 1000000000LL)
+            fail_msg("%s was not rewritten", rels[i]);
+    char *page = s_site_file(dir, T_REPO_DIR T_BASE("1829") ".html");
+    assert_non_null(strstr(page, "修订: 本报告为第 2 版"));
+    char *index2 = s_site_file(dir, T_REPO_DIR "index.html");
+    assert_non_null(strstr(index2, "修订: 本报告为第 2 版"));
+    dp_free(index2);
+    dp_free(page);
+    dp_free(feed);
+    dp_free(site);
+    dp_free(index);
+    s_rmtree(dir);
+    dp_free(dir);
+}
+
 /* ==== The service over real sockets ==== */
 
 static void test_service_answers_digest_with_report(void **state)
@@ -1123,6 +1521,12 @@ int main(void)
         cmocka_unit_test(test_render_writes_report_and_digest),
         cmocka_unit_test(test_render_failures_become_status),
         cmocka_unit_test(test_formats_parse),
+        cmocka_unit_test(test_revision_is_noted_near_the_top),
+        cmocka_unit_test(test_front_matter_is_yaml_for_hostile_names),
+        cmocka_unit_test(test_html_is_cmark_safe_mode),
+        cmocka_unit_test(test_json_and_xml_escapes),
+        cmocka_unit_test(test_html_page_is_standalone_and_safe),
+        cmocka_unit_test(test_indexes_and_feed_newest_first_idempotent),
         cmocka_unit_test(test_service_answers_digest_with_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
