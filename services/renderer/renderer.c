@@ -586,19 +586,52 @@ static int s_appendix(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
     return rc;
 }
 
-/* The writer line: extractive, or an LLM named by the digest. */
-static void s_writer(dp_buf_t *out, const char *writer, bool zh)
+/* Section keys of health.llm_sections and how the footer names them. */
+static const char *const s_llm_keys[] = {
+    "summary", "topics", "hot", "trends", "changes", "activity", "watch"};
+static const char *const s_llm_names[][2] = {
+    {"每日开发状态摘要", "status summary"}, {"生态相关动态", "topic watch"},
+    {"高热度讨论分析", "hot discussions"},  {"热门话题与趋势分析", "trends"},
+    {"重点技术变更", "key changes"},        {"开发活跃度观察", "activity"},
+    {"值得关注的问题", "worth watching"},
+};
+
+/* The writer line: extractive, or an LLM named by the digest, with the
+ * sections it wrote when the digest lists them (the rest are extractive). */
+static void s_writer(dp_buf_t *out, const char *writer,
+                     const json_t *llm_sections, bool zh)
 {
     bool extractive = strcmp(writer, "extractive") == 0;
     if (zh && extractive) {
         dp_buf_puts(out, "- 撰写方式: 抽取式（确定性，无 LLM）\n");
-    } else if (extractive) {
-        dp_buf_puts(out, "- Writer: extractive (deterministic, no LLM)\n");
-    } else {
-        dp_buf_puts(out, zh ? "- 撰写方式: LLM (" : "- Writer: LLM (");
-        s_inline(out, writer);
-        dp_buf_puts(out, ")\n");
+        return;
     }
+    if (extractive) {
+        dp_buf_puts(out, "- Writer: extractive (deterministic, no LLM)\n");
+        return;
+    }
+    dp_buf_puts(out, zh ? "- 撰写方式: LLM (" : "- Writer: LLM (");
+    s_inline(out, writer);
+    dp_buf_puts(out, ")");
+    size_t n = json_array_size(llm_sections);
+    if (n > 0)
+        dp_buf_puts(out, zh ? "，LLM 撰写: " : "; written by the LLM: ");
+    for (size_t i = 0; i < n; i++) {
+        const char *key = json_string_value(json_array_get(llm_sections, i));
+        const char *name = NULL;
+        for (size_t k = 0; k < sizeof s_llm_keys / sizeof s_llm_keys[0]; k++)
+            if (strcmp(key, s_llm_keys[k]) == 0)
+                name = s_llm_names[k][zh ? 0 : 1];
+        if (i)
+            dp_buf_puts(out, zh ? "、" : ", ");
+        if (name)
+            dp_buf_puts(out, name);
+        else
+            s_inline(out, key);
+    }
+    if (n > 0)
+        dp_buf_puts(out, zh ? "；其余为抽取式" : "; the rest extractive");
+    dp_buf_puts(out, "\n");
 }
 
 /* The health footer. Lines whose data the digest lacks are left out. */
@@ -609,7 +642,7 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
     int64_t complete = -1, requests = -1, not_modified = 0, retries = 0;
     int64_t rl_remaining = -1, rl_limit = -1, events = -1;
     const char *writer = NULL;
-    const json_t *problems = NULL;
+    const json_t *problems = NULL, *llm_sections = NULL;
     const json_t *h = d->health;
     int rc = s_int(h, "complete_until", false, &complete, where, err, errlen);
     if (rc == 0)
@@ -632,6 +665,12 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
     for (size_t i = 0; rc == 0 && i < json_array_size(problems); i++)
         if (!json_is_string(json_array_get(problems, i)))
             rc = s_bad(err, errlen, where, "problems", "expected strings");
+    if (rc == 0)
+        rc = s_member(h, "llm_sections", JSON_ARRAY, false, &llm_sections,
+                      where, err, errlen);
+    for (size_t i = 0; rc == 0 && i < json_array_size(llm_sections); i++)
+        if (!json_is_string(json_array_get(llm_sections, i)))
+            rc = s_bad(err, errlen, where, "llm_sections", "expected strings");
     if (rc < 0)
         return rc;
 
@@ -666,7 +705,7 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
         dp_buf_printf(out, zh ? "- 事件数: %lld\n" : "- Events: %lld\n",
                       (long long)events);
     if (writer)
-        s_writer(out, writer, zh);
+        s_writer(out, writer, llm_sections, zh);
     if (d->revision > 1)
         dp_buf_printf(out, zh ? "- 修订: 第 %lld 版\n" : "- Revision: %lld\n",
                       (long long)d->revision);

@@ -63,6 +63,12 @@ void renderer_destroy(renderer_t **self_p);
 /* Renders a digest document (proto/README.md) as a Markdown report in its
  * language ("zh", the default, or "en") and appends it to out. Untrusted
  * text (titles, labels, logins, problems) goes through dp_text_md_inline.
+ * A revised window (revision > 1) gets a note under the stats line. The
+ * report ends with the health footer: data complete until, API requests
+ * and retries, rate-limit headroom, events, the writer (an LLM writer may
+ * list the sections it wrote in health.llm_sections: "summary", "topics",
+ * "hot", "trends", "changes", "activity", "watch"), the revision and the
+ * problems.
  * Returns 0; or DP_EJSON when the document is malformed (not an object,
  * a required member missing, a member of the wrong type), with one line
  * naming the member in err and out left as it was. */

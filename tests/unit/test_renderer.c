@@ -506,6 +506,39 @@ static void test_markdown_english(void **state)
     json_decref(doc);
 }
 
+static void test_health_names_llm_sections(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    json_t *h = json_object_get(doc, "health");
+    json_object_set_new(h, "writer", json_string("qwen3-32b"));
+    json_object_set_new(h, "llm_sections",
+                        json_pack("[sss]", "summary", "hot", "x|y"));
+    char *md = s_render(doc);
+    assert_true(s_has_line(md, "- 撰写方式: LLM (qwen3-32b)，LLM 撰写: "
+                               "每日开发状态摘要、高热度讨论分析、x\\|y；"
+                               "其余为抽取式"));
+    dp_free(md);
+    json_object_set_new(doc, "lang", json_string("en"));
+    md = s_render(doc);
+    assert_true(s_has_line(md, "- Writer: LLM (qwen3-32b); written by the "
+                               "LLM: status summary, hot discussions, x\\|y; "
+                               "the rest extractive"));
+    dp_free(md);
+    /* Without the list, only the writer. */
+    json_object_del(h, "llm_sections");
+    md = s_render(doc);
+    assert_true(s_has_line(md, "- Writer: LLM (qwen3-32b)"));
+    dp_free(md);
+    json_object_set_new(h, "llm_sections", json_pack("[i]", 1));
+    dp_buf_t out = DP_BUF_INIT;
+    char err[128];
+    assert_int_equal(renderer_markdown(doc, &out, err, sizeof err), DP_EJSON);
+    assert_non_null(strstr(err, "llm_sections"));
+    dp_buf_free(&out);
+    json_decref(doc);
+}
+
 static void test_health_lines_zh(void **state)
 {
     (void)state;
@@ -1512,6 +1545,7 @@ int main(void)
         cmocka_unit_test(test_untrusted_urls_are_rebuilt),
         cmocka_unit_test(test_markdown_english),
         cmocka_unit_test(test_health_lines_zh),
+        cmocka_unit_test(test_health_names_llm_sections),
         cmocka_unit_test(test_hostile_titles_stay_on_one_line),
         cmocka_unit_test(test_front_matter_quotes_only_when_needed),
         cmocka_unit_test(test_malformed_digest_is_refused),
