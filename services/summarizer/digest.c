@@ -9,24 +9,46 @@
 #include "dp_mem.h"
 #include "dp_time.h"
 
-#define DIGEST_HOT_MAX 3
 #define DIGEST_CHANGES_MAX 5
 #define DIGEST_WATCH_MAX 5
-#define DIGEST_QUOTE_MAX 160
 #define DIGEST_PARTICIPANTS_MAX 6
+#define DIGEST_HOT_KEEP 50      /* discussion numbers kept in a summary */
+#define DIGEST_LEDGER_TITLE 160 /* bytes of a title kept in the ledger */
+
+/* The roles people have, from their author_association. */
+typedef enum {
+    R_COMMUNITY,
+    R_FIRST_TIME,
+    R_CONTRIBUTOR,
+    R_MAINTAINER
+} s_role_t;
 
 /* One item (issue or PR) and what happened to it in the window. */
 typedef struct {
     const dp_classified_t *snap;          /* newest snapshot among its events */
     bool opened, closed, merged, dropped; /* dropped: PR closed unmerged */
     int64_t opened_at, closed_at, merged_at;
-    long comments; /* comments in the window, bots excluded */
-    long bot_comments;
-    int64_t first_reply_at; /* first comment by someone else */
-    json_t *topics;         /* {id: [reasons]} */
-    json_t *people;         /* {login: {assoc, comments, quote}} */
+    long comments;                 /* comments in the window, bots excluded */
+    long reviews;                  /* reviews in the window, bots excluded */
+    long bot_comments;             /* comments and reviews by bots */
+    int64_t first_reply_at;        /* first comment or review by someone else */
+    const char *first_reply_by;    /* borrowed from the event */
+    const char *first_reply_assoc; /* borrowed from the event */
+    json_t *topics;                /* {id: [reasons]} */
+    json_t *people;        /* {login: {assoc, comments, reviews, quote}} */
+    json_t *review_states; /* {APPROVED: n, ...} */
+    bool was_waiting;      /* in the previous window's ledger */
+    int64_t score;         /* hot score (digest.h) */
+    bool discussion;       /* comments + reviews >= DIGEST_HOT_MIN */
 } s_item_t;
 
+static int s_cmp_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Events of one item together, in time order; repeated deliveries next to
+ * each other, the newest snapshot first. */
 static int s_cmp_events(const void *a, const void *b)
 {
     const dp_classified_t *x = *(const dp_classified_t *const *)a;
@@ -35,7 +57,14 @@ static int s_cmp_events(const void *a, const void *b)
         return x->number < y->number ? -1 : 1;
     if (x->at != y->at)
         return x->at < y->at ? -1 : 1;
-    return strcmp(x->id ? x->id : "", y->id ? y->id : "");
+    int c = s_cmp_str(x->id, y->id);
+    if (c)
+        return c;
+    if (x->updated_at != y->updated_at)
+        return x->updated_at > y->updated_at ? -1 : 1;
+    if (x->comments != y->comments)
+        return x->comments > y->comments ? -1 : 1;
+    return s_cmp_str(x->kind, y->kind);
 }
 
 static json_t *s_str(const char *s)
@@ -51,6 +80,71 @@ static json_t *s_strs(const dp_strs_t *list)
     return arr;
 }
 
+static bool s_is_kind(const dp_classified_t *ev, const char *kind)
+{
+    return ev->kind && !strcmp(ev->kind, kind);
+}
+
+static s_role_t s_role(const char *assoc)
+{
+    if (!assoc)
+        return R_COMMUNITY;
+    if (!strcmp(assoc, "OWNER") || !strcmp(assoc, "MEMBER") ||
+        !strcmp(assoc, "COLLABORATOR"))
+        return R_MAINTAINER;
+    if (!strcmp(assoc, "CONTRIBUTOR"))
+        return R_CONTRIBUTOR;
+    if (!strcmp(assoc, "FIRST_TIME_CONTRIBUTOR") ||
+        !strcmp(assoc, "FIRST_TIMER"))
+        return R_FIRST_TIME;
+    return R_COMMUNITY;
+}
+
+static const char *s_role_name(s_role_t r)
+{
+    static const char *const names[] = {"community", "first_time",
+                                        "contributor", "maintainer"};
+    return names[r];
+}
+
+/* How an author_association ranks, to keep the highest one seen. */
+static int s_assoc_rank(const char *assoc)
+{
+    static const char *const order[] = {
+        "NONE",        "MANNEQUIN",    "FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR",
+        "CONTRIBUTOR", "COLLABORATOR", "MEMBER",      "OWNER"};
+    for (size_t i = 0; assoc && i < sizeof order / sizeof order[0]; i++)
+        if (!strcmp(assoc, order[i]))
+            return (int)i + 1;
+    return 0;
+}
+
+static bool s_author_is_bot(const s_item_t *it)
+{
+    return dp_is_bot(it->snap->author, it->snap->author_type);
+}
+
+static int s_cmp_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A copy of an object with its keys in byte order. */
+static json_t *s_sorted(const json_t *obj)
+{
+    size_t n = json_object_size(obj), k = 0;
+    const char **keys = dp_calloc(n ? n : 1, sizeof *keys);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) keys[k++] = key;
+    qsort(keys, k, sizeof *keys, s_cmp_keys);
+    json_t *out = json_object();
+    for (size_t i = 0; i < k; i++)
+        json_object_set(out, keys[i], json_object_get(obj, keys[i]));
+    dp_free(keys);
+    return out;
+}
+
 /* The fields of an item that every list shows. */
 static json_t *s_item_json(const s_item_t *it, int64_t at)
 {
@@ -64,9 +158,51 @@ static json_t *s_item_json(const s_item_t *it, int64_t at)
     json_object_set_new(o, "labels", s_strs(&s->labels));
     json_object_set_new(o, "at", json_integer(at));
     json_object_set_new(o, "category", s_str(s->category));
-    json_object_set_new(o, "bot",
-                        json_boolean(dp_is_bot(s->author, s->author_type)));
+    json_object_set_new(o, "bot", json_boolean(s_author_is_bot(it)));
     return o;
+}
+
+/* True when the item is open at the end of the window. */
+static bool s_open_at_end(const s_item_t *it, int64_t win_to)
+{
+    if (it->closed || it->merged || it->dropped)
+        return false;
+    const dp_classified_t *s = it->snap;
+    if (s->closed_at > 0)
+        return s->closed_at >= win_to;
+    return !s->state || strcmp(s->state, "closed") != 0;
+}
+
+/* ==== Previous windows ==== */
+
+static bool s_number_in(const json_t *arr, int64_t number)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (json_integer_value(json_is_object(v) ? json_object_get(v, "number")
+                                                 : v) == number)
+            return true;
+    }
+    return false;
+}
+
+/* Consecutive previous windows in which number was a discussion. */
+static long s_hot_before(const json_t *previous, int64_t number)
+{
+    long k = 0;
+    while (
+        k < (long)json_array_size(previous) &&
+        s_number_in(json_object_get(json_array_get(previous, (size_t)k), "hot"),
+                    number))
+        k++;
+    return k;
+}
+
+static const json_t *s_ledger(const json_t *previous)
+{
+    return json_object_get(json_array_get(previous, 0), "waiting");
 }
 
 /* ==== Gathering items ==== */
@@ -92,27 +228,41 @@ static void s_note_topics(s_item_t *it, const dp_classified_t *ev)
     }
 }
 
-static void s_note_comment(s_item_t *it, const dp_classified_t *ev)
+/* A comment or review by a person. */
+static void s_note_reply(s_item_t *it, const dp_classified_t *ev, bool review)
 {
     if (ev->bot) {
         it->bot_comments++;
         return;
     }
-    it->comments++;
+    review ? it->reviews++ : it->comments++;
     const char *login = ev->actor ? ev->actor : "";
-    if (!it->first_reply_at && ev->author && strcmp(login, ev->author) != 0)
+    if (!it->first_reply_at && *login && ev->author &&
+        strcmp(login, ev->author) != 0) {
         it->first_reply_at = ev->at;
+        it->first_reply_by = login;
+        it->first_reply_assoc = ev->actor_assoc;
+    }
     json_t *p = json_object_get(it->people, login);
     if (!p) {
         p = json_object();
         json_object_set_new(p, "assoc", s_str(ev->actor_assoc));
         json_object_set_new(p, "comments", json_integer(0));
-        json_object_set_new(p, "quote", s_str(ev->text));
+        json_object_set_new(p, "reviews", json_integer(0));
+        json_object_set_new(p, "quote", json_null());
         json_object_set_new(p, "first_at", json_integer(ev->at));
         json_object_set_new(it->people, login, p);
     }
-    json_object_set_new(p, "comments",
-                        json_integer(dp_json_int(p, "comments", 0) + 1));
+    const char *field = review ? "reviews" : "comments";
+    json_object_set_new(p, field, json_integer(dp_json_int(p, field, 0) + 1));
+    if (ev->text && *ev->text && json_is_null(json_object_get(p, "quote")))
+        json_object_set_new(p, "quote", json_string(ev->text));
+    if (review && ev->review_state) {
+        json_object_set_new(
+            it->review_states, ev->review_state,
+            json_integer(dp_json_int(it->review_states, ev->review_state, 0) +
+                         1));
+    }
 }
 
 /* True when sorted[i] repeats the delivery before it (same id and item):
@@ -123,6 +273,27 @@ static bool s_repeated(const dp_classified_t **sorted, size_t i)
     return i > 0 && ev->id && sorted[i - 1]->id &&
            !strcmp(ev->id, sorted[i - 1]->id) &&
            ev->number == sorted[i - 1]->number;
+}
+
+static void s_note_event(s_item_t *it, const dp_classified_t *ev)
+{
+    if (s_is_kind(ev, "issue_opened") || s_is_kind(ev, "pr_opened")) {
+        it->opened = true;
+        it->opened_at = ev->at;
+    } else if (s_is_kind(ev, "issue_closed")) {
+        it->closed = true;
+        it->closed_at = ev->at;
+    } else if (s_is_kind(ev, "pr_merged")) {
+        it->merged = true;
+        it->merged_at = ev->at;
+    } else if (s_is_kind(ev, "pr_closed")) {
+        it->dropped = true;
+        it->closed_at = ev->at;
+    } else if (s_is_kind(ev, "comment")) {
+        s_note_reply(it, ev, false);
+    } else if (s_is_kind(ev, "review")) {
+        s_note_reply(it, ev, true);
+    }
 }
 
 static size_t s_gather(const dp_classified_t **sorted, size_t n,
@@ -140,28 +311,41 @@ static size_t s_gather(const dp_classified_t **sorted, size_t n,
             it->snap = ev;
             it->topics = json_object();
             it->people = json_object();
+            it->review_states = json_object();
         }
         if (ev->updated_at > it->snap->updated_at)
             it->snap = ev;
         s_note_topics(it, ev);
-        const char *k = ev->kind ? ev->kind : "";
-        if (!strcmp(k, "issue_opened") || !strcmp(k, "pr_opened")) {
-            it->opened = true;
-            it->opened_at = ev->at;
-        } else if (!strcmp(k, "issue_closed")) {
-            it->closed = true;
-            it->closed_at = ev->at;
-        } else if (!strcmp(k, "pr_merged")) {
-            it->merged = true;
-            it->merged_at = ev->at;
-        } else if (!strcmp(k, "pr_closed")) {
-            it->dropped = true;
-            it->closed_at = ev->at;
-        } else if (!strcmp(k, "comment")) {
-            s_note_comment(it, ev);
-        }
+        s_note_event(it, ev);
     }
     return count;
+}
+
+/* Scores, and what the previous ledger says, for every item. */
+static void s_score(s_item_t *items, size_t n, const json_t *previous)
+{
+    const json_t *ledger = s_ledger(previous);
+    for (size_t i = 0; i < n; i++) {
+        s_item_t *it = &items[i];
+        int64_t c = it->comments + it->reviews;
+        int64_t p = (int64_t)json_object_size(it->people);
+        int64_t r = it->snap->reactions < DIGEST_REACTIONS_CAP
+                        ? it->snap->reactions
+                        : DIGEST_REACTIONS_CAP;
+        it->score = 2 * c + 3 * p + (r > 0 ? r : 0);
+        it->discussion = c >= DIGEST_HOT_MIN;
+        it->was_waiting = s_number_in(ledger, it->snap->number);
+    }
+}
+
+/* True when the first reply in the window is the item's first ever. */
+static bool s_first_is_known(const s_item_t *it, int64_t win_from)
+{
+    const dp_classified_t *s = it->snap;
+    if (it->was_waiting || (it->opened && s->created_at >= win_from))
+        return true;
+    /* An issue whose every comment is in the window had none before. */
+    return !s->is_pr && s->comments <= it->comments + it->bot_comments;
 }
 
 /* ==== Lists ==== */
@@ -176,7 +360,9 @@ static int s_cmp_newest(const void *a, const void *b)
     const s_ref_t *x = a, *y = b;
     if (x->at != y->at)
         return x->at > y->at ? -1 : 1;
-    return x->item->snap->number > y->item->snap->number ? -1 : 1;
+    if (x->item->snap->number != y->item->snap->number)
+        return x->item->snap->number > y->item->snap->number ? -1 : 1;
+    return 0;
 }
 
 enum {
@@ -234,70 +420,148 @@ static void s_lists(json_t *digest, const s_item_t *items, size_t n)
 
 /* ==== Topics ==== */
 
-static void s_topics(json_t *digest, const s_item_t *items, size_t n,
-                     const json_t *rules_topics)
+/* What happened to an item in the window, for the topic lists. */
+static json_t *s_happened(const s_item_t *it)
 {
-    json_t *out = json_array();
-    /* Topic ids in sorted order, so the report does not depend on hashing. */
-    const char **ids =
-        dp_calloc(json_object_size(rules_topics) + 1, sizeof *ids);
-    size_t nids = 0;
+    json_t *h = json_array();
+    if (it->opened)
+        json_array_append_new(h, json_string("opened"));
+    if (it->merged)
+        json_array_append_new(h, json_string("merged"));
+    if (it->closed || it->dropped)
+        json_array_append_new(h, json_string("closed"));
+    if (it->comments + it->reviews > 0)
+        json_array_append_new(h, json_string("discussed"));
+    return h;
+}
+
+static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
+                     size_t n, const json_t *rules_topics)
+{
+    json_t *out = json_array(), *counts = json_object();
+    /* Topics in the order of the rules file (the YAML loader keeps it). */
     const char *id;
     json_t *t;
-    json_object_foreach((json_t *)rules_topics, id, t) ids[nids++] = id;
-    qsort(ids, nids, sizeof *ids, (int (*)(const void *, const void *))strcmp);
-    for (size_t k = 0; k < nids; k++) {
-        t = json_object_get(rules_topics, ids[k]);
+    json_object_foreach((json_t *)rules_topics, id, t)
+    {
         const char *title = dp_json_str(t, "title");
         const char *short_name = dp_json_str(t, "short");
         json_t *topic = json_object();
-        json_object_set_new(topic, "id", json_string(ids[k]));
-        json_object_set_new(topic, "title",
-                            json_string(title ? title : ids[k]));
+        json_object_set_new(topic, "id", json_string(id));
+        json_object_set_new(topic, "title", json_string(title ? title : id));
         json_object_set_new(topic, "short",
                             json_string(short_name ? short_name
                                         : title    ? title
-                                                   : ids[k]));
+                                                   : id));
         json_t *list = json_array();
         for (size_t i = n; i-- > 0;) {
-            json_t *reasons = json_object_get(items[i].topics, ids[k]);
+            json_t *reasons = json_object_get(items[i].topics, id);
             if (!reasons)
                 continue;
             json_t *o = s_item_json(&items[i], items[i].snap->updated_at);
             json_object_set_new(o, "state", s_str(items[i].snap->state));
             json_object_set_new(o, "merged", json_boolean(items[i].merged));
+            json_object_set_new(o, "happened", s_happened(&items[i]));
+            json_object_set_new(
+                o, "comments",
+                json_integer(items[i].comments + items[i].reviews));
             json_object_set(o, "reasons", reasons);
             json_array_append_new(list, o);
         }
+        json_object_set_new(counts, id,
+                            json_integer((json_int_t)json_array_size(list)));
         json_object_set_new(topic, "items", list);
         json_array_append_new(out, topic);
     }
-    dp_free(ids);
     json_object_set_new(digest, "topics", out);
+    json_object_set_new(facts, "topic_counts", counts);
 }
 
-/* ==== Rankings: hot threads, key changes, people, worth watching ==== */
+/* ==== Hot threads ==== */
 
 static int s_cmp_hot(const void *a, const void *b)
 {
     const s_item_t *x = *(const s_item_t *const *)a;
     const s_item_t *y = *(const s_item_t *const *)b;
-    if (x->comments != y->comments)
-        return x->comments > y->comments ? -1 : 1;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    long cx = x->comments + x->reviews, cy = y->comments + y->reviews;
+    if (cx != cy)
+        return cx > cy ? -1 : 1;
     size_t px = json_object_size(x->people), py = json_object_size(y->people);
     if (px != py)
         return px > py ? -1 : 1;
-    return x->snap->number > y->snap->number ? -1 : 1;
+    if (x->snap->number != y->snap->number)
+        return x->snap->number > y->snap->number ? -1 : 1;
+    return 0;
 }
 
-static json_t *s_hot(const s_item_t *items, size_t n)
+/* Participants in the order of their first word in the window, then by
+ * login; with their role on the thread. */
+static json_t *s_participants(const s_item_t *it)
+{
+    json_t *people = json_array();
+    const char *login;
+    json_t *p;
+    json_object_foreach(it->people, login, p)
+    {
+        json_t *q = json_deep_copy(p);
+        const char *role = it->snap->author && !strcmp(it->snap->author, login)
+                               ? "author"
+                               : s_role_name(s_role(dp_json_str(p, "assoc")));
+        json_object_set_new(q, "login", json_string(login));
+        json_object_set_new(q, "role", json_string(role));
+        json_array_append_new(people, q);
+    }
+    size_t np = json_array_size(people);
+    for (size_t a = 1; a < np; a++) /* insertion sort: tiny lists */
+        for (size_t b = a; b > 0; b--) {
+            json_t *x = json_array_get(people, b - 1);
+            json_t *y = json_array_get(people, b);
+            int64_t fx = dp_json_int(x, "first_at", 0);
+            int64_t fy = dp_json_int(y, "first_at", 0);
+            if (fx < fy ||
+                (fx == fy && s_cmp_str(dp_json_str(x, "login"),
+                                       dp_json_str(y, "login")) <= 0))
+                break;
+            json_incref(x);
+            json_array_set(people, b - 1, y);
+            json_array_set_new(people, b, x);
+        }
+    while (json_array_size(people) > DIGEST_PARTICIPANTS_MAX)
+        json_array_remove(people, json_array_size(people) - 1);
+    return people;
+}
+
+/* The first response of an item: who, their role, and the delay when it
+ * is known to be the first. */
+static void s_first_response(json_t *o, const s_item_t *it, int64_t win_from)
+{
+    if (!it->first_reply_at)
+        return;
+    json_t *f = json_object();
+    json_object_set_new(f, "login", json_string(it->first_reply_by));
+    json_object_set_new(
+        f, "role", json_string(s_role_name(s_role(it->first_reply_assoc))));
+    json_object_set_new(f, "at", json_integer(it->first_reply_at));
+    if (s_first_is_known(it, win_from) && it->snap->created_at > 0 &&
+        it->first_reply_at >= it->snap->created_at)
+        json_object_set_new(
+            f, "after_s",
+            json_integer(it->first_reply_at - it->snap->created_at));
+    json_object_set_new(o, "first_response", f);
+}
+
+static json_t *s_hot(const s_item_t *items, size_t n, const dp_window_t *win,
+                     const json_t *previous, size_t *discussions)
 {
     const s_item_t **order = dp_calloc(n ? n : 1, sizeof *order);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if (items[i].comments > 0)
+        if (items[i].discussion)
             order[m++] = &items[i];
     qsort(order, m, sizeof *order, s_cmp_hot);
+    *discussions = m;
     json_t *hot = json_array();
     for (size_t i = 0; i < m && i < DIGEST_HOT_MAX; i++) {
         const s_item_t *it = order[i];
@@ -306,47 +570,30 @@ static json_t *s_hot(const s_item_t *items, size_t n)
         json_object_set_new(o, "merged", json_boolean(it->merged));
         json_object_set_new(o, "author_assoc", s_str(it->snap->author_assoc));
         json_object_set_new(o, "comments", json_integer(it->comments));
+        json_object_set_new(o, "reviews", json_integer(it->reviews));
+        json_object_set_new(
+            o, "people",
+            json_integer((json_int_t)json_object_size(it->people)));
+        json_object_set_new(o, "reactions", json_integer(it->snap->reactions));
+        json_object_set_new(o, "score", json_integer(it->score));
         json_object_set_new(o, "created_at",
                             json_integer(it->snap->created_at));
         json_object_set_new(o, "closed_at", json_integer(it->snap->closed_at));
-        if (it->first_reply_at && it->snap->created_at &&
-            it->first_reply_at >= it->snap->created_at)
-            json_object_set_new(
-                o, "first_reply_s",
-                json_integer(it->first_reply_at - it->snap->created_at));
-        /* Participants in order of their first comment in the window. */
-        json_t *people = json_array();
-        const char *login;
-        json_t *p;
-        json_object_foreach(it->people, login, p)
-        {
-            json_t *q = json_deep_copy(p);
-            json_object_set_new(q, "login", json_string(login));
-            json_array_append_new(people, q);
-        }
-        size_t np = json_array_size(people);
-        for (size_t a = 1; a < np; a++) /* insertion sort: tiny lists */
-            for (size_t b = a; b > 0; b--) {
-                json_t *x = json_array_get(people, b - 1);
-                json_t *y = json_array_get(people, b);
-                int64_t fx = dp_json_int(x, "first_at", 0);
-                int64_t fy = dp_json_int(y, "first_at", 0);
-                if (fx < fy ||
-                    (fx == fy && strcmp(dp_json_str(x, "login"),
-                                        dp_json_str(y, "login")) <= 0))
-                    break;
-                json_incref(x);
-                json_array_set(people, b - 1, y);
-                json_array_set_new(people, b, x);
-            }
-        while (json_array_size(people) > DIGEST_PARTICIPANTS_MAX)
-            json_array_remove(people, json_array_size(people) - 1);
-        json_object_set_new(o, "participants", people);
+        json_object_set_new(o, "opened_in_window", json_boolean(it->opened));
+        s_first_response(o, it, win->win_from);
+        /* Continuity: how many windows in a row, and whether it is new. */
+        long before = s_hot_before(previous, it->snap->number);
+        json_object_set_new(o, "streak", json_integer(before + 1));
+        if (json_array_size(previous) > 0)
+            json_object_set_new(o, "new", json_boolean(before == 0));
+        json_object_set_new(o, "participants", s_participants(it));
         json_array_append_new(hot, o);
     }
     dp_free(order);
     return hot;
 }
+
+/* ==== Key changes ==== */
 
 static int s_category_weight(const char *cat)
 {
@@ -369,9 +616,15 @@ static int s_cmp_change(const void *a, const void *b)
     int wy = s_category_weight(y->snap->category);
     if (wx != wy)
         return wx > wy ? -1 : 1;
-    if (x->snap->hotness != y->snap->hotness)
-        return x->snap->hotness > y->snap->hotness ? -1 : 1;
-    return x->snap->number > y->snap->number ? -1 : 1;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    int64_t sx = x->snap->additions + x->snap->deletions;
+    int64_t sy = y->snap->additions + y->snap->deletions;
+    if (sx != sy)
+        return sx > sy ? -1 : 1;
+    if (x->snap->number != y->snap->number)
+        return x->snap->number > y->snap->number ? -1 : 1;
+    return 0;
 }
 
 static json_t *s_changes(const s_item_t *items, size_t n)
@@ -380,8 +633,8 @@ static json_t *s_changes(const s_item_t *items, size_t n)
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         const s_item_t *it = &items[i];
-        bool bot = dp_is_bot(it->snap->author, it->snap->author_type);
-        if (it->snap->is_pr && (it->opened || it->merged) && !bot)
+        if (it->snap->is_pr && (it->opened || it->merged) &&
+            !s_author_is_bot(it))
             order[m++] = it;
     }
     qsort(order, m, sizeof *order, s_cmp_change);
@@ -391,15 +644,30 @@ static json_t *s_changes(const s_item_t *items, size_t n)
         json_t *o = s_item_json(it, it->merged ? it->merged_at : it->opened_at);
         json_object_set_new(o, "merged", json_boolean(it->merged));
         json_object_set_new(o, "state", s_str(it->snap->state));
+        json_object_set_new(o, "draft", json_boolean(it->snap->draft));
         json_object_set_new(o, "body", s_str(it->snap->body));
         json_object_set_new(o, "additions", json_integer(it->snap->additions));
         json_object_set_new(o, "deletions", json_integer(it->snap->deletions));
-        json_object_set_new(o, "comments", json_integer(it->snap->comments));
+        json_object_set_new(o, "files",
+                            json_integer((json_int_t)it->snap->files.count));
+        json_object_set_new(o, "comments", json_integer(it->comments));
+        json_object_set_new(o, "score", json_integer(it->score));
+        json_object_set_new(o, "reviews", s_sorted(it->review_states));
+        json_t *topics = json_array();
+        const char *id;
+        json_t *r;
+        json_object_foreach(it->topics, id, r)
+        {
+            json_array_append_new(topics, json_string(id));
+        }
+        json_object_set_new(o, "topics", topics);
         json_array_append_new(out, o);
     }
     dp_free(order);
     return out;
 }
+
+/* ==== People ==== */
 
 static void s_person_add(json_t *people, const char *login, const char *assoc,
                          const char *field)
@@ -408,16 +676,30 @@ static void s_person_add(json_t *people, const char *login, const char *assoc,
         return;
     json_t *p = json_object_get(people, login);
     if (!p) {
-        p = json_pack("{s:s, s:i, s:i, s:i, s:i}", "assoc",
+        p = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "assoc",
                       assoc ? assoc : "NONE", "prs", 0, "issues", 0, "comments",
-                      0, "merged", 0);
+                      0, "reviews", 0, "merged", 0);
         json_object_set_new(people, login, p);
+    } else if (s_assoc_rank(assoc) > s_assoc_rank(dp_json_str(p, "assoc"))) {
+        json_object_set_new(p, "assoc", json_string(assoc));
     }
     json_object_set_new(p, field, json_integer(dp_json_int(p, field, 0) + 1));
 }
 
-static json_t *s_people(const dp_classified_t **sorted, size_t n,
-                        const s_item_t *items, size_t nitems, long *bots)
+static int s_cmp_people(const void *a, const void *b)
+{
+    const json_t *x = *(const json_t *const *)a;
+    const json_t *y = *(const json_t *const *)b;
+    int64_t tx = dp_json_int(x, "total", 0), ty = dp_json_int(y, "total", 0);
+    if (tx != ty)
+        return tx > ty ? -1 : 1;
+    return s_cmp_str(dp_json_str(x, "login"), dp_json_str(y, "login"));
+}
+
+/* People active in the window, most active first; roles counted into
+ * roles, bot accounts into *bots. */
+static json_t *s_people(const dp_classified_t **sorted, size_t n, json_t *roles,
+                        long *bots)
 {
     json_t *people = json_object();
     json_t *botset = json_object();
@@ -425,83 +707,297 @@ static json_t *s_people(const dp_classified_t **sorted, size_t n,
         const dp_classified_t *ev = sorted[i];
         if (s_repeated(sorted, i))
             continue;
-        const char *k = ev->kind ? ev->kind : "";
         const char *login = ev->actor ? ev->actor : ev->author;
         if (ev->bot) {
             if (login)
                 json_object_set_new(botset, login, json_true());
             continue;
         }
-        if (!strcmp(k, "comment"))
+        if (s_is_kind(ev, "comment"))
             s_person_add(people, ev->actor, ev->actor_assoc, "comments");
-        else if (!strcmp(k, "pr_opened"))
+        else if (s_is_kind(ev, "review"))
+            s_person_add(people, ev->actor, ev->actor_assoc, "reviews");
+        else if (s_is_kind(ev, "pr_opened"))
             s_person_add(people, ev->author, ev->author_assoc, "prs");
-        else if (!strcmp(k, "issue_opened"))
+        else if (s_is_kind(ev, "issue_opened"))
             s_person_add(people, ev->author, ev->author_assoc, "issues");
-        else if (!strcmp(k, "pr_merged"))
+        else if (s_is_kind(ev, "pr_merged"))
             s_person_add(people, ev->author, ev->author_assoc, "merged");
     }
-    (void)items;
-    (void)nitems;
     *bots = (long)json_object_size(botset);
     json_decref(botset);
-    /* As a list, most active first, then by login. */
-    json_t *list = json_array();
+    size_t m = json_object_size(people), k = 0;
+    json_t **arr = dp_calloc(m ? m : 1, sizeof *arr);
     const char *login;
     json_t *p;
     json_object_foreach(people, login, p)
     {
         json_t *q = json_deep_copy(p);
+        s_role_t role = s_role(dp_json_str(q, "assoc"));
         json_object_set_new(q, "login", json_string(login));
+        json_object_set_new(q, "role", json_string(s_role_name(role)));
         json_object_set_new(q, "total",
                             json_integer(dp_json_int(q, "prs", 0) +
                                          dp_json_int(q, "issues", 0) +
                                          dp_json_int(q, "comments", 0) +
+                                         dp_json_int(q, "reviews", 0) +
                                          dp_json_int(q, "merged", 0)));
-        json_array_append_new(list, q);
+        json_object_set_new(
+            roles, s_role_name(role),
+            json_integer(dp_json_int(roles, s_role_name(role), 0) + 1));
+        arr[k++] = q;
     }
     json_decref(people);
-    size_t m = json_array_size(list);
-    json_t **arr = dp_calloc(m ? m : 1, sizeof *arr);
-    for (size_t i = 0; i < m; i++)
-        arr[i] = json_incref(json_array_get(list, i));
-    for (size_t a = 1; a < m; a++)
-        for (size_t b = a; b > 0; b--) {
-            int64_t tx = dp_json_int(arr[b - 1], "total", 0);
-            int64_t ty = dp_json_int(arr[b], "total", 0);
-            if (tx > ty ||
-                (tx == ty && strcmp(dp_json_str(arr[b - 1], "login"),
-                                    dp_json_str(arr[b], "login")) < 0))
-                break;
-            json_t *tmp = arr[b - 1];
-            arr[b - 1] = arr[b];
-            arr[b] = tmp;
-        }
-    json_array_clear(list);
+    qsort(arr, m, sizeof *arr, s_cmp_people);
+    json_t *list = json_array();
     for (size_t i = 0; i < m; i++)
         json_array_append_new(list, arr[i]);
     dp_free(arr);
     return list;
 }
 
-static json_t *s_watch(const s_item_t *items, size_t n)
+/* Review states in the window, people only, by name. */
+static json_t *s_reviews(const s_item_t *items, size_t n)
+{
+    json_t *states = json_object();
+    for (size_t i = 0; i < n; i++) {
+        const char *state;
+        json_t *v;
+        json_object_foreach(items[i].review_states, state, v)
+        {
+            json_object_set_new(states, state,
+                                json_integer(dp_json_int(states, state, 0) +
+                                             json_integer_value(v)));
+        }
+    }
+    json_t *sorted = s_sorted(states);
+    json_decref(states);
+    return sorted;
+}
+
+/* ==== Response times ==== */
+
+static int s_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median of n values (sorted in place); the mean of the middle two
+ * for an even n. */
+static int64_t s_median(int64_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, s_cmp_i64);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static json_t *s_response(const s_item_t *items, size_t n,
+                          const dp_window_t *win)
+{
+    int64_t *fresh = dp_calloc(n ? n : 1, sizeof *fresh);
+    int64_t *old = dp_calloc(n ? n : 1, sizeof *old);
+    size_t nfresh = 0, nold = 0, opened = 0;
+    long by_maint = 0, by_others = 0;
+    for (size_t i = 0; i < n; i++) {
+        const s_item_t *it = &items[i];
+        if (s_author_is_bot(it))
+            continue;
+        bool mine = it->opened && it->snap->created_at >= win->win_from;
+        opened += mine;
+        if (!it->first_reply_at || it->first_reply_at < it->snap->created_at)
+            continue;
+        int64_t after = it->first_reply_at - it->snap->created_at;
+        if (mine) {
+            fresh[nfresh++] = after;
+            s_role(it->first_reply_assoc) == R_MAINTAINER ? by_maint++
+                                                          : by_others++;
+        } else if (it->was_waiting) {
+            old[nold++] = after;
+        }
+    }
+    json_t *r = json_object();
+    json_object_set_new(r, "opened", json_integer((json_int_t)opened));
+    json_object_set_new(r, "answered", json_integer((json_int_t)nfresh));
+    if (nfresh)
+        json_object_set_new(r, "median_s",
+                            json_integer(s_median(fresh, nfresh)));
+    json_object_set_new(r, "by_maintainers", json_integer(by_maint));
+    json_object_set_new(r, "by_others", json_integer(by_others));
+    json_object_set_new(r, "earlier_answered", json_integer((json_int_t)nold));
+    if (nold)
+        json_object_set_new(r, "earlier_median_s",
+                            json_integer(s_median(old, nold)));
+    dp_free(fresh);
+    dp_free(old);
+    return r;
+}
+
+/* ==== The ledger and the watch list ==== */
+
+/* A copy of s cut to at most max bytes on a UTF-8 boundary. */
+static char *s_cut(const char *s, size_t max)
+{
+    if (!s)
+        return dp_strdup("");
+    size_t cut = strlen(s);
+    if (cut > max) {
+        cut = max;
+        while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+            cut--;
+    }
+    return dp_strndup(s, cut);
+}
+
+static json_t *s_wait_entry(const dp_classified_t *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "number", json_integer(s->number));
+    json_object_set_new(o, "pr", json_boolean(s->is_pr));
+    json_object_set_new(o, "draft", json_boolean(s->draft));
+    char *title = s_cut(s->title, DIGEST_LEDGER_TITLE);
+    json_object_set_new(o, "title", json_string(title));
+    dp_free(title);
+    json_object_set_new(o, "url", s_str(s->url));
+    json_object_set_new(o, "author", s_str(s->author));
+    json_object_set_new(o, "created_at", json_integer(s->created_at));
+    return o;
+}
+
+static int s_cmp_waiting(const void *a, const void *b)
+{
+    const json_t *x = *(const json_t *const *)a;
+    const json_t *y = *(const json_t *const *)b;
+    int64_t cx = dp_json_int(x, "created_at", 0);
+    int64_t cy = dp_json_int(y, "created_at", 0);
+    if (cx != cy)
+        return cx < cy ? -1 : 1;
+    int64_t nx = dp_json_int(x, "number", 0), ny = dp_json_int(y, "number", 0);
+    return nx < ny ? -1 : nx > ny;
+}
+
+/* The items still waiting for a first answer at the end of the window,
+ * oldest first: those of the previous ledger that nothing happened to (if
+ * younger than DIGEST_WAITING_AGE_S), and this window's. At most
+ * DIGEST_WAITING_MAX, the newest. */
+static json_t *s_waiting(const s_item_t *items, size_t n,
+                         const dp_window_t *win, const json_t *previous)
+{
+    json_t *all = json_array();
+    const json_t *ledger = s_ledger(previous);
+    size_t i;
+    json_t *w;
+    json_array_foreach(ledger, i, w)
+    {
+        int64_t number = dp_json_int(w, "number", 0);
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = items[k].snap->number == number;
+        if (!seen && win->win_to - dp_json_int(w, "created_at", 0) <=
+                         DIGEST_WAITING_AGE_S)
+            json_array_append(all, w);
+    }
+    for (size_t k = 0; k < n; k++) {
+        const s_item_t *it = &items[k];
+        const dp_classified_t *s = it->snap;
+        if (s_author_is_bot(it) || !s_open_at_end(it, win->win_to) ||
+            it->first_reply_at || s->created_at <= 0)
+            continue;
+        bool unanswered =
+            s->is_pr ? it->was_waiting ||
+                           (it->opened && s->created_at >= win->win_from)
+                     : s_first_is_known(it, win->win_from);
+        if (unanswered)
+            json_array_append_new(all, s_wait_entry(s));
+    }
+    size_t m = json_array_size(all);
+    json_t **arr = dp_calloc(m ? m : 1, sizeof *arr);
+    json_array_foreach(all, i, w) arr[i] = w;
+    qsort(arr, m, sizeof *arr, s_cmp_waiting);
+    json_t *out = json_array();
+    for (size_t j = m > DIGEST_WAITING_MAX ? m - DIGEST_WAITING_MAX : 0; j < m;
+         j++)
+        json_array_append(out, arr[j]);
+    dp_free(arr);
+    json_decref(all);
+    return out;
+}
+
+/* Entries of the ledger for the watch list: issues past the threshold or
+ * PRs that are not drafts, the longest waits first. */
+static json_t *s_watch_waits(const json_t *waiting, const dp_window_t *win,
+                             bool prs, long threshold, size_t *more)
 {
     json_t *out = json_array();
-    /* Newest first: items opened in the window that nobody answered yet. */
-    for (size_t i = n; i-- > 0 && json_array_size(out) < DIGEST_WATCH_MAX;) {
-        const s_item_t *it = &items[i];
-        bool bot = dp_is_bot(it->snap->author, it->snap->author_type);
-        if (!it->opened || bot || it->first_reply_at ||
-            (it->snap->state && strcmp(it->snap->state, "open") != 0))
+    *more = 0;
+    /* waiting is oldest first: the longest waits come first already. */
+    size_t i;
+    json_t *w;
+    json_array_foreach(waiting, i, w)
+    {
+        int64_t waited = win->win_to - dp_json_int(w, "created_at", 0);
+        if (dp_json_bool(w, "pr", false) != prs ||
+            (prs && dp_json_bool(w, "draft", false)) ||
+            (!prs && waited < threshold))
             continue;
-        json_t *o = s_item_json(it, it->opened_at);
-        json_object_set_new(o, "why",
-                            json_string(it->snap->is_pr ? "pr_no_response"
-                                                        : "issue_no_response"));
+        if (json_array_size(out) >= DIGEST_WATCH_MAX) {
+            (*more)++;
+            continue;
+        }
+        json_t *o = json_deep_copy(w);
+        json_object_set_new(o, "waited_s", json_integer(waited));
         json_array_append_new(out, o);
     }
     return out;
 }
+
+static json_t *s_watch(const json_t *waiting, const json_t *hot,
+                       const dp_window_t *win, long threshold)
+{
+    json_t *watch = json_object();
+    size_t more = 0;
+    json_object_set_new(watch, "threshold_s", json_integer(threshold));
+    json_object_set_new(watch, "unanswered",
+                        s_watch_waits(waiting, win, false, threshold, &more));
+    json_object_set_new(watch, "unanswered_more",
+                        json_integer((json_int_t)more));
+    json_object_set_new(watch, "unreviewed",
+                        s_watch_waits(waiting, win, true, threshold, &more));
+    json_object_set_new(watch, "unreviewed_more",
+                        json_integer((json_int_t)more));
+    /* Issues waiting less than the threshold: how many, and the oldest. */
+    size_t young = 0;
+    int64_t oldest = 0;
+    size_t i;
+    json_t *w;
+    json_array_foreach(waiting, i, w)
+    {
+        int64_t waited = win->win_to - dp_json_int(w, "created_at", 0);
+        if (!dp_json_bool(w, "pr", false) && waited < threshold) {
+            young++;
+            oldest = waited > oldest ? waited : oldest;
+        }
+    }
+    json_object_set_new(watch, "young_issues", json_integer((json_int_t)young));
+    json_object_set_new(watch, "young_oldest_s", json_integer(oldest));
+    json_t *streaks = json_array();
+    json_t *h;
+    json_array_foreach(hot, i, h)
+    {
+        if (dp_json_int(h, "streak", 0) >= DIGEST_STREAK_MIN) {
+            json_t *o = json_object();
+            static const char *const keep[] = {"number",   "pr",     "title",
+                                               "url",      "author", "streak",
+                                               "comments", "state"};
+            for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
+                json_object_set(o, keep[k], json_object_get(h, keep[k]));
+            json_array_append_new(streaks, o);
+        }
+    }
+    json_object_set_new(watch, "long_hot", streaks);
+    return watch;
+}
+
+/* ==== Categories and the previous windows ==== */
 
 static json_t *s_categories(const s_item_t *items, size_t n)
 {
@@ -516,17 +1012,42 @@ static json_t *s_categories(const s_item_t *items, size_t n)
     return cats;
 }
 
-json_t *digest_build(const dp_window_t *win, const dp_classified_t *events,
-                     size_t n, const json_t *topics, const json_t *previous)
+/* The numbers of this window's discussions, highest score first. */
+static json_t *s_discussions(const s_item_t *items, size_t n)
 {
-    const dp_classified_t **sorted = dp_calloc(n ? n : 1, sizeof *sorted);
+    const s_item_t **order = dp_calloc(n ? n : 1, sizeof *order);
+    size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        sorted[i] = &events[i];
-    qsort(sorted, n, sizeof *sorted, s_cmp_events);
-    s_item_t *items = dp_calloc(n ? n : 1, sizeof *items);
-    size_t nitems = s_gather(sorted, n, items);
+        if (items[i].discussion)
+            order[m++] = &items[i];
+    qsort(order, m, sizeof *order, s_cmp_hot);
+    json_t *out = json_array();
+    for (size_t i = 0; i < m && i < DIGEST_HOT_KEEP; i++)
+        json_array_append_new(out, json_integer(order[i]->snap->number));
+    dp_free(order);
+    return out;
+}
 
-    json_t *d = json_object();
+/* The previous summaries as the report shows them: without their
+ * ledgers, which only the next window needs. */
+static json_t *s_previous_copy(const json_t *previous)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(previous, i, p)
+    {
+        json_t *q = json_deep_copy(p);
+        json_object_del(q, "waiting");
+        json_array_append_new(out, q);
+    }
+    return out;
+}
+
+/* ==== The document ==== */
+
+static void s_header(json_t *d, const dp_window_t *win)
+{
     json_object_set_new(d, "schema", json_integer(1));
     json_object_set_new(d, "repo", s_str(win->repo));
     const char *slash = win->repo ? strchr(win->repo, '/') : NULL;
@@ -545,22 +1066,10 @@ json_t *digest_build(const dp_window_t *win, const dp_classified_t *events,
     dp_time_offset_label(offset, label, sizeof label);
     json_object_set_new(d, "tz_offset", json_integer(offset));
     json_object_set_new(d, "tz_label", json_string(label));
-    s_lists(d, items, nitems);
-    s_topics(d, items, nitems, topics ? topics : json_object());
+}
 
-    long bots = 0;
-    json_t *facts = json_object();
-    json_object_set_new(facts, "hot", s_hot(items, nitems));
-    json_object_set_new(facts, "changes", s_changes(items, nitems));
-    json_object_set_new(facts, "people",
-                        s_people(sorted, n, items, nitems, &bots));
-    json_object_set_new(facts, "bots", json_integer(bots));
-    json_object_set_new(facts, "watch", s_watch(items, nitems));
-    json_object_set_new(facts, "categories", s_categories(items, nitems));
-    json_object_set_new(facts, "previous",
-                        previous ? json_deep_copy(previous) : json_array());
-    json_object_set_new(d, "facts", facts);
-
+static json_t *s_health(const dp_window_t *win)
+{
     json_t *health = json_object();
     json_object_set_new(health, "requests", json_integer(win->requests));
     json_object_set_new(health, "not_modified",
@@ -574,15 +1083,78 @@ json_t *digest_build(const dp_window_t *win, const dp_classified_t *events,
     json_object_set_new(health, "events", json_integer(win->events));
     json_object_set_new(health, "problems", s_strs(&win->problems));
     json_object_set_new(health, "writer", json_string("extractive"));
-    json_object_set_new(d, "health", health);
+    return health;
+}
+
+json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
+                          size_t n, const digest_opts_t *opts)
+{
+    const json_t *previous = opts ? opts->previous : NULL;
+    const json_t *topics = opts ? opts->topics : NULL;
+    long threshold = opts && opts->unanswered_s > 0 ? opts->unanswered_s
+                                                    : DIGEST_UNANSWERED_S;
+    json_t *empty = json_array(), *no_topics = json_object();
+    if (!json_is_array(previous))
+        previous = empty;
+    if (!json_is_object(topics))
+        topics = no_topics;
+
+    const dp_classified_t **sorted = dp_calloc(n ? n : 1, sizeof *sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = &events[i];
+    qsort(sorted, n, sizeof *sorted, s_cmp_events);
+    s_item_t *items = dp_calloc(n ? n : 1, sizeof *items);
+    size_t nitems = s_gather(sorted, n, items);
+    s_score(items, nitems, previous);
+
+    json_t *d = json_object();
+    s_header(d, win);
+    s_lists(d, items, nitems);
+    json_t *facts = json_object();
+    s_topics(d, facts, items, nitems, topics);
+
+    long bots = 0;
+    size_t discussions = 0;
+    json_t *roles =
+        json_pack("{s:i, s:i, s:i, s:i}", "maintainer", 0, "contributor", 0,
+                  "first_time", 0, "community", 0);
+    json_t *hot = s_hot(items, nitems, win, previous, &discussions);
+    json_t *waiting = s_waiting(items, nitems, win, previous);
+    json_object_set_new(facts, "hot", hot);
+    json_object_set_new(facts, "discussions",
+                        json_integer((json_int_t)discussions));
+    json_object_set_new(facts, "discussion_numbers",
+                        s_discussions(items, nitems));
+    json_object_set_new(facts, "changes", s_changes(items, nitems));
+    json_object_set_new(facts, "people", s_people(sorted, n, roles, &bots));
+    json_object_set_new(facts, "roles", roles);
+    json_object_set_new(facts, "bots", json_integer(bots));
+    json_object_set_new(facts, "reviews", s_reviews(items, nitems));
+    json_object_set_new(facts, "response", s_response(items, nitems, win));
+    json_object_set_new(facts, "watch", s_watch(waiting, hot, win, threshold));
+    json_object_set_new(facts, "waiting", waiting);
+    json_object_set_new(facts, "categories", s_categories(items, nitems));
+    json_object_set_new(facts, "previous", s_previous_copy(previous));
+    json_object_set_new(d, "facts", facts);
+    json_object_set_new(d, "health", s_health(win));
 
     for (size_t i = 0; i < nitems; i++) {
         json_decref(items[i].topics);
         json_decref(items[i].people);
+        json_decref(items[i].review_states);
     }
     dp_free(items);
     dp_free(sorted);
+    json_decref(empty);
+    json_decref(no_topics);
     return d;
+}
+
+json_t *digest_build(const dp_window_t *win, const dp_classified_t *events,
+                     size_t n, const json_t *topics, const json_t *previous)
+{
+    digest_opts_t opts = {topics, previous, 0};
+    return digest_build_with(win, events, n, &opts);
 }
 
 json_t *digest_summary(const json_t *digest)
@@ -592,5 +1164,8 @@ json_t *digest_summary(const json_t *digest)
                         json_integer(dp_json_int(digest, "from", 0)));
     json_object_set(s, "counts", json_object_get(digest, "counts"));
     json_object_set(s, "categories", dp_json_get(digest, "facts.categories"));
+    json_object_set(s, "topics", dp_json_get(digest, "facts.topic_counts"));
+    json_object_set(s, "hot", dp_json_get(digest, "facts.discussion_numbers"));
+    json_object_set(s, "waiting", dp_json_get(digest, "facts.waiting"));
     return s;
 }

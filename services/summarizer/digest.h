@@ -7,18 +7,83 @@
 
 #include "dp_proto.h"
 
+/* How long an issue may wait for a first answer before the report lists it
+ * as worth watching, by default: a day. */
+#define DIGEST_UNANSWERED_S 86400
+
+/* Hot threads, their continuity and the watch list, in figures.
+ *
+ * Every figure counts people, not bots (dp_is_bot: type "Bot" or a login
+ * ending in "[bot]"), and only what happened inside the window:
+ *
+ *   C  comments and reviews on the item in the window
+ *   P  distinct people who commented or reviewed in the window (the
+ *      item's author included)
+ *   R  reactions on the item as GitHub counts them (all time), at most
+ *      DIGEST_REACTIONS_CAP so that an old favourite does not outrank a
+ *      live discussion
+ *
+ *   score = 2*C + 3*P + R
+ *
+ * A thread with C >= DIGEST_HOT_MIN is a discussion; the report shows the
+ * DIGEST_HOT_MAX highest scores (ties: more comments, more people, then
+ * the higher number). Its streak is the number of consecutive windows,
+ * this one included, in which it was a discussion (the previous summaries
+ * keep the numbers of theirs); "new" means it was not one in the window
+ * just before.
+ *
+ * The first response to an item is the first comment or review by someone
+ * other than its author. Its delay is known when the item was opened in
+ * the window, or waited through the previous window (the ledger below), or
+ * is an issue whose every comment is in the window.
+ *
+ * An item is waiting at the end of the window when it is open then, its
+ * author is a person, and nobody else has answered it (as far as the rules
+ * above can tell). Waiting items are carried from window to window through
+ * the summaries (digest_summary), at most DIGEST_WAITING_MAX of them and
+ * none older than DIGEST_WAITING_AGE_S. The watch list shows issues
+ * waiting longer than the threshold (measured from created_at to the end
+ * of the window), PRs that are not drafts and have neither review nor
+ * reply, and threads with a streak of DIGEST_STREAK_MIN windows or more. */
+#define DIGEST_HOT_MIN 2
+#define DIGEST_HOT_MAX 5
+#define DIGEST_REACTIONS_CAP 10
+#define DIGEST_STREAK_MIN 3
+#define DIGEST_WAITING_MAX 300
+#define DIGEST_WAITING_AGE_S (30L * 86400)
+
+/* What a digest is built from besides the window and its events. */
+typedef struct {
+    const json_t *topics;   /* the topics mapping that applies to the
+                               repository (dp_topics_resolve); may be NULL */
+    const json_t *previous; /* digest_summary objects of the earlier windows
+                               of the same length, newest first, contiguous;
+                               may be NULL */
+    long unanswered_s;      /* watch threshold; 0 means DIGEST_UNANSWERED_S */
+} digest_opts_t;
+
 /* Builds the digest document of a window (see proto/README.md) from its
  * WINDOW message and all its classified events, in any order and possibly
- * with duplicates (same id). topics is the "topics" mapping of the rules
- * file (titles of the topics; may be NULL). previous is an array of the
- * "summary" objects of earlier windows of the same length, newest first (may
- * be NULL). The "sections" member is left for the writer. The result is the
- * caller's (json_decref); the same input always gives the same document. */
+ * with duplicates (same id). The "sections" member is left for the writer.
+ * Besides counts, lists and topics, "facts" holds: hot (ranked threads
+ * with participants, first response and streak), changes (key PRs), people
+ * and roles (contributors by author_association), reviews (review states),
+ * response (first-response times), watch (unanswered issues, unreviewed
+ * PRs, long-hot threads), waiting (the ledger for the next window),
+ * categories, topic_counts and previous (the summaries given, without
+ * their ledgers). Every list has a total order, so the same input always
+ * gives the same document. The result is the caller's (json_decref). */
+json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
+                          size_t n, const digest_opts_t *opts);
+
+/* digest_build_with with topics and previous and the default threshold. */
 json_t *digest_build(const dp_window_t *win, const dp_classified_t *events,
                      size_t n, const json_t *topics, const json_t *previous);
 
-/* The compact summary of a digest kept for later trends: counts and
- * categories. New reference, the caller's. */
+/* The compact summary of a digest that later windows read: from, counts,
+ * categories, topics (items per topic id), hot (numbers of its
+ * discussions) and waiting (the ledger of items still without an answer).
+ * New reference, the caller's. */
 json_t *digest_summary(const json_t *digest);
 
 #endif

@@ -14,16 +14,17 @@
 #include "dp_proto.h"
 #include "dp_service.h"
 #include "dp_store.h"
+#include "dp_topics.h"
 #include "writer.h"
 
 #define SUMMARIZER_POLL_MS 500
 #define SUMMARIZER_BATCH 256
 #define SUMMARIZER_KEY_MAX 1024
-#define SUMMARIZER_HISTORY 3
+#define SUMMARIZER_HISTORY 6 /* earlier windows read for trends */
 
 struct summarizer_t {
     summarizer_cfg_t cfg;
-    json_t *topics; /* "topics" of the rules file */
+    json_t *rules; /* the rules document: topic titles per repository */
     dp_store_t *store;
     dp_bus_t *bus;
     dp_sock_t *in, *out, *pub;
@@ -248,7 +249,13 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         n = self->cfg.max_events;
     }
     json_t *prev = s_previous(self, w);
-    json_t *digest = digest_build(w, events, (size_t)n, self->topics, prev);
+    char terr[256] = "";
+    json_t *topics = dp_topics_resolve(self->rules, w->repo, terr, sizeof terr);
+    if (!topics)
+        dp_log(DP_LOG_WARN, "rules: %s; no topics for %s", terr, w->repo);
+    digest_opts_t opts = {topics, prev, self->cfg.unanswered_s};
+    json_t *digest = digest_build_with(w, events, (size_t)n, &opts);
+    json_decref(topics);
     json_decref(prev);
     writer_extractive(digest);
     s_remember(self, w, digest);
@@ -287,10 +294,7 @@ summarizer_t *summarizer_new(const summarizer_cfg_t *cfg)
         dp_log(DP_LOG_ERROR, "rules %s: %s", cfg->rules_path, err);
         goto fail;
     }
-    self->topics = json_incref(json_object_get(rules, "topics"));
-    json_decref(rules);
-    if (!self->topics)
-        self->topics = json_object();
+    self->rules = rules;
     self->store = dp_store_new(cfg->redis_url, err, sizeof err);
     if (!self->store) {
         dp_log(DP_LOG_ERROR, "%s", err);
@@ -365,7 +369,7 @@ void summarizer_destroy(summarizer_t **self_p)
     summarizer_t *self = *self_p;
     if (!self)
         return;
-    json_decref(self->topics);
+    json_decref(self->rules);
     dp_store_destroy(&self->store);
     dp_bus_destroy(&self->bus);
     dp_free(self);

@@ -17,6 +17,7 @@ typedef struct {
     long max_frame;           /* largest frame accepted */
     long retention_s;         /* how long window data is kept in Redis */
     long max_events;          /* bound on events per window */
+    long unanswered_s;        /* an issue waiting longer is worth watching */
 } summarizer_cfg_t;
 
 /* Opens the store and sockets. NULL on failure (logged). */

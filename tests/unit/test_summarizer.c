@@ -237,8 +237,11 @@ static char *s_numbers(const json_t *d, const char *list)
     json_t *it;
     json_array_foreach(arr, i, it)
     {
+        /* Items, or bare numbers as the summaries keep them. */
         dp_buf_printf(&b, "%s%lld", i ? " " : "",
-                      (long long)dp_json_int(it, "number", -1));
+                      json_is_integer(it)
+                          ? (long long)json_integer_value(it)
+                          : (long long)dp_json_int(it, "number", -1));
     }
     return dp_buf_take(&b);
 }
@@ -872,7 +875,13 @@ static void test_writer_compares_with_previous_window(void **state)
     s_example(ev);
     for (int lang = 0; lang < 2; lang++) {
         json_t *d = s_build(lang ? "en" : "zh", ev, EXAMPLE_EVENTS, previous);
-        assert_true(json_equal(dp_json_get(d, "facts.previous"), previous));
+        /* The previous summaries, without the ledger only the next
+         * window needs. */
+        json_t *kept = dp_json_get(d, "facts.previous");
+        assert_int_equal(json_array_size(kept), 1);
+        assert_true(json_equal(dp_json_get(kept, "0.counts"),
+                               dp_json_get(previous, "0.counts")));
+        assert_null(dp_json_get(kept, "0.waiting"));
         writer_extractive(d);
         const char *trends = dp_json_str(d, "sections.trends");
         s_contains(trends, lang ? "previous period" : "上一周期");
@@ -887,6 +896,445 @@ static void test_writer_compares_with_previous_window(void **state)
         json_decref(d);
     }
     json_decref(previous);
+}
+
+/* ==== Reviews, hot scores, continuity, the ledger, response times ==== */
+
+/* A window shifted by k hours from the example's. */
+static json_t *s_build_at(const char *lang, int k, const dp_classified_t *ev,
+                          size_t n, const json_t *previous, long threshold)
+{
+    dp_window_t w = s_window(lang, n);
+    w.win_from += (int64_t)k * 3600;
+    w.win_to += (int64_t)k * 3600;
+    json_t *topics = s_topics_doc();
+    digest_opts_t opts = {topics, previous, threshold};
+    json_t *d = digest_build_with(&w, ev, n, &opts);
+    json_decref(topics);
+    assert_non_null(d);
+    return d;
+}
+
+static dp_classified_t s_review(dp_classified_t item, const char *id,
+                                const char *at, const char *actor,
+                                const char *type, const char *assoc,
+                                const char *state)
+{
+    item = s_happened(item, "review", id, at);
+    item.actor = (char *)actor;
+    item.actor_type = (char *)type;
+    item.actor_assoc = (char *)assoc;
+    item.review_state = (char *)state;
+    item.bot = dp_is_bot(actor, type);
+    return item;
+}
+
+static void test_digest_reviews_answer_a_pr_and_count_states(void **state)
+{
+    (void)state;
+    dp_classified_t pr = s_pr_30385();
+    dp_classified_t ev[] = {
+        s_happened(pr, "pr_opened", "pr:30385:opened", "2025-12-10T11:11:02Z"),
+        s_review(pr, "review:1", "2025-12-10T11:20:00Z", "mergify-ci", "Bot",
+                 "NONE", "COMMENTED"),
+        s_review(pr, "review:2", "2025-12-10T11:25:00Z", "sched-sora", "User",
+                 "MEMBER", "APPROVED"),
+        s_review(pr, "review:3", "2025-12-10T11:26:00Z", "hmellor", "User",
+                 "MEMBER", "CHANGES_REQUESTED"),
+    };
+    json_t *d = s_build("en", ev, COUNT(ev), NULL);
+    /* The bot's review is neither a state nor a response. */
+    json_t *want =
+        json_pack("{s:i, s:i}", "APPROVED", 1, "CHANGES_REQUESTED", 1);
+    assert_true(json_equal(dp_json_get(d, "facts.reviews"), want));
+    assert_true(json_equal(dp_json_get(d, "facts.changes.0.reviews"), want));
+    json_decref(want);
+    assert_int_equal(dp_json_int(d, "facts.response.opened", -1), 1);
+    assert_int_equal(dp_json_int(d, "facts.response.answered", -1), 1);
+    assert_int_equal(dp_json_int(d, "facts.response.median_s", -1), 838);
+    assert_int_equal(dp_json_int(d, "facts.response.by_maintainers", -1), 1);
+    /* Reviewed: not waiting, not worth watching. */
+    assert_int_equal(json_array_size(dp_json_get(d, "facts.waiting")), 0);
+    assert_int_equal(json_array_size(dp_json_get(d, "facts.watch.unreviewed")),
+                     0);
+    /* Two reviews by people: a discussion, with its first response. */
+    assert_int_equal(dp_json_int(d, "facts.hot.0.reviews", -1), 2);
+    assert_string_equal(dp_json_str(d, "facts.hot.0.first_response.login"),
+                        "sched-sora");
+    assert_string_equal(dp_json_str(d, "facts.hot.0.first_response.role"),
+                        "maintainer");
+    assert_int_equal(dp_json_int(d, "facts.hot.0.first_response.after_s", -1),
+                     838);
+    /* Reviewers are contributors of the window; the bot is counted apart. */
+    json_t *people = dp_json_get(d, "facts.people");
+    size_t i;
+    json_t *p;
+    bool sora = false;
+    json_array_foreach(people, i, p)
+    {
+        assert_string_not_equal(dp_json_str(p, "login"), "mergify-ci");
+        if (!strcmp(dp_json_str(p, "login"), "sched-sora")) {
+            sora = true;
+            assert_int_equal(dp_json_int(p, "reviews", 0), 1);
+            assert_string_equal(dp_json_str(p, "role"), "maintainer");
+        }
+    }
+    assert_true(sora);
+    assert_int_equal(dp_json_int(d, "facts.bots", -1), 1);
+    writer_extractive(d);
+    s_contains(dp_json_str(d, "sections.activity"),
+               "Reviews: APPROVED 1, CHANGES_REQUESTED 1.");
+    s_contains(dp_json_str(d, "sections.changes"),
+               "reviews: APPROVED 1, CHANGES_REQUESTED 1");
+    assert_null(strstr(dp_json_str(d, "sections.activity"), "mergify-ci"));
+    json_decref(d);
+}
+
+/* An issue opened at minute m of the window, with k comments by k people. */
+static size_t s_thread(dp_classified_t *ev, int64_t number, int k,
+                       int64_t reactions)
+{
+    static char ids[64][32];
+    static size_t next;
+    dp_classified_t it = s_issue_30382();
+    it.number = number;
+    it.state = "open";
+    it.closed_at = 0;
+    it.reactions = reactions;
+    it.created_at = s_at("2025-12-10T10:30:00Z");
+    size_t n = 0;
+    snprintf(ids[next % 64], sizeof ids[0], "issue:%lld:opened",
+             (long long)number);
+    ev[n++] = s_happened(it, "issue_opened", ids[next++ % 64],
+                         "2025-12-10T10:30:00Z");
+    static const char *const who[] = {"ann", "bo", "cy", "di"};
+    for (int i = 0; i < k; i++) {
+        snprintf(ids[next % 64], sizeof ids[0], "comment:%lld%d",
+                 (long long)number, i);
+        ev[n++] = s_comment(it, ids[next++ % 64], "2025-12-10T10:40:00Z",
+                            who[i % 4], "CONTRIBUTOR", "a comment");
+    }
+    return n;
+}
+
+static void test_digest_hot_score_and_ties(void **state)
+{
+    (void)state;
+    dp_classified_t ev[32];
+    size_t n = 0;
+    n += s_thread(ev + n, 100, 2, 0);   /* 2*2 + 3*2 = 10 */
+    n += s_thread(ev + n, 101, 2, 0);   /* the same: the higher number wins */
+    n += s_thread(ev + n, 102, 3, 50);  /* 6 + 9 + 10 (capped) = 25 */
+    n += s_thread(ev + n, 103, 1, 100); /* one comment: no discussion */
+    json_t *d = s_build("zh", ev, n, NULL);
+    s_list_is(d, "facts.hot", "102 101 100");
+    assert_int_equal(dp_json_int(d, "facts.hot.0.score", -1), 25);
+    assert_int_equal(dp_json_int(d, "facts.hot.1.score", -1), 10);
+    assert_int_equal(dp_json_int(d, "facts.discussions", -1), 3);
+    /* No previous window: neither new nor still hot. */
+    assert_null(dp_json_get(d, "facts.hot.0.new"));
+    assert_int_equal(dp_json_int(d, "facts.hot.0.streak", -1), 1);
+    json_t *s = digest_summary(d);
+    s_list_is(s, "hot", "102 101 100");
+    json_decref(s);
+    json_decref(d);
+}
+
+static void test_digest_hot_continuity_new_and_long_hot(void **state)
+{
+    (void)state;
+    /* 101 was hot in both previous windows, 100 in neither. */
+    json_t *previous = json_pack("[{s:[i], s:{}}, {s:[i, i], s:{}}]", "hot",
+                                 101, "counts", "hot", 101, 7, "counts");
+    dp_classified_t ev[16];
+    size_t n = 0;
+    n += s_thread(ev + n, 100, 3, 0);
+    n += s_thread(ev + n, 101, 2, 0);
+    for (int lang = 0; lang < 2; lang++) {
+        json_t *d = s_build_at(lang ? "en" : "zh", 0, ev, n, previous, 0);
+        s_list_is(d, "facts.hot", "100 101");
+        assert_true(dp_json_bool(d, "facts.hot.0.new", false));
+        assert_false(dp_json_bool(d, "facts.hot.1.new", true));
+        assert_int_equal(dp_json_int(d, "facts.hot.1.streak", -1), 3);
+        s_list_is(d, "facts.watch.long_hot", "101");
+        writer_extractive(d);
+        const char *hot = dp_json_str(d, "sections.hot");
+        s_contains(hot, lang ? "new this period" : "本期新出现的热点");
+        s_contains(hot, lang ? "hot for 3 periods in a row"
+                             : "连续第 3 个周期高热度");
+        s_contains(dp_json_str(d, "sections.watch"),
+                   lang ? "Threads hot for several periods"
+                        : "连续多个周期高热度的讨论");
+        s_contains(dp_json_str(d, "sections.trends"),
+                   lang ? "1 discussions were already hot in the previous "
+                          "period, 1 are new"
+                        : "1 个讨论在上一周期已是热点，1 个为本期新出现");
+        json_decref(d);
+    }
+    json_decref(previous);
+}
+
+static void test_digest_ledger_carries_waiting_items(void **state)
+{
+    (void)state;
+    /* Hour 0: an issue opened, nobody answers. */
+    dp_classified_t issue = s_issue_30382();
+    issue.number = 500;
+    issue.state = "open";
+    issue.closed_at = 0;
+    issue.comments = 0;
+    issue.created_at = s_at("2025-12-10T10:40:00Z");
+    dp_classified_t h0[] = {s_happened(issue, "issue_opened", "issue:500:o",
+                                       "2025-12-10T10:40:00Z")};
+    json_t *d0 = s_build_at("en", 0, h0, COUNT(h0), NULL, 3600);
+    s_list_is(d0, "facts.waiting", "500");
+    /* 49 minutes: under the threshold, counted but not listed. */
+    s_list_is(d0, "facts.watch.unanswered", "");
+    assert_int_equal(dp_json_int(d0, "facts.watch.young_issues", -1), 1);
+    json_t *prev = json_array();
+    json_array_append_new(prev, digest_summary(d0));
+    json_decref(d0);
+
+    /* Hour 1: nothing happens to it; it still waits, past the threshold. */
+    json_t *d1 = s_build_at("en", 1, NULL, 0, prev, 3600);
+    s_list_is(d1, "facts.waiting", "500");
+    s_list_is(d1, "facts.watch.unanswered", "500");
+    assert_int_equal(dp_json_int(d1, "facts.watch.unanswered.0.waited_s", -1),
+                     s_at("2025-12-10T12:29:00Z") - issue.created_at);
+    writer_extractive(d1);
+    s_contains(dp_json_str(d1, "sections.watch"),
+               "**Issues without any answer for more than 1 h**:");
+    s_contains(dp_json_str(d1, "sections.watch"), "waiting for 1.8 h");
+    s_contains(dp_json_str(d1, "sections.summary"),
+               "1 issues have had no answer for more than 1 h.");
+    json_t *prev2 = json_array();
+    json_array_append_new(prev2, digest_summary(d1));
+    json_array_extend(prev2, prev);
+    json_decref(d1);
+
+    /* Hour 2: a maintainer answers; the wait is known and reported. */
+    issue.comments = 1;
+    dp_classified_t h2[] = {s_comment(issue, "comment:9",
+                                      "2025-12-10T12:40:00Z", "sched-sora",
+                                      "MEMBER", "Looking.")};
+    json_t *d2 = s_build_at("zh", 2, h2, COUNT(h2), prev2, 3600);
+    s_list_is(d2, "facts.waiting", "");
+    assert_int_equal(dp_json_int(d2, "facts.response.earlier_answered", -1), 1);
+    assert_int_equal(dp_json_int(d2, "facts.response.earlier_median_s", -1),
+                     2 * 3600);
+    writer_extractive(d2);
+    s_contains(dp_json_str(d2, "sections.activity"),
+               "此前一直无人回复的 1 个条目在本期获得首次回复，中位等待 2.0 "
+               "小时。");
+    json_decref(d2);
+
+    /* Hour 2 again, but the issue was closed: it leaves the ledger too. */
+    issue.comments = 0;
+    issue.state = "closed";
+    issue.closed_at = s_at("2025-12-10T12:50:00Z");
+    dp_classified_t h2b[] = {s_happened(issue, "issue_closed", "issue:500:c",
+                                        "2025-12-10T12:50:00Z")};
+    d2 = s_build_at("zh", 2, h2b, COUNT(h2b), prev2, 3600);
+    s_list_is(d2, "facts.waiting", "");
+    json_decref(d2);
+    json_decref(prev2);
+    json_decref(prev);
+}
+
+static void
+test_digest_old_issue_bumped_by_its_author_is_unanswered(void **state)
+{
+    (void)state;
+    /* Created three days before the window; its only comment is the
+     * author's "any update?" in the window. */
+    dp_classified_t issue = s_issue_30382();
+    issue.number = 410;
+    issue.state = "open";
+    issue.closed_at = 0;
+    issue.comments = 1;
+    issue.created_at = s_at("2025-12-07T11:29:00Z");
+    dp_classified_t ev[] = {s_comment(issue, "comment:1",
+                                      "2025-12-10T11:00:00Z", "eltorre", "NONE",
+                                      "Any update?")};
+    json_t *d = s_build("zh", ev, COUNT(ev), NULL);
+    s_list_is(d, "facts.watch.unanswered", "410");
+    assert_int_equal(dp_json_int(d, "facts.watch.unanswered.0.waited_s", -1),
+                     3 * 86400);
+    writer_extractive(d);
+    s_contains(dp_json_str(d, "sections.watch"),
+               "超过 24 小时无人回复的 Issue");
+    s_contains(dp_json_str(d, "sections.watch"), "已等待 3.0 天");
+    json_decref(d);
+    /* With an earlier comment somewhere, nothing can be said. */
+    issue.comments = 2;
+    ev[0] = s_comment(issue, "comment:1", "2025-12-10T11:00:00Z", "eltorre",
+                      "NONE", "Any update?");
+    d = s_build("zh", ev, COUNT(ev), NULL);
+    s_list_is(d, "facts.waiting", "");
+    json_decref(d);
+}
+
+static void test_digest_response_median_and_roles(void **state)
+{
+    (void)state;
+    dp_classified_t base = s_issue_30382();
+    base.state = "open";
+    base.closed_at = 0;
+    dp_classified_t ev[9];
+    size_t n = 0;
+    static const char *const opened[] = {
+        "2025-12-10T10:30:00Z", "2025-12-10T10:40:00Z", "2025-12-10T10:50:00Z"};
+    static const char *const answer[] = {
+        "2025-12-10T10:40:00Z", "2025-12-10T11:00:00Z", "2025-12-10T11:20:00Z"};
+    static const char *const assoc[] = {"MEMBER", "NONE", "OWNER"};
+    static char *const ids[] = {"o1", "c1", "o2", "c2", "o3", "c3"};
+    for (int i = 0; i < 3; i++) {
+        dp_classified_t it = base;
+        it.number = 600 + i;
+        it.created_at = s_at(opened[i]);
+        ev[n++] = s_happened(it, "issue_opened", ids[2 * i], opened[i]);
+        ev[n++] = s_comment(it, ids[2 * i + 1], answer[i], "helper", assoc[i],
+                            "Try this.");
+    }
+    json_t *d = s_build("en", ev, n, NULL);
+    assert_int_equal(dp_json_int(d, "facts.response.opened", -1), 3);
+    assert_int_equal(dp_json_int(d, "facts.response.answered", -1), 3);
+    /* 10, 20 and 30 minutes: the median is 20. */
+    assert_int_equal(dp_json_int(d, "facts.response.median_s", -1), 1200);
+    assert_int_equal(dp_json_int(d, "facts.response.by_maintainers", -1), 2);
+    assert_int_equal(dp_json_int(d, "facts.response.by_others", -1), 1);
+    /* eltorre opened three, helper answered three: a tie, by login. */
+    assert_string_equal(dp_json_str(d, "facts.people.0.login"), "eltorre");
+    assert_string_equal(dp_json_str(d, "facts.people.1.login"), "helper");
+    /* helper was seen as MEMBER, NONE and OWNER: the highest counts. */
+    assert_string_equal(dp_json_str(d, "facts.people.1.assoc"), "OWNER");
+    assert_string_equal(dp_json_str(d, "facts.people.1.role"), "maintainer");
+    assert_int_equal(dp_json_int(d, "facts.roles.maintainer", -1), 1);
+    assert_int_equal(dp_json_int(d, "facts.roles.community", -1), 1);
+    writer_extractive(d);
+    s_contains(dp_json_str(d, "sections.activity"),
+               "of the 3 items opened in this period, 3 got a first response, "
+               "after 20 min (median) (a maintainer answered first on 2, "
+               "someone else on 1).");
+    json_decref(d);
+}
+
+static void test_digest_bot_accounts_by_type_stay_out(void **state)
+{
+    (void)state;
+    dp_classified_t pr = s_pr_30384();
+    pr.author = "release-robot";
+    pr.author_type = "Bot"; /* no [bot] suffix: the type says it */
+    pr.number = 700;
+    pr.bot = true;
+    dp_classified_t issue = s_issue_30382();
+    dp_classified_t ev[] = {
+        s_happened(pr, "pr_opened", "pr:700:o", "2025-12-10T10:50:00Z"),
+        s_comment(issue, "comment:1", "2025-12-10T10:51:00Z", "dependabot[bot]",
+                  "NONE", "Bumps x."),
+        s_comment(issue, "comment:2", "2025-12-10T10:52:00Z", "vitush93",
+                  "CONTRIBUTOR", "Hi."),
+    };
+    json_t *d = s_build("en", ev, COUNT(ev), NULL);
+    s_list_is(d, "lists.new_prs", "700"); /* counted in the lists */
+    assert_true(dp_json_bool(d, "lists.new_prs.0.bot", false));
+    assert_int_equal(json_array_size(dp_json_get(d, "facts.people")), 1);
+    assert_string_equal(dp_json_str(d, "facts.people.0.login"), "vitush93");
+    assert_int_equal(dp_json_int(d, "facts.bots", -1), 2);
+    assert_int_equal(json_array_size(dp_json_get(d, "facts.changes")), 0);
+    assert_int_equal(json_array_size(dp_json_get(d, "facts.waiting")), 0);
+    json_decref(d);
+}
+
+static void test_digest_and_writer_are_identical_in_any_order(void **state)
+{
+    (void)state;
+    /* Everything at once: opened, closed, merged, comments, reviews, bots,
+     * topics, ties; a previous window; shuffled 40 times. */
+    dp_classified_t ev[64];
+    size_t n = 0;
+    s_example(ev);
+    n = EXAMPLE_EVENTS;
+    n += s_thread(ev + n, 100, 2, 0);
+    n += s_thread(ev + n, 101, 2, 0);
+    n += s_thread(ev + n, 102, 4, 3);
+    dp_classified_t pr = s_pr_30385();
+    ev[n++] = s_review(pr, "review:5", "2025-12-10T11:20:00Z", "sched-sora",
+                       "User", "MEMBER", "APPROVED");
+    ev[n++] = s_review(pr, "review:6", "2025-12-10T11:21:00Z", "ci[bot]", "Bot",
+                       "NONE", "COMMENTED");
+    ev[1].topics = LIST("amd", "amd");
+    ev[1].reasons = LIST("label `rocm`", "title matches `ROCm`");
+    json_t *previous = json_pack("[{s:[i], s:{s:i}, s:{s:i}}]", "hot", 100,
+                                 "topics", "amd", 2, "categories", "bugfix", 4);
+    char *want = NULL, *want_md = NULL;
+    s_rng = 0x0123456789abcdefULL;
+    for (int round = 0; round < 40; round++) {
+        json_t *d = s_build_at("zh", 0, ev, n, previous, 0);
+        writer_extractive(d);
+        char *text = s_dump(d);
+        char *md = json_dumps(json_object_get(d, "sections"), JSON_SORT_KEYS);
+        if (!want) {
+            want = text;
+            want_md = md;
+        } else {
+            char where[512] = "";
+            json_t *a = json_loads(want, 0, NULL);
+            if (strcmp(text, want) != 0 &&
+                s_first_diff(a, d, "", where, sizeof where))
+                fail_msg("round %d: %s", round, where);
+            json_decref(a);
+            assert_string_equal(md, want_md);
+            free(text);
+            free(md);
+        }
+        json_decref(d);
+        s_shuffle(ev, n);
+    }
+    free(want);
+    free(want_md);
+    json_decref(previous);
+}
+
+static void test_digest_summary_keeps_what_later_windows_read(void **state)
+{
+    (void)state;
+    dp_classified_t ev[EXAMPLE_EVENTS];
+    s_example(ev);
+    ev[1].topics = LIST("amd");
+    ev[1].reasons = LIST("label `rocm`");
+    json_t *d = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
+    json_t *s = digest_summary(d);
+    assert_int_equal(dp_json_int(s, "topics.amd", -1), 1);
+    s_list_is(s, "hot", "30382");
+    /* #30385 and #30384 were opened in the window; only the bot spoke on
+     * #30385: both wait for a person. */
+    s_list_is(s, "waiting", "30384 30385");
+    assert_int_equal(dp_json_int(s, "waiting.0.created_at", -1),
+                     s_at("2025-12-10T10:37:45Z"));
+    json_decref(s);
+    json_decref(d);
+}
+
+static void test_writer_topics_show_every_reason_and_what_happened(void **state)
+{
+    (void)state;
+    dp_classified_t ev[EXAMPLE_EVENTS];
+    s_example(ev);
+    ev[1].topics = LIST("amd", "amd");
+    ev[1].reasons = LIST("label `rocm`", "path `vllm/platforms/rocm.py`");
+    ev[7].topics = LIST("amd");
+    ev[7].reasons = LIST("label `rocm`");
+    for (int lang = 0; lang < 2; lang++) {
+        json_t *d = s_build(lang ? "en" : "zh", ev, EXAMPLE_EVENTS, NULL);
+        writer_extractive(d);
+        const char *amd = dp_json_str(d, "sections.topics.amd");
+        s_contains(amd, lang ? "(opened, open) — why: label `rocm`, path "
+                               "`vllm/platforms/rocm.py`"
+                             : "(本期新建、进行中) — 匹配原因：label `rocm`、"
+                               "path `vllm/platforms/rocm.py`");
+        json_decref(d);
+    }
 }
 
 int main(void)
@@ -911,6 +1359,18 @@ int main(void)
         cmocka_unit_test(test_writer_is_deterministic),
         cmocka_unit_test(test_writer_neutralizes_hostile_text),
         cmocka_unit_test(test_writer_compares_with_previous_window),
+        cmocka_unit_test(test_digest_reviews_answer_a_pr_and_count_states),
+        cmocka_unit_test(test_digest_hot_score_and_ties),
+        cmocka_unit_test(test_digest_hot_continuity_new_and_long_hot),
+        cmocka_unit_test(test_digest_ledger_carries_waiting_items),
+        cmocka_unit_test(
+            test_digest_old_issue_bumped_by_its_author_is_unanswered),
+        cmocka_unit_test(test_digest_response_median_and_roles),
+        cmocka_unit_test(test_digest_bot_accounts_by_type_stay_out),
+        cmocka_unit_test(test_digest_and_writer_are_identical_in_any_order),
+        cmocka_unit_test(test_digest_summary_keeps_what_later_windows_read),
+        cmocka_unit_test(
+            test_writer_topics_show_every_reason_and_what_happened),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
