@@ -14,7 +14,13 @@
  *   DIR/<owner>/<repo>/issues.json       array, as GET /repos/o/r/issues
  *   DIR/<owner>/<repo>/repo.json         optional, as GET /repos/o/r
  *   DIR/<owner>/<repo>/pulls/<n>.json    optional, as GET /repos/o/r/pulls/n
+ *   DIR/<owner>/<repo>/pulls/<n>.files.json optional, as GET .../pulls/n/files
+ *   DIR/<owner>/<repo>/reviews/<n>.json  optional, as GET .../pulls/n/reviews
  *   DIR/<owner>/<repo>/comments/<n>.json optional, as GET .../issues/n/comments
+ *
+ * A pull request without a files or reviews file answers an empty list
+ * (GitHub does so for a PR without reviews); a number that is no pull
+ * request answers 404.
  *
  * Threads: MHD runs one thread per connection; every request is handled
  * under one mutex, except the sleep of a `hang` fault.
@@ -93,6 +99,10 @@ typedef struct {
     size_t n_pulls;       /* number of pulls */
     numbered_t *comments; /* comments/<n>.json */
     size_t n_comments;    /* number of comment files */
+    numbered_t *files;    /* pulls/<n>.files.json */
+    size_t n_files;       /* number of files lists */
+    numbered_t *reviews;  /* reviews/<n>.json */
+    size_t n_reviews;     /* number of review lists */
 } repo_t;
 
 enum {
@@ -474,22 +484,23 @@ static int s_is_file(const char *path)
 }
 
 /* Parses "<n>.json"; returns 0 and n, or -1 for other names. */
-static int s_numbered_name(const char *name, long long *n)
+/* Reads the number of "<n><suffix>" ("30385.json", "30385.files.json"). */
+static int s_numbered_name(const char *name, const char *suffix, long long *n)
 {
-    size_t len = strlen(name);
-    if (len < 6 || len > 30 || strcmp(name + len - 5, ".json") != 0)
+    size_t len = strlen(name), slen = strlen(suffix);
+    if (len < slen + 1 || len > 30 || strcmp(name + len - slen, suffix) != 0)
         return -1;
     char digits[32];
-    memcpy(digits, name, len - 5);
-    digits[len - 5] = '\0';
+    memcpy(digits, name, len - slen);
+    digits[len - slen] = '\0';
     if (digits[0] == '-')
         return -1;
     return s_parse_ll(digits, 0, INT64_MAX, n);
 }
 
-/* Loads DIR/<n>.json files, each checked to be of the given type. */
-static int s_load_numbered(const char *dir, json_type type, numbered_t **out,
-                           size_t *n_out)
+/* Loads DIR/<n><suffix> files, each checked to be of the given type. */
+static int s_load_numbered(const char *dir, const char *suffix, json_type type,
+                           numbered_t **out, size_t *n_out)
 {
     *out = NULL;
     *n_out = 0;
@@ -505,7 +516,7 @@ static int s_load_numbered(const char *dir, json_type type, numbered_t **out,
     struct dirent *e;
     while (rc == 0 && (e = readdir(d)) != NULL) {
         long long n;
-        if (s_numbered_name(e->d_name, &n) < 0)
+        if (s_numbered_name(e->d_name, suffix, &n) < 0)
             continue;
         char *path = dp_asprintf("%s/%s", dir, e->d_name);
         json_t *j = s_load_json(path);
@@ -602,14 +613,23 @@ static int s_repo_load(repo_t *repo, const char *dir)
     char *meta = dp_asprintf("%s/repo.json", dir);
     char *pulls = dp_asprintf("%s/pulls", dir);
     char *comments = dp_asprintf("%s/comments", dir);
+    char *reviews = dp_asprintf("%s/reviews", dir);
     int rc = s_repo_load_issues(repo, issues);
     if (rc == 0)
         rc = s_repo_load_meta(repo, meta);
     if (rc == 0)
-        rc = s_load_numbered(pulls, JSON_OBJECT, &repo->pulls, &repo->n_pulls);
+        rc = s_load_numbered(pulls, ".json", JSON_OBJECT, &repo->pulls,
+                             &repo->n_pulls);
     if (rc == 0)
-        rc = s_load_numbered(comments, JSON_ARRAY, &repo->comments,
+        rc = s_load_numbered(pulls, ".files.json", JSON_ARRAY, &repo->files,
+                             &repo->n_files);
+    if (rc == 0)
+        rc = s_load_numbered(comments, ".json", JSON_ARRAY, &repo->comments,
                              &repo->n_comments);
+    if (rc == 0)
+        rc = s_load_numbered(reviews, ".json", JSON_ARRAY, &repo->reviews,
+                             &repo->n_reviews);
+    dp_free(reviews);
     dp_free(comments);
     dp_free(pulls);
     dp_free(meta);
@@ -630,6 +650,12 @@ static void s_repo_free(repo_t *repo)
     for (size_t i = 0; i < repo->n_comments; i++)
         json_decref(repo->comments[i].json);
     dp_free(repo->comments);
+    for (size_t i = 0; i < repo->n_files; i++)
+        json_decref(repo->files[i].json);
+    dp_free(repo->files);
+    for (size_t i = 0; i < repo->n_reviews; i++)
+        json_decref(repo->reviews[i].json);
+    dp_free(repo->reviews);
 }
 
 /* Loads every DIR/<owner>/<repo>/ directory. */
@@ -1046,6 +1072,46 @@ static void s_list_comments(server_t *srv, repo_t *repo, long long number,
     dp_free(v);
 }
 
+/* True when number is a pull request of the dataset. */
+static int s_is_pull(repo_t *repo, long long number)
+{
+    if (s_numbered_find(repo->pulls, repo->n_pulls, number))
+        return 1;
+    for (size_t i = 0; i < repo->n_items; i++)
+        if (repo->items[i].number == number)
+            return json_object_get(repo->items[i].json, "pull_request") != NULL;
+    return 0;
+}
+
+/* GET /repos/{o}/{r}/pulls/{n}/files or .../reviews: the dataset's list
+ * in file order, paginated. */
+static void s_list_pull_part(server_t *srv, repo_t *repo, long long number,
+                             const char *part, const query_t *q, reply_t *r)
+{
+    int files = strcmp(part, "files") == 0;
+    json_t *arr = files
+                      ? s_numbered_find(repo->files, repo->n_files, number)
+                      : s_numbered_find(repo->reviews, repo->n_reviews, number);
+    if (!arr && !s_is_pull(repo, number)) {
+        s_reply_not_found(r);
+        return;
+    }
+    long long per_page, page;
+    if (s_paging(srv, q, r, &per_page, &page) < 0)
+        return;
+    size_t n = json_array_size(arr);
+    entry_t *v = dp_calloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        v[i].key = (int64_t)i;
+        v[i].json = json_array_get(arr, i);
+    }
+    char rest[96], base[512];
+    snprintf(rest, sizeof rest, "/pulls/%lld/%s", number, part);
+    s_link_base(srv, repo, rest, base, sizeof base);
+    s_reply_page(r, v, n, per_page, page, base, q);
+    dp_free(v);
+}
+
 /* ==== Single objects ==== */
 
 static void s_get_repo(server_t *srv, repo_t *repo, reply_t *r)
@@ -1233,10 +1299,7 @@ static void s_route(server_t *srv, const char *method, const char *path,
         s_get_pull(repo, number, r);
     } else if (m == 3 && strcmp(s[0], "pulls") == 0 && number >= 0 &&
                (strcmp(s[2], "files") == 0 || strcmp(s[2], "reviews") == 0)) {
-        /* Datasets without per-PR files or reviews answer an empty list,
-         * as GitHub does for a PR without reviews. */
-        s_reply_json(r, 200, json_array());
-        r->cacheable = 1;
+        s_list_pull_part(srv, repo, number, s[2], q, r);
     } else {
         s_reply_not_found(r);
     }
