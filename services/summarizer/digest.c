@@ -40,6 +40,7 @@ typedef struct {
     bool was_waiting;      /* in the previous window's ledger */
     int64_t score;         /* hot score (digest.h) */
     bool discussion;       /* comments + reviews >= DIGEST_HOT_MIN */
+    long streak; /* windows in a row as a discussion, this one included */
 } s_item_t;
 
 static int s_cmp_str(const char *a, const char *b)
@@ -257,6 +258,8 @@ static void s_note_reply(s_item_t *it, const dp_classified_t *ev, bool review)
     json_object_set_new(p, field, json_integer(dp_json_int(p, field, 0) + 1));
     if (ev->text && *ev->text && json_is_null(json_object_get(p, "quote")))
         json_object_set_new(p, "quote", json_string(ev->text));
+    if (review && ev->review_state)
+        json_object_set_new(p, "review_state", json_string(ev->review_state));
     if (review && ev->review_state) {
         json_object_set_new(
             it->review_states, ev->review_state,
@@ -334,6 +337,8 @@ static void s_score(s_item_t *items, size_t n, const json_t *previous)
                         : DIGEST_REACTIONS_CAP;
         it->score = 2 * c + 3 * p + (r > 0 ? r : 0);
         it->discussion = c >= DIGEST_HOT_MIN;
+        it->streak =
+            it->discussion ? s_hot_before(previous, it->snap->number) + 1 : 0;
         it->was_waiting = s_number_in(ledger, it->snap->number);
     }
 }
@@ -582,10 +587,9 @@ static json_t *s_hot(const s_item_t *items, size_t n, const dp_window_t *win,
         json_object_set_new(o, "opened_in_window", json_boolean(it->opened));
         s_first_response(o, it, win->win_from);
         /* Continuity: how many windows in a row, and whether it is new. */
-        long before = s_hot_before(previous, it->snap->number);
-        json_object_set_new(o, "streak", json_integer(before + 1));
+        json_object_set_new(o, "streak", json_integer(it->streak));
         if (json_array_size(previous) > 0)
-            json_object_set_new(o, "new", json_boolean(before == 0));
+            json_object_set_new(o, "new", json_boolean(it->streak == 1));
         json_object_set_new(o, "participants", s_participants(it));
         json_array_append_new(hot, o);
     }
@@ -950,7 +954,7 @@ static json_t *s_watch_waits(const json_t *waiting, const dp_window_t *win,
     return out;
 }
 
-static json_t *s_watch(const json_t *waiting, const json_t *hot,
+static json_t *s_watch(const json_t *waiting, const json_t *long_hot,
                        const dp_window_t *win, long threshold)
 {
     json_t *watch = json_object();
@@ -979,22 +983,52 @@ static json_t *s_watch(const json_t *waiting, const json_t *hot,
     }
     json_object_set_new(watch, "young_issues", json_integer((json_int_t)young));
     json_object_set_new(watch, "young_oldest_s", json_integer(oldest));
-    json_t *streaks = json_array();
-    json_t *h;
-    json_array_foreach(hot, i, h)
-    {
-        if (dp_json_int(h, "streak", 0) >= DIGEST_STREAK_MIN) {
-            json_t *o = json_object();
-            static const char *const keep[] = {"number",   "pr",     "title",
-                                               "url",      "author", "streak",
-                                               "comments", "state"};
-            for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
-                json_object_set(o, keep[k], json_object_get(h, keep[k]));
-            json_array_append_new(streaks, o);
-        }
-    }
-    json_object_set_new(watch, "long_hot", streaks);
+    json_object_set(watch, "long_hot", (json_t *)long_hot);
     return watch;
+}
+
+static int s_cmp_streak(const void *a, const void *b)
+{
+    const s_item_t *x = *(const s_item_t *const *)a;
+    const s_item_t *y = *(const s_item_t *const *)b;
+    if (x->streak != y->streak)
+        return x->streak > y->streak ? -1 : 1;
+    return s_cmp_hot(a, b);
+}
+
+/* Discussions of DIGEST_STREAK_MIN windows in a row or more, the longest
+ * first; *still and *fresh count the discussions that were one in the
+ * previous window and those that were not. */
+static json_t *s_long_hot(const s_item_t *items, size_t n, size_t *still,
+                          size_t *fresh)
+{
+    const s_item_t **order = dp_calloc(n ? n : 1, sizeof *order);
+    size_t m = 0;
+    *still = *fresh = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].discussion)
+            continue;
+        if (items[i].streak > 1)
+            (*still)++;
+        else
+            (*fresh)++;
+        if (items[i].streak >= DIGEST_STREAK_MIN)
+            order[m++] = &items[i];
+    }
+    qsort(order, m, sizeof *order, s_cmp_streak);
+    json_t *out = json_array();
+    for (size_t i = 0; i < m && i < DIGEST_WATCH_MAX; i++) {
+        const s_item_t *it = order[i];
+        json_t *o = s_item_json(it, it->snap->updated_at);
+        json_object_set_new(o, "state", s_str(it->snap->state));
+        json_object_set_new(o, "merged", json_boolean(it->merged));
+        json_object_set_new(o, "streak", json_integer(it->streak));
+        json_object_set_new(o, "comments",
+                            json_integer(it->comments + it->reviews));
+        json_array_append_new(out, o);
+    }
+    dp_free(order);
+    return out;
 }
 
 /* ==== Categories and the previous windows ==== */
@@ -1131,7 +1165,15 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     json_object_set_new(facts, "bots", json_integer(bots));
     json_object_set_new(facts, "reviews", s_reviews(items, nitems));
     json_object_set_new(facts, "response", s_response(items, nitems, win));
-    json_object_set_new(facts, "watch", s_watch(waiting, hot, win, threshold));
+    size_t still = 0, fresh = 0;
+    json_t *long_hot = s_long_hot(items, nitems, &still, &fresh);
+    json_object_set_new(facts, "watch",
+                        s_watch(waiting, long_hot, win, threshold));
+    json_decref(long_hot);
+    if (json_array_size(previous) > 0)
+        json_object_set_new(facts, "continuity",
+                            json_pack("{s:I, s:I}", "still", (json_int_t)still,
+                                      "new", (json_int_t)fresh));
     json_object_set_new(facts, "waiting", waiting);
     json_object_set_new(facts, "categories", s_categories(items, nitems));
     json_object_set_new(facts, "previous", s_previous_copy(previous));

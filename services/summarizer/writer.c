@@ -44,7 +44,7 @@ typedef struct {
     const char *hot_none, *hot_count_fmt, *h_state, *h_numbers_fmt;
     const char *h_cont, *h_new, *h_streak_fmt, *h_first, *h_first_fmt;
     const char *h_first_unknown_fmt, *h_first_before, *h_first_none;
-    const char *h_views, *h_words_fmt;
+    const char *h_views, *h_words_fmt, *h_review_fmt;
     const char *role_author, *role_maintainer, *role_contributor;
     const char *role_first_time, *role_community;
     /* trends */
@@ -66,7 +66,7 @@ typedef struct {
     const char *watch_none, *watch_unanswered_fmt, *watch_unreviewed;
     const char *watch_long_hot, *watch_waited_fmt, *watch_more_fmt;
     const char *watch_streak_fmt, *watch_young_fmt;
-    const char *trend_themes;
+    const char *trend_themes, *hist_open, *hist_close;
     const char *list_sep, *colon, *colon_end, *by;
 } s_words_t;
 
@@ -90,8 +90,8 @@ static const s_words_t s_zh = {
                     "人参与）。",
     .people_fmt = "本周期有 %zu 位贡献者活跃（不含机器人）",
     .first_fmt = "，其中首次贡献者 %lld 位",
-    .cont_fmt = "高热度讨论中 %zu 个在上一周期已是热点，%zu 个为本期新出现。",
-    .watch_lead_fmt = "另有 %zu 个 Issue 超过 %s 无人回复。",
+    .cont_fmt = "本期的讨论中 %zu 个在上一周期已是讨论，%zu 个为本期新出现。",
+    .watch_lead_fmt = "超过 %s无人回复的 Issue 有 %zu 个。",
     .topic_none_fmt = "**本周期无 %s 相关更新**。",
     .topic_none_detail_fmt = "在本次分析的时间窗口内，新增及已处理的 PR 与 "
                              "Issue 中，均未发现与 %s 相关的内容。",
@@ -122,6 +122,7 @@ static const s_words_t s_zh = {
     .h_first_none = "尚无他人回复",
     .h_views = "各方观点",
     .h_words_fmt = "，%lld 条",
+    .h_review_fmt = "（评审：%s）",
     .role_author = "作者",
     .role_maintainer = "维护者",
     .role_contributor = "贡献者",
@@ -133,7 +134,7 @@ static const s_words_t s_zh = {
     .trend_first = "这是该仓库第一个有记录的同长度周期，暂无对比。",
     .trend_cats_fmt = "类别变化（本期与前 %zu 个周期相比，括号内由近及远）：",
     .trend_topics_fmt = "关注主题（本期与前 %zu 个周期相比）：",
-    .trend_cont_fmt = "热点延续：%zu 个讨论在上一周期已是热点，%zu 个为本期新"
+    .trend_cont_fmt = "讨论延续：%zu 个讨论在上一周期已是讨论，%zu 个为本期新"
                       "出现。",
     .names = {"新 Issue", "关闭 Issue", "新 PR", "合并 PR", "关闭未合并 PR"},
     .changes_none = "本周期没有新增或合并的 PR。",
@@ -171,9 +172,11 @@ static const s_words_t s_zh = {
     .watch_waited_fmt = "，已等待 %s",
     .watch_more_fmt = "另有 %lld 个未列出。",
     .watch_streak_fmt = "，连续 %lld 个周期",
-    .watch_young_fmt = "另有 %lld 个 Issue 创建不足 %s仍无人回复（最久已等待 "
+    .watch_young_fmt = "创建不足 %s仍无人回复的 Issue 另有 %lld 个（最久已等待 "
                        "%s）。",
     .trend_themes = "按类别看，活动集中在",
+    .hist_open = "（",
+    .hist_close = "）",
     .list_sep = "、",
     .colon = "：",
     .colon_end = "：",
@@ -196,17 +199,17 @@ static const s_words_t s_en = {
     .themes_end = ".",
     .quiet = " No issue or PR changed in this period.",
     .topic_hits_fmt = " %s-related items: %zu.",
-    .hot_lead_fmt = " The hottest thread is %s #%lld (%lld comments and "
-                    "reviews in the period, %lld people).",
-    .people_fmt = " %zu contributors were active (bots excluded)",
-    .first_fmt = ", %lld of them for the first time",
-    .cont_fmt = " Of the hot discussions, %zu were already hot in the previous "
-                "period and %zu are new.",
-    .watch_lead_fmt = " %zu issues have had no answer for more than %s.",
+    .hot_lead_fmt = " The hottest thread is %s #%lld (comments and reviews in "
+                    "the period: %lld, people: %lld).",
+    .people_fmt = " Active contributors (bots excluded): %zu",
+    .first_fmt = ", first-time contributors among them: %lld",
+    .cont_fmt = " Discussions carried over from the previous period: %zu; new "
+                "ones: %zu.",
+    .watch_lead_fmt = " Issues without an answer for more than %s: %zu.",
     .topic_none_fmt = "**No %s-related activity in this period.**",
     .topic_none_detail_fmt =
         "No new or closed issue or PR in this window matched the %s rules.",
-    .topic_count_fmt = "%zu items matched %s:",
+    .topic_count_fmt = "%zu matched %s:",
     .reason = "why",
     .state_open = "open",
     .state_closed = "closed",
@@ -214,16 +217,16 @@ static const s_words_t s_en = {
     .h_opened = "opened",
     .h_merged = "merged",
     .h_closed = "closed",
-    .h_discussed_fmt = "%lld comments",
+    .h_discussed_fmt = "comments: %lld",
     .hot_none = "No issue or PR became a discussion in this period (two or "
                 "more comments and reviews, bots excluded).",
-    .hot_count_fmt = "%zu discussions in this period (two or more comments and "
-                     "reviews, bots excluded); the %zu hottest follow (score = "
-                     "2 × comments and reviews + 3 × people + reactions, at "
-                     "most 10).",
+    .hot_count_fmt = "Discussions in this period (two or more comments and "
+                     "reviews, bots excluded): %zu; the %zu hottest follow "
+                     "(score = 2 × comments and reviews + 3 × people + "
+                     "reactions, at most 10).",
     .h_state = "State",
-    .h_numbers_fmt = "%lld comments, %lld reviews and %lld people in the "
-                     "period; score %lld",
+    .h_numbers_fmt = "in the period comments %lld, reviews %lld, people "
+                     "%lld; score %lld",
     .h_cont = "Continuity",
     .h_new = "new this period",
     .h_streak_fmt = "hot for %lld periods in a row",
@@ -234,6 +237,7 @@ static const s_words_t s_en = {
     .h_first_none = "nobody else has answered yet",
     .h_views = "Voices",
     .h_words_fmt = ", %lld",
+    .h_review_fmt = "(review: %s)",
     .role_author = "author",
     .role_maintainer = "maintainer",
     .role_contributor = "contributor",
@@ -247,8 +251,8 @@ static const s_words_t s_en = {
     .trend_cats_fmt = "Categories against the %zu previous periods (in "
                       "parentheses, newest first): ",
     .trend_topics_fmt = "Watched topics against the %zu previous periods: ",
-    .trend_cont_fmt = "Continuity: %zu discussions were already hot in the "
-                      "previous period, %zu are new.",
+    .trend_cont_fmt = "Continuity: discussions carried over from the previous "
+                      "period: %zu; new ones: %zu.",
     .names = {"new issues", "closed issues", "new PRs", "merged PRs",
               "PRs closed unmerged"},
     .changes_none = "No PR was opened or merged in this period.",
@@ -257,30 +261,31 @@ static const s_words_t s_en = {
     .c_kind_draft = "new PR, draft",
     .c_meta_fmt = "category: %s; labels: %s; author: %s",
     .c_size_fmt = "; size: +%lld/−%lld",
-    .c_files_fmt = " in %lld files",
+    .c_files_fmt = ", files: %lld",
     .c_reviews = "; reviews: ",
     .c_topics = "; watched topics: ",
     .c_summary = "Summary",
     .no_labels = "no labels",
     .act_none = "No contributor activity in this period.",
-    .act_people_fmt = "%zu contributors were active (bots excluded): %lld "
-                      "maintainers, %lld contributors, %lld first-time "
-                      "contributors and %lld other community members.",
+    .act_people_fmt = "Active contributors (bots excluded): %zu — maintainers "
+                      "%lld, contributors %lld, first-time contributors %lld, "
+                      "other community members %lld.",
     .act_first_fmt = "First-time contributors: %s.",
     .act_person_fmt = " (%s): %s",
-    .act_bots_fmt = "Activity of %ld bot accounts is not counted.",
+    .act_bots_fmt = "Bot accounts whose activity is not counted: %ld.",
     .act_doing = {"new PRs", "merged PRs", "new issues", "comments", "reviews"},
     .act_reviews = "Reviews: ",
     .act_reviews_none = "Reviews: none recorded in this period.",
-    .act_resp_fmt = "Response times: of the %lld items opened in this "
-                    "period, %lld got a first response, after %s (median)",
+    .act_resp_fmt = "Response times: opened in this period %lld, answered "
+                    "%lld, after %s (median)",
     .act_resp_by_fmt =
-        " (a maintainer answered first on %lld, someone else on %lld)",
-    .act_resp_none_fmt = "Response times: none of the %lld items opened in "
-                         "this period got a response yet",
+        " (answered first by a maintainer %lld, by someone else %lld)",
+    .act_resp_none_fmt = "Response times: opened in this period %lld, none "
+                         "answered yet",
     .act_resp_empty = "Response times: no item was opened in this period.",
-    .act_earlier_fmt = "%lld items that had waited without any answer got "
-                       "their first one in this period, after %s (median).",
+    .act_earlier_fmt = "Items that had waited without any answer and got "
+                       "their first one in this period: %lld, after %s "
+                       "(median).",
     .watch_none = "Nothing needs special attention in this period.",
     .watch_unanswered_fmt = "Issues without any answer for more than %s",
     .watch_unreviewed = "PRs without review or reply",
@@ -288,9 +293,11 @@ static const s_words_t s_en = {
     .watch_waited_fmt = ", waiting for %s",
     .watch_more_fmt = "%lld more not listed.",
     .watch_streak_fmt = ", %lld periods in a row",
-    .watch_young_fmt = "%lld more issues opened less than %s ago have no "
-                       "answer yet (the oldest waited %s).",
+    .watch_young_fmt = "Issues opened less than %s ago without an answer "
+                       "yet: %lld more (the oldest waited %s).",
     .trend_themes = "Activity by category: ",
+    .hist_open = " (",
+    .hist_close = ")",
     .list_sep = ", ",
     .colon = ": ",
     .colon_end = ":",
@@ -452,20 +459,11 @@ static void s_category_list(dp_buf_t *b, const json_t *cats, bool zh,
 
 /* ==== Summary ==== */
 
-/* Hot threads already hot before, and new ones. */
+/* Discussions already hot in the previous window, and new ones. */
 static void s_continuity(const json_t *d, size_t *still, size_t *fresh)
 {
-    *still = *fresh = 0;
-    size_t i;
-    json_t *h;
-    json_array_foreach(dp_json_get(d, "facts.hot"), i, h)
-    {
-        json_t *isnew = json_object_get(h, "new");
-        if (json_is_true(isnew))
-            (*fresh)++;
-        else if (json_is_false(isnew))
-            (*still)++;
-    }
+    *still = (size_t)dp_json_int(d, "facts.continuity.still", 0);
+    *fresh = (size_t)dp_json_int(d, "facts.continuity.new", 0);
 }
 
 static void s_summary(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
@@ -520,7 +518,7 @@ static void s_summary(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
     if (late) {
         char dur[64];
         s_threshold(s_int(watch, "threshold_s"), w, dur, sizeof dur);
-        dp_buf_printf(b, w->watch_lead_fmt, late, dur);
+        dp_buf_printf(b, w->watch_lead_fmt, dur, late);
     }
 }
 
@@ -630,7 +628,16 @@ static void s_hot_thread(dp_buf_t *b, const json_t *h, const s_words_t *w)
         dp_buf_printf(b, w->h_words_fmt,
                       s_int(p, "comments") + s_int(p, "reviews"));
         dp_buf_printf(b, ")**%s", w->colon);
-        dp_text_excerpt(b, dp_json_str(p, "quote"), WRITER_QUOTE_MAX);
+        const char *quote = dp_json_str(p, "quote");
+        const char *state = dp_json_str(p, "review_state");
+        if ((!quote || !*quote) && state) {
+            dp_buf_t st = DP_BUF_INIT;
+            dp_text_md_inline(&st, state, 40);
+            dp_buf_printf(b, w->h_review_fmt, st.data);
+            dp_buf_free(&st);
+        } else {
+            dp_text_excerpt(b, quote, WRITER_QUOTE_MAX);
+        }
     }
 }
 
@@ -654,7 +661,7 @@ static void s_hot(dp_buf_t *b, const json_t *d, const s_words_t *w)
 static void s_history(dp_buf_t *b, const json_t *previous, const char *member,
                       const char *key, const s_words_t *w)
 {
-    dp_buf_puts(b, " (");
+    dp_buf_puts(b, w->hist_open);
     size_t i;
     json_t *p;
     json_array_foreach(previous, i, p)
@@ -665,7 +672,7 @@ static void s_history(dp_buf_t *b, const json_t *previous, const char *member,
             b, "%lld",
             (long long)dp_json_int(json_object_get(p, member), key, 0));
     }
-    dp_buf_puts(b, ")");
+    dp_buf_puts(b, w->hist_close);
 }
 
 /* The categories of this window (the largest first) against earlier ones. */
@@ -812,8 +819,22 @@ static void s_states(dp_buf_t *b, const json_t *states, const s_words_t *w)
     }
 }
 
-static void s_change(dp_buf_t *b, size_t i, const json_t *c, const s_words_t *w,
-                     bool zh)
+/* The short name of a topic id, from the digest's topics. */
+static const char *s_topic_short(const json_t *d, const char *id)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(d, "topics"), i, t)
+    {
+        const char *tid = dp_json_str(t, "id");
+        if (tid && id && !strcmp(tid, id))
+            return dp_json_str(t, "short");
+    }
+    return id;
+}
+
+static void s_change(dp_buf_t *b, const json_t *d, size_t i, const json_t *c,
+                     const s_words_t *w, bool zh)
 {
     dp_buf_printf(b, "%zu. **PR ", i + 1);
     s_ref(b, c);
@@ -849,7 +870,7 @@ static void s_change(dp_buf_t *b, size_t i, const json_t *c, const s_words_t *w,
         {
             if (k)
                 dp_buf_puts(b, w->list_sep);
-            dp_text_md_inline(b, json_string_value(t), 40);
+            dp_text_md_inline(b, s_topic_short(d, json_string_value(t)), 40);
         }
     }
     const char *body = dp_json_str(c, "body");
@@ -872,7 +893,7 @@ static void s_changes(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
     {
         if (i)
             dp_buf_puts(b, "\n\n");
-        s_change(b, i, c, w, zh);
+        s_change(b, d, i, c, w, zh);
     }
 }
 
@@ -1035,7 +1056,7 @@ static void s_watch(dp_buf_t *b, const json_t *d, const s_words_t *w)
         s_duration(s_int(watch, "young_oldest_s"), w, oldest, sizeof oldest);
         if (k)
             dp_buf_puts(b, "\n\n");
-        dp_buf_printf(b, w->watch_young_fmt, young, threshold, oldest);
+        dp_buf_printf(b, w->watch_young_fmt, threshold, young, oldest);
         k++;
     }
     if (!k)

@@ -1066,9 +1066,9 @@ static void test_digest_hot_continuity_new_and_long_hot(void **state)
                    lang ? "Threads hot for several periods"
                         : "连续多个周期高热度的讨论");
         s_contains(dp_json_str(d, "sections.trends"),
-                   lang ? "1 discussions were already hot in the previous "
-                          "period, 1 are new"
-                        : "1 个讨论在上一周期已是热点，1 个为本期新出现");
+                   lang ? "discussions carried over from the previous "
+                          "period: 1; new ones: 1."
+                        : "1 个讨论在上一周期已是讨论，1 个为本期新出现");
         json_decref(d);
     }
     json_decref(previous);
@@ -1106,7 +1106,7 @@ static void test_digest_ledger_carries_waiting_items(void **state)
                "**Issues without any answer for more than 1 h**:");
     s_contains(dp_json_str(d1, "sections.watch"), "waiting for 1.8 h");
     s_contains(dp_json_str(d1, "sections.summary"),
-               "1 issues have had no answer for more than 1 h.");
+               "Issues without an answer for more than 1 h: 1.");
     json_t *prev2 = json_array();
     json_array_append_new(prev2, digest_summary(d1));
     json_array_extend(prev2, prev);
@@ -1213,9 +1213,9 @@ static void test_digest_response_median_and_roles(void **state)
     assert_int_equal(dp_json_int(d, "facts.roles.community", -1), 1);
     writer_extractive(d);
     s_contains(dp_json_str(d, "sections.activity"),
-               "of the 3 items opened in this period, 3 got a first response, "
-               "after 20 min (median) (a maintainer answered first on 2, "
-               "someone else on 1).");
+               "opened in this period 3, answered 3, "
+               "after 20 min (median) (answered first by a maintainer 2, by "
+               "someone else 1).");
     json_decref(d);
 }
 
