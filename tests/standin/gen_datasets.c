@@ -11,9 +11,15 @@
  *       report appendix) and EXPECTED-stats.txt (the header counts line)
  *   gh-standin-gen demo demo/sample
  *       a busy hour 2025-12-11T02:00Z .. 03:00Z for `make demo`
+ *   gh-standin-gen busy tests/data/busy
+ *       260 items with activity in 2025-12-15T06:00Z .. 07:00Z, six of them
+ *       AMD work (by label, title or changed path) among lookalikes, bots
+ *       by login and by account type, PR files and reviews, and the two
+ *       hours before it (gen_datasets_busy.h), plus EXPECTED.md
  *
  * Output goes to DIR/vllm-project/vllm/{issues.json, repo.json,
- * pulls/<n>.json, comments/<n>.json}. The output is deterministic (a fixed
+ * pulls/<n>.json, pulls/<n>.files.json, reviews/<n>.json,
+ * comments/<n>.json}. The output is deterministic (a fixed
  * PRNG seed), so regenerating gives byte-identical files. Nothing here is
  * copied from GitHub: every login, id, title and text is made up.
  */
@@ -58,6 +64,7 @@ typedef struct {
     int add, del, files;  /* PR size */
     const char *assignee; /* login or NULL */
     const char *body;     /* markdown */
+    const char *paths;    /* changed paths, comma-separated, or NULL */
 } spec_t;
 
 typedef struct {
@@ -79,6 +86,7 @@ typedef struct {
     int with_pull;  /* write pulls/<n>.json */
     int reactions;  /* total reactions */
     int n_comments; /* filled from the comments */
+    char *paths;    /* changed paths, comma-separated, or NULL */
 } item_t;
 
 typedef struct {
@@ -89,10 +97,22 @@ typedef struct {
 } comment_t;
 
 typedef struct {
+    long long number; /* pull request */
+    char *login;      /* reviewer */
+    char *assoc;      /* author_association */
+    char *state;      /* APPROVED, CHANGES_REQUESTED, COMMENTED */
+    char *body;       /* may be empty */
+    int64_t at;       /* submitted_at */
+    long long id;     /* assigned in time order */
+} review_t;
+
+typedef struct {
     item_t *items;
     size_t n_items, cap_items;
     comment_t *comments;
     size_t n_comments, cap_comments;
+    review_t *reviews;
+    size_t n_reviews, cap_reviews;
     uint64_t rng;
 } world_t;
 
@@ -240,6 +260,7 @@ static const known_user_t s_known_users[] = {
     {"dependabot[bot]", 49699333, "Bot"},
     {"github-actions[bot]", 41898282, "Bot"},
     {"chatgpt-codex-connector[bot]", 199175422, "Bot"},
+    {"vllm-release-bot", 181734220, "Bot"}, /* a Bot account, no suffix */
     {"vllm-project", S_ORG_ID, "Organization"},
 };
 
@@ -461,6 +482,25 @@ static void s_add_comment(world_t *w, long long number, const char *login,
     c->id = 0;
 }
 
+static void s_add_review(world_t *w, long long number, const char *login,
+                         const char *assoc, const char *state, int64_t at,
+                         const char *body)
+{
+    if (w->n_reviews == w->cap_reviews) {
+        w->cap_reviews = w->cap_reviews ? w->cap_reviews * 2 : 64;
+        w->reviews =
+            dp_realloc(w->reviews, w->cap_reviews * sizeof *w->reviews);
+    }
+    review_t *r = &w->reviews[w->n_reviews++];
+    r->number = number;
+    r->login = dp_strdup(login);
+    r->assoc = dp_strdup(assoc);
+    r->state = dp_strdup(state);
+    r->body = dp_strdup(body ? body : "");
+    r->at = at;
+    r->id = 0;
+}
+
 static void s_add_specs(world_t *w, const spec_t *specs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -486,6 +526,7 @@ static void s_add_specs(world_t *w, const spec_t *specs, size_t n)
         it->files = s->files;
         it->with_pull = s->is_pr;
         it->reactions = (int)(s_hash(s->title, 5) % 4);
+        it->paths = dp_strdup(s->paths);
     }
 }
 
@@ -903,6 +944,14 @@ static int s_comment_cmp(const void *a, const void *b)
     return x->number < y->number ? -1 : x->number > y->number;
 }
 
+static int s_review_cmp(const void *a, const void *b)
+{
+    const review_t *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->number < y->number ? -1 : x->number > y->number;
+}
+
 static int s_item_cmp(const void *a, const void *b)
 {
     const item_t *x = a, *y = b;
@@ -917,6 +966,10 @@ static void s_finish(world_t *w)
     for (size_t i = 0; i < w->n_comments; i++)
         w->comments[i].id = 3640000000LL + (long long)i * 2173 +
                             (long long)(s_hash(w->comments[i].body, i) % 2000);
+    if (w->n_reviews)
+        qsort(w->reviews, w->n_reviews, sizeof *w->reviews, s_review_cmp);
+    for (size_t i = 0; i < w->n_reviews; i++)
+        w->reviews[i].id = 3410000000LL + (long long)i * 1931;
     qsort(w->items, w->n_items, sizeof *w->items, s_item_cmp);
     for (size_t i = 0; i < w->n_items; i++) {
         item_t *it = &w->items[i];
@@ -932,6 +985,9 @@ static void s_finish(world_t *w)
             if (w->comments[k].at > u)
                 u = w->comments[k].at;
         }
+        for (size_t k = 0; k < w->n_reviews; k++)
+            if (w->reviews[k].number == it->number && w->reviews[k].at > u)
+                u = w->reviews[k].at;
         it->updated = u;
     }
 }
@@ -1180,6 +1236,82 @@ static json_t *s_comment_json(const comment_t *c, int is_pr)
     return j;
 }
 
+/* The files list of a PR: its additions and deletions spread over its
+ * paths, the first path taking the remainder. */
+static json_t *s_files_json(const item_t *it)
+{
+    size_t n = 1;
+    for (const char *p = it->paths; *p; p++)
+        n += *p == ',';
+    json_t *arr = json_array();
+    const char *p = it->paths;
+    for (size_t i = 0; i < n; i++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char *name = dp_strndup(p, len);
+        int add = it->add / (int)n + (i == 0 ? it->add % (int)n : 0);
+        int del = it->del / (int)n + (i == 0 ? it->del % (int)n : 0);
+        char sha[41], head[41];
+        s_sha(name, sha);
+        char seed[64];
+        snprintf(seed, sizeof seed, "head-%lld", it->number);
+        s_sha(seed, head);
+        char *blob = dp_asprintf(S_HTML_REPO "/blob/%s/%s", head, name);
+        char *raw = dp_asprintf(S_HTML_REPO "/raw/%s/%s", head, name);
+        char *contents =
+            dp_asprintf(S_API_REPO "/contents/%s?ref=%s", name, head);
+        char *patch = dp_asprintf("@@ -1,%d +1,%d @@", del + 1, add + 1);
+        json_t *f = json_object();
+        json_object_set_new(f, "sha", json_string(sha));
+        json_object_set_new(f, "filename", json_string(name));
+        json_object_set_new(f, "status",
+                            json_string(del ? "modified" : "added"));
+        json_object_set_new(f, "additions", json_integer(add));
+        json_object_set_new(f, "deletions", json_integer(del));
+        json_object_set_new(f, "changes", json_integer(add + del));
+        json_object_set_new(f, "blob_url", json_string(blob));
+        json_object_set_new(f, "raw_url", json_string(raw));
+        json_object_set_new(f, "contents_url", json_string(contents));
+        json_object_set_new(f, "patch", json_string(patch));
+        json_array_append_new(arr, f);
+        dp_free(patch);
+        dp_free(contents);
+        dp_free(raw);
+        dp_free(blob);
+        dp_free(name);
+        p = comma ? comma + 1 : p + len;
+    }
+    return arr;
+}
+
+static json_t *s_review_json(const review_t *r)
+{
+    char at[32], seed[64], head[41];
+    s_fmt(r->at, at);
+    snprintf(seed, sizeof seed, "head-%lld", r->number);
+    s_sha(seed, head);
+    char *html = dp_asprintf(S_HTML_REPO "/pull/%lld#pullrequestreview-%lld",
+                             r->number, r->id);
+    char *pr = dp_asprintf(S_API_REPO "/pulls/%lld", r->number);
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(r->id));
+    json_object_set_new(j, "node_id", s_node_id("PRR", r->id));
+    json_object_set_new(j, "user", s_user(r->login));
+    json_object_set_new(j, "body", json_string(r->body));
+    json_object_set_new(j, "state", json_string(r->state));
+    json_object_set_new(j, "html_url", json_string(html));
+    json_object_set_new(j, "pull_request_url", json_string(pr));
+    json_object_set_new(j, "author_association", json_string(r->assoc));
+    json_object_set_new(j, "_links",
+                        json_pack("{s:{s:s}, s:{s:s}}", "html", "href", html,
+                                  "pull_request", "href", pr));
+    json_object_set_new(j, "submitted_at", json_string(at));
+    json_object_set_new(j, "commit_id", json_string(head));
+    dp_free(pr);
+    dp_free(html);
+    return j;
+}
+
 /* mkdir -p */
 static void s_mkdir(const char *path)
 {
@@ -1287,12 +1419,31 @@ static void s_write(const world_t *w, const char *dir)
     s_dump(s_repo_json(w), path);
     dp_free(path);
 
+    char *reviews = dp_asprintf("%s/reviews", repo);
+    if (w->n_reviews)
+        s_mkdir(reviews);
     for (size_t i = 0; i < w->n_items; i++) {
         const item_t *it = &w->items[i];
         if (it->is_pr && it->with_pull) {
             path = dp_asprintf("%s/%lld.json", pulls, it->number);
             s_dump(s_pull_json(it, s_merger(it)), path);
             dp_free(path);
+        }
+        if (it->is_pr && it->paths) {
+            path = dp_asprintf("%s/%lld.files.json", pulls, it->number);
+            s_dump(s_files_json(it), path);
+            dp_free(path);
+        }
+        json_t *rarr = json_array();
+        for (size_t k = 0; k < w->n_reviews; k++)
+            if (w->reviews[k].number == it->number)
+                json_array_append_new(rarr, s_review_json(&w->reviews[k]));
+        if (json_array_size(rarr)) {
+            path = dp_asprintf("%s/%lld.json", reviews, it->number);
+            s_dump(rarr, path);
+            dp_free(path);
+        } else {
+            json_decref(rarr);
         }
         if (!it->n_comments)
             continue;
@@ -1305,6 +1456,7 @@ static void s_write(const world_t *w, const char *dir)
         s_dump(arr, path);
         dp_free(path);
     }
+    dp_free(reviews);
     dp_free(comments);
     dp_free(pulls);
     dp_free(repo);
@@ -1451,7 +1603,15 @@ static void s_world_free(world_t *w)
         dp_free(it->body);
         dp_free(it->assignee);
         dp_free(it->reason);
+        dp_free(it->paths);
     }
+    for (size_t i = 0; i < w->n_reviews; i++) {
+        dp_free(w->reviews[i].login);
+        dp_free(w->reviews[i].assoc);
+        dp_free(w->reviews[i].state);
+        dp_free(w->reviews[i].body);
+    }
+    dp_free(w->reviews);
     for (size_t i = 0; i < w->n_comments; i++) {
         dp_free(w->comments[i].login);
         dp_free(w->comments[i].assoc);
@@ -1463,19 +1623,26 @@ static void s_world_free(world_t *w)
 
 #include "gen_datasets_specs.h"
 
+#include "gen_datasets_busy.h"
+
 int main(int argc, char **argv)
 {
     if (argc != 3 ||
-        (strcmp(argv[1], "vllm-hour") != 0 && strcmp(argv[1], "demo") != 0)) {
-        fprintf(stderr, "usage: gh-standin-gen vllm-hour|demo DIR\n");
+        (strcmp(argv[1], "vllm-hour") != 0 && strcmp(argv[1], "demo") != 0 &&
+         strcmp(argv[1], "busy") != 0)) {
+        fprintf(stderr, "usage: gh-standin-gen vllm-hour|demo|busy DIR\n");
         return 2;
     }
     world_t w;
     memset(&w, 0, sizeof w);
     w.rng = 0x5eed2025121011ULL;
     int hour = strcmp(argv[1], "vllm-hour") == 0;
+    int busy = strcmp(argv[1], "busy") == 0;
     int64_t from, to;
-    if (hour) {
+    if (busy) {
+        w.rng = 0xb05e2025121506ULL;
+        s_busy(&w, &from, &to);
+    } else if (hour) {
         from = s_t("2025-12-10T10:29:00Z");
         to = s_t("2025-12-10T11:29:00Z");
         s_add_specs(&w, s_hour_items,
@@ -1519,7 +1686,7 @@ int main(int argc, char **argv)
     }
     s_finish(&w);
     s_write(&w, argv[2]);
-    if (hour)
+    if (hour || busy)
         s_expected(&w, from, to, argv[2]);
     s_summary(&w, from, to);
     s_world_free(&w);
