@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -36,6 +37,9 @@ struct collector_t {
     dp_sock_t *out;     /* PUSH: to classifiers */
     dp_sock_t *pub;     /* PUB: tap */
     dp_sock_t *reports; /* SUB: renderers' REPORT, for the watchdog */
+    const char *leased; /* repository whose lease guards this collection */
+    dp_window_kind_t leased_kind; /* and the kind of its window */
+    bool revisit; /* collecting a window again for late data only */
     dp_store_t *store;
     gh_client_t *gh;
     collector_stats_t stats;
@@ -443,6 +447,14 @@ static void s_emit(collector_t *self, const dp_collect_t *req,
     for (size_t i = 0; i < events->count; i++)
         nfresh += fresh[i];
     int64_t revision = s_revision(self, req, (long)events->count, nfresh);
+    if (self->revisit) {
+        if (nfresh == 0) {
+            dp_free(fresh); /* late data: none; the report stands */
+            return;
+        }
+        self->revisit = false; /* a revised window is watched like any */
+        s_pending_add(self, req);
+    }
     for (size_t i = 0; i < events->count; i++) {
         /* A replay sends everything again: what was lost in flight is
          * among it, and every stage downstream is idempotent. */
@@ -543,6 +555,21 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         rc = DP_EAGAIN; /* half a window is not sent: it stays pending */
         goto out;
     }
+    /* A scheduled window is sent only by the holder of the lease: one that
+     * took longer than the lease may have been taken over meanwhile. */
+    if (self->leased &&
+        (!schedule_lease(self->store, self->leased, self->owner,
+                         self->cfg.lease_ms) ||
+         (!self->revisit &&
+          req->win_to <= schedule_done_until(self->store, self->leased,
+                                             self->leased_kind)))) {
+        dp_log(DP_LOG_WARN,
+               "%s: the lease lapsed during the window and "
+               "another collector took it on; not sending",
+               req->repo);
+        rc = DP_EAGAIN;
+        goto out;
+    }
     s_emit(self, req, &events);
 out:
     gh_events_clear(&events);
@@ -565,7 +592,7 @@ static void s_pending_key(char *buf, size_t size)
 
 static void s_pending_add(collector_t *self, const dp_collect_t *req)
 {
-    if (self->cfg.watch_s <= 0)
+    if (self->cfg.watch_s <= 0 || self->revisit)
         return;
     dp_msg_t msg = {.type = DP_MSG_COLLECT};
     msg.u.collect = *req;
@@ -863,17 +890,26 @@ int collector_tick(collector_t *self, int64_t now)
                 if (!schedule_lease(self->store, repo, self->owner,
                                     self->cfg.lease_ms))
                     break;
+                /* Another replica may have gone on while we waited. */
+                if (due[i].to <= schedule_done_until(self->store, repo, kind))
+                    continue;
+                self->leased = repo;
+                self->leased_kind = kind;
                 if (i == 0 && done > 0) {
                     /* Late data: the window before, once more (304s when
                      * nothing changed, a revision when something did). */
                     schedule_window_t prev;
                     if (schedule_previous(&due[0], kind, self->zone, &prev) ==
-                        0)
+                        0) {
+                        self->revisit = true;
                         (void)s_collect_window(self, repo, self->names.items[r],
                                                &prev);
+                        self->revisit = false;
+                    }
                 }
                 int rc =
                     s_collect_window(self, repo, self->names.items[r], &due[i]);
+                self->leased = NULL;
                 if (rc == DP_EAGAIN)
                     break; /* interrupted: the window stays due */
                 /* A failed window is reported (STATUS) and not retried in a
@@ -901,9 +937,11 @@ collector_t *collector_new(const collector_cfg_t *cfg)
     self->cfg = *cfg;
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
-    snprintf(self->owner, sizeof self->owner, "%s:%d:%08lx", host,
-             (int)getpid(),
-             (unsigned long)(dp_service_now_ms() ^ (long long)time(NULL)));
+    uint64_t nonce = 0;
+    if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+        nonce = (uint64_t)dp_service_now_ms() ^ (uint64_t)time(NULL);
+    snprintf(self->owner, sizeof self->owner, "%s:%d:%016llx", host,
+             (int)getpid(), (unsigned long long)nonce);
     char err[256] = "";
     self->bus = dp_bus_new();
     self->store = dp_store_new(cfg->redis_url, err, sizeof err);

@@ -400,8 +400,10 @@ static int s_answer(gh_client_t *self, const char *url, const char *key,
                               self->cfg.max_wait_s);
             *wait_ms = -1;
         } else {
-            gh_client_problem(self, "GET %s: %ld rate limited, waited %ld ms",
-                              s_path(url), resp->status, *wait_ms);
+            gh_client_problem(self, "GET %s: %ld %s rate limit, waited %ld ms",
+                              s_path(url), resp->status,
+                              resp->rl_remaining == 0 ? "primary" : "secondary",
+                              *wait_ms);
         }
         return DP_ERATE;
     default:

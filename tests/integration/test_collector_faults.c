@@ -691,7 +691,7 @@ test_busy_window_through_faults_is_exact_and_free_again(void **state)
     assert_int_equal(w->retries, 4);
     assert_int_equal(collector_stats(ctx->collector)->retries, 4);
     assert_true(s_problems_mention(w, "502"));
-    assert_true(s_problems_mention(w, "403 rate limited"));
+    assert_true(s_problems_mention(w, "403 secondary rate limit"));
     assert_true(s_problems_mention(w, "/issues/comments"));
     json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
     print_message("busy hour through faults: %ld requests, %ld counted, "
