@@ -433,7 +433,9 @@ static item_t *s_busy_item(world_t *w, long long number, int is_pr,
         else
             s_history_issue(w, it, model, &title, &labels, &body);
         s_model_label(&labels, title.data);
-        if (!s_amdish(title.data)) {
+        /* Plain titles only: the expected appendix writes them as they
+         * are, while reports turn code spans with < > & | into <code>. */
+        if (!s_amdish(title.data) && !strpbrk(title.data, "<>&|")) {
             it->title = dp_buf_take(&title);
             it->labels = dp_buf_take(&labels);
             it->body = dp_buf_take(&body);
