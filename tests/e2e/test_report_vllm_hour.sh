@@ -85,6 +85,18 @@ check "a repeated run costs no counted request ($counted1 then $counted2)" \
 check "a repeated run gives the same report apart from the footer" \
     diff <(sed '/^### 🩺/,$d' "$E2E_TMP/first.md") <(sed '/^### 🩺/,$d' "$second")
 
+# GitHub Enterprise: a base URL with a path prefix and a port.
+e2e_standin ghe --data "$DATA" --port 0 --prefix /api/v3
+case "$STANDIN_URL" in
+*/api/v3) pass "the stand-in serves under /api/v3" ;;
+*) fail "the stand-in serves under /api/v3: $STANDIN_URL" ;;
+esac
+ghe=$(GITHUB_API_URL="$STANDIN_URL" "$DP_BIN_DIR/devpulse" report vllm-project/vllm \
+    --from 2025-12-10T18:29+08:00 --to 2025-12-10T19:29+08:00 \
+    --out "$E2E_TMP/site-ghe" --name vLLM 2>/dev/null)
+check "a GitHub Enterprise base URL gives the same report" \
+    diff <(sed '/^### 🩺/,$d' "$path") <(sed '/^### 🩺/,$d' "$ghe")
+
 # Errors: one clear line and a non-zero exit.
 expect_error() {
     local what=$1 pattern=$2
