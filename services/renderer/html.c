@@ -54,8 +54,11 @@ static void s_unliquid(dp_buf_t *out, const char *s, size_t len)
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
-        char prev = i > 0 ? s[i - 1] : '\0';
-        char next = i + 1 < len ? s[i + 1] : '\0';
+        char prev = ' ', next = ' ';
+        if (i > 0)
+            prev = s[i - 1];
+        if (i + 1 < len)
+            next = s[i + 1];
         bool open = c == '{' && (next == '{' || next == '%' || prev == '{');
         bool close = c == '}' && (prev == '}' || prev == '%' || next == '}');
         if (!open && !close)
@@ -200,8 +203,9 @@ void html_escape(dp_buf_t *out, const char *text)
     size_t len = strlen(text);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
-        char prev = i > 0 ? text[i - 1] : '\0';
-        char next = text[i + 1];
+        char prev = ' ', next = text[i + 1];
+        if (i > 0)
+            prev = text[i - 1];
         if (c == '&')
             dp_buf_puts(out, "&amp;");
         else if (c == '<')
@@ -259,8 +263,9 @@ void html_json_safe(dp_buf_t *out, const char *json)
     size_t len = strlen(json);
     for (size_t i = 0; i < len; i++) {
         char c = json[i];
-        char prev = i > 0 ? json[i - 1] : '\0';
-        char next = json[i + 1];
+        char prev = ' ', next = json[i + 1];
+        if (i > 0)
+            prev = json[i - 1];
         size_t n = 0;
         unsigned cp = s_json_invisible((const unsigned char *)json + i, &n);
         if (cp) {
