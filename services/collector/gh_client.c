@@ -30,6 +30,7 @@ typedef struct {
     long remaining; /* -1 until known */
     long limit;
     int64_t reset; /* epoch seconds, -1 until known */
+    bool refused;  /* GitHub answered 401: left out of the pool */
 } s_token_t;
 
 struct gh_client_t {
@@ -181,15 +182,29 @@ static long s_backoff_ms(gh_client_t *self, int attempt)
 /* Picks the token with the most requests left (unknown counts as full). */
 static s_token_t *s_pick(gh_client_t *self)
 {
-    s_token_t *best = &self->tokens[0];
-    for (size_t i = 1; i < self->ntokens; i++) {
-        long a = best->remaining < 0 ? LONG_MAX : best->remaining;
-        long b = self->tokens[i].remaining < 0 ? LONG_MAX
-                                               : self->tokens[i].remaining;
-        if (b > a)
-            best = &self->tokens[i];
+    s_token_t *best = NULL;
+    for (size_t i = 0; i < self->ntokens; i++) {
+        s_token_t *t = &self->tokens[i];
+        if (t->refused && i + 1 < self->ntokens)
+            continue; /* the last token stands in when all were refused */
+        long a = !best ? -2 : best->remaining < 0 ? LONG_MAX : best->remaining;
+        long b = t->remaining < 0 ? LONG_MAX : t->remaining;
+        if (!best || best->refused || b > a)
+            best = t;
     }
     return best;
+}
+
+/* Leaves a refused token out of the pool; true when another one is left. */
+static bool s_refuse(gh_client_t *self, s_token_t *t)
+{
+    if (self->ntokens < 2 || t->refused)
+        return false;
+    t->refused = true;
+    for (size_t i = 0; i < self->ntokens; i++)
+        if (!self->tokens[i].refused)
+            return true;
+    return false;
 }
 
 /* Before a request: near the wall, spread what is left over the time to
@@ -456,6 +471,11 @@ int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
             s_note_rate(self, token, &resp);
             rc = s_answer(self, url, key, &resp, &cached, attempt, &conditional,
                           doc, next, &wait_ms);
+            if (rc == DP_EAUTH && resp.status == 401 && s_refuse(self, token)) {
+                gh_client_problem(self, "a token of the pool was refused "
+                                        "(401) and is left out");
+                wait_ms = 0; /* the next token, at once */
+            }
         }
         dp_http_resp_clear(&resp);
         s_cached_clear(&cached);

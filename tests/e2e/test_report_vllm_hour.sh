@@ -124,6 +124,11 @@ expect_error "unknown repository" "not found" \
 e2e_standin auth --data "$DATA" --port 0 --token right-token
 GITHUB_API_URL="$STANDIN_URL" GITHUB_TOKEN=wrong-token expect_error "bad token (401)" "credentials" \
     "$R" report vllm-project/vllm --from 2025-12-10T18:29+08:00 --to 2025-12-10T19:29+08:00 --out "$E2E_TMP/x"
+pool=$(GITHUB_API_URL="$STANDIN_URL" GITHUB_TOKEN="" GITHUB_TOKENS="wrong-token,right-token" \
+    "$DP_BIN_DIR/devpulse" report vllm-project/vllm --from 2025-12-10T18:29+08:00 \
+    --to 2025-12-10T19:29+08:00 --out "$E2E_TMP/site-pool" --name vLLM 2>/dev/null)
+check "a token pool leaves a refused token out and goes on" \
+    diff <(sed '/^### 🩺/,$d' "$path") <(sed '/^### 🩺/,$d' "$pool")
 GITHUB_API_URL="http://127.0.0.1:9" DP_MAX_RETRIES=1 expect_error "unreachable API" "unreachable" \
     "$R" report vllm-project/vllm --from 2025-12-10T18:29+08:00 --to 2025-12-10T19:29+08:00 --out "$E2E_TMP/x"
 check "no report file for failed runs" [ ! -d "$E2E_TMP/x/vllm-project/nope" ]
