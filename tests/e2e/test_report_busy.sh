@@ -124,7 +124,13 @@ check "a second run gives the same report apart from the footer" \
     cmp -s <(body "$E2E_TMP/busy-1.md") <(body "$again")
 check "and the same digest facts" \
     bash -c "[ -s '$again.json' ]"
+# The services write what the golden reports say (tests/unit/test_golden.c
+# builds them from the same data without the services).
+check "the report equals tests/golden/busy.zh.md apart from the footer" \
+    cmp -s <(body "$E2E_TMP/busy-1.md") "$DP_SOURCE_DIR/tests/golden/busy.zh.md"
 en=$(hour 14 en "$E2E_TMP/site-en")
+check "the English one equals tests/golden/busy.en.md" \
+    cmp -s <(body "$en") "$DP_SOURCE_DIR/tests/golden/busy.en.md"
 check "English: the AMD watch lists six" grep -qF "6 matched AMD/ROCm:" "$en"
 check "English: the same appendix items" \
     [ "$(grep -c '^- \[#' "$en")" = "$(grep -c '^- \[#' "$busy")" ]
