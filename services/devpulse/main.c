@@ -27,7 +27,7 @@
 
 static const char *const s_usage =
     "usage: devpulse report OWNER/REPO --from ISO --to ISO [--lang zh|en]\n"
-    "                       [--out DIR] [--format md,json] [--name NAME]\n"
+    "                       [--out DIR] [--format md,json,html,atom] [--name NAME]\n"
     "                       [--tz ZONE] [--timeout SECONDS]\n"
     "       devpulse up -c devpulse.yml [--state DIR]\n"
     "       devpulse tap [SUBJECT-PREFIX] [--endpoints LIST]\n"
