@@ -86,7 +86,10 @@ static pid_t s_fork_exec(const char *path, char *const *argv, bool quiet)
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
-        execv(path, argv);
+        if (strchr(path, '/'))
+            execv(path, argv);
+        else
+            execvp(path, argv); /* a wrapper named without its path */
         fprintf(stderr, "devpulse: cannot run %s: %s\n", path, strerror(errno));
         _exit(127);
     }
@@ -196,9 +199,31 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
     return DP_EREDIS;
 }
 
+/* Starts a child, under the command in DP_WRAPPER when it is set (e.g.
+ * "valgrind --leak-check=full --log-file=vg.%p.log", for make valgrind). */
+static pid_t s_exec_child(s_child_t *c)
+{
+    const char *wrapper = getenv("DP_WRAPPER");
+    if (!wrapper || !*wrapper)
+        return s_fork_exec(c->path, c->argv, false);
+    char *copy = dp_strdup(wrapper);
+    char *argv[RUNNER_MAX_ARGS * 2];
+    size_t n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, " ", &save); t && n < RUNNER_MAX_ARGS;
+         t = strtok_r(NULL, " ", &save))
+        argv[n++] = t;
+    for (size_t i = 0; c->argv[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
+        argv[n++] = c->argv[i];
+    argv[n] = NULL;
+    pid_t pid = n > 0 ? s_fork_exec(argv[0], argv, false) : -1;
+    dp_free(copy);
+    return pid;
+}
+
 static int s_start(runner_t *self, s_child_t *c)
 {
-    c->pid = s_fork_exec(c->path, c->argv, false);
+    c->pid = s_exec_child(c);
     if (c->pid < 0) {
         c->pid = 0;
         dp_log(DP_LOG_ERROR, "cannot start %s: %s", c->name, strerror(errno));
