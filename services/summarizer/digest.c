@@ -560,12 +560,12 @@ static void s_first_response(json_t *o, const s_item_t *it, int64_t win_from)
 static json_t *s_hot(const s_item_t *items, size_t n, const dp_window_t *win,
                      const json_t *previous, size_t *discussions)
 {
-    const s_item_t **order = dp_calloc(n ? n : 1, sizeof *order);
+    const s_item_t **order = dp_calloc(n ? n : 1, sizeof(const s_item_t *));
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (items[i].discussion)
             order[m++] = &items[i];
-    qsort(order, m, sizeof *order, s_cmp_hot);
+    qsort(order, m, sizeof(const s_item_t *), s_cmp_hot);
     *discussions = m;
     json_t *hot = json_array();
     for (size_t i = 0; i < m && i < DIGEST_HOT_MAX; i++) {
@@ -633,7 +633,7 @@ static int s_cmp_change(const void *a, const void *b)
 
 static json_t *s_changes(const s_item_t *items, size_t n)
 {
-    const s_item_t **order = dp_calloc(n ? n : 1, sizeof *order);
+    const s_item_t **order = dp_calloc(n ? n : 1, sizeof(const s_item_t *));
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         const s_item_t *it = &items[i];
@@ -641,7 +641,7 @@ static json_t *s_changes(const s_item_t *items, size_t n)
             !s_author_is_bot(it))
             order[m++] = it;
     }
-    qsort(order, m, sizeof *order, s_cmp_change);
+    qsort(order, m, sizeof(const s_item_t *), s_cmp_change);
     json_t *out = json_array();
     for (size_t i = 0; i < m && i < DIGEST_CHANGES_MAX; i++) {
         const s_item_t *it = order[i];
@@ -731,7 +731,7 @@ static json_t *s_people(const dp_classified_t **sorted, size_t n, json_t *roles,
     *bots = (long)json_object_size(botset);
     json_decref(botset);
     size_t m = json_object_size(people), k = 0;
-    json_t **arr = dp_calloc(m ? m : 1, sizeof *arr);
+    json_t **arr = dp_calloc(m ? m : 1, sizeof(json_t *));
     const char *login;
     json_t *p;
     json_object_foreach(people, login, p)
@@ -752,7 +752,7 @@ static json_t *s_people(const dp_classified_t **sorted, size_t n, json_t *roles,
         arr[k++] = q;
     }
     json_decref(people);
-    qsort(arr, m, sizeof *arr, s_cmp_people);
+    qsort(arr, m, sizeof(json_t *), s_cmp_people);
     json_t *list = json_array();
     for (size_t i = 0; i < m; i++)
         json_array_append_new(list, arr[i]);
@@ -914,9 +914,9 @@ static json_t *s_waiting(const s_item_t *items, size_t n,
             json_array_append_new(all, s_wait_entry(s));
     }
     size_t m = json_array_size(all);
-    json_t **arr = dp_calloc(m ? m : 1, sizeof *arr);
+    json_t **arr = dp_calloc(m ? m : 1, sizeof(json_t *));
     json_array_foreach(all, i, w) arr[i] = w;
-    qsort(arr, m, sizeof *arr, s_cmp_waiting);
+    qsort(arr, m, sizeof(json_t *), s_cmp_waiting);
     json_t *out = json_array();
     for (size_t j = m > DIGEST_WAITING_MAX ? m - DIGEST_WAITING_MAX : 0; j < m;
          j++)
@@ -1002,7 +1002,7 @@ static int s_cmp_streak(const void *a, const void *b)
 static json_t *s_long_hot(const s_item_t *items, size_t n, size_t *still,
                           size_t *fresh)
 {
-    const s_item_t **order = dp_calloc(n ? n : 1, sizeof *order);
+    const s_item_t **order = dp_calloc(n ? n : 1, sizeof(const s_item_t *));
     size_t m = 0;
     *still = *fresh = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1015,7 +1015,7 @@ static json_t *s_long_hot(const s_item_t *items, size_t n, size_t *still,
         if (items[i].streak >= DIGEST_STREAK_MIN)
             order[m++] = &items[i];
     }
-    qsort(order, m, sizeof *order, s_cmp_streak);
+    qsort(order, m, sizeof(const s_item_t *), s_cmp_streak);
     json_t *out = json_array();
     for (size_t i = 0; i < m && i < DIGEST_WATCH_MAX; i++) {
         const s_item_t *it = order[i];
@@ -1049,12 +1049,12 @@ static json_t *s_categories(const s_item_t *items, size_t n)
 /* The numbers of this window's discussions, highest score first. */
 static json_t *s_discussions(const s_item_t *items, size_t n)
 {
-    const s_item_t **order = dp_calloc(n ? n : 1, sizeof *order);
+    const s_item_t **order = dp_calloc(n ? n : 1, sizeof(const s_item_t *));
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (items[i].discussion)
             order[m++] = &items[i];
-    qsort(order, m, sizeof *order, s_cmp_hot);
+    qsort(order, m, sizeof(const s_item_t *), s_cmp_hot);
     json_t *out = json_array();
     for (size_t i = 0; i < m && i < DIGEST_HOT_KEEP; i++)
         json_array_append_new(out, json_integer(order[i]->snap->number));
@@ -1133,10 +1133,11 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     if (!json_is_object(topics))
         topics = no_topics;
 
-    const dp_classified_t **sorted = dp_calloc(n ? n : 1, sizeof *sorted);
+    const dp_classified_t **sorted =
+        dp_calloc(n ? n : 1, sizeof(const dp_classified_t *));
     for (size_t i = 0; i < n; i++)
         sorted[i] = &events[i];
-    qsort(sorted, n, sizeof *sorted, s_cmp_events);
+    qsort(sorted, n, sizeof(const dp_classified_t *), s_cmp_events);
     s_item_t *items = dp_calloc(n ? n : 1, sizeof *items);
     size_t nitems = s_gather(sorted, n, items);
     s_score(items, nitems, previous);

@@ -188,7 +188,7 @@ static long s_load_events(summarizer_t *self, const char *wkey,
     long n = 0;
     for (size_t i = 0; i < r->elements; i++) {
         redisReply *e = r->element[i];
-        dp_msg_t msg;
+        dp_msg_t msg = {0};
         char err[256];
         if (e->type != REDIS_REPLY_STRING ||
             dp_msg_decode(e->str, e->len, (size_t)self->cfg.max_frame, &msg,
@@ -328,7 +328,7 @@ int summarizer_run(summarizer_t *self)
                                   i == 0 ? SUMMARIZER_POLL_MS : 0);
             if (rc == DP_EAGAIN)
                 break;
-            dp_msg_t msg;
+            dp_msg_t msg = {0};
             char err[256] = "";
             if (rc == 0)
                 rc = dp_msg_decode(frame.data, frame.len,

@@ -23,7 +23,7 @@
 #define WRITER_TREND_CATEGORIES 6
 #define WRITER_HOUR 3600
 #define WRITER_DAY 86400
-#define WRITER_WEEK (7 * 86400)
+#define WRITER_WEEK (7L * 86400)
 #define WRITER_MINUTE 60
 
 /* The words of one language. */
@@ -440,7 +440,7 @@ static void s_category_list(dp_buf_t *b, const json_t *cats, bool zh,
         {
             json_int_t c = json_integer_value(v);
             if (!used[i] &&
-                (c > bestn || (c == bestn && strcmp(key, best) < 0))) {
+                (c > bestn || (c == bestn && best && strcmp(key, best) < 0))) {
                 best = key;
                 bestn = c;
                 besti = i;
@@ -695,7 +695,7 @@ static void s_trend_categories(dp_buf_t *b, const json_t *d,
         {
             json_int_t c = json_integer_value(v);
             if (!used[i] &&
-                (c > bestn || (c == bestn && strcmp(key, best) < 0))) {
+                (c > bestn || (c == bestn && best && strcmp(key, best) < 0))) {
                 best = key;
                 bestn = c;
                 besti = i;

@@ -388,6 +388,7 @@ static char *s_report(const s_rules_t *r, const s_case_t *c, const char *lang,
     if (renderer_markdown(digest, &md, err, sizeof err) < 0)
         fail_msg("%s: %s", c->name, err);
     json_decref(digest);
+    assert_non_null(md.data);
     char *footer = strstr(md.data, "\n### 🩺");
     if (footer)
         footer[1] = '\0';
@@ -445,8 +446,10 @@ static void s_golden(void **state, const s_case_t *c, const char *lang)
         printf("updated %s\n", path);
     }
     char *want = s_read_file(path);
-    if (!want)
+    if (!want) {
         fail_msg("%s is missing (DP_UPDATE_GOLDEN=1 writes it)", path);
+        return;
+    }
     if (strcmp(want, got) != 0)
         s_first_difference(path, want, got);
     dp_free(want);
@@ -482,7 +485,9 @@ static char *s_section(const char *text, const char *from)
 {
     const char *start = strstr(text, from);
     assert_non_null(start);
-    start = strchr(start, '\n') + 1;
+    start = strchr(start, '\n');
+    assert_non_null(start);
+    start++;
     const char *end = strstr(start, "\n### ");
     return dp_strndup(start, end ? (size_t)(end - start) : strlen(start));
 }
@@ -505,9 +510,11 @@ static void test_busy_amd_section_has_the_six_with_reasons(void **state)
     };
     for (size_t i = 0; i < COUNT(want); i++) {
         const char *line = strstr(amd, want[i].number);
-        if (!line)
+        if (!line) {
             fail_msg("%s missing from the AMD section:\n%s", want[i].number,
                      amd);
+            return;
+        }
         const char *eol = strchr(line, '\n');
         char *one = dp_strndup(line, eol ? (size_t)(eol - line) : strlen(line));
         if (!strstr(one, want[i].reason))

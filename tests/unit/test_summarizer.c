@@ -1192,9 +1192,9 @@ static void test_digest_response_median_and_roles(void **state)
         dp_classified_t it = base;
         it.number = 600 + i;
         it.created_at = s_at(opened[i]);
-        ev[n++] = s_happened(it, "issue_opened", ids[2 * i], opened[i]);
-        ev[n++] = s_comment(it, ids[2 * i + 1], answer[i], "helper", assoc[i],
-                            "Try this.");
+        ev[n++] = s_happened(it, "issue_opened", ids[2 * (size_t)i], opened[i]);
+        ev[n++] = s_comment(it, ids[2 * (size_t)i + 1], answer[i], "helper",
+                            assoc[i], "Try this.");
     }
     json_t *d = s_build("en", ev, n, NULL);
     assert_int_equal(dp_json_int(d, "facts.response.opened", -1), 3);
