@@ -10,6 +10,7 @@
 
 #include "dp_config.h"
 #include "dp_log.h"
+#include "dp_tls.h"
 
 #define DP_STORE_TIMEOUT_MS 5000
 #define DP_STORE_HOST_MAX 256
@@ -29,6 +30,8 @@ struct dp_store_t {
     char *user;        /* ACL user, or NULL */
     char *password;    /* AUTH password, or NULL; never logged */
     long db;           /* SELECT index */
+    bool tls;          /* rediss://: through a dp_tls tunnel */
+    dp_tls_t *tunnel;  /* the tunnel of the current connection */
     s_cmd_t *queue;    /* commands queued for a batch */
     size_t nqueue, capqueue;
 };
@@ -53,14 +56,17 @@ static int s_parse_url(dp_store_t *self, const char *url, char *err,
         }
         return 0;
     }
-    if (strncmp(url, "redis://", 8) != 0) {
-        snprintf(
-            err, errlen,
-            "redis URL must start with redis:// or unix:// (got \"%.40s\")",
-            url);
+    self->tls = strncmp(url, "rediss://", 9) == 0;
+    if (strncmp(url, "redis://", 8) != 0 && !self->tls) {
+        /* Only the scheme is quoted: the rest may hold a password. */
+        const char *colon = strstr(url, "://");
+        snprintf(err, errlen,
+                 "redis URL must start with redis://, rediss:// or unix:// "
+                 "(got \"%.*s\")",
+                 colon ? (int)(colon - url) + 3 : 0, url);
         return DP_ECONFIG;
     }
-    const char *p = url + 8;
+    const char *p = url + (self->tls ? 9 : 8);
     const char *at = strrchr(p, '@');
     if (at) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
@@ -105,8 +111,9 @@ static int s_parse_url(dp_store_t *self, const char *url, char *err,
 static void s_disconnect(dp_store_t *self)
 {
     if (self->ctx)
-        redisFree(self->ctx);
+        redisFree(self->ctx); /* closes the tunnel's plain end */
     self->ctx = NULL;
+    dp_tls_destroy(&self->tunnel);
 }
 
 static bool s_reply_ok(redisReply *r)
@@ -120,15 +127,30 @@ static int s_connect(dp_store_t *self)
         return 0;
     struct timeval tv = {DP_STORE_TIMEOUT_MS / 1000,
                          (DP_STORE_TIMEOUT_MS % 1000) * 1000};
-    redisContext *c = self->path
-                          ? redisConnectUnixWithTimeout(self->path, tv)
-                          : redisConnectWithTimeout(self->host, self->port, tv);
     const char *where = self->path ? self->path : self->host;
+    redisContext *c = NULL;
+    if (self->tls) {
+        char err[256];
+        const char *ca = getenv("DP_REDIS_CA");
+        self->tunnel =
+            dp_tls_connect(self->host, self->port, ca && *ca ? ca : NULL,
+                           DP_STORE_TIMEOUT_MS, err, sizeof err);
+        if (!self->tunnel) {
+            dp_log(DP_LOG_WARN, "redis %s: %s", where, err);
+            return DP_EREDIS;
+        }
+        c = redisConnectFd(dp_tls_fd(self->tunnel));
+    } else if (self->path) {
+        c = redisConnectUnixWithTimeout(self->path, tv);
+    } else {
+        c = redisConnectWithTimeout(self->host, self->port, tv);
+    }
     if (!c || c->err) {
         dp_log(DP_LOG_WARN, "redis %s: %s", where,
                c ? c->errstr : "cannot allocate context");
         if (c)
             redisFree(c);
+        dp_tls_destroy(&self->tunnel);
         return DP_EREDIS;
     }
     redisSetTimeout(c, tv);

@@ -16,8 +16,10 @@ typedef struct dp_store_t dp_store_t;
 /* Key names carry this prefix and schema version. */
 #define DP_STORE_PREFIX "dp:1:"
 
-/* Creates a store for a URL: "redis://[[user]:password@]host[:port][/db]" or
- * "unix:///path/to/socket[?db=N]". A password in the environment variable
+/* Creates a store for a URL: "redis://[[user]:password@]host[:port][/db]",
+ * the same with "rediss://" for TLS (the server certificate is checked
+ * against the CA file in DP_REDIS_CA, or the system's CAs, and against the
+ * host), or "unix:///path/to/socket[?db=N]". A password in the environment variable
  * REDIS_PASSWORD is used when the URL carries none. The first connection is
  * made at once; a failure is logged and retried on the next command. NULL
  * only for a malformed URL, with the reason in err. */

@@ -17,7 +17,7 @@ PACKAGES=(
     build-essential cmake pkg-config
     libzmq3-dev libcurl4-openssl-dev libmsgpack-dev libhiredis-dev
     libcmocka-dev libjansson-dev libpcre2-dev libcmark-dev
-    libmicrohttpd-dev libyaml-dev
+    libmicrohttpd-dev libyaml-dev libssl-dev openssl
     redis-server tzdata curl ca-certificates
     clang
     chromium fonts-wqy-microhei
