@@ -420,7 +420,6 @@ static void test_store_new_rejects_malformed_urls(void **state)
     static const char *const bad[] = {"",
                                       "localhost:6379",
                                       "http://localhost:6379",
-                                      "rediss://localhost:6379",
                                       "redis://",
                                       "redis:///0",
                                       "redis://:secret@",
