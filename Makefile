@@ -4,7 +4,11 @@
 #   make demo    install deps, build, write a real report from demo/sample
 #                offline; the last line printed is the report's path
 #   make check   install deps, build with ASan+UBSan into build-check/, run
-#                every test (ctest starts its own redis-server and services)
+#                a short fuzz of every harness (scripts/fuzz.sh --smoke),
+#                then every test (ctest starts its own redis-server and
+#                services)
+#   make fuzz    build the libFuzzer harnesses of fuzz/ with clang into
+#                build-fuzz/ and run each for 60 s (scripts/fuzz.sh)
 #   make build   RelWithDebInfo build into build/ (binaries in build/bin)
 #   make bench   build, then run every build/bin/bench_*
 #   make format  clang-format --dry-run --Werror on all C sources
@@ -27,7 +31,7 @@ SRC_DIRS := common proto services tests bench
 SOURCES = $(shell find $(SRC_DIRS) -type f \( -name '*.c' -o -name '*.h' \) \
                    2>/dev/null | sort)
 
-.PHONY: all deps build demo check bench format format-fix lint tidy clean
+.PHONY: all deps build demo check fuzz bench format format-fix lint tidy clean
 
 all: build
 
@@ -47,7 +51,11 @@ check: deps
 	$(CMAKE) -S . -B $(CHECK_DIR) -DCMAKE_BUILD_TYPE=Debug \
 	    -DDP_ASAN=ON -DDP_UBSAN=ON
 	$(CMAKE) --build $(CHECK_DIR) -j$(NPROC)
+	bash scripts/fuzz.sh --smoke
 	$(CTEST) --test-dir $(CHECK_DIR) --output-on-failure -j2 --timeout 600
+
+fuzz: deps
+	bash scripts/fuzz.sh 60
 
 bench: build
 	@set -e; found=0; \

@@ -20,6 +20,9 @@ PACKAGES=(
     libmicrohttpd-dev libyaml-dev libssl-dev openssl
     redis-server tzdata curl ca-certificates
     clang
+    # clang's sanitizer and libFuzzer runtimes (make fuzz, make check): only
+    # a Recommends of clang-14, which --no-install-recommends leaves out
+    libclang-rt-dev
     chromium fonts-wqy-microhei
 )
 
