@@ -663,6 +663,24 @@ static void s_reason_add(s_reasons_t *r, const char *text)
         snprintf(r->text[r->n++], RULES_REASON_LEN, "%s", text);
 }
 
+/* Writes "<head>`<text>`<tail>" into out, quoting at most max bytes of text
+ * and whatever fits, always cut on a UTF-8 character boundary so a reason
+ * stays valid text (a cut inside a character would be refused downstream,
+ * and the reason lost). */
+static void s_quote(char *out, size_t size, const char *head, const char *text,
+                    size_t max, const char *tail)
+{
+    size_t len = strlen(text);
+    size_t fixed = strlen(head) + strlen(tail) + 3; /* two backticks, NUL */
+    size_t room = size > fixed ? size - fixed : 0;
+    size_t n = len < max ? len : max;
+    if (n > room)
+        n = room;
+    while (n > 0 && n < len && ((unsigned char)text[n] & 0xC0) == 0x80)
+        n--;
+    snprintf(out, size, "%s`%.*s`%s", head, (int)n, text, tail);
+}
+
 /* Matches one string; on a match writes the reason. */
 static bool s_match_text(const s_node_t *n, const char *text, const char *what,
                          char *reason, size_t size)
@@ -673,22 +691,28 @@ static bool s_match_text(const s_node_t *n, const char *text, const char *what,
         bool eq = n->field == F_AUTHOR || n->field == F_LABEL
                       ? strcasecmp(text, n->value) == 0
                       : strcmp(text, n->value) == 0;
-        if (eq)
-            snprintf(reason, size, "%s `%s`", what, text);
+        if (eq) {
+            char head[64];
+            snprintf(head, sizeof head, "%s ", what);
+            s_quote(reason, size, head, text, SIZE_MAX, "");
+        }
         return eq;
     }
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(n->re, NULL);
     int rc = pcre2_match(n->re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
     if (rc > 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-        int len = (int)(ov[1] - ov[0]);
-        if (len > RULES_QUOTE_MAX)
-            len = RULES_QUOTE_MAX;
-        if (n->field == F_TITLE || n->field == F_BODY)
-            snprintf(reason, size, "%s matches `%.*s`", what, len,
-                     text + ov[0]);
-        else
-            snprintf(reason, size, "%s `%s`", what, text);
+        char head[64];
+        if (n->field == F_TITLE || n->field == F_BODY) {
+            /* Quote the match itself, cut where the text allows. */
+            char *match = dp_strndup(text + ov[0], (size_t)(ov[1] - ov[0]));
+            snprintf(head, sizeof head, "%s matches ", what);
+            s_quote(reason, size, head, match, RULES_QUOTE_MAX, "");
+            dp_free(match);
+        } else {
+            snprintf(head, sizeof head, "%s ", what);
+            s_quote(reason, size, head, text, SIZE_MAX, "");
+        }
     }
     pcre2_match_data_free(md);
     return rc > 0;
@@ -706,7 +730,11 @@ static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
         const s_member_t *m = &org->members[i];
         if (strcasecmp(m->login, ev->author) == 0 && when >= m->from &&
             when <= m->to) {
-            snprintf(reason, size, "author `%s` (%s)", ev->author, org->name);
+            {
+                char tail[128];
+                snprintf(tail, sizeof tail, " (%s)", org->name);
+                s_quote(reason, size, "author ", ev->author, SIZE_MAX, tail);
+            }
             return true;
         }
     }
