@@ -31,7 +31,7 @@ SRC_DIRS := common proto services tests bench
 SOURCES = $(shell find $(SRC_DIRS) -type f \( -name '*.c' -o -name '*.h' \) \
                    2>/dev/null | sort)
 
-.PHONY: all deps build demo check fuzz bench format format-fix lint tidy clean
+.PHONY: all deps build demo check fuzz bench format format-fix lint tidy clean valgrind
 
 all: build
 
@@ -79,3 +79,9 @@ tidy: build
 
 clean:
 	rm -rf $(BUILD_DIR) $(CHECK_DIR)
+
+# The end-to-end report under valgrind (a build without sanitizers).
+valgrind: deps
+	$(CMAKE) -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	$(CMAKE) --build build-valgrind -j$(NPROC)
+	bash scripts/valgrind.sh build-valgrind
