@@ -24,6 +24,23 @@ start() {
     esac
 }
 
+# waits until service $1 has bound its input socket: its signal handlers
+# are in place by then (a background job starts with SIGINT ignored)
+ready() {
+    local sock
+    case $1 in
+    collector) sock=c.ctl ;;
+    classifier) sock=cl.in ;;
+    summarizer) sock=s.in ;;
+    renderer) sock=r.in ;;
+    esac
+    for _ in $(seq 1 200); do
+        [ -S "$D/$sock" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 # waits up to $2 tenths of a second for pid $1; sets ST to its status
 wait_exit() {
     ST=timeout
@@ -42,7 +59,7 @@ wait_exit() {
 for svc in collector classifier summarizer renderer; do
     DP_LOG_LEVEL=error start $svc &
     pid=$!
-    sleep 1
+    ready $svc
     kill -TERM "$pid"
     wait_exit "$pid" 50
     check "dp-$svc exits 0 within 5 s of SIGTERM (got $ST)" [ "$ST" = 0 ]
@@ -50,7 +67,7 @@ for svc in collector classifier summarizer renderer; do
 
     DP_LOG_LEVEL=error start $svc 2>/dev/null &
     pid=$!
-    sleep 1
+    ready $svc
     kill -INT "$pid"
     kill -INT "$pid"
     wait_exit "$pid" 20
