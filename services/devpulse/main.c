@@ -27,7 +27,8 @@
 
 static const char *const s_usage =
     "usage: devpulse report OWNER/REPO --from ISO --to ISO [--lang zh|en]\n"
-    "                       [--out DIR] [--format md,json,html,atom] [--name NAME]\n"
+    "                       [--out DIR] [--format md,json,html,atom] [--name "
+    "NAME]\n"
     "                       [--tz ZONE] [--timeout SECONDS]\n"
     "       devpulse up -c devpulse.yml [--state DIR]\n"
     "       devpulse tap [SUBJECT-PREFIX] [--endpoints LIST]\n"
@@ -236,6 +237,12 @@ static int s_run_window(runner_t *r, const char *repo, int64_t from, int64_t to,
     }
     long long deadline = dp_service_now_ms() + o->timeout_s * 1000;
     int restarts = runner_restarts(r);
+    long long last_send = dp_service_now_ms();
+    long watch_s = 60;
+    const char *watch_env = getenv("DP_WATCH_S");
+    if (watch_env && dp_parse_long(watch_env, 1, 86400, &watch_s) < 0)
+        watch_s = 60;
+    long long resend_ms = 2LL * watch_s * 1000;
     dp_buf_t subject = DP_BUF_INIT;
     bool finished = false;
     while (!finished && !dp_service_interrupted()) {
@@ -248,10 +255,15 @@ static int s_run_window(runner_t *r, const char *repo, int64_t from, int64_t to,
             break;
         }
         runner_tick(r);
-        if (runner_restarts(r) != restarts) {
-            /* A service died and came back: the request may have died with
-             * it. Asking again is safe, since every stage is idempotent. */
+        bool quiet = dp_service_now_ms() - last_send > resend_ms;
+        if (runner_restarts(r) != restarts || quiet) {
+            /* A service died and came back, or nothing came for a while
+             * (Redis restarted and lost its last second): the request or
+             * its events may be gone. Asking again, with every event sent
+             * again, is safe, since every stage is idempotent. */
             restarts = runner_restarts(r);
+            last_send = dp_service_now_ms();
+            req.u.collect.replay = true;
             dp_buf_t again = DP_BUF_INIT;
             if (dp_msg_encode(&req, &again) == 0 &&
                 dp_sock_send(push, NULL, again.data, again.len, true) < 0)

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "digest.h"
@@ -20,6 +21,8 @@
 #define SUMMARIZER_POLL_MS 500
 #define SUMMARIZER_BATCH 256
 #define SUMMARIZER_KEY_MAX 1024
+#define SUMMARIZER_STORE_WAIT_MS 60000 /* how long Redis may be away */
+#define SUMMARIZER_STORE_RETRY_MS 200
 #define SUMMARIZER_HISTORY 6 /* earlier windows read for trends */
 
 struct summarizer_t {
@@ -81,36 +84,69 @@ static void s_send(summarizer_t *self, const dp_msg_t *msg)
 
 /* Stores one frame and notes its window as touched: grown when a new event
  * arrived, forced when the WINDOW message itself arrived. */
+/* Runs a command, waiting for Redis to come back when it is away (bounded,
+ * and not past a shutdown): what arrived is not dropped for want of a
+ * store. Returns the reply (the caller frees it) or NULL. */
+static redisReply *s_command_patiently(summarizer_t *self, int argc,
+                                       const char **argv, const size_t *lens)
+{
+    long long until = dp_service_now_ms() + SUMMARIZER_STORE_WAIT_MS;
+    bool said = false;
+    for (;;) {
+        redisReply *r = dp_store_command(self->store, argc, argv, lens);
+        if (r && r->type != REDIS_REPLY_ERROR)
+            return r;
+        if (r)
+            freeReplyObject(r);
+        if (dp_service_interrupted() || dp_service_now_ms() > until)
+            return NULL;
+        if (!said)
+            dp_log(DP_LOG_WARN, "redis unavailable: holding on to the "
+                                "message until it is back");
+        said = true;
+        struct timespec ts = {0, SUMMARIZER_STORE_RETRY_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static void s_store(summarizer_t *self, const dp_msg_t *msg, const char *frame,
                     size_t len, s_touch_t *touched, size_t *ntouched)
 {
     char wkey[SUMMARIZER_KEY_MAX], key[SUMMARIZER_KEY_MAX];
     char ttl[24];
     snprintf(ttl, sizeof ttl, "%ld", self->cfg.retention_s);
+    bool grew = false, force = false;
+    redisReply *r = NULL;
     if (msg->type == DP_MSG_CLASSIFIED) {
         const dp_classified_t *c = &msg->u.classified;
         s_window_key(wkey, sizeof wkey, c->repo, c->win_from, c->win_to);
         dp_store_key(key, sizeof key, "win:%s:ev", wkey);
         const char *argv[] = {"HSET", key, c->id ? c->id : "", frame};
         size_t lens[] = {4, strlen(key), strlen(argv[2]), len};
-        redisReply *r = dp_store_command(self->store, 4, argv, lens);
-        bool grew = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-        if (r)
-            freeReplyObject(r);
-        const char *exp[] = {"EXPIRE", key, ttl};
-        r = dp_store_command(self->store, 3, exp, NULL);
-        if (r)
-            freeReplyObject(r);
-        s_touch(touched, ntouched, wkey, false, grew);
+        r = s_command_patiently(self, 4, argv, lens);
+        grew = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     } else {
         const dp_window_t *w = &msg->u.window;
         s_window_key(wkey, sizeof wkey, w->repo, w->win_from, w->win_to);
         dp_store_key(key, sizeof key, "win:%s:meta", wkey);
-        if (dp_store_set(self->store, key, frame, len, self->cfg.retention_s) <
-            0)
-            dp_log(DP_LOG_ERROR, "cannot store the window %s", wkey);
-        s_touch(touched, ntouched, wkey, true, false);
+        const char *argv[] = {"SET", key, frame};
+        size_t lens[] = {3, strlen(key), len};
+        r = s_command_patiently(self, 3, argv, lens);
+        force = true;
     }
+    if (!r) {
+        dp_log(DP_LOG_ERROR,
+               "cannot store a message of %s; the window will "
+               "be replayed",
+               wkey);
+        return;
+    }
+    freeReplyObject(r);
+    const char *exp[] = {"EXPIRE", key, ttl};
+    r = dp_store_command(self->store, 3, exp, NULL);
+    if (r)
+        freeReplyObject(r);
+    s_touch(touched, ntouched, wkey, force, grew);
 }
 
 /* ==== Digesting a complete window ==== */
