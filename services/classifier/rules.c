@@ -21,7 +21,8 @@
 #define RULES_REASON_LEN 256 /* bytes of one reason */
 #define RULES_ERR_LEN 256
 #define RULES_DAY 86400
-#define RULES_TAG_MAX 40 /* longest conventional-commit type read */
+#define RULES_TAG_MAX 40      /* longest conventional-commit type read */
+#define RULES_ORG_NAME_MAX 64 /* bytes of an organization's name kept */
 
 typedef enum { N_ANY, N_ALL, N_COND } s_kind_t;
 typedef enum {
@@ -446,13 +447,19 @@ static int s_load_orgs(rules_t *self, const json_t *affs, char *err,
                      id);
             return DP_ECONFIG;
         }
-        if (name) {
-            org->name = dp_strdup(name);
-        } else {
-            org->name = dp_strdup(id);
-            for (char *p = org->name; *p; p++)
-                *p = (char)toupper((unsigned char)*p);
+        /* The name shown in reasons: bounded and cut on a character
+         * boundary, so a reason that carries it always fits and stays
+         * valid UTF-8; the id upper-cased when no name is given. */
+        const char *shown = name ? name : id;
+        size_t len = strlen(shown);
+        if (len > RULES_ORG_NAME_MAX) {
+            len = RULES_ORG_NAME_MAX;
+            while (len > 0 && ((unsigned char)shown[len] & 0xC0) == 0x80)
+                len--;
         }
+        org->name = dp_strndup(shown, len);
+        for (char *p = org->name; !name && *p; p++)
+            *p = (char)toupper((unsigned char)*p);
         size_t i;
         json_t *m;
         json_array_foreach(members, i, m)
@@ -732,7 +739,14 @@ static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
             when <= m->to) {
             {
                 char tail[128];
-                snprintf(tail, sizeof tail, " (%s)", org->name);
+                /* The name is cut on a character boundary, like quotes. */
+                size_t cut = strlen(org->name), max = sizeof tail - 4;
+                if (cut > max)
+                    cut = max;
+                while (cut > 0 && cut < strlen(org->name) &&
+                       ((unsigned char)org->name[cut] & 0xC0) == 0x80)
+                    cut--;
+                snprintf(tail, sizeof tail, " (%.*s)", (int)cut, org->name);
                 s_quote(reason, size, "author ", ev->author, SIZE_MAX, tail);
             }
             return true;
