@@ -1079,6 +1079,36 @@ static void test_shipped_amd_topic_reads_bodies_like_vllm(void **state)
                         "`AITER`");
 }
 
+/* A long organization name is cut on a character boundary: the reason
+ * stays valid UTF-8 and keeps its closing parenthesis (fuzz_rules). */
+static void test_affiliation_reason_with_a_long_name_stays_valid(void **state)
+{
+    (void)state;
+    rules_t *rules =
+        s_rules("topics:\n  t: {any: [affiliation=amd]}\n"
+                "affiliations:\n  amd:\n    name: "
+                "超威半导体超威半导体超威半导体超威半导体超威半导体超威半导体"
+                "超威半导体超威半导体超威半导体超威半导体\n"
+                "    members: [alice]\n");
+    dp_event_t ev = s_item("Anything");
+    ev.author = "alice";
+    ev.created_at = 1;
+    s_hits_t hits = s_match(rules, &ev);
+    size_t len = strlen(hits.text);
+    assert_true(len > 0 && hits.text[len - 1] == ')');
+    /* Valid UTF-8: every lead byte has its continuation bytes. */
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)hits.text[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        assert_true((c & 0xC0) != 0x80);
+        for (size_t k = 1; k < n; k++)
+            assert_int_equal((unsigned char)hits.text[i + k] & 0xC0, 0x80);
+        i += n;
+    }
+    assert_non_null(strstr(hits.text, "t: author `alice` (超威半导体"));
+    rules_destroy(&rules);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1123,6 +1153,7 @@ int main(void)
         cmocka_unit_test(test_negated_conditions_alone_give_rule_matched),
         cmocka_unit_test(test_affiliation_holds_within_its_dates),
         cmocka_unit_test(test_rules_refuse_bad_affiliations),
+        cmocka_unit_test(test_affiliation_reason_with_a_long_name_stays_valid),
         cmocka_unit_test(test_repository_topics_replace_add_and_drop),
         cmocka_unit_test(test_topics_resolve_keeps_order_and_place),
         cmocka_unit_test(test_rules_refuse_bad_repository_entries),
