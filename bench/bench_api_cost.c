@@ -36,6 +36,7 @@
 
 #include "collector.h"
 #include "dp_bus.h"
+#include "dp_ghdata.h"
 #include "dp_http.h"
 #include "dp_json.h"
 #include "dp_log.h"
@@ -110,109 +111,13 @@ static double s_now_ms(void)
 
 /* ==== The datasets ==== */
 
-static void s_mkdir(const char *path)
-{
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
-        s_die("mkdir %s: %s", path, strerror(errno));
-}
-
-static void s_put_time(json_t *obj, const char *key, int64_t t)
-{
-    char iso[32];
-    if (t <= 0) {
-        json_object_set_new(obj, key, json_null());
-        return;
-    }
-    dp_time_iso_utc(t, iso, sizeof iso);
-    json_object_set_new(obj, key, json_string(iso));
-}
-
-/* An issue or pull request as GET /repos/o/r/issues lists it. */
-static json_t *s_item(const char *repo, long number, bool pr, int64_t created,
-                      int64_t updated, int64_t closed, int64_t merged,
-                      long comments)
-{
-    char url[256], html[256], title[128], login[32];
-    snprintf(url, sizeof url, "https://api.github.com/repos/%s/issues/%ld",
-             repo, number);
-    snprintf(html, sizeof html, "https://github.com/%s/%s/%ld", repo,
-             pr ? "pull" : "issues", number);
-    snprintf(title, sizeof title, "%s %ld of %s", pr ? "Change" : "Report",
-             number, repo);
-    snprintf(login, sizeof login, "dev%ld", number % 13);
-    json_t *it = json_pack(
-        "{s:s, s:s, s:I, s:s, s:{s:s, s:s}, s:[{s:s}], s:s, s:I, s:s, s:s}",
-        "url", url, "html_url", html, "number", (json_int_t)number, "title",
-        title, "user", "login", login, "type", "User", "labels", "name",
-        pr ? "enhancement" : "bug", "state", closed > 0 ? "closed" : "open",
-        "comments", (json_int_t)comments, "author_association", "CONTRIBUTOR",
-        "body", "Generated for the benchmark.");
-    if (!it)
-        s_die("json_pack failed");
-    s_put_time(it, "created_at", created);
-    s_put_time(it, "updated_at", updated);
-    s_put_time(it, "closed_at", closed);
-    if (pr) {
-        char pull[256];
-        snprintf(pull, sizeof pull, "https://api.github.com/repos/%s/pulls/%ld",
-                 repo, number);
-        json_t *p = json_pack("{s:s, s:s}", "url", pull, "html_url", html);
-        s_put_time(p, "merged_at", merged);
-        json_object_set_new(it, "pull_request", p);
-        json_object_set_new(it, "draft", json_false());
-    }
-    return it;
-}
-
-/* Adds a comment created (and last updated) at t to comments[number]. */
-static void s_comment(json_t *comments, const char *repo, long number, long id,
-                      int64_t t)
-{
-    char issue[256], key[24];
-    snprintf(issue, sizeof issue, "https://api.github.com/repos/%s/issues/%ld",
-             repo, number);
-    json_t *c =
-        json_pack("{s:I, s:s, s:{s:s, s:s}, s:s, s:s}", "id", (json_int_t)id,
-                  "issue_url", issue, "user", "login", "reviewer", "type",
-                  "User", "author_association", "MEMBER", "body", "A comment.");
-    if (!c)
-        s_die("json_pack failed");
-    s_put_time(c, "created_at", t);
-    s_put_time(c, "updated_at", t);
-    snprintf(key, sizeof key, "%ld", number);
-    json_t *list = json_object_get(comments, key);
-    if (!list) {
-        list = json_array();
-        json_object_set_new(comments, key, list);
-    }
-    json_array_append_new(list, c);
-}
-
-/* Writes DIR/<owner>/<name>/issues.json and comments/<n>.json. */
-static void s_write_repo(const char *data, const char *repo, json_t *issues,
-                         json_t *comments)
-{
-    char path[PATH_MAX], owner[128];
-    const char *slash = strchr(repo, '/');
-    snprintf(owner, sizeof owner, "%.*s", (int)(slash - repo), repo);
-    snprintf(path, sizeof path, "%s/%s", data, owner);
-    s_mkdir(path);
-    snprintf(path, sizeof path, "%s/%s", data, repo);
-    s_mkdir(path);
-    snprintf(path, sizeof path, "%s/%s/comments", data, repo);
-    s_mkdir(path);
-    snprintf(path, sizeof path, "%s/%s/issues.json", data, repo);
-    if (json_dump_file(issues, path, JSON_COMPACT) < 0)
-        s_die("cannot write %s", path);
-    const char *key;
-    json_t *list;
-    json_object_foreach(comments, key, list)
-    {
-        snprintf(path, sizeof path, "%s/%s/comments/%s.json", data, repo, key);
-        if (json_dump_file(list, path, JSON_COMPACT) < 0)
-            s_die("cannot write %s", path);
-    }
-}
+/* How the items and comments of this dataset look. */
+static const dp_gh_style_t s_style = {
+    .logins = 13,
+    .labels = true,
+    .body = "Generated for the benchmark.",
+    .comment_html = false,
+};
 
 /* The busy hour [w, w+1h), as in tests/integration/test_collector_faults.c:
  * of 260 items (numbers 1001...), 0-9 PRs opened, 10-19 PRs opened and
@@ -233,10 +138,12 @@ static long s_write_busy(const char *data, int64_t w)
         int64_t closed = k % 2 ? created + 12 * HOUR : 0;
         long ncomments = k % 10 == 0;
         if (ncomments)
-            s_comment(comments, repo, k + 1, 3000000 + k, created + HOUR);
-        json_array_append_new(
-            issues, s_item(repo, k + 1, pr, created, created + DAY, closed,
-                           pr && closed ? closed : 0, ncomments));
+            dp_gh_comment(&s_style, comments, repo, k + 1, 3000000 + k,
+                          created + HOUR);
+        json_array_append_new(issues,
+                              dp_gh_item(&s_style, repo, k + 1, pr, created,
+                                         created + DAY, closed,
+                                         pr && closed ? closed : 0, ncomments));
     }
     for (long i = 0; i < BENCH_BUSY_ITEMS; i++) {
         long number = BENCH_BUSY_FIRST + i;
@@ -256,19 +163,21 @@ static long s_write_busy(const char *data, int64_t w)
         events += closed > 0;
         long ncomments = 0;
         if (i % 3 == 0) {
-            s_comment(comments, repo, number, 5000000 + i, w + 1400 + i);
+            dp_gh_comment(&s_style, comments, repo, number, 5000000 + i,
+                          w + 1400 + i);
             ncomments++;
             events++;
         }
         if (i % 5 == 1) {
-            s_comment(comments, repo, number, 4000000 + i, w - 5 * HOUR);
+            dp_gh_comment(&s_style, comments, repo, number, 4000000 + i,
+                          w - 5 * HOUR);
             ncomments++;
         }
-        json_array_append_new(issues, s_item(repo, number, pr, created,
-                                             w + 2400 + 4 * i, closed, merged,
-                                             ncomments));
+        json_array_append_new(issues, dp_gh_item(&s_style, repo, number, pr,
+                                                 created, w + 2400 + 4 * i,
+                                                 closed, merged, ncomments));
     }
-    s_write_repo(data, repo, issues, comments);
+    dp_gh_write_repo(data, repo, issues, comments);
     json_decref(issues);
     json_decref(comments);
     return events;
@@ -283,22 +192,23 @@ static long s_write_quiet(const char *data, int64_t w)
     json_t *comments = json_object();
     for (long k = 0; k < 40; k++) {
         int64_t created = w - 30 * DAY + k * HOUR;
-        json_array_append_new(issues, s_item(repo, k + 1, k % 3 == 0, created,
-                                             created + HOUR, 0, 0, 0));
+        json_array_append_new(issues,
+                              dp_gh_item(&s_style, repo, k + 1, k % 3 == 0,
+                                         created, created + HOUR, 0, 0, 0));
     }
     int64_t older = w - 3 * DAY;
-    json_array_append_new(issues,
-                          s_item(repo, 201, false, w + 300, w + 3000, 0, 0, 0));
-    json_array_append_new(issues,
-                          s_item(repo, 202, false, w + 600, w + 3010, 0, 0, 0));
-    json_array_append_new(
-        issues, s_item(repo, 203, false, older, w + 3020, w + 900, 0, 0));
-    json_array_append_new(issues, s_item(repo, 204, true, older, w + 3030,
-                                         w + 1200, w + 1200, 0));
-    json_array_append_new(issues,
-                          s_item(repo, 205, false, older, w + 3040, 0, 0, 1));
-    s_comment(comments, repo, 205, 6000001, w + 1500);
-    s_write_repo(data, repo, issues, comments);
+    json_array_append_new(issues, dp_gh_item(&s_style, repo, 201, false,
+                                             w + 300, w + 3000, 0, 0, 0));
+    json_array_append_new(issues, dp_gh_item(&s_style, repo, 202, false,
+                                             w + 600, w + 3010, 0, 0, 0));
+    json_array_append_new(issues, dp_gh_item(&s_style, repo, 203, false, older,
+                                             w + 3020, w + 900, 0, 0));
+    json_array_append_new(issues, dp_gh_item(&s_style, repo, 204, true, older,
+                                             w + 3030, w + 1200, w + 1200, 0));
+    json_array_append_new(issues, dp_gh_item(&s_style, repo, 205, false, older,
+                                             w + 3040, 0, 0, 1));
+    dp_gh_comment(&s_style, comments, repo, 205, 6000001, w + 1500);
+    dp_gh_write_repo(data, repo, issues, comments);
     json_decref(issues);
     json_decref(comments);
     return 5;
@@ -552,7 +462,7 @@ static void s_setup(bench_t *b, char *standin)
     if (!b->dir)
         s_die("no temporary directory");
     b->data = dp_asprintf("%s/data", b->dir);
-    s_mkdir(b->data);
+    dp_gh_mkdir(b->data);
     b->ctl = dp_asprintf("@ipc://%s/ctl", b->dir);
     b->out = dp_asprintf(">ipc://%s/out", b->dir);
     b->pub = dp_asprintf("@ipc://%s/pub", b->dir);

@@ -30,6 +30,7 @@
 
 #include "collector.h"
 #include "dp_bus.h"
+#include "dp_ghdata.h"
 #include "dp_mem.h"
 #include "dp_proto.h"
 #include "dp_store.h"
@@ -96,108 +97,13 @@ static long long s_now_ms(void)
 
 /* ==== The dataset ==== */
 
-static void s_mkdir(const char *path)
-{
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
-        fail_msg("mkdir %s: %s", path, strerror(errno));
-}
-
-static void s_put_time(json_t *obj, const char *key, int64_t t)
-{
-    char iso[32];
-    if (t <= 0) {
-        json_object_set_new(obj, key, json_null());
-        return;
-    }
-    dp_time_iso_utc(t, iso, sizeof iso);
-    json_object_set_new(obj, key, json_string(iso));
-}
-
-/* An issue or pull request as GET /repos/o/r/issues lists it. */
-static json_t *s_item(const char *repo, long number, bool pr, int64_t created,
-                      int64_t updated, int64_t closed, int64_t merged,
-                      long comments)
-{
-    char url[256], html[256], title[128], login[32];
-    snprintf(url, sizeof url, "https://api.github.com/repos/%s/issues/%ld",
-             repo, number);
-    snprintf(html, sizeof html, "https://github.com/%s/%s/%ld", repo,
-             pr ? "pull" : "issues", number);
-    snprintf(title, sizeof title, "%s %ld of %s", pr ? "Change" : "Report",
-             number, repo);
-    snprintf(login, sizeof login, "dev%ld", number % 7);
-    json_t *it = json_pack(
-        "{s:s, s:s, s:I, s:s, s:{s:s, s:s}, s:[], s:s, s:I, s:s, s:s}", "url",
-        url, "html_url", html, "number", (json_int_t)number, "title", title,
-        "user", "login", login, "type", "User", "labels", "state",
-        closed > 0 ? "closed" : "open", "comments", (json_int_t)comments,
-        "author_association", "CONTRIBUTOR", "body", "Generated for a test.");
-    assert_non_null(it);
-    s_put_time(it, "created_at", created);
-    s_put_time(it, "updated_at", updated);
-    s_put_time(it, "closed_at", closed);
-    if (pr) {
-        char pull[256];
-        snprintf(pull, sizeof pull, "https://api.github.com/repos/%s/pulls/%ld",
-                 repo, number);
-        json_t *p = json_pack("{s:s, s:s}", "url", pull, "html_url", html);
-        s_put_time(p, "merged_at", merged);
-        json_object_set_new(it, "pull_request", p);
-        json_object_set_new(it, "draft", json_false());
-    }
-    return it;
-}
-
-/* Adds a comment created (and last updated) at t to comments[number]. */
-static void s_comment(json_t *comments, const char *repo, long number, long id,
-                      int64_t t)
-{
-    char issue[256], html[256], key[24];
-    snprintf(issue, sizeof issue, "https://api.github.com/repos/%s/issues/%ld",
-             repo, number);
-    snprintf(html, sizeof html,
-             "https://github.com/%s/issues/%ld#issuecomment-%ld", repo, number,
-             id);
-    json_t *c = json_pack("{s:I, s:s, s:s, s:{s:s, s:s}, s:s, s:s}", "id",
-                          (json_int_t)id, "issue_url", issue, "html_url", html,
-                          "user", "login", "reviewer", "type", "User",
-                          "author_association", "MEMBER", "body", "A comment.");
-    assert_non_null(c);
-    s_put_time(c, "created_at", t);
-    s_put_time(c, "updated_at", t);
-    snprintf(key, sizeof key, "%ld", number);
-    json_t *list = json_object_get(comments, key);
-    if (!list) {
-        list = json_array();
-        json_object_set_new(comments, key, list);
-    }
-    json_array_append_new(list, c);
-}
-
-/* Writes DIR/<owner>/<name>/issues.json and comments/<n>.json. */
-static void s_write_repo(const char *data, const char *repo, json_t *issues,
-                         json_t *comments)
-{
-    char path[PATH_MAX];
-    char owner[128];
-    const char *slash = strchr(repo, '/');
-    snprintf(owner, sizeof owner, "%.*s", (int)(slash - repo), repo);
-    snprintf(path, sizeof path, "%s/%s", data, owner);
-    s_mkdir(path);
-    snprintf(path, sizeof path, "%s/%s", data, repo);
-    s_mkdir(path);
-    snprintf(path, sizeof path, "%s/%s/comments", data, repo);
-    s_mkdir(path);
-    snprintf(path, sizeof path, "%s/%s/issues.json", data, repo);
-    assert_int_equal(json_dump_file(issues, path, JSON_COMPACT), 0);
-    const char *key;
-    json_t *list;
-    json_object_foreach(comments, key, list)
-    {
-        snprintf(path, sizeof path, "%s/%s/comments/%s.json", data, repo, key);
-        assert_int_equal(json_dump_file(list, path, JSON_COMPACT), 0);
-    }
-}
+/* How the items and comments of this dataset look. */
+static const dp_gh_style_t s_style = {
+    .logins = 7,
+    .labels = false,
+    .body = "Generated for a test.",
+    .comment_html = true,
+};
 
 static void s_repo_name(char *buf, size_t size, int r)
 {
@@ -220,29 +126,30 @@ static void s_write_fleet(const char *data, int nrepos, int late_hour)
         json_t *comments = json_object();
         for (int k = 0; k < 3; k++) {
             int64_t created = h0 - 3 * S_DAY + (int64_t)k * 60;
-            json_array_append_new(issues,
-                                  s_item(repo, 900 + k, false, created,
-                                         h0 - 2 * S_DAY, h0 - 2 * S_DAY, 0, 0));
+            json_array_append_new(
+                issues, dp_gh_item(&s_style, repo, 900 + k, false, created,
+                                   h0 - 2 * S_DAY, h0 - 2 * S_DAY, 0, 0));
         }
         for (int h = 0; h < S_HOURS; h++) {
             int64_t t = s_hour(h);
             long issue = 10L * h + 1, pull = 10L * h + 2;
-            json_array_append_new(
-                issues,
-                s_item(repo, issue, false, t + 600 + r, t + 1500 + r, 0, 0, 1));
-            s_comment(comments, repo, issue, 1000000L + r * 1000L + h * 10L,
-                      t + 1500 + r);
-            json_array_append_new(issues, s_item(repo, pull, true, t + 900 + r,
-                                                 t + 1800 + r, t + 1800 + r,
-                                                 t + 1800 + r, 0));
+            json_array_append_new(issues, dp_gh_item(&s_style, repo, issue,
+                                                     false, t + 600 + r,
+                                                     t + 1500 + r, 0, 0, 1));
+            dp_gh_comment(&s_style, comments, repo, issue,
+                          1000000L + r * 1000L + h * 10L, t + 1500 + r);
+            json_array_append_new(issues,
+                                  dp_gh_item(&s_style, repo, pull, true,
+                                             t + 900 + r, t + 1800 + r,
+                                             t + 1800 + r, t + 1800 + r, 0));
         }
         if (r == 0 && late_hour >= 0) {
             int64_t t = s_hour(late_hour);
-            json_array_append_new(issues,
-                                  s_item(repo, 10L * late_hour + 5, false,
-                                         t + 2000, t + 3600 + 100, 0, 0, 0));
+            json_array_append_new(
+                issues, dp_gh_item(&s_style, repo, 10L * late_hour + 5, false,
+                                   t + 2000, t + 3600 + 100, 0, 0, 0));
         }
-        s_write_repo(data, repo, issues, comments);
+        dp_gh_write_repo(data, repo, issues, comments);
         json_decref(issues);
         json_decref(comments);
     }
@@ -372,7 +279,7 @@ static void s_start(s_ctx_t *ctx, int nrepos, int late_hour, const char *fault)
     ctx->dir = dp_tk_tmpdir("sched");
     assert_non_null(ctx->dir);
     ctx->data = dp_asprintf("%s/data", ctx->dir);
-    s_mkdir(ctx->data);
+    dp_gh_mkdir(ctx->data);
     s_write_fleet(ctx->data, nrepos, late_hour);
     s_standin_start(ctx, "0", fault);
 

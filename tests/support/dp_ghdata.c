@@ -1,0 +1,145 @@
+/* dp_ghdata.c - GitHub-shaped datasets for the GitHub stand-in, written by
+ * tests and benchmarks */
+/* SPDX-License-Identifier: MIT */
+#include "dp_ghdata.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dp_time.h"
+
+/* Prints "ghdata: <what> <path>" (and the reason when errno is set) on
+ * stderr, then aborts. */
+static void s_fail(const char *what, const char *path, int err)
+{
+    if (err)
+        fprintf(stderr, "ghdata: %s %s: %s\n", what, path, strerror(err));
+    else
+        fprintf(stderr, "ghdata: %s %s\n", what, path);
+    abort();
+}
+
+static json_t *s_checked(json_t *value, const char *what)
+{
+    if (!value)
+        s_fail("json_pack failed for", what, 0);
+    return value;
+}
+
+void dp_gh_mkdir(const char *path)
+{
+    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+        s_fail("mkdir", path, errno);
+}
+
+void dp_gh_put_time(json_t *obj, const char *key, int64_t t)
+{
+    char iso[32];
+    if (t <= 0) {
+        json_object_set_new(obj, key, json_null());
+        return;
+    }
+    dp_time_iso_utc(t, iso, sizeof iso);
+    json_object_set_new(obj, key, json_string(iso));
+}
+
+json_t *dp_gh_item(const dp_gh_style_t *style, const char *repo, long number,
+                   bool pr, int64_t created, int64_t updated, int64_t closed,
+                   int64_t merged, long comments)
+{
+    char url[256], html[256], title[128], login[32];
+    snprintf(url, sizeof url, "https://api.github.com/repos/%s/issues/%ld",
+             repo, number);
+    snprintf(html, sizeof html, "https://github.com/%s/%s/%ld", repo,
+             pr ? "pull" : "issues", number);
+    snprintf(title, sizeof title, "%s %ld of %s", pr ? "Change" : "Report",
+             number, repo);
+    snprintf(login, sizeof login, "dev%ld", number % style->logins);
+    json_t *labels = s_checked(json_array(), "labels");
+    if (style->labels)
+        json_array_append_new(
+            labels,
+            s_checked(json_pack("{s:s}", "name", pr ? "enhancement" : "bug"),
+                      "label"));
+    json_t *it = s_checked(
+        json_pack("{s:s, s:s, s:I, s:s, s:{s:s, s:s}, s:o, s:s, s:I, s:s, s:s}",
+                  "url", url, "html_url", html, "number", (json_int_t)number,
+                  "title", title, "user", "login", login, "type", "User",
+                  "labels", labels, "state", closed > 0 ? "closed" : "open",
+                  "comments", (json_int_t)comments, "author_association",
+                  "CONTRIBUTOR", "body", style->body),
+        url);
+    dp_gh_put_time(it, "created_at", created);
+    dp_gh_put_time(it, "updated_at", updated);
+    dp_gh_put_time(it, "closed_at", closed);
+    if (pr) {
+        char pull[256];
+        snprintf(pull, sizeof pull, "https://api.github.com/repos/%s/pulls/%ld",
+                 repo, number);
+        json_t *p = s_checked(
+            json_pack("{s:s, s:s}", "url", pull, "html_url", html), pull);
+        dp_gh_put_time(p, "merged_at", merged);
+        json_object_set_new(it, "pull_request", p);
+        json_object_set_new(it, "draft", json_false());
+    }
+    return it;
+}
+
+void dp_gh_comment(const dp_gh_style_t *style, json_t *comments,
+                   const char *repo, long number, long id, int64_t t)
+{
+    char issue[256], html[256], key[24];
+    snprintf(issue, sizeof issue, "https://api.github.com/repos/%s/issues/%ld",
+             repo, number);
+    snprintf(html, sizeof html,
+             "https://github.com/%s/issues/%ld#issuecomment-%ld", repo, number,
+             id);
+    /* "s*" leaves html_url out when its value is NULL. */
+    json_t *c =
+        s_checked(json_pack("{s:I, s:s, s:s*, s:{s:s, s:s}, s:s, s:s}", "id",
+                            (json_int_t)id, "issue_url", issue, "html_url",
+                            style->comment_html ? html : NULL, "user", "login",
+                            "reviewer", "type", "User", "author_association",
+                            "MEMBER", "body", "A comment."),
+                  issue);
+    dp_gh_put_time(c, "created_at", t);
+    dp_gh_put_time(c, "updated_at", t);
+    snprintf(key, sizeof key, "%ld", number);
+    json_t *list = json_object_get(comments, key);
+    if (!list) {
+        list = s_checked(json_array(), key);
+        json_object_set_new(comments, key, list);
+    }
+    json_array_append_new(list, c);
+}
+
+void dp_gh_write_repo(const char *data, const char *repo, json_t *issues,
+                      json_t *comments)
+{
+    char path[PATH_MAX], owner[128];
+    const char *slash = strchr(repo, '/');
+    if (!slash)
+        s_fail("no owner/name in", repo, 0);
+    snprintf(owner, sizeof owner, "%.*s", (int)(slash - repo), repo);
+    snprintf(path, sizeof path, "%s/%s", data, owner);
+    dp_gh_mkdir(path);
+    snprintf(path, sizeof path, "%s/%s", data, repo);
+    dp_gh_mkdir(path);
+    snprintf(path, sizeof path, "%s/%s/comments", data, repo);
+    dp_gh_mkdir(path);
+    snprintf(path, sizeof path, "%s/%s/issues.json", data, repo);
+    if (json_dump_file(issues, path, JSON_COMPACT) != 0)
+        s_fail("cannot write", path, 0);
+    const char *key;
+    json_t *list;
+    json_object_foreach(comments, key, list)
+    {
+        snprintf(path, sizeof path, "%s/%s/comments/%s.json", data, repo, key);
+        if (json_dump_file(list, path, JSON_COMPACT) != 0)
+            s_fail("cannot write", path, 0);
+    }
+}

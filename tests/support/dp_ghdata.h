@@ -1,0 +1,54 @@
+/* dp_ghdata.h - GitHub-shaped datasets for the GitHub stand-in, written by
+ * tests and benchmarks */
+/* SPDX-License-Identifier: MIT */
+#ifndef DP_GHDATA_H
+#define DP_GHDATA_H
+
+/*
+ * A dataset directory holds, for every repository "owner/name":
+ *   <owner>/<name>/issues.json           the items GET /repos/o/r/issues lists
+ *   <owner>/<name>/comments/<n>.json     the comments of item n
+ * which build/bin/gh-standin serves. On an I/O or allocation failure these
+ * helpers print one line on stderr and abort(): a dataset that cannot be
+ * written ends a test or a benchmark alike.
+ */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The details in which datasets differ. */
+typedef struct {
+    long logins;       /* an item's author is dev<number % logins> */
+    bool labels;       /* one label ("enhancement" on a PR, "bug" on an
+                        * issue) on every item; else none */
+    const char *body;  /* the body of every item */
+    bool comment_html; /* comments carry an html_url */
+} dp_gh_style_t;
+
+/* Creates a directory (mode 0700); one that exists already is fine. */
+void dp_gh_mkdir(const char *path);
+
+/* Sets obj[key] to t as "YYYY-MM-DDTHH:MM:SSZ", or to null when t <= 0. */
+void dp_gh_put_time(json_t *obj, const char *key, int64_t t);
+
+/* An issue (pr false) or pull request as GET /repos/o/r/issues lists it,
+ * closed when closed > 0 and, for a pull request, merged when merged > 0.
+ * Returns a new reference, which the caller owns. */
+json_t *dp_gh_item(const dp_gh_style_t *style, const char *repo, long number,
+                   bool pr, int64_t created, int64_t updated, int64_t closed,
+                   int64_t merged, long comments);
+
+/* Appends a comment created (and last updated) at t to comments[number],
+ * a JSON object of arrays keyed by item number, which it creates as
+ * needed. */
+void dp_gh_comment(const dp_gh_style_t *style, json_t *comments,
+                   const char *repo, long number, long id, int64_t t);
+
+/* Writes data/<owner>/<name>/issues.json from issues and
+ * comments/<n>.json from every comments[n]; issues and comments stay the
+ * caller's. */
+void dp_gh_write_repo(const char *data, const char *repo, json_t *issues,
+                      json_t *comments);
+
+#endif
