@@ -3,12 +3,15 @@
 #include "dp_proto.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <jansson.h>
 #include <msgpack.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dp_log.h"
 
 /* Bounds that a decoder enforces whatever the frame size. */
 #define DP_PROTO_MAX_STR (8u * 1024u * 1024u)
@@ -409,10 +412,7 @@ static void s_free_fields(const s_msgdef_t *def, void *base)
         if (def->fields[i].type == F_STR) {
             dp_free(*(char **)field);
         } else if (def->fields[i].type == F_STRS) {
-            dp_strs_t *list = field;
-            for (size_t j = 0; j < list->count; j++)
-                dp_free(list->items[j]);
-            dp_free(list->items);
+            dp_strs_clear(field);
         }
     }
 }
@@ -549,4 +549,67 @@ char *dp_msg_to_json(const dp_msg_t *msg)
     char *out = dp_strdup(text ? text : "{}");
     free(text);
     return out;
+}
+
+void dp_strs_clear(dp_strs_t *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        dp_free(list->items[i]);
+    dp_free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+bool dp_repo_valid(const char *repo)
+{
+    const char *slash = repo ? strchr(repo, '/') : NULL;
+    if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/'))
+        return false;
+    for (const char *p = repo; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("-_./", *p))
+            return false;
+    return strstr(repo, "..") == NULL;
+}
+
+/* ==== Over the bus ==== */
+
+int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg)
+{
+    dp_buf_t frame = DP_BUF_INIT;
+    int rc = dp_msg_encode(msg, &frame);
+    char *subject = dp_msg_subject(msg);
+    if (rc < 0) {
+        dp_log(DP_LOG_ERROR, "cannot encode %s", subject);
+        goto out;
+    }
+    if (out && dp_sock_send(out, NULL, frame.data, frame.len, false) < 0) {
+        dp_log(DP_LOG_ERROR, "cannot pass %s on", subject);
+        rc = DP_EBUS;
+    }
+    /* The tap never holds up the pipeline. */
+    if (tap && dp_sock_send(tap, subject, frame.data, frame.len, true) < 0)
+        dp_log(DP_LOG_DEBUG, "tap dropped %s", subject);
+out:
+    dp_free(subject);
+    dp_buf_free(&frame);
+    return rc;
+}
+
+int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
+{
+    memset(msg, 0, sizeof *msg);
+    int rc = dp_sock_recv(sock, subject, frame, max_len, timeout_ms);
+    if (rc == DP_EAGAIN || rc == DP_EBUS)
+        return rc; /* nothing came, or the socket failed: no bad frame */
+    char err[256] = "";
+    if (rc == 0)
+        rc = dp_msg_decode(frame->data ? frame->data : "", frame->len, max_len,
+                           msg, err, sizeof err);
+    if (rc < 0) {
+        long n = bad ? ++*bad : 0;
+        dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s", n,
+               *err ? err : dp_strerror(rc));
+    }
+    return rc;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dp_bus.h"
 #include "dp_err.h"
 #include "dp_mem.h"
 #include "dp_proto.def"
@@ -84,6 +85,13 @@ void dp_event_to_classified(const dp_event_t *ev, dp_classified_t *out);
 /* Appends a copy of s to a string list. */
 void dp_strs_push(dp_strs_t *list, const char *s);
 
+/* Frees the strings of a list and empties it. */
+void dp_strs_clear(dp_strs_t *list);
+
+/* True for a repository name GitHub could have: "owner/name" of letters,
+ * digits, '-', '_' and '.', with no ".." (so it is safe in a path too). */
+bool dp_repo_valid(const char *repo);
+
 /* The message as one line of JSON text: {"type": "EVENT", field: value...}.
  * The caller frees it. */
 char *dp_msg_to_json(const dp_msg_t *msg);
@@ -91,6 +99,22 @@ char *dp_msg_to_json(const dp_msg_t *msg);
 /* True when a login or account type names a bot: type "Bot", or a login
  * ending in "[bot]". */
 bool dp_is_bot(const char *login, const char *type);
+
+/* Encodes msg once and sends it on out (the pipeline, blocking; may be
+ * NULL) and on tap (the PUB socket, with its subject, never blocking; may be
+ * NULL). Failures are logged; the tap may drop. Returns 0, or DP_EBUS when
+ * out refused it. */
+int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg);
+
+/* Receives and decodes one message (frames over max_len are refused).
+ * Returns 0 with msg filled (the caller clears it), DP_EAGAIN when nothing
+ * came within timeout_ms, DP_EBUS when the socket failed, or the error of
+ * a bad frame, which is logged
+ * ("dropped a bad frame ...") and counted in *bad when bad is not NULL.
+ * subject, when not NULL, receives the subject frame of a tap. frame is
+ * the caller's reusable buffer. */
+int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad);
 
 /* Bus subject for a message: "event.owner/repo". Caller frees. */
 char *dp_msg_subject(const dp_msg_t *msg);

@@ -65,48 +65,22 @@ fail:
     return NULL;
 }
 
-static void s_forward(classifier_t *self, const dp_msg_t *msg)
-{
-    dp_buf_t frame = DP_BUF_INIT;
-    if (dp_msg_encode(msg, &frame) == 0) {
-        char *subject = dp_msg_subject(msg);
-        if (dp_sock_send(self->out, NULL, frame.data, frame.len, false) < 0)
-            dp_log(DP_LOG_ERROR, "cannot pass %s on", subject);
-        if (dp_sock_send(self->pub, subject, frame.data, frame.len, true) < 0)
-            dp_log(DP_LOG_DEBUG, "tap dropped %s", subject);
-        dp_free(subject);
-    }
-    dp_buf_free(&frame);
-}
-
 int classifier_run(classifier_t *self)
 {
     assert(self);
     dp_buf_t frame = DP_BUF_INIT;
     while (!dp_service_interrupted()) {
-        int rc = dp_sock_recv(self->in, NULL, &frame,
-                              (size_t)self->cfg.max_frame, CLASSIFIER_POLL_MS);
-        if (rc == DP_EAGAIN)
-            continue;
         dp_msg_t msg;
-        char err[256] = "";
-        if (rc == 0)
-            rc = dp_msg_decode(frame.data, frame.len,
-                               (size_t)self->cfg.max_frame, &msg, err,
-                               sizeof err);
-        if (rc < 0) {
-            self->bad++;
-            dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s",
-                   self->bad, *err ? err : dp_strerror(rc));
+        if (dp_msg_recv(self->in, NULL, &frame, (size_t)self->cfg.max_frame,
+                        CLASSIFIER_POLL_MS, &msg, &self->bad) < 0)
             continue;
-        }
         if (msg.type == DP_MSG_EVENT) {
             dp_msg_t out = {.type = DP_MSG_CLASSIFIED};
             classifier_classify(self->rules, &msg.u.event, &out.u.classified);
-            s_forward(self, &out);
+            (void)dp_msg_emit(self->out, self->pub, &out);
             dp_msg_clear(&out);
         } else if (msg.type == DP_MSG_WINDOW) {
-            s_forward(self, &msg);
+            (void)dp_msg_emit(self->out, self->pub, &msg);
         } else {
             self->bad++;
             dp_log(DP_LOG_WARN, "ignored a %s message",

@@ -3,7 +3,6 @@
 #include "collector.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,42 +56,14 @@ struct collector_t {
 
 static void s_pending_add(collector_t *self, const dp_collect_t *req);
 
-static bool s_repo_valid(const char *repo)
-{
-    const char *slash = repo ? strchr(repo, '/') : NULL;
-    if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/'))
-        return false;
-    for (const char *p = repo; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("-_./", *p))
-            return false;
-    return strstr(repo, "..") == NULL;
-}
-
-static void s_strs_clear(dp_strs_t *list)
-{
-    for (size_t i = 0; i < list->count; i++)
-        dp_free(list->items[i]);
-    dp_free(list->items);
-    memset(list, 0, sizeof *list);
-}
-
 /* ==== Emitting ==== */
 
-static void s_send(collector_t *self, dp_msg_t *msg)
+/* STATUS messages are for the taps; everything else goes down the
+ * pipeline too. */
+static void s_send(collector_t *self, const dp_msg_t *msg)
 {
-    dp_buf_t frame = DP_BUF_INIT;
-    if (dp_msg_encode(msg, &frame) < 0)
-        goto out;
-    char *subject = dp_msg_subject(msg);
-    if (msg->type != DP_MSG_STATUS &&
-        dp_sock_send(self->out, NULL, frame.data, frame.len, false) < 0)
-        dp_log(DP_LOG_ERROR, "cannot pass %s on", dp_msg_type_name(msg->type));
-    /* The tap never holds up the pipeline. */
-    if (dp_sock_send(self->pub, subject, frame.data, frame.len, true) < 0)
-        dp_log(DP_LOG_DEBUG, "tap dropped %s", subject);
-    dp_free(subject);
-out:
-    dp_buf_free(&frame);
+    (void)dp_msg_emit(msg->type == DP_MSG_STATUS ? NULL : self->out, self->pub,
+                      msg);
 }
 
 static void s_status(collector_t *self, const dp_collect_t *req,
@@ -241,7 +212,7 @@ static void s_pr_details(collector_t *self, const dp_collect_t *req,
                 e->deletions = del;
             }
         }
-        s_strs_clear(&files);
+        dp_strs_clear(&files);
         /* Reviews are appended to the array the item lives in: work on a
          * copy of it, since appending may move the array. */
         dp_msg_t src = {.type = DP_MSG_EVENT}, copy;
@@ -512,7 +483,7 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
     gh_client_reset(self->gh);
     memset(&self->stats, 0, sizeof self->stats);
     self->stats.rl_remaining = self->stats.rl_limit = -1;
-    if (!s_repo_valid(req->repo) || req->win_to <= req->win_from) {
+    if (!dp_repo_valid(req->repo) || req->win_to <= req->win_from) {
         s_status(self, req, "failed", "invalid repository name or window");
         return DP_EINVAL;
     }
@@ -580,14 +551,27 @@ out:
 
 /* ==== Watchdog: every window ends in a report ==== */
 
-/* A window's COLLECT request is kept in a sorted set, scored by when it
- * should have been rendered, from before its collection starts until its
- * REPORT is seen. A window whose report does not come in time (a message
- * lost when a service died, a restart of Redis) is collected again with
- * replay set; after watch_tries attempts it is reported as failed. */
-static void s_pending_key(char *buf, size_t size)
+/* A window waits in the sorted set "pending", its member the window's
+ * name ("repo:from:to") scored by when it should have been rendered, from
+ * before its collection starts until its REPORT is seen; its COLLECT request
+ * is kept under the same name in the hash "pending_req", and the number of
+ * replays in "tries:<name>". A window whose report does not come in time (a
+ * message lost when a service died, a restart of Redis) is collected again
+ * with replay set; after watch_tries replays it is reported as failed. */
+static void s_window_name(char *buf, size_t size, const char *repo,
+                          int64_t from, int64_t to)
 {
-    dp_store_key(buf, size, "pending");
+    snprintf(buf, size, "%s:%lld:%lld", repo ? repo : "", (long long)from,
+             (long long)to);
+}
+
+/* Runs the commands queued on the store and frees their replies. */
+static void s_flush(collector_t *self)
+{
+    redisReply *replies[4];
+    int n = dp_store_flush(self->store, replies, 4);
+    for (int i = 0; i < n; i++)
+        freeReplyObject(replies[i]);
 }
 
 static void s_pending_add(collector_t *self, const dp_collect_t *req)
@@ -596,83 +580,86 @@ static void s_pending_add(collector_t *self, const dp_collect_t *req)
         return;
     dp_msg_t msg = {.type = DP_MSG_COLLECT};
     msg.u.collect = *req;
-    msg.u.collect.replay = false; /* the member names the window, not the try */
+    msg.u.collect.replay = false; /* the request, not this try of it */
     dp_buf_t frame = DP_BUF_INIT;
     if (dp_msg_encode(&msg, &frame) == 0) {
-        char key[COLLECTOR_KEY_MAX], score[32];
-        s_pending_key(key, sizeof key);
+        char set[COLLECTOR_KEY_MAX], reqs[COLLECTOR_KEY_MAX];
+        char name[COLLECTOR_KEY_MAX], score[32];
+        dp_store_key(set, sizeof set, "pending");
+        dp_store_key(reqs, sizeof reqs, "pending_req");
+        s_window_name(name, sizeof name, req->repo, req->win_from, req->win_to);
         snprintf(score, sizeof score, "%lld",
                  (long long)(dp_time_now() + self->cfg.watch_s));
         /* NX: a replay keeps the deadline the watchdog already moved. */
-        const char *argv[] = {"ZADD", key, "NX", score, frame.data};
-        size_t lens[] = {4, strlen(key), 2, strlen(score), frame.len};
-        redisReply *r = dp_store_command(self->store, 5, argv, lens);
-        if (r)
-            freeReplyObject(r);
+        const char *zadd[] = {"ZADD", set, "NX", score, name};
+        const char *hset[] = {"HSET", reqs, name, frame.data};
+        size_t lens[] = {4, strlen(reqs), strlen(name), frame.len};
+        dp_store_append(self->store, 5, zadd, NULL);
+        dp_store_append(self->store, 4, hset, lens);
+        s_flush(self);
     }
     dp_buf_free(&frame);
 }
 
-/* Removes the pending entry of a window whose report was seen. */
-static void s_pending_done(collector_t *self, const char *repo, int64_t from,
-                           int64_t to)
+/* Forgets a pending window: its report was seen, or it was failed. */
+static void s_pending_drop(collector_t *self, const char *name)
 {
-    char key[COLLECTOR_KEY_MAX];
-    s_pending_key(key, sizeof key);
-    const char *argv[] = {"ZRANGE", key, "0", "-1"};
-    redisReply *r = dp_store_command(self->store, 4, argv, NULL);
-    if (!r || r->type != REDIS_REPLY_ARRAY)
-        goto out;
-    for (size_t i = 0; i < r->elements; i++) {
-        redisReply *e = r->element[i];
-        dp_msg_t msg;
-        char err[128];
-        if (e->type != REDIS_REPLY_STRING ||
-            dp_msg_decode(e->str, e->len, (size_t)self->cfg.max_frame, &msg,
-                          err, sizeof err) < 0)
-            continue;
-        bool same = msg.type == DP_MSG_COLLECT && msg.u.collect.repo &&
-                    !strcmp(msg.u.collect.repo, repo) &&
-                    msg.u.collect.win_from == from &&
-                    msg.u.collect.win_to == to;
-        dp_msg_clear(&msg);
-        if (!same)
-            continue;
-        const char *rem[] = {"ZREM", key, e->str};
-        size_t lens[] = {4, strlen(key), e->len};
-        redisReply *x = dp_store_command(self->store, 3, rem, lens);
-        if (x)
-            freeReplyObject(x);
-        dp_store_key(err, sizeof err, "tries:%s:%lld:%lld", repo,
-                     (long long)from, (long long)to);
-        const char *del[] = {"DEL", err};
-        x = dp_store_command(self->store, 2, del, NULL);
-        if (x)
-            freeReplyObject(x);
-    }
-out:
-    if (r)
-        freeReplyObject(r);
+    char set[COLLECTOR_KEY_MAX], reqs[COLLECTOR_KEY_MAX],
+        tries[COLLECTOR_KEY_MAX];
+    dp_store_key(set, sizeof set, "pending");
+    dp_store_key(reqs, sizeof reqs, "pending_req");
+    dp_store_key(tries, sizeof tries, "tries:%s", name);
+    const char *zrem[] = {"ZREM", set, name};
+    const char *hdel[] = {"HDEL", reqs, name};
+    const char *del[] = {"DEL", tries};
+    dp_store_append(self->store, 3, zrem, NULL);
+    dp_store_append(self->store, 3, hdel, NULL);
+    dp_store_append(self->store, 2, del, NULL);
+    s_flush(self);
 }
 
 /* Notes the REPORT messages seen on the renderers' taps. */
 static void s_watch_reports(collector_t *self)
 {
     dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
-    while (self->reports && dp_sock_recv(self->reports, &subject, &frame,
-                                         (size_t)self->cfg.max_frame, 0) == 0) {
+    for (;;) {
         dp_msg_t msg;
-        char err[128];
-        if (dp_msg_decode(frame.data, frame.len, (size_t)self->cfg.max_frame,
-                          &msg, err, sizeof err) < 0)
+        int rc = dp_msg_recv(self->reports, &subject, &frame,
+                             (size_t)self->cfg.max_frame, 0, &msg, NULL);
+        if (rc == DP_EAGAIN || rc == DP_EBUS)
+            break;
+        if (rc < 0)
             continue;
-        if (msg.type == DP_MSG_REPORT)
-            s_pending_done(self, msg.u.report.repo, msg.u.report.win_from,
-                           msg.u.report.win_to);
+        if (msg.type == DP_MSG_REPORT) {
+            char name[COLLECTOR_KEY_MAX];
+            s_window_name(name, sizeof name, msg.u.report.repo,
+                          msg.u.report.win_from, msg.u.report.win_to);
+            s_pending_drop(self, name);
+        }
         dp_msg_clear(&msg);
     }
     dp_buf_free(&subject);
     dp_buf_free(&frame);
+}
+
+/* Reads the COLLECT request of a pending window; false when it is gone or
+ * unreadable. */
+static bool s_pending_request(collector_t *self, const char *name,
+                              dp_msg_t *msg)
+{
+    char reqs[COLLECTOR_KEY_MAX], err[128];
+    dp_store_key(reqs, sizeof reqs, "pending_req");
+    const char *argv[] = {"HGET", reqs, name};
+    redisReply *r = dp_store_command(self->store, 3, argv, NULL);
+    bool ok = r && r->type == REDIS_REPLY_STRING &&
+              dp_msg_decode(r->str, r->len, (size_t)self->cfg.max_frame, msg,
+                            err, sizeof err) == 0 &&
+              msg->type == DP_MSG_COLLECT;
+    if (r)
+        freeReplyObject(r);
+    if (!ok && msg->type)
+        dp_msg_clear(msg);
+    return ok;
 }
 
 /* Replays the windows whose report is overdue. Returns how many. */
@@ -680,34 +667,28 @@ int collector_watchdog(collector_t *self, int64_t now)
 {
     if (self->cfg.watch_s <= 0)
         return 0;
-    s_watch_reports(self);
-    char key[COLLECTOR_KEY_MAX], max[32];
-    s_pending_key(key, sizeof key);
+    if (self->reports)
+        s_watch_reports(self);
+    char set[COLLECTOR_KEY_MAX], max[32];
+    dp_store_key(set, sizeof set, "pending");
     snprintf(max, sizeof max, "%lld", (long long)now);
-    const char *argv[] = {"ZRANGEBYSCORE", key, "-inf", max,
+    const char *argv[] = {"ZRANGEBYSCORE", set, "-inf", max,
                           "LIMIT",         "0", "16"};
     redisReply *r = dp_store_command(self->store, 7, argv, NULL);
     int replayed = 0;
     for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements &&
                        !dp_service_interrupted();
          i++) {
-        redisReply *e = r->element[i];
-        dp_msg_t msg;
-        char err[128], tkey[COLLECTOR_KEY_MAX];
-        if (e->type != REDIS_REPLY_STRING ||
-            dp_msg_decode(e->str, e->len, (size_t)self->cfg.max_frame, &msg,
-                          err, sizeof err) < 0 ||
-            msg.type != DP_MSG_COLLECT) {
-            const char *rem[] = {"ZREM", key, e->str};
-            size_t lens[] = {4, strlen(key), e->len};
-            redisReply *x = dp_store_command(self->store, 3, rem, lens);
-            if (x)
-                freeReplyObject(x);
+        if (r->element[i]->type != REDIS_REPLY_STRING)
+            continue;
+        const char *name = r->element[i]->str;
+        dp_msg_t msg = {0};
+        if (!s_pending_request(self, name, &msg)) {
+            s_pending_drop(self, name);
             continue;
         }
-        dp_collect_t *req = &msg.u.collect;
-        dp_store_key(tkey, sizeof tkey, "tries:%s:%lld:%lld", req->repo,
-                     (long long)req->win_from, (long long)req->win_to);
+        char tkey[COLLECTOR_KEY_MAX], score[32];
+        dp_store_key(tkey, sizeof tkey, "tries:%s", name);
         const char *incr[] = {"INCR", tkey};
         redisReply *x = dp_store_command(self->store, 2, incr, NULL);
         long tries = x && x->type == REDIS_REPLY_INTEGER ? (long)x->integer : 1;
@@ -715,28 +696,22 @@ int collector_watchdog(collector_t *self, int64_t now)
             freeReplyObject(x);
         /* Move the deadline first: a replica that reads the set meanwhile
          * leaves the window alone. */
-        char score[32];
         snprintf(score, sizeof score, "%lld",
                  (long long)(now + self->cfg.watch_s * (tries + 1)));
-        const char *move[] = {"ZADD", key, "XX", score, e->str};
-        size_t mlens[] = {4, strlen(key), 2, strlen(score), e->len};
-        x = dp_store_command(self->store, 5, move, mlens);
+        const char *move[] = {"ZADD", set, "XX", score, name};
+        x = dp_store_command(self->store, 5, move, NULL);
         if (x)
             freeReplyObject(x);
+        dp_collect_t *req = &msg.u.collect;
         if (tries > self->cfg.watch_tries) {
             char *text = dp_asprintf("%s: no report after %ld replays",
                                      req->repo, tries - 1);
             s_status(self, req, "failed", text);
             dp_free(text);
-            const char *rem[] = {"ZREM", key, e->str};
-            size_t lens[] = {4, strlen(key), e->len};
-            x = dp_store_command(self->store, 3, rem, lens);
-            if (x)
-                freeReplyObject(x);
+            s_pending_drop(self, name);
         } else {
             dp_log(DP_LOG_WARN,
-                   "%s %lld..%lld: no report yet; replaying "
-                   "(try %ld)",
+                   "%s %lld..%lld: no report yet; replaying (try %ld)",
                    req->repo, (long long)req->win_from, (long long)req->win_to,
                    tries);
             req->replay = true;
@@ -808,7 +783,7 @@ static int s_load_schedule(collector_t *self, const json_t *doc)
         const char *repo =
             json_is_string(v) ? json_string_value(v) : dp_json_str(v, "repo");
         const char *org = dp_json_str(v, "org");
-        if (repo && s_repo_valid(repo)) {
+        if (repo && dp_repo_valid(repo)) {
             s_add_repo(self, repo, dp_json_str(v, "name"));
         } else if (org && *org && !strchr(org, '/')) {
             dp_strs_push(&self->orgs, org);
@@ -845,7 +820,7 @@ static void s_expand_orgs(collector_t *self, int64_t now)
         json_array_foreach(all, k, r)
         {
             const char *full = dp_json_str(r, "full_name");
-            if (full && s_repo_valid(full) &&
+            if (full && dp_repo_valid(full) &&
                 !dp_json_bool(r, "archived", false))
                 s_add_repo(self, full, NULL);
         }
@@ -997,22 +972,10 @@ int collector_run(collector_t *self)
             collector_watchdog(self, dp_time_now());
             next_tick = dp_service_now_ms() + COLLECTOR_TICK_MS;
         }
-        int rc = dp_sock_recv(self->ctl, NULL, &frame,
-                              (size_t)self->cfg.max_frame, COLLECTOR_POLL_MS);
-        if (rc == DP_EAGAIN)
-            continue;
         dp_msg_t msg;
-        char err[256] = "";
-        if (rc == 0)
-            rc = dp_msg_decode(frame.data, frame.len,
-                               (size_t)self->cfg.max_frame, &msg, err,
-                               sizeof err);
-        if (rc < 0) {
-            bad++;
-            dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s", bad,
-                   *err ? err : dp_strerror(rc));
+        if (dp_msg_recv(self->ctl, NULL, &frame, (size_t)self->cfg.max_frame,
+                        COLLECTOR_POLL_MS, &msg, &bad) < 0)
             continue;
-        }
         if (msg.type == DP_MSG_COLLECT) {
             int crc = collector_collect(self, &msg.u.collect);
             (void)crc; /* failures were published as STATUS */
@@ -1040,9 +1003,9 @@ void collector_destroy(collector_t **self_p)
     collector_t *self = *self_p;
     if (!self)
         return;
-    s_strs_clear(&self->repos);
-    s_strs_clear(&self->names);
-    s_strs_clear(&self->orgs);
+    dp_strs_clear(&self->repos);
+    dp_strs_clear(&self->names);
+    dp_strs_clear(&self->orgs);
     gh_client_destroy(&self->gh);
     dp_store_destroy(&self->store);
     dp_bus_destroy(&self->bus);

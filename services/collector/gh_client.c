@@ -114,9 +114,7 @@ void gh_client_destroy(gh_client_t **self_p)
         return;
     for (size_t i = 0; i < self->ntokens; i++)
         dp_http_destroy(&self->tokens[i].http);
-    for (size_t i = 0; i < self->problems.count; i++)
-        dp_free(self->problems.items[i]);
-    dp_free(self->problems.items);
+    dp_strs_clear(&self->problems);
     dp_free(self->api_url);
     dp_free(self);
     *self_p = NULL;
@@ -126,10 +124,7 @@ void gh_client_reset(gh_client_t *self)
 {
     memset(&self->stats, 0, sizeof self->stats);
     self->stats.rl_remaining = self->stats.rl_limit = -1;
-    for (size_t i = 0; i < self->problems.count; i++)
-        dp_free(self->problems.items[i]);
-    dp_free(self->problems.items);
-    memset(&self->problems, 0, sizeof self->problems);
+    dp_strs_clear(&self->problems);
 }
 
 const gh_stats_t *gh_client_stats(const gh_client_t *self)

@@ -13,6 +13,7 @@
 
 #include "dp_bus.h"
 #include "dp_config.h"
+#include "dp_fs.h"
 #include "dp_json.h"
 #include "dp_log.h"
 #include "dp_proto.h"
@@ -22,6 +23,7 @@
 #include "runner.h"
 
 #define DEVPULSE_TICK_MS 200
+#define DEVPULSE_DIR_MODE 0755
 #define DEVPULSE_BIND_WAIT_MS 10000
 #define DEVPULSE_SUB_SETTLE_MS 300
 
@@ -43,17 +45,6 @@ typedef struct {
     long timeout_s;
 } s_report_opts_t;
 
-static bool s_repo_valid(const char *repo)
-{
-    const char *slash = strchr(repo, '/');
-    if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/'))
-        return false;
-    for (const char *p = repo; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("-_./", *p))
-            return false;
-    return strstr(repo, "..") == NULL;
-}
-
 /* The directory of this executable, where the services are. */
 static char *s_bindir(void)
 {
@@ -69,24 +60,6 @@ static char *s_bindir(void)
     if (slash)
         *slash = '\0';
     return dp_strdup(path);
-}
-
-static int s_mkdirs(const char *dir)
-{
-    char *copy = dp_strdup(dir);
-    int rc = 0;
-    for (char *p = copy + 1; *p && rc == 0; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
-            rc = -1;
-        *p = '/';
-    }
-    if (rc == 0 && mkdir(copy, 0755) != 0 && errno != EEXIST)
-        rc = -1;
-    dp_free(copy);
-    return rc;
 }
 
 /* Checks that the Redis of REDIS_URL answers (with its AUTH), so a wrong
@@ -228,10 +201,7 @@ static int s_run_window(runner_t *r, const char *repo, int64_t from, int64_t to,
     c->lang = o->lang;
     c->name = o->name;
     c->reply_to = reply_to;
-    dp_buf_t frame = DP_BUF_INIT;
-    if (dp_msg_encode(&req, &frame) < 0 ||
-        dp_sock_send(push, NULL, frame.data, frame.len, false) < 0) {
-        dp_buf_free(&frame);
+    if (dp_msg_emit(push, NULL, &req) < 0) {
         fprintf(stderr, "devpulse: cannot reach the collector\n");
         goto out;
     }
@@ -243,7 +213,7 @@ static int s_run_window(runner_t *r, const char *repo, int64_t from, int64_t to,
     if (watch_env && dp_parse_long(watch_env, 1, 86400, &watch_s) < 0)
         watch_s = 60;
     long long resend_ms = 2LL * watch_s * 1000;
-    dp_buf_t subject = DP_BUF_INIT;
+    dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
     bool finished = false;
     while (!finished && !dp_service_interrupted()) {
         if (dp_service_now_ms() > deadline) {
@@ -264,20 +234,12 @@ static int s_run_window(runner_t *r, const char *repo, int64_t from, int64_t to,
             restarts = runner_restarts(r);
             last_send = dp_service_now_ms();
             req.u.collect.replay = true;
-            dp_buf_t again = DP_BUF_INIT;
-            if (dp_msg_encode(&req, &again) == 0 &&
-                dp_sock_send(push, NULL, again.data, again.len, true) < 0)
+            if (dp_msg_emit(push, NULL, &req) < 0)
                 dp_log(DP_LOG_WARN, "could not ask the collector again");
-            dp_buf_free(&again);
         }
-        int rrc = dp_sock_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
-                               DEVPULSE_TICK_MS);
-        if (rrc < 0)
-            continue;
         dp_msg_t msg;
-        char err[256];
-        if (dp_msg_decode(frame.data, frame.len, DP_PROTO_MAX_FRAME, &msg, err,
-                          sizeof err) < 0)
+        if (dp_msg_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
+                        DEVPULSE_TICK_MS, &msg, NULL) < 0)
             continue;
         if (msg.type == DP_MSG_REPORT && msg.u.report.reply_to &&
             !strcmp(msg.u.report.reply_to, reply_to)) {
@@ -348,7 +310,7 @@ static int s_report(int argc, char **argv)
     int64_t from = 0, to = 0;
     int offset = 0;
     rc = 2;
-    if (nrest != 1 || !s_repo_valid(rest[0])) {
+    if (nrest != 1 || !dp_repo_valid(rest[0])) {
         fprintf(stderr,
                 "devpulse report: give one repository as OWNER/REPO%s%s\n",
                 nrest ? ", not " : "", nrest ? rest[0] : "");
@@ -388,9 +350,8 @@ static int s_report(int argc, char **argv)
         snprintf(tzbuf, sizeof tzbuf, "%c%02d:%02d", offset < 0 ? '-' : '+',
                  abs(offset) / 3600, abs(offset) % 3600 / 60);
     }
-    if (s_mkdirs(o.out) < 0) {
-        fprintf(stderr, "devpulse report: --out: cannot create %s: %s\n", o.out,
-                strerror(errno));
+    if (dp_fs_mkdirs(o.out, DEVPULSE_DIR_MODE, err, sizeof err) < 0) {
+        fprintf(stderr, "devpulse report: --out: cannot create %s\n", err);
         goto out;
     }
     out_dir = realpath(o.out, NULL);
@@ -495,9 +456,10 @@ static int s_up(int argc, char **argv)
         goto out;
     }
     const char *out_cfg = dp_json_str(doc, "outputs.dir");
-    if (s_mkdirs(state) < 0 || s_mkdirs(out_cfg ? out_cfg : "site") < 0) {
-        fprintf(stderr, "devpulse up: cannot create %s: %s\n", state,
-                strerror(errno));
+    if (dp_fs_mkdirs(state, DEVPULSE_DIR_MODE, err, sizeof err) < 0 ||
+        dp_fs_mkdirs(out_cfg ? out_cfg : "site", DEVPULSE_DIR_MODE, err,
+                     sizeof err) < 0) {
+        fprintf(stderr, "devpulse up: cannot create %s\n", err);
         goto out;
     }
     state_dir = realpath(state, NULL);
@@ -585,17 +547,10 @@ static int s_tap(int argc, char **argv)
         rc = 0;
         dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
         while (!dp_service_interrupted()) {
-            if (dp_sock_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
-                             DEVPULSE_TICK_MS) < 0)
-                continue;
             dp_msg_t msg;
-            char derr[256];
-            if (dp_msg_decode(frame.data, frame.len, DP_PROTO_MAX_FRAME, &msg,
-                              derr, sizeof derr) < 0) {
-                fprintf(stderr, "devpulse tap: dropped a bad frame: %s\n",
-                        derr);
+            if (dp_msg_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
+                            DEVPULSE_TICK_MS, &msg, NULL) < 0)
                 continue;
-            }
             char *json = dp_msg_to_json(&msg);
             printf("%s\n", json);
             fflush(stdout);

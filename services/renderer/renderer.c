@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "dp_bus.h"
+#include "dp_fs.h"
 #include "dp_json.h"
 #include "dp_log.h"
 #include "dp_service.h"
@@ -802,27 +803,6 @@ static int s_io_fail(char *err, size_t errlen, const char *path, int e)
 
 /* Creates dir and its missing parents (mkdir -p). dir is modified during
  * the walk and restored. */
-static int s_mkdirs(char *dir, char *err, size_t errlen)
-{
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int rc = mkdir(dir, RENDERER_DIR_MODE);
-        int e = errno;
-        *p = '/';
-        if (rc < 0 && e != EEXIST) {
-            *p = '\0';
-            s_io_fail(err, errlen, dir, e);
-            *p = '/';
-            return DP_EIO;
-        }
-    }
-    if (mkdir(dir, RENDERER_DIR_MODE) < 0 && errno != EEXIST)
-        return s_io_fail(err, errlen, dir, errno);
-    return 0;
-}
-
 /* True when path is a regular file holding exactly len bytes of data. */
 static bool s_same(const char *path, const void *data, size_t len)
 {
@@ -905,7 +885,7 @@ int renderer_write(const char *path, const void *data, size_t len,
         dir = dp_strdup(".");
     else
         dir = dp_strndup(path, slash == path ? 1 : (size_t)(slash - path));
-    rc = s_mkdirs(dir, err, errlen);
+    rc = dp_fs_mkdirs(dir, RENDERER_DIR_MODE, err, errlen);
     if (rc < 0)
         goto out;
     rc = DP_EIO;
@@ -1197,14 +1177,7 @@ fail:
 
 static void s_publish(renderer_t *self, const dp_msg_t *msg)
 {
-    dp_buf_t frame = DP_BUF_INIT;
-    char *subject = dp_msg_subject(msg);
-    if (dp_msg_encode(msg, &frame) < 0)
-        dp_log(DP_LOG_ERROR, "cannot encode %s", subject);
-    else if (dp_sock_send(self->pub, subject, frame.data, frame.len, true) < 0)
-        dp_log(DP_LOG_WARN, "tap dropped %s", subject);
-    dp_free(subject);
-    dp_buf_free(&frame);
+    (void)dp_msg_emit(NULL, self->pub, msg);
 }
 
 static void s_handle(renderer_t *self, const dp_digest_t *digest)
@@ -1231,20 +1204,13 @@ int renderer_step(renderer_t *self, int timeout_ms)
 {
     assert(self);
     size_t max = (size_t)self->cfg.max_frame;
-    int rc = dp_sock_recv(self->in, NULL, &self->frame, max, timeout_ms);
+    dp_msg_t msg;
+    int rc = dp_msg_recv(self->in, NULL, &self->frame, max, timeout_ms, &msg,
+                         &self->bad);
     if (rc == DP_EAGAIN || rc == DP_EBUS)
         return rc;
-    dp_msg_t msg;
-    char err[RENDERER_ERR_LEN] = "";
-    if (rc == 0)
-        rc = dp_msg_decode(self->frame.data ? self->frame.data : "",
-                           self->frame.len, max, &msg, err, sizeof err);
-    if (rc != 0) {
-        self->bad++;
-        dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s", self->bad,
-               *err ? err : dp_strerror(rc));
-        return 0;
-    }
+    if (rc < 0)
+        return 0; /* a bad frame, dropped and counted */
     if (msg.type == DP_MSG_DIGEST) {
         s_handle(self, &msg.u.digest);
     } else {

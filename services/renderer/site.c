@@ -533,14 +533,6 @@ static void s_subdirs(const char *dir, dp_strs_t *names)
         qsort(names->items, names->count, sizeof *names->items, s_cmp_str);
 }
 
-static void s_strs_free(dp_strs_t *s)
-{
-    for (size_t i = 0; i < s->count; i++)
-        dp_free(s->items[i]);
-    dp_free(s->items);
-    memset(s, 0, sizeof *s);
-}
-
 static int s_site_index(const char *out_dir, dp_strs_t *files, char *err,
                         size_t errlen)
 {
@@ -564,7 +556,7 @@ static int s_site_index(const char *out_dir, dp_strs_t *files, char *err,
             html_escape(&repos, names.items[j]);
             dp_buf_printf(&repos, "</a> (%zu)</li>\n", all.n - before);
         }
-        s_strs_free(&names);
+        dp_strs_clear(&names);
         dp_free(odir);
     }
     s_load(out_dir, &all, SITE_SITE_MAX);
@@ -588,7 +580,7 @@ static int s_site_index(const char *out_dir, dp_strs_t *files, char *err,
     char *path = dp_asprintf("%s/index.html", out_dir);
     int rc = s_write(path, &page, files, err, errlen);
     dp_free(path);
-    s_strs_free(&owners);
+    dp_strs_clear(&owners);
     dp_buf_free(&page);
     dp_buf_free(&main);
     dp_buf_free(&repos);

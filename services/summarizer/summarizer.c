@@ -66,20 +66,6 @@ static void s_touch(s_touch_t *touched, size_t *n, const char *key, bool force,
     (*n)++;
 }
 
-static void s_send(summarizer_t *self, const dp_msg_t *msg)
-{
-    dp_buf_t frame = DP_BUF_INIT;
-    if (dp_msg_encode(msg, &frame) == 0) {
-        char *subject = dp_msg_subject(msg);
-        if (dp_sock_send(self->out, NULL, frame.data, frame.len, false) < 0)
-            dp_log(DP_LOG_ERROR, "cannot pass %s on", subject);
-        if (dp_sock_send(self->pub, subject, frame.data, frame.len, true) < 0)
-            dp_log(DP_LOG_DEBUG, "tap dropped %s", subject);
-        dp_free(subject);
-    }
-    dp_buf_free(&frame);
-}
-
 /* ==== Storing what arrives ==== */
 
 /* Stores one frame and notes its window as touched: grown when a new event
@@ -307,7 +293,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         d->lang = w->lang;
         d->reply_to = w->reply_to;
         d->json = text;
-        s_send(self, &out);
+        (void)dp_msg_emit(self->out, self->pub, &out);
         s_ledger(self, w, n);
         dp_log(DP_LOG_INFO, "%s: digest of %ld events", t->key, n);
         free(text);
@@ -359,23 +345,14 @@ int summarizer_run(summarizer_t *self)
         size_t ntouched = 0;
         /* Take what is waiting, up to a batch, then digest what completed. */
         for (int i = 0; i < SUMMARIZER_BATCH; i++) {
-            int rc = dp_sock_recv(self->in, NULL, &frame,
-                                  (size_t)self->cfg.max_frame,
-                                  i == 0 ? SUMMARIZER_POLL_MS : 0);
+            dp_msg_t msg;
+            int rc =
+                dp_msg_recv(self->in, NULL, &frame, (size_t)self->cfg.max_frame,
+                            i == 0 ? SUMMARIZER_POLL_MS : 0, &msg, &self->bad);
             if (rc == DP_EAGAIN)
                 break;
-            dp_msg_t msg = {0};
-            char err[256] = "";
-            if (rc == 0)
-                rc = dp_msg_decode(frame.data, frame.len,
-                                   (size_t)self->cfg.max_frame, &msg, err,
-                                   sizeof err);
-            if (rc < 0) {
-                self->bad++;
-                dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s",
-                       self->bad, *err ? err : dp_strerror(rc));
+            if (rc < 0)
                 continue;
-            }
             if (msg.type == DP_MSG_CLASSIFIED || msg.type == DP_MSG_WINDOW) {
                 s_store(self, &msg, frame.data, frame.len, touched, &ntouched);
             } else {
