@@ -241,7 +241,9 @@ dp_sock_t *dp_sock_new(dp_bus_t *bus, int type, const char *endpoints)
     self->type = type;
     bus->socks[slot] = self;
 
-    int linger = DP_BUS_LINGER_MS;
+    /* Outgoing messages get time to leave at close; a SUB socket has only
+     * its subscriptions to send, not worth holding a shutdown for. */
+    int linger = type == ZMQ_SUB ? 0 : DP_BUS_LINGER_MS;
     int hwm = type == ZMQ_PUB ? DP_BUS_PUB_HWM : DP_BUS_PIPE_HWM;
     zmq_setsockopt(zsock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(zsock, ZMQ_SNDHWM, &hwm, sizeof hwm);
