@@ -27,11 +27,16 @@ static void s_pending_key(char *buf, size_t size)
     dp_store_key(buf, size, "pending");
 }
 
-long dp_ledger_ttl(const dp_ledger_win_t *w)
+static int64_t s_len(const dp_ledger_win_t *w)
+{
+    return w->to > w->from ? w->to - w->from : 0;
+}
+
+int64_t dp_ledger_expiry(const dp_ledger_win_t *w, int64_t now)
 {
     assert(w);
-    int64_t len = w->to > w->from ? w->to - w->from : 0;
-    return (long)len + DP_LEDGER_MARGIN_S;
+    int64_t done = now > w->to ? now : w->to;
+    return done + s_len(w) + DP_LEDGER_MARGIN_S;
 }
 
 void dp_ledger_name(char *buf, size_t size, const dp_ledger_win_t *w)
@@ -86,26 +91,37 @@ static int s_flush(dp_store_t *store)
     return rc;
 }
 
-/* Queues EXPIRE key ttl. */
-static void s_append_expire(dp_store_t *store, const char *key, long ttl_s)
+/* Queues EXPIREAT key at (an instant in the past deletes the key). */
+static void s_append_expire(dp_store_t *store, const char *key, int64_t at)
 {
-    char ttl[24];
-    snprintf(ttl, sizeof ttl, "%ld", ttl_s);
-    const char *argv[] = {"EXPIRE", key, ttl};
+    char when[24];
+    snprintf(when, sizeof when, "%" PRId64, at);
+    const char *argv[] = {"EXPIREAT", key, when};
     dp_store_append(store, 3, argv, NULL);
+}
+
+/* SET key value, expiring at `at`, in one round trip. 0 or DP_EREDIS. */
+static int s_set_at(dp_store_t *store, const char *key, const char *val,
+                    size_t len, int64_t at)
+{
+    const char *argv[] = {"SET", key, val};
+    size_t lens[] = {3, strlen(key), len};
+    dp_store_append(store, 3, argv, lens);
+    s_append_expire(store, key, at);
+    return s_flush(store) == 2 ? 0 : DP_EREDIS;
 }
 
 /* ==== Collector: deduplication and revisions ==== */
 
 /* One batch of SADDs and the EXPIRE after it; fresh[i] from each reply. */
-static int s_mark_batch(dp_store_t *store, const char *key, long ttl,
+static int s_mark_batch(dp_store_t *store, const char *key, int64_t at,
                         const char *const *ids, size_t n, bool *fresh)
 {
     for (size_t i = 0; i < n; i++) {
         const char *argv[] = {"SADD", key, ids[i] ? ids[i] : ""};
         dp_store_append(store, 3, argv, NULL);
     }
-    s_append_expire(store, key, ttl);
+    s_append_expire(store, key, at);
     redisReply *replies[LEDGER_BATCH + 1];
     int got = dp_store_flush(store, replies, n + 1);
     if (got < 0)
@@ -120,25 +136,26 @@ static int s_mark_batch(dp_store_t *store, const char *key, long ttl,
 }
 
 int dp_ledger_mark_seen(dp_store_t *store, const dp_ledger_win_t *w,
-                        const char *const *ids, size_t n, bool *fresh)
+                        int64_t now, const char *const *ids, size_t n,
+                        bool *fresh)
 {
     assert(store && w && (ids || n == 0) && (fresh || n == 0));
     char key[DP_LEDGER_KEY_MAX];
     s_win_key(key, sizeof key, w, "seen");
-    long ttl = dp_ledger_ttl(w);
+    int64_t at = dp_ledger_expiry(w, now);
     int rc = 0;
     for (size_t i = 0; i < n; i++)
         fresh[i] = true;
-    for (size_t at = 0; at < n; at += LEDGER_BATCH) {
-        size_t k = n - at < LEDGER_BATCH ? n - at : LEDGER_BATCH;
-        if (s_mark_batch(store, key, ttl, ids + at, k, fresh + at) < 0)
+    for (size_t i = 0; i < n; i += LEDGER_BATCH) {
+        size_t k = n - i < LEDGER_BATCH ? n - i : LEDGER_BATCH;
+        if (s_mark_batch(store, key, at, ids + i, k, fresh + i) < 0)
             rc = DP_EREDIS;
     }
     return rc;
 }
 
 int64_t dp_ledger_revise(dp_store_t *store, const dp_ledger_win_t *w,
-                         long fresh, int64_t first)
+                         int64_t now, long fresh, int64_t first)
 {
     assert(store && w);
     char key[DP_LEDGER_KEY_MAX];
@@ -159,7 +176,7 @@ int64_t dp_ledger_revise(dp_store_t *store, const dp_ledger_win_t *w,
         rev++;
     char val[24];
     snprintf(val, sizeof val, "%ld", rev);
-    if (dp_store_set(store, key, val, strlen(val), dp_ledger_ttl(w)) < 0)
+    if (s_set_at(store, key, val, strlen(val), dp_ledger_expiry(w, now)) < 0)
         dp_log(DP_LOG_WARN, "cannot record the revision of %s", key);
     return (int64_t)rev;
 }
@@ -190,7 +207,7 @@ int dp_ledger_pending_add(dp_store_t *store, const dp_collect_t *req,
     size_t lens[] = {4, strlen(pend), 3, frame.len};
     dp_store_append(store, 5, zadd, NULL);
     dp_store_append(store, 4, hset, lens);
-    s_append_expire(store, pend, dp_ledger_ttl(&w));
+    s_append_expire(store, pend, dp_ledger_expiry(&w, now));
     rc = s_flush(store) < 0 ? DP_EREDIS : 0;
 out:
     dp_buf_free(&frame);
@@ -308,8 +325,8 @@ int dp_ledger_pending_try(dp_store_t *store, const char *name, int64_t now,
 /* ==== Summarizer: stored events and the WINDOW message ==== */
 
 int dp_ledger_put_event(dp_store_t *store, const dp_ledger_win_t *w,
-                        const char *id, const char *frame, size_t len,
-                        bool *grew)
+                        int64_t now, const char *id, const char *frame,
+                        size_t len, bool *grew)
 {
     assert(store && w && frame && grew);
     char key[DP_LEDGER_KEY_MAX];
@@ -318,7 +335,7 @@ int dp_ledger_put_event(dp_store_t *store, const dp_ledger_win_t *w,
     const char *argv[] = {"HSET", key, field, frame};
     size_t lens[] = {4, strlen(key), strlen(field), len};
     dp_store_append(store, 4, argv, lens);
-    s_append_expire(store, key, dp_ledger_ttl(w));
+    s_append_expire(store, key, dp_ledger_expiry(w, now));
     redisReply *r[2];
     int n = dp_store_flush(store, r, 2);
     int rc = n == 2 && r[0]->type == REDIS_REPLY_INTEGER ? 0 : DP_EREDIS;
@@ -329,12 +346,12 @@ int dp_ledger_put_event(dp_store_t *store, const dp_ledger_win_t *w,
 }
 
 int dp_ledger_put_window(dp_store_t *store, const dp_ledger_win_t *w,
-                         const char *frame, size_t len)
+                         int64_t now, const char *frame, size_t len)
 {
     assert(store && w && frame);
     char key[DP_LEDGER_KEY_MAX];
     s_win_key(key, sizeof key, w, "meta");
-    return dp_store_set(store, key, frame, len, dp_ledger_ttl(w));
+    return s_set_at(store, key, frame, len, dp_ledger_expiry(w, now));
 }
 
 int dp_ledger_get_window(dp_store_t *store, const dp_ledger_win_t *w,
@@ -382,14 +399,14 @@ static void s_sum_key(char *buf, size_t size, const char *repo, int64_t len,
 }
 
 int dp_ledger_put_summary(dp_store_t *store, const dp_ledger_win_t *w,
-                          const char *json, size_t len)
+                          int64_t now, const char *json, size_t len)
 {
     assert(store && w && json);
     char key[DP_LEDGER_KEY_MAX];
     int64_t wlen = w->to - w->from;
     s_sum_key(key, sizeof key, w->repo, wlen, w->from);
-    long ttl = (long)((DP_LEDGER_HISTORY + 1) * wlen) + DP_LEDGER_MARGIN_S;
-    return dp_store_set(store, key, json, len, ttl);
+    int64_t at = dp_ledger_expiry(w, now) + DP_LEDGER_HISTORY * wlen;
+    return s_set_at(store, key, json, len, at);
 }
 
 int dp_ledger_get_summary(dp_store_t *store, const dp_ledger_win_t *w, int k,

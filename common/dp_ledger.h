@@ -22,13 +22,18 @@
  * to every window that contains it (an hourly and a daily window of one
  * repository overlap) and is sent once to each.
  *
- * Time to live, and why:
- *   seen, rev, ev, meta, pend: the window's length plus DP_LEDGER_MARGIN_S.
- *     The last time a window is needed is when the next window of its kind
- *     is collected (late data revises the previous window once), a window
- *     length after its end; replays happen within minutes.
- *   sum: DP_LEDGER_HISTORY + 1 window lengths plus the margin: trends read
- *     the previous DP_LEDGER_HISTORY windows' summaries.
+ * When each key expires, and why (len = the window's length; a key is
+ * written at `now`, and a window is "done" at max(now, its end)):
+ *   seen, rev, ev, meta, pend: done + len + DP_LEDGER_MARGIN_S. The last
+ *     time a window is needed is when the next window of its kind is
+ *     collected (late data revises the previous window once), a window
+ *     length after its end plus the collector's grace; replays come within
+ *     minutes. A window of the past (a backfill) is done when it is
+ *     written, so its keys live len + margin from then.
+ *   sum: done + (DP_LEDGER_HISTORY + 1) * len + margin: trends read the
+ *     previous DP_LEDGER_HISTORY windows' summaries.
+ * Every instant is given by the caller (`now`), so a simulation of a year
+ * in a few seconds expires keys exactly as a year of service would.
  *   pending: a sorted set whose members leave when their report is seen or
  *     the window fails; a member whose pend hash expired is dropped by the
  *     watchdog. Its size is bounded by the windows in flight.
@@ -42,8 +47,8 @@
 #include "dp_proto.h"
 #include "dp_store.h"
 
-#define DP_LEDGER_MARGIN_S 86400L /* a day past the last use of a window */
-#define DP_LEDGER_HISTORY 6       /* earlier windows read for trends */
+#define DP_LEDGER_MARGIN_S 3600L /* an hour past the last use of a window */
+#define DP_LEDGER_HISTORY 6      /* earlier windows read for trends */
 #define DP_LEDGER_KEY_MAX 1024
 
 /* A window of a repository: [from, to). */
@@ -52,8 +57,9 @@ typedef struct {
     int64_t from, to;
 } dp_ledger_win_t;
 
-/* Seconds the data of a window is kept (see above). */
-long dp_ledger_ttl(const dp_ledger_win_t *w);
+/* The instant at which the keys of a window written at now expire (see
+ * above). */
+int64_t dp_ledger_expiry(const dp_ledger_win_t *w, int64_t now);
 
 /* A printable name of the window, "owner/name:FROM:TO", for logs and for
  * the pending set. */
@@ -71,7 +77,8 @@ DP_NODISCARD int dp_ledger_parse_name(const char *name, dp_ledger_win_t *w,
  * every event counts as fresh (the stages downstream are idempotent) and
  * DP_EREDIS is returned. */
 int dp_ledger_mark_seen(dp_store_t *store, const dp_ledger_win_t *w,
-                        const char *const *ids, size_t n, bool *fresh);
+                        int64_t now, const char *const *ids, size_t n,
+                        bool *fresh);
 
 /* The revision of the window's report after a collection that found
  * `fresh` events the window had not seen: the first collection is revision
@@ -79,7 +86,7 @@ int dp_ledger_mark_seen(dp_store_t *store, const dp_ledger_win_t *w,
  * one with nothing fresh the same. Records it. On a Redis failure the
  * revision is `first` (or 1). */
 int64_t dp_ledger_revise(dp_store_t *store, const dp_ledger_win_t *w,
-                         long fresh, int64_t first);
+                         int64_t now, long fresh, int64_t first);
 
 /* ==== Collector: the pending set (the watchdog's record) ==== */
 
@@ -114,12 +121,12 @@ int dp_ledger_pending_try(dp_store_t *store, const char *name, int64_t now,
 /* Stores a CLASSIFIED frame under its event id; *grew is set when the id
  * was new to the window. Returns 0 or DP_EREDIS. */
 int dp_ledger_put_event(dp_store_t *store, const dp_ledger_win_t *w,
-                        const char *id, const char *frame, size_t len,
-                        bool *grew);
+                        int64_t now, const char *id, const char *frame,
+                        size_t len, bool *grew);
 
 /* Stores the WINDOW frame of the window. Returns 0 or DP_EREDIS. */
 int dp_ledger_put_window(dp_store_t *store, const dp_ledger_win_t *w,
-                         const char *frame, size_t len);
+                         int64_t now, const char *frame, size_t len);
 
 /* Reads the WINDOW frame into out. 0, DP_ENOTFOUND or DP_EREDIS. */
 int dp_ledger_get_window(dp_store_t *store, const dp_ledger_win_t *w,
@@ -136,7 +143,7 @@ redisReply *dp_ledger_events(dp_store_t *store, const dp_ledger_win_t *w);
 
 /* Keeps the compact summary (JSON text) of the window. 0 or DP_EREDIS. */
 int dp_ledger_put_summary(dp_store_t *store, const dp_ledger_win_t *w,
-                          const char *json, size_t len);
+                          int64_t now, const char *json, size_t len);
 
 /* Reads the summary of the window of the same length k windows before w
  * (k >= 1) into out. 0, DP_ENOTFOUND or DP_EREDIS. */

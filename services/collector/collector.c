@@ -96,7 +96,8 @@ static void s_dedup(collector_t *self, const dp_collect_t *req,
         dp_calloc(events->count ? events->count : 1, sizeof *ids);
     for (size_t i = 0; i < events->count; i++)
         ids[i] = events->items[i].id;
-    if (dp_ledger_mark_seen(self->store, &w, ids, events->count, fresh) < 0)
+    if (dp_ledger_mark_seen(self->store, &w, dp_time_now(), ids, events->count,
+                            fresh) < 0)
         dp_log(DP_LOG_WARN, "%s: redis unavailable; every event is sent",
                req->repo);
     dp_free(ids);
@@ -373,8 +374,8 @@ static void s_emit(collector_t *self, const dp_collect_t *req,
     for (size_t i = 0; i < events->count; i++)
         nfresh += fresh[i];
     dp_ledger_win_t lw = {req->repo, req->win_from, req->win_to};
-    int64_t revision =
-        dp_ledger_revise(self->store, &lw, nfresh, req->revision);
+    int64_t revision = dp_ledger_revise(self->store, &lw, dp_time_now(), nfresh,
+                                        req->revision);
     if (self->revisit) {
         if (nfresh == 0) {
             dp_free(fresh); /* late data: none; the report stands */
@@ -446,7 +447,8 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
     }
     s_pending_add(self, req);
     dp_ledger_win_t lw = {req->repo, req->win_from, req->win_to};
-    gh_client_window_ttl(self->gh, dp_ledger_ttl(&lw));
+    gh_client_window_ttl(self->gh,
+                         dp_ledger_expiry(&lw, dp_time_now()) - dp_time_now());
     char since[32], path[COLLECTOR_KEY_MAX];
     dp_time_iso_utc(req->win_from, since, sizeof since);
     json_t *items = json_array();

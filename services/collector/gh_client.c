@@ -33,6 +33,9 @@ typedef struct {
     bool refused;  /* GitHub answered 401: left out of the pool */
 } s_token_t;
 
+#define GH_CACHE_SMALL_BODY 65536 /* a listing body kept a window long */
+#define GH_CACHE_REPLAY_S 3600    /* a larger one, for replays and reruns */
+
 struct gh_client_t {
     char *api_url; /* without a trailing slash */
     s_token_t tokens[GH_MAX_TOKENS];
@@ -334,12 +337,20 @@ static void s_cache_save(gh_client_t *self, const char *key,
         lens[i] = strlen(argv[i]);
     lens[9] = resp->body_len;
     /* A listing "since" a window's start is asked for again only while that
-     * window may be collected again; other bodies (a PR's files, reviews)
-     * serve every window that shows the PR. */
+     * window may be collected again (a replay, a rerun, the revisit for late
+     * data a window later). A small body (a quiet repository) is kept that
+     * long, since its 304 then costs nothing; a large one (a busy
+     * repository, whose listing has changed by the revisit anyway) only as
+     * long as replays come. Other bodies (a PR's files and reviews) serve
+     * every window that shows the PR. */
     long ttl_s = self->cfg.cache_ttl_s;
-    if (self->window_ttl_s > 0 && self->window_ttl_s < ttl_s &&
-        strstr(key, "since="))
-        ttl_s = self->window_ttl_s;
+    if (self->window_ttl_s > 0 && strstr(key, "since=")) {
+        long window = resp->body_len <= GH_CACHE_SMALL_BODY
+                          ? self->window_ttl_s
+                          : GH_CACHE_REPLAY_S;
+        if (window < ttl_s)
+            ttl_s = window;
+    }
     char ttl[24];
     snprintf(ttl, sizeof ttl, "%ld", ttl_s);
     const char *exp[] = {"EXPIRE", key, ttl};

@@ -82,8 +82,9 @@ int main(int argc, char **argv)
         {"max_body", "DP_MAX_BODY", "--max-body", DP_OPT_INT, &max_body,
          "67108864", 1024, 1073741824, NULL, false, "largest HTTP body"},
         {"cache_ttl_s", "DP_CACHE_TTL_S", "--cache-ttl-s", DP_OPT_INT,
-         &cache_ttl_s, "691200", 60, 31536000, NULL, false,
-         "lifetime of cached GitHub responses"},
+         &cache_ttl_s, "90000", 60, 31536000, NULL, false,
+         "lifetime of cached PR files and reviews (a day and an hour: a "
+         "daily window reuses its hours'; raise it for weekly windows)"},
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
     };

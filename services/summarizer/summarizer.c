@@ -16,6 +16,7 @@
 #include "dp_proto.h"
 #include "dp_service.h"
 #include "dp_store.h"
+#include "dp_time.h"
 #include "dp_topics.h"
 #include "writer.h"
 
@@ -91,11 +92,12 @@ static void s_store(summarizer_t *self, const dp_msg_t *msg, const char *frame,
     long long until = dp_service_now_ms() + SUMMARIZER_STORE_WAIT_MS;
     bool said = false;
     for (;;) {
+        int64_t now = dp_time_now();
         int rc =
             msg->type == DP_MSG_CLASSIFIED
-                ? dp_ledger_put_event(self->store, &w, msg->u.classified.id,
-                                      frame, len, &grew)
-                : dp_ledger_put_window(self->store, &w, frame, len);
+                ? dp_ledger_put_event(self->store, &w, now,
+                                      msg->u.classified.id, frame, len, &grew)
+                : dp_ledger_put_window(self->store, &w, now, frame, len);
         if (rc == 0)
             break;
         if (dp_service_interrupted() || dp_service_now_ms() > until) {
@@ -141,7 +143,8 @@ static void s_remember(summarizer_t *self, const dp_ledger_win_t *w,
 {
     json_t *s = digest_summary(digest);
     char *text = json_dumps(s, JSON_SORT_KEYS | JSON_COMPACT);
-    if (text && dp_ledger_put_summary(self->store, w, text, strlen(text)) < 0)
+    if (text && dp_ledger_put_summary(self->store, w, dp_time_now(), text,
+                                      strlen(text)) < 0)
         dp_log(DP_LOG_WARN, "cannot keep the summary of %s", w->repo);
     free(text);
     json_decref(s);
