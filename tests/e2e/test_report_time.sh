@@ -10,10 +10,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-DATA="$DP_SOURCE_DIR/tests/data/vllm-hour"
-e2e_standin vllm --data "$DATA" --port 0
-export GITHUB_API_URL="$STANDIN_URL" GITHUB_TOKEN="" DP_RETRY_BASE_MS=20
-unset REDIS_URL
+e2e_github vllm-hour
 R="$DP_BIN_DIR/devpulse"
 
 # A day of 25 hours: 2025-11-02, New York.
