@@ -376,6 +376,28 @@ int dp_tz_offset(const char *zone, int64_t t, int *offset_s)
     return 0;
 }
 
+bool dp_time_local_repeated(const char *zone, int64_t t)
+{
+    assert(zone);
+    int off = 0;
+    int rc = s_fixed_zone(zone, &off);
+    if (rc != 0)
+        return false;
+    s_zone_t z;
+    if (s_zone_enter(zone, &z) < 0)
+        return false;
+    off = s_zone_offset(t);
+    int64_t local = t + off;
+    /* Where the same local time was shown before, the offset then was
+     * larger; it is in force within a day of t. */
+    int before = s_zone_offset(t - DP_OFFSET_SPAN);
+    int64_t earlier = local - before;
+    bool repeated =
+        before > off && earlier < t && s_zone_offset(earlier) == before;
+    s_zone_leave(&z);
+    return repeated;
+}
+
 /* ==== Formatting ==== */
 
 void dp_time_iso_utc(int64_t t, char *buf, size_t size)

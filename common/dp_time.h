@@ -3,6 +3,7 @@
 #ifndef DP_TIME_H
 #define DP_TIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,13 @@ DP_NODISCARD int dp_tz_offset(const char *zone, int64_t t, int *offset_s);
 DP_NODISCARD int dp_time_parse_bound(const char *flag, const char *value,
                                      int64_t now, int64_t *t, int *offset_s,
                                      char *err, size_t errlen);
+
+/* True when the local time at t in zone (as dp_tz_offset accepts it) was
+ * already shown at an earlier instant: t lies in the second pass through
+ * the hour that the end of daylight saving repeats (in New York,
+ * 2025-11-02 01:00-01:59 EST after the same times in EDT). False for fixed
+ * offsets and for unknown zones. */
+bool dp_time_local_repeated(const char *zone, int64_t t);
 
 /* Writes t as "2025-12-10T10:29:00Z" into buf (at least 21 bytes). */
 void dp_time_iso_utc(int64_t t, char *buf, size_t size);

@@ -810,6 +810,10 @@ static int s_paths(const json_t *digest, const char *out_dir, char **md_path,
         snprintf(len, sizeof len, "1d");
     else
         snprintf(len, sizeof len, "7d");
+    /* The second pass through an hour that daylight saving repeats starts
+     * at the same local time as the first: its name says so. */
+    const char *again =
+        d.zone && dp_time_local_repeated(d.zone, d.from) ? "-2" : "";
 
     const char *slash = strchr(d.repo, '/');
     int olen = (int)(slash - d.repo);
@@ -822,9 +826,9 @@ static int s_paths(const json_t *digest, const char *out_dir, char **md_path,
         dlen = 1;
     }
     const char *sep = out_dir[dlen - 1] == '/' ? "" : "/";
-    *md_path = dp_asprintf("%.*s%s%.*s/%s/_posts/%s-%.*s-%s-%s-%s.md",
+    *md_path = dp_asprintf("%.*s%s%.*s/%s/_posts/%s-%.*s-%s-%s-%s%s.md",
                            (int)dlen, out_dir, sep, olen, d.repo, repo, date,
-                           olen, d.repo, repo, hhmm, len);
+                           olen, d.repo, repo, hhmm, len, again);
     return 0;
 }
 

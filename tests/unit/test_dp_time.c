@@ -752,6 +752,28 @@ static void test_window_kind_of_names_days_across_dst(void **state)
                 "Mars/Olympus");
 }
 
+static void test_local_repeated_is_the_second_pass_only(void **state)
+{
+    (void)state;
+    const char *ny = "America/New_York";
+    /* 01:00-01:59 comes twice on 2025-11-02: EDT, then EST. */
+    assert_false(dp_time_local_repeated(ny, s_at("2025-11-02T00:59-04:00")));
+    assert_false(dp_time_local_repeated(ny, s_at("2025-11-02T01:00-04:00")));
+    assert_false(dp_time_local_repeated(ny, s_at("2025-11-02T01:59-04:00")));
+    assert_true(dp_time_local_repeated(ny, s_at("2025-11-02T01:00-05:00")));
+    assert_true(dp_time_local_repeated(ny, s_at("2025-11-02T01:59:59-05:00")));
+    assert_false(dp_time_local_repeated(ny, s_at("2025-11-02T02:00-05:00")));
+    /* Spring skips an hour and repeats none. */
+    assert_false(dp_time_local_repeated(ny, s_at("2025-03-09T03:00-04:00")));
+    assert_false(dp_time_local_repeated("Europe/Berlin",
+                                        s_at("2025-03-30T03:30+02:00")));
+    assert_true(dp_time_local_repeated("Europe/Berlin",
+                                       s_at("2025-10-26T02:30+01:00")));
+    assert_false(dp_time_local_repeated("+08:00", s_at("2025-11-02T06:00Z")));
+    assert_false(
+        dp_time_local_repeated("Mars/Olympus", s_at("2025-11-02T06:00Z")));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -791,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_parse_bound_accepts_windows_since_github_began),
         cmocka_unit_test(test_parse_bound_refuses_1970_and_far_future),
         cmocka_unit_test(test_window_kind_of_names_days_across_dst),
+        cmocka_unit_test(test_local_repeated_is_the_second_pass_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1664,6 +1664,58 @@ static void test_fixed_or_unknown_zone_changes_nothing(void **state)
     json_decref(doc);
 }
 
+#define T_NY_BASE "2025-11-02-vllm-project-vllm-0100-1h"
+/* The two hours that start at 01:00 on 2025-11-02 in New York get two
+ * files, listed newest first. */
+static void test_repeated_hour_gets_its_own_file(void **state)
+{
+    (void)state;
+    char *dir = s_tempdir();
+    static const char *const starts[] = {"2025-11-02T01:00-04:00",
+                                         "2025-11-02T01:00-05:00"};
+    static const char *const names[] = {
+        "2025-11-02-vllm-project-vllm-0100-1h",
+        "2025-11-02-vllm-project-vllm-0100-1h-2"};
+    for (size_t i = 0; i < 2; i++) {
+        int64_t from = s_at(starts[i]);
+        const char *at[4] = {starts[i], starts[i], starts[i], starts[i]};
+        json_t *doc = s_zoned_digest("en", "America/New_York", starts[i],
+                                     starts[i], at, starts[i]);
+        json_object_set_new(doc, "to", json_integer(from + 3600));
+        json_object_set_new(json_object_get(doc, "health"), "complete_until",
+                            json_integer(from + 3600));
+        char *path = NULL;
+        assert_int_equal(renderer_paths(doc, "site", &path), 0);
+        char *want =
+            dp_asprintf("site/vllm-project/vllm/_posts/%s.md", names[i]);
+        assert_string_equal(path, want);
+        dp_free(want);
+        dp_free(path);
+        char *text = json_dumps(doc, 0);
+        dp_msg_t msg, reply;
+        s_digest_msg(&msg, text);
+        assert_int_equal(renderer_render(dir,
+                                         RENDERER_FMT_MD | RENDERER_FMT_HTML,
+                                         &msg.u.digest, &reply),
+                         0);
+        dp_msg_clear(&reply);
+        dp_msg_clear(&msg);
+        free(text);
+        json_decref(doc);
+    }
+    char *index = s_site_file(dir, "vllm-project/vllm/index.html");
+    const char *second = strstr(index, "href=\"" T_NY_BASE "-2.html\"");
+    const char *first = strstr(index, "href=\"" T_NY_BASE ".html\"");
+    assert_true(first && second && second < first);
+    assert_non_null(strstr(index, "2025-11-02 01:00 (UTC-5) ~ 2025-11-02 "
+                                  "02:00 (UTC-5)"));
+    assert_non_null(strstr(index, "2025-11-02 01:00 (UTC-4) ~ 2025-11-02 "
+                                  "01:00 (UTC-5)"));
+    dp_free(index);
+    s_rmtree(dir);
+    dp_free(dir);
+}
+
 /* ==== The service over real sockets ==== */
 
 static void test_service_answers_digest_with_report(void **state)
@@ -1790,6 +1842,7 @@ int main(void)
         cmocka_unit_test(test_dst_week_shows_each_time_in_its_own_offset),
         cmocka_unit_test(test_partial_window_is_marked_in_header_and_footer),
         cmocka_unit_test(test_fixed_or_unknown_zone_changes_nothing),
+        cmocka_unit_test(test_repeated_hour_gets_its_own_file),
         cmocka_unit_test(test_service_answers_digest_with_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
