@@ -27,6 +27,7 @@
  * time for the instants that show it. */
 #define DP_OFFSET_SPAN ((int64_t)26 * DP_SECS_PER_HOUR)
 #define DP_LABEL_MAX 16
+#define DP_ISO_LEN 32
 
 /* ==== Small arithmetic helpers ==== */
 
@@ -203,6 +204,41 @@ int dp_time_parse(const char *s, int64_t *t, int *offset_s)
     return 0;
 }
 
+int dp_time_parse_bound(const char *flag, const char *value, int64_t now,
+                        int64_t *t, int *offset_s, char *err, size_t errlen)
+{
+    assert(flag);
+    assert(value);
+    assert(t);
+    assert(err || errlen == 0);
+    int64_t at = 0;
+    int off = 0;
+    char limit[DP_ISO_LEN];
+    if (dp_time_parse(value, &at, &off) < 0) {
+        snprintf(err, errlen,
+                 "%s: \"%s\" is not a time such as 2025-12-10T18:29+08:00",
+                 flag, value);
+        return DP_EINVAL;
+    }
+    if (at < DP_TIME_GITHUB_EPOCH) {
+        dp_time_iso_utc(DP_TIME_GITHUB_EPOCH, limit, sizeof limit);
+        snprintf(err, errlen,
+                 "%s: \"%s\" is before %s (GitHub holds nothing older)", flag,
+                 value, limit);
+        return DP_EINVAL;
+    }
+    if (at - now > DP_TIME_MAX_AHEAD) {
+        dp_time_iso_utc(now, limit, sizeof limit);
+        snprintf(err, errlen, "%s: \"%s\" is more than a year after now (%s)",
+                 flag, value, limit);
+        return DP_EINVAL;
+    }
+    *t = at;
+    if (offset_s)
+        *offset_s = off;
+    return 0;
+}
+
 /* ==== Named zones ==== */
 
 /* The zoneinfo directory glibc reads: $TZDIR when set, else the default. */
@@ -338,6 +374,28 @@ int dp_tz_offset(const char *zone, int64_t t, int *offset_s)
     }
     *offset_s = off;
     return 0;
+}
+
+bool dp_time_local_repeated(const char *zone, int64_t t)
+{
+    assert(zone);
+    int off = 0;
+    int rc = s_fixed_zone(zone, &off);
+    if (rc != 0)
+        return false;
+    s_zone_t z;
+    if (s_zone_enter(zone, &z) < 0)
+        return false;
+    off = s_zone_offset(t);
+    int64_t local = t + off;
+    /* Where the same local time was shown before, the offset then was
+     * larger; it is in force within a day of t. */
+    int before = s_zone_offset(t - DP_OFFSET_SPAN);
+    int64_t earlier = local - before;
+    bool repeated =
+        before > off && earlier < t && s_zone_offset(earlier) == before;
+    s_zone_leave(&z);
+    return repeated;
 }
 
 /* ==== Formatting ==== */
@@ -553,5 +611,27 @@ int dp_window_in_zone(int64_t t, dp_window_kind_t kind, const char *zone,
         *to = b;
     }
     s_zone_leave(&z);
+    return 0;
+}
+
+int dp_window_kind_of(int64_t from, int64_t to, const char *zone,
+                      dp_window_kind_t *kind)
+{
+    assert(kind);
+    int off_from = 0, off_to = 0;
+    if (to - from == DP_SECS_PER_HOUR) {
+        *kind = DP_WINDOW_HOURLY;
+        return 0;
+    }
+    if (zone && (dp_tz_offset(zone, from, &off_from) < 0 ||
+                 dp_tz_offset(zone, to, &off_to) < 0))
+        return DP_EINVAL;
+    int64_t local = (to + off_to) - (from + off_from);
+    if (local == DP_SECS_PER_DAY)
+        *kind = DP_WINDOW_DAILY;
+    else if (local == DP_SECS_PER_WEEK)
+        *kind = DP_WINDOW_WEEKLY;
+    else
+        return DP_EINVAL;
     return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef DP_TIME_H
 #define DP_TIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,33 @@ DP_NODISCARD int dp_time_parse(const char *s, int64_t *t, int *offset_s);
  * zones are looked up by setting TZ for a moment, so this is not safe to
  * call while another thread uses local time. */
 DP_NODISCARD int dp_tz_offset(const char *zone, int64_t t, int *offset_s);
+
+/* The earliest instant a report window may touch: 2008-01-01T00:00:00Z.
+ * GitHub began in 2008 and holds nothing older. */
+#define DP_TIME_GITHUB_EPOCH INT64_C(1199145600)
+
+/* How far after the current time a window bound may lie: 366 days. */
+#define DP_TIME_MAX_AHEAD (INT64_C(366) * 86400)
+
+/* Parses the value of a command-line flag that bounds a window (--from,
+ * --to, --since) as dp_time_parse does, and checks that it can be one:
+ * not before DP_TIME_GITHUB_EPOCH and not more than DP_TIME_MAX_AHEAD
+ * after now (a year such as 9999 is refused; one past 9999 does not
+ * parse). flag is the flag's name as the user wrote it ("--from"); it
+ * starts the one-line message written to err on failure, e.g.
+ * `--from: "1970-01-01T00:00Z" is before 2008-01-01T00:00Z (GitHub holds
+ * nothing older)`. offset_s may be NULL. Returns 0, or DP_EINVAL with
+ * nothing stored. */
+DP_NODISCARD int dp_time_parse_bound(const char *flag, const char *value,
+                                     int64_t now, int64_t *t, int *offset_s,
+                                     char *err, size_t errlen);
+
+/* True when the local time at t in zone (as dp_tz_offset accepts it) was
+ * already shown at an earlier instant: t lies in the second pass through
+ * the hour that the end of daylight saving repeats (in New York,
+ * 2025-11-02 01:00-01:59 EST after the same times in EDT). False for fixed
+ * offsets and for unknown zones. */
+bool dp_time_local_repeated(const char *zone, int64_t t);
 
 /* Writes t as "2025-12-10T10:29:00Z" into buf (at least 21 bytes). */
 void dp_time_iso_utc(int64_t t, char *buf, size_t size);
@@ -74,5 +102,14 @@ void dp_window_containing(int64_t t, dp_window_kind_t kind, int offset_s,
 DP_NODISCARD int dp_window_in_zone(int64_t t, dp_window_kind_t kind,
                                    const char *zone, int64_t *from,
                                    int64_t *to);
+
+/* The kind of the window [from, to) in a zone as dp_tz_offset accepts it
+ * (NULL for UTC): hourly when it lasts one hour, daily when the local time
+ * at `to` is the local time at `from` one calendar day later (23, 24 or 25
+ * hours across a daylight saving change), weekly for seven days. Local
+ * times use the offset in force at each instant. Returns 0, or DP_EINVAL
+ * when the window is none of these or the zone is unknown. */
+DP_NODISCARD int dp_window_kind_of(int64_t from, int64_t to, const char *zone,
+                                   dp_window_kind_t *kind);
 
 #endif

@@ -320,22 +320,25 @@ static int s_report(int argc, char **argv)
         fprintf(stderr, "devpulse report: --from and --to are required\n");
         goto out;
     }
-    if (dp_time_parse(o.from, &from, &offset) < 0) {
-        fprintf(stderr,
-                "devpulse report: --from: \"%s\" is not a time such "
-                "as 2025-12-10T18:29+08:00\n",
-                o.from);
-        goto out;
-    }
-    if (dp_time_parse(o.to, &to, NULL) < 0) {
-        fprintf(stderr,
-                "devpulse report: --to: \"%s\" is not a time such as "
-                "2025-12-10T19:29+08:00\n",
-                o.to);
+    int64_t now = dp_time_now();
+    if (dp_time_parse_bound("--from", o.from, now, &from, &offset, err,
+                            sizeof err) < 0 ||
+        dp_time_parse_bound("--to", o.to, now, &to, NULL, err, sizeof err) <
+            0) {
+        fprintf(stderr, "devpulse report: %s\n", err);
         goto out;
     }
     if (to <= from) {
         fprintf(stderr, "devpulse report: --to must be later than --from\n");
+        goto out;
+    }
+    /* A window in progress is reported up to now and marked partial; one
+     * that has not started has nothing to report. */
+    if (from >= now) {
+        fprintf(stderr,
+                "devpulse report: --from: \"%s\" is later than now; the "
+                "window has not started\n",
+                o.from);
         goto out;
     }
     char tzbuf[16];

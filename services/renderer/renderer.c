@@ -28,9 +28,6 @@
 #define RENDERER_MAX_TZ (18L * 3600)     /* largest UTC offset accepted */
 #define RENDERER_MAX_TIME 253402300799LL /* 9999-12-31T23:59:59Z */
 #define RENDERER_MAX_NAME 100            /* GitHub owner and repository names */
-#define RENDERER_HOUR 3600
-#define RENDERER_DAY 86400
-#define RENDERER_WEEK 604800
 #define RENDERER_MINUTE 60
 #define RENDERER_DIR_MODE 0755
 #define RENDERER_FILE_MODE 0644
@@ -88,8 +85,12 @@ typedef struct {
     const char *no_labels;
     const char *verbs[S_NLISTS];
     const char *health;
-    const char *unknown;    /* an instant or value that is not known */
-    const char *revised[2]; /* the note on a revised report, around N */
+    const char *unknown;       /* an instant or value that is not known */
+    const char *partial_head;  /* header line of a partial report, up to
+                                  the time its data end */
+    const char *partial_foot;  /* its footer line, the same way */
+    const char *complete_foot; /* footer line of a complete report */
+    const char *revised[2];    /* the note on a revised report, around N */
 } s_words_t;
 
 static const s_words_t s_zh = {
@@ -111,6 +112,9 @@ static const s_words_t s_zh = {
     .verbs = {"创建于", "关闭于", "创建于", "合并于", "关闭于"},
     .health = "### 🩺 数据与运行状态",
     .unknown = "未知",
+    .partial_head = "> 部分数据: 数据截至 ",
+    .partial_foot = "- 部分数据: 数据截至 ",
+    .complete_foot = "- 数据完整至: ",
     .revised = {"> 修订: 本报告为第 ", " 版，已按迟到的数据重写"},
 };
 
@@ -134,6 +138,9 @@ static const s_words_t s_en = {
     .verbs = {"created", "closed", "created", "merged", "closed"},
     .health = "### 🩺 Data and pipeline health",
     .unknown = "unknown",
+    .partial_head = "> Partial: data up to ",
+    .partial_foot = "- Partial: data up to ",
+    .complete_foot = "- Data complete until: ",
     .revised = {"> Revised: this is revision ",
                 " of this report, rewritten for late data"},
 };
@@ -145,7 +152,10 @@ typedef struct {
     const char *name; /* display name (raw, untrusted) */
     bool zh;          /* language */
     int64_t from, to; /* the window */
-    int tz;           /* display offset, seconds east of UTC */
+    int tz;           /* display offset at from, seconds east of UTC */
+    const char *zone; /* display zone, each instant in its own offset;
+                         NULL: tz for every instant */
+    int64_t complete; /* health.complete_until; -1 when absent */
     int64_t revision;
     int64_t counts[S_NLISTS];
     const json_t *lists[S_NLISTS];
@@ -270,6 +280,12 @@ static int s_read_window(const json_t *doc, s_digest_t *d, char *err,
     if (rc == 0 && (tz < -RENDERER_MAX_TZ || tz > RENDERER_MAX_TZ))
         rc = s_bad(err, errlen, "", "tz_offset", "out of range");
     d->tz = (int)tz;
+    if (rc == 0)
+        rc = s_str(doc, "tz", false, &d->zone, "", err, errlen);
+    /* A zone this host does not know falls back to the offset at from. */
+    int probe = 0;
+    if (rc == 0 && d->zone && dp_tz_offset(d->zone, d->from, &probe) < 0)
+        d->zone = NULL;
     return rc;
 }
 
@@ -311,6 +327,10 @@ static int s_read(const json_t *doc, s_digest_t *d, char *err, size_t errlen)
     if (rc == 0)
         rc = s_member(doc, "health", JSON_OBJECT, true, &d->health, "", err,
                       errlen);
+    d->complete = -1;
+    if (rc == 0)
+        rc = s_int(d->health, "complete_until", false, &d->complete, "health.",
+                   err, errlen);
     if (rc == 0 && (!d->name || !*d->name))
         d->name = strchr(d->repo, '/') + 1;
     d->zh = !(lang && strcmp(lang, "en") == 0);
@@ -319,14 +339,30 @@ static int s_read(const json_t *doc, s_digest_t *d, char *err, size_t errlen)
 
 /* ==== Markdown ==== */
 
+/* The display offset of instant t: that of the zone at t, so a window
+ * across a daylight saving change shows each time in its own offset. */
+static int s_offset(const s_digest_t *d, int64_t t)
+{
+    int offset = d->tz;
+    if (d->zone && dp_tz_offset(d->zone, t, &offset) < 0)
+        offset = d->tz;
+    return offset;
+}
+
 /* Writes an instant as reports show it, or the word for unknown. */
-static void s_when(int64_t t, int tz, const s_words_t *w, char *buf,
-                   size_t size)
+static void s_when(int64_t t, const s_digest_t *d, const s_words_t *w,
+                   char *buf, size_t size)
 {
     if (t <= 0 || t > RENDERER_MAX_TIME)
         snprintf(buf, size, "%s", w->unknown);
     else
-        dp_time_report(t, tz, buf, size);
+        dp_time_report(t, s_offset(d, t), buf, size);
+}
+
+/* True when the data of the window end before it does. */
+static bool s_partial(const s_digest_t *d)
+{
+    return d->complete >= 0 && d->complete < d->to;
 }
 
 static void s_inline(dp_buf_t *out, const char *text)
@@ -375,9 +411,10 @@ static void s_yaml_scalar(dp_buf_t *out, const char *s)
 static void s_header(dp_buf_t *out, const s_digest_t *d, const s_words_t *w)
 {
     char date[16], from[RENDERER_TIME_LEN], to[RENDERER_TIME_LEN];
-    dp_time_format(d->from, d->tz, "%Y-%m-%d", date, sizeof date);
-    dp_time_report(d->from, d->tz, from, sizeof from);
-    dp_time_report(d->to, d->tz, to, sizeof to);
+    dp_time_format(d->from, s_offset(d, d->from), "%Y-%m-%d", date,
+                   sizeof date);
+    s_when(d->from, d, w, from, sizeof from);
+    s_when(d->to, d, w, to, sizeof to);
 
     dp_buf_t title = DP_BUF_INIT;
     s_inline(&title, d->name);
@@ -393,6 +430,11 @@ static void s_header(dp_buf_t *out, const s_digest_t *d, const s_words_t *w)
         dp_buf_printf(out, "%s%s %lld", i ? " | " : "", w->counts[i],
                       (long long)d->counts[i]);
     dp_buf_puts(out, "\n");
+    if (s_partial(d)) {
+        char when[RENDERER_TIME_LEN];
+        s_when(d->complete, d, w, when, sizeof when);
+        dp_buf_printf(out, "%s%s\n", w->partial_head, when);
+    }
     if (d->revision > 1)
         dp_buf_printf(out, "%s%lld%s\n", w->revised[0], (long long)d->revision,
                       w->revised[1]);
@@ -556,7 +598,7 @@ static int s_item(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
 
     char *link = s_item_url(d, number, pr, url);
     char when[RENDERER_TIME_LEN];
-    s_when(at, d->tz, w, when, sizeof when);
+    s_when(at, d, w, when, sizeof when);
     dp_buf_printf(out, "- [#%lld](%s) ", (long long)number, link);
     dp_free(link);
     s_inline(out, title);
@@ -640,14 +682,12 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
                     char *err, size_t errlen)
 {
     const char *where = "health.";
-    int64_t complete = -1, requests = -1, not_modified = 0, retries = 0;
+    int64_t requests = -1, not_modified = 0, retries = 0;
     int64_t rl_remaining = -1, rl_limit = -1, events = -1;
     const char *writer = NULL;
     const json_t *problems = NULL, *llm_sections = NULL;
     const json_t *h = d->health;
-    int rc = s_int(h, "complete_until", false, &complete, where, err, errlen);
-    if (rc == 0)
-        rc = s_int(h, "requests", false, &requests, where, err, errlen);
+    int rc = s_int(h, "requests", false, &requests, where, err, errlen);
     if (rc == 0)
         rc = s_int(h, "not_modified", false, &not_modified, where, err, errlen);
     if (rc == 0)
@@ -678,12 +718,11 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
     bool zh = d->zh;
     dp_buf_printf(out, "%s\n", w->health);
     size_t body = out->len;
-    if (complete >= 0) {
+    if (d->complete >= 0) {
         char when[RENDERER_TIME_LEN];
-        s_when(complete, d->tz, w, when, sizeof when);
-        dp_buf_printf(out,
-                      zh ? "- 数据完整至: %s\n" : "- Data complete until: %s\n",
-                      when);
+        s_when(d->complete, d, w, when, sizeof when);
+        dp_buf_printf(out, "%s%s\n",
+                      s_partial(d) ? w->partial_foot : w->complete_foot, when);
     }
     if (requests >= 0)
         dp_buf_printf(out,
@@ -756,18 +795,25 @@ static int s_paths(const json_t *digest, const char *out_dir, char **md_path,
     if (rc < 0)
         return rc;
     char date[16], hhmm[8], len[32];
-    dp_time_format(d.from, d.tz, "%Y-%m-%d", date, sizeof date);
-    dp_time_format(d.from, d.tz, "%H%M", hhmm, sizeof hhmm);
+    int offset = s_offset(&d, d.from);
+    dp_time_format(d.from, offset, "%Y-%m-%d", date, sizeof date);
+    dp_time_format(d.from, offset, "%H%M", hhmm, sizeof hhmm);
     int64_t secs = d.to - d.from;
-    if (secs == RENDERER_HOUR)
-        snprintf(len, sizeof len, "1h");
-    else if (secs == RENDERER_DAY)
-        snprintf(len, sizeof len, "1d");
-    else if (secs == RENDERER_WEEK)
-        snprintf(len, sizeof len, "7d");
-    else
+    dp_window_kind_t kind;
+    /* A local day or week across a daylight saving change is still one. */
+    if (dp_window_kind_of(d.from, d.to, d.zone, &kind) < 0)
         snprintf(len, sizeof len, "%lldm",
                  (long long)((secs + RENDERER_MINUTE - 1) / RENDERER_MINUTE));
+    else if (kind == DP_WINDOW_HOURLY)
+        snprintf(len, sizeof len, "1h");
+    else if (kind == DP_WINDOW_DAILY)
+        snprintf(len, sizeof len, "1d");
+    else
+        snprintf(len, sizeof len, "7d");
+    /* The second pass through an hour that daylight saving repeats starts
+     * at the same local time as the first: its name says so. */
+    const char *again =
+        d.zone && dp_time_local_repeated(d.zone, d.from) ? "-2" : "";
 
     const char *slash = strchr(d.repo, '/');
     int olen = (int)(slash - d.repo);
@@ -780,9 +826,9 @@ static int s_paths(const json_t *digest, const char *out_dir, char **md_path,
         dlen = 1;
     }
     const char *sep = out_dir[dlen - 1] == '/' ? "" : "/";
-    *md_path = dp_asprintf("%.*s%s%.*s/%s/_posts/%s-%.*s-%s-%s-%s.md",
+    *md_path = dp_asprintf("%.*s%s%.*s/%s/_posts/%s-%.*s-%s-%s-%s%s.md",
                            (int)dlen, out_dir, sep, olen, d.repo, repo, date,
-                           olen, d.repo, repo, hhmm, len);
+                           olen, d.repo, repo, hhmm, len, again);
     return 0;
 }
 

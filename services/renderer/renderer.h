@@ -77,9 +77,11 @@ DP_NODISCARD int renderer_markdown(const json_t *digest, dp_buf_t *out,
 
 /* Builds the report path of a digest:
  * "<out_dir>/<owner>/<repo>/_posts/<YYYY-MM-DD>-<owner>-<repo>-<HHMM>-<len>.md"
- * where date and HHMM are the window start at the digest's tz_offset and
- * len is "1h", "1d", "7d" or "<N>m" for other lengths (minutes, rounded
- * up). Owner and
+ * where date and HHMM are the window start in the digest's zone (tz, or
+ * tz_offset) and len is "1h", "1d", "7d" (a local day or week, also of 23
+ * or 25 hours across a daylight saving change) or "<N>m" for other lengths
+ * (minutes, rounded up), followed by "-2" when the window starts in the
+ * second pass through an hour that daylight saving repeats. Owner and
  * repository names are checked ([A-Za-z0-9._-], not "." or ".."), so the
  * path never leaves out_dir. On success *md_path is a new string that the
  * caller frees; on error (DP_EJSON) *md_path is NULL. */

@@ -121,7 +121,9 @@ static bool s_digits(const char *s, size_t n)
 }
 
 /* Checks a file name of _posts of owner/name and builds its sort key:
- * "<YYYY-MM-DD>-<owner>-<name>-<HHMM>-<len>.md". */
+ * "<YYYY-MM-DD>-<owner>-<name>-<HHMM>-<len>.md", where len may end in
+ * "-2" (the second pass through an hour that daylight saving repeats,
+ * which sorts after the first). */
 static char *s_sort_key(const char *file, const char *owner, const char *name)
 {
     size_t len = strlen(file), olen = strlen(owner), nlen = strlen(name);
@@ -149,7 +151,7 @@ static char *s_sort_key(const char *file, const char *owner, const char *name)
     size_t wl = (size_t)(file + len - wlen);
     for (size_t i = 0; i < wl; i++)
         if (!((wlen[i] >= '0' && wlen[i] <= '9') ||
-              (wlen[i] >= 'a' && wlen[i] <= 'z')))
+              (wlen[i] >= 'a' && wlen[i] <= 'z') || wlen[i] == '-'))
             return NULL;
     return dp_asprintf("%.10s%.4s %s/%s %.*s", file, p, owner, name, (int)wl,
                        wlen);

@@ -1093,8 +1093,12 @@ static void s_header(json_t *d, const dp_window_t *win)
     json_object_set_new(d, "from", json_integer(win->win_from));
     json_object_set_new(d, "to", json_integer(win->win_to));
     json_object_set_new(d, "revision", json_integer(win->revision));
+    /* The zone, when known, lets every instant be shown with its own
+     * offset; tz_offset and tz_label are those of the window start. */
     int offset = 0;
-    if (!win->tz || dp_tz_offset(win->tz, win->win_from, &offset) < 0)
+    if (win->tz && dp_tz_offset(win->tz, win->win_from, &offset) == 0)
+        json_object_set_new(d, "tz", json_string(win->tz));
+    else
         offset = 0;
     char label[32];
     dp_time_offset_label(offset, label, sizeof label);
@@ -1102,7 +1106,14 @@ static void s_header(json_t *d, const dp_window_t *win)
     json_object_set_new(d, "tz_label", json_string(label));
 }
 
-static json_t *s_health(const dp_window_t *win)
+/* Data cannot be complete beyond the present: a window that has not ended
+ * is reported up to now, which the renderer marks as partial. */
+static int64_t s_complete_until(const dp_window_t *win, int64_t now)
+{
+    return win->complete_until > now ? now : win->complete_until;
+}
+
+static json_t *s_health(const dp_window_t *win, int64_t now)
 {
     json_t *health = json_object();
     json_object_set_new(health, "requests", json_integer(win->requests));
@@ -1113,7 +1124,7 @@ static json_t *s_health(const dp_window_t *win)
                         json_integer(win->rl_remaining));
     json_object_set_new(health, "rl_limit", json_integer(win->rl_limit));
     json_object_set_new(health, "complete_until",
-                        json_integer(win->complete_until));
+                        json_integer(s_complete_until(win, now)));
     json_object_set_new(health, "events", json_integer(win->events));
     json_object_set_new(health, "problems", s_strs(&win->problems));
     json_object_set_new(health, "writer", json_string("extractive"));
@@ -1179,7 +1190,7 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     json_object_set_new(facts, "categories", s_categories(items, nitems));
     json_object_set_new(facts, "previous", s_previous_copy(previous));
     json_object_set_new(d, "facts", facts);
-    json_object_set_new(d, "health", s_health(win));
+    json_object_set_new(d, "health", s_health(win, dp_time_now()));
 
     for (size_t i = 0; i < nitems; i++) {
         json_decref(items[i].topics);

@@ -23,7 +23,6 @@
 #define WRITER_TREND_CATEGORIES 6
 #define WRITER_HOUR 3600
 #define WRITER_DAY 86400
-#define WRITER_WEEK (7L * 86400)
 #define WRITER_MINUTE 60
 
 /* The words of one language. */
@@ -339,15 +338,19 @@ static const char *s_category_name(const char *cat, bool zh)
 static void s_period(const json_t *d, const s_words_t *w, char *buf,
                      size_t size)
 {
-    int64_t len = dp_json_int(d, "to", 0) - dp_json_int(d, "from", 0);
-    if (len == WRITER_HOUR)
+    int64_t from = dp_json_int(d, "from", 0), to = dp_json_int(d, "to", 0);
+    const char *zone = json_string_value(json_object_get(d, "tz"));
+    dp_window_kind_t kind;
+    /* A day across a daylight saving change lasts 23 or 25 hours. */
+    if (dp_window_kind_of(from, to, zone, &kind) < 0)
+        snprintf(buf, size, w->minutes_fmt,
+                 (long)((to - from) / WRITER_MINUTE));
+    else if (kind == DP_WINDOW_HOURLY)
         snprintf(buf, size, "%s", w->hour);
-    else if (len == WRITER_DAY)
+    else if (kind == DP_WINDOW_DAILY)
         snprintf(buf, size, "%s", w->day);
-    else if (len == WRITER_WEEK)
-        snprintf(buf, size, "%s", w->week);
     else
-        snprintf(buf, size, w->minutes_fmt, (long)(len / WRITER_MINUTE));
+        snprintf(buf, size, "%s", w->week);
 }
 
 static void s_duration(int64_t s, const s_words_t *w, char *buf, size_t size)

@@ -47,6 +47,15 @@ e2e_redis() {
     REDIS_TEST_URL="unix://$sock"
 }
 
+# e2e_github DATASET - serves tests/data/DATASET as GitHub and points
+# devpulse at it (no token, fast retries, a private Redis); sets DATA
+e2e_github() {
+    DATA="$DP_SOURCE_DIR/tests/data/$1"
+    e2e_standin "$1" --data "$DATA" --port 0
+    export GITHUB_API_URL="$STANDIN_URL" GITHUB_TOKEN="" DP_RETRY_BASE_MS=20
+    unset REDIS_URL
+}
+
 pass() { echo "PASS: $*"; E2E_PASSES=$((E2E_PASSES + 1)); }
 fail() { echo "FAIL: $*"; E2E_FAILS=$((E2E_FAILS + 1)); }
 

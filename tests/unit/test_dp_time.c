@@ -628,6 +628,152 @@ static void test_window_in_zone_rejects_unknown_zone(void **state)
     assert_int_equal(to, 22);
 }
 
+/* ==== Window bounds on the command line ==== */
+
+/* A fixed "now" for the bound checks: 2025-12-10T10:29:00Z. */
+#define T_NOW INT64_C(1765362540)
+
+/* Asserts that value is refused for flag with a message containing want,
+ * and that nothing is stored. */
+static void s_bound_refused(const char *flag, const char *value,
+                            const char *want)
+{
+    int64_t t = 11;
+    int off = 22;
+    char err[256] = "";
+    assert_int_equal(
+        dp_time_parse_bound(flag, value, T_NOW, &t, &off, err, sizeof err),
+        DP_EINVAL);
+    assert_int_equal(t, 11);
+    assert_int_equal(off, 22);
+    if (strncmp(err, flag, strlen(flag)) != 0 || !strstr(err, want) ||
+        strchr(err, '\n'))
+        fail_msg("%s %s: unexpected message \"%s\"", flag, value, err);
+}
+
+static void test_parse_bound_accepts_windows_since_github_began(void **state)
+{
+    (void)state;
+    int64_t t = 0;
+    int off = 0;
+    char err[256] = "";
+    assert_int_equal(dp_time_parse_bound("--from", "2025-12-10T18:29+08:00",
+                                         T_NOW, &t, &off, err, sizeof err),
+                     0);
+    assert_int_equal(t, T_NOW);
+    assert_int_equal(off, 8 * HOUR);
+    assert_int_equal(dp_time_parse_bound("--from", "2008-01-01T00:00Z", T_NOW,
+                                         &t, NULL, err, sizeof err),
+                     0);
+    assert_int_equal(t, DP_TIME_GITHUB_EPOCH);
+    char iso[32];
+    dp_time_iso_utc(DP_TIME_GITHUB_EPOCH, iso, sizeof iso);
+    assert_string_equal(iso, "2008-01-01T00:00:00Z");
+    /* A window in progress, and the farthest bound allowed. */
+    assert_int_equal(dp_time_parse_bound("--to", "2025-12-10T11:00Z", T_NOW, &t,
+                                         NULL, err, sizeof err),
+                     0);
+    assert_int_equal(dp_time_parse_bound("--to", "2026-12-11T10:29:00Z", T_NOW,
+                                         &t, NULL, err, sizeof err),
+                     0);
+    assert_int_equal(t - T_NOW, DP_TIME_MAX_AHEAD);
+}
+
+static void test_parse_bound_refuses_1970_and_far_future(void **state)
+{
+    (void)state;
+    s_bound_refused("--from", "1970-01-01T00:00Z",
+                    "\"1970-01-01T00:00Z\" is before 2008-01-01T00:00:00Z");
+    s_bound_refused("--to", "1970-01-01T01:00Z", "is before 2008");
+    /* One second before GitHub, written in another offset. */
+    s_bound_refused("--since", "2008-01-01T07:59:59+08:00", "is before 2008");
+    s_bound_refused("--from", "0000-01-01T00:00Z", "is before 2008");
+    s_bound_refused("--to", "9999-12-31T23:59Z",
+                    "is more than a year after now (2025-12-10T10:29:00Z)");
+    s_bound_refused("--to", "2026-12-11T10:29:01Z", "more than a year");
+    s_bound_refused("--to", "10000-01-01T00:00Z", "is not a time such as");
+    s_bound_refused("--from", "yesterday", "\"yesterday\" is not a time");
+    s_bound_refused("--from", "2025-12-10T18:29", "is not a time");
+    /* A message that does not fit is cut, not overrun. */
+    char small[8];
+    int64_t t = 0;
+    assert_int_equal(dp_time_parse_bound("--from", "1970-01-01T00:00Z", T_NOW,
+                                         &t, NULL, small, sizeof small),
+                     DP_EINVAL);
+    assert_string_equal(small, "--from:");
+}
+
+/* ==== The kind of a window ==== */
+
+static void s_kind_is(const char *from, const char *to, const char *zone,
+                      dp_window_kind_t want)
+{
+    dp_window_kind_t kind = (dp_window_kind_t)-1;
+    int rc = dp_window_kind_of(s_at(from), s_at(to), zone, &kind);
+    if (rc != 0 || kind != want)
+        fail_msg("%s ~ %s in %s: rc %d kind %d, want %d", from, to,
+                 zone ? zone : "UTC", rc, (int)kind, (int)want);
+}
+
+static void s_kind_none(const char *from, const char *to, const char *zone)
+{
+    dp_window_kind_t kind = DP_WINDOW_HOURLY;
+    assert_int_equal(dp_window_kind_of(s_at(from), s_at(to), zone, &kind),
+                     DP_EINVAL);
+}
+
+static void test_window_kind_of_names_days_across_dst(void **state)
+{
+    (void)state;
+    const char *ny = "America/New_York", *berlin = "Europe/Berlin";
+    /* New York, 2025-11-02: 25 hours from midnight to midnight. */
+    s_kind_is("2025-11-02T00:00-04:00", "2025-11-03T00:00-05:00", ny,
+              DP_WINDOW_DAILY);
+    /* 2025-03-09: 23 hours. */
+    s_kind_is("2025-03-09T00:00-05:00", "2025-03-10T00:00-04:00", ny,
+              DP_WINDOW_DAILY);
+    /* Berlin's week of 2025-03-30: 167 hours, Monday to Monday. */
+    s_kind_is("2025-03-24T00:00+01:00", "2025-03-31T00:00+02:00", berlin,
+              DP_WINDOW_WEEKLY);
+    /* The hour that repeats is still an hour. */
+    s_kind_is("2025-11-02T01:00-04:00", "2025-11-02T01:00-05:00", ny,
+              DP_WINDOW_HOURLY);
+    /* Fixed offsets and UTC count real seconds, as before. */
+    s_kind_is("2025-12-10T18:29+08:00", "2025-12-11T18:29+08:00", "+08:00",
+              DP_WINDOW_DAILY);
+    s_kind_is("2025-12-08T00:00Z", "2025-12-15T00:00Z", NULL, DP_WINDOW_WEEKLY);
+    s_kind_is("2025-12-10T18:29+08:00", "2025-12-10T19:29+08:00", NULL,
+              DP_WINDOW_HOURLY);
+    /* 25 real hours are no day in UTC, nor 24 across the change. */
+    s_kind_none("2025-11-02T04:00Z", "2025-11-03T05:00Z", NULL);
+    s_kind_none("2025-11-02T00:00-04:00", "2025-11-03T00:00-04:00", ny);
+    s_kind_none("2025-12-10T18:29+08:00", "2025-12-10T19:59+08:00", "+08:00");
+    s_kind_none("2025-11-02T00:00-04:00", "2025-11-03T00:00-05:00",
+                "Mars/Olympus");
+}
+
+static void test_local_repeated_is_the_second_pass_only(void **state)
+{
+    (void)state;
+    const char *ny = "America/New_York";
+    /* 01:00-01:59 comes twice on 2025-11-02: EDT, then EST. */
+    assert_false(dp_time_local_repeated(ny, s_at("2025-11-02T00:59-04:00")));
+    assert_false(dp_time_local_repeated(ny, s_at("2025-11-02T01:00-04:00")));
+    assert_false(dp_time_local_repeated(ny, s_at("2025-11-02T01:59-04:00")));
+    assert_true(dp_time_local_repeated(ny, s_at("2025-11-02T01:00-05:00")));
+    assert_true(dp_time_local_repeated(ny, s_at("2025-11-02T01:59:59-05:00")));
+    assert_false(dp_time_local_repeated(ny, s_at("2025-11-02T02:00-05:00")));
+    /* Spring skips an hour and repeats none. */
+    assert_false(dp_time_local_repeated(ny, s_at("2025-03-09T03:00-04:00")));
+    assert_false(dp_time_local_repeated("Europe/Berlin",
+                                        s_at("2025-03-30T03:30+02:00")));
+    assert_true(dp_time_local_repeated("Europe/Berlin",
+                                       s_at("2025-10-26T02:30+01:00")));
+    assert_false(dp_time_local_repeated("+08:00", s_at("2025-11-02T06:00Z")));
+    assert_false(
+        dp_time_local_repeated("Mars/Olympus", s_at("2025-11-02T06:00Z")));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -664,6 +810,10 @@ int main(void)
         cmocka_unit_test(test_window_in_zone_days_tile_through_a_year),
         cmocka_unit_test(test_window_in_zone_handles_dst_at_midnight),
         cmocka_unit_test(test_window_in_zone_rejects_unknown_zone),
+        cmocka_unit_test(test_parse_bound_accepts_windows_since_github_began),
+        cmocka_unit_test(test_parse_bound_refuses_1970_and_far_future),
+        cmocka_unit_test(test_window_kind_of_names_days_across_dst),
+        cmocka_unit_test(test_local_repeated_is_the_second_pass_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

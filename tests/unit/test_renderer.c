@@ -20,6 +20,7 @@
 #include "dp_bus.h"
 #include "dp_mem.h"
 #include "dp_proto.h"
+#include "dp_time.h"
 #include "html.h"
 #include "renderer.h"
 
@@ -1439,6 +1440,282 @@ static void test_indexes_and_feed_newest_first_idempotent(void **state)
     dp_free(dir);
 }
 
+/* ==== Time zones and partial windows ==== */
+
+static int64_t s_at(const char *iso)
+{
+    int64_t t = 0;
+    if (dp_time_parse(iso, &t, NULL) != 0)
+        fail_msg("could not parse %s", iso);
+    return t;
+}
+
+/* The example digest moved to [from, to) in zone, its four items at the
+ * given times (new PRs #30385 and #30384, closed issue #30382, closed PR
+ * #30349), its data complete until complete. */
+static json_t *s_zoned_digest(const char *lang, const char *zone,
+                              const char *from, const char *to,
+                              const char *const at[4], const char *complete)
+{
+    json_t *doc = s_digest();
+    int offset = 0;
+    assert_int_equal(dp_tz_offset(zone, s_at(from), &offset), 0);
+    json_object_set_new(doc, "lang", json_string(lang));
+    json_object_set_new(doc, "tz", json_string(zone));
+    json_object_set_new(doc, "tz_offset", json_integer(offset));
+    json_object_set_new(doc, "from", json_integer(s_at(from)));
+    json_object_set_new(doc, "to", json_integer(s_at(to)));
+    json_object_set_new(s_item(doc, "new_prs", 0), "at",
+                        json_integer(s_at(at[0])));
+    json_object_set_new(s_item(doc, "new_prs", 1), "at",
+                        json_integer(s_at(at[1])));
+    json_object_set_new(s_item(doc, "closed_issues", 0), "at",
+                        json_integer(s_at(at[2])));
+    json_object_set_new(s_item(doc, "closed_prs", 0), "at",
+                        json_integer(s_at(at[3])));
+    json_object_set_new(json_object_get(doc, "health"), "complete_until",
+                        json_integer(s_at(complete)));
+    return doc;
+}
+
+static void s_lines(const char *md, const char *const *lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!s_has_line(md, lines[i]))
+            fail_msg("line not found: %s\n---\n%s", lines[i], md);
+}
+
+/* New York leaves daylight saving time on 2025-11-02 at 02:00 EDT: 01:30
+ * comes twice, first at UTC-4, then at UTC-5. */
+static const char *const s_ny_at[4] = {
+    "2025-11-02T01:30-04:00", "2025-11-02T01:30-05:00",
+    "2025-11-02T23:59-05:00", "2025-11-02T00:05-04:00"};
+
+static void test_dst_day_shows_each_time_in_its_own_offset(void **state)
+{
+    (void)state;
+    json_t *doc = s_zoned_digest(
+        "zh", "America/New_York", "2025-11-02T00:00-04:00",
+        "2025-11-03T00:00-05:00", s_ny_at, "2025-11-03T00:00-05:00");
+    char *md = s_render(doc);
+    static const char *const zh[] = {
+        "title: vLLM 开发动态报告 - 2025-11-02",
+        "date: 2025-11-02",
+        "# vLLM 开发动态报告 - 2025-11-02",
+        "> 时间窗口: 2025-11-02 00:00 (UTC-4) ~ 2025-11-03 00:00 (UTC-5)",
+        "- [#30385](https://github.com/vllm-project/vllm/pull/30385) [Core] "
+        "Whisper support `torch.compile` — v1 — by NickLucche (创建于: "
+        "2025-11-02 01:30 (UTC-4))",
+        "- [#30384](https://github.com/vllm-project/vllm/pull/30384) [BugFix] "
+        "Fix minimax m2 model rotary_dim — ready — by rogeryoungh (创建于: "
+        "2025-11-02 01:30 (UTC-5))",
+        "- [#30382](https://github.com/vllm-project/vllm/issues/30382) [Bug]: "
+        "Issues with mistralai/Ministral-3-14B-Instruct-2512 — bug — by "
+        "eltorre (关闭于: 2025-11-02 23:59 (UTC-5))",
+        "- [#30349](https://github.com/vllm-project/vllm/pull/30349) [BugFix] "
+        "Fix minimax m2 model rope_parameters — 无标签 — by esmeetu (关闭于: "
+        "2025-11-02 00:05 (UTC-4))",
+        "- 数据完整至: 2025-11-03 00:00 (UTC-5)",
+    };
+    s_lines(md, zh, sizeof zh / sizeof zh[0]);
+    assert_int_equal(s_count_prefixed(md, "> 部分数据"), 0);
+    /* 25 hours from midnight to midnight are one day. */
+    char *path = NULL;
+    assert_int_equal(renderer_paths(doc, "site", &path), 0);
+    assert_string_equal(path, "site/vllm-project/vllm/_posts/"
+                              "2025-11-02-vllm-project-vllm-0000-1d.md");
+    dp_free(path);
+    dp_free(md);
+    json_decref(doc);
+
+    doc = s_zoned_digest("en", "America/New_York", "2025-11-02T00:00-04:00",
+                         "2025-11-03T00:00-05:00", s_ny_at,
+                         "2025-11-02T12:00-05:00");
+    md = s_render(doc);
+    static const char *const en[] = {
+        "title: vLLM Development Report - 2025-11-02",
+        "> Window: 2025-11-02 00:00 (UTC-4) ~ 2025-11-03 00:00 (UTC-5)",
+        "> Partial: data up to 2025-11-02 12:00 (UTC-5)",
+        "- Partial: data up to 2025-11-02 12:00 (UTC-5)",
+    };
+    s_lines(md, en, sizeof en / sizeof en[0]);
+    assert_non_null(strstr(md, "(created: 2025-11-02 01:30 (UTC-4))\n"));
+    assert_non_null(strstr(md, "(created: 2025-11-02 01:30 (UTC-5))\n"));
+    assert_null(strstr(md, "Data complete until"));
+    dp_free(md);
+    json_decref(doc);
+}
+
+/* Berlin enters summer time on 2025-03-30 at 02:00 CET; the week from
+ * Monday 2025-03-24 lasts 167 hours. */
+static void test_dst_week_shows_each_time_in_its_own_offset(void **state)
+{
+    (void)state;
+    static const char *const at[4] = {
+        "2025-03-30T01:30+01:00", "2025-03-30T03:30+02:00",
+        "2025-03-24T00:00+01:00", "2025-03-30T23:59+02:00"};
+    json_t *doc =
+        s_zoned_digest("zh", "Europe/Berlin", "2025-03-24T00:00+01:00",
+                       "2025-03-31T00:00+02:00", at, "2025-03-31T00:00+02:00");
+    char *md = s_render(doc);
+    static const char *const zh[] = {
+        "date: 2025-03-24",
+        "> 时间窗口: 2025-03-24 00:00 (UTC+1) ~ 2025-03-31 00:00 (UTC+2)",
+        "- 数据完整至: 2025-03-31 00:00 (UTC+2)",
+    };
+    s_lines(md, zh, sizeof zh / sizeof zh[0]);
+    assert_non_null(strstr(md, "(创建于: 2025-03-30 01:30 (UTC+1))\n"));
+    assert_non_null(strstr(md, "(创建于: 2025-03-30 03:30 (UTC+2))\n"));
+    assert_non_null(strstr(md, "(关闭于: 2025-03-24 00:00 (UTC+1))\n"));
+    assert_non_null(strstr(md, "(关闭于: 2025-03-30 23:59 (UTC+2))\n"));
+    dp_free(md);
+
+    /* The files: the week's name, its page and the feed's instant. */
+    char *dir = s_tempdir();
+    char *text = json_dumps(doc, 0);
+    dp_msg_t msg, reply;
+    s_digest_msg(&msg, text);
+    unsigned all = RENDERER_FMT_MD | RENDERER_FMT_JSON | RENDERER_FMT_HTML |
+                   RENDERER_FMT_ATOM;
+    assert_int_equal(renderer_render(dir, all, &msg.u.digest, &reply), 0);
+    const char *want = "/vllm-project/vllm/_posts/"
+                       "2025-03-24-vllm-project-vllm-0000-7d.md";
+    size_t len = strlen(reply.u.report.path), wlen = strlen(want);
+    assert_true(len > wlen &&
+                strcmp(reply.u.report.path + len - wlen, want) == 0);
+    char *page = s_site_file(dir, "vllm-project/vllm/"
+                                  "2025-03-24-vllm-project-vllm-0000-7d.html");
+    assert_non_null(strstr(page, "2025-03-24 00:00 (UTC+1) ~ 2025-03-31 "
+                                 "00:00 (UTC+2)"));
+    char *feed = s_site_file(dir, "vllm-project/vllm/feed.xml");
+    assert_non_null(strstr(feed, "<updated>2025-03-30T22:00:00Z</updated>"));
+    dp_free(feed);
+    dp_free(page);
+    dp_msg_clear(&reply);
+    dp_msg_clear(&msg);
+    free(text);
+    s_rmtree(dir);
+    dp_free(dir);
+    json_decref(doc);
+}
+
+static void test_partial_window_is_marked_in_header_and_footer(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    json_t *health = json_object_get(doc, "health");
+    /* Data up to 19:05 of a window that ends at 19:29 (UTC+8). */
+    json_object_set_new(health, "complete_until",
+                        json_integer(T_FROM + 36 * 60));
+    char *md = s_render(doc);
+    assert_non_null(strstr(md,
+                           "> 数据统计: 新 Issue 0 | 关闭 Issue 1 | 新 PR 2 "
+                           "| 合并 PR 0 | 关闭未合并 PR 1\n"
+                           "> 部分数据: 数据截至 2025-12-10 19:05 (UTC+8)\n"
+                           "\n---\n"));
+    assert_true(
+        s_has_line(md, "- 部分数据: 数据截至 2025-12-10 19:05 (UTC+8)"));
+    assert_int_equal(s_count_prefixed(md, "- 数据完整至"), 0);
+    dp_free(md);
+
+    json_object_set_new(doc, "lang", json_string("en"));
+    md = s_render(doc);
+    assert_true(
+        s_has_line(md, "> Partial: data up to 2025-12-10 19:05 (UTC+8)"));
+    assert_true(
+        s_has_line(md, "- Partial: data up to 2025-12-10 19:05 (UTC+8)"));
+    dp_free(md);
+
+    /* Nothing read at all is partial too; complete to the end is not. */
+    json_object_set_new(health, "complete_until", json_integer(0));
+    md = s_render(doc);
+    assert_true(s_has_line(md, "> Partial: data up to unknown"));
+    dp_free(md);
+    json_object_set_new(health, "complete_until", json_integer(T_TO));
+    md = s_render(doc);
+    assert_int_equal(s_count_prefixed(md, "> Partial"), 0);
+    assert_true(
+        s_has_line(md, "- Data complete until: 2025-12-10 19:29 (UTC+8)"));
+    dp_free(md);
+    json_decref(doc);
+}
+
+static void test_fixed_or_unknown_zone_changes_nothing(void **state)
+{
+    (void)state;
+    static const char *const zones[] = {"+08:00", "UTC+8", "Asia/Shanghai",
+                                        "Mars/Olympus", "../../etc/passwd"};
+    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+        json_t *doc = s_digest();
+        json_object_set_new(doc, "tz", json_string(zones[i]));
+        char *md = s_render(doc);
+        if (strcmp(md, s_expected_report) != 0)
+            fail_msg("zone %s changed the report:\n%s", zones[i], md);
+        dp_free(md);
+        json_decref(doc);
+    }
+    json_t *doc = s_digest();
+    json_object_set_new(doc, "tz", json_integer(8));
+    dp_buf_t out = DP_BUF_INIT;
+    char err[256] = "";
+    assert_int_equal(renderer_markdown(doc, &out, err, sizeof err), DP_EJSON);
+    assert_non_null(strstr(err, "tz"));
+    dp_buf_free(&out);
+    json_decref(doc);
+}
+
+#define T_NY_BASE "2025-11-02-vllm-project-vllm-0100-1h"
+/* The two hours that start at 01:00 on 2025-11-02 in New York get two
+ * files, listed newest first. */
+static void test_repeated_hour_gets_its_own_file(void **state)
+{
+    (void)state;
+    char *dir = s_tempdir();
+    static const char *const starts[] = {"2025-11-02T01:00-04:00",
+                                         "2025-11-02T01:00-05:00"};
+    static const char *const names[] = {
+        "2025-11-02-vllm-project-vllm-0100-1h",
+        "2025-11-02-vllm-project-vllm-0100-1h-2"};
+    for (size_t i = 0; i < 2; i++) {
+        int64_t from = s_at(starts[i]);
+        const char *at[4] = {starts[i], starts[i], starts[i], starts[i]};
+        json_t *doc = s_zoned_digest("en", "America/New_York", starts[i],
+                                     starts[i], at, starts[i]);
+        json_object_set_new(doc, "to", json_integer(from + 3600));
+        json_object_set_new(json_object_get(doc, "health"), "complete_until",
+                            json_integer(from + 3600));
+        char *path = NULL;
+        assert_int_equal(renderer_paths(doc, "site", &path), 0);
+        char *want =
+            dp_asprintf("site/vllm-project/vllm/_posts/%s.md", names[i]);
+        assert_string_equal(path, want);
+        dp_free(want);
+        dp_free(path);
+        char *text = json_dumps(doc, 0);
+        dp_msg_t msg, reply;
+        s_digest_msg(&msg, text);
+        assert_int_equal(renderer_render(dir,
+                                         RENDERER_FMT_MD | RENDERER_FMT_HTML,
+                                         &msg.u.digest, &reply),
+                         0);
+        dp_msg_clear(&reply);
+        dp_msg_clear(&msg);
+        free(text);
+        json_decref(doc);
+    }
+    char *index = s_site_file(dir, "vllm-project/vllm/index.html");
+    const char *second = strstr(index, "href=\"" T_NY_BASE "-2.html\"");
+    const char *first = strstr(index, "href=\"" T_NY_BASE ".html\"");
+    assert_true(first && second && second < first);
+    assert_non_null(strstr(index, "2025-11-02 01:00 (UTC-5) ~ 2025-11-02 "
+                                  "02:00 (UTC-5)"));
+    assert_non_null(strstr(index, "2025-11-02 01:00 (UTC-4) ~ 2025-11-02 "
+                                  "01:00 (UTC-5)"));
+    dp_free(index);
+    s_rmtree(dir);
+    dp_free(dir);
+}
+
 /* ==== The service over real sockets ==== */
 
 static void test_service_answers_digest_with_report(void **state)
@@ -1561,6 +1838,11 @@ int main(void)
         cmocka_unit_test(test_json_and_xml_escapes),
         cmocka_unit_test(test_html_page_is_standalone_and_safe),
         cmocka_unit_test(test_indexes_and_feed_newest_first_idempotent),
+        cmocka_unit_test(test_dst_day_shows_each_time_in_its_own_offset),
+        cmocka_unit_test(test_dst_week_shows_each_time_in_its_own_offset),
+        cmocka_unit_test(test_partial_window_is_marked_in_header_and_footer),
+        cmocka_unit_test(test_fixed_or_unknown_zone_changes_nothing),
+        cmocka_unit_test(test_repeated_hour_gets_its_own_file),
         cmocka_unit_test(test_service_answers_digest_with_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

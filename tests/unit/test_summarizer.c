@@ -1337,6 +1337,75 @@ static void test_writer_topics_show_every_reason_and_what_happened(void **state)
     }
 }
 
+/* ==== Time fields ==== */
+
+/* The digest of an empty window [from, to) shown in zone. */
+static json_t *s_build_zoned(const char *lang, const char *zone, int64_t from,
+                             int64_t to)
+{
+    dp_window_t w = s_window(lang, 0);
+    w.tz = (char *)zone;
+    w.win_from = from;
+    w.win_to = to;
+    w.complete_until = to;
+    json_t *d = digest_build(&w, NULL, 0, NULL, NULL);
+    assert_non_null(d);
+    return d;
+}
+
+static void test_digest_carries_the_zone_for_per_instant_offsets(void **state)
+{
+    (void)state;
+    int64_t from = s_at("2025-11-02T00:00-04:00");
+    int64_t to = s_at("2025-11-03T00:00-05:00");
+    json_t *d = s_build_zoned("en", "America/New_York", from, to);
+    assert_string_equal(dp_json_str(d, "tz"), "America/New_York");
+    /* tz_offset and tz_label are those of the window start. */
+    assert_int_equal(dp_json_int(d, "tz_offset", 0), -4 * 3600);
+    assert_string_equal(dp_json_str(d, "tz_label"), "UTC-4");
+    /* 25 hours from midnight to midnight are "1 day" to the writer. */
+    writer_extractive(d);
+    s_contains(dp_json_str(d, "sections.summary"), "In this period (1 day)");
+    json_decref(d);
+
+    d = s_build_zoned("zh", "Europe/Berlin", s_at("2025-03-24T00:00+01:00"),
+                      s_at("2025-03-31T00:00+02:00"));
+    writer_extractive(d);
+    s_contains(dp_json_str(d, "sections.summary"), "1周");
+    json_decref(d);
+
+    /* A fixed offset is kept as written; an unknown zone is left out. */
+    d = s_build_zoned("en", "+08:00", from, from + 3600);
+    assert_string_equal(dp_json_str(d, "tz"), "+08:00");
+    assert_int_equal(dp_json_int(d, "tz_offset", 0), 8 * 3600);
+    json_decref(d);
+    d = s_build_zoned("en", "Mars/Olympus", from, from + 3600);
+    assert_null(json_object_get(d, "tz"));
+    assert_int_equal(dp_json_int(d, "tz_offset", -1), 0);
+    assert_string_equal(dp_json_str(d, "tz_label"), "UTC");
+    json_decref(d);
+}
+
+static void test_digest_complete_until_is_never_after_now(void **state)
+{
+    (void)state;
+    /* A window in progress: the collector may claim its end. */
+    int64_t before = dp_time_now();
+    int64_t from = before - 1800, to = before + 1800;
+    json_t *d = s_build_zoned("en", "UTC", from, to);
+    int64_t after = dp_time_now();
+    int64_t complete = dp_json_int(d, "health.complete_until", -1);
+    assert_true(complete >= before && complete <= after);
+    assert_true(complete < to);
+    json_decref(d);
+    /* A past window keeps what the collector said. */
+    d = s_build_zoned("en", "UTC", s_at("2025-12-10T10:29Z"),
+                      s_at("2025-12-10T11:29Z"));
+    assert_int_equal(dp_json_int(d, "health.complete_until", -1),
+                     s_at("2025-12-10T11:29Z"));
+    json_decref(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1371,6 +1440,8 @@ int main(void)
         cmocka_unit_test(test_digest_summary_keeps_what_later_windows_read),
         cmocka_unit_test(
             test_writer_topics_show_every_reason_and_what_happened),
+        cmocka_unit_test(test_digest_carries_the_zone_for_per_instant_offsets),
+        cmocka_unit_test(test_digest_complete_until_is_never_after_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
