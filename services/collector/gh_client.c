@@ -366,6 +366,25 @@ static const char *s_path(const char *url)
     return p ? p : url;
 }
 
+/* Records the items of a page that were skipped, once: a listing that
+ * reads the page again (continued by time) skips them again. */
+static void s_skipped(gh_client_t *self, const char *url, size_t skipped,
+                      const char *note)
+{
+    const char *path = s_path(url);
+    const char *query = strchr(path, '?');
+    char *line = dp_asprintf(
+        "GET %.*s: skipped %zu item%s that %s not valid JSON (%s)",
+        (int)(query ? (size_t)(query - path) : strlen(path)), path, skipped,
+        skipped > 1 ? "s" : "", skipped > 1 ? "are" : "is", note);
+    bool seen = false;
+    for (size_t i = 0; i < self->problems.count && !seen; i++)
+        seen = !strcmp(self->problems.items[i], line);
+    if (!seen)
+        gh_client_problem(self, "%s", line);
+    dp_free(line);
+}
+
 /* Classifies one answer. Sets *wait_ms >= 0 to retry after that long. */
 static int s_answer(gh_client_t *self, const char *url, const char *key,
                     dp_http_resp_t *resp, const s_cached_t *cached, int attempt,
@@ -389,11 +408,7 @@ static int s_answer(gh_client_t *self, const char *url, const char *key,
         *doc = gh_page_parse(body, body_len, &skipped, note, sizeof note, err,
                              sizeof err);
         if (skipped > 0)
-            gh_client_problem(self,
-                              "GET %s: skipped %zu item%s that %s not valid "
-                              "JSON (%s)",
-                              s_path(url), skipped, skipped > 1 ? "s" : "",
-                              skipped > 1 ? "are" : "is", note);
+            s_skipped(self, url, skipped, note);
         if (!*doc) {
             gh_client_problem(self,
                               "GET %s: %ld with a body that is not JSON "

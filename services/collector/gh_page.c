@@ -193,8 +193,7 @@ static void s_salvage_one(const char *start, size_t length, void *arg)
     if (number <= 0)
         number = s_top_int(start, length, "id");
     if (number > 0)
-        snprintf(s->note, s->notelen, "item %zu, #%lld: %s", s->index, number,
-                 reason);
+        snprintf(s->note, s->notelen, "#%lld: %s", number, reason);
     else
         snprintf(s->note, s->notelen, "item %zu: %s", s->index, reason);
 }

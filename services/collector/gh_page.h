@@ -15,9 +15,10 @@
  * that is a JSON array as a whole, but some of whose elements do not parse
  * (an integer beyond 64 bits, a byte that is not UTF-8), gives an array of
  * the elements that parse alone; *skipped counts the others and note
- * describes the first of them in plain ASCII ("item 3, #1234: an integer
- * beyond 64 bits"). Returns a new reference (the caller's), or NULL with
- * one line in err when the body is not JSON and not an array whose
+ * describes the first of them in plain ASCII: by its number or id where
+ * one can be read ("#1234: an integer beyond 64 bits"), else by its place
+ * ("item 3: invalid UTF-8"). Returns a new reference (the caller's), or NULL
+ * with one line in err when the body is not JSON and not an array whose
  * elements can be told apart (HTML, a truncated array). */
 json_t *gh_page_parse(const char *body, size_t len, size_t *skipped, char *note,
                       size_t notelen, char *err, size_t errlen);
