@@ -261,6 +261,24 @@ static void s_start(s_ctx_t *ctx, bool spoiled, const char *const *extra,
     nanosleep(&ts, NULL);
 }
 
+/* Counts an event by kind; fails on a kind the dataset has none of. */
+static void s_count_event(const dp_event_t *ev, void *arg)
+{
+    s_counts_t *got = arg;
+    static const char *const kinds[] = {"issue_opened", "issue_closed",
+                                        "pr_opened",    "pr_merged",
+                                        "pr_closed",    "comment"};
+    long *slots[] = {&got->issue_opened, &got->issue_closed, &got->pr_opened,
+                     &got->pr_merged,    &got->pr_closed,    &got->comment};
+    size_t k = 0;
+    while (k < 6 && strcmp(kinds[k], ev->kind) != 0)
+        k++;
+    if (k == 6)
+        fail_msg("an event of kind %s", ev->kind);
+    (*slots[k])++;
+    got->total++;
+}
+
 /* Collects [from, to) and reads the events up to its WINDOW. */
 static int s_collect(s_ctx_t *ctx, int64_t from, int64_t to)
 {
@@ -272,37 +290,9 @@ static int s_collect(s_ctx_t *ctx, int64_t from, int64_t to)
                         .lang = (char *)"en"};
     int rc = collector_collect(ctx->collector, &req);
     memset(&ctx->got, 0, sizeof ctx->got);
-    dp_buf_t frame = DP_BUF_INIT;
-    for (long guard = 0; rc == 0 && guard < 100000; guard++) {
-        if (dp_sock_recv(ctx->pull, NULL, &frame, S_MAX_FRAME, S_RECV_MS) != 0)
-            fail_msg("no WINDOW came");
-        dp_msg_t msg;
-        char err[256];
-        assert_int_equal(dp_msg_decode(frame.data, frame.len, S_MAX_FRAME, &msg,
-                                       err, sizeof err),
-                         0);
-        if (msg.type == DP_MSG_WINDOW) {
-            dp_msg_clear(&ctx->window);
-            ctx->window = msg;
-            break;
-        }
-        assert_int_equal(msg.type, DP_MSG_EVENT);
-        static const char *const kinds[] = {"issue_opened", "issue_closed",
-                                            "pr_opened",    "pr_merged",
-                                            "pr_closed",    "comment"};
-        long *slots[] = {&ctx->got.issue_opened, &ctx->got.issue_closed,
-                         &ctx->got.pr_opened,    &ctx->got.pr_merged,
-                         &ctx->got.pr_closed,    &ctx->got.comment};
-        size_t k = 0;
-        while (k < 6 && strcmp(kinds[k], msg.u.event.kind) != 0)
-            k++;
-        if (k == 6)
-            fail_msg("an event of kind %s", msg.u.event.kind);
-        (*slots[k])++;
-        ctx->got.total++;
-        dp_msg_clear(&msg);
-    }
-    dp_buf_free(&frame);
+    if (rc == 0)
+        dp_tk_recv_window(ctx->pull, S_MAX_FRAME, S_RECV_MS, &ctx->window,
+                          s_count_event, &ctx->got);
     return rc;
 }
 
