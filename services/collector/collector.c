@@ -20,6 +20,7 @@
 #include "dp_store.h"
 #include "dp_time.h"
 #include "gh_client.h"
+#include "gh_listing.h"
 #include "gh_normalize.h"
 #include "schedule.h"
 
@@ -40,7 +41,8 @@ struct collector_t {
     dp_sock_t *reports; /* SUB: renderers' REPORT, for the watchdog */
     const char *leased; /* repository whose lease guards this collection */
     dp_window_kind_t leased_kind; /* and the kind of its window */
-    bool revisit; /* collecting a window again for late data only */
+    bool revisit;           /* collecting a window again for late data only */
+    int64_t complete_until; /* of the window being collected */
     dp_store_t *store;
     gh_client_t *gh;
     collector_stats_t stats;
@@ -220,40 +222,6 @@ static void s_pr_details(collector_t *self, const dp_collect_t *req,
 
 /* ==== One window ==== */
 
-/* Keeps one object per value of key ("number" for items, "id" for
- * comments), the most recently updated: with sort=updated an object updated
- * during the listing shows up on two pages. */
-static void s_unique(json_t *items, const char *key_field)
-{
-    json_t *seen = json_object();
-    json_t *unique = json_array();
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it)
-    {
-        char key[32];
-        snprintf(key, sizeof key, "%lld",
-                 (long long)dp_json_int(it, key_field, 0));
-        json_t *prev = json_object_get(seen, key);
-        if (!prev) {
-            json_object_set_new(
-                seen, key, json_integer((json_int_t)json_array_size(unique)));
-            json_array_append(unique, it);
-            continue;
-        }
-        size_t at = (size_t)json_integer_value(prev);
-        const char *a = dp_json_str(json_array_get(unique, at), "updated_at");
-        const char *b = dp_json_str(it, "updated_at");
-        /* ISO 8601 UTC instants order as strings. */
-        if (a && b && strcmp(b, a) > 0)
-            json_array_set(unique, at, it);
-    }
-    json_array_clear(items);
-    json_array_extend(items, unique);
-    json_decref(unique);
-    json_decref(seen);
-}
-
 /* Finds an item by number in the listing. */
 static json_t *s_find_item(json_t *items, int64_t number)
 {
@@ -424,7 +392,7 @@ static void s_emit(collector_t *self, const dp_collect_t *req,
     w->retries = gs->retries;
     w->rl_remaining = gs->rl_remaining;
     w->rl_limit = gs->rl_limit;
-    w->complete_until = req->win_to;
+    w->complete_until = self->complete_until;
     w->problems = *gh_client_problems(self->gh);
     s_send(self, &msg);
     dp_log(DP_LOG_INFO,
@@ -449,16 +417,21 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
     dp_ledger_win_t lw = {req->repo, req->win_from, req->win_to};
     gh_client_window_ttl(self->gh,
                          dp_ledger_expiry(&lw, dp_time_now()) - dp_time_now());
-    char since[32], path[COLLECTOR_KEY_MAX];
-    dp_time_iso_utc(req->win_from, since, sizeof since);
+    char path[COLLECTOR_KEY_MAX];
     json_t *items = json_array();
     json_t *comments = json_array();
     gh_events_t events = {0};
     snprintf(path, sizeof path,
-             "/repos/%s/issues?state=all&sort=updated&direction=desc"
-             "&per_page=%ld&since=%s",
-             req->repo, self->cfg.per_page, since);
-    int rc = gh_client_list(self->gh, path, self->cfg.max_pages, items);
+             "/repos/%s/issues?state=all&sort=updated&direction=asc"
+             "&per_page=%ld",
+             req->repo, self->cfg.per_page);
+    gh_listing_t listing = {.path = path,
+                            .what = "issues",
+                            .key = "number",
+                            .since = req->win_from,
+                            .max_pages = self->cfg.max_pages};
+    int64_t items_until = req->win_from, comments_until = req->win_from;
+    int rc = gh_listing_run(self->gh, &listing, items, &items_until);
     if (rc == DP_EAGAIN)
         goto out; /* shutting down: the window stays pending, to be redone */
     if (rc < 0) {
@@ -468,18 +441,29 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         dp_free(text);
         goto out;
     }
-    s_unique(items, "number");
     s_events_from_items(self, req, items, &events);
 
     /* One repository-wide listing finds every comment of the window. */
     snprintf(path, sizeof path,
              "/repos/%s/issues/comments?sort=updated&direction=asc"
-             "&per_page=%ld&since=%s",
-             req->repo, self->cfg.per_page, since);
-    if (gh_client_list(self->gh, path, self->cfg.max_pages, comments) < 0)
+             "&per_page=%ld",
+             req->repo, self->cfg.per_page);
+    listing.what = "comments";
+    listing.key = "id";
+    rc = gh_listing_run(self->gh, &listing, comments, &comments_until);
+    if (rc == DP_EAGAIN)
+        goto out;
+    if (rc < 0)
         gh_client_problem(self->gh, "comments of the window could not be "
                                     "listed; discussions may be incomplete");
-    s_unique(comments, "id");
+    rc = 0;
+    /* Complete up to the end of the window, but not past what the
+     * listings saw: they started now, or stopped early. */
+    self->complete_until = req->win_to;
+    if (items_until < self->complete_until)
+        self->complete_until = items_until;
+    if (comments_until < self->complete_until)
+        self->complete_until = comments_until;
     s_events_from_comments(self, req, items, comments, &events);
     if (self->cfg.pr_details)
         s_pr_details(self, req, &events);

@@ -17,6 +17,7 @@
 #include "dp_log.h"
 #include "dp_service.h"
 #include "dp_time.h"
+#include "gh_page.h"
 
 #define GH_KEY_MAX 2048
 #define GH_BACKOFF_CAP_MS 60000
@@ -45,6 +46,7 @@ struct gh_client_t {
     gh_client_cfg_t cfg; /* numbers; strings not kept */
     gh_stats_t stats;
     dp_strs_t problems;
+    long status;       /* HTTP status of the last answer, 0 for none */
     unsigned int seed; /* jitter */
     long window_ttl_s; /* cache lifetime of listings since a window */
 };
@@ -134,6 +136,7 @@ void gh_client_reset(gh_client_t *self)
 {
     memset(&self->stats, 0, sizeof self->stats);
     self->stats.rl_remaining = self->stats.rl_limit = -1;
+    self->status = 0;
     dp_strs_clear(&self->problems);
 }
 
@@ -145,6 +148,22 @@ const gh_stats_t *gh_client_stats(const gh_client_t *self)
 const dp_strs_t *gh_client_problems(const gh_client_t *self)
 {
     return &self->problems;
+}
+
+size_t gh_client_problem_count(const gh_client_t *self)
+{
+    return self->problems.count;
+}
+
+void gh_client_problems_keep(gh_client_t *self, size_t n)
+{
+    while (self->problems.count > n)
+        dp_free(self->problems.items[--self->problems.count]);
+}
+
+long gh_client_status(const gh_client_t *self)
+{
+    return self->status;
 }
 
 void gh_client_problem(gh_client_t *self, const char *fmt, ...)
@@ -372,6 +391,25 @@ static const char *s_path(const char *url)
     return p ? p : url;
 }
 
+/* Records the items of a page that were skipped, once: a listing that
+ * reads the page again (continued by time) skips them again. */
+static void s_skipped(gh_client_t *self, const char *url, size_t skipped,
+                      const char *note)
+{
+    const char *path = s_path(url);
+    const char *query = strchr(path, '?');
+    char *line = dp_asprintf(
+        "GET %.*s: skipped %zu item%s that %s not valid JSON (%s)",
+        (int)(query ? (size_t)(query - path) : strlen(path)), path, skipped,
+        skipped > 1 ? "s" : "", skipped > 1 ? "are" : "is", note);
+    bool seen = false;
+    for (size_t i = 0; i < self->problems.count && !seen; i++)
+        seen = !strcmp(self->problems.items[i], line);
+    if (!seen)
+        gh_client_problem(self, "%s", line);
+    dp_free(line);
+}
+
 /* Classifies one answer. Sets *wait_ms >= 0 to retry after that long. */
 static int s_answer(gh_client_t *self, const char *url, const char *key,
                     dp_http_resp_t *resp, const s_cached_t *cached, int attempt,
@@ -390,8 +428,12 @@ static int s_answer(gh_client_t *self, const char *url, const char *key,
             link = cached->link;
     }
     if (resp->status == 200 || reuse) {
-        char err[256];
-        *doc = dp_json_parse(body, body_len, err, sizeof err);
+        char err[256], note[GH_PAGE_NOTE_MAX];
+        size_t skipped = 0;
+        *doc = gh_page_parse(body, body_len, &skipped, note, sizeof note, err,
+                             sizeof err);
+        if (skipped > 0)
+            s_skipped(self, url, skipped, note);
         if (!*doc) {
             gh_client_problem(self,
                               "GET %s: %ld with a body that is not JSON "
@@ -456,6 +498,7 @@ int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
     *doc = NULL;
     if (next)
         *next = NULL;
+    self->status = 0;
     char *url = target[0] == '/' ? dp_asprintf("%s%s", self->api_url, target)
                                  : dp_strdup(target);
     char key[GH_KEY_MAX];
@@ -481,6 +524,7 @@ int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
         int hrc = dp_http_get(token->http, url, cached.etag,
                               cached.etag ? NULL : cached.last_modified, &resp);
         self->stats.requests++;
+        self->status = hrc < 0 ? 0 : resp.status;
         long wait_ms = -1;
         if (hrc < 0) {
             gh_client_problem(self, "GET %s: %s", s_path(url), resp.error);

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "dp_err.h"
 #include "dp_proto.h"
@@ -58,15 +59,29 @@ const dp_strs_t *gh_client_problems(const gh_client_t *self);
 /* Records a problem line of the caller's own. */
 void gh_client_problem(gh_client_t *self, const char *fmt, ...) DP_PRINTF(2, 3);
 
+/* The number of problem lines recorded so far. */
+size_t gh_client_problem_count(const gh_client_t *self);
+
+/* Forgets the problem lines past the first n: a fault the caller recovered
+ * from (a page GitHub refused that a listing got another way). */
+void gh_client_problems_keep(gh_client_t *self, size_t n);
+
+/* The HTTP status of the last answer to gh_client_get (the last try of
+ * it), or 0 when it got none (a transport failure, an interruption). */
+long gh_client_status(const gh_client_t *self);
+
 /* GETs a JSON document. target is a path below the API URL ("/repos/o/r")
  * or a full URL (a Link from an earlier page). Conditional requests reuse
- * the cached body on 304. 5xx, transport failures and bodies that are not
- * JSON are retried with backoff; 403/429 rate limits are waited out (up to
- * max_wait_s). Stores the document (the caller's) and, when next is not
- * NULL, the rel="next" URL (the caller frees it; NULL on the last page).
- * Returns 0, DP_EAUTH (401, or a 403 that is no rate limit), DP_ENOTFOUND
- * (404/410), DP_ERATE, DP_EJSON, DP_ETOOBIG, DP_EHTTP or DP_EAGAIN when
- * interrupted. Every failure is also recorded as a problem. */
+ * the cached body on 304. An array some of whose items do not parse (an
+ * integer beyond 64 bits, a byte that is not UTF-8) gives the others, with
+ * a problem naming what was skipped (see gh_page_parse). 5xx, transport
+ * failures and other bodies that are not JSON are retried with backoff; 403/429
+ * rate limits are waited out (up to max_wait_s). Stores the document (the
+ * caller's) and, when next is not NULL, the rel="next" URL (the caller frees
+ * it; NULL on the last page). Returns 0, DP_EAUTH (401, or a 403 that is no
+ * rate limit), DP_ENOTFOUND (404/410), DP_ERATE, DP_EJSON, DP_ETOOBIG, DP_EHTTP
+ * or DP_EAGAIN when interrupted. Every failure is also recorded as a problem.
+ */
 DP_NODISCARD int gh_client_get(gh_client_t *self, const char *target,
                                json_t **doc, char **next);
 

@@ -62,6 +62,22 @@ static int64_t s_time(const json_t *obj, const char *path)
     return t;
 }
 
+/* Reads an optional count (comments, reactions, changed lines): 0 when
+ * null or absent. Returns -1 when it is anything but an integer in
+ * [0, GH_COUNT_MAX]: a count out of range spoils its item alone. */
+static int s_count(const json_t *obj, const char *path, int64_t *out)
+{
+    const json_t *v = dp_json_get(obj, path);
+    *out = 0;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > GH_COUNT_MAX)
+        return -1;
+    *out = json_integer_value(v);
+    return 0;
+}
+
 static char *s_excerpt(const char *text, size_t max_text)
 {
     if (!text)
@@ -108,13 +124,20 @@ int gh_item_snapshot(const json_t *issue, const char *repo, size_t max_text,
     ev->merged_at = s_time(issue, "pull_request.merged_at");
     if (ev->merged_at <= 0)
         ev->merged_at = s_time(issue, "merged_at"); /* a /pulls object */
-    ev->comments = dp_json_int(issue, "comments", 0);
-    ev->reactions = dp_json_int(issue, "reactions.total_count", 0);
-    ev->additions = dp_json_int(issue, "additions", 0);
-    ev->deletions = dp_json_int(issue, "deletions", 0);
     if (ev->updated_at < 0 || ev->closed_at < 0 || ev->merged_at < 0) {
         snprintf(err, errlen, "issue #%lld has a malformed timestamp",
                  (long long)ev->number);
+        s_free_event(ev);
+        return DP_EJSON;
+    }
+    if (s_count(issue, "comments", &ev->comments) < 0 ||
+        s_count(issue, "reactions.total_count", &ev->reactions) < 0 ||
+        s_count(issue, "additions", &ev->additions) < 0 ||
+        s_count(issue, "deletions", &ev->deletions) < 0) {
+        snprintf(err, errlen,
+                 "issue #%lld has a count (comments, reactions, additions "
+                 "or deletions) that is no integer in 0..%lld",
+                 (long long)ev->number, (long long)GH_COUNT_MAX);
         s_free_event(ev);
         return DP_EJSON;
     }

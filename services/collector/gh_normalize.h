@@ -9,6 +9,10 @@
 
 #include "dp_proto.h"
 
+/* Largest count (comments, reactions, changed lines) an item may hold:
+ * sums of many stay far from the int64_t bound. */
+#define GH_COUNT_MAX INT64_C(2147483647)
+
 /* A growable list of events; free with gh_events_clear. */
 typedef struct {
     dp_event_t *items;
@@ -29,7 +33,9 @@ void gh_events_push(gh_events_t *list, const dp_event_t *ev);
  * counts, and a body excerpt of at most max_text characters. Window fields
  * and the event kind are left for the caller. Returns 0, or DP_EJSON with
  * one line in err when a required field (number, title, created_at, user)
- * is missing or malformed; ev then holds nothing to free. */
+ * is missing or malformed, a time is malformed, or a count is no integer
+ * in 0..GH_COUNT_MAX; ev then holds nothing to free, and the caller skips
+ * this item alone. */
 DP_NODISCARD int gh_item_snapshot(const json_t *issue, const char *repo,
                                   size_t max_text, dp_event_t *ev, char *err,
                                   size_t errlen);

@@ -235,6 +235,7 @@ typedef struct {
     long events;
     long issue_opened, issue_closed, pr_opened, pr_merged, pr_closed;
     long comment, review, other;
+    int64_t win_from, win_to; /* the window every event must carry */
 } s_run_t;
 
 static int s_setup(void **state)
@@ -382,42 +383,32 @@ static dp_collect_t s_request(s_ctx_t *ctx, const char *repo)
     return req;
 }
 
+/* Counts one event of a window by kind. */
+static void s_count_event(const dp_event_t *ev, void *arg)
+{
+    s_run_t *run = arg;
+    const char *kind = ev->kind;
+    long *slot = !strcmp(kind, "issue_opened")   ? &run->issue_opened
+                 : !strcmp(kind, "issue_closed") ? &run->issue_closed
+                 : !strcmp(kind, "pr_opened")    ? &run->pr_opened
+                 : !strcmp(kind, "pr_merged")    ? &run->pr_merged
+                 : !strcmp(kind, "pr_closed")    ? &run->pr_closed
+                 : !strcmp(kind, "comment")      ? &run->comment
+                 : !strcmp(kind, "review")       ? &run->review
+                                                 : &run->other;
+    (*slot)++;
+    run->events++;
+    assert_true(ev->win_from == run->win_from && ev->win_to == run->win_to);
+}
+
 /* Reads the pipeline up to and including a WINDOW (into ctx->window). */
 static void s_receive_window(s_ctx_t *ctx, s_run_t *run)
 {
     memset(run, 0, sizeof *run);
-    dp_buf_t frame = DP_BUF_INIT;
-    for (;;) {
-        int rc = dp_sock_recv(ctx->pull, NULL, &frame, S_MAX_FRAME, S_RECV_MS);
-        if (rc != 0)
-            fail_msg("no WINDOW from the collector: %s", dp_strerror(rc));
-        dp_msg_t msg;
-        char err[256] = "";
-        assert_int_equal(dp_msg_decode(frame.data, frame.len, S_MAX_FRAME, &msg,
-                                       err, sizeof err),
-                         0);
-        if (msg.type == DP_MSG_WINDOW) {
-            dp_msg_clear(&ctx->window);
-            ctx->window = msg;
-            break;
-        }
-        assert_int_equal(msg.type, DP_MSG_EVENT);
-        const char *kind = msg.u.event.kind;
-        long *slot = !strcmp(kind, "issue_opened")   ? &run->issue_opened
-                     : !strcmp(kind, "issue_closed") ? &run->issue_closed
-                     : !strcmp(kind, "pr_opened")    ? &run->pr_opened
-                     : !strcmp(kind, "pr_merged")    ? &run->pr_merged
-                     : !strcmp(kind, "pr_closed")    ? &run->pr_closed
-                     : !strcmp(kind, "comment")      ? &run->comment
-                     : !strcmp(kind, "review")       ? &run->review
-                                                     : &run->other;
-        (*slot)++;
-        run->events++;
-        assert_true(msg.u.event.win_from == ctx->win_from &&
-                    msg.u.event.win_to == ctx->win_to);
-        dp_msg_clear(&msg);
-    }
-    dp_buf_free(&frame);
+    run->win_from = ctx->win_from;
+    run->win_to = ctx->win_to;
+    dp_tk_recv_window(ctx->pull, S_MAX_FRAME, S_RECV_MS, &ctx->window,
+                      s_count_event, run);
 }
 
 static void s_expect_nothing_more(s_ctx_t *ctx)

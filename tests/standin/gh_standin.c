@@ -22,6 +22,12 @@
  * (GitHub does so for a PR without reviews); a number that is no pull
  * request answers 404.
  *
+ * Bodies GitHub may send but jansson cannot hold: in a dataset file, the
+ * string "<standin:int-overflow>" is served as an integer beyond 64 bits,
+ * and "<standin:bad-utf8>" inside a string as the byte 0xFF (not UTF-8).
+ * With --max-page N, a listing page deeper than N answers 422, as GitHub
+ * answers for deep pages of large listings.
+ *
  * Threads: MHD runs one thread per connection; every request is handled
  * under one mutex, except the sleep of a `hang` fault.
  */
@@ -67,6 +73,11 @@
 #define S_REPO_ID_SPAN 900000000ULL
 
 #define S_HTTP_UNPROCESSABLE 422 /* "Validation Failed" */
+#define S_SPOIL_MARK "<standin:"
+#define S_SPOIL_INT "\"<standin:int-overflow>\""
+#define S_SPOIL_INT_AS "184467440737095516160" /* ten times 2^64 */
+#define S_SPOIL_UTF8 "<standin:bad-utf8>"
+#define S_SPOIL_UTF8_AS "\xff"
 #define S_JSON_TYPE "application/json; charset=utf-8"
 #define S_HTML_TYPE "text/html"
 #define S_DOC_URL "https://docs.github.com/rest"
@@ -157,6 +168,7 @@ typedef struct {
     char *prefix;                 /* --prefix, "" or "/api/v3" */
     char *token;                  /* --token, or NULL */
     long long per_page_max;       /* --per-page-max */
+    long long max_page;           /* --max-page, 0 for no bound */
     long long rate_limit;         /* --rate-limit */
     int verbose;                  /* --verbose */
     char base_url[256];           /* printed on stdout */
@@ -748,6 +760,38 @@ static void s_reply_free(reply_t *r)
     r->link = NULL;
 }
 
+/* Appends text to buf with the dataset's spoil marks (see the top of this
+ * file) replaced by what they stand for. */
+static void s_spoil(dp_buf_t *buf, const char *text)
+{
+    static const struct {
+        const char *mark; /* as it stands in the dump */
+        const char *as;   /* what is served */
+    } marks[] = {{S_SPOIL_INT, S_SPOIL_INT_AS},
+                 {S_SPOIL_UTF8, S_SPOIL_UTF8_AS}};
+    const char *p = text;
+    const char *hit;
+    while ((hit = strstr(p, S_SPOIL_MARK)) != NULL) {
+        size_t k = 0, n = sizeof marks / sizeof marks[0];
+        size_t at = (size_t)(hit - p);
+        for (; k < n; k++) {
+            size_t back = marks[k].mark[0] == '"' ? 1 : 0;
+            if (at >= back &&
+                !strncmp(hit - back, marks[k].mark, strlen(marks[k].mark))) {
+                dp_buf_append(buf, p, at - back);
+                dp_buf_puts(buf, marks[k].as);
+                p = hit - back + strlen(marks[k].mark);
+                break;
+            }
+        }
+        if (k == n) {
+            dp_buf_append(buf, p, at + 1);
+            p = hit + 1;
+        }
+    }
+    dp_buf_puts(buf, p);
+}
+
 /* Sets the body to a compact dump of j and takes ownership of j. */
 static void s_reply_json(reply_t *r, int status, json_t *j)
 {
@@ -755,7 +799,7 @@ static void s_reply_json(reply_t *r, int status, json_t *j)
     json_decref(j);
     r->status = status;
     dp_buf_reset(&r->body);
-    dp_buf_puts(&r->body, text ? text : "null");
+    s_spoil(&r->body, text ? text : "null");
     free(text);
 }
 
@@ -825,6 +869,14 @@ static int s_paging(server_t *srv, const query_t *q, reply_t *r,
         }
         if (*page == 0)
             *page = 1;
+    }
+    if (srv->max_page > 0 && *page > srv->max_page) {
+        s_reply_json(r, S_HTTP_UNPROCESSABLE,
+                     json_pack("{s:s, s:s}", "message",
+                               "In order to keep the API fast for everyone, "
+                               "pagination is limited for this resource.",
+                               "documentation_url", S_DOC_URL));
+        return -1;
     }
     return 0;
 }
@@ -1675,16 +1727,16 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
 
 static void s_usage(FILE *out)
 {
-    fprintf(
-        out,
-        "usage: gh-standin --data DIR [--port N] [--prefix /api/v3]\n"
-        "                  [--token T] [--per-page-max N] [--rate-limit N]\n"
-        "                  [--fault SUBSTR:KIND:COUNT[:ARG]]... "
-        "[--verbose]\n"
-        "KIND: status (ARG = HTTP status, default 500), html503,\n"
-        "      secondary (ARG = retry-after s, default 60), r429 (same),\n"
-        "      hang (ARG = ms, default 1000), truncate (ARG cut|short),\n"
-        "      garbage. COUNT 0 = forever.\n");
+    fprintf(out,
+            "usage: gh-standin --data DIR [--port N] [--prefix /api/v3]\n"
+            "                  [--token T] [--per-page-max N] [--max-page N]\n"
+            "                  [--rate-limit N]\n"
+            "                  [--fault SUBSTR:KIND:COUNT[:ARG]]... "
+            "[--verbose]\n"
+            "KIND: status (ARG = HTTP status, default 500), html503,\n"
+            "      secondary (ARG = retry-after s, default 60), r429 (same),\n"
+            "      hang (ARG = ms, default 1000), truncate (ARG cut|short),\n"
+            "      garbage. COUNT 0 = forever.\n");
 }
 
 static int s_fault_parse(server_t *srv, const char *spec)
@@ -1795,6 +1847,11 @@ static int s_parse_args(server_t *srv, int argc, char **argv, long long *port)
         } else if (strcmp(a, "--per-page-max") == 0) {
             if (s_parse_ll(v, 1, 1000000, &srv->per_page_max) < 0) {
                 fprintf(stderr, "gh-standin: bad --per-page-max '%s'\n", v);
+                return -1;
+            }
+        } else if (strcmp(a, "--max-page") == 0) {
+            if (s_parse_ll(v, 1, INT64_MAX / 2, &srv->max_page) < 0) {
+                fprintf(stderr, "gh-standin: bad --max-page '%s'\n", v);
                 return -1;
             }
         } else if (strcmp(a, "--rate-limit") == 0) {

@@ -117,6 +117,22 @@ void dp_gh_comment(const dp_gh_style_t *style, json_t *comments,
     json_array_append_new(list, c);
 }
 
+#define DP_GH_SPOIL_INT "<standin:int-overflow>"
+#define DP_GH_SPOIL_UTF8 "<standin:bad-utf8>"
+
+void dp_gh_spoil_int(json_t *obj, const char *key)
+{
+    json_object_set_new(obj, key, s_checked(json_string(DP_GH_SPOIL_INT), key));
+}
+
+void dp_gh_spoil_utf8(json_t *obj, const char *key)
+{
+    const char *was = json_string_value(json_object_get(obj, key));
+    char text[512];
+    snprintf(text, sizeof text, "%s%s", was ? was : "", DP_GH_SPOIL_UTF8);
+    json_object_set_new(obj, key, s_checked(json_string(text), key));
+}
+
 void dp_gh_write_repo(const char *data, const char *repo, json_t *issues,
                       json_t *comments)
 {

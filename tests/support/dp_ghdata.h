@@ -45,6 +45,14 @@ json_t *dp_gh_item(const dp_gh_style_t *style, const char *repo, long number,
 void dp_gh_comment(const dp_gh_style_t *style, json_t *comments,
                    const char *repo, long number, long id, int64_t t);
 
+/* Spoils obj[key] the way gh-standin serves its marks (see the top of
+ * tests/standin/gh_standin.c): dp_gh_spoil_int makes it an integer beyond
+ * 64 bits, dp_gh_spoil_utf8 appends a byte that is not UTF-8 to the
+ * string it holds (or makes it that byte alone). A body that carries one
+ * is JSON GitHub could send but that jansson refuses. */
+void dp_gh_spoil_int(json_t *obj, const char *key);
+void dp_gh_spoil_utf8(json_t *obj, const char *key);
+
 /* Writes data/<owner>/<name>/issues.json from issues and
  * comments/<n>.json from every comments[n]; issues and comments stay the
  * caller's. */

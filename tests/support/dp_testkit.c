@@ -377,3 +377,35 @@ int dp_tk_proc_stop(dp_tk_proc_t *proc)
     memset(proc, 0, sizeof *proc);
     return status;
 }
+
+/* ==== A collector's output ==== */
+
+void dp_tk_recv_window(dp_sock_t *pull, long max_frame, int timeout_ms,
+                       dp_msg_t *window,
+                       void (*on_event)(const dp_event_t *ev, void *arg),
+                       void *arg)
+{
+    dp_buf_t frame = DP_BUF_INIT;
+    dp_msg_clear(window);
+    for (;;) {
+        int rc =
+            dp_sock_recv(pull, NULL, &frame, (size_t)max_frame, timeout_ms);
+        if (rc != 0)
+            fail_msg("no WINDOW from the collector: %s", dp_strerror(rc));
+        dp_msg_t msg;
+        char err[256] = "";
+        if (dp_msg_decode(frame.data, frame.len, (size_t)max_frame, &msg, err,
+                          sizeof err) != 0)
+            fail_msg("a frame that does not decode: %s", err);
+        if (msg.type == DP_MSG_WINDOW) {
+            *window = msg;
+            break;
+        }
+        if (msg.type != DP_MSG_EVENT)
+            fail_msg("a %s message before the WINDOW",
+                     dp_msg_type_name(msg.type));
+        on_event(&msg.u.event, arg);
+        dp_msg_clear(&msg);
+    }
+    dp_buf_free(&frame);
+}

@@ -101,4 +101,18 @@ DP_NODISCARD int dp_tk_proc_start(dp_tk_proc_t *proc, char *const argv[],
  * (-1 when nothing was running). Idempotent. */
 int dp_tk_proc_stop(dp_tk_proc_t *proc);
 
+/* ==== A collector's output ==== */
+
+#include "dp_bus.h"
+#include "dp_proto.h"
+
+/* Reads a collector's PUSH output up to and including a WINDOW, which it
+ * stores in *window (cleared first; the caller clears it in the end). Each
+ * EVENT before it is passed to on_event (with arg) and freed; any other
+ * message, or nothing within timeout_ms, fails the calling test. */
+void dp_tk_recv_window(dp_sock_t *pull, long max_frame, int timeout_ms,
+                       dp_msg_t *window,
+                       void (*on_event)(const dp_event_t *ev, void *arg),
+                       void *arg);
+
 #endif
