@@ -137,7 +137,7 @@ static void s_window(dp_store_t *store, const char *repo, int64_t from,
                      int64_t to, int64_t now, long events, bool full,
                      dp_buf_t *frame)
 {
-    dp_ledger_win_t w = {repo, from, to};
+    dp_ledger_win_t w = {.repo = repo, .from = from, .to = to};
     int64_t hours = (to - from) / HOUR;
     char **ids = calloc((size_t)events, sizeof *ids);
     bool *fresh = calloc((size_t)events, sizeof *fresh);

@@ -10,6 +10,7 @@
 
 #include "dp_config.h"
 #include "dp_log.h"
+#include "dp_time.h"
 
 #define LEDGER_BATCH 256 /* commands per pipelined round trip */
 
@@ -187,7 +188,8 @@ int dp_ledger_pending_add(dp_store_t *store, const dp_collect_t *req,
                           int64_t now, long watch_s)
 {
     assert(store && req);
-    dp_ledger_win_t w = {req->repo, req->win_from, req->win_to};
+    dp_ledger_win_t w = {
+        .repo = req->repo, .from = req->win_from, .to = req->win_to};
     dp_msg_t msg = {.type = DP_MSG_COLLECT};
     msg.u.collect = *req;
     msg.u.collect.replay = false; /* the request, not this try of it */
@@ -392,10 +394,28 @@ redisReply *dp_ledger_events(dp_store_t *store, const dp_ledger_win_t *w)
 
 /* ==== Summarizer: summaries ==== */
 
-static void s_sum_key(char *buf, size_t size, const char *repo, int64_t len,
-                      int64_t from)
+/* The summary key of the window k windows before w (k = 0: w itself). An
+ * hourly, daily or weekly window aligned in its zone steps back by its
+ * kind, following daylight saving changes; any other by its length. */
+static void s_sum_key(char *buf, size_t size, const dp_ledger_win_t *w, int k)
 {
-    dp_store_key(buf, size, "{%s}:sum:%" PRId64 ":%" PRId64, repo, len, from);
+    dp_window_kind_t kind;
+    int64_t from = w->from, to = w->to, f, t;
+    if (dp_window_kind_of(from, to, w->zone, &kind) == 0 &&
+        dp_window_in_zone(from, kind, w->zone, &f, &t) == 0 && f == from &&
+        t == to) {
+        for (int i = 0; i < k; i++) {
+            if (dp_window_in_zone(from - 1, kind, w->zone, &f, &t) < 0)
+                break;
+            from = f;
+        }
+        dp_store_key(buf, size, "{%s}:sum:%s:%" PRId64, w->repo,
+                     dp_window_kind_name(kind), from);
+        return;
+    }
+    int64_t len = s_len(w);
+    dp_store_key(buf, size, "{%s}:sum:%" PRId64 "s:%" PRId64, w->repo, len,
+                 from - k * len);
 }
 
 int dp_ledger_put_summary(dp_store_t *store, const dp_ledger_win_t *w,
@@ -403,8 +423,8 @@ int dp_ledger_put_summary(dp_store_t *store, const dp_ledger_win_t *w,
 {
     assert(store && w && json);
     char key[DP_LEDGER_KEY_MAX];
-    int64_t wlen = w->to - w->from;
-    s_sum_key(key, sizeof key, w->repo, wlen, w->from);
+    int64_t wlen = s_len(w);
+    s_sum_key(key, sizeof key, w, 0);
     int64_t at = dp_ledger_expiry(w, now) + DP_LEDGER_HISTORY * wlen;
     return s_set_at(store, key, json, len, at);
 }
@@ -414,7 +434,6 @@ int dp_ledger_get_summary(dp_store_t *store, const dp_ledger_win_t *w, int k,
 {
     assert(store && w && out && k >= 1);
     char key[DP_LEDGER_KEY_MAX];
-    int64_t wlen = w->to - w->from;
-    s_sum_key(key, sizeof key, w->repo, wlen, w->from - k * wlen);
+    s_sum_key(key, sizeof key, w, k);
     return dp_store_get(store, key, out);
 }

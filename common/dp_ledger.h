@@ -12,7 +12,7 @@
  *   {repo}:w:FROM:TO:rev    string       collector   the report's revision
  *   {repo}:w:FROM:TO:ev     hash         summarizer  id -> CLASSIFIED frame
  *   {repo}:w:FROM:TO:meta   string       summarizer  the WINDOW frame
- *   {repo}:sum:LEN:FROM     string       summarizer  compact summary (trends)
+ *   {repo}:sum:KIND:FROM    string       summarizer  compact summary (trends)
  *   pending                 sorted set   collector   scheduled windows not
  *                                                    yet reported, by deadline
  *   {repo}:w:FROM:TO:pend   hash         collector   their COLLECT and tries
@@ -55,6 +55,8 @@
 typedef struct {
     const char *repo; /* "owner/name", borrowed */
     int64_t from, to;
+    const char *zone; /* its zone ("Asia/Shanghai", "+08:00"), NULL: UTC;
+                         used to find the windows before it */
 } dp_ledger_win_t;
 
 /* The instant at which the keys of a window written at now expire (see
@@ -145,8 +147,11 @@ redisReply *dp_ledger_events(dp_store_t *store, const dp_ledger_win_t *w);
 int dp_ledger_put_summary(dp_store_t *store, const dp_ledger_win_t *w,
                           int64_t now, const char *json, size_t len);
 
-/* Reads the summary of the window of the same length k windows before w
- * (k >= 1) into out. 0, DP_ENOTFOUND or DP_EREDIS. */
+/* Reads the summary of the window k windows before w (k >= 1) into out:
+ * for an hourly, daily or weekly window aligned in its zone, the k-th
+ * window of that kind before it (a day across a daylight saving change
+ * lasts 23 or 25 hours); for any other window, the one k lengths before.
+ * 0, DP_ENOTFOUND or DP_EREDIS. */
 int dp_ledger_get_summary(dp_store_t *store, const dp_ledger_win_t *w, int k,
                           dp_buf_t *out);
 

@@ -30,6 +30,7 @@
 #define COLLECTOR_ORGS_REFRESH_S 3600
 #define COLLECTOR_FILE_PAGES 30
 #define COLLECTOR_MAX_KINDS 3
+#define COLLECTOR_MAX_LINES INT64_C(1000000000) /* per changed file */
 #define COLLECTOR_WATCH_BATCH 16 /* overdue windows replayed per tick */
 
 struct collector_t {
@@ -93,7 +94,8 @@ static void s_status(collector_t *self, const dp_collect_t *req,
 static void s_dedup(collector_t *self, const dp_collect_t *req,
                     gh_events_t *events, bool *fresh)
 {
-    dp_ledger_win_t w = {req->repo, req->win_from, req->win_to};
+    dp_ledger_win_t w = {
+        .repo = req->repo, .from = req->win_from, .to = req->win_to};
     const char **ids =
         dp_calloc(events->count ? events->count : 1, sizeof *ids);
     for (size_t i = 0; i < events->count; i++)
@@ -123,8 +125,11 @@ static int s_pr_files(collector_t *self, const char *repo, int64_t number,
         const char *name = dp_json_str(f, "filename");
         if (name)
             dp_strs_push(files, name);
-        *add += dp_json_int(f, "additions", 0);
-        *del += dp_json_int(f, "deletions", 0);
+        /* Counts beyond any real diff are clamped, so no sum overflows. */
+        int64_t a = dp_json_int(f, "additions", 0);
+        int64_t d = dp_json_int(f, "deletions", 0);
+        *add += a > 0 && a < COLLECTOR_MAX_LINES ? a : 0;
+        *del += d > 0 && d < COLLECTOR_MAX_LINES ? d : 0;
     }
     json_decref(all);
     return rc;
@@ -341,7 +346,8 @@ static void s_emit(collector_t *self, const dp_collect_t *req,
     long nfresh = 0;
     for (size_t i = 0; i < events->count; i++)
         nfresh += fresh[i];
-    dp_ledger_win_t lw = {req->repo, req->win_from, req->win_to};
+    dp_ledger_win_t lw = {
+        .repo = req->repo, .from = req->win_from, .to = req->win_to};
     int64_t revision = dp_ledger_revise(self->store, &lw, dp_time_now(), nfresh,
                                         req->revision);
     if (self->revisit) {
@@ -414,7 +420,8 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         return DP_EINVAL;
     }
     s_pending_add(self, req);
-    dp_ledger_win_t lw = {req->repo, req->win_from, req->win_to};
+    dp_ledger_win_t lw = {
+        .repo = req->repo, .from = req->win_from, .to = req->win_to};
     gh_client_window_ttl(self->gh,
                          dp_ledger_expiry(&lw, dp_time_now()) - dp_time_now());
     char path[COLLECTOR_KEY_MAX];
@@ -528,8 +535,9 @@ static void s_watch_reports(collector_t *self)
         if (rc < 0)
             continue;
         if (msg.type == DP_MSG_REPORT) {
-            dp_ledger_win_t w = {msg.u.report.repo, msg.u.report.win_from,
-                                 msg.u.report.win_to};
+            dp_ledger_win_t w = {.repo = msg.u.report.repo,
+                                 .from = msg.u.report.win_from,
+                                 .to = msg.u.report.win_to};
             dp_ledger_pending_drop(self->store, &w);
         }
         dp_msg_clear(&msg);
@@ -563,7 +571,8 @@ int collector_watchdog(collector_t *self, int64_t now)
                                      req->repo, tries - 1);
             s_status(self, req, "failed", text);
             dp_free(text);
-            dp_ledger_win_t w = {req->repo, req->win_from, req->win_to};
+            dp_ledger_win_t w = {
+                .repo = req->repo, .from = req->win_from, .to = req->win_to};
             dp_ledger_pending_drop(self->store, &w);
         } else {
             dp_log(DP_LOG_WARN,

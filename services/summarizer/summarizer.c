@@ -59,7 +59,7 @@ static void s_touch(s_touch_t *touched, size_t *n, const char *key,
     s_touch_t *t = &touched[*n];
     snprintf(t->key, sizeof t->key, "%s", key);
     snprintf(t->repo, sizeof t->repo, "%s", w->repo ? w->repo : "");
-    t->win = (dp_ledger_win_t){t->repo, w->from, w->to};
+    t->win = (dp_ledger_win_t){.repo = t->repo, .from = w->from, .to = w->to};
     t->force = force;
     t->grew = grew;
     (*n)++;
@@ -71,11 +71,12 @@ static void s_touch(s_touch_t *touched, size_t *n, const char *key,
 static dp_ledger_win_t s_win_of(const dp_msg_t *msg)
 {
     if (msg->type == DP_MSG_CLASSIFIED)
-        return (dp_ledger_win_t){msg->u.classified.repo,
-                                 msg->u.classified.win_from,
-                                 msg->u.classified.win_to};
-    return (dp_ledger_win_t){msg->u.window.repo, msg->u.window.win_from,
-                             msg->u.window.win_to};
+        return (dp_ledger_win_t){.repo = msg->u.classified.repo,
+                                 .from = msg->u.classified.win_from,
+                                 .to = msg->u.classified.win_to};
+    return (dp_ledger_win_t){.repo = msg->u.window.repo,
+                             .from = msg->u.window.win_from,
+                             .to = msg->u.window.win_to};
 }
 
 /* Stores one frame, waiting for Redis to come back when it is away
@@ -226,7 +227,9 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
                t->key, n, self->cfg.max_events, self->cfg.max_events);
         n = self->cfg.max_events;
     }
-    json_t *prev = s_previous(self, &t->win);
+    dp_ledger_win_t zw = t->win; /* in its zone, to find the ones before */
+    zw.zone = w->tz;
+    json_t *prev = s_previous(self, &zw);
     char terr[256] = "";
     json_t *topics = dp_topics_resolve(self->rules, w->repo, terr, sizeof terr);
     if (!topics)
@@ -236,7 +239,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     json_decref(topics);
     json_decref(prev);
     writer_extractive(digest);
-    s_remember(self, &t->win, digest);
+    s_remember(self, &zw, digest);
     char *text = json_dumps(digest, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(digest);
     if (text) {

@@ -863,7 +863,7 @@ static void test_overlapping_windows_each_get_every_event(void **state)
 
     /* Windows asked for by a command are watched by whoever asked: none is
      * left pending. A scheduled window is pending until its report. */
-    dp_ledger_win_t w = {repo, day, day + S_DAY};
+    dp_ledger_win_t w = {.repo = repo, .from = day, .to = day + S_DAY};
     assert_false(dp_ledger_pending_has(ctx->store, &w));
     dp_strs_t due = {0};
     assert_int_equal(
