@@ -14,7 +14,7 @@
 typedef struct dp_store_t dp_store_t;
 
 /* Key names carry this prefix and schema version. */
-#define DP_STORE_PREFIX "dp:1:"
+#define DP_STORE_PREFIX "dp:2:"
 
 /* Creates a store for a URL: "redis://[[user]:password@]host[:port][/db]",
  * the same with "rediss://" for TLS (the server certificate is checked

@@ -14,6 +14,7 @@
 #include "dp_bus.h"
 #include "dp_config.h"
 #include "dp_json.h"
+#include "dp_ledger.h"
 #include "dp_log.h"
 #include "dp_service.h"
 #include "dp_store.h"
@@ -28,6 +29,7 @@
 #define COLLECTOR_KEY_MAX 2048
 #define COLLECTOR_ORGS_REFRESH_S 3600
 #define COLLECTOR_FILE_PAGES 30
+#define COLLECTOR_WATCH_BATCH 16 /* overdue windows replayed per tick */
 
 struct collector_t {
     collector_cfg_t cfg; /* borrowed strings */
@@ -82,30 +84,22 @@ static void s_status(collector_t *self, const dp_collect_t *req,
     s_send(self, &msg);
 }
 
-/* Marks events as seen in Redis; sets fresh[i] for those never seen. When
- * Redis cannot answer, every event counts as fresh: downstream stages are
- * idempotent, so a duplicate costs work, never a wrong report. */
-static void s_dedup(collector_t *self, const char *repo, gh_events_t *events,
-                    bool *fresh)
+/* Marks the events as sent in their window; sets fresh[i] for those the
+ * window had not seen. When Redis cannot answer, every event counts as
+ * fresh: downstream stages are idempotent, so a duplicate costs work, never
+ * a wrong report. */
+static void s_dedup(collector_t *self, const dp_collect_t *req,
+                    gh_events_t *events, bool *fresh)
 {
-    char ttl[24];
-    snprintf(ttl, sizeof ttl, "%ld", self->cfg.cache_ttl_s);
-    for (size_t i = 0; i < events->count; i++) {
-        char key[COLLECTOR_KEY_MAX];
-        dp_store_key(key, sizeof key, "seen:%s:%s", repo, events->items[i].id);
-        const char *argv[] = {"SET", key, "1", "NX", "EX", ttl};
-        dp_store_append(self->store, 6, argv, NULL);
-        fresh[i] = true;
-    }
-    if (events->count == 0)
-        return;
-    redisReply **replies = dp_calloc(events->count, sizeof *replies);
-    int n = dp_store_flush(self->store, replies, events->count);
-    for (int i = 0; i < n; i++) {
-        fresh[i] = replies[i]->type != REDIS_REPLY_NIL;
-        freeReplyObject(replies[i]);
-    }
-    dp_free(replies);
+    dp_ledger_win_t w = {req->repo, req->win_from, req->win_to};
+    const char **ids =
+        dp_calloc(events->count ? events->count : 1, sizeof *ids);
+    for (size_t i = 0; i < events->count; i++)
+        ids[i] = events->items[i].id;
+    if (dp_ledger_mark_seen(self->store, &w, ids, events->count, fresh) < 0)
+        dp_log(DP_LOG_WARN, "%s: redis unavailable; every event is sent",
+               req->repo);
+    dp_free(ids);
 }
 
 /* ==== Pull request details ==== */
@@ -363,45 +357,6 @@ static const char *s_failure_text(int rc)
     }
 }
 
-/* Reads the window's revision from the ledger and records this
- * collection: a window collected before that now has events never emitted
- * gets the next revision (late data revises the report). */
-static int64_t s_revision(collector_t *self, const dp_collect_t *req,
-                          long events, long fresh)
-{
-    char key[COLLECTOR_KEY_MAX];
-    dp_store_key(key, sizeof key, "ledger:%s:%lld:%lld", req->repo,
-                 (long long)req->win_from, (long long)req->win_to);
-    const char *get[] = {"HGET", key, "revision"};
-    redisReply *r = dp_store_command(self->store, 3, get, NULL);
-    long rev = 0;
-    if (r && r->type == REDIS_REPLY_STRING &&
-        dp_parse_long(r->str, 1, 1000000, &rev) < 0)
-        rev = 0;
-    if (r)
-        freeReplyObject(r);
-    if (rev == 0)
-        rev = req->revision > 0 ? req->revision : 1;
-    else if (fresh > 0)
-        rev++;
-    char revs[24], evs[24], now[24], ttl[24];
-    snprintf(revs, sizeof revs, "%ld", rev);
-    snprintf(evs, sizeof evs, "%ld", events);
-    snprintf(now, sizeof now, "%lld", (long long)dp_time_now());
-    snprintf(ttl, sizeof ttl, "%ld", self->cfg.cache_ttl_s);
-    const char *set[] = {
-        "HSET",         key, "revision", revs, "collected_events", evs,
-        "collected_at", now};
-    const char *exp[] = {"EXPIRE", key, ttl};
-    dp_store_append(self->store, 8, set, NULL);
-    dp_store_append(self->store, 3, exp, NULL);
-    redisReply *replies[2];
-    int n = dp_store_flush(self->store, replies, 2);
-    for (int i = 0; i < n; i++)
-        freeReplyObject(replies[i]);
-    return rev;
-}
-
 static void s_emit(collector_t *self, const dp_collect_t *req,
                    gh_events_t *events)
 {
@@ -413,11 +368,13 @@ static void s_emit(collector_t *self, const dp_collect_t *req,
         gh_events_truncate(events, (size_t)self->cfg.max_events);
     }
     bool *fresh = dp_calloc(events->count ? events->count : 1, sizeof(bool));
-    s_dedup(self, req->repo, events, fresh);
+    s_dedup(self, req, events, fresh);
     long nfresh = 0;
     for (size_t i = 0; i < events->count; i++)
         nfresh += fresh[i];
-    int64_t revision = s_revision(self, req, (long)events->count, nfresh);
+    dp_ledger_win_t lw = {req->repo, req->win_from, req->win_to};
+    int64_t revision =
+        dp_ledger_revise(self->store, &lw, nfresh, req->revision);
     if (self->revisit) {
         if (nfresh == 0) {
             dp_free(fresh); /* late data: none; the report stands */
@@ -488,6 +445,8 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         return DP_EINVAL;
     }
     s_pending_add(self, req);
+    dp_ledger_win_t lw = {req->repo, req->win_from, req->win_to};
+    gh_client_window_ttl(self->gh, dp_ledger_ttl(&lw));
     char since[32], path[COLLECTOR_KEY_MAX];
     dp_time_iso_utc(req->win_from, since, sizeof since);
     json_t *items = json_array();
@@ -551,71 +510,23 @@ out:
 
 /* ==== Watchdog: every window ends in a report ==== */
 
-/* A window waits in the sorted set "pending", its member the window's
- * name ("repo:from:to") scored by when it should have been rendered, from
- * before its collection starts until its REPORT is seen; its COLLECT request
- * is kept under the same name in the hash "pending_req", and the number of
- * replays in "tries:<name>". A window whose report does not come in time (a
- * message lost when a service died, a restart of Redis) is collected again
- * with replay set; after watch_tries replays it is reported as failed. */
-static void s_window_name(char *buf, size_t size, const char *repo,
-                          int64_t from, int64_t to)
-{
-    snprintf(buf, size, "%s:%lld:%lld", repo ? repo : "", (long long)from,
-             (long long)to);
-}
-
-/* Runs the commands queued on the store and frees their replies. */
-static void s_flush(collector_t *self)
-{
-    redisReply *replies[4];
-    int n = dp_store_flush(self->store, replies, 4);
-    for (int i = 0; i < n; i++)
-        freeReplyObject(replies[i]);
-}
-
+/* A scheduled window is pending (dp_ledger.h) from before its collection
+ * starts until its REPORT is seen on the renderers' taps. A window whose
+ * report does not come in time (a message lost when a service died, a
+ * restart of Redis) is collected again with replay set; after watch_tries
+ * replays it is reported as failed. A window asked for by a command (a
+ * COLLECT with reply_to) is watched by whoever asked, which asks again: it
+ * is not pending here, so a one-shot report on a shared Redis leaves
+ * nothing behind for the stack that serves the schedule. */
 static void s_pending_add(collector_t *self, const dp_collect_t *req)
 {
-    if (self->cfg.watch_s <= 0 || self->revisit)
+    if (self->cfg.watch_s <= 0 || self->revisit ||
+        (req->reply_to && *req->reply_to))
         return;
-    dp_msg_t msg = {.type = DP_MSG_COLLECT};
-    msg.u.collect = *req;
-    msg.u.collect.replay = false; /* the request, not this try of it */
-    dp_buf_t frame = DP_BUF_INIT;
-    if (dp_msg_encode(&msg, &frame) == 0) {
-        char set[COLLECTOR_KEY_MAX], reqs[COLLECTOR_KEY_MAX];
-        char name[COLLECTOR_KEY_MAX], score[32];
-        dp_store_key(set, sizeof set, "pending");
-        dp_store_key(reqs, sizeof reqs, "pending_req");
-        s_window_name(name, sizeof name, req->repo, req->win_from, req->win_to);
-        snprintf(score, sizeof score, "%lld",
-                 (long long)(dp_time_now() + self->cfg.watch_s));
-        /* NX: a replay keeps the deadline the watchdog already moved. */
-        const char *zadd[] = {"ZADD", set, "NX", score, name};
-        const char *hset[] = {"HSET", reqs, name, frame.data};
-        size_t lens[] = {4, strlen(reqs), strlen(name), frame.len};
-        dp_store_append(self->store, 5, zadd, NULL);
-        dp_store_append(self->store, 4, hset, lens);
-        s_flush(self);
-    }
-    dp_buf_free(&frame);
-}
-
-/* Forgets a pending window: its report was seen, or it was failed. */
-static void s_pending_drop(collector_t *self, const char *name)
-{
-    char set[COLLECTOR_KEY_MAX], reqs[COLLECTOR_KEY_MAX],
-        tries[COLLECTOR_KEY_MAX];
-    dp_store_key(set, sizeof set, "pending");
-    dp_store_key(reqs, sizeof reqs, "pending_req");
-    dp_store_key(tries, sizeof tries, "tries:%s", name);
-    const char *zrem[] = {"ZREM", set, name};
-    const char *hdel[] = {"HDEL", reqs, name};
-    const char *del[] = {"DEL", tries};
-    dp_store_append(self->store, 3, zrem, NULL);
-    dp_store_append(self->store, 3, hdel, NULL);
-    dp_store_append(self->store, 2, del, NULL);
-    s_flush(self);
+    if (dp_ledger_pending_add(self->store, req, dp_time_now(),
+                              self->cfg.watch_s) < 0)
+        dp_log(DP_LOG_WARN, "%s: cannot record the window as pending",
+               req->repo);
 }
 
 /* Notes the REPORT messages seen on the renderers' taps. */
@@ -631,35 +542,14 @@ static void s_watch_reports(collector_t *self)
         if (rc < 0)
             continue;
         if (msg.type == DP_MSG_REPORT) {
-            char name[COLLECTOR_KEY_MAX];
-            s_window_name(name, sizeof name, msg.u.report.repo,
-                          msg.u.report.win_from, msg.u.report.win_to);
-            s_pending_drop(self, name);
+            dp_ledger_win_t w = {msg.u.report.repo, msg.u.report.win_from,
+                                 msg.u.report.win_to};
+            dp_ledger_pending_drop(self->store, &w);
         }
         dp_msg_clear(&msg);
     }
     dp_buf_free(&subject);
     dp_buf_free(&frame);
-}
-
-/* Reads the COLLECT request of a pending window; false when it is gone or
- * unreadable. */
-static bool s_pending_request(collector_t *self, const char *name,
-                              dp_msg_t *msg)
-{
-    char reqs[COLLECTOR_KEY_MAX], err[128];
-    dp_store_key(reqs, sizeof reqs, "pending_req");
-    const char *argv[] = {"HGET", reqs, name};
-    redisReply *r = dp_store_command(self->store, 3, argv, NULL);
-    bool ok = r && r->type == REDIS_REPLY_STRING &&
-              dp_msg_decode(r->str, r->len, (size_t)self->cfg.max_frame, msg,
-                            err, sizeof err) == 0 &&
-              msg->type == DP_MSG_COLLECT;
-    if (r)
-        freeReplyObject(r);
-    if (!ok && msg->type)
-        dp_msg_clear(msg);
-    return ok;
 }
 
 /* Replays the windows whose report is overdue. Returns how many. */
@@ -669,49 +559,29 @@ int collector_watchdog(collector_t *self, int64_t now)
         return 0;
     if (self->reports)
         s_watch_reports(self);
-    char set[COLLECTOR_KEY_MAX], max[32];
-    dp_store_key(set, sizeof set, "pending");
-    snprintf(max, sizeof max, "%lld", (long long)now);
-    const char *argv[] = {"ZRANGEBYSCORE", set, "-inf", max,
-                          "LIMIT",         "0", "16"};
-    redisReply *r = dp_store_command(self->store, 7, argv, NULL);
+    dp_strs_t due = {0};
     int replayed = 0;
-    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements &&
-                       !dp_service_interrupted();
-         i++) {
-        if (r->element[i]->type != REDIS_REPLY_STRING)
+    if (dp_ledger_pending_due(self->store, now, COLLECTOR_WATCH_BATCH, &due) <
+        0)
+        return 0;
+    for (size_t i = 0; i < due.count && !dp_service_interrupted(); i++) {
+        dp_msg_t msg;
+        int tries =
+            dp_ledger_pending_try(self->store, due.items[i], now,
+                                  self->cfg.watch_s, self->cfg.max_frame, &msg);
+        if (tries < 0)
             continue;
-        const char *name = r->element[i]->str;
-        dp_msg_t msg = {0};
-        if (!s_pending_request(self, name, &msg)) {
-            s_pending_drop(self, name);
-            continue;
-        }
-        char tkey[COLLECTOR_KEY_MAX], score[32];
-        dp_store_key(tkey, sizeof tkey, "tries:%s", name);
-        const char *incr[] = {"INCR", tkey};
-        redisReply *x = dp_store_command(self->store, 2, incr, NULL);
-        long tries = x && x->type == REDIS_REPLY_INTEGER ? (long)x->integer : 1;
-        if (x)
-            freeReplyObject(x);
-        /* Move the deadline first: a replica that reads the set meanwhile
-         * leaves the window alone. */
-        snprintf(score, sizeof score, "%lld",
-                 (long long)(now + self->cfg.watch_s * (tries + 1)));
-        const char *move[] = {"ZADD", set, "XX", score, name};
-        x = dp_store_command(self->store, 5, move, NULL);
-        if (x)
-            freeReplyObject(x);
         dp_collect_t *req = &msg.u.collect;
         if (tries > self->cfg.watch_tries) {
-            char *text = dp_asprintf("%s: no report after %ld replays",
+            char *text = dp_asprintf("%s: no report after %d replays",
                                      req->repo, tries - 1);
             s_status(self, req, "failed", text);
             dp_free(text);
-            s_pending_drop(self, name);
+            dp_ledger_win_t w = {req->repo, req->win_from, req->win_to};
+            dp_ledger_pending_drop(self->store, &w);
         } else {
             dp_log(DP_LOG_WARN,
-                   "%s %lld..%lld: no report yet; replaying (try %ld)",
+                   "%s %lld..%lld: no report yet; replaying (try %d)",
                    req->repo, (long long)req->win_from, (long long)req->win_to,
                    tries);
             req->replay = true;
@@ -721,8 +591,7 @@ int collector_watchdog(collector_t *self, int64_t now)
         }
         dp_msg_clear(&msg);
     }
-    if (r)
-        freeReplyObject(r);
+    dp_strs_clear(&due);
     return replayed;
 }
 

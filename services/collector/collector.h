@@ -29,7 +29,7 @@ typedef struct {
     long rate_reserve;        /* below this many requests left, slow down */
     long max_text;            /* bytes kept of bodies and comments */
     long max_body;            /* largest HTTP body accepted */
-    long cache_ttl_s;         /* HTTP cache and dedup retention */
+    long cache_ttl_s;         /* lifetime of cached GitHub responses */
     long max_frame;           /* largest bus frame accepted */
     long max_events;          /* events per window at most */
     bool pr_details;          /* fetch changed files and reviews of PRs */

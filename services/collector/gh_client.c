@@ -43,6 +43,7 @@ struct gh_client_t {
     gh_stats_t stats;
     dp_strs_t problems;
     unsigned int seed; /* jitter */
+    long window_ttl_s; /* cache lifetime of listings since a window */
 };
 
 /* ==== Set-up ==== */
@@ -118,6 +119,12 @@ void gh_client_destroy(gh_client_t **self_p)
     dp_free(self->api_url);
     dp_free(self);
     *self_p = NULL;
+}
+
+void gh_client_window_ttl(gh_client_t *self, long ttl_s)
+{
+    assert(self);
+    self->window_ttl_s = ttl_s;
 }
 
 void gh_client_reset(gh_client_t *self)
@@ -326,8 +333,15 @@ static void s_cache_save(gh_client_t *self, const char *key,
     for (int i = 0; i < 9; i++)
         lens[i] = strlen(argv[i]);
     lens[9] = resp->body_len;
+    /* A listing "since" a window's start is asked for again only while that
+     * window may be collected again; other bodies (a PR's files, reviews)
+     * serve every window that shows the PR. */
+    long ttl_s = self->cfg.cache_ttl_s;
+    if (self->window_ttl_s > 0 && self->window_ttl_s < ttl_s &&
+        strstr(key, "since="))
+        ttl_s = self->window_ttl_s;
     char ttl[24];
-    snprintf(ttl, sizeof ttl, "%ld", self->cfg.cache_ttl_s);
+    snprintf(ttl, sizeof ttl, "%ld", ttl_s);
     const char *exp[] = {"EXPIRE", key, ttl};
     dp_store_append(self->store, 10, argv, lens);
     dp_store_append(self->store, 3, exp, NULL);

@@ -46,6 +46,11 @@ void gh_client_destroy(gh_client_t **self_p);
 /* Zeroes the counters and forgets the problems (at a window's start). */
 void gh_client_reset(gh_client_t *self);
 
+/* Sets how long cached bodies of listings that carry `since=` are kept
+ * (0: as other bodies, cfg.cache_ttl_s): such a URL names one window's
+ * start, and no later window asks for it. */
+void gh_client_window_ttl(gh_client_t *self, long ttl_s);
+
 /* Counters and problems ("GET /repos/..: 502", one line each) so far. */
 const gh_stats_t *gh_client_stats(const gh_client_t *self);
 const dp_strs_t *gh_client_problems(const gh_client_t *self);

@@ -90,7 +90,7 @@ int main(int argc, char **argv)
          "67108864", 1024, 1073741824, NULL, false, "largest HTTP body"},
         {"cache_ttl_s", "DP_CACHE_TTL_S", "--cache-ttl-s", DP_OPT_INT,
          &cache_ttl_s, "691200", 60, 31536000, NULL, false,
-         "HTTP cache and dedup retention"},
+         "lifetime of cached GitHub responses"},
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
     };

@@ -11,6 +11,7 @@
 #include "digest.h"
 #include "dp_bus.h"
 #include "dp_json.h"
+#include "dp_ledger.h"
 #include "dp_log.h"
 #include "dp_proto.h"
 #include "dp_service.h"
@@ -23,7 +24,6 @@
 #define SUMMARIZER_KEY_MAX 1024
 #define SUMMARIZER_STORE_WAIT_MS 60000 /* how long Redis may be away */
 #define SUMMARIZER_STORE_RETRY_MS 200
-#define SUMMARIZER_HISTORY 6 /* earlier windows read for trends */
 
 struct summarizer_t {
     summarizer_cfg_t cfg;
@@ -36,20 +36,15 @@ struct summarizer_t {
 
 /* A window touched by the current batch, and whether to digest it. */
 typedef struct {
-    char key[SUMMARIZER_KEY_MAX]; /* "repo:from:to" */
-    bool force;                   /* a WINDOW message arrived */
-    bool grew;                    /* a new event arrived */
+    char key[SUMMARIZER_KEY_MAX];  /* "repo:from:to", for logs */
+    char repo[SUMMARIZER_KEY_MAX]; /* the window, for the ledger */
+    dp_ledger_win_t win;           /* win.repo points to repo */
+    bool force;                    /* a WINDOW message arrived */
+    bool grew;                     /* a new event arrived */
 } s_touch_t;
 
-static void s_window_key(char *buf, size_t size, const char *repo, int64_t from,
-                         int64_t to)
-{
-    snprintf(buf, size, "%s:%lld:%lld", repo ? repo : "", (long long)from,
-             (long long)to);
-}
-
-static void s_touch(s_touch_t *touched, size_t *n, const char *key, bool force,
-                    bool grew)
+static void s_touch(s_touch_t *touched, size_t *n, const char *key,
+                    const dp_ledger_win_t *w, bool force, bool grew)
 {
     for (size_t i = 0; i < *n; i++) {
         if (!strcmp(touched[i].key, key)) {
@@ -60,32 +55,56 @@ static void s_touch(s_touch_t *touched, size_t *n, const char *key, bool force,
     }
     if (*n == SUMMARIZER_BATCH)
         return; /* cannot happen: one entry per message at most */
-    snprintf(touched[*n].key, sizeof touched[*n].key, "%s", key);
-    touched[*n].force = force;
-    touched[*n].grew = grew;
+    s_touch_t *t = &touched[*n];
+    snprintf(t->key, sizeof t->key, "%s", key);
+    snprintf(t->repo, sizeof t->repo, "%s", w->repo ? w->repo : "");
+    t->win = (dp_ledger_win_t){t->repo, w->from, w->to};
+    t->force = force;
+    t->grew = grew;
     (*n)++;
 }
 
 /* ==== Storing what arrives ==== */
 
-/* Stores one frame and notes its window as touched: grown when a new event
- * arrived, forced when the WINDOW message itself arrived. */
-/* Runs a command, waiting for Redis to come back when it is away (bounded,
- * and not past a shutdown): what arrived is not dropped for want of a
- * store. Returns the reply (the caller frees it) or NULL. */
-static redisReply *s_command_patiently(summarizer_t *self, int argc,
-                                       const char **argv, const size_t *lens)
+/* The window a stored message belongs to. */
+static dp_ledger_win_t s_win_of(const dp_msg_t *msg)
 {
+    if (msg->type == DP_MSG_CLASSIFIED)
+        return (dp_ledger_win_t){msg->u.classified.repo,
+                                 msg->u.classified.win_from,
+                                 msg->u.classified.win_to};
+    return (dp_ledger_win_t){msg->u.window.repo, msg->u.window.win_from,
+                             msg->u.window.win_to};
+}
+
+/* Stores one frame, waiting for Redis to come back when it is away
+ * (bounded, and not past a shutdown): what arrived is not dropped for want
+ * of a store. Notes its window as touched: grown when a new event arrived,
+ * forced when the WINDOW message itself arrived. */
+static void s_store(summarizer_t *self, const dp_msg_t *msg, const char *frame,
+                    size_t len, s_touch_t *touched, size_t *ntouched)
+{
+    dp_ledger_win_t w = s_win_of(msg);
+    char wkey[SUMMARIZER_KEY_MAX];
+    dp_ledger_name(wkey, sizeof wkey, &w);
+    bool grew = false, force = msg->type == DP_MSG_WINDOW;
     long long until = dp_service_now_ms() + SUMMARIZER_STORE_WAIT_MS;
     bool said = false;
     for (;;) {
-        redisReply *r = dp_store_command(self->store, argc, argv, lens);
-        if (r && r->type != REDIS_REPLY_ERROR)
-            return r;
-        if (r)
-            freeReplyObject(r);
-        if (dp_service_interrupted() || dp_service_now_ms() > until)
-            return NULL;
+        int rc =
+            msg->type == DP_MSG_CLASSIFIED
+                ? dp_ledger_put_event(self->store, &w, msg->u.classified.id,
+                                      frame, len, &grew)
+                : dp_ledger_put_window(self->store, &w, frame, len);
+        if (rc == 0)
+            break;
+        if (dp_service_interrupted() || dp_service_now_ms() > until) {
+            dp_log(DP_LOG_ERROR,
+                   "cannot store a message of %s; the window will "
+                   "be replayed",
+                   wkey);
+            return;
+        }
         if (!said)
             dp_log(DP_LOG_WARN, "redis unavailable: holding on to the "
                                 "message until it is back");
@@ -93,60 +112,19 @@ static redisReply *s_command_patiently(summarizer_t *self, int argc,
         struct timespec ts = {0, SUMMARIZER_STORE_RETRY_MS * 1000000L};
         nanosleep(&ts, NULL);
     }
-}
-
-static void s_store(summarizer_t *self, const dp_msg_t *msg, const char *frame,
-                    size_t len, s_touch_t *touched, size_t *ntouched)
-{
-    char wkey[SUMMARIZER_KEY_MAX], key[SUMMARIZER_KEY_MAX];
-    char ttl[24];
-    snprintf(ttl, sizeof ttl, "%ld", self->cfg.retention_s);
-    bool grew = false, force = false;
-    redisReply *r = NULL;
-    if (msg->type == DP_MSG_CLASSIFIED) {
-        const dp_classified_t *c = &msg->u.classified;
-        s_window_key(wkey, sizeof wkey, c->repo, c->win_from, c->win_to);
-        dp_store_key(key, sizeof key, "win:%s:ev", wkey);
-        const char *argv[] = {"HSET", key, c->id ? c->id : "", frame};
-        size_t lens[] = {4, strlen(key), strlen(argv[2]), len};
-        r = s_command_patiently(self, 4, argv, lens);
-        grew = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-    } else {
-        const dp_window_t *w = &msg->u.window;
-        s_window_key(wkey, sizeof wkey, w->repo, w->win_from, w->win_to);
-        dp_store_key(key, sizeof key, "win:%s:meta", wkey);
-        const char *argv[] = {"SET", key, frame};
-        size_t lens[] = {3, strlen(key), len};
-        r = s_command_patiently(self, 3, argv, lens);
-        force = true;
-    }
-    if (!r) {
-        dp_log(DP_LOG_ERROR,
-               "cannot store a message of %s; the window will "
-               "be replayed",
-               wkey);
-        return;
-    }
-    freeReplyObject(r);
-    const char *exp[] = {"EXPIRE", key, ttl};
-    r = dp_store_command(self->store, 3, exp, NULL);
-    if (r)
-        freeReplyObject(r);
-    s_touch(touched, ntouched, wkey, force, grew);
+    s_touch(touched, ntouched, wkey, &w, force, grew);
 }
 
 /* ==== Digesting a complete window ==== */
 
-static json_t *s_previous(summarizer_t *self, const dp_window_t *w)
+/* The summaries of up to DP_LEDGER_HISTORY windows before w, newest first,
+ * as long as they are contiguous. */
+static json_t *s_previous(summarizer_t *self, const dp_ledger_win_t *w)
 {
     json_t *prev = json_array();
-    int64_t len = w->win_to - w->win_from;
-    for (int k = 1; k <= SUMMARIZER_HISTORY; k++) {
-        char key[SUMMARIZER_KEY_MAX];
-        dp_store_key(key, sizeof key, "sum:%s:%lld:%lld", w->repo,
-                     (long long)len, (long long)(w->win_from - k * len));
+    for (int k = 1; k <= DP_LEDGER_HISTORY; k++) {
         dp_buf_t buf = DP_BUF_INIT;
-        if (dp_store_get(self->store, key, &buf) == 0) {
+        if (dp_ledger_get_summary(self->store, w, k, &buf) == 0) {
             json_t *s = dp_json_parse(buf.data, buf.len, NULL, 0);
             if (s)
                 json_array_append_new(prev, s);
@@ -158,54 +136,25 @@ static json_t *s_previous(summarizer_t *self, const dp_window_t *w)
     return prev;
 }
 
-static void s_remember(summarizer_t *self, const dp_window_t *w,
+static void s_remember(summarizer_t *self, const dp_ledger_win_t *w,
                        const json_t *digest)
 {
-    char key[SUMMARIZER_KEY_MAX];
-    dp_store_key(key, sizeof key, "sum:%s:%lld:%lld", w->repo,
-                 (long long)(w->win_to - w->win_from), (long long)w->win_from);
     json_t *s = digest_summary(digest);
     char *text = json_dumps(s, JSON_SORT_KEYS | JSON_COMPACT);
-    if (text && dp_store_set(self->store, key, text, strlen(text),
-                             self->cfg.retention_s) < 0)
-        dp_log(DP_LOG_WARN, "cannot keep the summary of %s", key);
+    if (text && dp_ledger_put_summary(self->store, w, text, strlen(text)) < 0)
+        dp_log(DP_LOG_WARN, "cannot keep the summary of %s", w->repo);
     free(text);
     json_decref(s);
 }
 
-static void s_ledger(summarizer_t *self, const dp_window_t *w, long events)
-{
-    char key[SUMMARIZER_KEY_MAX], wkey[SUMMARIZER_KEY_MAX];
-    s_window_key(wkey, sizeof wkey, w->repo, w->win_from, w->win_to);
-    dp_store_key(key, sizeof key, "ledger:%s", wkey);
-    char ev[24], rev[24], ttl[24];
-    snprintf(ev, sizeof ev, "%ld", events);
-    snprintf(rev, sizeof rev, "%lld", (long long)w->revision);
-    snprintf(ttl, sizeof ttl, "%ld", self->cfg.retention_s);
-    const char *argv[] = {"HSET",   key, "state",    "digested",
-                          "events", ev,  "revision", rev};
-    const char *exp[] = {"EXPIRE", key, ttl};
-    dp_store_append(self->store, 8, argv, NULL);
-    dp_store_append(self->store, 3, exp, NULL);
-    redisReply *r[2];
-    int n = dp_store_flush(self->store, r, 2);
-    for (int i = 0; i < n; i++)
-        freeReplyObject(r[i]);
-}
-
 /* Loads the window's events; returns how many were decoded, or -1. */
-static long s_load_events(summarizer_t *self, const char *wkey,
+static long s_load_events(summarizer_t *self, const s_touch_t *t,
                           dp_classified_t **out)
 {
-    char key[SUMMARIZER_KEY_MAX];
-    dp_store_key(key, sizeof key, "win:%s:ev", wkey);
-    const char *argv[] = {"HVALS", key};
-    redisReply *r = dp_store_command(self->store, 2, argv, NULL);
-    if (!r || r->type != REDIS_REPLY_ARRAY) {
-        if (r)
-            freeReplyObject(r);
+    const char *wkey = t->key;
+    redisReply *r = dp_ledger_events(self->store, &t->win);
+    if (!r)
         return -1;
-    }
     *out = dp_calloc(r->elements ? r->elements : 1, sizeof **out);
     long n = 0;
     for (size_t i = 0; i < r->elements; i++) {
@@ -240,12 +189,10 @@ static void s_free_events(dp_classified_t *evs, long n)
 
 static void s_digest_window(summarizer_t *self, const s_touch_t *t)
 {
-    char key[SUMMARIZER_KEY_MAX];
-    dp_store_key(key, sizeof key, "win:%s:meta", t->key);
     dp_buf_t frame = DP_BUF_INIT;
     dp_msg_t meta = {0};
     char err[256];
-    if (dp_store_get(self->store, key, &frame) < 0 ||
+    if (dp_ledger_get_window(self->store, &t->win, &frame) < 0 ||
         dp_msg_decode(frame.data, frame.len, (size_t)self->cfg.max_frame, &meta,
                       err, sizeof err) < 0 ||
         meta.type != DP_MSG_WINDOW) {
@@ -256,8 +203,14 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     dp_buf_free(&frame);
     const dp_window_t *w = &meta.u.window;
     dp_classified_t *events = NULL;
-    long loaded = s_load_events(self, t->key, &events);
-    long n = loaded;
+    long loaded = -1;
+    /* Counted before anything is read: a window whose events are still
+     * arriving costs one HLEN per batch, not a reading of all of them. */
+    long n = dp_ledger_count_events(self->store, &t->win);
+    if (n >= 0 && n >= w->events) {
+        loaded = s_load_events(self, t, &events);
+        n = loaded;
+    }
     if (n < 0 || n < w->events) {
         dp_log(DP_LOG_DEBUG, "%s: %ld of %lld events so far", t->key, n,
                (long long)w->events);
@@ -270,7 +223,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
                t->key, n, self->cfg.max_events, self->cfg.max_events);
         n = self->cfg.max_events;
     }
-    json_t *prev = s_previous(self, w);
+    json_t *prev = s_previous(self, &t->win);
     char terr[256] = "";
     json_t *topics = dp_topics_resolve(self->rules, w->repo, terr, sizeof terr);
     if (!topics)
@@ -280,7 +233,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     json_decref(topics);
     json_decref(prev);
     writer_extractive(digest);
-    s_remember(self, w, digest);
+    s_remember(self, &t->win, digest);
     char *text = json_dumps(digest, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(digest);
     if (text) {
@@ -294,7 +247,6 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         d->reply_to = w->reply_to;
         d->json = text;
         (void)dp_msg_emit(self->out, self->pub, &out);
-        s_ledger(self, w, n);
         dp_log(DP_LOG_INFO, "%s: digest of %ld events", t->key, n);
         free(text);
     }

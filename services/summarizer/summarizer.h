@@ -15,7 +15,6 @@ typedef struct {
     const char *out_endpoint; /* PUSH: DIGEST to renderers */
     const char *pub_endpoint; /* PUB tap */
     long max_frame;           /* largest frame accepted */
-    long retention_s;         /* how long window data is kept in Redis */
     long max_events;          /* bound on events per window */
     long unanswered_s;        /* an issue waiting longer is worth watching */
 } summarizer_cfg_t;

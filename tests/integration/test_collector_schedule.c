@@ -31,6 +31,7 @@
 #include "collector.h"
 #include "dp_bus.h"
 #include "dp_ghdata.h"
+#include "dp_ledger.h"
 #include "dp_mem.h"
 #include "dp_proto.h"
 #include "dp_store.h"
@@ -343,6 +344,8 @@ static collector_t *s_collector(s_ctx_t *ctx, int i, long lease_ms,
         .lease_ms = lease_ms,
         .grace_s = S_GRACE_S,
         .catchup_max = catchup_max,
+        .watch_s = 60,
+        .watch_tries = 3,
     };
     ctx->col[i] = collector_new(&cfg);
     assert_non_null(ctx->col[i]);
@@ -433,7 +436,8 @@ static s_rec_t s_window(const s_ctx_t *ctx, const char *repo, int64_t from)
     return none;
 }
 
-/* Fails when two EVENTs of the log share repository and identity. */
+/* Fails when two EVENTs of the log share repository, window and
+ * identity. */
 static void s_assert_events_unique(const s_ctx_t *ctx)
 {
     for (size_t i = 0; i < ctx->log.n; i++) {
@@ -443,7 +447,7 @@ static void s_assert_events_unique(const s_ctx_t *ctx)
         for (size_t k = i + 1; k < ctx->log.n; k++) {
             const s_rec_t *b = &ctx->log.v[k];
             if (b->type == DP_MSG_EVENT && !strcmp(a->repo, b->repo) &&
-                !strcmp(a->id, b->id))
+                a->from == b->from && a->to == b->to && !strcmp(a->id, b->id))
                 fail_msg("%s %s sent twice (by collectors %d and %d)", a->repo,
                          a->id, a->src, b->src);
         }
@@ -791,6 +795,86 @@ static void test_late_data_revises_the_window_with_only_new_events(void **state)
     assert_int_equal(s_count(ctx, DP_MSG_WINDOW, repo, 0, s_hour(3), 2), 0);
 }
 
+/* Asks collector c for one window, as a command would (reply_to set) or
+ * as the schedule does. */
+static void s_collect(collector_t *c, const char *repo, int64_t from,
+                      int64_t to, const char *reply_to)
+{
+    dp_collect_t req = {0};
+    req.repo = (char *)repo;
+    req.win_from = from;
+    req.win_to = to;
+    req.tz = (char *)"UTC";
+    req.lang = (char *)"en";
+    req.reply_to = (char *)reply_to;
+    assert_int_equal(collector_collect(c, &req), 0);
+}
+
+/* EVENTs of repo sent for the window [from, to). */
+static size_t s_events_of(const s_ctx_t *ctx, const char *repo, int64_t from,
+                          int64_t to)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ctx->log.n; i++) {
+        const s_rec_t *r = &ctx->log.v[i];
+        n += r->type == DP_MSG_EVENT && !strcmp(r->repo, repo) &&
+             r->from == from && r->to == to;
+    }
+    return n;
+}
+
+static void test_overlapping_windows_each_get_every_event(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_start(ctx, 1, -1, NULL);
+    collector_t *c = s_collector(ctx, 0, S_LEASE_MS, 48);
+    const char *repo = S_OWNER "/r00";
+    /* Every hour of the dataset, then the day that holds them, then the
+     * first four hours again as a window of their own. */
+    for (int h = 0; h < S_HOURS; h++)
+        s_collect(c, repo, s_hour(h), s_hour(h + 1), "cmd");
+    int64_t day = s_hour(0), half = s_hour(4);
+    s_collect(c, repo, day, day + S_DAY, "cmd");
+    s_collect(c, repo, day, half, "cmd");
+    s_drain(ctx, 0);
+    for (int h = 0; h < S_HOURS; h++) {
+        assert_int_equal(s_events_of(ctx, repo, s_hour(h), s_hour(h + 1)),
+                         S_PER_HOUR);
+        assert_int_equal(s_window(ctx, repo, s_hour(h)).events, S_PER_HOUR);
+    }
+    /* The day and the half day were sent every event they contain, however
+     * many other windows had them already: each window is complete. */
+    assert_int_equal(s_events_of(ctx, repo, day, day + S_DAY),
+                     S_HOURS * S_PER_HOUR);
+    assert_int_equal(s_events_of(ctx, repo, day, half), 4 * S_PER_HOUR);
+    assert_int_equal(s_count(ctx, DP_MSG_WINDOW, repo, 0, day, 1), 3);
+    s_assert_events_unique(ctx);
+
+    /* Again: nothing is new to any window, so nothing is sent, and the
+     * revisions stand. */
+    size_t first = ctx->log.n;
+    s_collect(c, repo, day, day + S_DAY, "cmd");
+    s_collect(c, repo, s_hour(3), s_hour(4), "cmd");
+    s_drain(ctx, 0);
+    for (size_t i = first; i < ctx->log.n; i++) {
+        assert_int_not_equal(ctx->log.v[i].type, DP_MSG_EVENT);
+        assert_int_equal(ctx->log.v[i].revision, 1);
+    }
+
+    /* Windows asked for by a command are watched by whoever asked: none is
+     * left pending. A scheduled window is pending until its report. */
+    dp_ledger_win_t w = {repo, day, day + S_DAY};
+    assert_false(dp_ledger_pending_has(ctx->store, &w));
+    dp_strs_t due = {0};
+    assert_int_equal(
+        dp_ledger_pending_due(ctx->store, INT64_MAX / 2, 100, &due), 0);
+    s_collect(c, repo, day, day + S_DAY, NULL);
+    assert_true(dp_ledger_pending_has(ctx->store, &w));
+    assert_int_equal(
+        dp_ledger_pending_due(ctx->store, INT64_MAX / 2, 100, &due), 1);
+    dp_strs_clear(&due);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -803,6 +887,7 @@ int main(void)
         T(test_catch_up_collects_missed_hours_oldest_first),
         T(test_catch_up_is_bounded_per_tick_and_resumes),
         T(test_late_data_revises_the_window_with_only_new_events),
+        T(test_overlapping_windows_each_get_every_event),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,403 @@
+/* dp_ledger.c - a window's life in Redis: one module for its keys */
+/* SPDX-License-Identifier: MIT */
+#include "dp_ledger.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dp_config.h"
+#include "dp_log.h"
+
+#define LEDGER_BATCH 256 /* commands per pipelined round trip */
+
+/* ==== Names ==== */
+
+static void s_win_key(char *buf, size_t size, const dp_ledger_win_t *w,
+                      const char *part)
+{
+    dp_store_key(buf, size, "{%s}:w:%" PRId64 ":%" PRId64 ":%s", w->repo,
+                 w->from, w->to, part);
+}
+
+static void s_pending_key(char *buf, size_t size)
+{
+    dp_store_key(buf, size, "pending");
+}
+
+long dp_ledger_ttl(const dp_ledger_win_t *w)
+{
+    assert(w);
+    int64_t len = w->to > w->from ? w->to - w->from : 0;
+    return (long)len + DP_LEDGER_MARGIN_S;
+}
+
+void dp_ledger_name(char *buf, size_t size, const dp_ledger_win_t *w)
+{
+    assert(buf && w);
+    snprintf(buf, size, "%s:%" PRId64 ":%" PRId64, w->repo ? w->repo : "",
+             w->from, w->to);
+}
+
+int dp_ledger_parse_name(const char *name, dp_ledger_win_t *w, char *repo,
+                         size_t repo_size)
+{
+    assert(name && w && repo);
+    const char *last = strrchr(name, ':');
+    if (!last || last == name)
+        return DP_EINVAL;
+    const char *mid = last - 1;
+    while (mid > name && *mid != ':')
+        mid--;
+    if (mid == name || (size_t)(mid - name) >= repo_size)
+        return DP_EINVAL;
+    char num[32];
+    long from = 0, to = 0;
+    size_t n = (size_t)(last - mid - 1);
+    if (n == 0 || n >= sizeof num)
+        return DP_EINVAL;
+    memcpy(num, mid + 1, n);
+    num[n] = '\0';
+    if (dp_parse_long(num, 0, LONG_MAX, &from) < 0 ||
+        dp_parse_long(last + 1, 0, LONG_MAX, &to) < 0 || to <= from)
+        return DP_EINVAL;
+    memcpy(repo, name, (size_t)(mid - name));
+    repo[mid - name] = '\0';
+    w->repo = repo;
+    w->from = from;
+    w->to = to;
+    return 0;
+}
+
+/* Runs what is queued and frees the replies; the number of replies or
+ * DP_EREDIS. */
+static int s_flush(dp_store_t *store)
+{
+    redisReply *replies[8];
+    int n = dp_store_flush(store, replies, 8);
+    int rc = n;
+    for (int i = 0; i < n; i++) {
+        if (replies[i]->type == REDIS_REPLY_ERROR)
+            rc = DP_EREDIS;
+        freeReplyObject(replies[i]);
+    }
+    return rc;
+}
+
+/* Queues EXPIRE key ttl. */
+static void s_append_expire(dp_store_t *store, const char *key, long ttl_s)
+{
+    char ttl[24];
+    snprintf(ttl, sizeof ttl, "%ld", ttl_s);
+    const char *argv[] = {"EXPIRE", key, ttl};
+    dp_store_append(store, 3, argv, NULL);
+}
+
+/* ==== Collector: deduplication and revisions ==== */
+
+/* One batch of SADDs and the EXPIRE after it; fresh[i] from each reply. */
+static int s_mark_batch(dp_store_t *store, const char *key, long ttl,
+                        const char *const *ids, size_t n, bool *fresh)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *argv[] = {"SADD", key, ids[i] ? ids[i] : ""};
+        dp_store_append(store, 3, argv, NULL);
+    }
+    s_append_expire(store, key, ttl);
+    redisReply *replies[LEDGER_BATCH + 1];
+    int got = dp_store_flush(store, replies, n + 1);
+    if (got < 0)
+        return DP_EREDIS;
+    for (int i = 0; i < got; i++) {
+        if ((size_t)i < n)
+            fresh[i] = !(replies[i]->type == REDIS_REPLY_INTEGER &&
+                         replies[i]->integer == 0);
+        freeReplyObject(replies[i]);
+    }
+    return 0;
+}
+
+int dp_ledger_mark_seen(dp_store_t *store, const dp_ledger_win_t *w,
+                        const char *const *ids, size_t n, bool *fresh)
+{
+    assert(store && w && (ids || n == 0) && (fresh || n == 0));
+    char key[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, w, "seen");
+    long ttl = dp_ledger_ttl(w);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        fresh[i] = true;
+    for (size_t at = 0; at < n; at += LEDGER_BATCH) {
+        size_t k = n - at < LEDGER_BATCH ? n - at : LEDGER_BATCH;
+        if (s_mark_batch(store, key, ttl, ids + at, k, fresh + at) < 0)
+            rc = DP_EREDIS;
+    }
+    return rc;
+}
+
+int64_t dp_ledger_revise(dp_store_t *store, const dp_ledger_win_t *w,
+                         long fresh, int64_t first)
+{
+    assert(store && w);
+    char key[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, w, "rev");
+    if (first <= 0)
+        first = 1;
+    dp_buf_t buf = DP_BUF_INIT;
+    long rev = 0;
+    int rc = dp_store_get(store, key, &buf);
+    if (rc == 0 && dp_parse_long(buf.data, 1, 1000000, &rev) < 0)
+        rev = 0;
+    dp_buf_free(&buf);
+    if (rc == DP_EREDIS)
+        return first;
+    if (rev == 0)
+        rev = first;
+    else if (fresh > 0)
+        rev++;
+    char val[24];
+    snprintf(val, sizeof val, "%ld", rev);
+    if (dp_store_set(store, key, val, strlen(val), dp_ledger_ttl(w)) < 0)
+        dp_log(DP_LOG_WARN, "cannot record the revision of %s", key);
+    return (int64_t)rev;
+}
+
+/* ==== Collector: the pending set ==== */
+
+int dp_ledger_pending_add(dp_store_t *store, const dp_collect_t *req,
+                          int64_t now, long watch_s)
+{
+    assert(store && req);
+    dp_ledger_win_t w = {req->repo, req->win_from, req->win_to};
+    dp_msg_t msg = {.type = DP_MSG_COLLECT};
+    msg.u.collect = *req;
+    msg.u.collect.replay = false; /* the request, not this try of it */
+    dp_buf_t frame = DP_BUF_INIT;
+    int rc = dp_msg_encode(&msg, &frame);
+    if (rc < 0)
+        goto out;
+    char set[DP_LEDGER_KEY_MAX], pend[DP_LEDGER_KEY_MAX];
+    char name[DP_LEDGER_KEY_MAX], score[24];
+    s_pending_key(set, sizeof set);
+    s_win_key(pend, sizeof pend, &w, "pend");
+    dp_ledger_name(name, sizeof name, &w);
+    snprintf(score, sizeof score, "%" PRId64, now + watch_s);
+    /* NX: a window pending already keeps the deadline the watchdog set. */
+    const char *zadd[] = {"ZADD", set, "NX", score, name};
+    const char *hset[] = {"HSET", pend, "req", frame.data};
+    size_t lens[] = {4, strlen(pend), 3, frame.len};
+    dp_store_append(store, 5, zadd, NULL);
+    dp_store_append(store, 4, hset, lens);
+    s_append_expire(store, pend, dp_ledger_ttl(&w));
+    rc = s_flush(store) < 0 ? DP_EREDIS : 0;
+out:
+    dp_buf_free(&frame);
+    return rc;
+}
+
+void dp_ledger_pending_drop(dp_store_t *store, const dp_ledger_win_t *w)
+{
+    assert(store && w);
+    char set[DP_LEDGER_KEY_MAX], pend[DP_LEDGER_KEY_MAX];
+    char name[DP_LEDGER_KEY_MAX];
+    s_pending_key(set, sizeof set);
+    s_win_key(pend, sizeof pend, w, "pend");
+    dp_ledger_name(name, sizeof name, w);
+    const char *zrem[] = {"ZREM", set, name};
+    const char *del[] = {"DEL", pend};
+    dp_store_append(store, 3, zrem, NULL);
+    dp_store_append(store, 2, del, NULL);
+    (void)s_flush(store);
+}
+
+bool dp_ledger_pending_has(dp_store_t *store, const dp_ledger_win_t *w)
+{
+    assert(store && w);
+    char set[DP_LEDGER_KEY_MAX], name[DP_LEDGER_KEY_MAX];
+    s_pending_key(set, sizeof set);
+    dp_ledger_name(name, sizeof name, w);
+    const char *argv[] = {"ZSCORE", set, name};
+    redisReply *r = dp_store_command(store, 3, argv, NULL);
+    bool has = r && r->type == REDIS_REPLY_STRING;
+    if (r)
+        freeReplyObject(r);
+    return has;
+}
+
+int dp_ledger_pending_due(dp_store_t *store, int64_t now, size_t max,
+                          dp_strs_t *names)
+{
+    assert(store && names);
+    char set[DP_LEDGER_KEY_MAX], until[24], count[24];
+    s_pending_key(set, sizeof set);
+    snprintf(until, sizeof until, "%" PRId64, now);
+    snprintf(count, sizeof count, "%zu", max);
+    const char *argv[] = {"ZRANGEBYSCORE", set, "-inf", until,
+                          "LIMIT",         "0", count};
+    redisReply *r = dp_store_command(store, 7, argv, NULL);
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        if (r)
+            freeReplyObject(r);
+        return DP_EREDIS;
+    }
+    int n = 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        if (r->element[i]->type != REDIS_REPLY_STRING)
+            continue;
+        dp_strs_push(names, r->element[i]->str);
+        n++;
+    }
+    freeReplyObject(r);
+    return n;
+}
+
+int dp_ledger_pending_try(dp_store_t *store, const char *name, int64_t now,
+                          long watch_s, long max_frame, dp_msg_t *msg)
+{
+    assert(store && name && msg);
+    memset(msg, 0, sizeof *msg);
+    char repo[DP_LEDGER_KEY_MAX], set[DP_LEDGER_KEY_MAX];
+    char pend[DP_LEDGER_KEY_MAX], err[128];
+    dp_ledger_win_t w;
+    s_pending_key(set, sizeof set);
+    if (dp_ledger_parse_name(name, &w, repo, sizeof repo) < 0) {
+        const char *zrem[] = {"ZREM", set, name};
+        redisReply *r = dp_store_command(store, 3, zrem, NULL);
+        if (r)
+            freeReplyObject(r);
+        return DP_ENOTFOUND;
+    }
+    s_win_key(pend, sizeof pend, &w, "pend");
+    const char *get[] = {"HGET", pend, "req"};
+    const char *incr[] = {"HINCRBY", pend, "tries", "1"};
+    dp_store_append(store, 3, get, NULL);
+    dp_store_append(store, 4, incr, NULL);
+    redisReply *rr[2];
+    int n = dp_store_flush(store, rr, 2);
+    if (n < 2) {
+        for (int i = 0; i < n; i++)
+            freeReplyObject(rr[i]);
+        return DP_EREDIS;
+    }
+    bool ok = rr[0]->type == REDIS_REPLY_STRING &&
+              dp_msg_decode(rr[0]->str, rr[0]->len, (size_t)max_frame, msg, err,
+                            sizeof err) == 0 &&
+              msg->type == DP_MSG_COLLECT;
+    long long tries = rr[1]->type == REDIS_REPLY_INTEGER ? rr[1]->integer : 1;
+    freeReplyObject(rr[0]);
+    freeReplyObject(rr[1]);
+    if (!ok) {
+        if (msg->type)
+            dp_msg_clear(msg);
+        dp_ledger_pending_drop(store, &w);
+        return DP_ENOTFOUND;
+    }
+    /* Move the deadline first: a replica that reads the set meanwhile
+     * leaves the window alone. */
+    char score[24];
+    snprintf(score, sizeof score, "%" PRId64,
+             now + (int64_t)watch_s * (int64_t)(tries + 1));
+    const char *move[] = {"ZADD", set, "XX", score, name};
+    dp_store_append(store, 5, move, NULL);
+    (void)s_flush(store);
+    return tries > INT32_MAX ? INT32_MAX : (int)tries;
+}
+
+/* ==== Summarizer: stored events and the WINDOW message ==== */
+
+int dp_ledger_put_event(dp_store_t *store, const dp_ledger_win_t *w,
+                        const char *id, const char *frame, size_t len,
+                        bool *grew)
+{
+    assert(store && w && frame && grew);
+    char key[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, w, "ev");
+    const char *field = id ? id : "";
+    const char *argv[] = {"HSET", key, field, frame};
+    size_t lens[] = {4, strlen(key), strlen(field), len};
+    dp_store_append(store, 4, argv, lens);
+    s_append_expire(store, key, dp_ledger_ttl(w));
+    redisReply *r[2];
+    int n = dp_store_flush(store, r, 2);
+    int rc = n == 2 && r[0]->type == REDIS_REPLY_INTEGER ? 0 : DP_EREDIS;
+    *grew = rc == 0 && r[0]->integer == 1;
+    for (int i = 0; i < n; i++)
+        freeReplyObject(r[i]);
+    return rc;
+}
+
+int dp_ledger_put_window(dp_store_t *store, const dp_ledger_win_t *w,
+                         const char *frame, size_t len)
+{
+    assert(store && w && frame);
+    char key[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, w, "meta");
+    return dp_store_set(store, key, frame, len, dp_ledger_ttl(w));
+}
+
+int dp_ledger_get_window(dp_store_t *store, const dp_ledger_win_t *w,
+                         dp_buf_t *out)
+{
+    assert(store && w && out);
+    char key[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, w, "meta");
+    return dp_store_get(store, key, out);
+}
+
+long dp_ledger_count_events(dp_store_t *store, const dp_ledger_win_t *w)
+{
+    assert(store && w);
+    char key[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, w, "ev");
+    const char *argv[] = {"HLEN", key};
+    redisReply *r = dp_store_command(store, 2, argv, NULL);
+    long n = r && r->type == REDIS_REPLY_INTEGER ? (long)r->integer : DP_EREDIS;
+    if (r)
+        freeReplyObject(r);
+    return n;
+}
+
+redisReply *dp_ledger_events(dp_store_t *store, const dp_ledger_win_t *w)
+{
+    assert(store && w);
+    char key[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, w, "ev");
+    const char *argv[] = {"HVALS", key};
+    redisReply *r = dp_store_command(store, 2, argv, NULL);
+    if (r && r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        r = NULL;
+    }
+    return r;
+}
+
+/* ==== Summarizer: summaries ==== */
+
+static void s_sum_key(char *buf, size_t size, const char *repo, int64_t len,
+                      int64_t from)
+{
+    dp_store_key(buf, size, "{%s}:sum:%" PRId64 ":%" PRId64, repo, len, from);
+}
+
+int dp_ledger_put_summary(dp_store_t *store, const dp_ledger_win_t *w,
+                          const char *json, size_t len)
+{
+    assert(store && w && json);
+    char key[DP_LEDGER_KEY_MAX];
+    int64_t wlen = w->to - w->from;
+    s_sum_key(key, sizeof key, w->repo, wlen, w->from);
+    long ttl = (long)((DP_LEDGER_HISTORY + 1) * wlen) + DP_LEDGER_MARGIN_S;
+    return dp_store_set(store, key, json, len, ttl);
+}
+
+int dp_ledger_get_summary(dp_store_t *store, const dp_ledger_win_t *w, int k,
+                          dp_buf_t *out)
+{
+    assert(store && w && out && k >= 1);
+    char key[DP_LEDGER_KEY_MAX];
+    int64_t wlen = w->to - w->from;
+    s_sum_key(key, sizeof key, w->repo, wlen, w->from - k * wlen);
+    return dp_store_get(store, key, out);
+}

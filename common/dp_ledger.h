@@ -1,0 +1,146 @@
+/* dp_ledger.h - a window's life in Redis: one module for its keys */
+/* SPDX-License-Identifier: MIT */
+#ifndef DP_LEDGER_H
+#define DP_LEDGER_H
+
+/*
+ * Every key that belongs to a window of a repository is named here and
+ * nowhere else, and each has one writer:
+ *
+ *   key (after DP_STORE_PREFIX)          writer      what it holds
+ *   {repo}:w:FROM:TO:seen   set          collector   event ids already sent
+ *   {repo}:w:FROM:TO:rev    string       collector   the report's revision
+ *   {repo}:w:FROM:TO:ev     hash         summarizer  id -> CLASSIFIED frame
+ *   {repo}:w:FROM:TO:meta   string       summarizer  the WINDOW frame
+ *   {repo}:sum:LEN:FROM     string       summarizer  compact summary (trends)
+ *   pending                 sorted set   collector   scheduled windows not
+ *                                                    yet reported, by deadline
+ *   {repo}:w:FROM:TO:pend   hash         collector   their COLLECT and tries
+ *
+ * The repository sits in a hash tag, so every key of one repository maps
+ * to one Redis Cluster slot. Deduplication is per window: an event belongs
+ * to every window that contains it (an hourly and a daily window of one
+ * repository overlap) and is sent once to each.
+ *
+ * Time to live, and why:
+ *   seen, rev, ev, meta, pend: the window's length plus DP_LEDGER_MARGIN_S.
+ *     The last time a window is needed is when the next window of its kind
+ *     is collected (late data revises the previous window once), a window
+ *     length after its end; replays happen within minutes.
+ *   sum: DP_LEDGER_HISTORY + 1 window lengths plus the margin: trends read
+ *     the previous DP_LEDGER_HISTORY windows' summaries.
+ *   pending: a sorted set whose members leave when their report is seen or
+ *     the window fails; a member whose pend hash expired is dropped by the
+ *     watchdog. Its size is bounded by the windows in flight.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp_err.h"
+#include "dp_proto.h"
+#include "dp_store.h"
+
+#define DP_LEDGER_MARGIN_S 86400L /* a day past the last use of a window */
+#define DP_LEDGER_HISTORY 6       /* earlier windows read for trends */
+#define DP_LEDGER_KEY_MAX 1024
+
+/* A window of a repository: [from, to). */
+typedef struct {
+    const char *repo; /* "owner/name", borrowed */
+    int64_t from, to;
+} dp_ledger_win_t;
+
+/* Seconds the data of a window is kept (see above). */
+long dp_ledger_ttl(const dp_ledger_win_t *w);
+
+/* A printable name of the window, "owner/name:FROM:TO", for logs and for
+ * the pending set. */
+void dp_ledger_name(char *buf, size_t size, const dp_ledger_win_t *w);
+
+/* Reads a name written by dp_ledger_name back into w (w->repo points into
+ * name). Returns 0 or DP_EINVAL. */
+DP_NODISCARD int dp_ledger_parse_name(const char *name, dp_ledger_win_t *w,
+                                      char *repo, size_t repo_size);
+
+/* ==== Collector: deduplication and revisions ==== */
+
+/* Marks n event ids as sent in the window, in one round trip, and sets
+ * fresh[i] for each id the window had not seen. When Redis cannot answer,
+ * every event counts as fresh (the stages downstream are idempotent) and
+ * DP_EREDIS is returned. */
+int dp_ledger_mark_seen(dp_store_t *store, const dp_ledger_win_t *w,
+                        const char *const *ids, size_t n, bool *fresh);
+
+/* The revision of the window's report after a collection that found
+ * `fresh` events the window had not seen: the first collection is revision
+ * `first` (1 when 0), a later one with fresh events the next revision, and
+ * one with nothing fresh the same. Records it. On a Redis failure the
+ * revision is `first` (or 1). */
+int64_t dp_ledger_revise(dp_store_t *store, const dp_ledger_win_t *w,
+                         long fresh, int64_t first);
+
+/* ==== Collector: the pending set (the watchdog's record) ==== */
+
+/* Records a scheduled window's COLLECT request as pending, with a deadline
+ * of now + watch_s unless it is pending already (its deadline stands).
+ * Returns 0 or DP_EREDIS. */
+int dp_ledger_pending_add(dp_store_t *store, const dp_collect_t *req,
+                          int64_t now, long watch_s);
+
+/* Forgets a pending window (its report was seen, or it failed). */
+void dp_ledger_pending_drop(dp_store_t *store, const dp_ledger_win_t *w);
+
+/* True when the window is pending. */
+bool dp_ledger_pending_has(dp_store_t *store, const dp_ledger_win_t *w);
+
+/* The names of up to max pending windows whose deadline is at or before
+ * now, appended to names. Returns how many, or DP_EREDIS. */
+int dp_ledger_pending_due(dp_store_t *store, int64_t now, size_t max,
+                          dp_strs_t *names);
+
+/* Takes the next try of a due pending window: reads its COLLECT request
+ * into msg (the caller clears it), counts the try and moves its deadline to
+ * now + watch_s * (tries + 1), so another replica leaves it alone. Returns
+ * the number of tries so far (1 for the first replay), DP_ENOTFOUND when
+ * the window is no longer pending or its request is gone (it is then
+ * dropped), or DP_EREDIS. */
+int dp_ledger_pending_try(dp_store_t *store, const char *name, int64_t now,
+                          long watch_s, long max_frame, dp_msg_t *msg);
+
+/* ==== Summarizer: stored events and the WINDOW message ==== */
+
+/* Stores a CLASSIFIED frame under its event id; *grew is set when the id
+ * was new to the window. Returns 0 or DP_EREDIS. */
+int dp_ledger_put_event(dp_store_t *store, const dp_ledger_win_t *w,
+                        const char *id, const char *frame, size_t len,
+                        bool *grew);
+
+/* Stores the WINDOW frame of the window. Returns 0 or DP_EREDIS. */
+int dp_ledger_put_window(dp_store_t *store, const dp_ledger_win_t *w,
+                         const char *frame, size_t len);
+
+/* Reads the WINDOW frame into out. 0, DP_ENOTFOUND or DP_EREDIS. */
+int dp_ledger_get_window(dp_store_t *store, const dp_ledger_win_t *w,
+                         dp_buf_t *out);
+
+/* The number of events stored for the window, or DP_EREDIS. */
+long dp_ledger_count_events(dp_store_t *store, const dp_ledger_win_t *w);
+
+/* The stored event frames of the window, as one Redis array reply that
+ * the caller frees with freeReplyObject(); NULL on failure. */
+redisReply *dp_ledger_events(dp_store_t *store, const dp_ledger_win_t *w);
+
+/* ==== Summarizer: summaries for trends and continuity ==== */
+
+/* Keeps the compact summary (JSON text) of the window. 0 or DP_EREDIS. */
+int dp_ledger_put_summary(dp_store_t *store, const dp_ledger_win_t *w,
+                          const char *json, size_t len);
+
+/* Reads the summary of the window of the same length k windows before w
+ * (k >= 1) into out. 0, DP_ENOTFOUND or DP_EREDIS. */
+int dp_ledger_get_summary(dp_store_t *store, const dp_ledger_win_t *w, int k,
+                          dp_buf_t *out);
+
+#endif
