@@ -635,3 +635,32 @@ int dp_window_kind_of(int64_t from, int64_t to, const char *zone,
         return DP_EINVAL;
     return 0;
 }
+
+int dp_window_at_or_after(int64_t t, dp_window_kind_t kind, const char *zone,
+                          dp_span_t *out)
+{
+    assert(out);
+    if (dp_window_in_zone(t, kind, zone, &out->from, &out->to) < 0)
+        return DP_EINVAL;
+    if (out->from == t)
+        return 0;
+    return dp_window_in_zone(out->to, kind, zone, &out->from, &out->to);
+}
+
+int dp_window_list(int64_t start, int64_t end, dp_window_kind_t kind,
+                   const char *zone, size_t max, dp_span_t *out)
+{
+    assert(out || max == 0);
+    if (max == 0)
+        return 0;
+    dp_span_t w;
+    if (dp_window_at_or_after(start, kind, zone, &w) < 0)
+        return DP_EINVAL;
+    size_t n = 0;
+    while (w.to <= end && n < max) {
+        out[n++] = w;
+        if (dp_window_in_zone(w.to, kind, zone, &w.from, &w.to) < 0)
+            return DP_EINVAL;
+    }
+    return (int)n;
+}

@@ -112,4 +112,24 @@ DP_NODISCARD int dp_window_in_zone(int64_t t, dp_window_kind_t kind,
 DP_NODISCARD int dp_window_kind_of(int64_t from, int64_t to, const char *zone,
                                    dp_window_kind_t *kind);
 
+/* A window [from, to), as the functions below list them. */
+typedef struct {
+    int64_t from, to;
+} dp_span_t;
+
+/* The first window of a kind in a zone that starts at or after t: the one
+ * containing t when it starts exactly at t, else the one after it.
+ * Returns 0, or DP_EINVAL for an unknown zone. */
+DP_NODISCARD int dp_window_at_or_after(int64_t t, dp_window_kind_t kind,
+                                       const char *zone, dp_span_t *out);
+
+/* Writes into out (room for max), oldest first, the consecutive windows of
+ * a kind in a zone that start at or after start and end at or before end.
+ * Stops after max windows: the caller asks again from the last one's end
+ * for the rest. Returns the number written, or DP_EINVAL for an unknown
+ * zone. */
+DP_NODISCARD int dp_window_list(int64_t start, int64_t end,
+                                dp_window_kind_t kind, const char *zone,
+                                size_t max, dp_span_t *out);
+
 #endif

@@ -19,6 +19,7 @@
 #include "dp_service.h"
 #include "dp_store.h"
 #include "dp_time.h"
+#include "dp_watch.h"
 #include "gh_client.h"
 #include "gh_listing.h"
 #include "gh_normalize.h"
@@ -29,7 +30,6 @@
 #define COLLECTOR_KEY_MAX 2048
 #define COLLECTOR_ORGS_REFRESH_S 3600
 #define COLLECTOR_FILE_PAGES 30
-#define COLLECTOR_MAX_KINDS 3
 #define COLLECTOR_MAX_LINES INT64_C(1000000000) /* per changed file */
 #define COLLECTOR_WATCH_BATCH 16 /* overdue windows replayed per tick */
 
@@ -52,7 +52,7 @@ struct collector_t {
     dp_strs_t repos; /* listed and expanded from organizations */
     dp_strs_t names; /* display name per repository, "" for none */
     dp_strs_t orgs;  /* organizations to expand */
-    dp_window_kind_t kinds[COLLECTOR_MAX_KINDS];
+    dp_window_kind_t kinds[DP_WATCH_MAX_KINDS];
     size_t nkinds;
     const char *zone; /* borrowed from the schedule document */
     const char *lang;
@@ -592,74 +592,23 @@ int collector_watchdog(collector_t *self, int64_t now)
 
 /* ==== Schedule ==== */
 
-static int s_add_repo(collector_t *self, const char *repo, const char *name)
-{
-    for (size_t i = 0; i < self->repos.count; i++)
-        if (!strcmp(self->repos.items[i], repo))
-            return 0;
-    dp_strs_push(&self->repos, repo);
-    dp_strs_push(&self->names, name ? name : "");
-    return 0;
-}
-
 /* Reads timezone, language, windows and repositories from the config
  * document. Returns 0 or DP_ECONFIG with the reason logged. */
 static int s_load_schedule(collector_t *self, const json_t *doc)
 {
-    self->zone = dp_json_str(doc, "timezone");
-    self->lang = dp_json_str(doc, "language");
-    if (!self->zone)
-        self->zone = "UTC";
-    if (!self->lang)
-        self->lang = "zh";
-    int probe;
-    if (dp_tz_offset(self->zone, dp_time_now(), &probe) < 0) {
-        dp_log(DP_LOG_ERROR, "timezone: unknown zone \"%s\"", self->zone);
+    dp_watch_t w = {0};
+    char err[256];
+    if (dp_watch_load(&w, doc, err, sizeof err) < 0) {
+        dp_log(DP_LOG_ERROR, "%s", err);
         return DP_ECONFIG;
     }
-    if (strcmp(self->lang, "zh") && strcmp(self->lang, "en")) {
-        dp_log(DP_LOG_ERROR, "language: \"%s\" is not one of zh|en",
-               self->lang);
-        return DP_ECONFIG;
-    }
-    json_t *windows = dp_json_get(doc, "windows");
-    size_t i;
-    json_t *v;
-    json_array_foreach(windows, i, v)
-    {
-        dp_window_kind_t kind;
-        if (!json_is_string(v) ||
-            dp_window_kind_parse(json_string_value(v), &kind) < 0 ||
-            self->nkinds == COLLECTOR_MAX_KINDS) {
-            dp_log(DP_LOG_ERROR,
-                   "windows: item %zu must be hourly, daily or "
-                   "weekly",
-                   i + 1);
-            return DP_ECONFIG;
-        }
-        self->kinds[self->nkinds++] = kind;
-    }
-    if (self->nkinds == 0)
-        self->kinds[self->nkinds++] = DP_WINDOW_HOURLY;
-    json_t *repos = dp_json_get(doc, "repositories");
-    json_array_foreach(repos, i, v)
-    {
-        const char *repo =
-            json_is_string(v) ? json_string_value(v) : dp_json_str(v, "repo");
-        const char *org = dp_json_str(v, "org");
-        if (repo && dp_repo_valid(repo)) {
-            s_add_repo(self, repo, dp_json_str(v, "name"));
-        } else if (org && *org && !strchr(org, '/')) {
-            dp_strs_push(&self->orgs, org);
-        } else {
-            dp_log(DP_LOG_ERROR,
-                   "repositories: item %zu must be OWNER/REPO, "
-                   "{repo: OWNER/REPO, name: ...} or {org: "
-                   "NAME}",
-                   i + 1);
-            return DP_ECONFIG;
-        }
-    }
+    self->zone = w.zone;
+    self->lang = w.lang;
+    memcpy(self->kinds, w.kinds, sizeof self->kinds);
+    self->nkinds = w.nkinds;
+    self->repos = w.repos; /* the lists move to the collector */
+    self->names = w.names;
+    self->orgs = w.orgs;
     return 0;
 }
 
@@ -686,7 +635,7 @@ static void s_expand_orgs(collector_t *self, int64_t now)
             const char *full = dp_json_str(r, "full_name");
             if (full && dp_repo_valid(full) &&
                 !dp_json_bool(r, "archived", false))
-                s_add_repo(self, full, NULL);
+                dp_watch_add_repo(&self->repos, &self->names, full, NULL);
         }
         json_decref(all);
     }
@@ -721,8 +670,12 @@ int collector_tick(collector_t *self, int64_t now)
             if (max > sizeof due / sizeof due[0])
                 max = sizeof due / sizeof due[0];
             int64_t done = schedule_done_until(self->store, repo, kind);
-            int n = schedule_due(done, now, self->cfg.grace_s, kind, self->zone,
-                                 max, due);
+            int64_t start = done;
+            if (schedule_from(done, self->cfg.since, kind, self->zone, &start) <
+                0)
+                start = done;
+            int n = schedule_due(start, now, self->cfg.grace_s, kind,
+                                 self->zone, max, due);
             for (int i = 0; i < n && !dp_service_interrupted(); i++) {
                 /* The lease is checked before each window, so a replica
                  * that lost it stops at once. */

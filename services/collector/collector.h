@@ -39,6 +39,9 @@ typedef struct {
     long lease_ms;        /* lease on a repository */
     long grace_s;         /* wait after a window closes before collecting */
     long catchup_max;     /* windows per repository and tick at most */
+    int64_t since; /* > 0: a repository and kind never collected starts at
+                    * the first window at or after it (devpulse up --since);
+                    * 0: at the latest closed window */
     /* Watchdog: */
     const char *report_endpoint; /* SUB: renderers' taps; NULL: none */
     long watch_s;                /* time a window has to reach its report */
@@ -73,7 +76,9 @@ DP_NODISCARD int collector_collect(collector_t *self, const dp_collect_t *req);
 /* Runs the schedule once at instant now: for every configured repository
  * whose lease this collector holds, collects the windows that closed since
  * the last one collected (oldest first, catching up after downtime) and
- * re-collects the one before, so late data revises its report. Returns the
+ * re-collects the one before, so late data revises its report. A
+ * repository and kind never collected start at the latest closed window,
+ * or with cfg.since at the first window at or after it. Returns the
  * number of windows collected. */
 int collector_tick(collector_t *self, int64_t now);
 

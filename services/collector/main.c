@@ -8,6 +8,7 @@
 #include "dp_log.h"
 #include "dp_proto.h"
 #include "dp_service.h"
+#include "dp_time.h"
 
 int main(int argc, char **argv)
 {
@@ -15,8 +16,8 @@ int main(int argc, char **argv)
     char *out = NULL, *pub = NULL, *log_level = NULL, *tokens = NULL;
     long rate_reserve, max_events, max_details, lease_ms, grace_s;
     long catchup_max, watch_s, watch_tries;
-    char *reports = NULL;
-    bool pr_details;
+    char *reports = NULL, *since = NULL;
+    bool pr_details, schedule;
     long per_page, max_pages, timeout_ms, max_retries, retry_base_ms;
     long max_wait_s, max_text, max_body, cache_ttl_s, max_frame;
     dp_opt_t opts[] = {
@@ -52,6 +53,12 @@ int main(int argc, char **argv)
         {"catchup_max", "DP_CATCHUP_MAX", "--catchup-max", DP_OPT_INT,
          &catchup_max, "48", 1, 64, NULL, false,
          "windows per repository caught up per pass"},
+        {"schedule", "DP_SCHEDULE", "--schedule", DP_OPT_BOOL, &schedule,
+         "true", 0, 0, NULL, false,
+         "collect the configured repositories' windows as they close"},
+        {"since", "DP_SINCE", "--since", DP_OPT_STR, &since, NULL, 0, 0, NULL,
+         false,
+         "start repositories never collected at this instant (ISO 8601)"},
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
          "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
         {"ctl_endpoint", "DP_COLLECTOR_CTL", "--ctl", DP_OPT_STR, &ctl,
@@ -96,6 +103,15 @@ int main(int argc, char **argv)
                             &doc, err, sizeof err);
     if (rc == DP_EAGAIN)
         return 0;
+    int64_t since_t = 0;
+    if (rc == 0 && since && *since &&
+        dp_time_parse(since, &since_t, NULL) < 0) {
+        snprintf(err, sizeof err,
+                 "--since: \"%s\" is not a time such as "
+                 "2025-12-10T18:29+08:00",
+                 since);
+        rc = DP_ECONFIG;
+    }
     if (rc < 0) {
         fprintf(stderr, "dp-collector: %s\n", err);
         json_decref(doc);
@@ -126,10 +142,11 @@ int main(int argc, char **argv)
         .max_events = max_events,
         .pr_details = pr_details,
         .max_details = max_details,
-        .schedule = doc,
+        .schedule = schedule ? doc : NULL,
         .lease_ms = lease_ms,
         .grace_s = grace_s,
         .catchup_max = catchup_max,
+        .since = since_t,
         .report_endpoint = reports,
         .watch_s = watch_s,
         .watch_tries = watch_tries,

@@ -39,17 +39,26 @@ int schedule_due(int64_t done_until, int64_t now, long grace_s,
         out[0] = last;
         return 1;
     }
-    size_t n = 0;
+    /* From the window that contains done_until: its start, unless the
+     * zone or the kind changed since the mark was written. */
     schedule_window_t w;
     if (dp_window_in_zone(done_until, kind, zone, &w.from, &w.to) < 0)
         return DP_EINVAL;
-    while (w.to <= last.to && n < max) {
-        out[n++] = w;
-        int64_t next = w.to;
-        if (dp_window_in_zone(next, kind, zone, &w.from, &w.to) < 0)
-            return DP_EINVAL;
-    }
-    return (int)n;
+    return dp_window_list(w.from, last.to, kind, zone, max, out);
+}
+
+int schedule_from(int64_t done_until, int64_t since, dp_window_kind_t kind,
+                  const char *zone, int64_t *start)
+{
+    assert(start);
+    *start = done_until;
+    if (done_until > 0 || since <= 0)
+        return 0;
+    schedule_window_t first;
+    if (dp_window_at_or_after(since, kind, zone, &first) < 0)
+        return DP_EINVAL;
+    *start = first.from;
+    return 0;
 }
 
 int schedule_previous(const schedule_window_t *w, dp_window_kind_t kind,

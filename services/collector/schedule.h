@@ -12,10 +12,8 @@
 #include "dp_store.h"
 #include "dp_time.h"
 
-/* One window. */
-typedef struct {
-    int64_t from, to; /* [from, to) */
-} schedule_window_t;
+/* One window, [from, to). */
+typedef dp_span_t schedule_window_t;
 
 /* Writes into out (room for max) the windows of a kind, in a zone, that
  * ended at or after done_until and at or before now - grace_s, oldest first.
@@ -26,6 +24,17 @@ typedef struct {
 DP_NODISCARD int schedule_due(int64_t done_until, int64_t now, long grace_s,
                               dp_window_kind_t kind, const char *zone,
                               size_t max, schedule_window_t *out);
+
+/* Where the windows of a kind resume for a repository whose done-until
+ * mark is done_until (0: none): at done_until when there is a mark; else,
+ * with since > 0 (devpulse up --since), at the start of the first window
+ * that starts at or after since, so schedule_due catches up from there
+ * oldest first; else 0, so schedule_due takes only the latest closed
+ * window. Stores it in *start. Returns 0, or DP_EINVAL for an unknown
+ * zone (*start is then done_until). */
+DP_NODISCARD int schedule_from(int64_t done_until, int64_t since,
+                               dp_window_kind_t kind, const char *zone,
+                               int64_t *start);
 
 /* The window of the same kind just before w, in the same zone. */
 DP_NODISCARD int schedule_previous(const schedule_window_t *w,

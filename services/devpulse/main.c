@@ -1,16 +1,15 @@
-/* main.c - the devpulse command: one-shot reports and bus taps */
+/* main.c - the devpulse command: one-shot reports, the long-running
+ * service, backfills and bus taps */
 /* SPDX-License-Identifier: MIT */
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include "backfill.h"
 #include "dp_bus.h"
 #include "dp_config.h"
 #include "dp_fs.h"
@@ -18,277 +17,104 @@
 #include "dp_log.h"
 #include "dp_proto.h"
 #include "dp_service.h"
-#include "dp_store.h"
 #include "dp_time.h"
-#include "runner.h"
+#include "dp_watch.h"
+#include "stack.h"
 
 #define DEVPULSE_TICK_MS 200
 #define DEVPULSE_DIR_MODE 0755
-#define DEVPULSE_BIND_WAIT_MS 10000
-#define DEVPULSE_SUB_SETTLE_MS 300
 
 static const char *const s_usage =
     "usage: devpulse report OWNER/REPO --from ISO --to ISO [--lang zh|en]\n"
     "                       [--out DIR] [--format md,json,html,atom] [--name "
     "NAME]\n"
     "                       [--tz ZONE] [--timeout SECONDS]\n"
-    "       devpulse up -c devpulse.yml [--state DIR]\n"
+    "       devpulse up -c devpulse.yml [--state DIR] [--since ISO]\n"
+    "       devpulse backfill -c devpulse.yml --from ISO --to ISO [--state "
+    "DIR]\n"
+    "                       [--jobs N] [--timeout SECONDS]\n"
     "       devpulse tap [SUBJECT-PREFIX] [--endpoints LIST]\n"
     "       devpulse keygen   (a CurveZMQ keypair for tcp:// across hosts)\n"
     "Environment: GITHUB_API_URL, GITHUB_TOKEN, REDIS_URL (a private\n"
     "redis-server is started when unset), DP_LOG_LEVEL.\n";
 
-/* ==== report ==== */
+/* ==== Instants on the command line ==== */
 
-typedef struct {
-    char *from, *to, *lang, *out, *format, *name, *tz, *rules;
-    long timeout_s;
-} s_report_opts_t;
-
-/* The directory of this executable, where the services are. */
-static char *s_bindir(void)
+/* Parses the instant given to a flag of a command. Every instant on the
+ * command line (report and backfill --from/--to, up --since) is checked
+ * here, so a rule for all of them goes here. Returns 0, or prints one line
+ * and returns DP_EINVAL. */
+static int s_instant(const char *cmd, const char *flag, const char *value,
+                     int64_t *t, int *offset)
 {
-    const char *env = getenv("DP_BIN_DIR");
-    if (env && *env)
-        return dp_strdup(env);
-    char path[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n <= 0)
-        return dp_strdup(".");
-    path[n] = '\0';
-    char *slash = strrchr(path, '/');
-    if (slash)
-        *slash = '\0';
-    return dp_strdup(path);
+    char err[256];
+    if (dp_time_parse_bound(flag, value, dp_time_now(), t, offset, err,
+                            sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "devpulse %s: %s\n", cmd, err);
+    return DP_EINVAL;
 }
 
-/* Checks that the Redis of REDIS_URL answers (with its AUTH), so a wrong
- * URL or password fails at once with one line rather than stalling every
- * service. The URL is not printed: it may carry a password. */
-static int s_check_redis(const char *url)
+/* Parses --from and --to, which both must be given, --to later. Stores
+ * the offset written in --from in *offset when it is not NULL. Returns 0,
+ * or prints one line and returns DP_EINVAL. */
+static int s_range(const char *cmd, const char *from_s, const char *to_s,
+                   int64_t *from, int64_t *to, int *offset)
 {
-    char err[256] = "";
-    dp_store_t *store = dp_store_new(url, err, sizeof err);
-    bool ok = store && dp_store_ping(store);
-    dp_store_destroy(&store);
-    if (!ok)
-        fprintf(stderr, "devpulse: the Redis of REDIS_URL %s\n",
-                *err ? err : "does not answer or refused the credentials");
-    return ok ? 0 : DP_EREDIS;
-}
-
-/* Waits until a service has bound its ipc socket file. */
-static bool s_wait_socket(const char *path, runner_t *runner)
-{
-    long long until = dp_service_now_ms() + DEVPULSE_BIND_WAIT_MS;
-    while (dp_service_now_ms() < until && !dp_service_interrupted()) {
-        if (access(path, F_OK) == 0)
-            return true;
-        runner_tick(runner);
-        if (runner_failed(runner))
-            return false;
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+    if (!from_s || !to_s) {
+        fprintf(stderr, "devpulse %s: --from and --to are required\n", cmd);
+        return DP_EINVAL;
     }
-    return false;
-}
-
-/* What the services are started with. */
-typedef struct {
-    const char *dir; /* where the ipc sockets are */
-    const char *redis_url;
-    const char *rules;   /* rules file for classifier and summarizer */
-    const char *out_dir; /* renderer output */
-    const char *formats;
-    const char *config; /* config file for the collector's schedule */
-} s_services_t;
-
-static const char *const s_sockets[8] = {
-    "collector.ctl", "collector.pub",  "classifier.in", "classifier.pub",
-    "summarizer.in", "summarizer.pub", "renderer.in",   "renderer.pub"};
-
-static int s_start_services(runner_t *r, const s_services_t *sv)
-{
-    char bind[8][600], conn[8][600];
-    for (int i = 0; i < 8; i++) {
-        snprintf(bind[i], sizeof bind[i], "@ipc://%s/%s", sv->dir,
-                 s_sockets[i]);
-        snprintf(conn[i], sizeof conn[i], ">ipc://%s/%s", sv->dir,
-                 s_sockets[i]);
-    }
-    const char *collector[] = {"--redis-url",
-                               sv->redis_url,
-                               "--ctl",
-                               bind[0],
-                               "--pub",
-                               bind[1],
-                               "--out",
-                               conn[2],
-                               "--reports",
-                               conn[7],
-                               sv->config ? "-c" : NULL,
-                               sv->config,
-                               NULL};
-    const char *classifier[] = {"--in",  bind[2],   "--pub",   bind[3], "--out",
-                                conn[4], "--rules", sv->rules, NULL};
-    const char *summarizer[] = {"--redis-url", sv->redis_url, "--in",  bind[4],
-                                "--pub",       bind[5],       "--out", conn[6],
-                                "--rules",     sv->rules,     NULL};
-    const char *renderer[] = {"--in",      bind[6],     "--pub",
-                              bind[7],     "--out-dir", sv->out_dir,
-                              "--formats", sv->formats, NULL};
-    /* Downstream first, so nothing waits on a missing peer. */
-    if (runner_spawn(r, "dp-renderer", renderer) < 0 ||
-        runner_spawn(r, "dp-summarizer", summarizer) < 0 ||
-        runner_spawn(r, "dp-classifier", classifier) < 0 ||
-        runner_spawn(r, "dp-collector", collector) < 0)
-        return DP_EIO;
-    for (int i = 0; i < 8; i++) {
-        char path[600];
-        snprintf(path, sizeof path, "%s/%s", sv->dir, s_sockets[i]);
-        if (!s_wait_socket(path, r)) {
-            const char *failed = runner_failed(r);
-            if (failed)
-                fprintf(stderr,
-                        "devpulse: %s refused its configuration "
-                        "(see above)\n",
-                        failed);
-            else
-                fprintf(stderr, "devpulse: a service did not start (no %s)\n",
-                        s_sockets[i]);
-            return DP_EIO;
-        }
+    if (s_instant(cmd, "--from", from_s, from, offset) < 0 ||
+        s_instant(cmd, "--to", to_s, to, NULL) < 0)
+        return DP_EINVAL;
+    if (*to <= *from) {
+        fprintf(stderr, "devpulse %s: --to must be later than --from\n", cmd);
+        return DP_EINVAL;
     }
     return 0;
 }
 
-/* Sends the COLLECT request and waits for the REPORT or a failure. */
-static int s_run_window(runner_t *r, const char *repo, int64_t from, int64_t to,
-                        const char *tz, const s_report_opts_t *o)
-{
-    const char *d = runner_dir(r);
-    int rc = DP_EIO;
-    dp_bus_t *bus = dp_bus_new();
-    if (!bus)
-        return DP_EBUS;
-    char taps[2048], ctl[600];
-    snprintf(taps, sizeof taps,
-             ">ipc://%s/collector.pub,>ipc://%s/classifier.pub,"
-             ">ipc://%s/summarizer.pub,>ipc://%s/renderer.pub",
-             d, d, d, d);
-    snprintf(ctl, sizeof ctl, ">ipc://%s/collector.ctl", d);
-    dp_sock_t *sub = dp_sock_new(bus, ZMQ_SUB, taps);
-    dp_sock_t *push = dp_sock_new(bus, ZMQ_PUSH, ctl);
-    char reply_to[64];
-    snprintf(reply_to, sizeof reply_to, "devpulse-%d-%lld", (int)getpid(),
-             (long long)dp_service_now_ms());
-    char *report_subject = dp_asprintf("report.%s", repo);
-    char *status_subject = dp_asprintf("status.%s", repo);
-    if (!sub || !push || dp_sock_subscribe(sub, report_subject) < 0 ||
-        dp_sock_subscribe(sub, status_subject) < 0)
-        goto out;
-    /* Let the subscriptions reach the publishers before any work starts. */
-    struct timespec settle = {0, DEVPULSE_SUB_SETTLE_MS * 1000000L};
-    nanosleep(&settle, NULL);
+/* ==== report ==== */
 
-    dp_msg_t req = {.type = DP_MSG_COLLECT};
-    dp_collect_t *c = &req.u.collect;
-    c->repo = (char *)repo;
-    c->win_from = from;
-    c->win_to = to;
-    c->revision = 1;
-    c->tz = (char *)tz;
-    c->lang = o->lang;
-    c->name = o->name;
-    c->reply_to = reply_to;
-    if (dp_msg_emit(push, NULL, &req) < 0) {
-        fprintf(stderr, "devpulse: cannot reach the collector\n");
-        goto out;
+/* Prints the report's path, or why there is none. */
+static void s_report_done(void *arg, size_t index, const char *path,
+                          const char *error)
+{
+    (void)arg;
+    (void)index;
+    if (path) {
+        printf("%s\n", path);
+        fflush(stdout);
+    } else {
+        fprintf(stderr, "devpulse: %s\n", error);
     }
-    long long deadline = dp_service_now_ms() + o->timeout_s * 1000;
-    int restarts = runner_restarts(r);
-    long long last_send = dp_service_now_ms();
-    long watch_s = 60;
-    const char *watch_env = getenv("DP_WATCH_S");
-    if (watch_env && dp_parse_long(watch_env, 1, 86400, &watch_s) < 0)
-        watch_s = 60;
-    long long resend_ms = 2LL * watch_s * 1000;
-    dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
-    bool finished = false;
-    while (!finished && !dp_service_interrupted()) {
-        if (dp_service_now_ms() > deadline) {
-            fprintf(stderr,
-                    "devpulse: no report within %ld s (see the "
-                    "service logs above)\n",
-                    o->timeout_s);
-            rc = DP_EAGAIN;
-            break;
-        }
-        runner_tick(r);
-        bool quiet = dp_service_now_ms() - last_send > resend_ms;
-        if (runner_restarts(r) != restarts || quiet) {
-            /* A service died and came back, or nothing came for a while
-             * (Redis restarted and lost its last second): the request or
-             * its events may be gone. Asking again, with every event sent
-             * again, is safe, since every stage is idempotent. */
-            restarts = runner_restarts(r);
-            last_send = dp_service_now_ms();
-            req.u.collect.replay = true;
-            if (dp_msg_emit(push, NULL, &req) < 0)
-                dp_log(DP_LOG_WARN, "could not ask the collector again");
-        }
-        dp_msg_t msg;
-        if (dp_msg_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
-                        DEVPULSE_TICK_MS, &msg, NULL) < 0)
-            continue;
-        if (msg.type == DP_MSG_REPORT && msg.u.report.reply_to &&
-            !strcmp(msg.u.report.reply_to, reply_to)) {
-            printf("%s\n", msg.u.report.path);
-            fflush(stdout);
-            rc = 0;
-            finished = true;
-        } else if (msg.type == DP_MSG_STATUS && msg.u.status.reply_to &&
-                   !strcmp(msg.u.status.reply_to, reply_to) &&
-                   msg.u.status.state &&
-                   !strcmp(msg.u.status.state, "failed")) {
-            fprintf(stderr, "devpulse: %s\n",
-                    msg.u.status.message ? msg.u.status.message : "failed");
-            rc = DP_EIO;
-            finished = true;
-        }
-        dp_msg_clear(&msg);
-    }
-    dp_buf_free(&subject);
-    dp_buf_free(&frame);
-out:
-    dp_free(report_subject);
-    dp_free(status_subject);
-    dp_bus_destroy(&bus);
-    return rc;
 }
 
 static int s_report(int argc, char **argv)
 {
-    s_report_opts_t o = {0};
+    char *from_s = NULL, *to_s = NULL, *lang = NULL, *out = NULL;
+    char *format = NULL, *name = NULL, *tz = NULL, *rules = NULL;
+    long timeout_s = 0;
     dp_opt_t opts[] = {
-        {"from", NULL, "--from", DP_OPT_STR, &o.from, NULL, 0, 0, NULL, false,
+        {"from", NULL, "--from", DP_OPT_STR, &from_s, NULL, 0, 0, NULL, false,
          "window start, e.g. 2025-12-10T18:29+08:00"},
-        {"to", NULL, "--to", DP_OPT_STR, &o.to, NULL, 0, 0, NULL, false,
+        {"to", NULL, "--to", DP_OPT_STR, &to_s, NULL, 0, 0, NULL, false,
          "window end (exclusive)"},
-        {"lang", "DP_LANG", "--lang", DP_OPT_ENUM, &o.lang, "zh", 0, 0, "zh|en",
+        {"lang", "DP_LANG", "--lang", DP_OPT_ENUM, &lang, "zh", 0, 0, "zh|en",
          false, "report language"},
-        {"out", "DP_OUT_DIR", "--out", DP_OPT_STR, &o.out, "site", 0, 0, NULL,
+        {"out", "DP_OUT_DIR", "--out", DP_OPT_STR, &out, "site", 0, 0, NULL,
          false, "output directory"},
-        {"format", "DP_FORMATS", "--format", DP_OPT_STR, &o.format, "md,json",
-         0, 0, NULL, false, "output formats"},
-        {"name", "DP_NAME", "--name", DP_OPT_STR, &o.name, NULL, 0, 0, NULL,
+        {"format", "DP_FORMATS", "--format", DP_OPT_STR, &format, "md,json", 0,
+         0, NULL, false, "output formats"},
+        {"name", "DP_NAME", "--name", DP_OPT_STR, &name, NULL, 0, 0, NULL,
          false, "project name shown in the report"},
-        {"tz", "DP_TZ", "--tz", DP_OPT_STR, &o.tz, NULL, 0, 0, NULL, false,
+        {"tz", "DP_TZ", "--tz", DP_OPT_STR, &tz, NULL, 0, 0, NULL, false,
          "display time zone (default: the offset of --from)"},
-        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &o.rules, DP_DEFAULT_RULES,
+        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, DP_DEFAULT_RULES,
          0, 0, NULL, false, "topic rules file"},
-        {"timeout", "DP_TIMEOUT_S", "--timeout", DP_OPT_INT, &o.timeout_s,
-         "600", 1, 86400, NULL, false, "seconds to wait for the report"},
+        {"timeout", "DP_TIMEOUT_S", "--timeout", DP_OPT_INT, &timeout_s, "600",
+         1, 86400, NULL, false, "seconds to wait for the report"},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
@@ -296,8 +122,8 @@ static int s_report(int argc, char **argv)
     size_t nrest = 0;
     int rc = dp_config_load(opts, nopts, argc, argv, NULL, &rest, &nrest, NULL,
                             err, sizeof err);
-    runner_t *runner = NULL;
-    char *bindir = NULL, *out_dir = NULL;
+    stack_t *stack = NULL;
+    char *out_dir = NULL;
     if (rc == DP_EAGAIN) {
         rc = 0;
         goto out;
@@ -316,80 +142,53 @@ static int s_report(int argc, char **argv)
                 nrest ? ", not " : "", nrest ? rest[0] : "");
         goto out;
     }
-    if (!o.from || !o.to) {
-        fprintf(stderr, "devpulse report: --from and --to are required\n");
+    if (s_range("report", from_s, to_s, &from, &to, &offset) < 0)
         goto out;
-    }
-    int64_t now = dp_time_now();
-    if (dp_time_parse_bound("--from", o.from, now, &from, &offset, err,
-                            sizeof err) < 0 ||
-        dp_time_parse_bound("--to", o.to, now, &to, NULL, err, sizeof err) <
-            0) {
-        fprintf(stderr, "devpulse report: %s\n", err);
-        goto out;
-    }
-    if (to <= from) {
-        fprintf(stderr, "devpulse report: --to must be later than --from\n");
-        goto out;
-    }
     /* A window in progress is reported up to now and marked partial; one
      * that has not started has nothing to report. */
-    if (from >= now) {
+    if (from >= dp_time_now()) {
         fprintf(stderr,
                 "devpulse report: --from: \"%s\" is later than now; the "
                 "window has not started\n",
-                o.from);
+                from_s);
         goto out;
     }
     char tzbuf[16];
-    if (o.tz) {
+    if (tz) {
         int probe;
-        if (dp_tz_offset(o.tz, from, &probe) < 0) {
-            fprintf(stderr, "devpulse report: --tz: unknown zone \"%s\"\n",
-                    o.tz);
+        if (dp_tz_offset(tz, from, &probe) < 0) {
+            fprintf(stderr, "devpulse report: --tz: unknown zone \"%s\"\n", tz);
             goto out;
         }
     } else {
         snprintf(tzbuf, sizeof tzbuf, "%c%02d:%02d", offset < 0 ? '-' : '+',
                  abs(offset) / 3600, abs(offset) % 3600 / 60);
     }
-    if (dp_fs_mkdirs(o.out, DEVPULSE_DIR_MODE, err, sizeof err) < 0) {
+    if (dp_fs_mkdirs(out, DEVPULSE_DIR_MODE, err, sizeof err) < 0) {
         fprintf(stderr, "devpulse report: --out: cannot create %s\n", err);
         goto out;
     }
-    out_dir = realpath(o.out, NULL);
-    bindir = s_bindir();
+    out_dir = realpath(out, NULL);
     dp_service_signals();
     rc = 1;
-    runner = runner_new(bindir);
-    if (!runner || !out_dir)
+    if (!out_dir)
         goto out;
-    const char *redis_url = getenv("REDIS_URL");
-    if (!redis_url || !*redis_url) {
-        if (runner_redis(runner, NULL, &redis_url, err, sizeof err) < 0) {
-            fprintf(stderr, "devpulse: %s\n", err);
-            goto out;
-        }
-    } else if (s_check_redis(redis_url) < 0) {
+    stack_cfg_t cfg = {.rules = rules, .out_dir = out_dir, .formats = format};
+    stack = stack_start(&cfg);
+    if (!stack)
         goto out;
-    }
-    s_services_t sv = {runner_dir(runner), redis_url, o.rules, out_dir,
-                       o.format,           NULL};
-    if (s_start_services(runner, &sv) < 0)
-        goto out;
-    rc = s_run_window(runner, rest[0], from, to, o.tz ? o.tz : tzbuf, &o) == 0
-             ? 0
-             : 1;
+    stack_window_t w = {rest[0], from, to, tz ? tz : tzbuf, lang, name};
+    stack_sink_t sink = {s_report_done, NULL, NULL};
+    rc = stack_request(stack, &w, 1, 1, timeout_s, &sink) == 0 ? 0 : 1;
 out:
-    runner_destroy(&runner);
+    stack_destroy(&stack);
     free(out_dir);
-    dp_free(bindir);
     dp_free(rest);
     dp_config_free(opts, nopts);
     return rc;
 }
 
-/* ==== up ==== */
+/* ==== The configuration file of up and backfill ==== */
 
 /* The value of -c/--config in argv, or of DP_CONFIG; NULL when none. */
 static const char *s_config_path(int argc, char **argv)
@@ -425,96 +224,262 @@ static char *s_formats(const json_t *doc)
     return dp_buf_take(&buf);
 }
 
+/* What up and backfill take from the configuration file and their flags,
+ * to start a stack with. */
+typedef struct {
+    json_t *doc;      /* the configuration file */
+    const char *path; /* its path */
+    char *config_abs; /* its absolute path */
+    char *state_dir;  /* absolute, created; NULL when none was given */
+    char *out_dir;    /* outputs.dir (default "site"), absolute, created */
+    char *formats;    /* outputs.formats joined, "md,json" by default */
+    char *rules;      /* --rules, else the file when it has topics */
+} s_site_t;
+
+/* Checks the outcome of dp_config_load for up and backfill (which both
+ * need -c with repositories), then creates the state and output
+ * directories. Takes doc. Returns 0; or an exit status (0 after --help, 2
+ * for a bad flag or file, 1 otherwise) with one line printed. */
+static int s_site_open(const char *cmd, int load_rc, const char *load_err,
+                       const char *path, json_t *doc, const char *state,
+                       const char *rules, s_site_t *site)
+{
+    memset(site, 0, sizeof *site);
+    site->doc = doc;
+    site->path = path;
+    if (load_rc == DP_EAGAIN)
+        return 0;
+    if (load_rc < 0 || !path || !doc) {
+        fprintf(stderr, "devpulse %s: %s\n", cmd,
+                load_rc < 0 ? load_err
+                            : "give the configuration with -c devpulse.yml");
+        return 2;
+    }
+    if (json_array_size(dp_json_get(doc, "repositories")) == 0) {
+        fprintf(stderr, "devpulse %s: %s lists no repositories\n", cmd, path);
+        return 2;
+    }
+    const char *out = dp_json_str(doc, "outputs.dir");
+    char err[512];
+    if ((state &&
+         dp_fs_mkdirs(state, DEVPULSE_DIR_MODE, err, sizeof err) < 0) ||
+        dp_fs_mkdirs(out ? out : "site", DEVPULSE_DIR_MODE, err, sizeof err) <
+            0) {
+        fprintf(stderr, "devpulse %s: cannot create %s\n", cmd, err);
+        return 2;
+    }
+    site->state_dir = state ? realpath(state, NULL) : NULL;
+    site->out_dir = realpath(out ? out : "site", NULL);
+    site->config_abs = realpath(path, NULL);
+    site->formats = s_formats(doc);
+    site->rules = dp_strdup(rules                        ? rules
+                            : dp_json_get(doc, "topics") ? path
+                                                         : DP_DEFAULT_RULES);
+    return (state && !site->state_dir) || !site->out_dir ? 1 : 0;
+}
+
+static void s_site_close(s_site_t *site)
+{
+    json_decref(site->doc);
+    free(site->config_abs);
+    free(site->state_dir);
+    free(site->out_dir);
+    dp_free(site->formats);
+    dp_free(site->rules);
+    memset(site, 0, sizeof *site);
+}
+
+/* ==== up ==== */
+
 static int s_up(int argc, char **argv)
 {
-    char *state = NULL, *rules = NULL;
+    char *state = NULL, *rules = NULL, *since_s = NULL;
     dp_opt_t opts[] = {
         {"state_dir", "DP_STATE_DIR", "--state", DP_OPT_STR, &state,
          ".devpulse", 0, 0, NULL, false,
          "where Redis keeps the ledger and the bus sockets live"},
         {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, NULL, 0, 0, NULL,
          false, "rules file (default: the config's topics, else built in)"},
+        {"since", NULL, "--since", DP_OPT_STR, &since_s, NULL, 0, 0, NULL,
+         false, "catch up from this instant, then follow live"},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
     json_t *doc = NULL;
-    runner_t *runner = NULL;
-    char *bindir = NULL, *state_dir = NULL, *out_dir = NULL, *formats = NULL;
+    stack_t *stack = NULL;
+    s_site_t site;
     const char *config = s_config_path(argc, argv);
     int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
                             &doc, err, sizeof err);
-    if (rc == DP_EAGAIN) {
-        rc = 0;
+    rc = s_site_open("up", rc, err, config, doc, state, rules, &site);
+    if (rc != 0 || !site.doc)
         goto out;
-    }
-    if (rc < 0 || !config || !doc) {
-        fprintf(stderr, "devpulse up: %s\n",
-                rc < 0 ? err : "give the configuration with -c devpulse.yml");
-        rc = 2;
-        goto out;
-    }
-    rc = 2;
-    if (json_array_size(dp_json_get(doc, "repositories")) == 0) {
-        fprintf(stderr, "devpulse up: %s lists no repositories\n", config);
-        goto out;
-    }
-    const char *out_cfg = dp_json_str(doc, "outputs.dir");
-    if (dp_fs_mkdirs(state, DEVPULSE_DIR_MODE, err, sizeof err) < 0 ||
-        dp_fs_mkdirs(out_cfg ? out_cfg : "site", DEVPULSE_DIR_MODE, err,
-                     sizeof err) < 0) {
-        fprintf(stderr, "devpulse up: cannot create %s\n", err);
-        goto out;
-    }
-    state_dir = realpath(state, NULL);
-    out_dir = realpath(out_cfg ? out_cfg : "site", NULL);
-    formats = s_formats(doc);
-    if (!rules)
-        rules =
-            dp_strdup(dp_json_get(doc, "topics") ? config : DP_DEFAULT_RULES);
-    bindir = s_bindir();
-    dp_service_signals();
-    rc = 1;
-    runner = runner_new(bindir);
-    if (!runner || !state_dir || !out_dir)
-        goto out;
-    const char *redis_url = getenv("REDIS_URL");
-    if (!redis_url || !*redis_url) {
-        if (runner_redis(runner, state_dir, &redis_url, err, sizeof err) < 0) {
-            fprintf(stderr, "devpulse: %s\n", err);
+    int64_t since = 0;
+    char since_iso[32];
+    if (since_s) {
+        if (s_instant("up", "--since", since_s, &since, NULL) < 0) {
+            rc = 2;
             goto out;
         }
-    } else if (s_check_redis(redis_url) < 0) {
-        goto out;
+        dp_time_iso_utc(since, since_iso, sizeof since_iso);
     }
-    /* Sockets in the state directory, where a tap can find them, unless
-     * its path is too long for a unix socket. */
-    const char *sockdir =
-        strlen(state_dir) < 80 ? state_dir : runner_dir(runner);
-    char *config_abs = realpath(config, NULL);
-    s_services_t sv = {sockdir, redis_url, rules,
-                       out_dir, formats,   config_abs ? config_abs : config};
-    rc = s_start_services(runner, &sv) < 0 ? 1 : 0;
-    free(config_abs);
-    if (rc != 0)
+    dp_service_signals();
+    rc = 1;
+    stack_cfg_t cfg = {
+        .state_dir = site.state_dir,
+        .tap_sockets = true,
+        .rules = site.rules,
+        .out_dir = site.out_dir,
+        .formats = site.formats,
+        .config = site.config_abs ? site.config_abs : config,
+        .follow = true,
+        .since = since_s ? since_iso : NULL,
+    };
+    stack = stack_start(&cfg);
+    if (!stack)
         goto out;
+    rc = 0;
     dp_log(DP_LOG_WARN,
-           "devpulse up: watching %zu entries of %s; reports in "
+           "devpulse up: watching %zu entries of %s%s%s; reports in "
            "%s; tap: devpulse tap --endpoints "
            ">ipc://%s/renderer.pub",
-           json_array_size(dp_json_get(doc, "repositories")), config, out_dir,
-           sockdir);
+           json_array_size(dp_json_get(site.doc, "repositories")), config,
+           since_s ? " from " : "", since_s ? since_iso : "", site.out_dir,
+           stack_sockets(stack));
     while (!dp_service_interrupted()) {
-        runner_tick(runner);
+        stack_tick(stack);
         struct timespec ts = {0, DEVPULSE_TICK_MS * 1000000L};
         nanosleep(&ts, NULL);
     }
 out:
-    runner_destroy(&runner);
-    free(state_dir);
-    free(out_dir);
-    dp_free(formats);
-    dp_free(bindir);
-    json_decref(doc);
+    stack_destroy(&stack);
+    s_site_close(&site);
+    dp_config_free(opts, nopts);
+    return rc;
+}
+
+/* ==== backfill ==== */
+
+/* What a backfill keeps while its windows come in. */
+typedef struct {
+    const backfill_plan_t *plan;
+    backfill_progress_t progress;
+    dp_strs_t failures; /* one line per failed window */
+} s_backfill_t;
+
+static void s_backfill_done(void *arg, size_t index, const char *path,
+                            const char *error)
+{
+    s_backfill_t *b = arg;
+    const stack_window_t *w = &b->plan->items[index];
+    if (b->progress.tty)
+        fputs("\r\033[K", stderr); /* the path goes where the line was */
+    if (path) {
+        printf("%s\n", path);
+        fflush(stdout);
+    } else {
+        char a[32], z[32];
+        dp_time_iso_utc(w->from, a, sizeof a);
+        dp_time_iso_utc(w->to, z, sizeof z);
+        char *line = dp_asprintf("%s %s..%s: %s", w->repo, a, z, error);
+        dp_strs_push(&b->failures, line);
+        dp_free(line);
+        b->progress.failed++;
+    }
+    b->progress.done++;
+    backfill_progress_show(&b->progress, stderr, dp_service_now_ms(), false);
+}
+
+static void s_backfill_tick(void *arg)
+{
+    s_backfill_t *b = arg;
+    backfill_progress_show(&b->progress, stderr, dp_service_now_ms(), false);
+}
+
+static int s_backfill(int argc, char **argv)
+{
+    char *from_s = NULL, *to_s = NULL, *state = NULL, *rules = NULL;
+    long jobs = 0, timeout_s = 0;
+    dp_opt_t opts[] = {
+        {"from", NULL, "--from", DP_OPT_STR, &from_s, NULL, 0, 0, NULL, false,
+         "start of the range, e.g. 2025-12-15T00:00+08:00"},
+        {"to", NULL, "--to", DP_OPT_STR, &to_s, NULL, 0, 0, NULL, false,
+         "end of the range (exclusive)"},
+        {"state_dir", NULL, "--state", DP_OPT_STR, &state, NULL, 0, 0, NULL,
+         false, "state directory of Redis (default: a throwaway one)"},
+        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, NULL, 0, 0, NULL,
+         false, "rules file (default: the config's topics, else built in)"},
+        {"jobs", "DP_BACKFILL_JOBS", "--jobs", DP_OPT_INT, &jobs, "4", 1, 64,
+         NULL, false, "windows asked for at a time"},
+        {"timeout", "DP_TIMEOUT_S", "--timeout", DP_OPT_INT, &timeout_s, "600",
+         1, 86400, NULL, false, "seconds each window has for its report"},
+    };
+    size_t nopts = sizeof opts / sizeof opts[0];
+    char err[512];
+    json_t *doc = NULL;
+    stack_t *stack = NULL;
+    s_site_t site;
+    dp_watch_t watch = {0};
+    backfill_plan_t plan = {0};
+    s_backfill_t b = {.plan = &plan};
+    const char *config = s_config_path(argc, argv);
+    int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
+                            &doc, err, sizeof err);
+    /* The flags first: a bad range is refused before anything is made. */
+    int64_t from = 0, to = 0;
+    if (rc == 0 && s_range("backfill", from_s, to_s, &from, &to, NULL) < 0) {
+        json_decref(doc);
+        memset(&site, 0, sizeof site);
+        rc = 2;
+        goto out;
+    }
+    rc = s_site_open("backfill", rc, err, config, doc, state, rules, &site);
+    if (rc != 0 || !site.doc)
+        goto out;
+    rc = 2;
+    if (dp_watch_load(&watch, site.doc, err, sizeof err) < 0 ||
+        backfill_plan(&watch, from, to, dp_time_now(), &plan, err, sizeof err) <
+            0) {
+        fprintf(stderr, "devpulse backfill: %s\n", err);
+        goto out;
+    }
+    dp_service_signals();
+    rc = 1;
+    stack_cfg_t cfg = {
+        .state_dir = site.state_dir,
+        .rules = site.rules,
+        .out_dir = site.out_dir,
+        .formats = site.formats,
+        .config = site.config_abs ? site.config_abs : config,
+        .follow = false,
+    };
+    stack = stack_start(&cfg);
+    if (!stack)
+        goto out;
+    backfill_progress_start(&b.progress, plan.count, isatty(STDERR_FILENO),
+                            dp_service_now_ms());
+    stack_sink_t sink = {s_backfill_done, s_backfill_tick, &b};
+    int qrc = stack_request(stack, plan.items, plan.count, (size_t)jobs,
+                            timeout_s, &sink);
+    backfill_progress_show(&b.progress, stderr, dp_service_now_ms(), true);
+    if (qrc == DP_EAGAIN)
+        fprintf(stderr,
+                "devpulse backfill: interrupted after %zu of %zu "
+                "windows\n",
+                b.progress.done, plan.count);
+    if (b.failures.count) {
+        fprintf(stderr, "devpulse backfill: %zu of %zu windows failed:\n",
+                b.failures.count, plan.count);
+        for (size_t i = 0; i < b.failures.count; i++)
+            fprintf(stderr, "  %s\n", b.failures.items[i]);
+    }
+    rc = qrc == 0 && b.failures.count == 0 ? 0 : 1;
+out:
+    stack_destroy(&stack);
+    dp_strs_clear(&b.failures);
+    backfill_plan_clear(&plan);
+    dp_watch_clear(&watch);
+    s_site_close(&site);
     dp_config_free(opts, nopts);
     return rc;
 }
@@ -602,6 +567,8 @@ int main(int argc, char **argv)
         return s_tap(argc - 1, argv + 1);
     if (!strcmp(argv[1], "up"))
         return s_up(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "backfill"))
+        return s_backfill(argc - 1, argv + 1);
     if (!strcmp(argv[1], "keygen"))
         return s_keygen();
     fprintf(stderr, "devpulse: unknown command \"%s\"\n%s", argv[1], s_usage);

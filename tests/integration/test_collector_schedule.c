@@ -197,6 +197,7 @@ typedef struct {
     char *ctl[S_COLLECTORS], *out[S_COLLECTORS], *pub[S_COLLECTORS];
     collector_t *col[S_COLLECTORS];
     s_log_t log;
+    int64_t since; /* the collectors' since (devpulse up --since), 0: none */
 } s_ctx_t;
 
 static int s_setup(void **state)
@@ -344,6 +345,7 @@ static collector_t *s_collector(s_ctx_t *ctx, int i, long lease_ms,
         .lease_ms = lease_ms,
         .grace_s = S_GRACE_S,
         .catchup_max = catchup_max,
+        .since = ctx->since,
         .watch_s = 60,
         .watch_tries = 3,
     };
@@ -875,6 +877,85 @@ static void test_overlapping_windows_each_get_every_event(void **state)
     dp_strs_clear(&due);
 }
 
+/* ==== Starting from an instant (devpulse up --since) ==== */
+
+/* The WINDOWs of repo in the log from index first on, in order. */
+static size_t s_windows_of(const s_ctx_t *ctx, size_t first, const char *repo,
+                           int64_t *from, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = first; i < ctx->log.n; i++) {
+        const s_rec_t *r = &ctx->log.v[i];
+        if (r->type != DP_MSG_WINDOW || strcmp(r->repo, repo))
+            continue;
+        assert_true(n < max);
+        from[n++] = r->from;
+    }
+    return n;
+}
+
+static void test_since_catches_up_from_an_instant_then_follows(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_start(ctx, 2, -1, NULL);
+    /* Half past hour 1: the first window that starts at or after it is
+     * hour 2. */
+    ctx->since = s_hour(1) + 1800;
+    const char *fresh = S_OWNER "/r00", *marked = S_OWNER "/r01";
+    /* r01 was collected up to hour 4 before: its mark wins over since. */
+    assert_int_equal(
+        schedule_set_done(ctx->store, marked, DP_WINDOW_HOURLY, s_hour(4)), 0);
+    collector_t *c = s_collector(ctx, 0, S_LEASE_MS, 3);
+
+    /* Three windows a tick at most, oldest first: hours 2, 3, 4 of r00
+     * and hour 4 of r01 (with hour 3 once more for late data, which was
+     * never sent and so is revision 1 of that window). */
+    assert_int_equal(collector_tick(c, s_after(4)), 4);
+    s_drain(ctx, 0);
+    int64_t from[16];
+    size_t n = s_windows_of(ctx, 0, fresh, from, 16);
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(from[i], s_hour((int)i + 2));
+    assert_int_equal(s_count(ctx, DP_MSG_WINDOW, fresh, 0, s_hour(1), -1), 0);
+    assert_int_equal(s_count(ctx, DP_MSG_WINDOW, fresh, 0, s_hour(0), -1), 0);
+    assert_int_equal(s_count(ctx, DP_MSG_WINDOW, marked, 0, s_hour(4), 1), 1);
+    assert_int_equal(s_count(ctx, DP_MSG_WINDOW, marked, 0, s_hour(2), -1), 0);
+    for (int h = 2; h <= 4; h++)
+        assert_int_equal(s_count(ctx, DP_MSG_EVENT, fresh, 0, s_hour(h), 1),
+                         S_PER_HOUR);
+    assert_int_equal(schedule_done_until(ctx->store, fresh, DP_WINDOW_HOURLY),
+                     s_hour(5));
+
+    /* Then it follows live: the next hour only, for each. */
+    size_t first = ctx->log.n;
+    assert_int_equal(collector_tick(c, s_after(5)), 2);
+    s_drain(ctx, 0);
+    n = s_windows_of(ctx, first, fresh, from, 16);
+    assert_int_equal(n, 1);
+    assert_int_equal(from[0], s_hour(5));
+    assert_int_equal(s_count(ctx, DP_MSG_WINDOW, marked, 0, s_hour(5), 1), 1);
+    s_assert_events_unique(ctx);
+    assert_int_equal(collector_tick(c, s_after(5)), 0);
+}
+
+/* A since later than the last closed window: nothing until the first
+ * window after it closes. */
+static void test_since_in_the_future_waits_for_its_first_window(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_start(ctx, 1, -1, NULL);
+    ctx->since = s_hour(5) + 60;
+    collector_t *c = s_collector(ctx, 0, S_LEASE_MS, 48);
+    assert_int_equal(collector_tick(c, s_after(4)), 0);
+    assert_int_equal(collector_tick(c, s_after(5)), 0);
+    assert_int_equal(collector_tick(c, s_after(6)), 1);
+    s_drain(ctx, 0);
+    assert_int_equal(s_count(ctx, DP_MSG_WINDOW, NULL, 0, -1, -1), 1);
+    assert_int_equal(s_window(ctx, S_OWNER "/r00", s_hour(6)).events,
+                     S_PER_HOUR);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -888,6 +969,8 @@ int main(void)
         T(test_catch_up_is_bounded_per_tick_and_resumes),
         T(test_late_data_revises_the_window_with_only_new_events),
         T(test_overlapping_windows_each_get_every_event),
+        T(test_since_catches_up_from_an_instant_then_follows),
+        T(test_since_in_the_future_waits_for_its_first_window),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -383,9 +383,94 @@ static void test_unknown_zone_is_einval(void **state)
         DP_EINVAL);
 }
 
+/* ==== schedule_from and dp_window_list (devpulse up --since, backfill) ==== */
+
+static void test_since_starts_at_the_first_window_at_or_after_it(void **state)
+{
+    (void)state;
+    int64_t start = -1;
+    /* A mark wins; no mark and no since: 0 (the latest closed window). */
+    assert_int_equal(schedule_from(s_at("2025-11-04T05:00:00Z"),
+                                   s_at("2025-11-01T00:00:00Z"),
+                                   DP_WINDOW_HOURLY, "UTC", &start),
+                     0);
+    assert_int_equal(start, s_at("2025-11-04T05:00:00Z"));
+    assert_int_equal(schedule_from(0, 0, DP_WINDOW_HOURLY, "UTC", &start), 0);
+    assert_int_equal(start, 0);
+    /* Mid-hour: the next hour; on the hour: that hour. */
+    assert_int_equal(schedule_from(0, s_at("2025-11-04T05:30:00Z"),
+                                   DP_WINDOW_HOURLY, "UTC", &start),
+                     0);
+    assert_int_equal(start, s_at("2025-11-04T06:00:00Z"));
+    assert_int_equal(schedule_from(0, s_at("2025-11-04T05:00:00Z"),
+                                   DP_WINDOW_HOURLY, "UTC", &start),
+                     0);
+    assert_int_equal(start, s_at("2025-11-04T05:00:00Z"));
+    /* Days and weeks begin at local midnight, weeks on Monday. */
+    assert_int_equal(schedule_from(0, s_at("2025-11-04T05:30:00+08:00"),
+                                   DP_WINDOW_DAILY, "Asia/Shanghai", &start),
+                     0);
+    assert_int_equal(start, s_at("2025-11-05T00:00:00+08:00"));
+    assert_int_equal(schedule_from(0, s_at("2025-11-04T05:30:00+08:00"),
+                                   DP_WINDOW_WEEKLY, "Asia/Shanghai", &start),
+                     0);
+    assert_int_equal(start, s_at("2025-11-10T00:00:00+08:00"));
+    assert_int_equal(
+        schedule_from(0, 1, DP_WINDOW_DAILY, "Mars/Olympus", &start),
+        DP_EINVAL);
+
+    /* Catching up from there, oldest first, as schedule_due lists it. */
+    schedule_window_t due[MAX_DUE];
+    assert_int_equal(schedule_from(0, s_at("2025-11-04T05:30:00Z"),
+                                   DP_WINDOW_HOURLY, "UTC", &start),
+                     0);
+    s_due(start, s_at("2025-11-04T10:30:00Z"), GRACE_S, DP_WINDOW_HOURLY, "UTC",
+          MAX_DUE, due, 4);
+    s_assert_window(&due[0], "2025-11-04T06:00:00Z", "2025-11-04T07:00:00Z");
+    s_assert_window(&due[3], "2025-11-04T09:00:00Z", "2025-11-04T10:00:00Z");
+    s_assert_contiguous(due, 4);
+}
+
+static void test_window_list_holds_the_windows_inside_a_range(void **state)
+{
+    (void)state;
+    dp_span_t w[MAX_DUE];
+    /* One day in UTC+8 from a minute past midnight: hours 1..23 only. */
+    int64_t day = s_at("2025-12-15T00:00:00+08:00");
+    assert_int_equal(dp_window_list(day + 60, day + DAY, DP_WINDOW_HOURLY,
+                                    "Asia/Shanghai", MAX_DUE, w),
+                     23);
+    s_assert_window(&w[0], "2025-12-14T17:00:00Z", "2025-12-14T18:00:00Z");
+    s_assert_contiguous(w, 23);
+    assert_int_equal(w[22].to, day + DAY);
+    assert_int_equal(dp_window_list(day, day + DAY, DP_WINDOW_DAILY,
+                                    "Asia/Shanghai", MAX_DUE, w),
+                     1);
+    /* A range shorter than a window holds none; max bounds the list. */
+    assert_int_equal(dp_window_list(day, day + DAY - 1, DP_WINDOW_DAILY,
+                                    "Asia/Shanghai", MAX_DUE, w),
+                     0);
+    assert_int_equal(
+        dp_window_list(day, day + DAY, DP_WINDOW_HOURLY, "Asia/Shanghai", 5, w),
+        5);
+    /* The day of a daylight saving change lasts 23 hours. */
+    int64_t spring = s_at("2025-03-09T00:00:00-05:00");
+    assert_int_equal(dp_window_list(spring, spring + 22 * HOUR, DP_WINDOW_DAILY,
+                                    "America/New_York", MAX_DUE, w),
+                     0);
+    assert_int_equal(dp_window_list(spring, spring + DAY, DP_WINDOW_HOURLY,
+                                    "America/New_York", MAX_DUE, w),
+                     24);
+    assert_int_equal(dp_window_list(spring, spring + 23 * HOUR, DP_WINDOW_DAILY,
+                                    "America/New_York", MAX_DUE, w),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_since_starts_at_the_first_window_at_or_after_it),
+        cmocka_unit_test(test_window_list_holds_the_windows_inside_a_range),
         cmocka_unit_test(test_first_run_is_only_the_latest_closed_hour),
         cmocka_unit_test(test_first_run_daily_and_weekly_in_utc),
         cmocka_unit_test(test_catch_up_is_oldest_first_bounded_and_continues),

@@ -1,0 +1,413 @@
+/* stack.c - a running set of devpulse services (Redis, collector,
+ * classifier, summarizer, renderer), and asking it for windows */
+/* SPDX-License-Identifier: MIT */
+#include "stack.h"
+
+#include <assert.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "dp_bus.h"
+#include "dp_config.h"
+#include "dp_log.h"
+#include "dp_mem.h"
+#include "dp_proto.h"
+#include "dp_service.h"
+#include "dp_store.h"
+#include "runner.h"
+
+#define STACK_TICK_MS 200
+#define STACK_BIND_WAIT_MS 10000
+#define STACK_BIND_POLL_MS 20
+#define STACK_SUB_SETTLE_MS 300
+#define STACK_WATCH_S 60      /* the collector's default watch period */
+#define STACK_SOCK_DIR_MAX 80 /* longer state paths overflow sun_path */
+#define STACK_NSOCKETS 8
+#define STACK_PATH_MAX 600
+
+struct stack_t {
+    runner_t *runner;
+    const char *sock_dir; /* borrowed from runner or owned in state_dir */
+    char *state_dir;      /* owned copy, or NULL */
+};
+
+/* ==== Starting ==== */
+
+/* The directory of this executable, where the services are. */
+static char *s_bindir(void)
+{
+    const char *env = getenv("DP_BIN_DIR");
+    if (env && *env)
+        return dp_strdup(env);
+    char path[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0)
+        return dp_strdup(".");
+    path[n] = '\0';
+    char *slash = strrchr(path, '/');
+    if (slash)
+        *slash = '\0';
+    return dp_strdup(path);
+}
+
+/* Checks that the Redis of REDIS_URL answers (with its AUTH), so a wrong
+ * URL or password fails at once with one line rather than stalling every
+ * service. The URL is not printed: it may carry a password. */
+static int s_check_redis(const char *url)
+{
+    char err[256] = "";
+    dp_store_t *store = dp_store_new(url, err, sizeof err);
+    bool ok = store && dp_store_ping(store);
+    dp_store_destroy(&store);
+    if (!ok)
+        fprintf(stderr, "devpulse: the Redis of REDIS_URL %s\n",
+                *err ? err : "does not answer or refused the credentials");
+    return ok ? 0 : DP_EREDIS;
+}
+
+/* Waits until a service has bound its ipc socket file. */
+static bool s_wait_socket(const char *path, runner_t *runner)
+{
+    long long until = dp_service_now_ms() + STACK_BIND_WAIT_MS;
+    while (dp_service_now_ms() < until && !dp_service_interrupted()) {
+        if (access(path, F_OK) == 0)
+            return true;
+        runner_tick(runner);
+        if (runner_failed(runner))
+            return false;
+        struct timespec ts = {0, STACK_BIND_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static const char *const s_sockets[STACK_NSOCKETS] = {
+    "collector.ctl", "collector.pub",  "classifier.in", "classifier.pub",
+    "summarizer.in", "summarizer.pub", "renderer.in",   "renderer.pub"};
+
+static int s_start_services(stack_t *self, const char *redis_url,
+                            const stack_cfg_t *cfg)
+{
+    runner_t *r = self->runner;
+    const char *dir = self->sock_dir;
+    char bind[STACK_NSOCKETS][STACK_PATH_MAX];
+    char conn[STACK_NSOCKETS][STACK_PATH_MAX];
+    for (int i = 0; i < STACK_NSOCKETS; i++) {
+        snprintf(bind[i], sizeof bind[i], "@ipc://%s/%s", dir, s_sockets[i]);
+        snprintf(conn[i], sizeof conn[i], ">ipc://%s/%s", dir, s_sockets[i]);
+    }
+    /* Optional flags at the end, so a NULL ends the list where they stop. */
+    const char *collector[16] = {"--redis-url", redis_url, "--ctl", bind[0],
+                                 "--pub",       bind[1],   "--out", conn[2],
+                                 "--reports",   conn[7]};
+    size_t nc = 10;
+    if (cfg->config) {
+        collector[nc++] = "-c";
+        collector[nc++] = cfg->config;
+        if (!cfg->follow)
+            collector[nc++] = "--schedule=false";
+    }
+    if (cfg->since) {
+        collector[nc++] = "--since";
+        collector[nc++] = cfg->since;
+    }
+    collector[nc] = NULL;
+    const char *classifier[] = {"--in",    bind[2],    "--pub",
+                                bind[3],   "--out",    conn[4],
+                                "--rules", cfg->rules, NULL};
+    const char *summarizer[] = {"--redis-url", redis_url,  "--in",  bind[4],
+                                "--pub",       bind[5],    "--out", conn[6],
+                                "--rules",     cfg->rules, NULL};
+    const char *renderer[] = {"--in",      bind[6],      "--pub",
+                              bind[7],     "--out-dir",  cfg->out_dir,
+                              "--formats", cfg->formats, NULL};
+    /* Downstream first, so nothing waits on a missing peer. */
+    if (runner_spawn(r, "dp-renderer", renderer) < 0 ||
+        runner_spawn(r, "dp-summarizer", summarizer) < 0 ||
+        runner_spawn(r, "dp-classifier", classifier) < 0 ||
+        runner_spawn(r, "dp-collector", collector) < 0)
+        return DP_EIO;
+    for (int i = 0; i < STACK_NSOCKETS; i++) {
+        char path[STACK_PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, s_sockets[i]);
+        if (!s_wait_socket(path, r)) {
+            const char *failed = runner_failed(r);
+            if (failed)
+                fprintf(stderr,
+                        "devpulse: %s refused its configuration "
+                        "(see above)\n",
+                        failed);
+            else
+                fprintf(stderr, "devpulse: a service did not start (no %s)\n",
+                        s_sockets[i]);
+            return DP_EIO;
+        }
+    }
+    return 0;
+}
+
+stack_t *stack_start(const stack_cfg_t *cfg)
+{
+    assert(cfg && cfg->rules && cfg->out_dir && cfg->formats);
+    stack_t *self = dp_calloc(1, sizeof *self);
+    char *bindir = s_bindir();
+    self->runner = runner_new(bindir);
+    dp_free(bindir);
+    if (!self->runner)
+        goto fail;
+    if (cfg->state_dir)
+        self->state_dir = dp_strdup(cfg->state_dir);
+    self->sock_dir = runner_dir(self->runner);
+    if (cfg->tap_sockets && self->state_dir &&
+        strlen(self->state_dir) < STACK_SOCK_DIR_MAX)
+        self->sock_dir = self->state_dir;
+    const char *redis_url = getenv("REDIS_URL");
+    if (!redis_url || !*redis_url) {
+        char err[512];
+        if (runner_redis(self->runner, self->state_dir, &redis_url, err,
+                         sizeof err) < 0) {
+            fprintf(stderr, "devpulse: %s\n", err);
+            goto fail;
+        }
+    } else if (s_check_redis(redis_url) < 0) {
+        goto fail;
+    }
+    if (s_start_services(self, redis_url, cfg) < 0)
+        goto fail;
+    return self;
+fail:
+    stack_destroy(&self);
+    return NULL;
+}
+
+const char *stack_sockets(const stack_t *self)
+{
+    assert(self);
+    return self->sock_dir;
+}
+
+void stack_tick(stack_t *self)
+{
+    assert(self);
+    runner_tick(self->runner);
+}
+
+void stack_destroy(stack_t **self_p)
+{
+    assert(self_p);
+    stack_t *self = *self_p;
+    if (!self)
+        return;
+    runner_destroy(&self->runner);
+    dp_free(self->state_dir);
+    dp_free(self);
+    *self_p = NULL;
+}
+
+/* ==== Asking for windows ==== */
+
+/* One window asked for and not yet reported. */
+typedef struct {
+    bool busy;
+    size_t index;       /* into the windows */
+    long long asked_ms; /* when first asked */
+    char reply_to[64];
+} s_slot_t;
+
+/* What stack_request works with. */
+typedef struct {
+    stack_t *stack;
+    const stack_window_t *windows;
+    const stack_sink_t *sink;
+    dp_sock_t *push; /* to the collector */
+    s_slot_t *slots;
+    size_t nslots;
+    long long started_ms; /* makes reply_to unique across runs */
+    size_t failed;
+} s_asker_t;
+
+/* Sends the COLLECT request of a slot's window. */
+static int s_ask(s_asker_t *a, const s_slot_t *slot, bool replay)
+{
+    const stack_window_t *w = &a->windows[slot->index];
+    dp_msg_t req = {.type = DP_MSG_COLLECT};
+    dp_collect_t *c = &req.u.collect;
+    c->repo = (char *)w->repo;
+    c->win_from = w->from;
+    c->win_to = w->to;
+    c->revision = 1;
+    c->tz = (char *)w->tz;
+    c->lang = (char *)w->lang;
+    c->name = (char *)w->name;
+    c->reply_to = (char *)slot->reply_to;
+    c->replay = replay;
+    return dp_msg_emit(a->push, NULL, &req);
+}
+
+/* Ends a slot's window with its report's path or an error. */
+static void s_finish(s_asker_t *a, s_slot_t *slot, const char *path,
+                     const char *error)
+{
+    if (!path)
+        a->failed++;
+    slot->busy = false;
+    a->sink->done(a->sink->arg, slot->index, path, error);
+}
+
+/* Asks for the next window in a free slot. False when it could not. */
+static bool s_ask_next(s_asker_t *a, s_slot_t *slot, size_t index)
+{
+    slot->busy = true;
+    slot->index = index;
+    slot->asked_ms = dp_service_now_ms();
+    snprintf(slot->reply_to, sizeof slot->reply_to, "devpulse-%d-%lld-%zu",
+             (int)getpid(), a->started_ms, index);
+    if (s_ask(a, slot, false) == 0)
+        return true;
+    s_finish(a, slot, NULL, "cannot reach the collector");
+    return false;
+}
+
+/* The busy slot waiting for reply_to, or NULL. */
+static s_slot_t *s_slot_of(s_asker_t *a, const char *reply_to)
+{
+    for (size_t i = 0; reply_to && i < a->nslots; i++)
+        if (a->slots[i].busy && !strcmp(a->slots[i].reply_to, reply_to))
+            return &a->slots[i];
+    return NULL;
+}
+
+/* Takes a REPORT or a failure STATUS meant for one of our windows. True
+ * when it ended one. */
+static bool s_take(s_asker_t *a, const dp_msg_t *msg)
+{
+    s_slot_t *slot = NULL;
+    if (msg->type == DP_MSG_REPORT) {
+        slot = s_slot_of(a, msg->u.report.reply_to);
+        if (slot)
+            s_finish(a, slot, msg->u.report.path, NULL);
+    } else if (msg->type == DP_MSG_STATUS && msg->u.status.state &&
+               !strcmp(msg->u.status.state, "failed")) {
+        slot = s_slot_of(a, msg->u.status.reply_to);
+        if (slot)
+            s_finish(a, slot, NULL,
+                     msg->u.status.message ? msg->u.status.message : "failed");
+    }
+    return slot != NULL;
+}
+
+/* Fails the windows asked more than timeout_s ago. */
+static void s_expire(s_asker_t *a, long timeout_s)
+{
+    long long now = dp_service_now_ms();
+    for (size_t i = 0; i < a->nslots; i++) {
+        s_slot_t *slot = &a->slots[i];
+        if (!slot->busy || now - slot->asked_ms <= timeout_s * 1000LL)
+            continue;
+        char text[128];
+        snprintf(text, sizeof text,
+                 "no report within %ld s (see the service logs above)",
+                 timeout_s);
+        s_finish(a, slot, NULL, text);
+    }
+}
+
+/* Asks again for every outstanding window, with every event resent. */
+static void s_ask_again(s_asker_t *a)
+{
+    for (size_t i = 0; i < a->nslots; i++)
+        if (a->slots[i].busy && s_ask(a, &a->slots[i], true) < 0)
+            dp_log(DP_LOG_WARN, "could not ask the collector again");
+}
+
+static size_t s_busy(const s_asker_t *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->nslots; i++)
+        n += a->slots[i].busy;
+    return n;
+}
+
+int stack_request(stack_t *self, const stack_window_t *windows, size_t n,
+                  size_t in_flight, long timeout_s, const stack_sink_t *sink)
+{
+    assert(self && (windows || n == 0) && sink && sink->done);
+    assert(in_flight > 0 && timeout_s > 0);
+    const char *d = self->sock_dir;
+    int rc = DP_EIO;
+    s_asker_t a = {.stack = self, .windows = windows, .sink = sink};
+    a.nslots = in_flight < n ? in_flight : (n ? n : 1);
+    a.slots = dp_calloc(a.nslots, sizeof *a.slots);
+    a.started_ms = dp_service_now_ms();
+    dp_bus_t *bus = dp_bus_new();
+    dp_sock_t *sub = NULL;
+    dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
+    if (!bus)
+        goto out;
+    char taps[4 * STACK_PATH_MAX], ctl[STACK_PATH_MAX];
+    snprintf(taps, sizeof taps,
+             ">ipc://%s/collector.pub,>ipc://%s/classifier.pub,"
+             ">ipc://%s/summarizer.pub,>ipc://%s/renderer.pub",
+             d, d, d, d);
+    snprintf(ctl, sizeof ctl, ">ipc://%s/collector.ctl", d);
+    sub = dp_sock_new(bus, ZMQ_SUB, taps);
+    a.push = dp_sock_new(bus, ZMQ_PUSH, ctl);
+    if (!sub || !a.push || dp_sock_subscribe(sub, "report.") < 0 ||
+        dp_sock_subscribe(sub, "status.") < 0)
+        goto out;
+    /* Let the subscriptions reach the publishers before any work starts. */
+    struct timespec settle = {0, STACK_SUB_SETTLE_MS * 1000000L};
+    nanosleep(&settle, NULL);
+
+    long watch_s = STACK_WATCH_S;
+    const char *watch_env = getenv("DP_WATCH_S");
+    if (watch_env && dp_parse_long(watch_env, 1, 86400, &watch_s) < 0)
+        watch_s = STACK_WATCH_S;
+    long long resend_ms = 2LL * watch_s * 1000;
+    int restarts = runner_restarts(self->runner);
+    long long last_heard = dp_service_now_ms();
+    size_t next = 0;
+    while (!dp_service_interrupted()) {
+        for (size_t i = 0; i < a.nslots && next < n; i++)
+            if (!a.slots[i].busy && s_ask_next(&a, &a.slots[i], next++))
+                last_heard = dp_service_now_ms();
+        if (next == n && s_busy(&a) == 0)
+            break;
+        s_expire(&a, timeout_s);
+        runner_tick(self->runner);
+        bool quiet = dp_service_now_ms() - last_heard > resend_ms;
+        if (runner_restarts(self->runner) != restarts || quiet) {
+            /* A service died and came back, or nothing came for a while
+             * (Redis restarted and lost its last second): the requests or
+             * their events may be gone. Asking again, with every event
+             * sent again, is safe, since every stage is idempotent. */
+            restarts = runner_restarts(self->runner);
+            last_heard = dp_service_now_ms();
+            s_ask_again(&a);
+        }
+        if (sink->tick)
+            sink->tick(sink->arg);
+        dp_msg_t msg;
+        if (dp_msg_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
+                        STACK_TICK_MS, &msg, NULL) < 0)
+            continue;
+        if (s_take(&a, &msg))
+            last_heard = dp_service_now_ms();
+        dp_msg_clear(&msg);
+    }
+    if (dp_service_interrupted() && (next < n || s_busy(&a) > 0))
+        rc = DP_EAGAIN;
+    else
+        rc = a.failed ? DP_EIO : 0;
+out:
+    dp_buf_free(&subject);
+    dp_buf_free(&frame);
+    dp_bus_destroy(&bus);
+    dp_free(a.slots);
+    return rc;
+}

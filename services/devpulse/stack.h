@@ -1,0 +1,82 @@
+/* stack.h - a running set of devpulse services (Redis, collector,
+ * classifier, summarizer, renderer), and asking it for windows */
+/* SPDX-License-Identifier: MIT */
+#ifndef STACK_H
+#define STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp_err.h"
+
+typedef struct stack_t stack_t;
+
+/* How a stack is started; strings are borrowed for the call. */
+typedef struct {
+    const char *state_dir; /* NULL: a throwaway Redis in a private
+                            * directory; else Redis keeps its data there.
+                            * Unused when REDIS_URL is set. */
+    bool tap_sockets;      /* bus sockets in state_dir, where a tap finds
+                            * them (when the path fits a unix socket) */
+    const char *rules;     /* rules file for classifier and summarizer */
+    const char *out_dir;   /* renderer output, absolute */
+    const char *formats;   /* "md,json,..." */
+    const char *config;    /* the collector's configuration (-c), or NULL */
+    bool follow;           /* with config: the collector collects its
+                            * windows as they close (up); else it only
+                            * answers requests (backfill) */
+    const char *since;     /* the collector's --since, or NULL */
+} stack_cfg_t;
+
+/* Starts a stack: Redis (REDIS_URL when set, checked; else a redis-server
+ * of its own), then the four services from the directory of this
+ * executable (or $DP_BIN_DIR), and waits until each has bound its
+ * sockets. Returns NULL on failure, with one line on stderr saying why
+ * and everything started so far stopped. */
+stack_t *stack_start(const stack_cfg_t *cfg);
+
+/* The directory of the bus sockets (borrowed). */
+const char *stack_sockets(const stack_t *self);
+
+/* Restarts services that died (see runner_tick). */
+void stack_tick(stack_t *self);
+
+/* Stops every service and Redis. Idempotent. */
+void stack_destroy(stack_t **self_p);
+
+/* One window to ask for; strings are borrowed. */
+typedef struct {
+    const char *repo; /* OWNER/REPO */
+    int64_t from, to; /* [from, to) */
+    const char *tz;   /* display zone */
+    const char *lang; /* zh | en */
+    const char *name; /* project name shown, or NULL */
+} stack_window_t;
+
+/* Where the outcome of each window goes. */
+typedef struct {
+    /* Called once per window: with the path of its report, or with
+     * path NULL and a one-line reason. */
+    void (*done)(void *arg, size_t index, const char *path, const char *error);
+    /* Called about every 200 ms while windows are outstanding; may be
+     * NULL. */
+    void (*tick)(void *arg);
+    void *arg;
+} stack_sink_t;
+
+/* Asks the stack's collector for n windows, in order, keeping at most
+ * in_flight of them outstanding, and reports each one's outcome through
+ * sink->done as its REPORT or failure arrives (matched by reply_to, so a
+ * report asked by someone else is not taken). A window is asked again,
+ * with every event resent (safe: every stage is idempotent), when a
+ * service restarted or nothing came for two watch periods (DP_WATCH_S,
+ * 60 s by default); one with no report timeout_s after it was first asked
+ * fails. Returns 0 when every window was reported, DP_EIO when some
+ * failed, DP_EAGAIN when interrupted (windows not yet done are then not
+ * passed to sink->done). */
+DP_NODISCARD int stack_request(stack_t *self, const stack_window_t *windows,
+                               size_t n, size_t in_flight, long timeout_s,
+                               const stack_sink_t *sink);
+
+#endif
