@@ -90,8 +90,8 @@ static redisReply *s_command_patiently(summarizer_t *self, int argc,
             dp_log(DP_LOG_WARN, "redis unavailable: holding on to the "
                                 "message until it is back");
         said = true;
-        struct timespec ts = {0, SUMMARIZER_STORE_RETRY_MS * 1000000L};
-        nanosleep(&ts, NULL);
+        if (dp_service_sleep_ms(SUMMARIZER_STORE_RETRY_MS) < 0)
+            return NULL; /* a stop: the window will be replayed */
     }
 }
 
