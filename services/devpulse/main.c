@@ -26,6 +26,7 @@
 #define DEVPULSE_DIR_MODE 0755
 #define DEVPULSE_BIND_WAIT_MS 10000
 #define DEVPULSE_SUB_SETTLE_MS 300
+#define DEVPULSE_POLL_MS 20
 
 static const char *const s_usage =
     "usage: devpulse report OWNER/REPO --from ISO --to ISO [--lang zh|en]\n"
@@ -87,8 +88,7 @@ static bool s_wait_socket(const char *path, runner_t *runner)
         runner_tick(runner);
         if (runner_failed(runner))
             return false;
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+        dp_service_sleep_ms(DEVPULSE_POLL_MS);
     }
     return false;
 }
@@ -188,8 +188,7 @@ static int s_run_window(runner_t *r, const char *repo, int64_t from, int64_t to,
         dp_sock_subscribe(sub, status_subject) < 0)
         goto out;
     /* Let the subscriptions reach the publishers before any work starts. */
-    struct timespec settle = {0, DEVPULSE_SUB_SETTLE_MS * 1000000L};
-    nanosleep(&settle, NULL);
+    dp_service_sleep_ms(DEVPULSE_SUB_SETTLE_MS);
 
     dp_msg_t req = {.type = DP_MSG_COLLECT};
     dp_collect_t *c = &req.u.collect;
@@ -474,6 +473,10 @@ static int s_up(int argc, char **argv)
     runner = runner_new(bindir);
     if (!runner || !state_dir || !out_dir)
         goto out;
+    if (runner_lock_state(runner, state_dir, err, sizeof err) < 0) {
+        fprintf(stderr, "devpulse up: %s\n", err);
+        goto out;
+    }
     const char *redis_url = getenv("REDIS_URL");
     if (!redis_url || !*redis_url) {
         if (runner_redis(runner, state_dir, &redis_url, err, sizeof err) < 0) {
@@ -502,8 +505,7 @@ static int s_up(int argc, char **argv)
            sockdir);
     while (!dp_service_interrupted()) {
         runner_tick(runner);
-        struct timespec ts = {0, DEVPULSE_TICK_MS * 1000000L};
-        nanosleep(&ts, NULL);
+        dp_service_sleep_ms(DEVPULSE_TICK_MS);
     }
 out:
     runner_destroy(&runner);
