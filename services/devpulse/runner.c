@@ -30,9 +30,10 @@
 #define RUNNER_REDIS_WAIT_MS 10000
 #define RUNNER_BACKOFF_MIN_MS 250
 #define RUNNER_BACKOFF_MAX_MS 10000
-#define RUNNER_STABLE_MS 30000 /* a child up this long starts over at 250 ms   \
-                                */
-#define RUNNER_EXIT_CONFIG 2   /* what a service exits with on bad config */
+#define RUNNER_STABLE_MS                                                       \
+    30000                    /* a child up this long starts over at 250 ms     \
+                              */
+#define RUNNER_EXIT_CONFIG 2 /* what a service exits with on bad config */
 #define RUNNER_DIR_PREFIX "devpulse-"
 #define RUNNER_PID_FILE "devpulse.pid"
 #define RUNNER_POLL_MS 20
@@ -56,9 +57,10 @@ typedef struct {
 
 struct runner_t {
     char *bindir;
-    char dir[256];  /* private directory */
-    int dir_lock;   /* fd of dir/devpulse.pid, flocked; -1 when none */
-    int state_lock; /* fd of state_dir/devpulse.pid, flocked; -1 when none */
+    char dir[256];   /* private directory */
+    int dir_lock;    /* fd of dir/devpulse.pid, flocked; -1 when none */
+    int state_lock;  /* fd of state_dir/devpulse.pid, flocked; -1 when none */
+    char *state_dir; /* the locked state directory, or NULL */
     s_child_t children[RUNNER_MAX_CHILDREN];
     size_t nchildren;
     s_child_t *redis; /* among children, or NULL */
@@ -175,7 +177,8 @@ static void s_clean_private_dirs(const char *tmp)
     closedir(d);
 }
 
-/* Removes the socket files in dir (the caller holds its lock). */
+/* Removes the socket files in dir (the caller holds its lock, so none is
+ * in use). */
 static void s_clean_sockets(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -186,7 +189,6 @@ static void s_clean_sockets(const char *dir)
         char *path = dp_asprintf("%s/%s", dir, e->d_name);
         struct stat st;
         if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-            dp_log(DP_LOG_INFO, "removing the stale socket %s", path);
             unlink(path);
         }
         dp_free(path);
@@ -246,6 +248,7 @@ int runner_lock_state(runner_t *self, const char *state_dir, char *err,
         return DP_EIO;
     }
     self->state_lock = fd;
+    self->state_dir = dp_strdup(state_dir);
     s_write_pid(fd);
     s_clean_sockets(state_dir);
     return 0;
@@ -598,6 +601,9 @@ void runner_destroy(runner_t **self_p)
     s_remove_dir(self->dir);
     if (self->dir_lock >= 0)
         close(self->dir_lock);
+    if (self->state_dir)
+        s_clean_sockets(self->state_dir); /* everyone stopped: all ours */
+    dp_free(self->state_dir);
     if (self->state_lock >= 0)
         close(self->state_lock);
     dp_free(self->bindir);

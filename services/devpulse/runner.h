@@ -69,8 +69,8 @@ const char *runner_failed(const runner_t *self);
 int runner_restarts(const runner_t *self);
 
 /* Sends SIGTERM to every service, waits up to 5 s, then SIGKILLs what is
- * left; then stops Redis the same way; removes the private directory and
- * releases the state directory. Idempotent. */
+ * left; then stops Redis the same way; removes the private directory, the
+ * socket files of the state directory, and releases it. Idempotent. */
 void runner_destroy(runner_t **self_p);
 
 #endif
