@@ -115,9 +115,13 @@ static int s_lock_pid_file(const char *dir, int flags)
     return fd;
 }
 
-/* Removes a directory and the files in it (the private directory is
- * flat). */
-static void s_remove_dir(const char *dir)
+/* What to do with an entry of a directory: its path, its lstat, its
+ * name. */
+typedef void (*s_entry_fn)(const char *path, const struct stat *st,
+                           const char *name);
+
+/* Calls fn for every entry of dir but "." and "..". */
+static void s_each_entry(const char *dir, s_entry_fn fn)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -127,10 +131,26 @@ static void s_remove_dir(const char *dir)
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
         char *path = dp_asprintf("%s/%s", dir, e->d_name);
-        unlink(path);
+        struct stat st;
+        if (lstat(path, &st) == 0)
+            fn(path, &st, e->d_name);
         dp_free(path);
     }
     closedir(d);
+}
+
+static void s_unlink_entry(const char *path, const struct stat *st,
+                           const char *name)
+{
+    (void)st, (void)name;
+    unlink(path);
+}
+
+/* Removes a directory and the files in it (the private directory is
+ * flat). */
+static void s_remove_dir(const char *dir)
+{
+    s_each_entry(dir, s_unlink_entry);
     rmdir(dir);
 }
 
@@ -150,50 +170,34 @@ static bool s_private_dir_stale(const char *dir)
     return stale;
 }
 
-/* Removes the private directories of earlier runs that were killed. */
-static void s_clean_private_dirs(const char *tmp)
+/* Removes an entry of $TMPDIR when it is the private directory of an
+ * earlier run that was killed. */
+static void s_remove_if_stale(const char *path, const struct stat *st,
+                              const char *name)
 {
-    DIR *d = opendir(tmp);
-    if (!d)
-        return;
-    struct dirent *e;
     size_t plen = strlen(RUNNER_DIR_PREFIX);
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, RUNNER_DIR_PREFIX, plen) != 0 ||
-            strlen(e->d_name) != plen + 6)
-            continue;
-        char *path = dp_asprintf("%s/%s", tmp, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
-            st.st_uid == getuid() && s_private_dir_stale(path)) {
-            dp_log(DP_LOG_INFO,
-                   "removing %s, left by a devpulse killed "
-                   "earlier",
-                   path);
-            s_remove_dir(path);
-        }
-        dp_free(path);
-    }
-    closedir(d);
+    if (strncmp(name, RUNNER_DIR_PREFIX, plen) != 0 ||
+        strlen(name) != plen + 6 || !S_ISDIR(st->st_mode) ||
+        st->st_uid != getuid() || !s_private_dir_stale(path))
+        return;
+    dp_log(DP_LOG_INFO, "removing %s, left by a devpulse killed earlier", path);
+    s_remove_dir(path);
+}
+
+/* Removes an entry when it is a socket file. */
+static void s_unlink_socket(const char *path, const struct stat *st,
+                            const char *name)
+{
+    (void)name;
+    if (S_ISSOCK(st->st_mode))
+        unlink(path);
 }
 
 /* Removes the socket files in dir (the caller holds its lock, so none is
  * in use). */
 static void s_clean_sockets(const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        char *path = dp_asprintf("%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-            unlink(path);
-        }
-        dp_free(path);
-    }
-    closedir(d);
+    s_each_entry(dir, s_unlink_socket);
 }
 
 runner_t *runner_new(const char *bindir)
@@ -204,7 +208,7 @@ runner_t *runner_new(const char *bindir)
     const char *tmp = getenv("TMPDIR");
     if (!tmp || !*tmp)
         tmp = "/tmp";
-    s_clean_private_dirs(tmp);
+    s_each_entry(tmp, s_remove_if_stale); /* left by killed runs */
     snprintf(self->dir, sizeof self->dir, "%s/%sXXXXXX", tmp,
              RUNNER_DIR_PREFIX);
     if (!mkdtemp(self->dir)) {

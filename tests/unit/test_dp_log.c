@@ -33,9 +33,11 @@ static void s_capture(capture_t *c)
     assert_true(dup2(fileno(c->file), STDERR_FILENO) >= 0);
 }
 
-/* Restores stderr; returns what was written (the caller frees it). */
+/* Writes the pending summaries, restores stderr and returns what was
+ * written (the caller frees it). */
 static char *s_release(capture_t *c)
 {
+    dp_log_flush();
     assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
     close(c->saved);
     long len = ftell(c->file);
@@ -56,26 +58,25 @@ static int s_count(const char *text, const char *needle)
     return n;
 }
 
+/* Each test starts with an empty table and stderr captured in *state. */
 static int s_setup(void **state)
 {
-    (void)state;
+    static capture_t c;
     dp_log_init("test");
     dp_log_set_level(DP_LOG_DEBUG);
     dp_log_set_rate_ms(HOUR_MS);
     dp_log_flush();
+    s_capture(&c);
+    *state = &c;
     return 0;
 }
 
 static void test_a_repeated_warning_is_written_once_then_counted(void **state)
 {
-    (void)state;
-    capture_t c;
-    s_capture(&c);
     for (int i = 0; i < 10; i++)
         dp_log(DP_LOG_WARN, "redis %s: %s", "/x/redis.sock",
                "Connection refused");
-    dp_log_flush();
-    char *out = s_release(&c);
+    char *out = s_release(*state);
     assert_int_equal(s_count(out, "\n"), 2);
     assert_int_equal(s_count(out, "WARN redis /x/redis.sock: Connection"), 1);
     assert_non_null(strstr(out, "WARN 9 similar messages suppressed in "));
@@ -85,14 +86,10 @@ static void test_a_repeated_warning_is_written_once_then_counted(void **state)
 
 static void test_numbers_aside_the_message_is_the_same(void **state)
 {
-    (void)state;
-    capture_t c;
-    s_capture(&c);
     for (int i = 0; i < 5; i++)
         dp_log(DP_LOG_ERROR, "dp-collector died; restarting in %d ms",
                250 << i);
-    dp_log_flush();
-    char *out = s_release(&c);
+    char *out = s_release(*state);
     assert_int_equal(s_count(out, "\n"), 2);
     assert_int_equal(s_count(out, "restarting in 250 ms"), 2);
     assert_non_null(strstr(out, "ERROR 4 similar messages suppressed"));
@@ -101,14 +98,10 @@ static void test_numbers_aside_the_message_is_the_same(void **state)
 
 static void test_different_texts_of_one_call_site_are_all_written(void **state)
 {
-    (void)state;
-    capture_t c;
-    s_capture(&c);
     const char *problems[] = {"GET /a: 500", "GET /b: 404", "GET /c: 401"};
     for (int i = 0; i < 3; i++)
         dp_log(DP_LOG_WARN, "%s", problems[i]);
-    dp_log_flush();
-    char *out = s_release(&c);
+    char *out = s_release(*state);
     assert_int_equal(s_count(out, "\n"), 3);
     assert_null(strstr(out, "suppressed"));
     dp_free(out);
@@ -116,15 +109,11 @@ static void test_different_texts_of_one_call_site_are_all_written(void **state)
 
 static void test_info_and_debug_are_never_limited(void **state)
 {
-    (void)state;
-    capture_t c;
-    s_capture(&c);
     for (int i = 0; i < 4; i++) {
         dp_log(DP_LOG_INFO, "fetched page %d", 1);
         dp_log(DP_LOG_DEBUG, "GET %s", "/same");
     }
-    dp_log_flush();
-    char *out = s_release(&c);
+    char *out = s_release(*state);
     assert_int_equal(s_count(out, "INFO fetched page 1"), 4);
     assert_int_equal(s_count(out, "DEBUG GET /same"), 4);
     assert_null(strstr(out, "suppressed"));
@@ -133,9 +122,6 @@ static void test_info_and_debug_are_never_limited(void **state)
 
 static void test_after_the_period_the_count_comes_first(void **state)
 {
-    (void)state;
-    capture_t c;
-    s_capture(&c);
     for (int i = 0; i < 3; i++)
         dp_log(DP_LOG_WARN, "redis unavailable");
     dp_log_set_rate_ms(1);
@@ -143,8 +129,7 @@ static void test_after_the_period_the_count_comes_first(void **state)
     nanosleep(&ts, NULL);
     dp_log(DP_LOG_WARN, "redis unavailable");
     dp_log_set_rate_ms(HOUR_MS);
-    dp_log_flush();
-    char *out = s_release(&c);
+    char *out = s_release(*state);
     assert_int_equal(s_count(out, "\n"), 3);
     const char *summary = strstr(out, "2 similar messages suppressed");
     assert_non_null(summary);
@@ -155,17 +140,13 @@ static void test_after_the_period_the_count_comes_first(void **state)
 
 static void test_the_table_is_bounded_and_loses_no_count(void **state)
 {
-    (void)state;
-    capture_t c;
-    s_capture(&c);
     dp_log(DP_LOG_WARN, "first %s", "message");
     dp_log(DP_LOG_WARN, "first %s", "message");
     /* more distinct messages than the table holds push it out early */
     for (int i = 0; i < 500; i++)
         dp_log(DP_LOG_WARN, "distinct message %c%c", 'a' + i % 26,
                'a' + i / 26);
-    dp_log_flush();
-    char *out = s_release(&c);
+    char *out = s_release(*state);
     assert_int_equal(s_count(out, "WARN distinct message "), 500);
     assert_int_equal(s_count(out, "1 similar messages suppressed"), 1);
     assert_int_equal(s_count(out, "suppressed"), 1);
@@ -174,14 +155,10 @@ static void test_the_table_is_bounded_and_loses_no_count(void **state)
 
 static void test_a_zero_rate_turns_the_limit_off(void **state)
 {
-    (void)state;
     dp_log_set_rate_ms(0);
-    capture_t c;
-    s_capture(&c);
     for (int i = 0; i < 6; i++)
         dp_log(DP_LOG_ERROR, "same");
-    dp_log_flush();
-    char *out = s_release(&c);
+    char *out = s_release(*state);
     dp_log_set_rate_ms(HOUR_MS);
     assert_int_equal(s_count(out, "ERROR same"), 6);
     dp_free(out);
@@ -189,11 +166,8 @@ static void test_a_zero_rate_turns_the_limit_off(void **state)
 
 static void test_records_stay_one_line(void **state)
 {
-    (void)state;
-    capture_t c;
-    s_capture(&c);
     dp_log(DP_LOG_WARN, "two\nlines %s", "and\ttab");
-    char *out = s_release(&c);
+    char *out = s_release(*state);
     assert_int_equal(s_count(out, "\n"), 1);
     assert_non_null(strstr(out, "two\\x0alines and\\x09tab"));
     dp_free(out);
