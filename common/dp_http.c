@@ -13,6 +13,7 @@
 #include "dp_config.h"
 #include "dp_log.h"
 #include "dp_mem.h"
+#include "dp_service.h"
 
 #define DP_HTTP_HEADER_MAX 8192
 #define DP_HTTP_MAX_REDIRS 5L
@@ -89,6 +90,16 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userp)
     }
     dp_buf_append(&req->body, data, len);
     return len;
+}
+
+/* Called by libcurl many times a second while a transfer moves, and after
+ * any signal wakes its poll: a stop aborts the transfer at once, so a
+ * hanging server never holds up a shutdown. */
+static int s_on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow,
+                         curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)userp, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return dp_service_interrupted() ? 1 : 0;
 }
 
 static long s_header_long(const char *v)
@@ -207,10 +218,16 @@ int dp_http_get(dp_http_t *self, const char *url, const char *if_none_match,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &req);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &req);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, s_on_progress);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 
-    CURLcode cc = curl_easy_perform(c);
+    CURLcode cc = dp_service_interrupted() ? CURLE_ABORTED_BY_CALLBACK
+                                           : curl_easy_perform(c);
     int rc = 0;
-    if (req.too_big) {
+    if (cc == CURLE_ABORTED_BY_CALLBACK) {
+        snprintf(resp->error, sizeof resp->error, "interrupted by a stop");
+        rc = DP_EAGAIN;
+    } else if (req.too_big) {
         snprintf(resp->error, sizeof resp->error, "body larger than %zu bytes",
                  self->max_body);
         rc = DP_ETOOBIG;

@@ -46,7 +46,10 @@ void dp_http_destroy(dp_http_t **self_p);
 /* GETs url, sending If-None-Match / If-Modified-Since when given. Fills
  * resp (clear it with dp_http_resp_clear). Returns 0 when a response
  * arrived, whatever its status; DP_EHTTP for a transport failure (refused,
- * timeout; resp->error says which); DP_ETOOBIG for an oversized body. */
+ * timeout; resp->error says which); DP_ETOOBIG for an oversized body;
+ * DP_EAGAIN when a stop (SIGINT/SIGTERM, see dp_service.h) came before or
+ * during the transfer, which is then aborted within a moment: that is an
+ * interruption, not a failure of the server. */
 DP_NODISCARD int dp_http_get(dp_http_t *self, const char *url,
                              const char *if_none_match,
                              const char *if_modified_since,

@@ -2,7 +2,11 @@
 /* SPDX-License-Identifier: MIT */
 #include "dp_log.h"
 
+#include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +15,45 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dp_config.h"
+
 #define DP_LOG_IDENT_MAX 32
 #define DP_LOG_LINE_MAX 4096
+#define DP_LOG_RATE_SLOTS 64  /* recent messages remembered */
+#define DP_LOG_SAMPLE_MAX 160 /* text kept of each, for its summary */
+#define DP_LOG_RATE_MS_MAX 86400000L
+
+/* A recent warning or error: one slot of a direct-mapped table. */
+typedef struct {
+    uint64_t key;                   /* call site and text; 0 when free */
+    long long since_ms;             /* monotonic time of its record */
+    long suppressed;                /* repeats counted since */
+    int level;                      /* of the record */
+    char sample[DP_LOG_SAMPLE_MAX]; /* its text, cut */
+} s_recent_t;
 
 static char s_ident[DP_LOG_IDENT_MAX] = "devpulse";
 static int s_level = DP_LOG_INFO;
 static const char *const s_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+static long s_rate_ms = DP_LOG_RATE_MS_DEFAULT;
+static s_recent_t s_recent[DP_LOG_RATE_SLOTS];
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void dp_log_init(const char *ident)
 {
+    static bool registered = false;
     if (ident)
         snprintf(s_ident, sizeof s_ident, "%s", ident);
     const char *env = getenv("DP_LOG_LEVEL");
     int level = env ? dp_log_level_parse(env) : -1;
     if (level >= 0)
         s_level = level;
+    long rate;
+    env = getenv("DP_LOG_RATE_MS");
+    if (env && dp_parse_long(env, 0, DP_LOG_RATE_MS_MAX, &rate) == 0)
+        s_rate_ms = rate;
+    if (!registered)
+        registered = atexit(dp_log_flush) == 0;
 }
 
 void dp_log_set_level(int level)
@@ -48,15 +76,25 @@ int dp_log_level_parse(const char *name)
     return -1;
 }
 
-void dp_log_write(int level, const char *fmt, ...)
+void dp_log_set_rate_ms(long ms)
 {
-    char text[DP_LOG_LINE_MAX];
-    char line[DP_LOG_LINE_MAX * 2];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    pthread_mutex_lock(&s_lock);
+    s_rate_ms = ms > 0 ? ms : 0;
+    pthread_mutex_unlock(&s_lock);
+}
 
+static long long s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes one record with its prefix, escaping control characters. One
+ * write per record keeps records whole when processes share stderr. */
+static void s_emit(int level, const char *text)
+{
+    char line[DP_LOG_LINE_MAX * 2];
     struct timeval tv;
     gettimeofday(&tv, NULL);
     struct tm tm;
@@ -79,7 +117,97 @@ void dp_log_write(int level, const char *fmt, ...)
         }
     }
     line[pos++] = '\n';
-    /* One write per record keeps records whole when processes share stderr. */
     ssize_t w = write(STDERR_FILENO, line, pos);
     (void)w;
+}
+
+/* ==== Rate limit ==== */
+
+/* FNV-1a over the call site, the level and the text with each run of
+ * digits read as one '#', so "restarting in 500 ms" and "... 1000 ms" are
+ * one message. Never 0. */
+static uint64_t s_key(const char *fmt, int level, const char *text)
+{
+    uint64_t h = 1469598103934665603ULL;
+    uintptr_t site = (uintptr_t)fmt;
+    for (size_t i = 0; i < sizeof site; i++) {
+        h ^= (unsigned char)(site >> (8 * i));
+        h *= 1099511628211ULL;
+    }
+    h ^= (unsigned char)level;
+    h *= 1099511628211ULL;
+    for (const char *p = text; *p; p++) {
+        if (isdigit((unsigned char)*p)) {
+            while (isdigit((unsigned char)p[1]))
+                p++;
+            h ^= '#';
+        } else {
+            h ^= (unsigned char)*p;
+        }
+        h *= 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+/* Writes the summary of a slot when it counted repeats, and frees it.
+ * Called with the lock held. */
+static void s_retire(s_recent_t *r, long long now)
+{
+    if (r->key && r->suppressed > 0) {
+        char text[DP_LOG_SAMPLE_MAX + 96];
+        long long secs = (now - r->since_ms + 999) / 1000;
+        snprintf(text, sizeof text,
+                 "%ld similar messages suppressed in %lld s: %s", r->suppressed,
+                 secs > 0 ? secs : 1, r->sample);
+        s_emit(r->level, text);
+    }
+    r->key = 0;
+    r->suppressed = 0;
+}
+
+/* True when the message is a repeat to count rather than write. Retires
+ * the slots whose period is over first, so their summaries come before
+ * the record. Called with the lock held. */
+static bool s_repeat(const char *fmt, int level, const char *text)
+{
+    long long now = s_now_ms();
+    for (size_t i = 0; i < DP_LOG_RATE_SLOTS; i++)
+        if (s_recent[i].key && now - s_recent[i].since_ms >= s_rate_ms)
+            s_retire(&s_recent[i], now);
+    uint64_t key = s_key(fmt, level, text);
+    s_recent_t *r = &s_recent[key % DP_LOG_RATE_SLOTS];
+    if (r->key == key) {
+        r->suppressed++;
+        return true;
+    }
+    s_retire(r, now); /* another message held the slot: its count now */
+    r->key = key;
+    r->since_ms = now;
+    r->level = level;
+    snprintf(r->sample, sizeof r->sample, "%s", text);
+    return false;
+}
+
+void dp_log_flush(void)
+{
+    pthread_mutex_lock(&s_lock);
+    long long now = s_now_ms();
+    for (size_t i = 0; i < DP_LOG_RATE_SLOTS; i++)
+        s_retire(&s_recent[i], now);
+    pthread_mutex_unlock(&s_lock);
+}
+
+void dp_log_write(int level, const char *fmt, ...)
+{
+    char text[DP_LOG_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&s_lock);
+    bool quiet =
+        level >= DP_LOG_WARN && s_rate_ms > 0 && s_repeat(fmt, level, text);
+    if (!quiet)
+        s_emit(level, text);
+    pthread_mutex_unlock(&s_lock);
 }

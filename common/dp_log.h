@@ -7,8 +7,13 @@
 
 enum { DP_LOG_DEBUG = 0, DP_LOG_INFO, DP_LOG_WARN, DP_LOG_ERROR, DP_LOG_OFF };
 
+/* How long a repeated warning or error stays quiet, by default. */
+#define DP_LOG_RATE_MS_DEFAULT 10000
+
 /* Sets the service ident shown in every record ("collector"). The string
- * is copied. Reads DP_LOG_LEVEL (debug|info|warn|error|off) when set. */
+ * is copied. Reads DP_LOG_LEVEL (debug|info|warn|error|off) and
+ * DP_LOG_RATE_MS (see dp_log_set_rate_ms) when set. The first call also
+ * arranges for dp_log_flush to run at exit. */
 void dp_log_init(const char *ident);
 
 /* Sets the minimum level; records below it are skipped. */
@@ -20,9 +25,23 @@ int dp_log_level_parse(const char *name);
 /* Current minimum level. */
 int dp_log_level(void);
 
+/* Sets the rate limit of warnings and errors: a message of the same call
+ * site (format) and the same text, digits aside, logged again within ms
+ * of its first record is counted instead of written; once that period is
+ * over, or at dp_log_flush, one record "N similar messages suppressed in
+ * S s: <first text>" says how many. 0 turns the limit off. Debug and info
+ * records are never limited. The table of recent messages has a fixed
+ * size (a message pushed out reports its count early); no allocation. */
+void dp_log_set_rate_ms(long ms);
+
+/* Writes the pending "similar messages suppressed" records now and
+ * forgets the recent messages. */
+void dp_log_flush(void);
+
 /* Writes one record: "2025-12-10T10:29:00.123Z collector[42] WARN text".
  * Newlines and control characters in the text are escaped, so a record
- * is always one line. Use the dp_log() macro instead. */
+ * is always one line. Warnings and errors are rate-limited (see
+ * dp_log_set_rate_ms). Thread-safe. Use the dp_log() macro instead. */
 void dp_log_write(int level, const char *fmt, ...) DP_PRINTF(2, 3);
 
 /* Skips evaluating the arguments when the level is filtered out. */

@@ -1,13 +1,33 @@
 /* dp_service.c - signals, shutdown and the parts every service main shares */
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE /* pipe2 */
 #include "dp_service.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#define DP_SERVICE_SLICE_MS 50 /* longest nap without the self-pipe */
+
 static volatile sig_atomic_t s_interrupted = 0;
+/* The self-pipe: the handler writes a byte, sleepers poll the read end.
+ * Both ends are non-blocking and close on exec; -1 until the signals are
+ * installed. */
+static int s_wake[2] = {-1, -1};
+
+static void s_wake_up(void)
+{
+    if (s_wake[1] >= 0) {
+        int saved = errno; /* the handler must not change errno */
+        ssize_t w = write(s_wake[1], "x", 1);
+        (void)w; /* a full pipe is awake already */
+        errno = saved;
+    }
+}
 
 static void s_on_signal(int sig)
 {
@@ -18,10 +38,13 @@ static void s_on_signal(int sig)
         _exit(130);
     }
     s_interrupted = 1;
+    s_wake_up();
 }
 
 void dp_service_signals(void)
 {
+    if (s_wake[0] < 0 && pipe2(s_wake, O_CLOEXEC | O_NONBLOCK) != 0)
+        s_wake[0] = s_wake[1] = -1; /* sleeps fall back to short naps */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;
@@ -40,6 +63,29 @@ bool dp_service_interrupted(void)
 void dp_service_interrupt(void)
 {
     s_interrupted = 1;
+    s_wake_up();
+}
+
+int dp_service_sleep_ms(long ms)
+{
+    long long until = dp_service_now_ms() + (ms > 0 ? ms : 0);
+    for (;;) {
+        if (s_interrupted)
+            return DP_EAGAIN;
+        long long left = until - dp_service_now_ms();
+        if (left <= 0)
+            return 0;
+        if (s_wake[0] >= 0) {
+            /* The byte stays in the pipe: a stop is for good, so every
+             * later sleep returns at once too. */
+            struct pollfd p = {.fd = s_wake[0], .events = POLLIN};
+            (void)poll(&p, 1, (int)(left > 1000 ? 1000 : left));
+        } else {
+            long nap = left > DP_SERVICE_SLICE_MS ? DP_SERVICE_SLICE_MS : left;
+            struct timespec ts = {0, nap * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
 }
 
 long long dp_service_now_ms(void)

@@ -180,15 +180,10 @@ void gh_client_problem(gh_client_t *self, const char *fmt, ...)
 
 /* ==== Waiting ==== */
 
-/* Sleeps in short steps so a shutdown is never held up. */
+/* Sleeps, waking at once on a stop, so a shutdown is never held up. */
 static void s_sleep_ms(gh_client_t *self, long ms)
 {
-    long long until = dp_service_now_ms() + ms;
-    while (!dp_service_interrupted() && dp_service_now_ms() < until) {
-        long long left = until - dp_service_now_ms();
-        struct timespec ts = {0, (left > 100 ? 100 : left) * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    dp_service_sleep_ms(ms); /* the caller checks for a stop */
     self->stats.waited_ms += ms;
 }
 
@@ -526,7 +521,9 @@ int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
         self->stats.requests++;
         self->status = hrc < 0 ? 0 : resp.status;
         long wait_ms = -1;
-        if (hrc < 0) {
+        if (hrc == DP_EAGAIN) {
+            rc = DP_EAGAIN; /* a stop, not a failure: nothing to report */
+        } else if (hrc < 0) {
             gh_client_problem(self, "GET %s: %s", s_path(url), resp.error);
             rc = hrc == DP_ETOOBIG ? DP_ETOOBIG : DP_EHTTP;
             if (hrc != DP_ETOOBIG)

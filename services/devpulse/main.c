@@ -348,8 +348,7 @@ static int s_up(int argc, char **argv)
            stack_sockets(stack));
     while (!dp_service_interrupted()) {
         stack_tick(stack);
-        struct timespec ts = {0, DEVPULSE_TICK_MS * 1000000L};
-        nanosleep(&ts, NULL);
+        dp_service_sleep_ms(DEVPULSE_TICK_MS);
     }
 out:
     stack_destroy(&stack);

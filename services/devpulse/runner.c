@@ -6,15 +6,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "dp_config.h"
 #include "dp_log.h"
 #include "dp_mem.h"
 #include "dp_service.h"
@@ -26,41 +30,196 @@
 #define RUNNER_REDIS_WAIT_MS 10000
 #define RUNNER_BACKOFF_MIN_MS 250
 #define RUNNER_BACKOFF_MAX_MS 10000
+#define RUNNER_STABLE_MS                                                       \
+    30000                    /* a child up this long starts over at 250 ms     \
+                              */
 #define RUNNER_EXIT_CONFIG 2 /* what a service exits with on bad config */
+#define RUNNER_DIR_PREFIX "devpulse-"
+#define RUNNER_PID_FILE "devpulse.pid"
+#define RUNNER_POLL_MS 20
+/* What a child gets when devpulse dies without stopping it (SIGKILL of
+ * devpulse, a crash): it must not outlive it, and the reliability model
+ * already covers a service or a Redis (AOF everysec) killed at any time. */
+#define RUNNER_DEATH_SIGNAL SIGKILL
 
 typedef struct {
     char *name; /* executable name, e.g. "dp-collector" */
     char *path; /* full path */
     char *argv[RUNNER_MAX_ARGS];
+    char *sock;           /* unix socket removed before each start, or NULL */
+    bool quiet;           /* stdout to /dev/null, never under DP_WRAPPER */
     pid_t pid;            /* 0 while not running */
     long backoff_ms;      /* next restart delay */
+    long long started_at; /* monotonic ms of the last start */
     long long restart_at; /* monotonic ms; 0 when running */
     bool failed;          /* exited for bad configuration: not restarted */
 } s_child_t;
 
 struct runner_t {
     char *bindir;
-    char dir[256]; /* private directory */
+    char dir[256];   /* private directory */
+    int dir_lock;    /* fd of dir/devpulse.pid, flocked; -1 when none */
+    int state_lock;  /* fd of state_dir/devpulse.pid, flocked; -1 when none */
+    char *state_dir; /* the locked state directory, or NULL */
     s_child_t children[RUNNER_MAX_CHILDREN];
     size_t nchildren;
-    pid_t redis_pid;
+    s_child_t *redis; /* among children, or NULL */
     char *redis_url;
     int restarts;
 };
 
+/* ==== Lock files and stale state ==== */
+
+/* Writes our pid into a locked pid file. */
+static void s_write_pid(int fd)
+{
+    char pid[24];
+    int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+        dp_log(DP_LOG_WARN, "cannot write %s: %s", RUNNER_PID_FILE,
+               strerror(errno));
+}
+
+/* The pid written in an open pid file, or 0. */
+static pid_t s_read_pid(int fd)
+{
+    char buf[24];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *nl = strchr(buf, '\n');
+    if (nl)
+        *nl = '\0';
+    long pid = 0;
+    if (dp_parse_long(buf, 1, INT_MAX, &pid) < 0)
+        return 0;
+    return (pid_t)pid;
+}
+
+/* Opens dir/devpulse.pid and locks it without waiting. Returns the fd, or
+ * -1 with errno (EWOULDBLOCK: another process holds it). */
+static int s_lock_pid_file(const char *dir, int flags)
+{
+    char *path = dp_asprintf("%s/%s", dir, RUNNER_PID_FILE);
+    int fd = open(path, flags | O_CLOEXEC, 0600);
+    dp_free(path);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/* What to do with an entry of a directory: its path, its lstat, its
+ * name. */
+typedef void (*s_entry_fn)(const char *path, const struct stat *st,
+                           const char *name);
+
+/* Calls fn for every entry of dir but "." and "..". */
+static void s_each_entry(const char *dir, s_entry_fn fn)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *path = dp_asprintf("%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0)
+            fn(path, &st, e->d_name);
+        dp_free(path);
+    }
+    closedir(d);
+}
+
+static void s_unlink_entry(const char *path, const struct stat *st,
+                           const char *name)
+{
+    (void)st, (void)name;
+    unlink(path);
+}
+
+/* Removes a directory and the files in it (the private directory is
+ * flat). */
+static void s_remove_dir(const char *dir)
+{
+    s_each_entry(dir, s_unlink_entry);
+    rmdir(dir);
+}
+
+/* A private directory of an earlier devpulse whose process is gone: its
+ * pid file names a pid that no longer exists and nobody holds its lock.
+ * A directory without a pid in it (another devpulse between mkdtemp and
+ * writing it, or not ours) is left alone. */
+static bool s_private_dir_stale(const char *dir)
+{
+    int fd = s_lock_pid_file(dir, O_RDONLY);
+    if (fd < 0)
+        return false;
+    pid_t pid = s_read_pid(fd);
+    bool stale =
+        pid > 0 && pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH;
+    close(fd);
+    return stale;
+}
+
+/* Removes an entry of $TMPDIR when it is the private directory of an
+ * earlier run that was killed. */
+static void s_remove_if_stale(const char *path, const struct stat *st,
+                              const char *name)
+{
+    size_t plen = strlen(RUNNER_DIR_PREFIX);
+    if (strncmp(name, RUNNER_DIR_PREFIX, plen) != 0 ||
+        strlen(name) != plen + 6 || !S_ISDIR(st->st_mode) ||
+        st->st_uid != getuid() || !s_private_dir_stale(path))
+        return;
+    dp_log(DP_LOG_INFO, "removing %s, left by a devpulse killed earlier", path);
+    s_remove_dir(path);
+}
+
+/* Removes an entry when it is a socket file. */
+static void s_unlink_socket(const char *path, const struct stat *st,
+                            const char *name)
+{
+    (void)name;
+    if (S_ISSOCK(st->st_mode))
+        unlink(path);
+}
+
+/* Removes the socket files in dir (the caller holds its lock, so none is
+ * in use). */
+static void s_clean_sockets(const char *dir)
+{
+    s_each_entry(dir, s_unlink_socket);
+}
+
 runner_t *runner_new(const char *bindir)
 {
     runner_t *self = dp_calloc(1, sizeof *self);
+    self->dir_lock = self->state_lock = -1;
     self->bindir = dp_strdup(bindir);
     const char *tmp = getenv("TMPDIR");
-    snprintf(self->dir, sizeof self->dir, "%s/devpulse-XXXXXX",
-             tmp && *tmp ? tmp : "/tmp");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    s_each_entry(tmp, s_remove_if_stale); /* left by killed runs */
+    snprintf(self->dir, sizeof self->dir, "%s/%sXXXXXX", tmp,
+             RUNNER_DIR_PREFIX);
     if (!mkdtemp(self->dir)) {
         dp_log(DP_LOG_ERROR, "mkdtemp %s: %s", self->dir, strerror(errno));
         dp_free(self->bindir);
         dp_free(self);
         return NULL;
     }
+    self->dir_lock = s_lock_pid_file(self->dir, O_RDWR | O_CREAT);
+    if (self->dir_lock >= 0)
+        s_write_pid(self->dir_lock);
     return self;
 }
 
@@ -69,20 +228,67 @@ const char *runner_dir(const runner_t *self)
     return self->dir;
 }
 
-/* Starts path with argv; with quiet, its stdout goes to /dev/null. */
+int runner_lock_state(runner_t *self, const char *state_dir, char *err,
+                      size_t errlen)
+{
+    assert(self && state_dir && self->state_lock < 0);
+    int fd = s_lock_pid_file(state_dir, O_RDWR | O_CREAT);
+    if (fd < 0 && errno == EWOULDBLOCK) {
+        char *path = dp_asprintf("%s/%s", state_dir, RUNNER_PID_FILE);
+        int rfd = open(path, O_RDONLY | O_CLOEXEC);
+        pid_t pid = rfd >= 0 ? s_read_pid(rfd) : 0;
+        if (rfd >= 0)
+            close(rfd);
+        dp_free(path);
+        snprintf(err, errlen,
+                 "%s is in use by another devpulse (pid %d); stop it "
+                 "first or give another --state",
+                 state_dir, (int)pid);
+        return DP_EAGAIN;
+    }
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot lock %s/%s: %s", state_dir,
+                 RUNNER_PID_FILE, strerror(errno));
+        return DP_EIO;
+    }
+    self->state_lock = fd;
+    self->state_dir = dp_strdup(state_dir);
+    s_write_pid(fd);
+    s_clean_sockets(state_dir);
+    return 0;
+}
+
+/* ==== Children ==== */
+
+/* Starts path with argv in its own process group, to die with us; with
+ * quiet, its stdout goes to /dev/null. Returns the pid or -1. */
 static pid_t s_fork_exec(const char *path, char *const *argv, bool quiet)
 {
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
-        if (quiet) {
-            int fd = open("/dev/null", O_WRONLY);
-            if (fd >= 0) {
+        /* Our own group: the terminal's Ctrl-C reaches devpulse only, which
+         * stops us with one SIGTERM (a second signal would skip our
+         * graceful stop). */
+        setpgid(0, 0);
+        /* Killed when devpulse dies; if it died before this line, the
+         * signal will never come, so go now. */
+        if (prctl(PR_SET_PDEATHSIG, RUNNER_DEATH_SIGNAL) != 0 ||
+            getppid() != parent)
+            _exit(127);
+        int fd = open("/dev/null", O_RDWR);
+        if (fd >= 0) {
+            dup2(fd, STDIN_FILENO);
+            if (quiet)
                 dup2(fd, STDOUT_FILENO);
+            if (fd > STDERR_FILENO)
                 close(fd);
-            }
         }
-        /* The child must not inherit the parent's blocked or ignored signals.
-         */
+        /* The child must not inherit the parent's blocked or ignored
+         * signals. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
@@ -93,7 +299,17 @@ static pid_t s_fork_exec(const char *path, char *const *argv, bool quiet)
         fprintf(stderr, "devpulse: cannot run %s: %s\n", path, strerror(errno));
         _exit(127);
     }
+    if (pid > 0)
+        setpgid(pid, pid); /* also here, so it holds before we signal it */
     return pid;
+}
+
+/* Signals a child's process group (a wrapper's children too), or the
+ * child alone when its group is not there. */
+static void s_signal(pid_t pid, int sig)
+{
+    if (pid > 0 && kill(-pid, sig) != 0)
+        kill(pid, sig);
 }
 
 static bool s_exists(const char *path)
@@ -124,9 +340,45 @@ static char *s_find_redis(void)
     return found;
 }
 
+/* Adds a child to supervise (argv without argv[0] is copied). */
+static s_child_t *s_child_add(runner_t *self, const char *name, char *path,
+                              const char *const *argv)
+{
+    assert(self->nchildren < RUNNER_MAX_CHILDREN);
+    s_child_t *c = &self->children[self->nchildren++];
+    memset(c, 0, sizeof *c);
+    c->name = dp_strdup(name);
+    c->path = path;
+    c->argv[0] = dp_strdup(c->path);
+    for (size_t i = 0; argv[i] && i + 2 < RUNNER_MAX_ARGS; i++)
+        c->argv[i + 1] = dp_strdup(argv[i]);
+    c->backoff_ms = RUNNER_BACKOFF_MIN_MS;
+    return c;
+}
+
+static int s_start(runner_t *self, s_child_t *c);
+
+/* True when the Redis at url answers PING. */
+static bool s_redis_answers(const char *url)
+{
+    char perr[128];
+    int level = dp_log_level();
+    dp_log_set_level(DP_LOG_OFF); /* first attempts may be refused */
+    dp_store_t *probe = dp_store_new(url, perr, sizeof perr);
+    bool up = probe && dp_store_ping(probe);
+    dp_store_destroy(&probe);
+    dp_log_set_level(level);
+    return up;
+}
+
 int runner_redis(runner_t *self, const char *state_dir, const char **url,
                  char *err, size_t errlen)
 {
+    assert(self && url && !self->redis);
+    if (self->nchildren == RUNNER_MAX_CHILDREN) {
+        snprintf(err, errlen, "too many children");
+        return DP_EREDIS;
+    }
     char *bin = s_find_redis();
     if (!bin) {
         snprintf(err, errlen,
@@ -136,63 +388,51 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
     }
     const char *dir = state_dir ? state_dir : self->dir;
     char *sock = dp_asprintf("%s/redis.sock", dir);
-    unlink(sock); /* a stale socket of an earlier run */
-    char *argv[] = {bin,
-                    "--port",
-                    "0",
-                    "--unixsocket",
-                    sock,
-                    "--unixsocketperm",
-                    "700",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    state_dir ? "yes" : "no",
-                    "--appendfsync",
-                    "everysec",
-                    "--dir",
-                    (char *)dir,
-                    "--daemonize",
-                    "no",
-                    "--loglevel",
-                    "warning",
-                    "--logfile",
-                    "redis.log",
-                    NULL};
-    self->redis_pid = s_fork_exec(bin, argv, true);
-    dp_free(bin);
-    if (self->redis_pid < 0) {
+    const char *argv[] = {"--port",
+                          "0",
+                          "--unixsocket",
+                          sock,
+                          "--unixsocketperm",
+                          "700",
+                          "--save",
+                          "",
+                          "--appendonly",
+                          state_dir ? "yes" : "no",
+                          "--appendfsync",
+                          "everysec",
+                          "--dir",
+                          dir,
+                          "--daemonize",
+                          "no",
+                          "--loglevel",
+                          "warning",
+                          "--logfile",
+                          "redis.log",
+                          NULL};
+    s_child_t *c = s_child_add(self, "redis-server", bin, argv);
+    c->sock = sock; /* a stale socket of an earlier run goes first */
+    c->quiet = true;
+    self->redis = c;
+    self->redis_url = dp_asprintf("unix://%s", sock);
+    if (s_start(self, c) < 0) {
         snprintf(err, errlen, "cannot start redis-server: %s", strerror(errno));
-        dp_free(sock);
         return DP_EREDIS;
     }
-    self->redis_url = dp_asprintf("unix://%s", sock);
-    dp_free(sock);
     long long until = dp_service_now_ms() + RUNNER_REDIS_WAIT_MS;
-    while (dp_service_now_ms() < until) {
+    while (dp_service_now_ms() < until && !dp_service_interrupted()) {
         int status;
-        if (waitpid(self->redis_pid, &status, WNOHANG) == self->redis_pid) {
-            self->redis_pid = 0;
+        if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+            c->pid = 0;
+            c->failed = true; /* not restarted: it cannot start at all */
             snprintf(err, errlen, "redis-server exited at start (status %d)",
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
             return DP_EREDIS;
         }
-        if (s_exists(self->redis_url + 7)) {
-            char perr[128];
-            int level = dp_log_level();
-            dp_log_set_level(DP_LOG_OFF); /* first attempts may be refused */
-            dp_store_t *probe =
-                dp_store_new(self->redis_url, perr, sizeof perr);
-            bool up = probe && dp_store_ping(probe);
-            dp_store_destroy(&probe);
-            dp_log_set_level(level);
-            if (up) {
-                *url = self->redis_url;
-                return 0;
-            }
+        if (s_exists(sock) && s_redis_answers(self->redis_url)) {
+            *url = self->redis_url;
+            return 0;
         }
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+        dp_service_sleep_ms(RUNNER_POLL_MS);
     }
     snprintf(err, errlen, "redis-server did not answer within %d s",
              RUNNER_REDIS_WAIT_MS / 1000);
@@ -204,8 +444,8 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
 static pid_t s_exec_child(s_child_t *c)
 {
     const char *wrapper = getenv("DP_WRAPPER");
-    if (!wrapper || !*wrapper)
-        return s_fork_exec(c->path, c->argv, false);
+    if (c->quiet || !wrapper || !*wrapper)
+        return s_fork_exec(c->path, c->argv, c->quiet);
     char *copy = dp_strdup(wrapper);
     char *argv[RUNNER_MAX_ARGS * 2];
     size_t n = 0;
@@ -223,13 +463,16 @@ static pid_t s_exec_child(s_child_t *c)
 
 static int s_start(runner_t *self, s_child_t *c)
 {
+    (void)self;
+    if (c->sock)
+        unlink(c->sock);
     c->pid = s_exec_child(c);
     if (c->pid < 0) {
         c->pid = 0;
         dp_log(DP_LOG_ERROR, "cannot start %s: %s", c->name, strerror(errno));
         return DP_EIO;
     }
-    (void)self;
+    c->started_at = dp_service_now_ms();
     c->restart_at = 0;
     return 0;
 }
@@ -239,23 +482,13 @@ int runner_spawn(runner_t *self, const char *name, const char *const *argv)
     assert(self && name && argv);
     if (self->nchildren == RUNNER_MAX_CHILDREN)
         return DP_EIO;
-    s_child_t *c = &self->children[self->nchildren];
-    memset(c, 0, sizeof *c);
-    c->name = dp_strdup(name);
-    c->path = dp_asprintf("%s/%s", self->bindir, name);
-    if (access(c->path, X_OK) != 0) {
-        dp_log(DP_LOG_ERROR, "%s is missing: build first (make build)",
-               c->path);
-        dp_free(c->name);
-        dp_free(c->path);
+    char *path = dp_asprintf("%s/%s", self->bindir, name);
+    if (access(path, X_OK) != 0) {
+        dp_log(DP_LOG_ERROR, "%s is missing: build first (make build)", path);
+        dp_free(path);
         return DP_EIO;
     }
-    c->argv[0] = dp_strdup(c->path);
-    for (size_t i = 0; argv[i] && i + 2 < RUNNER_MAX_ARGS; i++)
-        c->argv[i + 1] = dp_strdup(argv[i]);
-    c->backoff_ms = RUNNER_BACKOFF_MIN_MS;
-    self->nchildren++;
-    return s_start(self, c);
+    return s_start(self, s_child_add(self, name, path, argv));
 }
 
 void runner_tick(runner_t *self)
@@ -265,6 +498,8 @@ void runner_tick(runner_t *self)
         s_child_t *c = &self->children[i];
         int status;
         if (c->pid > 0 && waitpid(c->pid, &status, WNOHANG) == c->pid) {
+            if (now - c->started_at >= RUNNER_STABLE_MS)
+                c->backoff_ms = RUNNER_BACKOFF_MIN_MS;
             if (WIFSIGNALED(status))
                 dp_log(DP_LOG_WARN,
                        "%s died by signal %d; restarting in "
@@ -321,7 +556,7 @@ static bool s_wait(pid_t pid, long ms)
     while (dp_service_now_ms() < until) {
         if (waitpid(pid, NULL, WNOHANG) == pid)
             return true;
-        struct timespec ts = {0, 10 * 1000000L};
+        struct timespec ts = {0, 10 * 1000000L}; /* stopping: no early end */
         nanosleep(&ts, NULL);
     }
     return false;
@@ -331,29 +566,21 @@ static void s_stop(pid_t pid, const char *name)
 {
     if (pid <= 0)
         return;
-    kill(pid, SIGTERM);
+    s_signal(pid, SIGTERM);
     if (!s_wait(pid, RUNNER_STOP_MS)) {
         dp_log(DP_LOG_WARN, "%s did not stop in time; killing it", name);
-        kill(pid, SIGKILL);
+        s_signal(pid, SIGKILL);
         waitpid(pid, NULL, 0);
     }
 }
 
-static void s_remove_dir(const char *dir)
+static void s_child_free(s_child_t *c)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char *path = dp_asprintf("%s/%s", dir, e->d_name);
-        unlink(path);
-        dp_free(path);
-    }
-    closedir(d);
-    rmdir(dir);
+    for (size_t k = 0; k < RUNNER_MAX_ARGS; k++)
+        dp_free(c->argv[k]);
+    dp_free(c->name);
+    dp_free(c->path);
+    dp_free(c->sock);
 }
 
 void runner_destroy(runner_t **self_p)
@@ -362,21 +589,27 @@ void runner_destroy(runner_t **self_p)
     runner_t *self = *self_p;
     if (!self)
         return;
-    /* Ask everyone first, so they stop in parallel. */
+    /* Ask every service first, so they stop in parallel; Redis last, as
+     * they may still write to it while they stop. */
     for (size_t i = 0; i < self->nchildren; i++)
-        if (self->children[i].pid > 0)
-            kill(self->children[i].pid, SIGTERM);
-    for (size_t i = self->nchildren; i-- > 0;) {
-        s_child_t *c = &self->children[i];
-        s_stop(c->pid, c->name);
-        for (size_t k = 0; k < RUNNER_MAX_ARGS; k++)
-            dp_free(c->argv[k]);
-        dp_free(c->name);
-        dp_free(c->path);
-    }
-    s_stop(self->redis_pid, "redis-server");
+        if (&self->children[i] != self->redis)
+            s_signal(self->children[i].pid, SIGTERM);
+    for (size_t i = self->nchildren; i-- > 0;)
+        if (&self->children[i] != self->redis)
+            s_stop(self->children[i].pid, self->children[i].name);
+    if (self->redis)
+        s_stop(self->redis->pid, "redis-server");
+    for (size_t i = 0; i < self->nchildren; i++)
+        s_child_free(&self->children[i]);
     dp_free(self->redis_url);
     s_remove_dir(self->dir);
+    if (self->dir_lock >= 0)
+        close(self->dir_lock);
+    if (self->state_dir)
+        s_clean_sockets(self->state_dir); /* everyone stopped: all ours */
+    dp_free(self->state_dir);
+    if (self->state_lock >= 0)
+        close(self->state_lock);
     dp_free(self->bindir);
     dp_free(self);
     *self_p = NULL;

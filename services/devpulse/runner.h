@@ -10,17 +10,39 @@
 typedef struct runner_t runner_t;
 
 /* Creates a runner with a private directory for sockets and logs (made with
- * mkdtemp under $TMPDIR or /tmp, removed on destroy). Service executables
- * are looked up in bindir. NULL on failure (logged). */
+ * mkdtemp as devpulse-XXXXXX under $TMPDIR or /tmp, removed on destroy).
+ * The directory holds devpulse.pid, locked while this process lives; the
+ * private directories of earlier runs whose process is gone (killed, so
+ * they could not remove them) are removed first. Service executables are
+ * looked up in bindir. NULL on failure (logged).
+ *
+ * Every child (services and Redis) is started in its own process group,
+ * so a Ctrl-C on the terminal reaches devpulse alone, which then stops
+ * them gracefully, and with PR_SET_PDEATHSIG, so it is killed when
+ * devpulse dies in any way: nothing outlives devpulse. Call the runner
+ * from the main thread only (the death signal follows the thread that
+ * forked). */
 runner_t *runner_new(const char *bindir);
 
 /* The private directory (borrowed). */
 const char *runner_dir(const runner_t *self);
 
+/* Takes state_dir for this process: locks state_dir/devpulse.pid (flock,
+ * held until destroy) and writes the pid into it, then removes the socket
+ * files an earlier run left there (its Redis and bus sockets; a run killed
+ * with SIGKILL cannot remove them). Returns 0, or DP_EAGAIN when another
+ * live process holds the lock, DP_EIO when the file cannot be opened;
+ * *err then says so in one line. */
+DP_NODISCARD int runner_lock_state(runner_t *self, const char *state_dir,
+                                   char *err, size_t errlen);
+
 /* Starts a private redis-server on a unix socket and waits until it
  * answers. With state_dir NULL it lives in the private directory with no
  * persistence; otherwise its socket and append-only file (fsync every
- * second) are in state_dir, so the ledger survives a restart. Stores its URL
+ * second) are in state_dir, so the ledger survives a restart. It is
+ * supervised like a service: runner_tick reaps it when it dies and starts
+ * it again on the same socket and files, with the same backoff; the
+ * services reconnect by themselves. Stores its URL
  * ("unix:///.../redis.sock"), owned by the runner, in *url. Returns 0, or
  * DP_ENOTFOUND when redis-server is not installed, DP_EREDIS when it did
  * not come up; *err then says so in one line. */
@@ -35,18 +57,20 @@ DP_NODISCARD int runner_spawn(runner_t *self, const char *name,
                               const char *const *argv);
 
 /* Reaps children that died and restarts them once their backoff passed
- * (250 ms, doubling up to 10 s); logs each death and restart. */
+ * (250 ms, doubling up to 10 s; back to 250 ms for a child that had run
+ * 30 s); logs each death and restart. */
 void runner_tick(runner_t *self);
 
 /* The name of a service that exited for bad configuration (status 2) and
  * is therefore not restarted, or NULL. */
 const char *runner_failed(const runner_t *self);
 
-/* Number of restarts so far. */
+/* Number of restarts so far, Redis included. */
 int runner_restarts(const runner_t *self);
 
-/* Sends SIGTERM to every child, waits up to 5 s, then SIGKILLs what is
- * left; stops Redis; removes the private directory. Idempotent. */
+/* Sends SIGTERM to every service, waits up to 5 s, then SIGKILLs what is
+ * left; then stops Redis the same way; removes the private directory, the
+ * socket files of the state directory, and releases it. Idempotent. */
 void runner_destroy(runner_t **self_p);
 
 #endif

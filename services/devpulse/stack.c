@@ -80,8 +80,7 @@ static bool s_wait_socket(const char *path, runner_t *runner)
         runner_tick(runner);
         if (runner_failed(runner))
             return false;
-        struct timespec ts = {0, STACK_BIND_POLL_MS * 1000000L};
-        nanosleep(&ts, NULL);
+        dp_service_sleep_ms(STACK_BIND_POLL_MS);
     }
     return false;
 }
@@ -160,8 +159,16 @@ stack_t *stack_start(const stack_cfg_t *cfg)
     dp_free(bindir);
     if (!self->runner)
         goto fail;
-    if (cfg->state_dir)
+    if (cfg->state_dir) {
+        /* One devpulse per state directory: its Redis, sockets and lock. */
+        char err[512];
+        if (runner_lock_state(self->runner, cfg->state_dir, err, sizeof err) <
+            0) {
+            fprintf(stderr, "devpulse: %s\n", err);
+            goto fail;
+        }
         self->state_dir = dp_strdup(cfg->state_dir);
+    }
     self->sock_dir = runner_dir(self->runner);
     if (cfg->tap_sockets && self->state_dir &&
         strlen(self->state_dir) < STACK_SOCK_DIR_MAX)
@@ -361,8 +368,7 @@ int stack_request(stack_t *self, const stack_window_t *windows, size_t n,
         dp_sock_subscribe(sub, "status.") < 0)
         goto out;
     /* Let the subscriptions reach the publishers before any work starts. */
-    struct timespec settle = {0, STACK_SUB_SETTLE_MS * 1000000L};
-    nanosleep(&settle, NULL);
+    dp_service_sleep_ms(STACK_SUB_SETTLE_MS);
 
     long watch_s = STACK_WATCH_S;
     const char *watch_env = getenv("DP_WATCH_S");

@@ -112,8 +112,8 @@ static void s_store(summarizer_t *self, const dp_msg_t *msg, const char *frame,
             dp_log(DP_LOG_WARN, "redis unavailable: holding on to the "
                                 "message until it is back");
         said = true;
-        struct timespec ts = {0, SUMMARIZER_STORE_RETRY_MS * 1000000L};
-        nanosleep(&ts, NULL);
+        if (dp_service_sleep_ms(SUMMARIZER_STORE_RETRY_MS) < 0)
+            return; /* a stop: the window will be replayed */
     }
     s_touch(touched, ntouched, wkey, &w, force, grew);
 }

@@ -34,12 +34,14 @@ e2e_standin() {
     exit 1
 }
 
-# e2e_redis - starts a private redis-server; sets REDIS_TEST_URL
+# e2e_redis - starts a private redis-server; sets REDIS_TEST_URL and
+# REDIS_TEST_PID
 e2e_redis() {
     local sock="$E2E_TMP/redis.sock"
     redis-server --port 0 --unixsocket "$sock" --save "" --appendonly no \
         --dir "$E2E_TMP" --logfile redis.log &
-    E2E_PIDS+=("$!")
+    REDIS_TEST_PID=$!
+    E2E_PIDS+=("$REDIS_TEST_PID")
     for _ in $(seq 1 200); do
         redis-cli -s "$sock" ping >/dev/null 2>&1 && break
         sleep 0.05
@@ -55,6 +57,48 @@ e2e_github() {
     export GITHUB_API_URL="$STANDIN_URL" GITHUB_TOKEN="" DP_RETRY_BASE_MS=20
     unset REDIS_URL
 }
+
+# e2e_until TENTHS COMMAND... - runs COMMAND every tenth of a second until
+# it succeeds, at most TENTHS times; fails when it never did
+e2e_until() {
+    local n=$1
+    shift
+    for _ in $(seq 1 "$n"); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# e2e_none PATTERN - true when no process has PATTERN in its command line
+e2e_none() { ! pgrep -f -- "$1" >/dev/null; }
+
+# e2e_count PATTERN - how many processes have PATTERN in their command line
+e2e_count() { pgrep -f -- "$1" | wc -l; }
+
+# e2e_wait_exit PID TENTHS - waits up to TENTHS tenths of a second for the
+# child PID; sets ST to its exit status, or to "timeout" (it is then killed)
+e2e_wait_exit() {
+    ST=timeout
+    for _ in $(seq 1 "$2"); do
+        if ! kill -0 "$1" 2>/dev/null; then
+            wait "$1"
+            ST=$?
+            return
+        fi
+        sleep 0.1
+    done
+    kill -9 "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
+# e2e_standin_requests - requests the stand-in has taken so far
+e2e_standin_requests() {
+    curl -s "$STANDIN_URL/_standin/stats" | sed -n 's/.*"requests": *\([0-9]*\).*/\1/p'
+}
+
+# e2e_standin_busy - true once the stand-in has taken a request
+e2e_standin_busy() { [ "$(e2e_standin_requests)" -gt 0 ] 2>/dev/null; }
 
 pass() { echo "PASS: $*"; E2E_PASSES=$((E2E_PASSES + 1)); }
 fail() { echo "FAIL: $*"; E2E_FAILS=$((E2E_FAILS + 1)); }

@@ -6,7 +6,8 @@
  * KIND: random (random bytes), huge (a msgpack frame claiming a 4 GiB
  * string), array (one claiming 2^32-1 elements), version (a well-formed
  * frame of protocol version 99), type (an unknown message type), truncated
- * (a valid EVENT cut in half), empty, multipart (three frames).
+ * (a valid EVENT cut in half), empty, multipart (three frames), window (a
+ * valid WINDOW message: work for a summarizer, which stores it).
  * Connects a PUSH socket to ENDPOINT (">ipc://...") and sends COUNT frames.
  */
 #include <stdio.h>
@@ -32,6 +33,18 @@ static void s_valid_event(dp_buf_t *out)
         exit(1);
 }
 
+static void s_valid_window(dp_buf_t *out)
+{
+    dp_msg_t m = {.type = DP_MSG_WINDOW};
+    m.u.window.repo = "vllm-project/vllm";
+    m.u.window.win_from = 1765778400; /* 2025-12-15T06:00Z */
+    m.u.window.win_to = 1765782000;
+    m.u.window.revision = 1;
+    m.u.window.events = 1; /* one that never comes: nothing is digested */
+    if (dp_msg_encode(&m, out) < 0)
+        exit(1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -52,7 +65,8 @@ int main(int argc, char **argv)
     zmq_setsockopt(push, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
     const char *ep = argv[1][0] == '>' ? argv[1] + 1 : argv[1];
     if (zmq_connect(push, ep) != 0) {
-        fprintf(stderr, "dp-sendframe: %s: %s\n", ep, zmq_strerror(zmq_errno()));
+        fprintf(stderr, "dp-sendframe: %s: %s\n", ep,
+                zmq_strerror(zmq_errno()));
         return 1;
     }
     const char *kind = argv[2];
@@ -70,8 +84,8 @@ int main(int argc, char **argv)
                                               0xff, 0xff, 0xff, 'x'};
             dp_buf_append(&f, h, sizeof h);
         } else if (!strcmp(kind, "array")) {
-            static const unsigned char a[] = {0xdd, 0xff, 0xff, 0xff, 0xff,
-                                              0x01};
+            static const unsigned char a[] = {0xdd, 0xff, 0xff,
+                                              0xff, 0xff, 0x01};
             dp_buf_append(&f, a, sizeof a);
         } else if (!strcmp(kind, "version") || !strcmp(kind, "type")) {
             s_valid_event(&f);
@@ -81,6 +95,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(kind, "truncated")) {
             s_valid_event(&f);
             f.len /= 2;
+        } else if (!strcmp(kind, "window")) {
+            s_valid_window(&f);
         } else if (!strcmp(kind, "empty")) {
             dp_buf_append(&f, "", 0);
         } else if (!strcmp(kind, "multipart")) {
