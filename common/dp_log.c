@@ -184,7 +184,13 @@ static bool s_repeat(const char *fmt, int level, const char *text)
     r->key = key;
     r->since_ms = now;
     r->level = level;
-    snprintf(r->sample, sizeof r->sample, "%s", text);
+    /* A sample of the text, cut on a character boundary. */
+    size_t n = strnlen(text, sizeof r->sample - 1);
+    if (text[n] != '\0')
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+    memcpy(r->sample, text, n);
+    r->sample[n] = '\0';
     return false;
 }
 
