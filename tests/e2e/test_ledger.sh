@@ -34,21 +34,25 @@ run before2 2025-12-15T05:00Z 2025-12-15T06:00Z
 run three 2025-12-15T04:00Z 2025-12-15T07:00Z
 check "the three hours are written" [ "$RC" -eq 0 ] && [ -f "$OUT" ]
 THREE=$OUT
-# Counts straight from the raw data: issues and PRs created, closed and
-# merged in [04:00Z, 07:00Z).
-raw=$(jq -r --arg a 2025-12-15T04:00:00Z --arg b 2025-12-15T07:00:00Z '
-    def inw(t): t != null and t >= $a and t < $b;
-    [ (map(select(.pull_request == null and inw(.created_at))) | length),
-      (map(select(.pull_request == null and inw(.closed_at))) | length),
-      (map(select(.pull_request != null and inw(.created_at))) | length),
-      (map(select(.pull_request != null and inw(.pull_request.merged_at))) | length),
-      (map(select(.pull_request != null and inw(.closed_at)
-                  and .pull_request.merged_at == null)) | length) ]
-    | map(tostring) | join(" ")' "$DP_SOURCE_DIR/tests/data/busy/$REPO/issues.json")
-read -r ni ci np mp cp <<<"$raw"
-header="New issues $ni | Closed issues $ci | New PRs $np | Merged PRs $mp | PRs closed unmerged $cp"
-check "the three-hour header has the counts of the raw data ($raw)" \
-    grep -qF "$header" "$THREE"
+# header FROM TO - the header line of counts taken straight from the raw
+# data: issues and PRs created, closed and merged in [FROM, TO)
+header() {
+    local raw
+    raw=$(jq -r --arg a "$1" --arg b "$2" '
+        def inw(t): t != null and t >= $a and t < $b;
+        [ (map(select(.pull_request == null and inw(.created_at))) | length),
+          (map(select(.pull_request == null and inw(.closed_at))) | length),
+          (map(select(.pull_request != null and inw(.created_at))) | length),
+          (map(select(.pull_request != null and inw(.pull_request.merged_at))) | length),
+          (map(select(.pull_request != null and inw(.closed_at)
+                      and .pull_request.merged_at == null)) | length) ]
+        | map(tostring) | join(" ")' "$DP_SOURCE_DIR/tests/data/busy/$REPO/issues.json")
+    read -r ni ci np mp cp <<<"$raw"
+    echo "New issues $ni | Closed issues $ci | New PRs $np | Merged PRs $mp | PRs closed unmerged $cp"
+}
+h3=$(header 2025-12-15T04:00:00Z 2025-12-15T07:00:00Z)
+check "the three-hour header has the counts of the raw data ($h3)" \
+    grep -qF "$h3" "$THREE"
 check "the hour's counts are still those of EXPECTED.md" \
     grep -qF "New issues 73 | Closed issues 31 | New PRs 91 | Merged PRs 40 | PRs closed unmerged 12" "$HOUR"
 span="$(date -d 2025-12-15T04:00Z +%s)..$(date -d 2025-12-15T07:00Z +%s)"
@@ -56,6 +60,15 @@ check "the long window was collected once: its report came at the first try" \
     [ "$(grep -c "window $span rev" "$E2E_TMP/three.err")" -eq 1 ]
 check "no window was replayed" \
     bash -c "! grep -h 'replaying' '$E2E_TMP'/*.err"
+
+# The week that holds them all (Monday to Monday), on the same Redis.
+run week 2025-12-15T00:00Z 2025-12-22T00:00Z
+check "the week is written" [ "$RC" -eq 0 ] && [ -f "$OUT" ]
+hw=$(header 2025-12-15T00:00:00Z 2025-12-22T00:00:00Z)
+check "the week's header has the counts of the raw data ($hw)" grep -qF "$hw" "$OUT"
+span="$(date -d 2025-12-15T00:00Z +%s)..$(date -d 2025-12-22T00:00Z +%s)"
+check "the week was collected once" \
+    [ "$(grep -c "window $span rev" "$E2E_TMP/week.err")" -eq 1 ]
 
 # Nothing is left pending for another stack to replay into its own site,
 # and every key has a time to live.
