@@ -30,7 +30,7 @@ DEMO=(
     build-essential cmake pkg-config
     libzmq3-dev libcurl4-openssl-dev libmsgpack-dev libhiredis-dev
     libjansson-dev libpcre2-dev libcmark-dev libyaml-dev libssl-dev
-    libcmocka-dev libmicrohttpd-dev
+    libcmocka-dev libmicrohttpd-dev zlib1g-dev
     redis-server tzdata ca-certificates
 )
 CHECK=(

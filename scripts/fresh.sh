@@ -98,9 +98,21 @@ cleanup()
             kill -KILL "$daemon_pid" 2>/dev/null || true
         fi
         wait "$daemon_pid" 2>/dev/null || true
-        rm -rf "$RUN_DIR"
+        s_remove_run_dir
     fi
     exit "$rc"
+}
+
+# s_remove_run_dir - unmount what dockerd left mounted under $RUN_DIR (its
+# default network namespace) and remove the directory
+s_remove_run_dir()
+{
+    local mnt
+    while read -r mnt; do
+        umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+    done < <(awk -v d="$RUN_DIR/" 'index($2, d) == 1 { print $2 }' \
+        /proc/mounts | sort -r)
+    rm -rf "$RUN_DIR" 2>/dev/null || say "could not remove $RUN_DIR"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
