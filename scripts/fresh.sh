@@ -81,33 +81,36 @@ daemon_pid=
 container=
 cleanup()
 {
-    local rc=$? i
+    local rc=$?
     trap - EXIT INT TERM
     if [ -n "$container" ]; then
         docker rm -f "$container" >/dev/null 2>&1 || true
     fi
-    if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-        say "stopping dockerd (pid $daemon_pid)"
-        kill -TERM "$daemon_pid" 2>/dev/null || true
-        for ((i = 0; i < DAEMON_STOP_S * 10; i++)); do
-            kill -0 "$daemon_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$daemon_pid" 2>/dev/null; then
-            say "dockerd (pid $daemon_pid) did not stop; killing it"
-            kill -KILL "$daemon_pid" 2>/dev/null || true
-        fi
-        wait "$daemon_pid" 2>/dev/null || true
-        s_remove_run_dir
+    if [ -n "$daemon_pid" ]; then
+        s_stop_daemon "$daemon_pid"
     fi
     exit "$rc"
 }
 
-# s_remove_run_dir - unmount what dockerd left mounted under $RUN_DIR (its
-# default network namespace) and remove the directory
-s_remove_run_dir()
+# s_stop_daemon PID - stop our dockerd (SIGTERM, then SIGKILL after
+# $DAEMON_STOP_S; an empty PID stops nothing), unmount what it left mounted
+# under $RUN_DIR (its default network namespace) and remove that directory
+s_stop_daemon()
 {
-    local mnt
+    local pid=$1 i mnt
+    if kill -0 "$pid" 2>/dev/null; then
+        say "stopping dockerd (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < DAEMON_STOP_S * 10; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            say "dockerd (pid $pid) did not stop; killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    fi
     while read -r mnt; do
         umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
     done < <(awk -v d="$RUN_DIR/" 'index($2, d) == 1 { print $2 }' \
@@ -140,19 +143,17 @@ s_start_daemon()
     local driver=${DP_FRESH_STORAGE_DRIVER:-} old i
     [ "$(id -u)" -eq 0 ] ||
         die "no Docker daemon answers and starting one needs root"
-    mkdir -p "$DATA_ROOT" "$RUN_DIR"
     # A daemon of ours left by a run that was killed: stop it first, since
     # two daemons must not share one data root.
     old=$(cat "$RUN_DIR/dockerd.pid" 2>/dev/null || true)
     if [[ "$old" =~ ^[0-9]+$ ]] &&
         [ "$(cat "/proc/$old/comm" 2>/dev/null)" = dockerd ]; then
-        say "stopping dockerd left by an earlier run (pid $old)"
-        kill -TERM "$old" 2>/dev/null || true
-        for ((i = 0; i < DAEMON_STOP_S * 10; i++)); do
-            kill -0 "$old" 2>/dev/null || break
-            sleep 0.1
-        done
+        say "dockerd (pid $old) was left by an earlier run"
+        s_stop_daemon "$old"
+    elif [ -d "$RUN_DIR" ]; then
+        s_stop_daemon ""
     fi
+    mkdir -p "$DATA_ROOT" "$RUN_DIR"
     if [ -z "$driver" ]; then
         driver=vfs
         if s_overlay_works; then
