@@ -18,10 +18,10 @@
 #     socket). When none does, starts one as this machine allows:
 #     `dockerd --bridge=none --iptables=false` on a private socket, pidfile
 #     and exec root under $RUN_DIR, its data under $DATA_ROOT (so the base
-#     image is kept from one run to the next) and its log in $DATA_ROOT/..,
-#     with the overlay2 storage driver where an overlay mount works here and
-#     vfs otherwise. That daemon is stopped by its PID when this script
-#     ends, also on failure or interruption.
+#     image is kept from one run to the next) and its log beside it in
+#     $STATE_DIR, with the overlay2 storage driver where an overlay mount
+#     works here and vfs otherwise. That daemon is stopped by its PID when
+#     this script ends, also on failure or interruption.
 #  3. Builds the base image when it does not exist yet:
 #     `mmdebstrap --variant=minbase --include=git,make,ca-certificates
 #     bookworm - | docker import - devpulse-fresh-base:bookworm`. The mirror
@@ -74,6 +74,9 @@ bash scripts/deps.sh fresh
 export PATH=$PATH:/usr/sbin:/sbin
 git rev-parse --verify -q "$REV^{commit}" >/dev/null ||
     die "$REV is not a commit of this repository"
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+    say "note: uncommitted changes are not part of the run ($REV is)"
+fi
 
 # ==== Docker daemon ====
 
@@ -211,7 +214,7 @@ s_write_sources()
         esac
     done < <(s_debian_sites)
     [ -n "$archive" ] ||
-        die "no Debian mirror in this machine's apt sources; set DP_FRESH_MIRROR"
+        die "no Debian mirror in the apt sources here; set DP_FRESH_MIRROR"
     {
         echo "deb $archive $SUITE main"
         echo "deb $archive $SUITE-updates main"
