@@ -276,7 +276,10 @@ git archive --format=tar --prefix="${root#/}/" "$REV" |
     docker cp - "$container:/"
 say "running make demo and make check on $(git rev-parse --short "$REV")" \
     "in $IMAGE"
-docker start --attach "$container" || true
+# In the background, so that a signal to this script is handled at once
+# (bash runs its traps only between commands, and `wait` is interruptible).
+docker start --attach "$container" &
+wait "$!" || true
 rc=$(docker wait "$container")
 say "container exit code $rc"
 exit "$rc"
