@@ -1,12 +1,19 @@
 # Makefile - front door: installs what is missing, then drives CMake and CTest
 # SPDX-License-Identifier: MIT
 #
+# Each target first installs the Debian packages it needs and lacks
+# (scripts/deps.sh PROFILE, as root, through sudo -n, or it prints the
+# apt-get command): demo for build/demo/bench, check for check/fuzz.
+#
 #   make demo    install deps, build, write a real report from demo/sample
 #                offline; the last line printed is the report's path
 #   make check   install deps, build with ASan+UBSan into build-check/, run
 #                a short fuzz of every harness (scripts/fuzz.sh --smoke),
 #                then every test (ctest starts its own redis-server and
 #                services)
+#   make fresh   run `make demo` then `make check` as root in a clean Debian
+#                12 container (only git, make and ca-certificates) on the
+#                committed tree (scripts/fresh.sh; needs root or Docker)
 #   make fuzz    build the libFuzzer harnesses of fuzz/ with clang into
 #                build-fuzz/ and run each for 60 s (scripts/fuzz.sh)
 #   make build   RelWithDebInfo build into build/ (binaries in build/bin)
@@ -14,7 +21,9 @@
 #   make format  clang-format --dry-run --Werror on all C sources
 #   make lint    format + scripts/checksrc.sh (banned calls, file headers)
 #   make tidy    clang-tidy over the sources, using build/compile_commands.json
-#   make deps    only install the Debian packages that are missing
+#   make deps    only install the Debian packages that are missing (all a
+#                developer needs: the check profile); deps-demo, deps-check,
+#                deps-valgrind and deps-fresh install one profile
 #   make clean   remove build/ and build-check/
 
 SHELL := /bin/bash
@@ -31,30 +40,39 @@ SRC_DIRS := common proto services tests bench
 SOURCES = $(shell find $(SRC_DIRS) -type f \( -name '*.c' -o -name '*.h' \) \
                    2>/dev/null | sort)
 
-.PHONY: all deps build demo check fuzz bench format format-fix lint tidy clean valgrind
+DEPS_PROFILES := demo check valgrind fresh
+
+.PHONY: all deps build demo check fresh fuzz bench format format-fix lint \
+        tidy clean valgrind $(addprefix deps-,$(DEPS_PROFILES))
 
 all: build
 
-deps:
-	@bash scripts/deps.sh
+deps: deps-check
+
+$(addprefix deps-,$(DEPS_PROFILES)): deps-%:
+	@bash scripts/deps.sh $*
 
 # CMake is re-run every time: the tree uses file(GLOB), so new sources and
 # tests are picked up without a manual re-configure.
-build: deps
+build: deps-demo
 	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	$(CMAKE) --build $(BUILD_DIR) -j$(NPROC)
 
 demo: build
 	@bash scripts/demo.sh
 
-check: deps
+check: deps-check
 	$(CMAKE) -S . -B $(CHECK_DIR) -DCMAKE_BUILD_TYPE=Debug \
 	    -DDP_ASAN=ON -DDP_UBSAN=ON
 	$(CMAKE) --build $(CHECK_DIR) -j$(NPROC)
 	bash scripts/fuzz.sh --smoke
 	$(CTEST) --test-dir $(CHECK_DIR) --output-on-failure -j2 --timeout 600
 
-fuzz: deps
+# The README's two commands in a clean Debian 12 container, on HEAD.
+fresh:
+	@bash scripts/fresh.sh
+
+fuzz: deps-check
 	bash scripts/fuzz.sh 60
 
 bench: build
@@ -81,7 +99,7 @@ clean:
 	rm -rf $(BUILD_DIR) $(CHECK_DIR)
 
 # The end-to-end report under valgrind (a build without sanitizers).
-valgrind: deps
+valgrind: deps-valgrind
 	$(CMAKE) -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	$(CMAKE) --build build-valgrind -j$(NPROC)
 	bash scripts/valgrind.sh build-valgrind

@@ -1,6 +1,21 @@
 #!/usr/bin/env bash
-# scripts/deps.sh - install the Debian 12 packages devpulse needs, if missing
+# scripts/deps.sh - install the Debian 12 packages a task needs, if missing
 # SPDX-License-Identifier: MIT
+#
+# Usage: scripts/deps.sh [PROFILE]   (default: check)
+#
+#   demo      what `make build` and `make demo` need: the compiler, CMake,
+#             pkg-config, every -dev library the build links (tests and
+#             benchmarks are part of the build), redis-server, tzdata and
+#             ca-certificates. No clang, no browser.
+#   check     demo's packages plus what `make check` and `make fuzz` use:
+#             clang and its sanitizer/libFuzzer runtimes, chromium and a
+#             CJK font (tests/browser), and the command-line tools the tests
+#             run (curl, openssl, pgrep from procps).
+#   valgrind  demo's packages plus valgrind (make valgrind).
+#   fresh     what `make fresh` needs on the host: git, docker.io and
+#             mmdebstrap. A machine that already has docker and dockerd
+#             (from another packaging of Docker) keeps them.
 #
 # Checks each package with dpkg-query and installs only the missing ones with
 # apt-get: directly as root, through `sudo -n` when that works without a
@@ -9,22 +24,45 @@
 #
 # redis-server is installed without starting its system service: the tests
 # and `devpulse report` start their own servers on private sockets.
-# chromium (Debian's, run headless) and a small CJK font are for the browser
-# test of the HTML reports (tests/browser); it skips when chromium is absent.
 set -euo pipefail
 
-PACKAGES=(
+DEMO=(
     build-essential cmake pkg-config
     libzmq3-dev libcurl4-openssl-dev libmsgpack-dev libhiredis-dev
-    libcmocka-dev libjansson-dev libpcre2-dev libcmark-dev
-    libmicrohttpd-dev libyaml-dev libssl-dev openssl
-    redis-server tzdata curl ca-certificates
+    libjansson-dev libpcre2-dev libcmark-dev libyaml-dev libssl-dev
+    libcmocka-dev libmicrohttpd-dev zlib1g-dev
+    redis-server tzdata ca-certificates
+)
+CHECK=(
+    "${DEMO[@]}"
     clang
     # clang's sanitizer and libFuzzer runtimes (make fuzz, make check): only
     # a Recommends of clang-14, which --no-install-recommends leaves out
     libclang-rt-dev
+    # tests/browser renders the HTML reports in Debian's headless chromium
     chromium fonts-wqy-microhei
+    # tools the test scripts run: curl (stand-in checks), openssl (TLS test
+    # certificates), pgrep (fault suite)
+    curl openssl procps
 )
+VALGRIND=("${DEMO[@]}" valgrind)
+FRESH=(git docker.io mmdebstrap)
+
+# Commands that stand for a package: when all of them are found, the
+# package counts as present even if dpkg does not know it by that name.
+declare -A PROVIDES=([docker.io]="docker dockerd" [mmdebstrap]="mmdebstrap")
+
+profile=${1:-check}
+case "$profile" in
+demo) PACKAGES=("${DEMO[@]}") ;;
+check) PACKAGES=("${CHECK[@]}") ;;
+valgrind) PACKAGES=("${VALGRIND[@]}") ;;
+fresh) PACKAGES=("${FRESH[@]}") ;;
+*)
+    echo "usage: $0 [demo|check|valgrind|fresh]" >&2
+    exit 2
+    ;;
+esac
 
 if ! command -v dpkg-query >/dev/null 2>&1 ||
     ! command -v apt-get >/dev/null 2>&1; then
@@ -33,10 +71,27 @@ if ! command -v dpkg-query >/dev/null 2>&1 ||
     exit 1
 fi
 
+# s_installed PKG - true when dpkg has PKG installed
+s_installed()
+{
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = \
+        "install ok installed" ]
+}
+
+# s_provided PKG - true when PKG stands for commands and all of them are found
+s_provided()
+{
+    local cmd
+    [ -n "${PROVIDES[$1]:-}" ] || return 1
+    for cmd in ${PROVIDES[$1]}; do
+        PATH=$PATH:/usr/sbin:/sbin command -v "$cmd" >/dev/null 2>&1 ||
+            return 1
+    done
+}
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
-    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-    if [ "$status" != "install ok installed" ]; then
+    if ! s_installed "$pkg" && ! s_provided "$pkg"; then
         missing+=("$pkg")
     fi
 done
@@ -56,11 +111,12 @@ else
     exit 1
 fi
 
-echo "deps.sh: installing ${missing[*]}" >&2
+echo "deps.sh: installing ($profile) ${missing[*]}" >&2
 
-# Keep maintainer scripts from starting services (redis-server) during the
-# install, through the standard policy-rc.d hook, unless the machine already
-# has its own policy (Docker images do). Our file is removed on exit.
+# Keep maintainer scripts from starting services (redis-server, docker)
+# during the install, through the standard policy-rc.d hook, unless the
+# machine already has its own policy (Docker images do). Our file is removed
+# on exit.
 policy=/usr/sbin/policy-rc.d
 own_policy=0
 cleanup()
@@ -95,8 +151,7 @@ esac
 
 still=()
 for pkg in "${missing[@]}"; do
-    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-    if [ "$status" != "install ok installed" ]; then
+    if ! s_installed "$pkg"; then
         still+=("$pkg")
     fi
 done
