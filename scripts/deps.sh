@@ -42,8 +42,9 @@ CHECK=(
     # tests/browser renders the HTML reports in Debian's headless chromium
     chromium fonts-wqy-microhei
     # tools the test scripts run: curl (stand-in checks), openssl (TLS test
-    # certificates), pgrep (fault suite)
-    curl openssl procps
+    # certificates), pgrep (fault suite), jq (counts straight from the raw
+    # data), docker-compose (the compose file is validated)
+    curl openssl procps jq docker-compose
 )
 VALGRIND=("${DEMO[@]}" valgrind)
 FRESH=(git docker.io mmdebstrap)

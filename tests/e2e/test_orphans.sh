@@ -131,18 +131,20 @@ check "up: the killed run left its sockets" [ -S "$SOCK" ]
 
 # The next start cleans the state directory (lock, pid, sockets); a Ctrl-C
 # on its terminal reaches devpulse only, which stops everything gracefully.
-if command -v python3 >/dev/null; then
-    python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
-        "$STATE/stale.sock"
-fi
+# A stale socket of our own making: a server bound to it, killed.
+redis-server --port 0 --unixsocket "$STATE/stale.sock" --save "" \
+    --appendonly no --dir "$E2E_TMP" --logfile stale-redis.log &
+stale_pid=$!
+e2e_until 50 test -S "$STATE/stale.sock"
+kill -9 "$stale_pid"
+wait "$stale_pid" 2>/dev/null
+check "up: a stale socket is in the state directory" [ -S "$STATE/stale.sock" ]
 old_pid=$UP_PID
 check "up: starts again on the state of the killed run" up "$E2E_TMP/up2.err"
 check "up: ... and owns it now" [ -n "$UP_PID" -a "$UP_PID" != "$old_pid" ]
 check "up: ... with Redis and four services" up_running
-if command -v python3 >/dev/null; then
-    check "up: a stale socket in the state directory is removed" \
-        [ ! -e "$STATE/stale.sock" ]
-fi
+check "up: a stale socket in the state directory is removed" \
+    [ ! -e "$STATE/stale.sock" ]
 kill -INT -- "-$UP_PID" # the whole process group, as a terminal does
 e2e_until 100 e2e_none "$STATE/"
 check "up: Ctrl-C stops devpulse and everything it started" e2e_none "$STATE/"
