@@ -25,9 +25,11 @@ e2e_standin() {
     "$DP_BIN_DIR/gh-standin" "$@" >"$out" 2>"$out.err" &
     STANDIN_PID=$!
     E2E_PIDS+=("$STANDIN_PID")
-    for _ in $(seq 1 200); do
+    # Up to 30 s: an ASan build on a loaded machine starts slowly.
+    for _ in $(seq 1 600); do
         STANDIN_URL=$(head -n 1 "$out" 2>/dev/null || true)
         [ -n "$STANDIN_URL" ] && return 0
+        kill -0 "$STANDIN_PID" 2>/dev/null || break
         sleep 0.05
     done
     echo "gh-standin did not start: $(cat "$out.err")" >&2

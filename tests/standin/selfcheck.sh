@@ -59,8 +59,10 @@ start() {
     stop
     "$bin" --data "$data" --port 0 "$@" >"$tmp/url" 2>"$tmp/log" &
     pid=$!
-    for _ in $(seq 1 100); do
+    # Up to 30 s: an ASan build on a loaded machine starts slowly.
+    for _ in $(seq 1 600); do
         [ -s "$tmp/url" ] && break
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.05
     done
     base=$(head -n 1 "$tmp/url")
