@@ -294,7 +294,7 @@ static bool s_below(const char *path, const char *prefix)
 static int s_scope_check(const s_url_t *base, const s_url_t *u, bool with_token,
                          bool with_path, char *why, size_t size)
 {
-    const char *no = NULL;
+    const char *no = NULL, *tail = "";
     bool web = !strcmp(base->scheme, "https") || !strcmp(base->scheme, "http");
     bool origin = !strcmp(u->scheme, base->scheme) &&
                   !strcasecmp(u->host, base->host) &&
@@ -303,9 +303,10 @@ static int s_scope_check(const s_url_t *base, const s_url_t *u, bool with_token,
         no = "the API is neither https nor http";
     else if (!origin)
         no = "outside the API's origin";
-    else if (with_path && !s_below(u->path, base->path))
+    else if (with_path && !s_below(u->path, base->path)) {
         no = "outside the API's path";
-    else if (u->userinfo)
+        tail = base->path;
+    } else if (u->userinfo)
         no = "a URL with a user name or password";
     else if (with_token && strcmp(base->scheme, "https") != 0 &&
              !s_loopback(base->host))
@@ -313,8 +314,8 @@ static int s_scope_check(const s_url_t *base, const s_url_t *u, bool with_token,
     if (!no)
         return 0;
     if (web && origin)
-        snprintf(why, size, "%s://%s:%s%s: %s %s", u->scheme, u->host, u->port,
-                 u->path, no, base->path);
+        snprintf(why, size, "%s://%s:%s%s: %s%s%s", u->scheme, u->host, u->port,
+                 u->path, no, *tail ? " " : "", tail);
     else
         snprintf(why, size, "%s://%s:%s: %s %s://%s:%s", u->scheme, u->host,
                  u->port, no, base->scheme, base->host, base->port);

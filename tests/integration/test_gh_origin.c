@@ -305,11 +305,14 @@ static long s_problems_with(const dp_window_t *w, const char *a, const char *b)
     return n;
 }
 
-/* The window was sent with what page 1 held, a problem naming the refused
- * origin, and a listing marked incomplete before the window's end. */
+/* The foreign stand-in (when started) got nothing, and the window was
+ * sent with what page 1 held, a problem naming the refused origin, and a
+ * listing marked incomplete before the window's end. */
 static void s_assert_cut(s_ctx_t *ctx, const char *refused, const char *why)
 {
     assert_int_equal(s_collect(ctx), 0);
+    if (ctx->foreign.proc.pid)
+        s_assert_untouched(&ctx->foreign);
     const dp_window_t *w = &ctx->window.u.window;
     assert_true(s_problems_with(w, refused, why) >= 1);
     assert_true(s_problems_with(w, "issues listing incomplete", NULL) == 1);
@@ -334,7 +337,6 @@ static void test_next_link_to_a_foreign_host_gets_no_token(void **state)
     const char *foreign[] = {"--host", S_FOREIGN_HOST, "--port", port, NULL};
     s_standin(ctx, &ctx->foreign, foreign);
     s_assert_cut(ctx, "http://" S_FOREIGN_HOST ":", "outside the API's origin");
-    s_assert_untouched(&ctx->foreign);
 }
 
 static void test_next_link_to_a_foreign_port_gets_no_token(void **state)
@@ -347,7 +349,6 @@ static void test_next_link_to_a_foreign_port_gets_no_token(void **state)
                          NULL};
     s_standin(ctx, &ctx->api, api);
     s_assert_cut(ctx, ctx->foreign.base, "outside the API's origin");
-    s_assert_untouched(&ctx->foreign);
 }
 
 static void test_next_link_on_another_scheme_is_refused(void **state)
@@ -402,7 +403,9 @@ static void test_redirect_to_another_origin_fails_the_window(void **state)
     s_standin(ctx, &ctx->api, api);
     /* Page 1 is refused: nothing was read, so the window fails, saying
      * why (not an empty report that says nothing). */
-    assert_int_equal(s_collect(ctx), DP_EORIGIN);
+    int rc = s_collect(ctx);
+    s_assert_untouched(&ctx->foreign);
+    assert_int_equal(rc, DP_EORIGIN);
     dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
     assert_int_equal(
         dp_sock_recv(ctx->sub, &subject, &frame, S_MAX_FRAME, S_RECV_MS), 0);
@@ -419,7 +422,6 @@ static void test_redirect_to_another_origin_fails_the_window(void **state)
     dp_msg_clear(&status);
     dp_buf_free(&subject);
     dp_buf_free(&frame);
-    s_assert_untouched(&ctx->foreign);
 }
 
 static void test_redirect_of_a_later_page_cuts_the_listing(void **state)
@@ -438,7 +440,6 @@ static void test_redirect_of_a_later_page_cuts_the_listing(void **state)
                          NULL};
     s_standin(ctx, &ctx->api, api);
     s_assert_cut(ctx, "307 redirect not followed", ctx->foreign.base);
-    s_assert_untouched(&ctx->foreign);
 }
 
 static void test_redirect_within_the_api_is_followed(void **state)
