@@ -20,7 +20,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 #include "dp_proto.h"
 #include "dp_store.h"
 #include "dp_testkit.h"
+#include "dp_tkcollector.h"
 #include "dp_time.h"
 #include "gh_client.h"
 
@@ -168,30 +168,10 @@ static void s_port(const s_standin_t *s, char *out, size_t size)
     snprintf(out, size, "%ld", strtol(colon + 1, NULL, 10));
 }
 
-static size_t s_curl_write(char *data, size_t size, size_t n, void *userdata)
-{
-    dp_buf_append(userdata, data, size * n);
-    return size * n;
-}
-
 /* GET /_standin/stats of a stand-in; the caller decrefs it. */
 static json_t *s_stats(const s_standin_t *s)
 {
-    CURL *curl = curl_easy_init();
-    assert_non_null(curl);
-    char *url = dp_asprintf("%s/_standin/stats", s->base);
-    dp_buf_t body = DP_BUF_INIT;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_curl_write);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)S_HTTP_MS);
-    assert_int_equal(curl_easy_perform(curl), CURLE_OK);
-    curl_easy_cleanup(curl);
-    json_t *doc = json_loadb(body.data, body.len, 0, NULL);
-    assert_non_null(doc);
-    dp_buf_free(&body);
-    dp_free(url);
-    return doc;
+    return dp_tk_standin_call(s->base, false, "/_standin/stats", S_HTTP_MS);
 }
 
 static long s_stat(const s_standin_t *s, const char *name)
@@ -213,37 +193,15 @@ static void s_assert_untouched(const s_standin_t *s)
     assert_int_equal(requests, 0);
 }
 
-/* A socket on ipc://<dir>/<name>; how names "@" (bind) or ">" (connect). */
-static dp_sock_t *s_sock(s_ctx_t *ctx, int type, const char *how,
-                         const char *name)
-{
-    char *ep = dp_asprintf("%sipc://%s/%s", how, ctx->dir, name);
-    dp_sock_t *sock = dp_sock_new(ctx->bus, type, ep);
-    dp_free(ep);
-    assert_non_null(sock);
-    int zero = 0;
-    assert_int_equal(
-        zmq_setsockopt(dp_sock_handle(sock), ZMQ_LINGER, &zero, sizeof zero),
-        0);
-    return sock;
-}
-
 /* Starts the collector engine on the API stand-in, with a token. */
 static void s_collector(s_ctx_t *ctx)
 {
     ctx->bus = dp_bus_new();
     assert_non_null(ctx->bus);
-    ctx->pull = s_sock(ctx, ZMQ_PULL, "@", "out");
-    char *ctl = dp_asprintf("@ipc://%s/ctl", ctx->dir);
-    char *out = dp_asprintf(">ipc://%s/out", ctx->dir);
-    char *pub = dp_asprintf("@ipc://%s/pub", ctx->dir);
     collector_cfg_t cfg = {
         .api_url = ctx->api.base,
         .tokens = S_TOKEN,
         .redis_url = ctx->redis.url,
-        .ctl_endpoint = ctl,
-        .out_endpoint = out,
-        .pub_endpoint = pub,
         .per_page = S_PER_PAGE,
         .max_pages = 100,
         .timeout_ms = S_HTTP_MS,
@@ -257,15 +215,8 @@ static void s_collector(s_ctx_t *ctx)
         .max_events = 100000,
         .pr_details = false,
     };
-    ctx->collector = collector_new(&cfg);
-    dp_free(ctl);
-    dp_free(out);
-    dp_free(pub);
-    assert_non_null(ctx->collector);
-    ctx->sub = s_sock(ctx, ZMQ_SUB, ">", "pub");
-    assert_int_equal(dp_sock_subscribe(ctx->sub, "status."), 0);
-    struct timespec ts = {0, S_JOIN_MS * 1000000L};
-    nanosleep(&ts, NULL);
+    ctx->collector = dp_tk_collector_start(ctx->bus, ctx->dir, &cfg, S_JOIN_MS,
+                                           &ctx->pull, &ctx->sub);
 }
 
 static void s_count_event(const dp_event_t *ev, void *arg)
@@ -386,21 +337,25 @@ static void test_next_link_outside_the_api_path_is_refused(void **state)
 
 /* ==== Redirects ==== */
 
+/* A foreign stand-in on host, and an API that answers paths holding
+ * substr with a redirect (status) there. */
+static void s_redirecting(s_ctx_t *ctx, const char *host, const char *substr,
+                          const char *status)
+{
+    const char *foreign[] = {"--host", host, "--port", "0", NULL};
+    s_standin(ctx, &ctx->foreign, foreign);
+    char *fault = dp_asprintf("%s:redirect:0:%s", substr, status);
+    const char *api[] = {
+        "--port",          "0",       "--token", S_TOKEN, "--redirect-to",
+        ctx->foreign.base, "--fault", fault,     NULL};
+    s_standin(ctx, &ctx->api, api);
+    dp_free(fault);
+}
+
 static void test_redirect_to_another_origin_fails_the_window(void **state)
 {
     s_ctx_t *ctx = *state;
-    const char *foreign[] = {"--port", "0", NULL};
-    s_standin(ctx, &ctx->foreign, foreign);
-    const char *api[] = {"--port",
-                         "0",
-                         "--token",
-                         S_TOKEN,
-                         "--redirect-to",
-                         ctx->foreign.base,
-                         "--fault",
-                         "/issues:redirect:0:302",
-                         NULL};
-    s_standin(ctx, &ctx->api, api);
+    s_redirecting(ctx, "127.0.0.1", "/issues", "302");
     /* Page 1 is refused: nothing was read, so the window fails, saying
      * why (not an empty report that says nothing). */
     int rc = s_collect(ctx);
@@ -427,18 +382,7 @@ static void test_redirect_to_another_origin_fails_the_window(void **state)
 static void test_redirect_of_a_later_page_cuts_the_listing(void **state)
 {
     s_ctx_t *ctx = *state;
-    const char *foreign[] = {"--host", S_FOREIGN_HOST, "--port", "0", NULL};
-    s_standin(ctx, &ctx->foreign, foreign);
-    const char *api[] = {"--port",
-                         "0",
-                         "--token",
-                         S_TOKEN,
-                         "--redirect-to",
-                         ctx->foreign.base,
-                         "--fault",
-                         "/repositories/:redirect:0:307",
-                         NULL};
-    s_standin(ctx, &ctx->api, api);
+    s_redirecting(ctx, S_FOREIGN_HOST, "/repositories/", "307");
     s_assert_cut(ctx, "307 redirect not followed", ctx->foreign.base);
 }
 
