@@ -17,6 +17,7 @@
     XX(EAUTH, "authentication refused")                                        \
     XX(ENOTFOUND, "not found")                                                 \
     XX(ERATE, "rate limited")                                                  \
+    XX(EORIGIN, "outside the allowed origin")                                  \
     XX(EAGAIN, "try again later")
 
 enum dp_err_index {

@@ -326,6 +326,9 @@ static const char *s_failure_text(int rc)
         return "repository not found on GitHub (404)";
     case DP_ERATE:
         return "GitHub rate limit exhausted";
+    case DP_EORIGIN:
+        return "GitHub API pointed outside its origin (a redirect or plain "
+               "http): not followed, the token was not sent";
     default:
         return "GitHub API unreachable or failing";
     }

@@ -24,6 +24,7 @@
 #define GH_PACE_CAP_MS 10000
 #define GH_MAX_TOKENS 32
 #define GH_USER_AGENT "devpulse/0.1"
+#define GH_WAIT_MAX_S DP_HTTP_WAIT_MAX_S /* longest wait ever computed */
 
 /* One token of the pool and what GitHub last said about its budget. */
 typedef struct {
@@ -65,11 +66,13 @@ static void s_hash(const char *text, char out[17])
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-static dp_http_t *s_http(const gh_client_cfg_t *cfg, const char *token)
+static dp_http_t *s_http(const gh_client_cfg_t *cfg, const char *api_url,
+                         const char *token)
 {
     dp_http_opts_t o = {
         .user_agent = GH_USER_AGENT,
         .token = token,
+        .scope = api_url, /* the token goes nowhere else */
         .accept = "application/vnd.github+json",
         .timeout_ms = cfg->timeout_ms,
         .max_body = (size_t)cfg->max_body,
@@ -94,12 +97,18 @@ gh_client_t *gh_client_new(const gh_client_cfg_t *cfg)
     char *save = NULL;
     for (char *t = strtok_r(list, ", ", &save);
          t && self->ntokens < GH_MAX_TOKENS; t = strtok_r(NULL, ", ", &save))
-        self->tokens[self->ntokens++].http = s_http(cfg, t);
+        self->tokens[self->ntokens++].http = s_http(cfg, self->api_url, t);
     if (list)
         memset(list, 0, strlen(cfg->tokens ? cfg->tokens : ""));
     dp_free(list);
-    if (self->ntokens == 0)
-        self->tokens[self->ntokens++].http = s_http(cfg, NULL);
+    bool anonymous = self->ntokens == 0;
+    if (anonymous)
+        self->tokens[self->ntokens++].http = s_http(cfg, self->api_url, NULL);
+    char why[256];
+    if (dp_http_scope_check(self->api_url, self->api_url, !anonymous, why,
+                            sizeof why) < 0)
+        dp_log(DP_LOG_ERROR, "API URL refused, no request will be sent: %s",
+               why);
     for (size_t i = 0; i < self->ntokens; i++) {
         self->tokens[i].remaining = self->tokens[i].limit = -1;
         self->tokens[i].reset = -1;
@@ -180,6 +189,17 @@ void gh_client_problem(gh_client_t *self, const char *fmt, ...)
 
 /* ==== Waiting ==== */
 
+/* Milliseconds in s seconds, s clamped to [0, GH_WAIT_MAX_S] first: a
+ * wait GitHub names (or a hostile server) never overflows. */
+static long s_secs_ms(int64_t s)
+{
+    if (s < 0)
+        s = 0;
+    if (s > GH_WAIT_MAX_S)
+        s = GH_WAIT_MAX_S;
+    return (long)s * 1000;
+}
+
 /* Sleeps, waking at once on a stop, so a shutdown is never held up. */
 static void s_sleep_ms(gh_client_t *self, long ms)
 {
@@ -237,22 +257,24 @@ static int s_pace(gh_client_t *self, s_token_t *t, const char *what)
     int64_t left_s = t->reset - dp_time_now();
     if (left_s <= 0)
         return 0;
+    if (left_s > GH_WAIT_MAX_S)
+        left_s = GH_WAIT_MAX_S;
     long wait_ms;
     if (t->remaining == 0) {
-        if (left_s > self->cfg.max_wait_s) {
+        if (s_secs_ms(left_s) > s_secs_ms(self->cfg.max_wait_s)) {
             gh_client_problem(self,
                               "GET %s: rate limit used up for %llds, "
                               "longer than the %lds allowed",
                               what, (long long)left_s, self->cfg.max_wait_s);
             return DP_ERATE;
         }
-        wait_ms = (long)left_s * 1000 + 1000;
+        wait_ms = s_secs_ms(left_s) + 1000;
         gh_client_problem(self,
                           "rate limit used up: waiting %lds for the "
                           "reset",
                           (long)left_s + 1);
     } else {
-        wait_ms = (long)(left_s * 1000 / (t->remaining + 1));
+        wait_ms = s_secs_ms(left_s) / (t->remaining + 1);
         if (wait_ms > GH_PACE_CAP_MS)
             wait_ms = GH_PACE_CAP_MS;
         dp_log(DP_LOG_INFO, "%ld requests left: pacing %ld ms", t->remaining,
@@ -281,11 +303,9 @@ static long s_limit_wait_ms(gh_client_t *self, const dp_http_resp_t *resp,
                             int attempt)
 {
     if (resp->retry_after >= 0)
-        return resp->retry_after * 1000;
-    if (resp->rl_remaining == 0 && resp->rl_reset > 0) {
-        int64_t wait = resp->rl_reset - dp_time_now();
-        return wait > 0 ? (long)wait * 1000 + 1000 : 1000;
-    }
+        return s_secs_ms(resp->retry_after);
+    if (resp->rl_remaining == 0 && resp->rl_reset > 0)
+        return s_secs_ms(resp->rl_reset - dp_time_now()) + 1000;
     /* A secondary limit without retry-after: back off exponentially. */
     if (resp->status == 429 || (resp->body && strstr(resp->body, "rate limit")))
         return s_backoff_ms(self, attempt);
@@ -359,9 +379,8 @@ static void s_cache_save(gh_client_t *self, const char *key,
      * every window that shows the PR. */
     long ttl_s = self->cfg.cache_ttl_s;
     if (self->window_ttl_s > 0 && strstr(key, "since=")) {
-        long window = resp->body_len <= GH_CACHE_SMALL_BODY
-                          ? self->window_ttl_s
-                          : GH_CACHE_REPLAY_S;
+        long window = resp->body_len <= GH_CACHE_SMALL_BODY ? self->window_ttl_s
+                                                            : GH_CACHE_REPLAY_S;
         if (window < ttl_s)
             ttl_s = window;
     }
@@ -464,7 +483,7 @@ static int s_answer(gh_client_t *self, const char *url, const char *key,
             gh_client_problem(self, "GET %s: 403 forbidden", s_path(url));
             return DP_EAUTH;
         }
-        if (*wait_ms > self->cfg.max_wait_s * 1000) {
+        if (*wait_ms > s_secs_ms(self->cfg.max_wait_s)) {
             gh_client_problem(self,
                               "GET %s: rate limited for %lds, longer "
                               "than the %lds allowed",
@@ -524,9 +543,12 @@ int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
         if (hrc == DP_EAGAIN) {
             rc = DP_EAGAIN; /* a stop, not a failure: nothing to report */
         } else if (hrc < 0) {
+            /* A URL outside the API (a next link, a redirect) was not
+             * requested: the token stays home, and asking again changes
+             * nothing. */
             gh_client_problem(self, "GET %s: %s", s_path(url), resp.error);
-            rc = hrc == DP_ETOOBIG ? DP_ETOOBIG : DP_EHTTP;
-            if (hrc != DP_ETOOBIG)
+            rc = hrc == DP_ETOOBIG || hrc == DP_EORIGIN ? hrc : DP_EHTTP;
+            if (rc == DP_EHTTP)
                 wait_ms = s_backoff_ms(self, attempt);
         } else {
             s_note_rate(self, token, &resp);

@@ -76,11 +76,16 @@ long gh_client_status(const gh_client_t *self);
  * integer beyond 64 bits, a byte that is not UTF-8) gives the others, with
  * a problem naming what was skipped (see gh_page_parse). 5xx, transport
  * failures and other bodies that are not JSON are retried with backoff; 403/429
- * rate limits are waited out (up to max_wait_s). Stores the document (the
- * caller's) and, when next is not NULL, the rel="next" URL (the caller frees
- * it; NULL on the last page). Returns 0, DP_EAUTH (401, or a 403 that is no
- * rate limit), DP_ENOTFOUND (404/410), DP_ERATE, DP_EJSON, DP_ETOOBIG, DP_EHTTP
- * or DP_EAGAIN when interrupted. Every failure is also recorded as a problem.
+ * rate limits are waited out (up to max_wait_s; a longer one, however
+ * large the header, is DP_ERATE). Stores the document (the caller's) and,
+ * when next is not NULL, the rel="next" URL as sent (the caller frees it;
+ * NULL on the last page). No request, and so no token, goes outside the
+ * API URL (its scheme, host, port and path; https unless it is plain http
+ * on loopback): a target there, or a redirect that leads there, is
+ * DP_EORIGIN, recorded as a problem naming the origin refused. Returns 0,
+ * DP_EAUTH (401, or a 403 that is no rate limit), DP_ENOTFOUND (404/410),
+ * DP_ERATE, DP_EJSON, DP_ETOOBIG, DP_EORIGIN, DP_EHTTP or DP_EAGAIN when
+ * interrupted. Every failure is also recorded as a problem.
  */
 DP_NODISCARD int gh_client_get(gh_client_t *self, const char *target,
                                json_t **doc, char **next);

@@ -16,7 +16,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +30,7 @@
 #include "dp_mem.h"
 #include "dp_proto.h"
 #include "dp_testkit.h"
+#include "dp_tkcollector.h"
 #include "dp_time.h"
 
 #define S_REPO "acme/large"
@@ -180,21 +180,6 @@ static int s_teardown(void **state)
     return 0;
 }
 
-/* A socket on ipc://<dir>/<name>; how names "@" (bind) or ">" (connect). */
-static dp_sock_t *s_sock(s_ctx_t *ctx, int type, const char *how,
-                         const char *name)
-{
-    char *ep = dp_asprintf("%sipc://%s/%s", how, ctx->dir, name);
-    dp_sock_t *sock = dp_sock_new(ctx->bus, type, ep);
-    dp_free(ep);
-    assert_non_null(sock);
-    int zero = 0;
-    assert_int_equal(
-        zmq_setsockopt(dp_sock_handle(sock), ZMQ_LINGER, &zero, sizeof zero),
-        0);
-    return sock;
-}
-
 /* Writes the dataset, starts Redis, the stand-in (with extra arguments,
  * NULL-terminated) and the collector (retries on max_retries). */
 static void s_start(s_ctx_t *ctx, bool spoiled, const char *const *extra,
@@ -226,17 +211,10 @@ static void s_start(s_ctx_t *ctx, bool spoiled, const char *const *extra,
 
     ctx->bus = dp_bus_new();
     assert_non_null(ctx->bus);
-    ctx->pull = s_sock(ctx, ZMQ_PULL, "@", "out");
-    char *ctl = dp_asprintf("@ipc://%s/ctl", ctx->dir);
-    char *out = dp_asprintf(">ipc://%s/out", ctx->dir);
-    char *pub = dp_asprintf("@ipc://%s/pub", ctx->dir);
     collector_cfg_t cfg = {
         .api_url = ctx->base,
         .tokens = "test-token",
         .redis_url = ctx->redis.url,
-        .ctl_endpoint = ctl,
-        .out_endpoint = out,
-        .pub_endpoint = pub,
         .per_page = S_PER_PAGE,
         .max_pages = max_pages,
         .timeout_ms = S_HTTP_MS,
@@ -250,15 +228,8 @@ static void s_start(s_ctx_t *ctx, bool spoiled, const char *const *extra,
         .max_events = 100000,
         .pr_details = false,
     };
-    ctx->collector = collector_new(&cfg);
-    dp_free(ctl);
-    dp_free(out);
-    dp_free(pub);
-    assert_non_null(ctx->collector);
-    ctx->sub = s_sock(ctx, ZMQ_SUB, ">", "pub");
-    assert_int_equal(dp_sock_subscribe(ctx->sub, "status."), 0);
-    struct timespec ts = {0, S_JOIN_MS * 1000000L};
-    nanosleep(&ts, NULL);
+    ctx->collector = dp_tk_collector_start(ctx->bus, ctx->dir, &cfg, S_JOIN_MS,
+                                           &ctx->pull, &ctx->sub);
 }
 
 /* Counts an event by kind; fails on a kind the dataset has none of. */
@@ -338,32 +309,14 @@ static void s_assert_no_status(s_ctx_t *ctx)
     dp_buf_free(&frame);
 }
 
-static size_t s_curl_write(char *data, size_t size, size_t n, void *userdata)
-{
-    dp_buf_append(userdata, data, size * n);
-    return size * n;
-}
-
 /* The stand-in's count of answers with this status. */
 static long s_answers(s_ctx_t *ctx, const char *status)
 {
-    CURL *curl = curl_easy_init();
-    assert_non_null(curl);
-    char *url = dp_asprintf("%s/_standin/stats", ctx->base);
-    dp_buf_t body = DP_BUF_INIT;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_curl_write);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)S_HTTP_MS);
-    assert_int_equal(curl_easy_perform(curl), CURLE_OK);
-    curl_easy_cleanup(curl);
-    json_t *doc = json_loadb(body.data, body.len, 0, NULL);
-    assert_non_null(doc);
+    json_t *doc =
+        dp_tk_standin_call(ctx->base, false, "/_standin/stats", S_HTTP_MS);
     long n = (long)json_integer_value(
         json_object_get(json_object_get(doc, "by_status"), status));
     json_decref(doc);
-    dp_buf_free(&body);
-    dp_free(url);
     return n;
 }
 

@@ -17,7 +17,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -464,36 +463,10 @@ static bool s_problems_mention(const dp_window_t *w, const char *text)
 
 /* ==== The stand-in's counters ==== */
 
-static size_t s_curl_write(char *data, size_t size, size_t n, void *userdata)
-{
-    dp_buf_append(userdata, data, size * n);
-    return size * n;
-}
-
 /* GETs or POSTs a /_standin/ path; returns the JSON answer. */
 static json_t *s_standin_call(s_ctx_t *ctx, bool post, const char *path)
 {
-    CURL *curl = curl_easy_init();
-    assert_non_null(curl);
-    char *url = dp_asprintf("%s%s", ctx->base, path);
-    dp_buf_t body = DP_BUF_INIT;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_curl_write);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)S_HTTP_MS);
-    if (post)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-    CURLcode rc = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
-    if (rc != CURLE_OK || status != 200)
-        fail_msg("%s: %s, status %ld", url, curl_easy_strerror(rc), status);
-    json_t *doc = json_loadb(body.data, body.len, 0, NULL);
-    assert_non_null(doc);
-    dp_buf_free(&body);
-    dp_free(url);
-    return doc;
+    return dp_tk_standin_call(ctx->base, post, path, S_HTTP_MS);
 }
 
 static void s_stats_reset(s_ctx_t *ctx)

@@ -28,6 +28,18 @@
  * With --max-page N, a listing page deeper than N answers 422, as GitHub
  * answers for deep pages of large listings.
  *
+ * A hostile API, for the tests that prove the token stays home: with
+ * --link-base URL, Link headers name URL instead of the stand-in's own base
+ * ("{port}" in it stands for the port bound), so a next page may sit on
+ * another host, port, scheme or path; a `redirect` fault answers
+ * 301/302/307/308 with a Location below --redirect-to (default: the
+ * stand-in's own base, and /repos/o/r becomes /repositories/<id> as GitHub
+ * does for a renamed repository); a `ratehdr` fault sends the rate-limit
+ * headers it is given verbatim (huge, negative, garbage). --host binds
+ * another loopback address (127.0.0.2 stands for a foreign host), and
+ * /_standin/stats counts the requests that carried an Authorization header
+ * ("authorization"), so a test sees whether a token arrived.
+ *
  * Threads: MHD runs one thread per connection; every request is handled
  * under one mutex, except the sleep of a `hang` fault.
  */
@@ -123,7 +135,9 @@ enum {
     S_FAULT_R429,
     S_FAULT_HANG,
     S_FAULT_TRUNCATE,
-    S_FAULT_GARBAGE
+    S_FAULT_GARBAGE,
+    S_FAULT_REDIRECT,
+    S_FAULT_RATEHDR
 };
 
 typedef struct {
@@ -132,6 +146,7 @@ typedef struct {
     long long left; /* requests still to fault; -1 = forever */
     long long arg;  /* status, retry-after seconds, or hang ms */
     int short_body; /* truncate: send a consistent short body */
+    char *headers;  /* ratehdr: "name=value|name=value", sent verbatim */
 } fault_t;
 
 typedef struct {
@@ -155,6 +170,8 @@ typedef struct {
     int cacheable;            /* a 200 that may become a 304 */
     int truncate;             /* S_TRUNC_* */
     int free_request;         /* does not consume rate limit */
+    char *location;           /* Location header value, owned, or NULL */
+    const char *raw_headers;  /* "name=value|..." from a ratehdr fault */
 } reply_t;
 
 typedef struct {
@@ -172,21 +189,25 @@ typedef struct {
     long long rate_limit;         /* --rate-limit */
     int verbose;                  /* --verbose */
     char base_url[256];           /* printed on stdout */
+    char *host;                   /* --host, a loopback address */
+    char *link_base;              /* --link-base, "{port}" expanded */
+    char *redirect_to;            /* --redirect-to, or NULL (own base) */
     fault_t faults[S_FAULTS_MAX]; /* --fault, in order */
     size_t n_faults;              /* number of faults */
     repo_t *repos;                /* the dataset */
     size_t n_repos;               /* number of repositories */
 
     /* state, guarded by lock */
-    pthread_mutex_t lock;   /* one lock for all request handling */
-    long long requests;     /* requests answered, /_standin excluded */
-    long long counted;      /* requests that consumed rate limit */
-    long long not_modified; /* 304 answers */
-    long long serial;       /* x-github-request-id source */
-    json_t *by_path;        /* path -> count */
-    json_t *by_status;      /* status -> count */
-    long long used;         /* rate limit used in this window */
-    int64_t reset_at;       /* end of the rate-limit window */
+    pthread_mutex_t lock;    /* one lock for all request handling */
+    long long requests;      /* requests answered, /_standin excluded */
+    long long counted;       /* requests that consumed rate limit */
+    long long not_modified;  /* 304 answers */
+    long long authorization; /* requests with an Authorization header */
+    long long serial;        /* x-github-request-id source */
+    json_t *by_path;         /* path -> count */
+    json_t *by_status;       /* status -> count */
+    long long used;          /* rate limit used in this window */
+    int64_t reset_at;        /* end of the rate-limit window */
 } server_t;
 
 static volatile sig_atomic_t s_stopping; /* set once shutdown begins */
@@ -758,6 +779,8 @@ static void s_reply_free(reply_t *r)
     dp_buf_free(&r->body);
     dp_free(r->link);
     r->link = NULL;
+    dp_free(r->location);
+    r->location = NULL;
 }
 
 /* Appends text to buf with the dataset's spoil marks (see the top of this
@@ -979,8 +1002,8 @@ static int s_has_labels(json_t *item, const char *list)
 static void s_link_base(server_t *srv, repo_t *repo, const char *rest,
                         char *out, size_t size)
 {
-    snprintf(out, size, "%s/repositories/%lld%s", srv->base_url, repo->id,
-             rest);
+    snprintf(out, size, "%s/repositories/%lld%s",
+             srv->link_base ? srv->link_base : srv->base_url, repo->id, rest);
 }
 
 /* GET /repos/{o}/{r}/issues */
@@ -1250,9 +1273,10 @@ static void s_rate_limit(server_t *srv, reply_t *r)
 static void s_stats(server_t *srv, reply_t *r)
 {
     json_t *j = json_pack(
-        "{s:I, s:I, s:I, s:I, s:O, s:O}", "requests", (json_int_t)srv->requests,
-        "counted", (json_int_t)srv->counted, "not_modified",
-        (json_int_t)srv->not_modified, "rate_used", (json_int_t)srv->used,
+        "{s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "requests",
+        (json_int_t)srv->requests, "counted", (json_int_t)srv->counted,
+        "not_modified", (json_int_t)srv->not_modified, "rate_used",
+        (json_int_t)srv->used, "authorization", (json_int_t)srv->authorization,
         "by_path", srv->by_path, "by_status", srv->by_status);
     s_reply_json(r, MHD_HTTP_OK, j);
 }
@@ -1262,6 +1286,7 @@ static void s_stats_reset(server_t *srv, reply_t *r)
     srv->requests = 0;
     srv->counted = 0;
     srv->not_modified = 0;
+    srv->authorization = 0;
     srv->used = 0;
     json_object_clear(srv->by_path);
     json_object_clear(srv->by_status);
@@ -1452,6 +1477,15 @@ static void s_fault_reply(const fault_t *f, reply_t *r)
         r->truncate = f->short_body ? S_TRUNC_SHORT : S_TRUNC_CUT;
         r->cacheable = 0;
         break;
+    case S_FAULT_RATEHDR:
+        if (f->arg == MHD_HTTP_FORBIDDEN)
+            s_reply_message(r, MHD_HTTP_FORBIDDEN,
+                            "You have exceeded a secondary rate limit.");
+        else if (f->arg != MHD_HTTP_OK)
+            s_reply_message(r, (int)f->arg, "Too Many Requests");
+        r->raw_headers = f->headers;
+        r->cacheable = 0;
+        break;
     case S_FAULT_GARBAGE:
         r->status = MHD_HTTP_OK;
         dp_buf_reset(&r->body);
@@ -1464,6 +1498,45 @@ static void s_fault_reply(const fault_t *f, reply_t *r)
     default:
         break;
     }
+}
+
+/* Is the fault applied to the normal answer rather than instead of it? */
+static int s_fault_after(const fault_t *f)
+{
+    return f->kind == S_FAULT_TRUNCATE ||
+           (f->kind == S_FAULT_RATEHDR && f->arg == MHD_HTTP_OK);
+}
+
+/* A redirect fault: Location is --redirect-to (or the stand-in's own
+ * base) with the path below the prefix and the query of the request;
+ * /repos/o/r/... becomes /repositories/<id>/... as for a renamed
+ * repository, so a redirect to the stand-in itself ends. */
+static void s_redirect(server_t *srv, const fault_t *f, const char *path,
+                       const char *uri, reply_t *r)
+{
+    dp_buf_t loc = DP_BUF_INIT;
+    dp_buf_puts(&loc, srv->redirect_to ? srv->redirect_to : srv->base_url);
+    char *copy = dp_strdup(path);
+    char *seg[S_SEGMENTS_MAX];
+    size_t n = s_split(copy, seg);
+    repo_t *repo = n >= 3 && n <= S_SEGMENTS_MAX && !strcmp(seg[0], "repos")
+                       ? s_repo_by_name(srv, seg[1], seg[2])
+                       : NULL;
+    if (repo) {
+        dp_buf_printf(&loc, "/repositories/%lld", repo->id);
+        for (size_t i = 3; i < n; i++)
+            dp_buf_printf(&loc, "/%s", seg[i]);
+    } else {
+        dp_buf_puts(&loc, path);
+    }
+    dp_free(copy);
+    const char *query = strchr(uri, '?');
+    if (query)
+        dp_buf_puts(&loc, query);
+    s_reply_message(r, (int)f->arg, "Moved Permanently");
+    r->location = dp_buf_take(&loc);
+    dp_buf_free(&loc);
+    r->cacheable = 0;
 }
 
 /* ==== HTTP glue ==== */
@@ -1500,6 +1573,35 @@ typedef struct {
     long long serial;    /* x-github-request-id */
 } rate_snap_t;
 
+/* Does "name=value|name=value" set this header? */
+static int s_raw_has(const char *raw, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = raw; p && *p;) {
+        if (strncasecmp(p, name, len) == 0 && p[len] == '=')
+            return 1;
+        p = strchr(p, '|');
+        p = p ? p + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Adds every header of "name=value|name=value", values verbatim. */
+static void s_raw_add(struct MHD_Response *resp, const char *raw)
+{
+    char *copy = dp_strdup(raw ? raw : "");
+    char *save = NULL;
+    for (char *h = strtok_r(copy, "|", &save); h;
+         h = strtok_r(NULL, "|", &save)) {
+        char *eq = strchr(h, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        MHD_add_response_header(resp, h, eq + 1);
+    }
+    dp_free(copy);
+}
+
 static enum MHD_Result s_send(struct MHD_Connection *conn, reply_t *r,
                               const rate_snap_t *rate)
 {
@@ -1527,6 +1629,7 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, reply_t *r,
     if (!resp)
         return MHD_NO;
     char num[32];
+    const char *raw = r->raw_headers;
     MHD_add_response_header(resp, "Content-Type", r->content_type);
     MHD_add_response_header(resp, "ETag", etag);
     MHD_add_response_header(resp, "Cache-Control",
@@ -1535,13 +1638,18 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, reply_t *r,
     MHD_add_response_header(resp, "x-github-api-version-selected",
                             "2022-11-28");
     snprintf(num, sizeof num, "%lld", rate->limit);
-    MHD_add_response_header(resp, "x-ratelimit-limit", num);
+    if (!s_raw_has(raw, "x-ratelimit-limit"))
+        MHD_add_response_header(resp, "x-ratelimit-limit", num);
     snprintf(num, sizeof num, "%lld", rate->remaining);
-    MHD_add_response_header(resp, "x-ratelimit-remaining", num);
+    if (!s_raw_has(raw, "x-ratelimit-remaining"))
+        MHD_add_response_header(resp, "x-ratelimit-remaining", num);
     snprintf(num, sizeof num, "%lld", rate->used);
-    MHD_add_response_header(resp, "x-ratelimit-used", num);
+    if (!s_raw_has(raw, "x-ratelimit-used"))
+        MHD_add_response_header(resp, "x-ratelimit-used", num);
     snprintf(num, sizeof num, "%" PRId64, rate->reset);
-    MHD_add_response_header(resp, "x-ratelimit-reset", num);
+    if (!s_raw_has(raw, "x-ratelimit-reset"))
+        MHD_add_response_header(resp, "x-ratelimit-reset", num);
+    s_raw_add(resp, raw);
     MHD_add_response_header(resp, "x-ratelimit-resource", "core");
     snprintf(num, sizeof num, "D0C5:%04llX:%06llX:%08llX",
              rate->serial % 0xffff, rate->serial * 7919 % 0xffffff,
@@ -1549,6 +1657,8 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, reply_t *r,
     MHD_add_response_header(resp, "x-github-request-id", num);
     if (r->link)
         MHD_add_response_header(resp, "Link", r->link);
+    if (r->location)
+        MHD_add_response_header(resp, "Location", r->location);
     if (r->retry_after >= 0) {
         snprintf(num, sizeof num, "%lld", r->retry_after);
         MHD_add_response_header(resp, "retry-after", num);
@@ -1601,6 +1711,8 @@ static void s_handle(server_t *srv, struct MHD_Connection *conn,
         goto snapshot;
 
     srv->requests++;
+    if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"))
+        srv->authorization++;
     s_count(srv->by_path, url, S_BY_PATH_MAX);
     fault_t *fault = s_fault_take(srv, url);
     if (fault && fault->kind == S_FAULT_HANG) {
@@ -1611,7 +1723,9 @@ static void s_handle(server_t *srv, struct MHD_Connection *conn,
         s_rate_roll(srv);
         fault = NULL;
     }
-    if (fault && fault->kind != S_FAULT_TRUNCATE) {
+    if (fault && fault->kind == S_FAULT_REDIRECT) {
+        s_redirect(srv, fault, api ? api : url, uri, r);
+    } else if (fault && !s_fault_after(fault)) {
         s_fault_reply(fault, r);
     } else if (!s_authorized(srv,
                              MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -1633,7 +1747,8 @@ static void s_handle(server_t *srv, struct MHD_Connection *conn,
     } else {
         s_route(srv, method, api, &q, r);
         if (fault)
-            s_fault_reply(fault, r); /* truncate the normal answer */
+            s_fault_reply(fault, r); /* truncate the normal answer, or
+                                      * give it other rate headers */
     }
 
     const char *inm =
@@ -1730,13 +1845,16 @@ static void s_usage(FILE *out)
     fprintf(out,
             "usage: gh-standin --data DIR [--port N] [--prefix /api/v3]\n"
             "                  [--token T] [--per-page-max N] [--max-page N]\n"
-            "                  [--rate-limit N]\n"
+            "                  [--rate-limit N] [--host 127.x.y.z]\n"
+            "                  [--link-base URL] [--redirect-to URL]\n"
             "                  [--fault SUBSTR:KIND:COUNT[:ARG]]... "
             "[--verbose]\n"
             "KIND: status (ARG = HTTP status, default 500), html503,\n"
             "      secondary (ARG = retry-after s, default 60), r429 (same),\n"
             "      hang (ARG = ms, default 1000), truncate (ARG cut|short),\n"
-            "      garbage. COUNT 0 = forever.\n");
+            "      garbage, redirect (ARG = 301, 302, 307 or 308),\n"
+            "      ratehdr (ARG = STATUS|name=value|..., sent verbatim).\n"
+            "COUNT 0 = forever. {port} in --link-base is the port bound.\n");
 }
 
 static int s_fault_parse(server_t *srv, const char *spec)
@@ -1749,11 +1867,15 @@ static int s_fault_parse(server_t *srv, const char *spec)
         const char *name; /* KIND as written */
         int kind;         /* S_FAULT_* */
         long long arg;    /* default ARG */
-    } kinds[] = {
-        {"status", S_FAULT_STATUS, 500},      {"html503", S_FAULT_HTML503, 0},
-        {"secondary", S_FAULT_SECONDARY, 60}, {"r429", S_FAULT_R429, 60},
-        {"hang", S_FAULT_HANG, 1000},         {"truncate", S_FAULT_TRUNCATE, 0},
-        {"garbage", S_FAULT_GARBAGE, 0}};
+    } kinds[] = {{"status", S_FAULT_STATUS, 500},
+                 {"html503", S_FAULT_HTML503, 0},
+                 {"secondary", S_FAULT_SECONDARY, 60},
+                 {"r429", S_FAULT_R429, 60},
+                 {"hang", S_FAULT_HANG, 1000},
+                 {"truncate", S_FAULT_TRUNCATE, 0},
+                 {"garbage", S_FAULT_GARBAGE, 0},
+                 {"redirect", S_FAULT_REDIRECT, 301},
+                 {"ratehdr", S_FAULT_RATEHDR, 200}};
     char *copy = dp_strdup(spec);
     char *part[4] = {NULL, NULL, NULL, NULL};
     size_t n = 0;
@@ -1780,7 +1902,18 @@ static int s_fault_parse(server_t *srv, const char *spec)
     f->kind = kinds[k].kind;
     f->arg = kinds[k].arg;
     f->left = count == 0 ? -1 : count;
-    if (n == 4 && f->kind == S_FAULT_TRUNCATE) {
+    if (n == 4 && f->kind == S_FAULT_RATEHDR) {
+        char *bar = strchr(part[3], '|');
+        if (bar)
+            *bar = '\0';
+        if (s_parse_ll(part[3], 200, 599, &f->arg) < 0)
+            goto out;
+        f->headers = dp_strdup(bar ? bar + 1 : "");
+    } else if (n == 4 && f->kind == S_FAULT_REDIRECT) {
+        if (s_parse_ll(part[3], 301, 308, &f->arg) < 0 || f->arg == 304 ||
+            f->arg == 305 || f->arg == 306)
+            goto out;
+    } else if (n == 4 && f->kind == S_FAULT_TRUNCATE) {
         if (strcmp(part[3], "short") == 0)
             f->short_body = 1;
         else if (strcmp(part[3], "cut") != 0)
@@ -1841,6 +1974,21 @@ static int s_parse_args(server_t *srv, int argc, char **argv, long long *port)
             } else {
                 srv->prefix = dp_strndup(v, len);
             }
+        } else if (strcmp(a, "--host") == 0) {
+            struct in_addr in;
+            if (inet_pton(AF_INET, v, &in) != 1 ||
+                (ntohl(in.s_addr) >> 24) != 127) {
+                fprintf(stderr, "gh-standin: --host '%s' is no 127.x.y.z\n", v);
+                return -1;
+            }
+            dp_free(srv->host);
+            srv->host = dp_strdup(v);
+        } else if (strcmp(a, "--link-base") == 0) {
+            dp_free(srv->link_base);
+            srv->link_base = dp_strdup(v); /* {port} expanded once bound */
+        } else if (strcmp(a, "--redirect-to") == 0) {
+            dp_free(srv->redirect_to);
+            srv->redirect_to = dp_strdup(v);
         } else if (strcmp(a, "--token") == 0) {
             dp_free(srv->token);
             srv->token = dp_strdup(v);
@@ -1874,8 +2022,9 @@ static int s_parse_args(server_t *srv, int argc, char **argv, long long *port)
     return 0;
 }
 
-/* Binds a listening socket on 127.0.0.1:port; returns it and the port. */
-static int s_listen(long long port, unsigned *bound)
+/* Binds a listening socket on host (127.0.0.1 when NULL):port; returns it
+ * and the port. */
+static int s_listen(const char *host, long long port, unsigned *bound)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -1887,6 +2036,10 @@ static int s_listen(long long port, unsigned *bound)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (host && inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        close(fd);
+        return -1;
+    }
     socklen_t len = sizeof sa;
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
         listen(fd, SOMAXCONN) < 0 ||
@@ -1898,13 +2051,30 @@ static int s_listen(long long port, unsigned *bound)
     return fd;
 }
 
+/* Replaces "{port}" in *text (owned, may be NULL) by the port bound. */
+static void s_expand_port(char **text, unsigned port)
+{
+    char *at = *text ? strstr(*text, "{port}") : NULL;
+    if (!at)
+        return;
+    char *done = dp_asprintf("%.*s%u%s", (int)(at - *text), *text, port,
+                             at + strlen("{port}"));
+    dp_free(*text);
+    *text = done;
+}
+
 static void s_server_free(server_t *srv)
 {
     for (size_t i = 0; i < srv->n_repos; i++)
         s_repo_free(&srv->repos[i]);
     dp_free(srv->repos);
-    for (size_t i = 0; i < srv->n_faults; i++)
+    for (size_t i = 0; i < srv->n_faults; i++) {
         dp_free(srv->faults[i].substr);
+        dp_free(srv->faults[i].headers);
+    }
+    dp_free(srv->host);
+    dp_free(srv->link_base);
+    dp_free(srv->redirect_to);
     json_decref(srv->by_path);
     json_decref(srv->by_status);
     dp_free(srv->data_dir);
@@ -1952,15 +2122,18 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     unsigned bound = 0;
-    fd = s_listen(port, &bound);
+    const char *host = srv.host ? srv.host : "127.0.0.1";
+    fd = s_listen(host, port, &bound);
     if (fd < 0) {
-        fprintf(stderr, "gh-standin: cannot listen on 127.0.0.1:%lld: %s\n",
+        fprintf(stderr, "gh-standin: cannot listen on %s:%lld: %s\n", host,
                 port, strerror(errno));
         rc = 1;
         goto out;
     }
-    snprintf(srv.base_url, sizeof srv.base_url, "http://127.0.0.1:%u%s", bound,
+    snprintf(srv.base_url, sizeof srv.base_url, "http://%s:%u%s", host, bound,
              srv.prefix);
+    s_expand_port(&srv.link_base, bound);
+    s_expand_port(&srv.redirect_to, bound);
     daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
             MHD_USE_POLL | (srv.verbose ? MHD_USE_ERROR_LOG : 0),

@@ -8,6 +8,7 @@
 
 #include "dp_testkit.h"
 
+#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "dp_mem.h"
 
@@ -379,6 +381,52 @@ int dp_tk_proc_stop(dp_tk_proc_t *proc)
 }
 
 /* ==== A collector's output ==== */
+
+dp_sock_t *dp_tk_ipc_sock(dp_bus_t *bus, int type, const char *how,
+                          const char *dir, const char *name)
+{
+    char *ep = dp_asprintf("%sipc://%s/%s", how, dir, name);
+    dp_sock_t *sock = dp_sock_new(bus, type, ep);
+    dp_free(ep);
+    assert_non_null(sock);
+    int zero = 0;
+    assert_int_equal(
+        zmq_setsockopt(dp_sock_handle(sock), ZMQ_LINGER, &zero, sizeof zero),
+        0);
+    return sock;
+}
+
+static size_t s_curl_write(char *data, size_t size, size_t n, void *userdata)
+{
+    dp_buf_append(userdata, data, size * n);
+    return size * n;
+}
+
+json_t *dp_tk_standin_call(const char *base, bool post, const char *path,
+                           long timeout_ms)
+{
+    CURL *curl = curl_easy_init();
+    assert_non_null(curl);
+    char *url = dp_asprintf("%s%s", base, path);
+    dp_buf_t body = DP_BUF_INIT;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_curl_write);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    if (post)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+    CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    if (rc != CURLE_OK || status != 200)
+        fail_msg("%s: %s, status %ld", url, curl_easy_strerror(rc), status);
+    json_t *doc = json_loadb(body.data, body.len, 0, NULL);
+    assert_non_null(doc);
+    dp_buf_free(&body);
+    dp_free(url);
+    return doc;
+}
 
 void dp_tk_recv_window(dp_sock_t *pull, long max_frame, int timeout_ms,
                        dp_msg_t *window,

@@ -103,8 +103,23 @@ int dp_tk_proc_stop(dp_tk_proc_t *proc);
 
 /* ==== A collector's output ==== */
 
+#include <jansson.h>
+
 #include "dp_bus.h"
 #include "dp_proto.h"
+
+/* A socket of that type on ipc://<dir>/<name>, bound when how is "@" or
+ * connected when it is ">", with a linger of 0 so a test never hangs on
+ * close. Fails the calling test when it cannot be made. */
+dp_sock_t *dp_tk_ipc_sock(dp_bus_t *bus, int type, const char *how,
+                          const char *dir, const char *name);
+
+/* GETs (or, when post, POSTs) a gh-standin path below its base URL, such
+ * as "/_standin/stats", within timeout_ms. Returns the JSON answer, which
+ * the caller decrefs; anything but a 200 with JSON fails the calling
+ * test. */
+json_t *dp_tk_standin_call(const char *base, bool post, const char *path,
+                           long timeout_ms);
 
 /* Reads a collector's PUSH output up to and including a WINDOW, which it
  * stores in *window (cleared first; the caller clears it in the end). Each

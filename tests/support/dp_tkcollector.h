@@ -1,0 +1,22 @@
+/* dp_tkcollector.h - the collector engine on ipc:// sockets, for
+ * integration tests */
+/* SPDX-License-Identifier: MIT */
+#ifndef DP_TKCOLLECTOR_H
+#define DP_TKCOLLECTOR_H
+
+/* Include after <cmocka.h>: the helper fails the calling test. */
+
+#include "collector.h"
+#include "dp_bus.h"
+
+/* Starts the collector engine on cfg, whose three endpoints it sets for
+ * the call (ipc:// sockets in dir named ctl, out and pub), with a PULL
+ * socket bound where it pushes (*pull) and a SUB on its tap subscribed to
+ * "status." (*sub), both on bus and the test's to destroy; then waits
+ * join_ms for the SUB to connect. Fails the calling test when anything
+ * cannot be made. */
+collector_t *dp_tk_collector_start(dp_bus_t *bus, const char *dir,
+                                   collector_cfg_t *cfg, int join_ms,
+                                   dp_sock_t **pull, dp_sock_t **sub);
+
+#endif
