@@ -632,7 +632,10 @@ static size_t s_block_bracket(dp_buf_t *out, const uint32_t *c, size_t n,
             s_put_cp(out, c[k]);
         return end + 1;
     }
-    /* Not a link: the text stays, the destination goes. */
+    /* Not a link: the text stays, the destination goes. An escaped "]"
+     * closes nothing, so the opener stays open, as CommonMark keeps it. */
+    if (opener)
+        st->depth++;
     dp_buf_puts(out, "\\]");
     return end ? end + 1 : i + 1;
 }
@@ -655,7 +658,9 @@ static size_t s_block_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
         }
         for (size_t k = 0; k < len; k++)
             s_put_cp(out, c[i + k]);
-        if (value == '@' && i + len < n && s_is_login_char(c[i + len]))
+        /* Code does not notify: dp_text writes "@" in <code> as &#64;. */
+        if (value == '@' && !st->code && i + len < n &&
+            s_is_login_char(c[i + len]))
             dp_buf_puts(out, DP_CP_ZWSP);
         return i + len;
     case '<':

@@ -77,8 +77,9 @@ void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars);
  *   "&" stays only when it starts &amp; &lt; &gt; &quot; or a decimal
  *   character reference to ASCII punctuation (what dp_text writes), and is
  *   &amp; otherwise; a brace of "{{", "}}", "{%", "%}" or "{:" becomes
- *   &#123; or &#125;; "@" (or &#64;) before a login character gets U+200B
- *   after it; "#" before a digit right after a name character or "/"
+ *   &#123; or &#125;; "@" (or &#64; outside a <code> element) before a
+ *   login character gets U+200B after it; "#" before a digit right after a name
+ * character or "/"
  *   ("owner/repo#12") and the "-" of "GH-<digit>" get U+200B; "|" becomes
  *   "\|". A backslash before ASCII punctuation other than & < > { } @ #
  *   is kept with it as an escape pair; before & < > { } or at the end of a
