@@ -414,14 +414,21 @@ static size_t s_emit_span(dp_buf_t *out, const uint32_t *c, size_t n, size_t i)
     return close + ticks;
 }
 
-/* Writes cleaned text as Markdown inline content. Code spans are found as
- * CommonMark does (a backtick run closed by the next run of the same
- * length; a backslash escapes a backtick outside spans); backtick runs
- * that close nothing are escaped, so the result never opens a span that
- * text after it could close. */
-static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n)
+/* The state of one line of a Markdown block (see dp_text_md_block). */
+typedef struct s_line s_line_t;
+static size_t s_block_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
+                           s_line_t *st);
+
+/* Writes cleaned text from c[i] as Markdown inline content (block NULL) or
+ * as the content of one line of a block (block: the line's state). Code
+ * spans are found as CommonMark does (a backtick run closed by the next
+ * run of the same length; a backslash escapes a backtick outside spans);
+ * backtick runs that close nothing are escaped, so the result never opens
+ * a span that text after it could close. */
+
+static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
+                      s_line_t *block)
 {
-    size_t i = 0;
     while (i < n) {
         uint32_t cp = c[i];
         uint32_t next = i + 1 < n ? c[i + 1] : 0;
@@ -430,8 +437,12 @@ static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n)
             continue;
         }
         if (cp == '\\') {
-            if (next == '`' || next == '\\') {
-                /* An escape pair, written as it is. */
+            /* An escape pair is written as it is: in a line, only those
+             * of a backtick or a backslash; in a block, any that cannot
+             * undo what this file writes. */
+            bool pair = block ? s_is_ascii_punct(next) && !s_in(next, "&<>{}@#")
+                              : next == '`' || next == '\\';
+            if (pair) {
                 s_put_cp(out, cp);
                 s_put_cp(out, next);
                 i += 2;
@@ -440,11 +451,15 @@ static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n)
             /* Before a character this function rewrites (or at the end,
              * where text after it would be escaped), the backslash itself
              * is escaped so it cannot change what follows. */
-            if (next == 0 || s_in(next, "&<>{}]|"))
+            if (next == 0 || s_in(next, block ? "&<>{}" : "&<>{}]|"))
                 dp_buf_puts(out, "\\\\");
             else
                 dp_buf_puts(out, "\\");
             i++;
+            continue;
+        }
+        if (block) {
+            i = s_block_char(out, c, n, i, block);
             continue;
         }
         s_emit_md_char(out, c, n, i);
@@ -457,7 +472,7 @@ void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars)
     assert(out);
     s_text_t t;
     s_clean(text, S_CLEAN_LINE, max_chars, &t);
-    s_emit_md(out, t.cps, t.n);
+    s_emit_md(out, t.cps, t.n, 0, NULL);
     if (t.truncated)
         dp_buf_puts(out, DP_CP_ELLIPSIS_U8);
     /* An empty result still leaves out->data a valid string. */
@@ -470,7 +485,7 @@ void dp_text_excerpt(dp_buf_t *out, const char *text, size_t max_chars)
     assert(out);
     s_text_t t;
     s_clean(text, S_CLEAN_COLLAPSE, max_chars, &t);
-    s_emit_md(out, t.cps, t.n);
+    s_emit_md(out, t.cps, t.n, 0, NULL);
     if (t.truncated)
         dp_buf_puts(out, DP_CP_ELLIPSIS_U8);
     dp_buf_append(out, "", 0);
@@ -605,11 +620,11 @@ static bool s_link_ok(const uint32_t *c, size_t from, size_t to)
 
 /* The state of one line: the "[" openers seen, as a stack of bits (1: the
  * opener is "![", an image). */
-typedef struct {
+struct s_line {
     uint64_t bang; /* bit k: opener k is an image */
     size_t depth;  /* openers not yet closed; past S_BLOCK_DEPTH unknown */
     bool code;     /* inside a <code> element */
-} s_line_t;
+};
 
 /* Handles "]" at c[i]: pops an opener and, for "](", keeps or drops the
  * link. Returns the index after what was written. */
@@ -720,26 +735,7 @@ static void s_block_line(dp_buf_t *out, const uint32_t *c, size_t n)
         dp_buf_puts(out, "\\[");
         i++;
     }
-    while (i < n) {
-        uint32_t cp = c[i];
-        uint32_t next = i + 1 < n ? c[i + 1] : 0;
-        if (cp == '`') {
-            i = s_emit_span(out, c, n, i);
-            continue;
-        }
-        if (cp == '\\') {
-            if (s_is_ascii_punct(next) && !s_in(next, "&<>{}@#")) {
-                s_put_cp(out, cp);
-                s_put_cp(out, next);
-                i += 2;
-                continue;
-            }
-            dp_buf_puts(out, next == 0 || s_in(next, "&<>{}") ? "\\\\" : "\\");
-            i++;
-            continue;
-        }
-        i = s_block_char(out, c, n, i, &st);
-    }
+    s_emit_md(out, c, n, i, &st);
 }
 
 void dp_text_md_block(dp_buf_t *out, const char *text)

@@ -899,6 +899,18 @@ static void s_digest_msg(dp_msg_t *msg, const char *json)
     msg->u.digest.json = dp_strdup(json);
 }
 
+/* Renders the digest document text in every format into dir, which must
+ * succeed with a REPORT; the caller clears msg and reply. */
+static void s_render_all(const char *dir, const char *text, dp_msg_t *msg,
+                         dp_msg_t *reply)
+{
+    s_digest_msg(msg, text);
+    unsigned all = RENDERER_FMT_MD | RENDERER_FMT_JSON | RENDERER_FMT_HTML |
+                   RENDERER_FMT_ATOM;
+    assert_int_equal(renderer_render(dir, all, &msg->u.digest, reply), 0);
+    assert_int_equal(reply->type, DP_MSG_REPORT);
+}
+
 static void test_render_writes_report_and_digest(void **state)
 {
     (void)state;
@@ -1574,10 +1586,7 @@ static void test_dst_week_shows_each_time_in_its_own_offset(void **state)
     char *dir = s_tempdir();
     char *text = json_dumps(doc, 0);
     dp_msg_t msg, reply;
-    s_digest_msg(&msg, text);
-    unsigned all = RENDERER_FMT_MD | RENDERER_FMT_JSON | RENDERER_FMT_HTML |
-                   RENDERER_FMT_ATOM;
-    assert_int_equal(renderer_render(dir, all, &msg.u.digest, &reply), 0);
+    s_render_all(dir, text, &msg, &reply);
     const char *want = "/vllm-project/vllm/_posts/"
                        "2025-03-24-vllm-project-vllm-0000-7d.md";
     size_t len = strlen(reply.u.report.path), wlen = strlen(want);
@@ -1872,7 +1881,7 @@ static void s_inert(const char *path, const char *text)
 {
     static const char *const never[] = {
         "{{",        "{%",           "%}",           "}}",
-        "<script",   "<img",         "<div>",         "href=\"javascript",
+        "<script",   "<img",         "<div>",        "href=\"javascript",
         "@everyone", "\xE2\x80\xAE", "\xE2\x80\xAC", "src=\"https"};
     for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
         if (strstr(text, never[i]))
@@ -1899,11 +1908,7 @@ static void test_forged_digest_leaves_no_trace_in_any_file(void **state)
     json_t *doc = s_forged();
     char *text = json_dumps(doc, 0);
     dp_msg_t msg, reply;
-    s_digest_msg(&msg, text);
-    unsigned all = RENDERER_FMT_MD | RENDERER_FMT_JSON | RENDERER_FMT_HTML |
-                   RENDERER_FMT_ATOM;
-    assert_int_equal(renderer_render(dir, all, &msg.u.digest, &reply), 0);
-    assert_int_equal(reply.type, DP_MSG_REPORT);
+    s_render_all(dir, text, &msg, &reply);
     /* md, md.json, html, json, repository index, feed, site index */
     assert_int_equal(reply.u.report.files.count, 7);
     for (size_t i = 0; i < reply.u.report.files.count; i++) {
@@ -1945,6 +1950,23 @@ static void test_forged_digest_leaves_no_trace_in_any_file(void **state)
     dp_free(dir);
 }
 
+/* Renders doc into the empty dir, which must fail as a bad digest with a
+ * STATUS and leave dir empty. */
+static void s_refused(const char *dir, const json_t *doc)
+{
+    char *text = json_dumps(doc, 0);
+    dp_msg_t msg, reply;
+    s_digest_msg(&msg, text);
+    unsigned formats = RENDERER_FMT_MD | RENDERER_FMT_HTML;
+    assert_int_equal(renderer_render(dir, formats, &msg.u.digest, &reply),
+                     DP_EJSON);
+    assert_int_equal(reply.type, DP_MSG_STATUS);
+    assert_int_equal(s_dir_entries(dir), 0);
+    dp_msg_clear(&reply);
+    dp_msg_clear(&msg);
+    free(text);
+}
+
 static void test_forged_repo_cannot_leave_the_output_dir(void **state)
 {
     (void)state;
@@ -1956,18 +1978,7 @@ static void test_forged_repo_cannot_leave_the_output_dir(void **state)
     for (size_t i = 0; repos[i]; i++) {
         json_t *doc = s_digest();
         json_object_set_new(doc, "repo", json_string(repos[i]));
-        char *text = json_dumps(doc, 0);
-        dp_msg_t msg, reply;
-        s_digest_msg(&msg, text);
-        assert_int_equal(renderer_render(dir,
-                                         RENDERER_FMT_MD | RENDERER_FMT_HTML,
-                                         &msg.u.digest, &reply),
-                         DP_EJSON);
-        assert_int_equal(reply.type, DP_MSG_STATUS);
-        assert_int_equal(s_dir_entries(dir), 0);
-        dp_msg_clear(&reply);
-        dp_msg_clear(&msg);
-        free(text);
+        s_refused(dir, doc);
         json_decref(doc);
     }
     /* A name longer than GitHub allows, and a NUL inside one. */
