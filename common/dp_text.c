@@ -562,16 +562,24 @@ static size_t s_block_prefix(dp_buf_t *out, const uint32_t *c, size_t n)
     return i;
 }
 
-/* True when c[i] ('[') opens "[label]:", a link reference definition. */
-static bool s_is_definition(const uint32_t *c, size_t n, size_t i)
+/* True when the written content of a line, s (len bytes, starting with
+ * "["), would open a link reference definition: for kramdown, the first
+ * "]" is followed by ":"; for CommonMark, the first "]" not escaped is,
+ * and no "[" that is not escaped comes before it. */
+static bool s_is_definition(const char *s, size_t len)
 {
-    for (size_t k = i + 1; k < n; k++) {
-        if (c[k] == '\\') {
+    const char *first = memchr(s, ']', len);
+    if (first && (size_t)(first - s) + 1 < len && first[1] == ':')
+        return true;
+    for (size_t k = 1; k < len; k++) {
+        if (s[k] == '\\') {
             k++;
             continue;
         }
-        if (c[k] == ']')
-            return k + 1 < n && c[k + 1] == ':';
+        if (s[k] == '[')
+            return false;
+        if (s[k] == ']')
+            return k + 1 < len && s[k + 1] == ':';
     }
     return false;
 }
@@ -731,11 +739,15 @@ static void s_block_line(dp_buf_t *out, const uint32_t *c, size_t n)
 {
     s_line_t st = {0};
     size_t i = s_block_prefix(out, c, n);
-    if (i < n && c[i] == '[' && s_is_definition(c, n, i)) {
-        dp_buf_puts(out, "\\[");
-        i++;
-    }
-    s_emit_md(out, c, n, i, &st);
+    dp_buf_t content = DP_BUF_INIT;
+    s_emit_md(&content, c, n, i, &st);
+    /* Checked on what is written, so that a link left out cannot make
+     * one either. */
+    if (content.len > 0 && content.data[0] == '[' &&
+        s_is_definition(content.data, content.len))
+        dp_buf_puts(out, "\\");
+    dp_buf_append(out, content.data, content.len);
+    dp_buf_free(&content);
 }
 
 void dp_text_md_block(dp_buf_t *out, const char *text)

@@ -67,8 +67,9 @@ void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars);
  *   removes are removed, as are C0/C1 controls and DEL other than tab and
  *   LF; VT, FF, NEL, U+2028 and U+2029 become a space.
  * - Spaces, tabs, ">" and list markers ("-", "*", "+", "1." or "1)" then a
- *   space) at the start of a line are kept. A line whose content then
- *   starts with "[...]:" gets "\[": no link reference definition forms.
+ *   space) at the start of a line are kept. When the content written
+ *   after them would start a link reference definition ("[label]:" as
+ *   kramdown or CommonMark finds the label), it starts with "\[".
  * - Code spans (closed on their line) are written as dp_text_md_inline
  *   writes them; a backtick run that closes nothing on its line is
  *   escaped.

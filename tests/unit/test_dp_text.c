@@ -698,6 +698,10 @@ static void test_block_keeps_only_github_links(void **state)
     s_block_is("[a](javascript:x)(javascript:y)", "[a\\](javascript:y)");
     s_block_is("[x]: javascript:alert(1)\n- [y]: https://evil.example/",
                "\\[x]: javascript:alert(1)\n- \\[y]: https://evil.example/");
+    /* Found by fuzz_renderer: a link left out cannot leave a definition
+     * behind, and a later "[r]:" on the line is no label. */
+    s_block_is("[x](javascript:y): z", "\\[x\\]: z");
+    s_block_is("   [x](javascript:alert(1)) a [r]: b", "   [x\\] a [r]: b");
 }
 
 static void test_block_cleans_controls_and_line_ends(void **state)
