@@ -15,7 +15,9 @@
 typedef enum {
     S_CLEAN_LINE,     /* line breaks and tabs become one space per run */
     S_CLEAN_COLLAPSE, /* every whitespace run becomes one space, trimmed */
-    S_CLEAN_KEEP      /* tabs and line breaks stay (HTML) */
+    S_CLEAN_KEEP,     /* tabs and line breaks stay (HTML) */
+    S_CLEAN_BLOCK     /* LF and tab stay, CR LF and CR become LF, other
+                         breaks a space (Markdown blocks) */
 } s_clean_t;
 
 /* ==== UTF-8 ==== */
@@ -143,6 +145,14 @@ static void s_clean(const char *text, s_clean_t mode, size_t limit, s_text_t *t)
         uint32_t cp = s_decode(s, &i);
         if (s_is_bidi(cp))
             continue;
+        if (mode == S_CLEAN_BLOCK && s_is_break(cp)) {
+            if (cp == '\r' && s[i] == '\n')
+                continue; /* the LF follows */
+            if (cp == '\r')
+                cp = '\n';
+            t->cps[t->n++] = cp == '\n' || cp == '\t' ? cp : ' ';
+            continue;
+        }
         bool space = s_is_break(cp) || (mode == S_CLEAN_COLLAPSE && cp == ' ');
         if (space && mode == S_CLEAN_KEEP && cp != '\v' && cp != 0x85) {
             t->cps[t->n++] = cp;
@@ -378,42 +388,61 @@ static void s_emit_md_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i)
     s_put_cp(out, cp);
 }
 
-/* Writes cleaned text as Markdown inline content. Code spans are found as
- * CommonMark does (a backtick run closed by the next run of the same
- * length; a backslash escapes a backtick outside spans); backtick runs
- * that close nothing are escaped, so the result never opens a span that
- * text after it could close. */
-static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n)
+/* Writes the backtick run at c[i] and, when a run of the same length
+ * closes it, the code span it opens; returns the index after what was
+ * written. A run that closes nothing is escaped, so it cannot open a span
+ * that text after it could close. */
+static size_t s_emit_span(dp_buf_t *out, const uint32_t *c, size_t n, size_t i)
 {
-    size_t i = 0;
+    size_t ticks = s_run(c, n, i);
+    size_t close = s_find_close(c, n, i + ticks, ticks);
+    if (close == n) {
+        for (size_t k = 0; k < ticks; k++)
+            dp_buf_puts(out, "\\`");
+        return i + ticks;
+    }
+    const uint32_t *body = c + i + ticks;
+    size_t len = close - (i + ticks);
+    bool special = false;
+    for (size_t k = 0; k < len; k++)
+        if (s_in(body[k], "&<>|"))
+            special = true;
+    if (special)
+        s_emit_span_html(out, body, len);
+    else
+        s_emit_span_raw(out, body, len, ticks);
+    return close + ticks;
+}
+
+/* The state of one line of a Markdown block (see dp_text_md_block). */
+typedef struct s_line s_line_t;
+static size_t s_block_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
+                           s_line_t *st);
+
+/* Writes cleaned text from c[i] as Markdown inline content (block NULL) or
+ * as the content of one line of a block (block: the line's state). Code
+ * spans are found as CommonMark does (a backtick run closed by the next
+ * run of the same length; a backslash escapes a backtick outside spans);
+ * backtick runs that close nothing are escaped, so the result never opens
+ * a span that text after it could close. */
+
+static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
+                      s_line_t *block)
+{
     while (i < n) {
         uint32_t cp = c[i];
         uint32_t next = i + 1 < n ? c[i + 1] : 0;
         if (cp == '`') {
-            size_t ticks = s_run(c, n, i);
-            size_t close = s_find_close(c, n, i + ticks, ticks);
-            if (close == n) {
-                for (size_t k = 0; k < ticks; k++)
-                    dp_buf_puts(out, "\\`");
-                i += ticks;
-                continue;
-            }
-            const uint32_t *body = c + i + ticks;
-            size_t len = close - (i + ticks);
-            bool special = false;
-            for (size_t k = 0; k < len; k++)
-                if (s_in(body[k], "&<>|"))
-                    special = true;
-            if (special)
-                s_emit_span_html(out, body, len);
-            else
-                s_emit_span_raw(out, body, len, ticks);
-            i = close + ticks;
+            i = s_emit_span(out, c, n, i);
             continue;
         }
         if (cp == '\\') {
-            if (next == '`' || next == '\\') {
-                /* An escape pair, written as it is. */
+            /* An escape pair is written as it is: in a line, only those
+             * of a backtick or a backslash; in a block, any that cannot
+             * undo what this file writes. */
+            bool pair = block ? s_is_ascii_punct(next) && !s_in(next, "&<>{}@#")
+                              : next == '`' || next == '\\';
+            if (pair) {
                 s_put_cp(out, cp);
                 s_put_cp(out, next);
                 i += 2;
@@ -422,11 +451,15 @@ static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n)
             /* Before a character this function rewrites (or at the end,
              * where text after it would be escaped), the backslash itself
              * is escaped so it cannot change what follows. */
-            if (next == 0 || s_in(next, "&<>{}]|"))
+            if (next == 0 || s_in(next, block ? "&<>{}" : "&<>{}]|"))
                 dp_buf_puts(out, "\\\\");
             else
                 dp_buf_puts(out, "\\");
             i++;
+            continue;
+        }
+        if (block) {
+            i = s_block_char(out, c, n, i, block);
             continue;
         }
         s_emit_md_char(out, c, n, i);
@@ -439,7 +472,7 @@ void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars)
     assert(out);
     s_text_t t;
     s_clean(text, S_CLEAN_LINE, max_chars, &t);
-    s_emit_md(out, t.cps, t.n);
+    s_emit_md(out, t.cps, t.n, 0, NULL);
     if (t.truncated)
         dp_buf_puts(out, DP_CP_ELLIPSIS_U8);
     /* An empty result still leaves out->data a valid string. */
@@ -452,9 +485,285 @@ void dp_text_excerpt(dp_buf_t *out, const char *text, size_t max_chars)
     assert(out);
     s_text_t t;
     s_clean(text, S_CLEAN_COLLAPSE, max_chars, &t);
-    s_emit_md(out, t.cps, t.n);
+    s_emit_md(out, t.cps, t.n, 0, NULL);
     if (t.truncated)
         dp_buf_puts(out, DP_CP_ELLIPSIS_U8);
+    dp_buf_append(out, "", 0);
+    dp_free(t.cps);
+}
+
+/* ==== Markdown blocks ==== */
+
+#define S_BLOCK_DEPTH 64 /* "[" openers followed on one line */
+#define S_GITHUB_WEB "https://github.com/"
+
+/* True when c[i..] holds the ASCII string lit. */
+static bool s_at(const uint32_t *c, size_t n, size_t i, const char *lit)
+{
+    size_t len = strlen(lit);
+    if (len > n - i)
+        return false;
+    for (size_t k = 0; k < len; k++)
+        if (c[i + k] != (unsigned char)lit[k])
+            return false;
+    return true;
+}
+
+/* The length of the character reference at c[i] ('&') when it is one that
+ * dp_text writes (&amp; &lt; &gt; &quot; or &#N; for ASCII punctuation),
+ * else 0; *value is the character it stands for. */
+static size_t s_entity(const uint32_t *c, size_t n, size_t i, uint32_t *value)
+{
+    static const char *const named[] = {"&amp;", "&lt;", "&gt;", "&quot;"};
+    static const char chars[] = "&<>\"";
+    for (size_t k = 0; k < sizeof named / sizeof named[0]; k++)
+        if (s_at(c, n, i, named[k])) {
+            *value = (unsigned char)chars[k];
+            return strlen(named[k]);
+        }
+    if (!s_at(c, n, i, "&#"))
+        return 0;
+    size_t k = i + 2;
+    uint32_t v = 0;
+    while (k < n && k < i + 5 && s_is_digit(c[k]))
+        v = v * 10 + (c[k++] - '0');
+    if (k == i + 2 || k >= n || c[k] != ';' || !s_is_ascii_punct(v))
+        return 0;
+    *value = v;
+    return k + 1 - i;
+}
+
+/* Copies the container markers at the start of a line (indentation, ">",
+ * list markers) and returns where its content starts. */
+static size_t s_block_prefix(dp_buf_t *out, const uint32_t *c, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t k = i;
+        while (k < n && (c[k] == ' ' || c[k] == '\t'))
+            k++;
+        if (k < n && c[k] == '>') {
+            k++;
+        } else if (k + 1 < n && s_in(c[k], "-*+") && c[k + 1] == ' ') {
+            k += 2;
+        } else {
+            size_t d = k;
+            while (d < n && d < k + 9 && s_is_digit(c[d]))
+                d++;
+            if (d == k || d + 1 >= n || !s_in(c[d], ".)") || c[d + 1] != ' ')
+                break;
+            k = d + 2;
+        }
+        for (; i < k; i++)
+            s_put_cp(out, c[i]);
+    }
+    for (; i < n && (c[i] == ' ' || c[i] == '\t'); i++)
+        s_put_cp(out, c[i]);
+    return i;
+}
+
+/* True when the written content of a line, s (len bytes, starting with
+ * "["), would open a link reference definition: for kramdown, the first
+ * "]" is followed by ":"; for CommonMark, the first "]" not escaped is,
+ * and no "[" that is not escaped comes before it. */
+static bool s_is_definition(const char *s, size_t len)
+{
+    const char *first = memchr(s, ']', len);
+    if (first && (size_t)(first - s) + 1 < len && first[1] == ':')
+        return true;
+    for (size_t k = 1; k < len; k++) {
+        if (s[k] == '\\') {
+            k++;
+            continue;
+        }
+        if (s[k] == '[')
+            return false;
+        if (s[k] == ']')
+            return k + 1 < len && s[k + 1] == ':';
+    }
+    return false;
+}
+
+/* True when "<code>" at c[i] is closed by "</code>" on the line with no
+ * "<" between. */
+static bool s_code_element_closes(const uint32_t *c, size_t n, size_t i)
+{
+    for (size_t k = i + strlen("<code>"); k < n; k++)
+        if (c[k] == '<')
+            return s_at(c, n, k, "</code>");
+    return false;
+}
+
+/* Where the destination of the link whose "](" is at c[i] ends (its ")"),
+ * or 0 when no inline link can form there on this line. */
+static size_t s_link_end(const uint32_t *c, size_t n, size_t i)
+{
+    int depth = 0;
+    for (size_t k = i + 2; k < n; k++) {
+        if (c[k] == '\\') {
+            k++;
+            continue;
+        }
+        if (c[k] == '(')
+            depth++;
+        if (c[k] == ')' && depth-- == 0)
+            return k;
+    }
+    return 0;
+}
+
+/* True when c[from..to) is a destination kept as a link: "#", or a GitHub
+ * web URL of plain URL characters. */
+static bool s_link_ok(const uint32_t *c, size_t from, size_t to)
+{
+    if (to == from + 1 && c[from] == '#')
+        return true;
+    if (!s_at(c, to, from, S_GITHUB_WEB))
+        return false;
+    for (size_t k = from; k < to; k++)
+        if (!s_is_alnum(c[k]) && !s_in(c[k], "-._~/?#=%+,;:"))
+            return false;
+    return true;
+}
+
+/* The state of one line: the "[" openers seen, as a stack of bits (1: the
+ * opener is "![", an image). */
+struct s_line {
+    uint64_t bang; /* bit k: opener k is an image */
+    size_t depth;  /* openers not yet closed; past S_BLOCK_DEPTH unknown */
+    bool code;     /* inside a <code> element */
+};
+
+/* Handles "]" at c[i]: pops an opener and, for "](", keeps or drops the
+ * link. Returns the index after what was written. */
+static size_t s_block_bracket(dp_buf_t *out, const uint32_t *c, size_t n,
+                              size_t i, s_line_t *st)
+{
+    bool opener = st->depth > 0, image = true;
+    if (opener) {
+        st->depth--;
+        if (st->depth < S_BLOCK_DEPTH)
+            image = (st->bang >> st->depth) & 1u;
+    }
+    if (i + 1 >= n || c[i + 1] != '(') {
+        dp_buf_puts(out, "]");
+        return i + 1;
+    }
+    size_t end = s_link_end(c, n, i);
+    if (end && opener && !image && s_link_ok(c, i + 2, end)) {
+        for (size_t k = i; k <= end; k++)
+            s_put_cp(out, c[k]);
+        return end + 1;
+    }
+    /* Not a link: the text stays, the destination goes. An escaped "]"
+     * closes nothing, so the opener stays open, as CommonMark keeps it. */
+    if (opener)
+        st->depth++;
+    dp_buf_puts(out, "\\]");
+    return end ? end + 1 : i + 1;
+}
+
+/* One character of a line outside code spans; returns the next index. */
+static size_t s_block_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
+                           s_line_t *st)
+{
+    uint32_t cp = c[i];
+    uint32_t prev = i > 0 ? c[i - 1] : 0;
+    uint32_t next = i + 1 < n ? c[i + 1] : 0;
+    uint32_t value = 0;
+    size_t len;
+    switch (cp) {
+    case '&':
+        len = s_entity(c, n, i, &value);
+        if (len == 0) {
+            dp_buf_puts(out, "&amp;");
+            return i + 1;
+        }
+        for (size_t k = 0; k < len; k++)
+            s_put_cp(out, c[i + k]);
+        /* Code does not notify: dp_text writes "@" in <code> as &#64;. */
+        if (value == '@' && !st->code && i + len < n &&
+            s_is_login_char(c[i + len]))
+            dp_buf_puts(out, DP_CP_ZWSP);
+        return i + len;
+    case '<':
+        if (!st->code && s_at(c, n, i, "<code>") &&
+            s_code_element_closes(c, n, i)) {
+            st->code = true;
+            dp_buf_puts(out, "<code>");
+            return i + strlen("<code>");
+        }
+        if (st->code && s_at(c, n, i, "</code>")) {
+            st->code = false;
+            dp_buf_puts(out, "</code>");
+            return i + strlen("</code>");
+        }
+        dp_buf_puts(out, "&lt;");
+        return i + 1;
+    case '[':
+        if (st->depth < S_BLOCK_DEPTH) {
+            uint64_t bit = (uint64_t)1 << st->depth;
+            st->bang = prev == '!' ? st->bang | bit : st->bang & ~bit;
+        }
+        st->depth++;
+        dp_buf_puts(out, "[");
+        return i + 1;
+    case ']':
+        return s_block_bracket(out, c, n, i, st);
+    case '#':
+        if (s_is_digit(next) && (s_is_alnum(prev) || s_in(prev, "_.-/"))) {
+            dp_buf_puts(out, "#" DP_CP_ZWSP);
+            return i + 1;
+        }
+        break;
+    case '>':
+    case '{':
+    case '}':
+    case '@':
+    case '|':
+    case 'G':
+    case 'g':
+    case '-':
+        /* The same as in one line of text. */
+        s_emit_md_char(out, c, n, i);
+        return i + 1;
+    default:
+        break;
+    }
+    s_put_cp(out, cp);
+    return i + 1;
+}
+
+/* One line, without its LF. */
+static void s_block_line(dp_buf_t *out, const uint32_t *c, size_t n)
+{
+    s_line_t st = {0};
+    size_t i = s_block_prefix(out, c, n);
+    dp_buf_t content = DP_BUF_INIT;
+    s_emit_md(&content, c, n, i, &st);
+    /* Checked on what is written, so that a link left out cannot make
+     * one either. */
+    if (content.len > 0 && content.data[0] == '[' &&
+        s_is_definition(content.data, content.len))
+        dp_buf_puts(out, "\\");
+    dp_buf_append(out, content.data, content.len);
+    dp_buf_free(&content);
+}
+
+void dp_text_md_block(dp_buf_t *out, const char *text)
+{
+    assert(out);
+    s_text_t t;
+    s_clean(text, S_CLEAN_BLOCK, 0, &t);
+    size_t start = 0;
+    for (size_t i = 0; i <= t.n; i++) {
+        if (i < t.n && t.cps[i] != '\n')
+            continue;
+        s_block_line(out, t.cps + start, i - start);
+        if (i < t.n)
+            dp_buf_puts(out, "\n");
+        start = i + 1;
+    }
     dp_buf_append(out, "", 0);
     dp_free(t.cps);
 }

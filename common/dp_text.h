@@ -54,6 +54,44 @@
  * written. */
 void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars);
 
+/* Appends untrusted Markdown of several lines (a section written by the
+ * summarizer, an LLM or anyone who can push a DIGEST) so that it keeps its
+ * lists, emphasis, code spans and GitHub links but executes, notifies and
+ * links nothing else. Markdown that dp_text_md_inline, dp_text_md_code and
+ * dp_text_url wrote, with the plain Markdown around them (list markers,
+ * "**", "[#12](https://github.com/...)"), comes out byte for byte as it
+ * went in, and the function is idempotent: f(f(x)) == f(x).
+ *
+ * Exactly, line by line (lines end at LF; CR LF and a lone CR become LF):
+ * - Invalid UTF-8 becomes U+FFFD; the bidi controls that dp_text_md_inline
+ *   removes are removed, as are C0/C1 controls and DEL other than tab and
+ *   LF; VT, FF, NEL, U+2028 and U+2029 become a space.
+ * - Spaces, tabs, ">" and list markers ("-", "*", "+", "1." or "1)" then a
+ *   space) at the start of a line are kept. When the content written
+ *   after them would start a link reference definition ("[label]:" as
+ *   kramdown or CommonMark finds the label), it starts with "\[".
+ * - Code spans (closed on their line) are written as dp_text_md_inline
+ *   writes them; a backtick run that closes nothing on its line is
+ *   escaped.
+ * - Elsewhere: "<" becomes &lt; except for "<code>" followed on the line by
+ *   "</code>" with no "<" between (what dp_text writes); ">" becomes &gt;;
+ *   "&" stays only when it starts &amp; &lt; &gt; &quot; or a decimal
+ *   character reference to ASCII punctuation (what dp_text writes), and is
+ *   &amp; otherwise; a brace of "{{", "}}", "{%", "%}" or "{:" becomes
+ *   &#123; or &#125;; "@" (or &#64; outside a <code> element) before a
+ *   login character gets U+200B after it; "#" before a digit right after a name
+ * character or "/"
+ *   ("owner/repo#12") and the "-" of "GH-<digit>" get U+200B; "|" becomes
+ *   "\|". A backslash before ASCII punctuation other than & < > { } @ #
+ *   is kept with it as an escape pair; before & < > { } or at the end of a
+ *   line it is doubled.
+ * - An inline link "[text](dest)" is kept only when dest is "#" or an
+ *   https://github.com/ URL of the characters A-Z a-z 0-9 - . _ ~ / ? # =
+ *   % + , ; : and the link is not an image; any other destination is left
+ *   out and the "]" escaped, so the text shows without a link.
+ * NULL is taken as empty. */
+void dp_text_md_block(dp_buf_t *out, const char *text);
+
 /* Appends text escaped for HTML element content and attribute values:
  * & < > " ' become &amp; &lt; &gt; &quot; &#39;, braces forming "{{",
  * "}}", "{%" or "%}" become &#123;/&#125; (an HTML page that Jekyll

@@ -24,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BUILD_DIR=build-fuzz
-TARGETS=(msg gh_normalize link yaml config rules)
+TARGETS=(msg gh_normalize link yaml config rules renderer)
 SMOKE_RUNS=20000
 TIMEOUT_S=25 # one input running longer than this is a failure
 RSS_MB=2048

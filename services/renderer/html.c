@@ -277,6 +277,8 @@ void html_json_safe(dp_buf_t *out, const char *json)
             dp_buf_puts(out, "\\u003e");
         else if (c == '&')
             dp_buf_puts(out, "\\u0026");
+        else if (c == '@')
+            dp_buf_puts(out, "\\u0040");
         else if (c == '{' && (next == '{' || next == '%' || prev == '{'))
             dp_buf_puts(out, "\\u007b");
         else if (c == '}' && (prev == '}' || prev == '%' || next == '}'))

@@ -34,8 +34,9 @@ void html_plain_text(const char *md, size_t len, dp_buf_t *out);
 void html_escape(dp_buf_t *out, const char *text);
 
 /* Appends the JSON text json (as json_dumps writes it with an indent) so
- * that it is inert in any page: "<", ">" and "&" are written \u003c,
- * \u003e and \u0026, each brace of "{{", "}}", "{%" or "%}" is
+ * that it is inert in any page: "<", ">", "&" and "@" are written
+ * \u003c, \u003e, \u0026 and \u0040 (no mention where the text is
+ * shown or posted as it is), each brace of "{{", "}}", "{%" or "%}" is
  * written \u007b or \u007d, and DEL, C1 controls, bidi controls and
  * U+2028/U+2029 are written as \u escapes (no raw invisible character). Those
  * only ever occur inside strings in indented output, so the document is the

@@ -443,22 +443,26 @@ static void s_header(dp_buf_t *out, const s_digest_t *d, const s_words_t *w)
 }
 
 /* A heading, then the text without blank lines around it, then one blank
- * line. */
-static void s_section(dp_buf_t *out, const char *heading, const char *text)
+ * line. The text is untrusted Markdown whoever wrote it: it goes through
+ * dp_text_md_block, which keeps what the extractive writer writes as it
+ * is. */
+static void s_section(dp_buf_t *out, const char *heading, const char *raw)
 {
     dp_buf_printf(out, "%s\n", heading);
-    if (!text)
-        text = "";
-    while (*text == '\n' || *text == '\r')
+    dp_buf_t safe = DP_BUF_INIT;
+    dp_text_md_block(&safe, raw);
+    const char *text = safe.data;
+    while (*text == '\n')
         text++;
     size_t len = strlen(text);
-    while (len > 0 && strchr(" \t\r\n", text[len - 1]))
+    while (len > 0 && strchr(" \t\n", text[len - 1]))
         len--;
     if (len > 0) {
         dp_buf_append(out, text, len);
         dp_buf_puts(out, "\n");
     }
     dp_buf_puts(out, "\n");
+    dp_buf_free(&safe);
 }
 
 /* One section per topic, in the digest's order. */
@@ -1071,6 +1075,29 @@ static int s_write_site(const char *md_path, const char *repo, unsigned formats,
     return rc;
 }
 
+/* Replaces every string of the digest's sections (and sections.topics)
+ * with the Markdown the report shows for it, so that the JSON written
+ * beside the report carries the same neutralized sections. */
+static void s_safe_sections(json_t *doc)
+{
+    json_t *sections = json_object_get(doc, "sections");
+    json_t *topics = json_object_get(sections, "topics");
+    json_t *objects[] = {sections, topics};
+    for (size_t i = 0; i < sizeof objects / sizeof objects[0]; i++) {
+        const char *key;
+        json_t *value;
+        json_object_foreach(objects[i], key, value)
+        {
+            if (!json_is_string(value))
+                continue;
+            dp_buf_t safe = DP_BUF_INIT;
+            dp_text_md_block(&safe, json_string_value(value));
+            json_string_set(value, safe.data);
+            dp_buf_free(&safe);
+        }
+    }
+}
+
 /* Writes the report files of a parsed digest: report->path receives the
  * absolute path of the Markdown file and report->files every file. */
 static int s_write_report(const char *out_dir, unsigned formats,
@@ -1085,7 +1112,11 @@ static int s_write_report(const char *out_dir, unsigned formats,
     if (rc < 0)
         goto out;
     if (formats & RENDERER_FMT_JSON) {
-        dumped = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_t *safe = json_deep_copy(doc);
+        s_safe_sections(safe);
+        dumped =
+            safe ? json_dumps(safe, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+        json_decref(safe);
         if (!dumped) {
             snprintf(err, errlen, "digest: cannot serialize");
             rc = DP_EJSON;

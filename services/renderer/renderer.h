@@ -61,8 +61,11 @@ long renderer_bad_frames(const renderer_t *self);
 void renderer_destroy(renderer_t **self_p);
 
 /* Renders a digest document (proto/README.md) as a Markdown report in its
- * language ("zh", the default, or "en") and appends it to out. Untrusted
- * text (titles, labels, logins, problems) goes through dp_text_md_inline.
+ * language ("zh", the default, or "en") and appends it to out. Every
+ * string of the digest is untrusted: titles, labels, logins, problems and
+ * names go through dp_text_md_inline, the sections (Markdown) through
+ * dp_text_md_block, item links are rebuilt from the repository and the
+ * number, and the repository name is checked.
  * A revised window (revision > 1) gets a note under the stats line. The
  * report ends with the health footer: data complete until, API requests
  * and retries, rate-limit headroom, events, the writer (an LLM writer may
@@ -98,8 +101,10 @@ DP_NODISCARD int renderer_write(const char *path, const void *data, size_t len,
                                 bool *changed, char *err, size_t errlen);
 
 /* Handles one DIGEST without sockets: parses digest->json, writes the
- * report under out_dir (plus the JSON when formats has RENDERER_FMT_JSON,
- * with < > & and Liquid braces as \u escapes; the HTML page, its JSON
+ * report under out_dir (plus the JSON when formats has RENDERER_FMT_JSON:
+ * the digest with its sections as the report shows them, through
+ * dp_text_md_block, and < > & @ and Liquid braces as \u escapes; the HTML
+ * page, its JSON
  * and the repository and site indexes with RENDERER_FMT_HTML; the feed
  * with RENDERER_FMT_ATOM, see site.h) and fills *reply (overwritten, not freed;
  * the caller clears it) with a REPORT: window fields and reply_to copied, path

@@ -7,7 +7,9 @@
  * string), array (one claiming 2^32-1 elements), version (a well-formed
  * frame of protocol version 99), type (an unknown message type), truncated
  * (a valid EVENT cut in half), empty, multipart (three frames), window (a
- * valid WINDOW message: work for a summarizer, which stores it).
+ * valid WINDOW message: work for a summarizer, which stores it), digest (a
+ * DIGEST of the window of "window" whose document is read from stdin: work
+ * for a renderer, forged or not).
  * Connects a PUSH socket to ENDPOINT (">ipc://...") and sends COUNT frames.
  */
 #include <stdio.h>
@@ -21,6 +23,7 @@
 
 #define SEND_TIMEOUT_MS 2000
 #define RANDOM_MAX 512
+#define DIGEST_MAX (8L * 1024 * 1024) /* bytes of a document read */
 
 static void s_valid_event(dp_buf_t *out)
 {
@@ -43,6 +46,26 @@ static void s_valid_window(dp_buf_t *out)
     m.u.window.events = 1; /* one that never comes: nothing is digested */
     if (dp_msg_encode(&m, out) < 0)
         exit(1);
+}
+
+/* A DIGEST whose document is stdin (at most max bytes). */
+static void s_digest_stdin(dp_buf_t *out, size_t max)
+{
+    dp_buf_t doc = DP_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while (doc.len < max && (n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+        dp_buf_append(&doc, chunk, n);
+    dp_buf_append(&doc, "", 0);
+    dp_msg_t m = {.type = DP_MSG_DIGEST};
+    m.u.digest.repo = "vllm-project/vllm";
+    m.u.digest.win_from = 1765778400;
+    m.u.digest.win_to = 1765782000;
+    m.u.digest.revision = 1;
+    m.u.digest.json = doc.data;
+    if (dp_msg_encode(&m, out) < 0)
+        exit(1);
+    dp_buf_free(&doc);
 }
 
 int main(int argc, char **argv)
@@ -97,6 +120,8 @@ int main(int argc, char **argv)
             f.len /= 2;
         } else if (!strcmp(kind, "window")) {
             s_valid_window(&f);
+        } else if (!strcmp(kind, "digest")) {
+            s_digest_stdin(&f, DIGEST_MAX);
         } else if (!strcmp(kind, "empty")) {
             dp_buf_append(&f, "", 0);
         } else if (!strcmp(kind, "multipart")) {

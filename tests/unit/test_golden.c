@@ -15,6 +15,7 @@
 #include "dp_json.h"
 #include "dp_mem.h"
 #include "dp_proto.h"
+#include "dp_text.h"
 #include "dp_time.h"
 #include "dp_topics.h"
 #include "gh_normalize.h"
@@ -106,9 +107,10 @@ static json_t *s_load_per_item(const json_t *issues, const char *dir,
     return out;
 }
 
-static s_data_t s_data(const char *rel)
+/* The dataset under rel whose repository is owner/name. */
+static s_data_t s_data_of(const char *rel, const char *owner_name)
 {
-    char *repo = dp_asprintf(DP_SOURCE_DIR "/%s/" REPO, rel);
+    char *repo = dp_asprintf(DP_SOURCE_DIR "/%s/%s", rel, owner_name);
     char *path = dp_asprintf("%s/issues.json", repo);
     s_data_t d;
     d.issues = s_load(path, true);
@@ -124,6 +126,11 @@ static s_data_t s_data(const char *rel)
     dp_free(dir);
     dp_free(repo);
     return d;
+}
+
+static s_data_t s_data(const char *rel)
+{
+    return s_data_of(rel, REPO);
 }
 
 static void s_data_free(s_data_t *d)
@@ -566,6 +573,55 @@ static void test_reports_are_byte_identical_in_any_event_order(void **state)
     }
 }
 
+/* The renderer takes every section through dp_text_md_block; what the
+ * extractive writer writes, over the golden datasets and the hostile one,
+ * must come out of it byte for byte. */
+static void s_sections_unchanged(const char *where, const json_t *sections)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)sections, key, value)
+    {
+        if (json_is_object(value)) {
+            s_sections_unchanged(where, value);
+            continue;
+        }
+        const char *text = json_string_value(value);
+        assert_non_null(text);
+        dp_buf_t safe = DP_BUF_INIT;
+        dp_text_md_block(&safe, text);
+        if (strcmp(safe.data, text) != 0)
+            s_first_difference(where, text, safe.data);
+        dp_buf_free(&safe);
+    }
+}
+
+static void test_writer_sections_pass_the_renderer_unchanged(void **state)
+{
+    const s_rules_t *r = *state;
+    static const s_case_t hostile = {"hostile",
+                                     "tests/data/hostile",
+                                     "2025-12-10T10:00:00Z",
+                                     "2025-12-10T11:00:00Z",
+                                     {NULL}};
+    const s_case_t *cases[] = {&s_cases[0], &s_cases[1], &hostile};
+    static const char *const langs[] = {"zh", "en"};
+    for (size_t c = 0; c < COUNT(cases); c++) {
+        s_data_t d = s_data_of(cases[c]->data,
+                               cases[c] == &hostile ? "acme/hostile" : REPO);
+        for (size_t l = 0; l < COUNT(langs); l++) {
+            json_t *digest = s_digest(r, &d, s_at(cases[c]->from),
+                                      s_at(cases[c]->to), langs[l], NULL, 0);
+            writer_extractive(digest);
+            const json_t *sections = json_object_get(digest, "sections");
+            assert_true(json_object_size(sections) >= 7);
+            s_sections_unchanged(cases[c]->name, sections);
+            json_decref(digest);
+        }
+        s_data_free(&d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_busy_amd_section_has_the_six_with_reasons),
         cmocka_unit_test(test_vllm_hour_has_no_amd_item_and_says_so),
         cmocka_unit_test(test_reports_are_byte_identical_in_any_event_order),
+        cmocka_unit_test(test_writer_sections_pass_the_renderer_unchanged),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -899,6 +899,18 @@ static void s_digest_msg(dp_msg_t *msg, const char *json)
     msg->u.digest.json = dp_strdup(json);
 }
 
+/* Renders the digest document text in every format into dir, which must
+ * succeed with a REPORT; the caller clears msg and reply. */
+static void s_render_all(const char *dir, const char *text, dp_msg_t *msg,
+                         dp_msg_t *reply)
+{
+    s_digest_msg(msg, text);
+    unsigned all = RENDERER_FMT_MD | RENDERER_FMT_JSON | RENDERER_FMT_HTML |
+                   RENDERER_FMT_ATOM;
+    assert_int_equal(renderer_render(dir, all, &msg->u.digest, reply), 0);
+    assert_int_equal(reply->type, DP_MSG_REPORT);
+}
+
 static void test_render_writes_report_and_digest(void **state)
 {
     (void)state;
@@ -1574,10 +1586,7 @@ static void test_dst_week_shows_each_time_in_its_own_offset(void **state)
     char *dir = s_tempdir();
     char *text = json_dumps(doc, 0);
     dp_msg_t msg, reply;
-    s_digest_msg(&msg, text);
-    unsigned all = RENDERER_FMT_MD | RENDERER_FMT_JSON | RENDERER_FMT_HTML |
-                   RENDERER_FMT_ATOM;
-    assert_int_equal(renderer_render(dir, all, &msg.u.digest, &reply), 0);
+    s_render_all(dir, text, &msg, &reply);
     const char *want = "/vllm-project/vllm/_posts/"
                        "2025-03-24-vllm-project-vllm-0000-7d.md";
     size_t len = strlen(reply.u.report.path), wlen = strlen(want);
@@ -1812,6 +1821,193 @@ static void test_service_answers_digest_with_report(void **state)
     dp_free(dir);
 }
 
+/* ==== A forged digest ==== */
+
+/* What a forged DIGEST puts in every string. */
+#define T_EVIL                                                                 \
+    "{% include secrets.txt %} {{ site.github.token }} "                       \
+    "<script>alert(1)</script> <img src=x onerror=alert(1)> "                  \
+    "[x](javascript:alert(1)) @everyone \xE2\x80\xAE"                          \
+    "evil\xE2\x80\xAC"
+
+/* A multi-line section made of T_EVIL in the places Markdown gives
+ * meaning to. */
+#define T_EVIL_MD                                                              \
+    T_EVIL "\n- " T_EVIL "\n    1. **" T_EVIL "**\n> " T_EVIL "\n[r]: "        \
+           "javascript:alert(1)\n<div>" T_EVIL "</div>\n"                      \
+           "![i](https://github.com/a.png)"
+
+/* The example digest with T_EVIL in every string a digest can hold. */
+static json_t *s_forged(void)
+{
+    json_t *doc = s_digest();
+    static const char *const top[] = {"name", "lang", "tz", "tz_label"};
+    for (size_t i = 0; i < sizeof top / sizeof top[0]; i++)
+        json_object_set_new(doc, top[i], json_string(T_EVIL));
+    static const char *const lists[] = {"new_issues", "closed_issues",
+                                        "new_prs", "merged_prs", "closed_prs"};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        json_t *item =
+            json_pack("{s:i, s:b, s:s, s:s, s:s, s:[s,s], s:i, s:s}", "number",
+                      7, "pr", i >= 2, "title", T_EVIL, "url",
+                      "javascript:alert(1)", "author", T_EVIL, "labels", T_EVIL,
+                      "bug", "at", T_FROM + 60, "category", T_EVIL);
+        json_array_append_new(s_list(doc, lists[i]), item);
+    }
+    json_object_set_new(
+        doc, "topics",
+        json_pack("[{s:s, s:s, s:s, s:[{s:i, s:s, s:s, s:[s]}]}]", "id", T_EVIL,
+                  "title", T_EVIL, "short", T_EVIL, "items", "number", 7,
+                  "title", T_EVIL, "url", T_EVIL, "reasons", T_EVIL));
+    json_t *sections = json_object();
+    static const char *const keys[] = {"summary", "hot",      "trends",
+                                       "changes", "activity", "watch"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        json_object_set_new(sections, keys[i], json_string(T_EVIL_MD));
+    json_object_set_new(sections, "topics",
+                        json_pack("{s:s}", T_EVIL, T_EVIL_MD));
+    json_object_set_new(doc, "sections", sections);
+    json_object_set_new(doc, "facts", json_pack("{s:s}", "quote", T_EVIL));
+    json_t *health = json_object_get(doc, "health");
+    json_object_set_new(health, "writer", json_string(T_EVIL));
+    json_object_set_new(health, "problems", json_pack("[s]", T_EVIL));
+    json_object_set_new(health, "llm_sections", json_pack("[s]", T_EVIL));
+    return doc;
+}
+
+/* Fails when text (the file path) holds a trace of T_EVIL that acts:
+ * a Liquid delimiter, a tag, a script link, a mention, a bidi override. */
+static void s_inert(const char *path, const char *text)
+{
+    static const char *const never[] = {
+        "{{",        "{%",           "%}",           "}}",
+        "<script",   "<img",         "<div>",        "href=\"javascript",
+        "@everyone", "\xE2\x80\xAE", "\xE2\x80\xAC", "src=\"https"};
+    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
+        if (strstr(text, never[i]))
+            fail_msg("%s holds \"%s\"", path, never[i]);
+    /* In the Markdown, a link to javascript: is only ever text, after an
+     * escaped "]", and no link reference definition forms (the HTML shows
+     * that text; the JSON holds titles as data, escaped). */
+    size_t len = strlen(path);
+    if (len < 3 || strcmp(path + len - 3, ".md") != 0)
+        return;
+    if (strstr(text, "\n[r]:"))
+        fail_msg("%s defines a link", path);
+    for (const char *p = strstr(text, "](javascript"); p;
+         p = strstr(p + 1, "](javascript"))
+        if (p == text || p[-1] != '\\')
+            fail_msg("%s links javascript: %.40s", path, p);
+}
+
+static void test_forged_digest_leaves_no_trace_in_any_file(void **state)
+{
+    (void)state;
+    char *dir = s_tempdir();
+    char *real_dir = realpath(dir, NULL);
+    json_t *doc = s_forged();
+    char *text = json_dumps(doc, 0);
+    dp_msg_t msg, reply;
+    s_render_all(dir, text, &msg, &reply);
+    /* md, md.json, html, json, repository index, feed, site index */
+    assert_int_equal(reply.u.report.files.count, 7);
+    for (size_t i = 0; i < reply.u.report.files.count; i++) {
+        const char *path = reply.u.report.files.items[i];
+        assert_true(strncmp(path, real_dir, strlen(real_dir)) == 0);
+        char *body = s_read_file(path);
+        assert_non_null(body);
+        s_inert(path, body);
+        dp_free(body);
+    }
+    /* The text itself is still there, shown rather than run. */
+    char *md = s_read_file(reply.u.report.path);
+    assert_non_null(strstr(md, "&#123;% include secrets.txt %&#125;"));
+    assert_non_null(strstr(md, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(md, "@\xE2\x80\x8B"
+                               "everyone"));
+    /* The JSON beside the report holds the sections the report shows. */
+    char *js_path = dp_asprintf("%s.json", reply.u.report.path);
+    char *js = s_read_file(js_path);
+    json_t *back = json_loads(js, 0, NULL);
+    assert_non_null(back);
+    const char *summary = json_string_value(
+        json_object_get(json_object_get(back, "sections"), "summary"));
+    assert_non_null(summary);
+    assert_null(strstr(summary, "{%"));
+    assert_non_null(strstr(md, "&#123;% include"));
+    assert_string_equal(json_string_value(json_object_get(back, "name")),
+                        T_EVIL);
+    json_decref(back);
+    dp_free(js);
+    dp_free(js_path);
+    dp_free(md);
+    dp_msg_clear(&reply);
+    dp_msg_clear(&msg);
+    free(text);
+    json_decref(doc);
+    free(real_dir);
+    s_rmtree(dir);
+    dp_free(dir);
+}
+
+/* Renders doc into the empty dir, which must fail as a bad digest with a
+ * STATUS and leave dir empty. */
+static void s_refused(const char *dir, const json_t *doc)
+{
+    char *text = json_dumps(doc, 0);
+    dp_msg_t msg, reply;
+    s_digest_msg(&msg, text);
+    unsigned formats = RENDERER_FMT_MD | RENDERER_FMT_HTML;
+    assert_int_equal(renderer_render(dir, formats, &msg.u.digest, &reply),
+                     DP_EJSON);
+    assert_int_equal(reply.type, DP_MSG_STATUS);
+    assert_int_equal(s_dir_entries(dir), 0);
+    dp_msg_clear(&reply);
+    dp_msg_clear(&msg);
+    free(text);
+}
+
+static void test_forged_repo_cannot_leave_the_output_dir(void **state)
+{
+    (void)state;
+    static const char *const repos[] = {
+        "../../etc",    "/tmp/x", "a/../../b", "..//x", "./.",
+        "o/r/_posts/x", "o\\r/x", "o/r%2f..",  "o/..",  "",
+        "o/r\nx",       "o/ r",   "o/r x",     "o/r:x", NULL};
+    char *dir = s_tempdir();
+    for (size_t i = 0; repos[i]; i++) {
+        json_t *doc = s_digest();
+        json_object_set_new(doc, "repo", json_string(repos[i]));
+        s_refused(dir, doc);
+        json_decref(doc);
+    }
+    /* A name longer than GitHub allows, and a NUL inside one. */
+    char *long_repo = dp_asprintf("o/%0200d", 1);
+    json_t *doc = s_digest();
+    json_object_set_new(doc, "repo", json_string(long_repo));
+    char *text = json_dumps(doc, 0);
+    char *nul = dp_strdup(s_digest_text);
+    char *at = strstr(nul, "vllm-project/vllm");
+    memcpy(at + 4, "\\u0000", 6);
+    const char *bodies[] = {text, nul};
+    for (size_t i = 0; i < 2; i++) {
+        dp_msg_t msg, reply;
+        s_digest_msg(&msg, bodies[i]);
+        assert_int_equal(
+            renderer_render(dir, RENDERER_FMT_MD, &msg.u.digest, &reply),
+            DP_EJSON);
+        assert_int_equal(s_dir_entries(dir), 0);
+        dp_msg_clear(&reply);
+        dp_msg_clear(&msg);
+    }
+    dp_free(nul);
+    free(text);
+    json_decref(doc);
+    dp_free(long_repo);
+    s_rmtree(dir);
+    dp_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1844,6 +2040,8 @@ int main(void)
         cmocka_unit_test(test_fixed_or_unknown_zone_changes_nothing),
         cmocka_unit_test(test_repeated_hour_gets_its_own_file),
         cmocka_unit_test(test_service_answers_digest_with_report),
+        cmocka_unit_test(test_forged_digest_leaves_no_trace_in_any_file),
+        cmocka_unit_test(test_forged_repo_cannot_leave_the_output_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
