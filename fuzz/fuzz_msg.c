@@ -7,6 +7,10 @@
  * the very same bytes; a deep copy must encode to them too. The JSON view
  * and the bus subject are built on the way, and everything is freed
  * (leaks are reported by libFuzzer's LeakSanitizer).
+ * Every string of an accepted frame is well-formed UTF-8. The input is
+ * also sent as a title and a label: whatever its bytes, the frame the
+ * encoder writes decodes, with dp_utf8_repair's text (the input itself
+ * when it is valid UTF-8).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +19,7 @@
 
 #include "dp_mem.h"
 #include "dp_proto.h"
+#include "dp_utf8.h"
 
 #define S_ERRLEN 256
 #define S_MAX_FRAME ((size_t)DP_PROTO_MAX_FRAME)
@@ -67,6 +72,84 @@ static char *s_views(const dp_msg_t *msg)
     return json;
 }
 
+/* ==== Every string of a decoded message is UTF-8 ==== */
+
+static void s_check_STR(char *const *p, const char *name)
+{
+    if (*p && !dp_utf8_valid(*p, strlen(*p)))
+        s_bug("an accepted frame holds a string that is not UTF-8", name);
+}
+
+static void s_check_I64(const int64_t *p, const char *name)
+{
+    (void)p;
+    (void)name;
+}
+
+static void s_check_BOOL(const bool *p, const char *name)
+{
+    (void)p;
+    (void)name;
+}
+
+static void s_check_STRS(const dp_strs_t *p, const char *name)
+{
+    for (size_t i = 0; i < p->count; i++)
+        s_check_STR(&p->items[i], name);
+}
+
+#define S_CHECK_FIELD(type, name) s_check_##type(&m->name, #name);
+#define S_CHECK_FN(NAME, id, lower, fields)                                    \
+    static void s_check_##lower(const dp_##lower##_t *m)                       \
+    {                                                                          \
+        fields                                                                 \
+    }
+DP_PROTO_MESSAGES(S_CHECK_FN, S_CHECK_FIELD)
+#undef S_CHECK_FN
+
+static void s_check_utf8(const dp_msg_t *msg)
+{
+    switch (msg->type) {
+#define S_CHECK_CASE(NAME, id, lower, fields)                                  \
+    case DP_MSG_##NAME:                                                        \
+        s_check_##lower(&msg->u.lower);                                        \
+        break;
+        DP_PROTO_MESSAGES(S_CHECK_CASE, S_CHECK_FIELD)
+#undef S_CHECK_CASE
+    default:
+        s_bug("an accepted frame has an unknown type", NULL);
+    }
+}
+
+/* The input as a title and a label (cut at its first NUL): the encoder
+ * repairs what is not UTF-8, so the frame decodes. */
+static void s_send_as_text(const uint8_t *data, size_t size)
+{
+    const uint8_t *nul = memchr(data, '\0', size);
+    char *text =
+        dp_strndup((const char *)data, nul ? (size_t)(nul - data) : size);
+    char *want = dp_utf8_repair(text, strlen(text));
+    dp_msg_t msg = {.type = DP_MSG_EVENT}, back;
+    msg.u.event.repo = dp_strdup("o/r");
+    msg.u.event.title = dp_strdup(text);
+    dp_strs_push(&msg.u.event.labels, text);
+    dp_buf_t frame = s_encode(&msg);
+    char err[S_ERRLEN];
+    if (dp_msg_decode(frame.data, frame.len, S_MAX_FRAME, &back, err,
+                      sizeof err) < 0)
+        s_bug("a frame encoded from any text does not decode", err);
+    if (strcmp(back.u.event.title, want) != 0 ||
+        strcmp(back.u.event.labels.items[0], want) != 0)
+        s_bug("the encoder's repair differs from dp_utf8_repair", want);
+    if (dp_utf8_valid(text, strlen(text)) && strcmp(want, text) != 0)
+        s_bug("dp_utf8_repair changed valid UTF-8", text);
+    dp_msg_clear(&back);
+    dp_msg_clear(&msg);
+    dp_buf_free(&frame);
+    dp_free(want);
+    dp_free(text);
+}
+
 /* EVENT carries into CLASSIFIED through dp_event_to_classified. */
 static void s_classify(const dp_msg_t *msg)
 {
@@ -90,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dp_msg_t msg, again, copy;
     char err[S_ERRLEN];
 
+    s_send_as_text(data, size);
     int rc = dp_msg_decode(data, size, S_MAX_FRAME, &msg, err, sizeof err);
     if (rc < 0) {
         if (rc != DP_EPROTO && rc != DP_ETOOBIG)
@@ -103,6 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (err[0] != '\0')
         s_bug("an accepted frame left an error message", err);
+    s_check_utf8(&msg);
 
     /* A bound below the frame's size refuses it, whatever it holds. */
     dp_msg_t small;

@@ -3,7 +3,6 @@
 #include "dp_proto.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <jansson.h>
 #include <msgpack.h>
 #include <stdarg.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 
 #include "dp_log.h"
+#include "dp_utf8.h"
 
 /* Bounds that a decoder enforces whatever the frame size. */
 #define DP_PROTO_MAX_STR (8u * 1024u * 1024u)
@@ -88,6 +88,9 @@ static int s_write(void *data, const char *buf, size_t len)
     return 0;
 }
 
+/* Packs a string as it is when it is valid UTF-8; otherwise packs a copy
+ * with U+FFFD in place of each invalid sequence, so no sender puts on the
+ * bus a string that every decoder would refuse. */
 static void s_pack_str(msgpack_packer *pk, const char *s)
 {
     if (!s) {
@@ -95,8 +98,14 @@ static void s_pack_str(msgpack_packer *pk, const char *s)
         return;
     }
     size_t len = strlen(s);
+    char *fixed = dp_utf8_valid(s, len) ? NULL : dp_utf8_repair(s, len);
+    if (fixed) {
+        s = fixed;
+        len = strlen(fixed);
+    }
     msgpack_pack_str(pk, len);
     msgpack_pack_str_body(pk, s, len);
+    dp_free(fixed);
 }
 
 int dp_msg_encode(const dp_msg_t *msg, dp_buf_t *out)
@@ -265,19 +274,40 @@ static int s_fail(char *err, size_t errlen, const char *fmt, ...)
     return DP_EPROTO;
 }
 
-static int s_get_str(const msgpack_object *o, char **out)
+/* Why a field was refused, for the one line of dp_msg_decode. */
+typedef enum {
+    S_BAD_TYPE = -1, /* wrong msgpack type, or over its bound */
+    S_BAD_NUL = -2,  /* a NUL byte inside a string */
+    S_BAD_UTF8 = -3  /* a string that is not well-formed UTF-8 */
+} s_bad_t;
+
+typedef struct {
+    size_t item; /* index in a list field, SIZE_MAX for a plain string */
+    size_t at;   /* offset of the offending byte in the string */
+} s_where_t;
+
+static int s_get_str(const msgpack_object *o, char **out, s_where_t *where)
 {
     if (o->type == MSGPACK_OBJECT_NIL) {
         *out = NULL;
         return 0;
     }
     if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > DP_PROTO_MAX_STR)
-        return -1;
+        return S_BAD_TYPE;
+    const char *p = o->via.str.ptr;
+    size_t n = o->via.str.size;
     /* A NUL inside would silently cut the string short: refuse it. */
-    if (o->via.str.size && memchr(o->via.str.ptr, '\0', o->via.str.size))
-        return -1;
-    *out = o->via.str.size ? dp_strndup(o->via.str.ptr, o->via.str.size)
-                           : dp_strdup("");
+    const char *nul = n ? memchr(p, '\0', n) : NULL;
+    if (nul) {
+        where->at = (size_t)(nul - p);
+        return S_BAD_NUL;
+    }
+    /* Every string on the bus is UTF-8 (proto/README.md): bytes that are
+     * not would be dropped or mangled by JSON writers downstream. */
+    where->at = dp_utf8_invalid_at(p, n);
+    if (where->at != n)
+        return S_BAD_UTF8;
+    *out = n ? dp_strndup(p, n) : dp_strdup("");
     return 0;
 }
 
@@ -285,7 +315,7 @@ static int s_get_i64(const msgpack_object *o, int64_t *out)
 {
     if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
         if (o->via.u64 > INT64_MAX)
-            return -1;
+            return S_BAD_TYPE;
         *out = (int64_t)o->via.u64;
         return 0;
     }
@@ -293,20 +323,24 @@ static int s_get_i64(const msgpack_object *o, int64_t *out)
         *out = o->via.i64;
         return 0;
     }
-    return -1;
+    return S_BAD_TYPE;
 }
 
-static int s_get_field(const s_field_t *f, const msgpack_object *o, void *base)
+/* Reads one field into base; on error returns an s_bad_t with *where set
+ * for string faults. */
+static int s_get_field(const s_field_t *f, const msgpack_object *o, void *base,
+                       s_where_t *where)
 {
     void *field = (char *)base + f->offset;
+    where->item = SIZE_MAX;
     switch (f->type) {
     case F_STR:
-        return s_get_str(o, (char **)field);
+        return s_get_str(o, (char **)field, where);
     case F_I64:
         return s_get_i64(o, (int64_t *)field);
     case F_BOOL:
         if (o->type != MSGPACK_OBJECT_BOOLEAN)
-            return -1;
+            return S_BAD_TYPE;
         *(bool *)field = o->via.boolean;
         return 0;
     case F_STRS: {
@@ -315,20 +349,42 @@ static int s_get_field(const s_field_t *f, const msgpack_object *o, void *base)
             return 0;
         if (o->type != MSGPACK_OBJECT_ARRAY ||
             o->via.array.size > DP_PROTO_MAX_LIST)
-            return -1;
+            return S_BAD_TYPE;
         if (o->via.array.size == 0)
             return 0;
         list->items = dp_calloc(o->via.array.size, sizeof(char *));
         for (uint32_t i = 0; i < o->via.array.size; i++) {
             char *s = NULL;
-            if (s_get_str(&o->via.array.ptr[i], &s) < 0 || !s)
-                return -1;
+            where->item = i;
+            int rc = s_get_str(&o->via.array.ptr[i], &s, where);
+            if (rc < 0)
+                return rc;
+            if (!s)
+                return S_BAD_TYPE; /* no nil inside a list */
             list->items[list->count++] = s;
         }
         return 0;
     }
     }
-    return -1;
+    return S_BAD_TYPE;
+}
+
+/* Writes the line that says why field f of message def was refused. */
+static void s_field_fail(const s_msgdef_t *def, const s_field_t *f, int why,
+                         const s_where_t *where, char *err, size_t errlen)
+{
+    char item[48] = "";
+    if (where->item != SIZE_MAX)
+        snprintf(item, sizeof item, " item %zu", where->item);
+    if (why == S_BAD_UTF8)
+        s_fail(err, errlen, "%s field %s%s is not valid UTF-8 (byte %zu)",
+               def->name, f->name, item, where->at);
+    else if (why == S_BAD_NUL)
+        s_fail(err, errlen, "%s field %s%s holds a NUL byte (byte %zu)",
+               def->name, f->name, item, where->at);
+    else
+        s_fail(err, errlen, "%s field %s%s has the wrong type or size",
+               def->name, f->name, item);
 }
 
 int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
@@ -390,9 +446,11 @@ int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
     }
     msg->type = (dp_msg_type_t)def->type;
     for (size_t i = 0; i < def->nfields; i++) {
-        if (s_get_field(&def->fields[i], &items[2 + i], s_payload(msg)) < 0) {
-            s_fail(err, errlen, "%s field %s has the wrong type or size",
-                   def->name, def->fields[i].name);
+        s_where_t where;
+        int why =
+            s_get_field(&def->fields[i], &items[2 + i], s_payload(msg), &where);
+        if (why < 0) {
+            s_field_fail(def, &def->fields[i], why, &where, err, errlen);
             dp_msg_clear(msg);
             goto out;
         }
@@ -560,15 +618,37 @@ void dp_strs_clear(dp_strs_t *list)
     list->count = 0;
 }
 
+/* True for an ASCII letter or digit, or a byte of extra (never NUL). */
+static bool s_name_char(char c, const char *extra)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || (c != '\0' && strchr(extra, c));
+}
+
+/* Length of the run of name characters at s, counting at most max + 1 (so
+ * the caller sees a run that is too long). */
+static size_t s_name_len(const char *s, const char *extra, size_t max)
+{
+    size_t n = 0;
+    while (n <= max && s_name_char(s[n], extra))
+        n++;
+    return n;
+}
+
 bool dp_repo_valid(const char *repo)
 {
-    const char *slash = repo ? strchr(repo, '/') : NULL;
-    if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/'))
+    if (!repo)
         return false;
-    for (const char *p = repo; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("-_./", *p))
-            return false;
-    return strstr(repo, "..") == NULL;
+    size_t owner = s_name_len(repo, "-", DP_REPO_OWNER_MAX);
+    if (owner == 0 || owner > DP_REPO_OWNER_MAX || repo[0] == '-' ||
+        repo[owner] != '/')
+        return false;
+    const char *name = repo + owner + 1;
+    size_t len = s_name_len(name, "-_.", DP_REPO_NAME_MAX);
+    if (len == 0 || len > DP_REPO_NAME_MAX || name[len] != '\0')
+        return false;
+    /* "." and ".." are names of directories, never of a repository. */
+    return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
 /* ==== Over the bus ==== */

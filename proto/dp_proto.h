@@ -88,8 +88,15 @@ void dp_strs_push(dp_strs_t *list, const char *s);
 /* Frees the strings of a list and empties it. */
 void dp_strs_clear(dp_strs_t *list);
 
-/* True for a repository name GitHub could have: "owner/name" of letters,
- * digits, '-', '_' and '.', with no ".." (so it is safe in a path too). */
+/* Longest owner (user or organization) and repository names GitHub has. */
+#define DP_REPO_OWNER_MAX 39
+#define DP_REPO_NAME_MAX 100
+
+/* True for a repository name GitHub could have, "owner/name": an owner of
+ * 1 to DP_REPO_OWNER_MAX ASCII letters, digits and '-', not starting with
+ * '-'; a name of 1 to DP_REPO_NAME_MAX ASCII letters, digits, '-', '_'
+ * and '.', other than "." and "..". Nothing else: no second '/', no space,
+ * no byte past ASCII. Such a name is safe as two path components. */
 bool dp_repo_valid(const char *repo);
 
 /* The message as one line of JSON text: {"type": "EVENT", field: value...}.

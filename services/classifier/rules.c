@@ -8,10 +8,12 @@
 #include <pcre2.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dp_json.h"
+#include "dp_log.h"
 #include "dp_mem.h"
 #include "dp_time.h"
 #include "dp_topics.h"
@@ -23,6 +25,18 @@
 #define RULES_DAY 86400
 #define RULES_TAG_MAX 40      /* longest conventional-commit type read */
 #define RULES_ORG_NAME_MAX 64 /* bytes of an organization's name kept */
+
+/* Limits of one regex match against untrusted text (titles, bodies, labels
+ * and paths come from anyone who can open an issue). PCRE2's match limit
+ * restarts at every start position of the subject, so a regex that costs
+ * a little less than it at each position still runs for positions x limit;
+ * the step budget, counted by an automatic callout before every pattern
+ * item, bounds the whole call (about a quarter of a second here). */
+#define RULES_RE_MATCH_LIMIT 1000000u /* backtracks per start position */
+#define RULES_RE_DEPTH_LIMIT 1000000u /* nested backtracking points */
+#define RULES_RE_HEAP_KIB 65536u      /* 64 MiB of backtracking frames */
+#define RULES_RE_STEPS 10000000u      /* pattern items tried per match */
+#define RULES_RE_GAVE_UP (-1000)      /* the callout's "budget spent" */
 
 typedef enum { N_ANY, N_ALL, N_COND } s_kind_t;
 typedef enum {
@@ -41,6 +55,7 @@ typedef struct s_node_t {
     bool regex;     /* "~=" rather than "=" */
     char *value;    /* text after the operator */
     pcre2_code *re; /* compiled value when regex */
+    bool gave_up;   /* a match of re hit a limit once (it was logged) */
     size_t org;     /* index of the organization for F_AFFILIATION */
     struct s_node_t **kids;
     size_t nkids;
@@ -77,9 +92,17 @@ typedef struct {
     char *value; /* category */
 } s_pair_t;
 
+/* The state of regex matching, shared by every regex of the rules. */
+typedef struct {
+    pcre2_match_context *ctx; /* the limits, and the callout counting steps */
+    unsigned long steps;      /* steps of the match under way */
+    unsigned long gave_up;    /* matches that hit a limit, since rules_new */
+} s_matcher_t;
+
 struct rules_t {
     s_set_t defaults;
-    s_repo_t *repos; /* repositories with their own topic set */
+    s_matcher_t *matcher; /* mutable through a const rules_t: a counter */
+    s_repo_t *repos;      /* repositories with their own topic set */
     size_t nrepos;
     s_org_t *orgs;
     size_t norgs;
@@ -186,13 +209,32 @@ static long s_org_find(const rules_t *self, const char *id)
     return -1;
 }
 
+static int s_step(pcre2_callout_block *block, void *data);
+
+/* The limits that every regex match runs under. */
+static s_matcher_t *s_matcher_new(void)
+{
+    s_matcher_t *m = dp_calloc(1, sizeof *m);
+    m->ctx = pcre2_match_context_create(NULL);
+    if (!m->ctx) {
+        dp_log(DP_LOG_ERROR, "out of memory for a PCRE2 match context");
+        abort();
+    }
+    pcre2_set_match_limit(m->ctx, RULES_RE_MATCH_LIMIT);
+    pcre2_set_depth_limit(m->ctx, RULES_RE_DEPTH_LIMIT);
+    pcre2_set_heap_limit(m->ctx, RULES_RE_HEAP_KIB);
+    pcre2_set_callout(m->ctx, s_step, m);
+    return m;
+}
+
 static int s_compile(s_node_t *n, const char *text, char *err, size_t errlen)
 {
     int code;
     PCRE2_SIZE off;
     n->re =
         pcre2_compile((PCRE2_SPTR)n->value, PCRE2_ZERO_TERMINATED,
-                      PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+                      PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_AUTO_CALLOUT,
+                      &code, &off, NULL);
     if (n->re)
         return 0;
     PCRE2_UCHAR msg[160];
@@ -571,6 +613,7 @@ static int s_load_sets(rules_t *self, const json_t *doc, char *err,
 rules_t *rules_new(const json_t *doc, char *err, size_t errlen)
 {
     rules_t *self = dp_calloc(1, sizeof *self);
+    self->matcher = s_matcher_new();
     if (s_check_keys(doc, err, errlen) < 0 ||
         s_load_orgs(self, json_object_get(doc, "affiliations"), err, errlen) <
             0 ||
@@ -627,6 +670,8 @@ void rules_destroy(rules_t **self_p)
     dp_free(self->orgs);
     s_pairs_free(self->tags, self->ntags);
     s_pairs_free(self->labels, self->nlabels);
+    pcre2_match_context_free(self->matcher->ctx);
+    dp_free(self->matcher);
     dp_free(self);
     *self_p = NULL;
 }
@@ -688,9 +733,43 @@ static void s_quote(char *out, size_t size, const char *head, const char *text,
     snprintf(out, size, "%s`%.*s`%s", head, (int)n, text, tail);
 }
 
+/* Counts a step of the match under way; gives up past the budget. */
+static int s_step(pcre2_callout_block *block, void *data)
+{
+    (void)block;
+    s_matcher_t *m = data;
+    return ++m->steps > RULES_RE_STEPS ? RULES_RE_GAVE_UP : 0;
+}
+
+/* Runs n's regex on text under the limits. Returns PCRE2's result; a
+ * match that hit a limit is counted, logged the first time for each
+ * regex, and returned as PCRE2_ERROR_NOMATCH. */
+static int s_regex(const rules_t *self, s_node_t *n, const char *text,
+                   pcre2_match_data *md)
+{
+    s_matcher_t *m = self->matcher;
+    m->steps = 0;
+    int rc =
+        pcre2_match(n->re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, m->ctx);
+    if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH)
+        return rc;
+    m->gave_up++;
+    if (!n->gave_up) {
+        PCRE2_UCHAR why[120] = "the step budget of one match";
+        if (rc != RULES_RE_GAVE_UP)
+            pcre2_get_error_message(rc, why, sizeof why);
+        dp_log(DP_LOG_WARN,
+               "regex \"%s\" gave up on an item (%s); that item counts as "
+               "not matching it, and later ones are not logged",
+               n->value, (const char *)why);
+        n->gave_up = true;
+    }
+    return PCRE2_ERROR_NOMATCH;
+}
+
 /* Matches one string; on a match writes the reason. */
-static bool s_match_text(const s_node_t *n, const char *text, const char *what,
-                         char *reason, size_t size)
+static bool s_match_text(const rules_t *self, s_node_t *n, const char *text,
+                         const char *what, char *reason, size_t size)
 {
     if (!text)
         return false;
@@ -706,7 +785,7 @@ static bool s_match_text(const s_node_t *n, const char *text, const char *what,
         return eq;
     }
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(n->re, NULL);
-    int rc = pcre2_match(n->re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+    int rc = s_regex(self, n, text, md);
     if (rc > 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         char head[64];
@@ -755,26 +834,27 @@ static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
     return false;
 }
 
-static bool s_match_cond(const rules_t *self, const s_node_t *n,
-                         const dp_event_t *ev, char *reason, size_t size)
+static bool s_match_cond(const rules_t *self, s_node_t *n, const dp_event_t *ev,
+                         char *reason, size_t size)
 {
     switch (n->field) {
     case F_TITLE:
-        return s_match_text(n, ev->title, "title", reason, size);
+        return s_match_text(self, n, ev->title, "title", reason, size);
     case F_BODY:
-        return s_match_text(n, ev->body, "body", reason, size);
+        return s_match_text(self, n, ev->body, "body", reason, size);
     case F_AUTHOR:
-        return s_match_text(n, ev->author, "author", reason, size);
+        return s_match_text(self, n, ev->author, "author", reason, size);
     case F_AFFILIATION:
         return s_match_affiliation(self, n, ev, reason, size);
     case F_LABEL:
         for (size_t i = 0; i < ev->labels.count; i++)
-            if (s_match_text(n, ev->labels.items[i], "label", reason, size))
+            if (s_match_text(self, n, ev->labels.items[i], "label", reason,
+                             size))
                 return true;
         return false;
     case F_FILES:
         for (size_t i = 0; i < ev->files.count; i++)
-            if (s_match_text(n, ev->files.items[i], "path", reason, size))
+            if (s_match_text(self, n, ev->files.items[i], "path", reason, size))
                 return true;
         return false;
     }
@@ -783,7 +863,7 @@ static bool s_match_cond(const rules_t *self, const s_node_t *n,
 
 /* Evaluates a node; when it holds, adds the reasons of the conditions that
  * made it hold to out. A failed branch adds nothing. */
-static bool s_eval(const rules_t *self, const s_node_t *n, const dp_event_t *ev,
+static bool s_eval(const rules_t *self, s_node_t *n, const dp_event_t *ev,
                    s_reasons_t *out)
 {
     if (n->kind == N_COND) {
@@ -839,6 +919,11 @@ void rules_match(const rules_t *self, const dp_event_t *ev, dp_strs_t *topics,
         }
     }
     dp_free(found);
+}
+
+unsigned long rules_regex_gave_up(const rules_t *self)
+{
+    return self->matcher->gave_up;
 }
 
 static const char *s_lookup(const s_pair_t *pairs, size_t n, const char *key,

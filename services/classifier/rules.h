@@ -69,9 +69,18 @@ const char *rules_topic_short(const rules_t *self, size_t i);
  * read to its end; a failed all: branch gives none), deduplicated, in
  * rule order, at most RULES_REASONS_MAX per topic; negated conditions
  * give none, and a topic that matched on those alone gets "rule
- * matched". */
+ * matched".
+ * Every regex match runs under limits (PCRE2's match, depth and heap
+ * limits, and a budget of steps for the whole subject), so a regex that
+ * backtracks catastrophically on some text returns in well under a
+ * second: that text counts as not matching that regex, the first such
+ * miss of each regex is logged at WARN, and rules_regex_gave_up counts
+ * them all. Not thread-safe: one rules_t serves one thread. */
 void rules_match(const rules_t *self, const dp_event_t *ev, dp_strs_t *topics,
                  dp_strs_t *reasons);
+
+/* How many regex matches gave up at a limit since rules_new. */
+unsigned long rules_regex_gave_up(const rules_t *self);
 
 /* The category of an item from its title tags ("[Bugfix]", "[Kernel]"; the
  * first known one wins) or a conventional-commit prefix ("fix:",

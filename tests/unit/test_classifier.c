@@ -209,6 +209,63 @@ static void test_title_regex_with_caseless_flag_quotes_the_match(void **state)
     rules_destroy(&rules);
 }
 
+/* A body of n bytes of c followed by tail; the caller frees it. */
+static char *s_body(char c, size_t n, const char *tail)
+{
+    char *body = dp_malloc(n + strlen(tail) + 1);
+    memset(body, c, n);
+    memcpy(body + n, tail, strlen(tail) + 1);
+    return body;
+}
+
+static void test_catastrophic_regex_gives_up_as_no_match(void **state)
+{
+    (void)state;
+    /* Exponential at the first position: PCRE2's match limit stops it. */
+    rules_t *rules = s_one("      - body~=(a+)+$\n"
+                           "      - title~=ROCm\n");
+    dp_event_t ev = s_item("[ROCm] a title");
+    char *body = s_body('a', 100 * 1024, "!");
+    ev.body = body;
+    s_hit(rules, &ev, "title matches `ROCm`"); /* the other rule holds */
+    assert_int_equal(rules_regex_gave_up(rules), 1);
+    ev.title = "plain";
+    s_miss(rules, &ev);
+    assert_int_equal(rules_regex_gave_up(rules), 2);
+    /* A body it can match is matched as ever. */
+    ev.body = "aaa";
+    s_hit(rules, &ev, "body matches `aaa`");
+    assert_int_equal(rules_regex_gave_up(rules), 2);
+    rules_destroy(&rules);
+    dp_free(body);
+
+    /* Polynomial over the whole subject: each start position costs less
+     * than the match limit, so only the budget of the whole call stops it
+     * (unbounded, this one matches near the end after minutes). */
+    rules = s_one("      - body~=(?:a|aa|aaa){1,9}b\n");
+    body = s_body('a', 100 * 1024, "b");
+    ev.body = body;
+    s_miss(rules, &ev);
+    assert_int_equal(rules_regex_gave_up(rules), 1);
+    rules_destroy(&rules);
+    dp_free(body);
+}
+
+static void test_heavy_but_sound_regex_still_matches_long_body(void **state)
+{
+    (void)state;
+    /* One backtracking point per character, a step per pattern item: deep
+     * and long, but well within the limits. */
+    rules_t *rules = s_one("      - body~=^(?:(?!forbidden).)*$\n");
+    dp_event_t ev = s_item("a title");
+    char *body = s_body('x', 100 * 1024, "");
+    ev.body = body;
+    assert_string_not_equal(s_match(rules, &ev).text, "");
+    assert_int_equal(rules_regex_gave_up(rules), 0);
+    rules_destroy(&rules);
+    dp_free(body);
+}
+
 static void test_title_equals_needs_the_whole_title(void **state)
 {
     (void)state;
@@ -1115,6 +1172,8 @@ int main(void)
         cmocka_unit_test(test_label_equals_matches_one_of_the_labels),
         cmocka_unit_test(test_label_regex_matches_and_names_the_label),
         cmocka_unit_test(test_title_regex_with_caseless_flag_quotes_the_match),
+        cmocka_unit_test(test_catastrophic_regex_gives_up_as_no_match),
+        cmocka_unit_test(test_heavy_but_sound_regex_still_matches_long_body),
         cmocka_unit_test(test_title_equals_needs_the_whole_title),
         cmocka_unit_test(test_body_regex_quotes_the_match),
         cmocka_unit_test(test_files_equals_and_regex_name_the_path),

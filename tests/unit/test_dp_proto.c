@@ -1288,6 +1288,188 @@ static void test_decode_rejects_string_containing_nul(void **state)
     }
 }
 
+/* ==== UTF-8 on the bus ==== */
+
+/* The bytes that s_put_bad_str and s_put_bad_list write. */
+static const char *s_bad;
+
+static void s_put_bad_str(msgpack_packer *pk)
+{
+    msgpack_pack_str(pk, strlen(s_bad));
+    msgpack_pack_str_body(pk, s_bad, strlen(s_bad));
+}
+
+/* A list whose second item holds the bytes. */
+static void s_put_bad_list(msgpack_packer *pk)
+{
+    msgpack_pack_array(pk, 2);
+    s_pack_cstr(pk, "ok");
+    s_put_bad_str(pk);
+}
+
+/* Ill-formed UTF-8, each behind "ok " so the faulty byte is byte 3. */
+static const char *const s_ill_formed[] = {
+    "ok \xff",                 /* never in UTF-8 */
+    "ok \x80 lone",            /* a continuation byte alone */
+    "ok \xc0\xaf",             /* overlong "/" (2 bytes) */
+    "ok \xe0\x80\xaf",         /* overlong "/" (3 bytes) */
+    "ok \xf0\x80\x80\xaf",     /* overlong "/" (4 bytes) */
+    "ok \xed\xa0\x80",         /* U+D800, a surrogate */
+    "ok \xed\xbf\xbf",         /* U+DFFF */
+    "ok \xf4\x90\x80\x80",     /* U+110000, past Unicode */
+    "ok \xf8\x88\x80\x80\x80", /* a 5-byte form */
+    "ok \xe2\x82 cut",         /* a 3-byte sequence cut short */
+    "ok \xc3",                 /* cut by the end of the string */
+};
+#define N_ILL_FORMED (sizeof s_ill_formed / sizeof s_ill_formed[0])
+
+static void test_decode_rejects_invalid_utf8_in_every_string(void **state)
+{
+    (void)state;
+    size_t checked = 0;
+    for (size_t i = 0; i < NDEFS; i++) {
+        dp_buf_t frame = DP_BUF_INIT, bad = DP_BUF_INIT;
+        s_frame_of(s_defs[i].type, VARIANT_FULL, &frame);
+        for (size_t f = 0; f < s_defs[i].nfields; f++) {
+            s_ftype_t t = s_defs[i].types[f];
+            if (t != T_STR && t != T_STRS)
+                continue;
+            for (size_t k = 0; k < N_ILL_FORMED; k++) {
+                s_bad = s_ill_formed[k];
+                s_repack(&frame, 2 + s_defs[i].nfields, 2 + f,
+                         t == T_STR ? s_put_bad_str : s_put_bad_list, &bad);
+                s_expect_reject(bad.data, bad.len, DP_PROTO_MAX_FRAME,
+                                DP_EPROTO);
+                /* The line names the message, the field, the list item
+                 * and the byte. */
+                dp_msg_t msg;
+                char err[ERRLEN] = "", want[ERRLEN];
+                assert_int_equal(dp_msg_decode(bad.data, bad.len,
+                                               DP_PROTO_MAX_FRAME, &msg, err,
+                                               sizeof err),
+                                 DP_EPROTO);
+                snprintf(want, sizeof want,
+                         "%s field %s%s is not valid UTF-8 (byte 3)",
+                         s_defs[i].name, s_defs[i].fields[f],
+                         t == T_STRS ? " item 1" : "");
+                assert_string_equal(err, want);
+                checked++;
+            }
+        }
+        dp_buf_free(&frame);
+        dp_buf_free(&bad);
+    }
+    assert_true(checked > 60 * N_ILL_FORMED);
+}
+
+static void test_decode_accepts_every_form_of_valid_utf8(void **state)
+{
+    (void)state;
+    static const char *const valid[] = {
+        "\x7f",             /* the last 1-byte character */
+        "\xc2\x80",         /* U+0080, the first 2-byte one */
+        "\xdf\xbf",         /* U+07FF */
+        "\xe0\xa0\x80",     /* U+0800, the first 3-byte one */
+        "\xed\x9f\xbf",     /* U+D7FF, just below the surrogates */
+        "\xee\x80\x80",     /* U+E000, just above them */
+        "\xef\xbf\xbd",     /* U+FFFD */
+        "\xef\xbf\xbf",     /* U+FFFF */
+        "\xf0\x90\x80\x80", /* U+10000, the first 4-byte one */
+        "\xf4\x8f\xbf\xbf", /* U+10FFFF, the last of Unicode */
+        "名字 «ünïcödé» 🚀",
+    };
+    dp_buf_t frame = DP_BUF_INIT, good = DP_BUF_INIT;
+    s_frame_of(DP_MSG_EVENT, VARIANT_FULL, &frame);
+    size_t title = s_field_index(DP_MSG_EVENT, "title");
+    size_t labels = s_field_index(DP_MSG_EVENT, "labels");
+    for (size_t k = 0; k < sizeof valid / sizeof valid[0]; k++) {
+        s_bad = valid[k];
+        dp_msg_t msg;
+        s_repack(&frame, 2 + s_def(DP_MSG_EVENT)->nfields, 2 + title,
+                 s_put_bad_str, &good);
+        s_expect_accept(good.data, good.len, &msg);
+        assert_string_equal(msg.u.event.title, valid[k]);
+        dp_msg_clear(&msg);
+        s_repack(&frame, 2 + s_def(DP_MSG_EVENT)->nfields, 2 + labels,
+                 s_put_bad_list, &good);
+        s_expect_accept(good.data, good.len, &msg);
+        assert_int_equal(msg.u.event.labels.count, 2);
+        assert_string_equal(msg.u.event.labels.items[1], valid[k]);
+        dp_msg_clear(&msg);
+    }
+    dp_buf_free(&frame);
+    dp_buf_free(&good);
+}
+
+static void test_encode_replaces_invalid_utf8_with_u_fffd(void **state)
+{
+    (void)state;
+    dp_msg_t msg = {.type = DP_MSG_EVENT}, back;
+    msg.u.event.repo = dp_strdup("o/r");
+    msg.u.event.title = dp_strdup("a\xff"
+                                  "b\xed\xa0\x80"
+                                  "c\xe2\x82");
+    dp_strs_push(&msg.u.event.labels, "ok");
+    dp_strs_push(&msg.u.event.labels, "\xc0\xaf");
+    dp_buf_t frame = DP_BUF_INIT;
+    s_encode(&msg, &frame);
+    s_expect_accept(frame.data, frame.len, &back);
+    /* One U+FFFD for each maximal invalid subpart. */
+    assert_string_equal(back.u.event.title, "a\xef\xbf\xbd"
+                                            "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf"
+                                            "\xbd"
+                                            "c\xef\xbf\xbd");
+    assert_string_equal(back.u.event.labels.items[0], "ok");
+    assert_string_equal(back.u.event.labels.items[1],
+                        "\xef\xbf\xbd\xef\xbf\xbd");
+    /* What the sender holds is not changed. */
+    assert_string_equal(msg.u.event.labels.items[1], "\xc0\xaf");
+    dp_buf_free(&frame);
+    dp_msg_clear(&back);
+    dp_msg_clear(&msg);
+}
+
+/* ==== Repository names ==== */
+
+static void test_repo_valid_takes_only_names_github_can_have(void **state)
+{
+    (void)state;
+    char owner39[64], owner40[64], name100[128], name101[128];
+    snprintf(owner39, sizeof owner39, "%.*s/r", 39,
+             "abcdefghijklmnopqrstuvwxyz0123456789-abcdefghij");
+    snprintf(owner40, sizeof owner40, "%.*s/r", 40,
+             "abcdefghijklmnopqrstuvwxyz0123456789-abcdefghij");
+    char *hundred = s_repeat('n', 100);
+    snprintf(name100, sizeof name100, "o/%s", hundred);
+    snprintf(name101, sizeof name101, "o/%sx", hundred);
+    dp_free(hundred);
+    const char *const valid[] = {
+        "vllm-project/vllm",
+        "a/b",
+        "A-1/x_y.z-2",
+        "o/.github",
+        "o/..x",
+        "o/x..y",
+        "0/-",
+        "a-/_",
+        owner39,
+        name100,
+    };
+    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++)
+        if (!dp_repo_valid(valid[i]))
+            fail_msg("\"%s\" was refused", valid[i]);
+    const char *const invalid[] = {
+        NULL,     "",       "/",     "a",     "a/",      "/b",    "./.",
+        "../x",   "../..",  "a/.",   "a/..",  "./b",     "-a/b",  "a/b/c",
+        "a//b",   "a/b/",   "a b/c", "a/b c", "a_b/c",   "a.b/c", "a/b\n",
+        "a/b\\c", "a/b%2f", "ä/b",   "a/ü",   "a/b\xff", "ａ/b",  "a/名字",
+        "a/~b",   "a/b:c",  owner40, name101,
+    };
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
+        if (dp_repo_valid(invalid[i]))
+            fail_msg("\"%s\" was accepted", invalid[i]);
+}
+
 static void test_decode_rejects_string_and_list_over_bounds(void **state)
 {
     (void)state;
@@ -1587,6 +1769,10 @@ int main(void)
         cmocka_unit_test(test_decode_rejects_field_of_wrong_type),
         cmocka_unit_test(test_decode_names_the_wrong_field),
         cmocka_unit_test(test_decode_rejects_string_containing_nul),
+        cmocka_unit_test(test_decode_rejects_invalid_utf8_in_every_string),
+        cmocka_unit_test(test_decode_accepts_every_form_of_valid_utf8),
+        cmocka_unit_test(test_encode_replaces_invalid_utf8_with_u_fffd),
+        cmocka_unit_test(test_repo_valid_takes_only_names_github_can_have),
         cmocka_unit_test(test_decode_rejects_string_and_list_over_bounds),
         cmocka_unit_test(test_decode_rejects_lengths_beyond_the_frame),
         cmocka_unit_test(

@@ -1,0 +1,146 @@
+/* test_dp_fs.c - unit tests for the file system helpers */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dp_fs.h"
+#include "dp_mem.h"
+
+#define ERRLEN 512
+#define DIR_MODE 0755
+
+/* Each test runs in a fresh temporary directory (its state). */
+static int s_setup(void **state)
+{
+    char tmpl[] = "/tmp/test_dp_fs.XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    if (!dir)
+        return -1;
+    *state = dp_strdup(dir);
+    return chdir(dir);
+}
+
+static int s_teardown(void **state)
+{
+    char *cmd = dp_asprintf("rm -rf '%s'", (char *)*state);
+    int rc = system(cmd);
+    dp_free(cmd);
+    dp_free(*state);
+    return rc == 0 ? chdir("/") : -1;
+}
+
+static bool s_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void s_made(const char *dir)
+{
+    char err[ERRLEN] = "";
+    int rc = dp_fs_mkdirs(dir, DIR_MODE, err, sizeof err);
+    if (rc != 0)
+        fail_msg("dp_fs_mkdirs(\"%s\"): %s", dir, err);
+    assert_true(s_is_dir(dir));
+}
+
+/* dir is refused with rc, and err starts with want. */
+static void s_refused(const char *dir, int rc, const char *want)
+{
+    char err[ERRLEN] = "";
+    assert_int_equal(dp_fs_mkdirs(dir, DIR_MODE, err, sizeof err), rc);
+    if (strncmp(err, want, strlen(want)) != 0)
+        fail_msg("err \"%s\" does not start with \"%s\"", err, want);
+    assert_null(strchr(err, '\n'));
+}
+
+static void test_mkdirs_makes_parents_like_mkdir_p(void **state)
+{
+    (void)state;
+    s_made("a");
+    s_made("a"); /* again: it exists */
+    s_made("b/c/d");
+    s_made("e/f/");    /* a trailing slash */
+    s_made("g//h///"); /* repeated slashes */
+    assert_true(s_is_dir("g/h"));
+    s_made("./i/../j");
+    assert_true(s_is_dir("i") && s_is_dir("j"));
+    s_made(".");
+    char *abs = dp_asprintf("%s/k/l", (char *)*state);
+    s_made(abs);
+    dp_free(abs);
+}
+
+static void test_mkdirs_takes_the_root_as_it_is(void **state)
+{
+    (void)state;
+    s_made("/");
+    s_made("//");
+    s_made("///tmp");
+}
+
+static void test_mkdirs_refuses_an_empty_path(void **state)
+{
+    (void)state;
+    s_refused("", DP_EINVAL, "\"\": an empty path names no directory");
+    assert_int_equal(dp_fs_mkdirs("", DIR_MODE, NULL, 0), DP_EINVAL);
+}
+
+static void test_mkdirs_refuses_a_file_in_the_way(void **state)
+{
+    (void)state;
+    int fd = open("file", O_CREAT | O_WRONLY, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    s_refused("file", DP_EIO, "file: Not a directory");
+    s_refused("file/", DP_EIO, "file/: Not a directory");
+    s_refused("file/sub", DP_EIO, "file/sub: Not a directory");
+}
+
+static void test_mkdirs_refuses_a_path_too_long(void **state)
+{
+    (void)state;
+    /* One component past NAME_MAX, then a path past PATH_MAX. */
+    char *name = dp_malloc(NAME_MAX + 2);
+    memset(name, 'n', NAME_MAX + 1);
+    name[NAME_MAX + 1] = '\0';
+    s_refused(name, DP_EIO, "nnnn");
+    dp_free(name);
+    dp_buf_t path = DP_BUF_INIT;
+    while (path.len <= PATH_MAX)
+        dp_buf_puts(&path, "abcdefgh/");
+    char err[PATH_MAX + ERRLEN] = ""; /* the path, then the reason */
+    assert_int_equal(dp_fs_mkdirs(path.data, DIR_MODE, err, sizeof err),
+                     DP_EIO);
+    assert_non_null(strstr(err, ": File name too long"));
+    dp_buf_free(&path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_mkdirs_makes_parents_like_mkdir_p,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mkdirs_takes_the_root_as_it_is,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mkdirs_refuses_an_empty_path,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mkdirs_refuses_a_file_in_the_way,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mkdirs_refuses_a_path_too_long,
+                                        s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
