@@ -51,10 +51,13 @@ DP_NODISCARD int runner_redis(runner_t *self, const char *state_dir,
 
 /* Starts a service executable (bindir/name) with argv (NULL-terminated,
  * without argv[0]) and supervises it: runner_tick restarts it with backoff
- * when it dies, unless it exited with status 2 (bad configuration).
- * Returns 0 or DP_EIO. */
+ * when it dies, unless it exited with status 2 (bad configuration). The
+ * child gets our environment changed by env (NULL, or a NULL-terminated
+ * list of at most 16 entries: "NAME=value" sets NAME, "NAME" removes it;
+ * copied): secrets go there, never in argv, which any local user reads
+ * in /proc/PID/cmdline. Returns 0 or DP_EIO. */
 DP_NODISCARD int runner_spawn(runner_t *self, const char *name,
-                              const char *const *argv);
+                              const char *const *argv, const char *const *env);
 
 /* Reaps children that died and restarts them once their backoff passed
  * (250 ms, doubling up to 10 s; back to 250 ms for a child that had run

@@ -101,10 +101,9 @@ static int s_start_services(stack_t *self, const char *redis_url,
         snprintf(conn[i], sizeof conn[i], ">ipc://%s/%s", dir, s_sockets[i]);
     }
     /* Optional flags at the end, so a NULL ends the list where they stop. */
-    const char *collector[16] = {"--redis-url", redis_url, "--ctl", bind[0],
-                                 "--pub",       bind[1],   "--out", conn[2],
-                                 "--reports",   conn[7]};
-    size_t nc = 10;
+    const char *collector[16] = {"--ctl", bind[0], "--out",     conn[2],
+                                 "--pub", bind[1], "--reports", conn[7]};
+    size_t nc = 8;
     if (cfg->config) {
         collector[nc++] = "-c";
         collector[nc++] = cfg->config;
@@ -119,18 +118,32 @@ static int s_start_services(stack_t *self, const char *redis_url,
     const char *classifier[] = {"--in",    bind[2],    "--pub",
                                 bind[3],   "--out",    conn[4],
                                 "--rules", cfg->rules, NULL};
-    const char *summarizer[] = {"--redis-url", redis_url,  "--in",  bind[4],
-                                "--pub",       bind[5],    "--out", conn[6],
-                                "--rules",     cfg->rules, NULL};
+    const char *summarizer[] = {"--in",    bind[4],    "--pub",
+                                bind[5],   "--out",    conn[6],
+                                "--rules", cfg->rules, NULL};
     const char *renderer[] = {"--in",      bind[6],      "--pub",
                               bind[7],     "--out-dir",  cfg->out_dir,
                               "--formats", cfg->formats, NULL};
+    /* Secrets go through the environment, never argv (any local user reads
+     * /proc/PID/cmdline), and each service gets only the ones it uses. */
+    char *redis_env = dp_asprintf("REDIS_URL=%s", redis_url);
+    const char *collector_env[] = {redis_env, "LLM_API_KEY", NULL};
+    const char *summarizer_env[] = {redis_env, "GITHUB_TOKEN", "GITHUB_TOKENS",
+                                    NULL};
+    const char *no_secrets[] = {"REDIS_URL",    "REDIS_PASSWORD",
+                                "GITHUB_TOKEN", "GITHUB_TOKENS",
+                                "LLM_API_KEY",  NULL};
     /* Downstream first, so nothing waits on a missing peer. */
-    if (runner_spawn(r, "dp-renderer", renderer) < 0 ||
-        runner_spawn(r, "dp-summarizer", summarizer) < 0 ||
-        runner_spawn(r, "dp-classifier", classifier) < 0 ||
-        runner_spawn(r, "dp-collector", collector) < 0)
-        return DP_EIO;
+    int rc = 0;
+    if (runner_spawn(r, "dp-renderer", renderer, no_secrets) < 0 ||
+        runner_spawn(r, "dp-summarizer", summarizer, summarizer_env) < 0 ||
+        runner_spawn(r, "dp-classifier", classifier, no_secrets) < 0 ||
+        runner_spawn(r, "dp-collector", collector, collector_env) < 0)
+        rc = DP_EIO;
+    explicit_bzero(redis_env, strlen(redis_env));
+    dp_free(redis_env);
+    if (rc < 0)
+        return rc;
     for (int i = 0; i < STACK_NSOCKETS; i++) {
         char path[STACK_PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, s_sockets[i]);
