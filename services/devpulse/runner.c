@@ -39,6 +39,7 @@ extern char **environ;
 #define RUNNER_EXIT_CONFIG 2 /* what a service exits with on bad config */
 #define RUNNER_DIR_PREFIX "devpulse-"
 #define RUNNER_PID_FILE "devpulse.pid"
+#define RUNNER_BUS_DIR "bus" /* the state directory's socket directory */
 #define RUNNER_POLL_MS 20
 /* What a child gets when devpulse dies without stopping it (SIGKILL of
  * devpulse, a crash): it must not outlive it, and the reliability model
@@ -65,6 +66,7 @@ struct runner_t {
     int dir_lock;    /* fd of dir/devpulse.pid, flocked; -1 when none */
     int state_lock;  /* fd of state_dir/devpulse.pid, flocked; -1 when none */
     char *state_dir; /* the locked state directory, or NULL */
+    char *bus_dir;   /* its socket directory (mode 0700), or NULL */
     s_child_t children[RUNNER_MAX_CHILDREN];
     size_t nchildren;
     s_child_t *redis; /* among children, or NULL */
@@ -232,6 +234,27 @@ const char *runner_dir(const runner_t *self)
     return self->dir;
 }
 
+/* Makes dir a directory of this user that nobody else may enter (mode
+ * 0700 whatever the umask, also when it existed). 0, or DP_EIO with err. */
+static int s_private_dir(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return DP_EIO;
+    }
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != geteuid()) {
+        snprintf(err, errlen, "%s is not a directory of this user", dir);
+        return DP_EIO;
+    }
+    if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
+        snprintf(err, errlen, "cannot chmod 700 %s: %s", dir, strerror(errno));
+        return DP_EIO;
+    }
+    return 0;
+}
+
 int runner_lock_state(runner_t *self, const char *state_dir, char *err,
                       size_t errlen)
 {
@@ -259,7 +282,19 @@ int runner_lock_state(runner_t *self, const char *state_dir, char *err,
     self->state_dir = dp_strdup(state_dir);
     s_write_pid(fd);
     s_clean_sockets(state_dir);
+    char *bus = dp_asprintf("%s/%s", state_dir, RUNNER_BUS_DIR);
+    if (s_private_dir(bus, err, errlen) < 0) {
+        dp_free(bus);
+        return DP_EIO;
+    }
+    self->bus_dir = bus;
+    s_clean_sockets(bus);
     return 0;
+}
+
+const char *runner_bus_dir(const runner_t *self)
+{
+    return self->bus_dir ? self->bus_dir : self->dir;
 }
 
 /* ==== Children ==== */
@@ -667,6 +702,9 @@ void runner_destroy(runner_t **self_p)
         close(self->dir_lock);
     if (self->state_dir)
         s_clean_sockets(self->state_dir); /* everyone stopped: all ours */
+    if (self->bus_dir)
+        s_clean_sockets(self->bus_dir);
+    dp_free(self->bus_dir);
     dp_free(self->state_dir);
     if (self->state_lock >= 0)
         close(self->state_lock);
