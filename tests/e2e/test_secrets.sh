@@ -131,4 +131,33 @@ check "a wrong Redis password fails the run" [ "$rc" -ne 0 ]
 check "and says so in one clear line" grep -q "refused the credentials" "$E2E_TMP/wrong.err"
 check "without printing the password" bash -c "! grep -q 'dpuser:wrong' '$E2E_TMP/wrong.err'"
 
+# ==== Redis of docker-compose.yml ====
+# Its password reaches Redis through a 0600 file (deploy/redis-entrypoint.sh),
+# not --requirepass. The entrypoint runs here with a stand-in for the image's
+# own entrypoint (which only drops privileges) and a loopback config.
+check "docker-compose.yml passes no --requirepass" \
+    bash -c "! grep -q -- '--requirepass' '$DP_SOURCE_DIR/docker-compose.yml'"
+COMPOSE_PW='Compose "Pw" \with spaces'
+printf '%s\n' "$COMPOSE_PW" >>"$E2E_TMP/secrets.pat"
+printf '#!/bin/sh\nexec "$@"\n' >"$E2E_TMP/entry.sh"
+chmod +x "$E2E_TMP/entry.sh"
+cport=$((20000 + RANDOM % 20000))
+printf 'port %s\nbind 127.0.0.1\nsave ""\nappendonly no\ndir %s\nlogfile compose-redis.log\n' \
+    "$cport" "$E2E_TMP" >"$E2E_TMP/compose-redis.conf"
+REDIS_PASSWORD="$COMPOSE_PW" DP_REDIS_CONF="$E2E_TMP/compose-redis.conf" \
+    DP_REDIS_AUTH_DIR="$E2E_TMP/auth" DP_REDIS_ENTRYPOINT="$E2E_TMP/entry.sh" \
+    sh "$DP_SOURCE_DIR/deploy/redis-entrypoint.sh" &
+cpid=$!
+E2E_PIDS+=("$cpid")
+compose_up() { REDISCLI_AUTH="$COMPOSE_PW" redis-cli -p "$cport" ping 2>/dev/null | grep -q PONG; }
+check "the compose Redis starts with its password from a file" e2e_until 100 compose_up
+check "... and refuses a client without it" \
+    bash -c "redis-cli -p $cport ping 2>&1 | grep -q NOAUTH"
+check "... the file is mode 0600" \
+    [ "$(stat -c %a "$E2E_TMP/auth/auth.conf")" = 600 ]
+check "... and the password is on no command line" \
+    bash -c "! grep -qaFf '$E2E_TMP/secrets.pat' /proc/$cpid/cmdline"
+check "... nor in the entrypoint's environment once Redis runs" \
+    bash -c "! tr '\\0' '\\n' </proc/$cpid/environ | grep -q '^REDIS_PASSWORD='"
+
 e2e_finish
