@@ -3,10 +3,16 @@
 #include "dp_bus.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "dp_log.h"
@@ -21,6 +27,11 @@
 #define DP_BUS_Z85_LEN 40
 #define DP_BUS_KEY_LEN 32
 #define DP_BUS_ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define DP_BUS_KEYFILE_MAX 1024 /* bytes read of a key file */
+#define DP_BUS_ERR_MAX 512
+#define DP_BUS_PUBLIC_VAR "DP_CURVE_PUBLIC_KEY"
+#define DP_BUS_SECRET_VAR "DP_CURVE_SECRET_KEY"
+#define DP_BUS_FILE_VAR "DP_CURVE_KEY_FILE"
 
 struct dp_bus_t {
     void *ctx;                            /* ZeroMQ context */
@@ -88,25 +99,164 @@ static void *s_zap_main(void *arg)
     }
 }
 
-static int s_secure_from_env(dp_bus_t *self)
+/* Copies a Z85 key of value into key (41 bytes); false unless it has the
+ * right length. */
+static bool s_copy_key(char *key, const char *value)
 {
-    const char *pub = getenv("DP_CURVE_PUBLIC_KEY");
-    const char *sec = getenv("DP_CURVE_SECRET_KEY");
-    if ((!pub || !*pub) && (!sec || !*sec))
-        return 0;
-    if (!pub || !sec || strlen(pub) != DP_BUS_Z85_LEN ||
-        strlen(sec) != DP_BUS_Z85_LEN ||
-        !zmq_z85_decode(self->public_key, pub)) {
-        dp_log(DP_LOG_ERROR, "DP_CURVE_PUBLIC_KEY and DP_CURVE_SECRET_KEY "
-                             "must both be 40-character Z85 keys");
+    if (!value || strlen(value) != DP_BUS_Z85_LEN)
+        return false;
+    memcpy(key, value, DP_BUS_Z85_LEN + 1);
+    return true;
+}
+
+/* Reads the keypair of a key file ("NAME=value" lines; blank lines and
+ * '#' comments skipped) into pub and sec. The file must be a regular file
+ * of this user that nobody else may read. 0, or DP_ECONFIG with err. */
+static int s_read_keyfile(const char *path, char *pub, char *sec, char *err,
+                          size_t errlen)
+{
+    char text[DP_BUS_KEYFILE_MAX];
+    struct stat st;
+    int rc = DP_ECONFIG;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
         return DP_ECONFIG;
     }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "key file %s: not a regular file", path);
+        goto out;
+    }
+    if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+        snprintf(err, errlen,
+                 "key file %s: others may read it (mode %03o); it must "
+                 "belong to this user with mode 0600",
+                 path, (unsigned)(st.st_mode & 0777));
+        goto out;
+    }
+    ssize_t n = read(fd, text, sizeof text - 1);
+    text[n > 0 ? n : 0] = '\0';
+    pub[0] = sec[0] = '\0';
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\r\n", &save); line;
+         line = strtok_r(NULL, "\r\n", &save)) {
+        while (isspace((unsigned char)*line))
+            line++;
+        char *eq = strchr(line, '=');
+        if (*line == '#' || !eq)
+            continue;
+        *eq = '\0';
+        if (!strcmp(line, DP_BUS_PUBLIC_VAR) && !s_copy_key(pub, eq + 1))
+            pub[0] = '\0';
+        if (!strcmp(line, DP_BUS_SECRET_VAR) && !s_copy_key(sec, eq + 1))
+            sec[0] = '\0';
+    }
+    if (!pub[0] || !sec[0])
+        snprintf(err, errlen,
+                 "key file %s: needs " DP_BUS_PUBLIC_VAR
+                 "= and " DP_BUS_SECRET_VAR
+                 "= lines with 40-character Z85 keys (devpulse keygen)",
+                 path);
+    else
+        rc = 0;
+out:
+    explicit_bzero(text, sizeof text);
+    close(fd);
+    return rc;
+}
+
+/* The deployment's keypair from the environment or the key file, checked
+ * and decoded. 1 when there is one, 0 when none is configured, or
+ * DP_ECONFIG with err. */
+static int s_load_keys(char *pub, char *sec, uint8_t *public_key, char *err,
+                       size_t errlen)
+{
+    const char *epub = getenv(DP_BUS_PUBLIC_VAR);
+    const char *esec = getenv(DP_BUS_SECRET_VAR);
+    const char *file = getenv(DP_BUS_FILE_VAR);
+    uint8_t secret_key[DP_BUS_KEY_LEN];
+    if ((epub && *epub) || (esec && *esec)) {
+        if (!s_copy_key(pub, epub) || !s_copy_key(sec, esec)) {
+            snprintf(err, errlen,
+                     DP_BUS_PUBLIC_VAR " and " DP_BUS_SECRET_VAR
+                                       " must both be 40-character Z85 keys");
+            return DP_ECONFIG;
+        }
+    } else if (file && *file) {
+        if (s_read_keyfile(file, pub, sec, err, errlen) < 0)
+            return DP_ECONFIG;
+    } else {
+        return 0;
+    }
+    bool ok =
+        zmq_z85_decode(public_key, pub) && zmq_z85_decode(secret_key, sec);
+    explicit_bzero(secret_key, sizeof secret_key);
+    if (!ok) {
+        snprintf(err, errlen, "the CurveZMQ keys are not valid Z85");
+        return DP_ECONFIG;
+    }
+    return 1;
+}
+
+char *dp_bus_keygen(void)
+{
+    char pub[DP_BUS_Z85_LEN + 1], sec[DP_BUS_Z85_LEN + 1];
+    if (!zmq_has("curve") || zmq_curve_keypair(pub, sec) != 0)
+        return NULL;
+    char *text = dp_asprintf(
+        DP_BUS_PUBLIC_VAR "=%s\n" DP_BUS_SECRET_VAR "=%s\n", pub, sec);
+    explicit_bzero(sec, sizeof sec);
+    return text;
+}
+
+int dp_bus_keyfile(const char *path, char *err, size_t errlen)
+{
+    assert(path && err);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        char *text = dp_bus_keygen();
+        size_t len = text ? strlen(text) : 0;
+        bool ok =
+            text && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+        if (text)
+            explicit_bzero(text, len);
+        dp_free(text);
+        close(fd);
+        if (!ok) {
+            unlink(path);
+            snprintf(err, errlen, "cannot write the key file %s", path);
+            return DP_ECONFIG;
+        }
+    } else if (errno != EEXIST) {
+        snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
+        return DP_ECONFIG;
+    }
+    char pub[DP_BUS_Z85_LEN + 1], sec[DP_BUS_Z85_LEN + 1];
+    uint8_t key[DP_BUS_KEY_LEN];
+    int rc = s_read_keyfile(path, pub, sec, err, errlen);
+    if (rc == 0 && !(zmq_z85_decode(key, pub) && zmq_z85_decode(key, sec))) {
+        snprintf(err, errlen, "key file %s: the keys are not valid Z85", path);
+        rc = DP_ECONFIG;
+    }
+    explicit_bzero(sec, sizeof sec);
+    explicit_bzero(key, sizeof key);
+    return rc;
+}
+
+static int s_secure_from_env(dp_bus_t *self)
+{
+    char err[DP_BUS_ERR_MAX];
+    int found = s_load_keys(self->public_z85, self->secret_z85,
+                            self->public_key, err, sizeof err);
+    if (found < 0)
+        dp_log(DP_LOG_ERROR, "%s", err);
+    if (found <= 0)
+        return found;
     if (!zmq_has("curve")) {
         dp_log(DP_LOG_ERROR, "this libzmq has no CurveZMQ support");
         return DP_ECONFIG;
     }
-    memcpy(self->public_z85, pub, DP_BUS_Z85_LEN + 1);
-    memcpy(self->secret_z85, sec, DP_BUS_Z85_LEN + 1);
     /* Bound here, before any server socket exists: libzmq admits everyone
      * while no handler is bound. */
     self->zap_sock = zmq_socket(self->ctx, ZMQ_REP);
@@ -187,7 +337,7 @@ void dp_bus_destroy(dp_bus_t **self_p)
     zmq_ctx_term(self->ctx); /* ends the ZAP handler too */
     if (self->zap_running)
         pthread_join(self->zap, NULL);
-    memset(self->secret_z85, 0, sizeof self->secret_z85);
+    explicit_bzero(self->secret_z85, sizeof self->secret_z85);
     dp_free(self);
     *self_p = NULL;
 }
@@ -197,6 +347,59 @@ static bool s_binds_by_default(int type)
     return type == ZMQ_PULL || type == ZMQ_PUB;
 }
 
+/* True when a bind endpoint is reachable from this host only: ipc:// and
+ * inproc://, or a network transport on a loopback address. */
+static bool s_local_only(const char *endpoint)
+{
+    if (!strncmp(endpoint, "ipc://", 6) || !strncmp(endpoint, "inproc://", 9))
+        return true;
+    const char *sep = strstr(endpoint, "://");
+    if (!sep)
+        return false;
+    const char *host = sep + 3;
+    const char *port = strrchr(host, ':');
+    size_t len = port ? (size_t)(port - host) : strlen(host);
+    if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+        host++;
+        len -= 2;
+    }
+    char name[64];
+    if (len == 0 || len >= sizeof name)
+        return false;
+    memcpy(name, host, len);
+    name[len] = '\0';
+    if (!strcasecmp(name, "localhost") || !strcmp(name, "lo") ||
+        !strcmp(name, "::1"))
+        return true;
+    /* 127.0.0.0/8, written as four decimal numbers. */
+    unsigned a, b, c, d;
+    char end;
+    return sscanf(name, "%u.%u.%u.%u%c", &a, &b, &c, &d, &end) == 4 &&
+           a == 127 && b < 256 && c < 256 && d < 256;
+}
+
+/* True when DP_BUS_INSECURE allows binding beyond loopback without keys. */
+static bool s_insecure_allowed(void)
+{
+    const char *v = getenv("DP_BUS_INSECURE");
+    return v &&
+           (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes"));
+}
+
+/* Binds, with ipc:// socket files private to this user whatever the
+ * umask (libzmq creates them in the calling thread). */
+static int s_bind(void *zsock, const char *endpoint)
+{
+    if (strncmp(endpoint, "ipc://", 6) != 0)
+        return zmq_bind(zsock, endpoint);
+    mode_t old = umask(077);
+    int rc = zmq_bind(zsock, endpoint);
+    int saved = errno;
+    umask(old);
+    errno = saved;
+    return rc;
+}
+
 static int s_attach(dp_sock_t *sock, const char *endpoint, bool first)
 {
     bool bind = s_binds_by_default(sock->type);
@@ -204,12 +407,22 @@ static int s_attach(dp_sock_t *sock, const char *endpoint, bool first)
         bind = *endpoint == '@';
         endpoint++;
     }
+    if (bind && !sock->bus->secured && !s_local_only(endpoint) &&
+        !s_insecure_allowed()) {
+        dp_log(DP_LOG_ERROR,
+               "bind %s: refused: a bus other hosts can reach needs the "
+               "CurveZMQ keys (" DP_BUS_PUBLIC_VAR " and " DP_BUS_SECRET_VAR
+               ", or " DP_BUS_FILE_VAR "; devpulse keygen makes them), or "
+               "DP_BUS_INSECURE=1 to run it open",
+               endpoint);
+        return DP_EBUS;
+    }
     /* Curve roles are per socket: the first endpoint decides. */
     if (first && s_secure_socket(sock->bus, sock->zsock, bind) < 0) {
         dp_log(DP_LOG_ERROR, "cannot secure the socket for %s", endpoint);
         return DP_EBUS;
     }
-    int rc = bind ? zmq_bind(sock->zsock, endpoint)
+    int rc = bind ? s_bind(sock->zsock, endpoint)
                   : zmq_connect(sock->zsock, endpoint);
     if (rc != 0) {
         dp_log(DP_LOG_ERROR, "%s %s: %s", bind ? "bind" : "connect", endpoint,

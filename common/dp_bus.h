@@ -16,11 +16,31 @@ typedef struct dp_sock_t dp_sock_t; /* one socket */
  *
  * When DP_CURVE_PUBLIC_KEY and DP_CURVE_SECRET_KEY are set (the
  * deployment's CurveZMQ keypair, Z85, 40 characters each; `devpulse keygen`
- * makes one), every socket is secured: binding sockets are CurveZMQ servers,
- * connecting sockets clients, and a ZAP handler admits only clients that
- * prove the deployment key, so a peer without it is refused. A malformed
- * key fails the bus (NULL, logged); the keys are never logged. */
+ * makes one), or else DP_CURVE_KEY_FILE names a file holding them in the
+ * same "NAME=value" lines (owned by this user, mode 0600 or stricter, as
+ * `devpulse up` writes it), every socket is secured: binding sockets are
+ * CurveZMQ servers, connecting sockets clients, and a ZAP handler admits
+ * only clients that prove the deployment key, so a peer without it is
+ * refused. A malformed key, or a key file others may read, fails the bus
+ * (NULL, logged); the keys are never logged.
+ *
+ * Without keys, a socket may bind ipc://, inproc:// and tcp:// on a
+ * loopback address only (127.x.x.x, ::1, localhost, lo): binding anything
+ * that other hosts reach (tcp://0.0.0.0, a wildcard, an interface) is refused
+ * with one line unless DP_BUS_INSECURE=1 allows it. ipc:// socket files
+ * are created with mode 0600 (umask 077 around the bind), whatever the
+ * process's umask. */
 dp_bus_t *dp_bus_new(void);
+
+/* A new CurveZMQ keypair as the text of a key file (and of an env file):
+ * "DP_CURVE_PUBLIC_KEY=...\nDP_CURVE_SECRET_KEY=...\n". The caller frees it
+ * (it holds a secret: wipe it first). NULL when libzmq has no CurveZMQ. */
+char *dp_bus_keygen(void);
+
+/* Makes sure path holds a usable key file: creates it with a new keypair,
+ * mode 0600, when it does not exist; checks it as dp_bus_new would
+ * otherwise. Returns 0, or DP_ECONFIG with one line in err. */
+DP_NODISCARD int dp_bus_keyfile(const char *path, char *err, size_t errlen);
 
 /* True when the bus secures its sockets with CurveZMQ. */
 bool dp_bus_secured(const dp_bus_t *self);

@@ -296,6 +296,113 @@ static int s_apply_env(dp_opt_t *opts, size_t n, char *err, size_t errlen)
     return 0;
 }
 
+/* ==== Secrets in the config file ==== */
+
+/* Where a secret belongs, by the end of its key's name (a word of its own:
+ * "github_token", "llm-api_key"). The first match wins. */
+static const struct {
+    const char *suffix;
+    const char *env;
+} s_secret_homes[] = {
+    {"tokens", "GITHUB_TOKENS"},
+    {"token", "GITHUB_TOKEN"},
+    {"api_key", "LLM_API_KEY"},
+    {"apikey", "LLM_API_KEY"},
+    {"password", "REDIS_PASSWORD"},
+    {"passwd", "REDIS_PASSWORD"},
+    {"secret_key", "DP_CURVE_SECRET_KEY"},
+    {"secret", NULL},
+    {"redis_url", "REDIS_URL"},
+    {"api_url", "GITHUB_API_URL"},
+    {"base_url", "LLM_BASE_URL"},
+};
+
+/* The entry of s_secret_homes whose suffix ends key as a word, or -1. */
+static int s_secret_home(const char *key)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < sizeof s_secret_homes / sizeof s_secret_homes[0];
+         i++) {
+        size_t slen = strlen(s_secret_homes[i].suffix);
+        if (klen < slen ||
+            strcasecmp(key + klen - slen, s_secret_homes[i].suffix) != 0)
+            continue;
+        if (klen == slen || strchr("_-.", key[klen - slen - 1]))
+            return (int)i;
+    }
+    return -1;
+}
+
+/* True when a key names a secret (a token, password, secret or API key),
+ * rather than the place of one (a URL). */
+static bool s_secret_key(const char *key)
+{
+    int home = s_secret_home(key);
+    return home >= 0 && !strstr(s_secret_homes[home].suffix, "url");
+}
+
+/* True when value is a URL with user information (a password). */
+static bool s_url_with_credentials(const char *value)
+{
+    char buf[DP_CONFIG_LABEL_MAX];
+    return dp_log_redact(value, buf, sizeof buf) != value;
+}
+
+/* The environment variable where the secret at path (its key last)
+ * belongs: the option's for a top-level key, else by its name, else
+ * NULL. */
+static const char *s_secret_env(const dp_opt_t *opts, size_t n,
+                                const char *path, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (opts[i].env && strcmp(opts[i].name, path) == 0)
+            return opts[i].env;
+    int home = s_secret_home(key);
+    return home >= 0 ? s_secret_homes[home].env : NULL;
+}
+
+/* Refuses a secret anywhere in the config file: a string under a key named
+ * like a token, password, secret or API key, or a URL with credentials.
+ * path is the dotted place of v ("" at the top). */
+static int s_refuse_secrets(const dp_opt_t *opts, size_t n, const json_t *v,
+                            const char *key, const char *path, char *err,
+                            size_t errlen)
+{
+    int rc = 0;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *child;
+        json_object_foreach((json_t *)v, k, child)
+        {
+            char *sub = *path ? dp_asprintf("%s.%s", path, k) : dp_strdup(k);
+            rc = s_refuse_secrets(opts, n, child, k, sub, err, errlen);
+            dp_free(sub);
+            if (rc < 0)
+                return rc;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            rc = s_refuse_secrets(opts, n, item, key, path, err, errlen);
+            if (rc < 0)
+                return rc;
+        }
+    } else if (json_is_string(v) && key && *json_string_value(v) &&
+               (s_secret_key(key) ||
+                s_url_with_credentials(json_string_value(v)))) {
+        const char *env = s_secret_env(opts, n, path, key);
+        snprintf(err, errlen,
+                 "%s (config file): a %s does not belong in the "
+                 "configuration file; set %s%s in the environment",
+                 path, s_secret_key(key) ? "secret" : "URL with a password",
+                 env ? env : "it", env ? "" : " (or a file of mode 0600)");
+        return DP_ECONFIG;
+    }
+    return 0;
+}
+
 /* ==== Flags ==== */
 
 static bool s_is_config_flag(const char *name)
@@ -403,6 +510,15 @@ static int s_walk(dp_opt_t *opts, size_t n, int argc, char **argv, s_walk_t *w,
                 used = 2;
             }
         }
+        if (w->apply && !opt->secret && value &&
+            s_url_with_credentials(value)) {
+            snprintf(err, errlen,
+                     "%s: a URL with a password is not accepted as a flag "
+                     "(it shows in the process list); set %s in the "
+                     "environment",
+                     opt->flag, opt->env ? opt->env : "it");
+            return DP_ECONFIG;
+        }
         if (w->apply && opt->secret) {
             if (opt->env)
                 snprintf(err, errlen,
@@ -487,6 +603,9 @@ int dp_config_load(dp_opt_t *opts, size_t n, int argc, char **argv,
             rc = DP_ECONFIG;
             goto out;
         }
+        rc = s_refuse_secrets(opts, n, tree, NULL, "", err, errlen);
+        if (rc < 0)
+            goto out;
         rc = s_apply_file(opts, n, tree, err, errlen);
         if (rc < 0)
             goto out;
@@ -543,28 +662,6 @@ void dp_config_free(dp_opt_t *opts, size_t n)
 
 /* ==== Showing the configuration ==== */
 
-/* Copies a URL with the password of its user information masked:
- * "redis://:pw@host" -> "redis://:***@host". Other text is copied. */
-static char *s_mask_url(const char *s)
-{
-    const char *scheme = strstr(s, "://");
-    if (!scheme)
-        return dp_strdup(s);
-    const char *auth = scheme + 3;
-    size_t auth_len = strcspn(auth, "/?#");
-    const char *at = NULL;
-    for (size_t k = 0; k < auth_len; k++)
-        if (auth[k] == '@')
-            at = auth + k;
-    if (!at)
-        return dp_strdup(s);
-    const char *colon = memchr(auth, ':', (size_t)(at - auth));
-    if (!colon)
-        return dp_strdup(s);
-    return dp_asprintf("%.*s" DP_CONFIG_SECRET_MASK "%s", (int)(colon + 1 - s),
-                       s, at);
-}
-
 void dp_config_log(const dp_opt_t *opts, size_t n)
 {
     assert(opts || n == 0);
@@ -580,7 +677,7 @@ void dp_config_log(const dp_opt_t *opts, size_t n)
             else if (opt->secret)
                 value = dp_strdup(*s ? DP_CONFIG_SECRET_MASK : "(empty)");
             else
-                value = s_mask_url(s);
+                value = dp_strdup(s); /* dp_log masks URL credentials */
             break;
         }
         case DP_OPT_INT:

@@ -27,7 +27,7 @@ typedef struct {
     const char *def;     /* default as text, or NULL for none */
     long min, max;       /* bounds for DP_OPT_INT; 0, 0 means any long */
     const char *choices; /* "|"-separated list for DP_OPT_ENUM */
-    bool secret;         /* never logged; only from file or environment */
+    bool secret;         /* never logged; only from the environment */
     const char *help;    /* one line for --help */
 } dp_opt_t;
 
@@ -49,8 +49,15 @@ typedef struct {
  *   leaves the option as it was; lists and mappings are errors.
  * - An environment variable that is set but empty counts as unset.
  * - A value that starts with "--" must be written "--name=--value".
- * - Secret options are refused as flags (the message names the variable
- *   to set instead) and never appear in messages.
+ * - Secrets come from the environment only. Secret options, and a URL
+ *   with a password, are refused as flags (they show in the process
+ *   list); a config file holding a secret anywhere (a string under a key
+ *   named like a token, password, secret or API key, or a URL with a
+ *   password) is refused (it is shared and copied). Both messages name
+ *   the key and the environment variable where the secret belongs:
+ *   "llm.api_key (config file): a secret does not belong in the
+ *   configuration file; set LLM_API_KEY in the environment". Secret
+ *   values never appear in messages.
  * - Messages name the source: "--lang: \"fr\" is not one of zh|en",
  *   "redis_port (config file): 70000 is out of range 1..65535",
  *   "DP_REDIS_PORT (environment): \"abc\" is not an integer",
@@ -68,8 +75,7 @@ DP_NODISCARD int dp_config_load(dp_opt_t *opts, size_t n, int argc, char **argv,
 
 /* Logs the effective configuration at INFO, one "config name=value" record
  * per option. Secrets show as "***" when set ("(unset)" otherwise); the
- * password in a URL's user information ("redis://:pw@host") shows as
- * "***" too. */
+ * credentials of URLs are masked by dp_log itself (dp_log_redact). */
 void dp_config_log(const dp_opt_t *opts, size_t n);
 
 /* Prints "Usage: <usage>" (when usage is not NULL), then one line per

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "dp_log.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #define DP_LOG_RATE_SLOTS 64  /* recent messages remembered */
 #define DP_LOG_SAMPLE_MAX 160 /* text kept of each, for its summary */
 #define DP_LOG_RATE_MS_MAX 86400000L
+#define DP_LOG_MASK "***"
 
 /* A recent warning or error: one slot of a direct-mapped table. */
 typedef struct {
@@ -121,6 +123,87 @@ static void s_emit(int level, const char *text)
     (void)w;
 }
 
+/* ==== Credentials in URLs ==== */
+
+/* Length of the authority that starts at s (after "://"). */
+static size_t s_authority_len(const char *s)
+{
+    size_t n = 0;
+    while (s[n] && (unsigned char)s[n] > 0x20 && s[n] != 0x7f &&
+           !strchr("/?#\"'<>`", s[n]))
+        n++;
+    return n;
+}
+
+/* True when s[0..n) is a URL scheme followed by ':' ("tcp:"). */
+static bool s_scheme_colon(const char *s, size_t n)
+{
+    if (n < 2 || s[n - 1] != ':' || !isalpha((unsigned char)s[0]))
+        return false;
+    for (size_t i = 1; i + 1 < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("+.-", s[i]))
+            return false;
+    return true;
+}
+
+/* The '@' that ends the user information of the authority at auth (len
+ * bytes), or NULL. An '@' followed by "scheme:" then "//" starts the next
+ * endpoint of a list ("...,@tcp://..."), not a host. */
+static const char *s_userinfo_end(const char *auth, size_t len)
+{
+    bool next_url = auth[len] == '/' && auth[len + 1] == '/';
+    for (size_t k = len; k-- > 0;) {
+        if (auth[k] != '@')
+            continue;
+        if (next_url && s_scheme_colon(auth + k + 1, len - k - 1)) {
+            len = k;
+            next_url = false;
+            continue;
+        }
+        return auth + k;
+    }
+    return NULL;
+}
+
+/* Appends n bytes of s to buf at *pos, keeping room for the NUL. */
+static void s_put(char *buf, size_t size, size_t *pos, const char *s, size_t n)
+{
+    size_t room = size - 1 - *pos;
+    if (n > room)
+        n = room;
+    memcpy(buf + *pos, s, n);
+    *pos += n;
+}
+
+const char *dp_log_redact(const char *text, char *buf, size_t size)
+{
+    assert(text && buf && size > 0);
+    const char *sep = strstr(text, "://");
+    if (!sep)
+        return text; /* the common case costs one scan */
+    size_t pos = 0;
+    bool masked = false;
+    const char *from = text;
+    for (; sep; sep = strstr(sep + 3, "://")) {
+        const char *auth = sep + 3;
+        const char *at = s_userinfo_end(auth, s_authority_len(auth));
+        if (!at)
+            continue;
+        const char *colon = memchr(auth, ':', (size_t)(at - auth));
+        const char *keep = colon ? colon + 1 : auth;
+        s_put(buf, size, &pos, from, (size_t)(keep - from));
+        s_put(buf, size, &pos, DP_LOG_MASK, strlen(DP_LOG_MASK));
+        from = at;
+        sep = at - 2; /* the next search starts after the '@' */
+        masked = true;
+    }
+    if (!masked)
+        return text;
+    s_put(buf, size, &pos, from, strlen(from));
+    buf[pos] = '\0';
+    return buf;
+}
+
 /* ==== Rate limit ==== */
 
 /* FNV-1a over the call site, the level and the text with each run of
@@ -205,11 +288,12 @@ void dp_log_flush(void)
 
 void dp_log_write(int level, const char *fmt, ...)
 {
-    char text[DP_LOG_LINE_MAX];
+    char raw[DP_LOG_LINE_MAX], masked[DP_LOG_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    const char *text = dp_log_redact(raw, masked, sizeof masked);
     pthread_mutex_lock(&s_lock);
     bool quiet =
         level >= DP_LOG_WARN && s_rate_ms > 0 && s_repeat(fmt, level, text);

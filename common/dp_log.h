@@ -3,6 +3,8 @@
 #ifndef DP_LOG_H
 #define DP_LOG_H
 
+#include <stddef.h>
+
 #include "dp_err.h"
 
 enum { DP_LOG_DEBUG = 0, DP_LOG_INFO, DP_LOG_WARN, DP_LOG_ERROR, DP_LOG_OFF };
@@ -38,10 +40,22 @@ void dp_log_set_rate_ms(long ms);
  * forgets the recent messages. */
 void dp_log_flush(void);
 
+/* Masks the user information of every URL in text: the password of
+ * "scheme://user:pw@host" and the whole of "scheme://pw@host" (Redis'
+ * password form) become three asterisks. The authority ends at a space, a
+ * quote, a '<', '>', '`', '/', '?', '#' or a control character; the last
+ * '@' in it ends the user information, except the '@' of a bind endpoint
+ * that follows in a list (">tcp://a:1,@tcp://b:2"). Returns text itself
+ * when it holds no URL with user information, else buf (size bytes, always
+ * terminated, cut when too small). */
+const char *dp_log_redact(const char *text, char *buf, size_t size);
+
 /* Writes one record: "2025-12-10T10:29:00.123Z collector[42] WARN text".
  * Newlines and control characters in the text are escaped, so a record
- * is always one line. Warnings and errors are rate-limited (see
- * dp_log_set_rate_ms). Thread-safe. Use the dp_log() macro instead. */
+ * is always one line; the credentials of URLs are masked (dp_log_redact),
+ * so no record carries a password whatever its caller passed. Warnings and
+ * errors are rate-limited (see dp_log_set_rate_ms). Thread-safe. Use the
+ * dp_log() macro instead. */
 void dp_log_write(int level, const char *fmt, ...) DP_PRINTF(2, 3);
 
 /* Skips evaluating the arguments when the level is filtered out. */

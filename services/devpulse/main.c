@@ -34,9 +34,9 @@ static const char *const s_usage =
     "DIR]\n"
     "                       [--jobs N] [--timeout SECONDS]\n"
     "       devpulse tap [SUBJECT-PREFIX] [--endpoints LIST]\n"
-    "       devpulse keygen   (a CurveZMQ keypair for tcp:// across hosts)\n"
+    "       devpulse keygen > curve.key   (a CurveZMQ keypair; chmod 600)\n"
     "Environment: GITHUB_API_URL, GITHUB_TOKEN, REDIS_URL (a private\n"
-    "redis-server is started when unset), DP_LOG_LEVEL.\n";
+    "redis-server is started when unset), DP_LOG_LEVEL, DP_CURVE_KEY_FILE.\n";
 
 /* ==== Instants on the command line ==== */
 
@@ -328,6 +328,7 @@ static int s_up(int argc, char **argv)
     stack_cfg_t cfg = {
         .state_dir = site.state_dir,
         .tap_sockets = true,
+        .curve = true,
         .rules = site.rules,
         .out_dir = site.out_dir,
         .formats = site.formats,
@@ -339,13 +340,15 @@ static int s_up(int argc, char **argv)
     if (!stack)
         goto out;
     rc = 0;
+    const char *keyfile = stack_keyfile(stack);
     dp_log(DP_LOG_WARN,
            "devpulse up: watching %zu entries of %s%s%s; reports in "
-           "%s; tap: devpulse tap --endpoints "
+           "%s; tap: %s%s%sdevpulse tap --endpoints "
            ">ipc://%s/renderer.pub",
            json_array_size(dp_json_get(site.doc, "repositories")), config,
            since_s ? " from " : "", since_s ? since_iso : "", site.out_dir,
-           stack_sockets(stack));
+           keyfile ? "DP_CURVE_KEY_FILE=" : "", keyfile ? keyfile : "",
+           keyfile ? " " : "", stack_sockets(stack));
     while (!dp_service_interrupted()) {
         stack_tick(stack);
         dp_service_sleep_ms(DEVPULSE_TICK_MS);
@@ -537,14 +540,16 @@ static int s_tap(int argc, char **argv)
 
 static int s_keygen(void)
 {
-    char pub[41], sec[41];
-    if (!zmq_has("curve") || zmq_curve_keypair(pub, sec) != 0) {
+    char *text = dp_bus_keygen();
+    if (!text) {
         fprintf(stderr, "devpulse keygen: this libzmq has no CurveZMQ\n");
         return 1;
     }
-    /* For an env file shared by the services; keep it private. */
-    printf("DP_CURVE_PUBLIC_KEY=%s\nDP_CURVE_SECRET_KEY=%s\n", pub, sec);
-    memset(sec, 0, sizeof sec);
+    /* For an env file or key file shared by the services (DP_CURVE_KEY_FILE
+     * or compose's .env); keep it private: chmod 600. */
+    fputs(text, stdout);
+    explicit_bzero(text, strlen(text));
+    dp_free(text);
     return 0;
 }
 

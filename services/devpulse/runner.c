@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #include "dp_config.h"
 #include "dp_log.h"
 #include "dp_mem.h"
@@ -26,6 +28,7 @@
 
 #define RUNNER_MAX_CHILDREN 16
 #define RUNNER_MAX_ARGS 32
+#define RUNNER_MAX_ENV 16 /* changes to a child's environment */
 #define RUNNER_STOP_MS 5000
 #define RUNNER_REDIS_WAIT_MS 10000
 #define RUNNER_BACKOFF_MIN_MS 250
@@ -36,6 +39,7 @@
 #define RUNNER_EXIT_CONFIG 2 /* what a service exits with on bad config */
 #define RUNNER_DIR_PREFIX "devpulse-"
 #define RUNNER_PID_FILE "devpulse.pid"
+#define RUNNER_BUS_DIR "bus" /* the state directory's socket directory */
 #define RUNNER_POLL_MS 20
 /* What a child gets when devpulse dies without stopping it (SIGKILL of
  * devpulse, a crash): it must not outlive it, and the reliability model
@@ -46,6 +50,7 @@ typedef struct {
     char *name; /* executable name, e.g. "dp-collector" */
     char *path; /* full path */
     char *argv[RUNNER_MAX_ARGS];
+    char *env[RUNNER_MAX_ENV]; /* "NAME=value" set, "NAME" removed */
     char *sock;           /* unix socket removed before each start, or NULL */
     bool quiet;           /* stdout to /dev/null, never under DP_WRAPPER */
     pid_t pid;            /* 0 while not running */
@@ -61,6 +66,7 @@ struct runner_t {
     int dir_lock;    /* fd of dir/devpulse.pid, flocked; -1 when none */
     int state_lock;  /* fd of state_dir/devpulse.pid, flocked; -1 when none */
     char *state_dir; /* the locked state directory, or NULL */
+    char *bus_dir;   /* its socket directory (mode 0700), or NULL */
     s_child_t children[RUNNER_MAX_CHILDREN];
     size_t nchildren;
     s_child_t *redis; /* among children, or NULL */
@@ -228,6 +234,27 @@ const char *runner_dir(const runner_t *self)
     return self->dir;
 }
 
+/* Makes dir a directory of this user that nobody else may enter (mode
+ * 0700 whatever the umask, also when it existed). 0, or DP_EIO with err. */
+static int s_private_dir(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return DP_EIO;
+    }
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != geteuid()) {
+        snprintf(err, errlen, "%s is not a directory of this user", dir);
+        return DP_EIO;
+    }
+    if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
+        snprintf(err, errlen, "cannot chmod 700 %s: %s", dir, strerror(errno));
+        return DP_EIO;
+    }
+    return 0;
+}
+
 int runner_lock_state(runner_t *self, const char *state_dir, char *err,
                       size_t errlen)
 {
@@ -255,14 +282,28 @@ int runner_lock_state(runner_t *self, const char *state_dir, char *err,
     self->state_dir = dp_strdup(state_dir);
     s_write_pid(fd);
     s_clean_sockets(state_dir);
+    char *bus = dp_asprintf("%s/%s", state_dir, RUNNER_BUS_DIR);
+    if (s_private_dir(bus, err, errlen) < 0) {
+        dp_free(bus);
+        return DP_EIO;
+    }
+    self->bus_dir = bus;
+    s_clean_sockets(bus);
     return 0;
+}
+
+const char *runner_bus_dir(const runner_t *self)
+{
+    return self->bus_dir ? self->bus_dir : self->dir;
 }
 
 /* ==== Children ==== */
 
-/* Starts path with argv in its own process group, to die with us; with
- * quiet, its stdout goes to /dev/null. Returns the pid or -1. */
-static pid_t s_fork_exec(const char *path, char *const *argv, bool quiet)
+/* Starts path with argv and the environment envp in its own process
+ * group, to die with us; with quiet, its stdout goes to /dev/null. Returns
+ * the pid or -1. */
+static pid_t s_fork_exec(const char *path, char *const *argv, char **envp,
+                         bool quiet)
 {
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -292,6 +333,7 @@ static pid_t s_fork_exec(const char *path, char *const *argv, bool quiet)
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        environ = envp; /* built before fork: no allocation here */
         if (strchr(path, '/'))
             execv(path, argv);
         else
@@ -340,9 +382,10 @@ static char *s_find_redis(void)
     return found;
 }
 
-/* Adds a child to supervise (argv without argv[0] is copied). */
+/* Adds a child to supervise (argv without argv[0], and the changes to its
+ * environment, NULL or as in runner_spawn, are copied). */
 static s_child_t *s_child_add(runner_t *self, const char *name, char *path,
-                              const char *const *argv)
+                              const char *const *argv, const char *const *env)
 {
     assert(self->nchildren < RUNNER_MAX_CHILDREN);
     s_child_t *c = &self->children[self->nchildren++];
@@ -352,6 +395,10 @@ static s_child_t *s_child_add(runner_t *self, const char *name, char *path,
     c->argv[0] = dp_strdup(c->path);
     for (size_t i = 0; argv[i] && i + 2 < RUNNER_MAX_ARGS; i++)
         c->argv[i + 1] = dp_strdup(argv[i]);
+    for (size_t i = 0; env && env[i]; i++) {
+        assert(i < RUNNER_MAX_ENV);
+        c->env[i] = dp_strdup(env[i]);
+    }
     c->backoff_ms = RUNNER_BACKOFF_MIN_MS;
     return c;
 }
@@ -409,7 +456,7 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
                           "--logfile",
                           "redis.log",
                           NULL};
-    s_child_t *c = s_child_add(self, "redis-server", bin, argv);
+    s_child_t *c = s_child_add(self, "redis-server", bin, argv, NULL);
     c->sock = sock; /* a stale socket of an earlier run goes first */
     c->quiet = true;
     self->redis = c;
@@ -439,13 +486,45 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
     return DP_EREDIS;
 }
 
-/* Starts a child, under the command in DP_WRAPPER when it is set (e.g.
- * "valgrind --leak-check=full --log-file=vg.%p.log", for make valgrind). */
-static pid_t s_exec_child(s_child_t *c)
+/* True when the environment entry "NAME=value" is named by change
+ * ("NAME=..." or "NAME"). */
+static bool s_env_names(const char *entry, const char *change)
+{
+    size_t n = strcspn(change, "=");
+    return strncmp(entry, change, n) == 0 && entry[n] == '=';
+}
+
+/* Our environment with a child's changes applied (secrets reach children
+ * this way, never through argv, which every local user can read). The
+ * array is owned by the caller (dp_free); its strings are borrowed. */
+static char **s_child_env(const s_child_t *c)
+{
+    size_t n = 0, k = 0;
+    while (environ[n])
+        n++;
+    char **envp = dp_calloc(n + RUNNER_MAX_ENV + 1, sizeof *envp);
+    for (size_t i = 0; i < n; i++) {
+        bool changed = false;
+        for (size_t j = 0; j < RUNNER_MAX_ENV && c->env[j] && !changed; j++)
+            changed = s_env_names(environ[i], c->env[j]);
+        if (!changed)
+            envp[k++] = environ[i];
+    }
+    for (size_t j = 0; j < RUNNER_MAX_ENV && c->env[j]; j++)
+        if (strchr(c->env[j], '='))
+            envp[k++] = c->env[j];
+    envp[k] = NULL;
+    return envp;
+}
+
+/* Starts a child with envp, under the command in DP_WRAPPER when it is
+ * set (e.g. "valgrind --leak-check=full --log-file=vg.%p.log", for make
+ * valgrind). */
+static pid_t s_exec_wrapped(s_child_t *c, char **envp)
 {
     const char *wrapper = getenv("DP_WRAPPER");
     if (c->quiet || !wrapper || !*wrapper)
-        return s_fork_exec(c->path, c->argv, c->quiet);
+        return s_fork_exec(c->path, c->argv, envp, c->quiet);
     char *copy = dp_strdup(wrapper);
     char *argv[RUNNER_MAX_ARGS * 2];
     size_t n = 0;
@@ -456,8 +535,17 @@ static pid_t s_exec_child(s_child_t *c)
     for (size_t i = 0; c->argv[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
         argv[n++] = c->argv[i];
     argv[n] = NULL;
-    pid_t pid = n > 0 ? s_fork_exec(argv[0], argv, false) : -1;
+    pid_t pid = n > 0 ? s_fork_exec(argv[0], argv, envp, false) : -1;
     dp_free(copy);
+    return pid;
+}
+
+/* Starts a child with its environment. */
+static pid_t s_exec_child(s_child_t *c)
+{
+    char **envp = s_child_env(c);
+    pid_t pid = s_exec_wrapped(c, envp);
+    dp_free(envp);
     return pid;
 }
 
@@ -477,7 +565,8 @@ static int s_start(runner_t *self, s_child_t *c)
     return 0;
 }
 
-int runner_spawn(runner_t *self, const char *name, const char *const *argv)
+int runner_spawn(runner_t *self, const char *name, const char *const *argv,
+                 const char *const *env)
 {
     assert(self && name && argv);
     if (self->nchildren == RUNNER_MAX_CHILDREN)
@@ -488,7 +577,7 @@ int runner_spawn(runner_t *self, const char *name, const char *const *argv)
         dp_free(path);
         return DP_EIO;
     }
-    return s_start(self, s_child_add(self, name, path, argv));
+    return s_start(self, s_child_add(self, name, path, argv, env));
 }
 
 void runner_tick(runner_t *self)
@@ -578,6 +667,12 @@ static void s_child_free(s_child_t *c)
 {
     for (size_t k = 0; k < RUNNER_MAX_ARGS; k++)
         dp_free(c->argv[k]);
+    for (size_t k = 0; k < RUNNER_MAX_ENV; k++) {
+        if (c->env[k])
+            explicit_bzero(c->env[k], strlen(c->env[k])); /* may be a URL
+                                                           * with a password */
+        dp_free(c->env[k]);
+    }
     dp_free(c->name);
     dp_free(c->path);
     dp_free(c->sock);
@@ -607,6 +702,9 @@ void runner_destroy(runner_t **self_p)
         close(self->dir_lock);
     if (self->state_dir)
         s_clean_sockets(self->state_dir); /* everyone stopped: all ours */
+    if (self->bus_dir)
+        s_clean_sockets(self->bus_dir);
+    dp_free(self->bus_dir);
     dp_free(self->state_dir);
     if (self->state_lock >= 0)
         close(self->state_lock);

@@ -24,15 +24,22 @@ typedef struct runner_t runner_t;
  * forked). */
 runner_t *runner_new(const char *bindir);
 
-/* The private directory (borrowed). */
+/* The private directory (borrowed). mkdtemp makes it mode 0700 whatever
+ * the umask: nobody else can reach the sockets in it. */
 const char *runner_dir(const runner_t *self);
+
+/* The directory for bus sockets (borrowed): the locked state directory's
+ * "bus", made mode 0700 whatever the umask (also when it existed), else
+ * the private directory. */
+const char *runner_bus_dir(const runner_t *self);
 
 /* Takes state_dir for this process: locks state_dir/devpulse.pid (flock,
  * held until destroy) and writes the pid into it, then removes the socket
  * files an earlier run left there (its Redis and bus sockets; a run killed
- * with SIGKILL cannot remove them). Returns 0, or DP_EAGAIN when another
- * live process holds the lock, DP_EIO when the file cannot be opened;
- * *err then says so in one line. */
+ * with SIGKILL cannot remove them), and makes its socket directory (see
+ * runner_bus_dir). Returns 0, or DP_EAGAIN when another live process
+ * holds the lock, DP_EIO when the file or directory cannot be made; *err
+ * then says so in one line. */
 DP_NODISCARD int runner_lock_state(runner_t *self, const char *state_dir,
                                    char *err, size_t errlen);
 
@@ -51,10 +58,13 @@ DP_NODISCARD int runner_redis(runner_t *self, const char *state_dir,
 
 /* Starts a service executable (bindir/name) with argv (NULL-terminated,
  * without argv[0]) and supervises it: runner_tick restarts it with backoff
- * when it dies, unless it exited with status 2 (bad configuration).
- * Returns 0 or DP_EIO. */
+ * when it dies, unless it exited with status 2 (bad configuration). The
+ * child gets our environment changed by env (NULL, or a NULL-terminated
+ * list of at most 16 entries: "NAME=value" sets NAME, "NAME" removes it;
+ * copied): secrets go there, never in argv, which any local user reads
+ * in /proc/PID/cmdline. Returns 0 or DP_EIO. */
 DP_NODISCARD int runner_spawn(runner_t *self, const char *name,
-                              const char *const *argv);
+                              const char *const *argv, const char *const *env);
 
 /* Reaps children that died and restarts them once their backoff passed
  * (250 ms, doubling up to 10 s; back to 250 ms for a child that had run

@@ -29,11 +29,14 @@
 #define STACK_SOCK_DIR_MAX 80 /* longer state paths overflow sun_path */
 #define STACK_NSOCKETS 8
 #define STACK_PATH_MAX 600
+#define STACK_KEY_FILE "curve.key"
+#define STACK_MAX_ENV 8
 
 struct stack_t {
     runner_t *runner;
     const char *sock_dir; /* borrowed from runner or owned in state_dir */
     char *state_dir;      /* owned copy, or NULL */
+    char *keyfile_env;    /* "DP_CURVE_KEY_FILE=path", or NULL */
 };
 
 /* ==== Starting ==== */
@@ -101,10 +104,9 @@ static int s_start_services(stack_t *self, const char *redis_url,
         snprintf(conn[i], sizeof conn[i], ">ipc://%s/%s", dir, s_sockets[i]);
     }
     /* Optional flags at the end, so a NULL ends the list where they stop. */
-    const char *collector[16] = {"--redis-url", redis_url, "--ctl", bind[0],
-                                 "--pub",       bind[1],   "--out", conn[2],
-                                 "--reports",   conn[7]};
-    size_t nc = 10;
+    const char *collector[16] = {"--ctl", bind[0], "--out",     conn[2],
+                                 "--pub", bind[1], "--reports", conn[7]};
+    size_t nc = 8;
     if (cfg->config) {
         collector[nc++] = "-c";
         collector[nc++] = cfg->config;
@@ -119,18 +121,33 @@ static int s_start_services(stack_t *self, const char *redis_url,
     const char *classifier[] = {"--in",    bind[2],    "--pub",
                                 bind[3],   "--out",    conn[4],
                                 "--rules", cfg->rules, NULL};
-    const char *summarizer[] = {"--redis-url", redis_url,  "--in",  bind[4],
-                                "--pub",       bind[5],    "--out", conn[6],
-                                "--rules",     cfg->rules, NULL};
+    const char *summarizer[] = {"--in",    bind[4],    "--pub",
+                                bind[5],   "--out",    conn[6],
+                                "--rules", cfg->rules, NULL};
     const char *renderer[] = {"--in",      bind[6],      "--pub",
                               bind[7],     "--out-dir",  cfg->out_dir,
                               "--formats", cfg->formats, NULL};
+    /* Secrets go through the environment, never argv (any local user reads
+     * /proc/PID/cmdline), and each service gets only the ones it uses. */
+    char *redis_env = dp_asprintf("REDIS_URL=%s", redis_url);
+    const char *key = self->keyfile_env; /* NULL ends the lists early */
+    const char *collector_env[STACK_MAX_ENV] = {"LLM_API_KEY", redis_env, key};
+    const char *summarizer_env[STACK_MAX_ENV] = {
+        "GITHUB_TOKEN", "GITHUB_TOKENS", redis_env, key};
+    const char *no_secrets[STACK_MAX_ENV] = {"REDIS_URL",    "REDIS_PASSWORD",
+                                             "GITHUB_TOKEN", "GITHUB_TOKENS",
+                                             "LLM_API_KEY",  key};
     /* Downstream first, so nothing waits on a missing peer. */
-    if (runner_spawn(r, "dp-renderer", renderer) < 0 ||
-        runner_spawn(r, "dp-summarizer", summarizer) < 0 ||
-        runner_spawn(r, "dp-classifier", classifier) < 0 ||
-        runner_spawn(r, "dp-collector", collector) < 0)
-        return DP_EIO;
+    int rc = 0;
+    if (runner_spawn(r, "dp-renderer", renderer, no_secrets) < 0 ||
+        runner_spawn(r, "dp-summarizer", summarizer, summarizer_env) < 0 ||
+        runner_spawn(r, "dp-classifier", classifier, no_secrets) < 0 ||
+        runner_spawn(r, "dp-collector", collector, collector_env) < 0)
+        rc = DP_EIO;
+    explicit_bzero(redis_env, strlen(redis_env));
+    dp_free(redis_env);
+    if (rc < 0)
+        return rc;
     for (int i = 0; i < STACK_NSOCKETS; i++) {
         char path[STACK_PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, s_sockets[i]);
@@ -148,6 +165,28 @@ static int s_start_services(stack_t *self, const char *redis_url,
         }
     }
     return 0;
+}
+
+/* The deployment keypair of the services: the environment's when
+ * DP_CURVE_* is set (they inherit it), else the state directory's key
+ * file, made at first start; its path reaches them through their
+ * environment, the keys never leave the file. 0, or DP_ECONFIG with one
+ * line printed. */
+static int s_curve_keys(stack_t *self)
+{
+    const char *pub = getenv("DP_CURVE_PUBLIC_KEY");
+    const char *sec = getenv("DP_CURVE_SECRET_KEY");
+    if ((pub && *pub) || (sec && *sec))
+        return 0;
+    char *path = dp_asprintf("%s/%s", self->state_dir, STACK_KEY_FILE);
+    char err[512];
+    int rc = dp_bus_keyfile(path, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "devpulse: %s\n", err);
+    else
+        self->keyfile_env = dp_asprintf("DP_CURVE_KEY_FILE=%s", path);
+    dp_free(path);
+    return rc;
 }
 
 stack_t *stack_start(const stack_cfg_t *cfg)
@@ -171,8 +210,10 @@ stack_t *stack_start(const stack_cfg_t *cfg)
     }
     self->sock_dir = runner_dir(self->runner);
     if (cfg->tap_sockets && self->state_dir &&
-        strlen(self->state_dir) < STACK_SOCK_DIR_MAX)
-        self->sock_dir = self->state_dir;
+        strlen(runner_bus_dir(self->runner)) < STACK_SOCK_DIR_MAX)
+        self->sock_dir = runner_bus_dir(self->runner);
+    if (cfg->curve && self->state_dir && s_curve_keys(self) < 0)
+        goto fail;
     const char *redis_url = getenv("REDIS_URL");
     if (!redis_url || !*redis_url) {
         char err[512];
@@ -198,6 +239,12 @@ const char *stack_sockets(const stack_t *self)
     return self->sock_dir;
 }
 
+const char *stack_keyfile(const stack_t *self)
+{
+    assert(self);
+    return self->keyfile_env ? strchr(self->keyfile_env, '=') + 1 : NULL;
+}
+
 void stack_tick(stack_t *self)
 {
     assert(self);
@@ -212,6 +259,7 @@ void stack_destroy(stack_t **self_p)
         return;
     runner_destroy(&self->runner);
     dp_free(self->state_dir);
+    dp_free(self->keyfile_env);
     dp_free(self);
     *self_p = NULL;
 }

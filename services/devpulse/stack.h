@@ -17,8 +17,14 @@ typedef struct {
     const char *state_dir; /* NULL: a throwaway Redis in a private
                             * directory; else Redis keeps its data there.
                             * Unused when REDIS_URL is set. */
-    bool tap_sockets;      /* bus sockets in state_dir, where a tap finds
-                            * them (when the path fits a unix socket) */
+    bool tap_sockets;      /* bus sockets in state_dir/bus (mode 0700),
+                            * where a tap finds them (when the path fits
+                            * a unix socket) */
+    bool curve;            /* with state_dir: the services secure the bus
+                            * with the deployment keypair of the
+                            * environment (DP_CURVE_*), else of
+                            * state_dir/curve.key, made (mode 0600) at
+                            * first start */
     const char *rules;     /* rules file for classifier and summarizer */
     const char *out_dir;   /* renderer output, absolute */
     const char *formats;   /* "md,json,..." */
@@ -38,6 +44,10 @@ stack_t *stack_start(const stack_cfg_t *cfg);
 
 /* The directory of the bus sockets (borrowed). */
 const char *stack_sockets(const stack_t *self);
+
+/* The key file the services read their CurveZMQ keypair from (borrowed),
+ * or NULL when they use the environment's or none. */
+const char *stack_keyfile(const stack_t *self);
 
 /* Restarts services that died (see runner_tick). */
 void stack_tick(stack_t *self);

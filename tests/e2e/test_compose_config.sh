@@ -29,6 +29,8 @@ fail()
 # compose refuses to run without a Redis password; a dummy one is enough to
 # validate the file. GITHUB_TOKEN and the LLM settings are optional.
 export REDIS_PASSWORD=${REDIS_PASSWORD:-compose-config-test}
+export DP_CURVE_PUBLIC_KEY=${DP_CURVE_PUBLIC_KEY:-compose-config-test-public}
+export DP_CURVE_SECRET_KEY=${DP_CURVE_SECRET_KEY:-compose-config-test-secret}
 
 "${compose[@]}" -f docker-compose.yml config -q ||
     fail "${compose[*]} config rejected docker-compose.yml"

@@ -607,20 +607,90 @@ static void test_secret_flag_is_refused(void **state)
     assert_null(strstr(err, "sk-live"));
 }
 
-static void test_secret_from_env_and_file_is_loaded(void **state)
+static void test_secret_from_env_is_loaded(void **state)
 {
     (void)state;
     struct cfg c;
     char err[ERRLEN];
-    char *path = s_write("secret.yml", "llm_api_key: sk-file\n");
     setenv("DPT_GITHUB_TOKEN", "ghp_envtoken", 1);
+    setenv("DPT_LLM_API_KEY", "sk-env", 1);
     s_cfg_init(&c);
-    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "-c", path, NULL), 0);
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, NULL), 0);
     assert_string_equal(c.github_token, "ghp_envtoken");
-    assert_string_equal(c.llm_api_key, "sk-file");
+    assert_string_equal(c.llm_api_key, "sk-env");
+    dp_config_free(c.opts, NOPTS);
+}
+
+/* Loads a config file of one line; returns the result, err filled. */
+static int s_load_file(const char *text, char *err)
+{
+    struct cfg c;
+    char *path = s_write("secret.yml", text);
+    s_cfg_init(&c);
+    json_t *doc = NULL;
+    int rc = s_load(&c, err, NULL, NULL, &doc, "-c", path, NULL);
+    json_decref(doc);
     dp_config_free(c.opts, NOPTS);
     unlink(path);
     dp_free(path);
+    return rc;
+}
+
+static void test_secret_in_the_config_file_is_refused(void **state)
+{
+    (void)state;
+    char err[ERRLEN];
+    /* An option of the table: its own variable. */
+    assert_int_equal(s_load_file("llm_api_key: sk-file1\n", err), DP_ECONFIG);
+    assert_string_equal(err, "llm_api_key (config file): a secret does not "
+                             "belong in the configuration file; set "
+                             "DPT_LLM_API_KEY in the environment");
+    /* Any key named like a secret, at any depth, by where it belongs. */
+    assert_int_equal(s_load_file("github:\n  token: ghp_file2\n", err),
+                     DP_ECONFIG);
+    assert_string_equal(err, "github.token (config file): a secret does not "
+                             "belong in the configuration file; set "
+                             "GITHUB_TOKEN in the environment");
+    assert_int_equal(s_load_file("llm: {api_key: sk-file3}\n", err),
+                     DP_ECONFIG);
+    assert_non_null(strstr(err, "llm.api_key (config file)"));
+    assert_non_null(strstr(err, "set LLM_API_KEY in the environment"));
+    assert_int_equal(s_load_file("redis_password: pw-file4\n", err),
+                     DP_ECONFIG);
+    assert_non_null(strstr(err, "set REDIS_PASSWORD in the environment"));
+    assert_int_equal(s_load_file("x:\n  - client_secret: s-file5\n", err),
+                     DP_ECONFIG);
+    assert_non_null(strstr(err, "x.client_secret (config file)"));
+    /* A URL with a password, in both forms. */
+    assert_int_equal(s_load_file("redis_url: redis://:pw-file6@h:1\n", err),
+                     DP_ECONFIG);
+    assert_string_equal(err, "redis_url (config file): a URL with a password "
+                             "does not belong in the configuration file; set "
+                             "DPT_REDIS_URL in the environment");
+    assert_int_equal(
+        s_load_file("store: {redis_url: \"redis://pw-file7@h\"}\n", err),
+        DP_ECONFIG);
+    assert_non_null(strstr(err, "set REDIS_URL in the environment"));
+    assert_null(strstr(err, "pw-file"));
+    /* Not secrets: numbers, empty values, URLs without credentials. */
+    assert_int_equal(s_load_file("llm: {max_tokens: 512, token: \"\"}\n"
+                                 "redis_url: redis://h:1\n",
+                                 err),
+                     0);
+}
+
+static void test_url_with_a_password_is_refused_as_a_flag(void **state)
+{
+    (void)state;
+    struct cfg c;
+    char err[ERRLEN];
+    s_cfg_init(&c);
+    assert_int_equal(s_load(&c, err, NULL, NULL, NULL, "--redis-url",
+                            "redis://Flag-Pw@h:1", NULL),
+                     DP_ECONFIG);
+    assert_string_equal(err, "--redis-url: a URL with a password is not "
+                             "accepted as a flag (it shows in the process "
+                             "list); set DPT_REDIS_URL in the environment");
 }
 
 static void test_secret_values_never_appear_in_errors(void **state)
@@ -764,7 +834,9 @@ int main(void)
         T(test_file_list_or_mapping_value_is_error),
         T(test_broken_or_missing_file_is_error),
         T(test_secret_flag_is_refused),
-        T(test_secret_from_env_and_file_is_loaded),
+        T(test_secret_from_env_is_loaded),
+        T(test_secret_in_the_config_file_is_refused),
+        T(test_url_with_a_password_is_refused_as_a_flag),
         T(test_secret_values_never_appear_in_errors),
         T(test_config_log_masks_secrets),
         T(test_help_prints_and_returns_eagain),

@@ -173,6 +173,55 @@ static void test_records_stay_one_line(void **state)
     dp_free(out);
 }
 
+static void test_url_credentials_are_masked_in_every_record(void **state)
+{
+    dp_log(DP_LOG_DEBUG, "url %s", "redis://PlainPw1@127.0.0.1:6379/2");
+    dp_log(DP_LOG_INFO, "url %s", "redis://:ColonPw2@host:6379");
+    dp_log(DP_LOG_WARN, "url %s", "rediss://dpuser:UserPw3@redis.example");
+    dp_log(DP_LOG_ERROR, "in \"https://x:TokPw4@h/p?q\" and redis://Pw5@h");
+    dp_log(DP_LOG_INFO, "a pw with @ redis://:a@b@Pw6Host:1");
+    char *out = s_release(*state);
+    assert_null(strstr(out, "PlainPw1"));
+    assert_null(strstr(out, "ColonPw2"));
+    assert_null(strstr(out, "UserPw3"));
+    assert_null(strstr(out, "TokPw4"));
+    assert_null(strstr(out, "Pw5"));
+    assert_null(strstr(out, "a@b"));
+    assert_non_null(strstr(out, "url redis://***@127.0.0.1:6379/2\n"));
+    assert_non_null(strstr(out, "url redis://:***@host:6379\n"));
+    assert_non_null(strstr(out, "url rediss://dpuser:***@redis.example\n"));
+    assert_non_null(
+        strstr(out, "in \"https://x:***@h/p?q\" and redis://***@h"));
+    assert_non_null(strstr(out, "redis://:***@Pw6Host:1"));
+    dp_free(out);
+}
+
+static void test_urls_without_credentials_are_kept_as_written(void **state)
+{
+    (void)state;
+    char buf[128];
+    const char *plain[] = {
+        "no url here",
+        "ipc:///tmp/devpulse-x/collector.ctl",
+        "@tcp://0.0.0.0:7100,>tcp://classifier:7200",
+        ">tcp://a:1,@tcp://b:2,@ipc:///x/y",
+        "mail me at a@b.c, see https://github.com/a/b",
+        "https://api.github.com/repos/a/b?q=@x",
+    };
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        assert_ptr_equal(dp_log_redact(plain[i], buf, sizeof buf), plain[i]);
+    /* A bind prefix after a URL with credentials is kept, the password
+     * is not. */
+    assert_string_equal(
+        dp_log_redact("redis://:pw@h:1,@tcp://b:2", buf, sizeof buf),
+        "redis://:***@h:1,@tcp://b:2");
+    /* Cut to the buffer, always terminated. */
+    char small[12];
+    assert_string_equal(
+        dp_log_redact("redis://secret@host", small, sizeof small),
+        "redis://***");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +238,9 @@ int main(void)
                                s_setup),
         cmocka_unit_test_setup(test_a_zero_rate_turns_the_limit_off, s_setup),
         cmocka_unit_test_setup(test_records_stay_one_line, s_setup),
+        cmocka_unit_test_setup(test_url_credentials_are_masked_in_every_record,
+                               s_setup),
+        cmocka_unit_test(test_urls_without_credentials_are_kept_as_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
