@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "dp_config.h"
 
 #define DP_LOG_IDENT_MAX 32
 #define DP_LOG_LINE_MAX 4096
@@ -50,10 +49,17 @@ void dp_log_init(const char *ident)
     int level = env ? dp_log_level_parse(env) : -1;
     if (level >= 0)
         s_level = level;
-    long rate;
+    /* Parsed here rather than with dp_parse_long: dp_config logs, so the
+     * log must not depend on it. */
     env = getenv("DP_LOG_RATE_MS");
-    if (env && dp_parse_long(env, 0, DP_LOG_RATE_MS_MAX, &rate) == 0)
-        s_rate_ms = rate;
+    if (env && *env) {
+        char *end = NULL;
+        errno = 0;
+        long rate = strtol(env, &end, 10);
+        if (errno == 0 && *end == '\0' && rate >= 0 &&
+            rate <= DP_LOG_RATE_MS_MAX)
+            s_rate_ms = rate;
+    }
     if (!registered)
         registered = atexit(dp_log_flush) == 0;
 }

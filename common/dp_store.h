@@ -19,10 +19,10 @@ typedef struct dp_store_t dp_store_t;
 /* Creates a store for a URL: "redis://[[user]:password@]host[:port][/db]",
  * the same with "rediss://" for TLS (the server certificate is checked
  * against the CA file in DP_REDIS_CA, or the system's CAs, and against the
- * host), or "unix:///path/to/socket[?db=N]". A password in the environment variable
- * REDIS_PASSWORD is used when the URL carries none. The first connection is
- * made at once; a failure is logged and retried on the next command. NULL
- * only for a malformed URL, with the reason in err. */
+ * host), or "unix:///path/to/socket[?db=N]". A password in the environment
+ * variable REDIS_PASSWORD is used when the URL carries none. The first
+ * connection is made at once; a failure is logged and retried on the next
+ * command. NULL only for a malformed URL, with the reason in err. */
 dp_store_t *dp_store_new(const char *url, char *err, size_t errlen);
 
 /* Closes the connection. Idempotent. */
