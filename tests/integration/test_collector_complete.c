@@ -211,23 +211,11 @@ static void s_start(s_ctx_t *ctx, bool spoiled, const char *const *extra,
 
     ctx->bus = dp_bus_new();
     assert_non_null(ctx->bus);
-    collector_cfg_t cfg = {
-        .api_url = ctx->base,
-        .tokens = "test-token",
-        .redis_url = ctx->redis.url,
-        .per_page = S_PER_PAGE,
-        .max_pages = max_pages,
-        .timeout_ms = S_HTTP_MS,
-        .max_retries = max_retries,
-        .retry_base_ms = 2,
-        .max_wait_s = 5,
-        .max_text = 1000,
-        .max_body = S_MAX_FRAME,
-        .cache_ttl_s = 3600,
-        .max_frame = S_MAX_FRAME,
-        .max_events = 100000,
-        .pr_details = false,
-    };
+    collector_cfg_t cfg =
+        dp_tk_collector_cfg(ctx->base, "test-token", ctx->redis.url);
+    cfg.per_page = S_PER_PAGE;
+    cfg.max_pages = max_pages;
+    cfg.max_retries = max_retries;
     ctx->collector = dp_tk_collector_start(ctx->bus, ctx->dir, &cfg, S_JOIN_MS,
                                            &ctx->pull, &ctx->sub);
 }

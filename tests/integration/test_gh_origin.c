@@ -198,23 +198,10 @@ static void s_collector(s_ctx_t *ctx)
 {
     ctx->bus = dp_bus_new();
     assert_non_null(ctx->bus);
-    collector_cfg_t cfg = {
-        .api_url = ctx->api.base,
-        .tokens = S_TOKEN,
-        .redis_url = ctx->redis.url,
-        .per_page = S_PER_PAGE,
-        .max_pages = 100,
-        .timeout_ms = S_HTTP_MS,
-        .max_retries = 2,
-        .retry_base_ms = 2,
-        .max_wait_s = S_MAX_WAIT_S,
-        .max_text = 1000,
-        .max_body = S_MAX_FRAME,
-        .cache_ttl_s = 3600,
-        .max_frame = S_MAX_FRAME,
-        .max_events = 100000,
-        .pr_details = false,
-    };
+    collector_cfg_t cfg =
+        dp_tk_collector_cfg(ctx->api.base, S_TOKEN, ctx->redis.url);
+    cfg.per_page = S_PER_PAGE;
+    cfg.max_wait_s = S_MAX_WAIT_S;
     ctx->collector = dp_tk_collector_start(ctx->bus, ctx->dir, &cfg, S_JOIN_MS,
                                            &ctx->pull, &ctx->sub);
 }

@@ -38,3 +38,27 @@ collector_t *dp_tk_collector_start(dp_bus_t *bus, const char *dir,
     nanosleep(&ts, NULL);
     return collector;
 }
+
+collector_cfg_t dp_tk_collector_cfg(const char *api_url, const char *tokens,
+                                    const char *redis_url)
+{
+    const long frame = 16L * 1024 * 1024;
+    collector_cfg_t cfg = {
+        .api_url = api_url,
+        .tokens = tokens,
+        .redis_url = redis_url,
+        .per_page = 10,
+        .max_pages = 100,
+        .timeout_ms = 5000,
+        .max_retries = 2,
+        .retry_base_ms = 2,
+        .max_wait_s = 5,
+        .max_text = 1000,
+        .max_body = frame,
+        .cache_ttl_s = 3600,
+        .max_frame = frame,
+        .max_events = 100000,
+        .pr_details = false,
+    };
+    return cfg;
+}

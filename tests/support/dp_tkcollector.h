@@ -9,6 +9,13 @@
 #include "collector.h"
 #include "dp_bus.h"
 
+/* Settings for a collector engine under test: the API, a token, Redis,
+ * 10 items a page, 100 pages, 5 s per request, 2 retries 2 ms apart, 5 s
+ * of rate-limit wait, 1,000 bytes of text, 16 MiB bodies and frames, no PR
+ * details. Strings are borrowed. The caller sets what its test needs. */
+collector_cfg_t dp_tk_collector_cfg(const char *api_url, const char *tokens,
+                                    const char *redis_url);
+
 /* Starts the collector engine on cfg, whose three endpoints it sets for
  * the call (ipc:// sockets in dir named ctl, out and pub), with a PULL
  * socket bound where it pushes (*pull) and a SUB on its tap subscribed to
