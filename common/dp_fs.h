@@ -3,6 +3,7 @@
 #ifndef DP_FS_H
 #define DP_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -16,5 +17,19 @@
  * that is a file, no permission). err may be NULL. */
 DP_NODISCARD int dp_fs_mkdirs(const char *dir, mode_t mode, char *err,
                               size_t errlen);
+
+#define DP_FS_DIR_MODE 0755  /* directories dp_fs_write_atomic makes */
+#define DP_FS_FILE_MODE 0644 /* files it writes */
+
+/* Writes len bytes to path atomically: into a temporary file in the same
+ * directory, fsync, rename over path, then fsync the directory. Missing
+ * directories are created (DP_FS_DIR_MODE); the file gets DP_FS_FILE_MODE.
+ * When path already holds exactly these bytes it is left untouched (same
+ * inode, same mtime). *changed, when not NULL, tells whether the file was
+ * (re)written. Returns 0, or DP_EIO with "<path>: <errno text>" in err and
+ * no temporary file left. */
+DP_NODISCARD int dp_fs_write_atomic(const char *path, const void *data,
+                                    size_t len, bool *changed, char *err,
+                                    size_t errlen);
 
 #endif

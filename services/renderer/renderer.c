@@ -29,12 +29,9 @@
 #define RENDERER_MAX_TIME 253402300799LL /* 9999-12-31T23:59:59Z */
 #define RENDERER_MAX_NAME 100            /* GitHub owner and repository names */
 #define RENDERER_MINUTE 60
-#define RENDERER_DIR_MODE 0755
-#define RENDERER_FILE_MODE 0644
 #define RENDERER_TIME_LEN 64 /* "2025-12-10 18:47 (UTC+8)" and more */
 #define RENDERER_WHERE_LEN 96
 #define RENDERER_ERR_LEN 512
-#define RENDERER_READ_CHUNK 65536
 #define RENDERER_GITHUB "https://github.com/"
 
 struct renderer_t {
@@ -843,138 +840,6 @@ int renderer_paths(const json_t *digest, const char *out_dir, char **md_path)
     return s_paths(digest, out_dir, md_path, err, sizeof err);
 }
 
-/* ==== Atomic writes ==== */
-
-static int s_io_fail(char *err, size_t errlen, const char *path, int e)
-{
-    snprintf(err, errlen, "%s: %s", path, strerror(e));
-    return DP_EIO;
-}
-
-/* Creates dir and its missing parents (mkdir -p). dir is modified during
- * the walk and restored. */
-/* True when path is a regular file holding exactly len bytes of data. */
-static bool s_same(const char *path, const void *data, size_t len)
-{
-    bool same = false;
-    char *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-        (uint64_t)st.st_size != (uint64_t)len)
-        goto out;
-    buf = dp_malloc(RENDERER_READ_CHUNK);
-    size_t off = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf, RENDERER_READ_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            goto out;
-        if (n == 0)
-            break;
-        if ((size_t)n > len - off ||
-            memcmp((const char *)data + off, buf, (size_t)n) != 0)
-            goto out;
-        off += (size_t)n;
-    }
-    same = off == len;
-out:
-    dp_free(buf);
-    close(fd);
-    return same;
-}
-
-static int s_write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Makes a rename in dir durable. Best effort: some file systems refuse. */
-static void s_sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    if (fsync(fd) < 0)
-        dp_log(DP_LOG_DEBUG, "fsync %s: %s", dir, strerror(errno));
-    close(fd);
-}
-
-int renderer_write(const char *path, const void *data, size_t len,
-                   bool *changed, char *err, size_t errlen)
-{
-    assert(path && (data || len == 0));
-    int rc = DP_EIO, fd = -1;
-    char *dir = NULL, *tmp = NULL;
-    if (changed)
-        *changed = false;
-    if (!data)
-        data = "";
-    if (s_same(path, data, len))
-        return 0;
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    if (!*base) {
-        rc = s_io_fail(err, errlen, path, EISDIR);
-        goto out;
-    }
-    if (!slash)
-        dir = dp_strdup(".");
-    else
-        dir = dp_strndup(path, slash == path ? 1 : (size_t)(slash - path));
-    rc = dp_fs_mkdirs(dir, RENDERER_DIR_MODE, err, errlen);
-    if (rc < 0)
-        goto out;
-    rc = DP_EIO;
-    tmp = dp_asprintf("%s/.%s.XXXXXX", dir, base);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        s_io_fail(err, errlen, path, errno);
-        dp_free(tmp);
-        tmp = NULL;
-        goto out;
-    }
-    if (fchmod(fd, RENDERER_FILE_MODE) < 0 || s_write_all(fd, data, len) < 0 ||
-        fsync(fd) < 0) {
-        s_io_fail(err, errlen, path, errno);
-        goto out;
-    }
-    int closed = close(fd);
-    fd = -1;
-    if (closed < 0 || rename(tmp, path) < 0) {
-        s_io_fail(err, errlen, path, errno);
-        goto out;
-    }
-    dp_free(tmp);
-    tmp = NULL;
-    s_sync_dir(dir);
-    if (changed)
-        *changed = true;
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp) {
-        unlink(tmp);
-        dp_free(tmp);
-    }
-    dp_free(dir);
-    return rc;
-}
-
 /* ==== Handling a digest ==== */
 
 static void s_window_copy(const dp_digest_t *digest, char **repo, int64_t *from,
@@ -1020,7 +885,7 @@ static char *s_absolute(const char *path)
 static int s_put(const char *path, const dp_buf_t *b, dp_strs_t *files,
                  char *err, size_t errlen)
 {
-    int rc = renderer_write(path, b->data, b->len, NULL, err, errlen);
+    int rc = dp_fs_write_atomic(path, b->data, b->len, NULL, err, errlen);
     if (rc == 0) {
         char *abs = s_absolute(path);
         dp_strs_push(files, abs);
@@ -1126,7 +991,7 @@ static int s_write_report(const char *out_dir, unsigned formats,
         html_json_safe(&js, dumped);
         dp_buf_puts(&js, "\n");
     }
-    rc = renderer_write(md_path, md.data, md.len, NULL, err, errlen);
+    rc = dp_fs_write_atomic(md_path, md.data, md.len, NULL, err, errlen);
     if (rc < 0)
         goto out;
     report->path = s_absolute(md_path);

@@ -91,15 +91,6 @@ DP_NODISCARD int renderer_markdown(const json_t *digest, dp_buf_t *out,
 DP_NODISCARD int renderer_paths(const json_t *digest, const char *out_dir,
                                 char **md_path);
 
-/* Writes len bytes to path atomically: into a temporary file in the same
- * directory, fsync, rename over path, then fsync the directory. Missing
- * directories are created (mode 0755). When path already holds exactly
- * these bytes it is left untouched (same inode, same mtime). *changed,
- * when not NULL, tells whether the file was (re)written. Returns 0, or
- * DP_EIO with "<path>: <errno text>" in err and no temporary file left. */
-DP_NODISCARD int renderer_write(const char *path, const void *data, size_t len,
-                                bool *changed, char *err, size_t errlen);
-
 /* Handles one DIGEST without sockets: parses digest->json, writes the
  * report under out_dir (plus the JSON when formats has RENDERER_FMT_JSON:
  * the digest with its sections as the report shows them, through

@@ -16,7 +16,7 @@
 #include "dp_proto.h"
 #include "dp_time.h"
 #include "html.h"
-#include "renderer.h"
+#include "dp_fs.h"
 
 #define SITE_HEAD_BYTES 16384 /* read of a report for its index line */
 #define SITE_FILE_MAX                                                          \
@@ -370,7 +370,7 @@ static void s_entry_html(dp_buf_t *out, const s_entry_t *e, const char *prefix,
 static int s_write(const char *path, const dp_buf_t *buf, dp_strs_t *files,
                    char *err, size_t errlen)
 {
-    int rc = renderer_write(path, buf->data, buf->len, NULL, err, errlen);
+    int rc = dp_fs_write_atomic(path, buf->data, buf->len, NULL, err, errlen);
     if (rc == 0)
         dp_strs_push(files, path);
     return rc;

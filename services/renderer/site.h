@@ -33,7 +33,7 @@ void site_report_page(const char *md, size_t len, const char *repo,
 
 /* Rebuilds the index of repository repo ("owner/name", already checked)
  * under out_dir, its Atom feed when feed is true, and the site index when
- * index is true, each through renderer_write (files that would not change
+ * index is true, each through dp_fs_write_atomic (files that would not change
  * are left untouched). The path of every file built is pushed on files.
  * Returns 0, or DP_EIO with the cause in err. Reports that cannot be read
  * or parsed are skipped. */

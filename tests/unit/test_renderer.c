@@ -22,6 +22,7 @@
 #include "dp_proto.h"
 #include "dp_time.h"
 #include "html.h"
+#include "dp_fs.h"
 #include "renderer.h"
 
 #include <yaml.h>
@@ -807,7 +808,7 @@ static void test_write_is_atomic_and_idempotent(void **state)
     char err[256] = "";
     bool changed = false;
     assert_int_equal(
-        renderer_write(path, "one\n", 4, &changed, err, sizeof err), 0);
+        dp_fs_write_atomic(path, "one\n", 4, &changed, err, sizeof err), 0);
     assert_true(changed);
     char *text = s_read_file(path);
     assert_string_equal(text, "one\n");
@@ -819,7 +820,7 @@ static void test_write_is_atomic_and_idempotent(void **state)
     struct stat before, after;
     assert_int_equal(stat(path, &before), 0);
     assert_int_equal(
-        renderer_write(path, "one\n", 4, &changed, err, sizeof err), 0);
+        dp_fs_write_atomic(path, "one\n", 4, &changed, err, sizeof err), 0);
     assert_false(changed);
     assert_int_equal(stat(path, &after), 0);
     assert_true(before.st_ino == after.st_ino);
@@ -827,7 +828,7 @@ static void test_write_is_atomic_and_idempotent(void **state)
 
     /* Different bytes (same size too) replace the file. */
     assert_int_equal(
-        renderer_write(path, "two\n", 4, &changed, err, sizeof err), 0);
+        dp_fs_write_atomic(path, "two\n", 4, &changed, err, sizeof err), 0);
     assert_true(changed);
     text = s_read_file(path);
     assert_string_equal(text, "two\n");
@@ -842,11 +843,11 @@ static void test_write_is_atomic_and_idempotent(void **state)
 
     /* An empty file works as well. */
     char *empty = dp_asprintf("%s/empty", parent);
-    assert_int_equal(renderer_write(empty, NULL, 0, &changed, err, sizeof err),
-                     0);
+    assert_int_equal(
+        dp_fs_write_atomic(empty, NULL, 0, &changed, err, sizeof err), 0);
     assert_true(changed);
-    assert_int_equal(renderer_write(empty, "", 0, &changed, err, sizeof err),
-                     0);
+    assert_int_equal(
+        dp_fs_write_atomic(empty, "", 0, &changed, err, sizeof err), 0);
     assert_false(changed);
 
     dp_free(empty);
@@ -862,10 +863,11 @@ static void test_write_errors_name_the_path(void **state)
     char *dir = s_tempdir();
     char *file = dp_asprintf("%s/plain", dir);
     char err[256] = "";
-    assert_int_equal(renderer_write(file, "x", 1, NULL, err, sizeof err), 0);
+    assert_int_equal(dp_fs_write_atomic(file, "x", 1, NULL, err, sizeof err),
+                     0);
     /* A directory where a regular file stands. */
     char *path = dp_asprintf("%s/plain/sub/report.md", dir);
-    assert_int_equal(renderer_write(path, "x", 1, NULL, err, sizeof err),
+    assert_int_equal(dp_fs_write_atomic(path, "x", 1, NULL, err, sizeof err),
                      DP_EIO);
     assert_non_null(strstr(err, file));
     assert_non_null(strstr(err, strerror(ENOTDIR)) ||
@@ -873,7 +875,7 @@ static void test_write_errors_name_the_path(void **state)
     /* A target that is a directory. */
     char *asdir = dp_asprintf("%s/d", dir);
     assert_int_equal(mkdir(asdir, 0755), 0);
-    assert_int_equal(renderer_write(asdir, "x", 1, NULL, err, sizeof err),
+    assert_int_equal(dp_fs_write_atomic(asdir, "x", 1, NULL, err, sizeof err),
                      DP_EIO);
     assert_non_null(strstr(err, asdir));
     assert_int_equal(s_dir_entries(dir), 2);
@@ -1013,7 +1015,8 @@ static void test_render_failures_become_status(void **state)
     /* A file in the way of the site directory. */
     char *blocked = dp_asprintf("%s/vllm-project", dir);
     char err[128];
-    assert_int_equal(renderer_write(blocked, "x", 1, NULL, err, sizeof err), 0);
+    assert_int_equal(dp_fs_write_atomic(blocked, "x", 1, NULL, err, sizeof err),
+                     0);
     s_digest_msg(&msg, s_digest_text);
     assert_int_equal(
         renderer_render(dir, RENDERER_FMT_MD, &msg.u.digest, &reply), DP_EIO);
