@@ -22,8 +22,7 @@
 
 #define SUMMARIZER_POLL_MS 500
 #define SUMMARIZER_BATCH 256
-#define SUMMARIZER_FRAME_KEEP 65536 /* a frame buffer kept for the next batch  \
-                                     */
+#define SUMMARIZER_FRAME_KEEP 65536 /* largest frame buffer kept for reuse */
 #define SUMMARIZER_KEY_MAX 1024
 #define SUMMARIZER_STORE_WAIT_MS 60000 /* how long Redis may be away */
 #define SUMMARIZER_STORE_RETRY_MS 200
