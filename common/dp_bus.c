@@ -16,6 +16,7 @@
 #include <zmq.h>
 
 #include "dp_log.h"
+#include "dp_service.h"
 
 #define DP_BUS_LINGER_MS 2000
 #define DP_BUS_MAX_SOCKETS 32
@@ -545,14 +546,31 @@ static int s_recv_frame(void *zsock, dp_buf_t *buf, size_t max_len, bool *more,
     return 0;
 }
 
+/* zmq_poll over n items and, when the wait is not a mere look (timeout
+ * 0) and the process has a stop descriptor, that descriptor as well: a
+ * stop ends the wait at once. Returns the number of items (sockets)
+ * ready, 0 on timeout, a stop or EINTR, or -1 when zmq_poll failed. */
+static int s_poll(zmq_pollitem_t *items, size_t n, int timeout_ms)
+{
+    int stop = timeout_ms != 0 ? dp_service_stop_fd() : -1;
+    if (stop >= 0)
+        items[n++] = (zmq_pollitem_t){NULL, stop, ZMQ_POLLIN, 0};
+    int rc = zmq_poll(items, (int)n, timeout_ms);
+    if (rc < 0)
+        return errno == EINTR ? 0 : -1;
+    if (stop >= 0 && (items[n - 1].revents & ZMQ_POLLIN))
+        rc--; /* only the sockets count */
+    return rc;
+}
+
 int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
                  size_t max_len, int timeout_ms)
 {
     assert(self && payload);
-    zmq_pollitem_t item = {self->zsock, 0, ZMQ_POLLIN, 0};
-    int n = zmq_poll(&item, 1, timeout_ms);
+    zmq_pollitem_t items[2] = {{self->zsock, 0, ZMQ_POLLIN, 0}};
+    int n = s_poll(items, 1, timeout_ms);
     if (n <= 0)
-        return n == 0 || errno == EINTR ? DP_EAGAIN : DP_EBUS;
+        return n == 0 ? DP_EAGAIN : DP_EBUS;
     if (subject)
         dp_buf_reset(subject);
     dp_buf_reset(payload);
@@ -592,13 +610,13 @@ void *dp_sock_handle(dp_sock_t *self)
 
 int dp_sock_poll(dp_sock_t **socks, bool *ready, size_t n, int timeout_ms)
 {
-    zmq_pollitem_t items[DP_BUS_MAX_SOCKETS];
+    zmq_pollitem_t items[DP_BUS_MAX_SOCKETS + 1];
     assert(n <= DP_BUS_MAX_SOCKETS);
     for (size_t i = 0; i < n; i++) {
         items[i] = (zmq_pollitem_t){socks[i]->zsock, 0, ZMQ_POLLIN, 0};
         ready[i] = false;
     }
-    int rc = zmq_poll(items, (int)n, timeout_ms);
+    int rc = s_poll(items, n, timeout_ms);
     if (rc <= 0)
         return 0;
     for (size_t i = 0; i < n; i++)

@@ -67,7 +67,9 @@ DP_NODISCARD int dp_sock_subscribe(dp_sock_t *self, const char *prefix);
 DP_NODISCARD int dp_sock_send(dp_sock_t *self, const char *subject,
                               const void *data, size_t len, bool dontwait);
 
-/* Receives one message, waiting at most timeout_ms (-1 forever). A message
+/* Receives one message, waiting at most timeout_ms (-1 forever); a stop
+ * (dp_service.h) ends the wait at once, though a message already waiting
+ * is still received. A message
  * of two frames is [subject, payload]; of one frame, the payload alone.
  * Returns 0, DP_EAGAIN on timeout or interruption, DP_ETOOBIG when the
  * payload exceeds max_len (the message is consumed and dropped), or
@@ -79,8 +81,8 @@ DP_NODISCARD int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject,
 /* The underlying ZeroMQ socket, for zmq_poll. Borrowed. */
 void *dp_sock_handle(dp_sock_t *self);
 
-/* Waits for any of n sockets to become readable; sets ready[i]. Returns the
- * number ready (0 on timeout or interruption). */
+/* Waits for any of n sockets to become readable, or a stop; sets
+ * ready[i]. Returns the number ready (0 on timeout or interruption). */
 int dp_sock_poll(dp_sock_t **socks, bool *ready, size_t n, int timeout_ms);
 
 #endif

@@ -326,24 +326,73 @@ int dp_ledger_pending_try(dp_store_t *store, const char *name, int64_t now,
 
 /* ==== Summarizer: stored events and the WINDOW message ==== */
 
+/* Queues the command that stores one frame. */
+static void s_append_put(dp_store_t *store, const char *key,
+                         const dp_ledger_put_t *p)
+{
+    if (p->id) {
+        const char *argv[] = {"HSET", key, p->id, p->frame};
+        size_t lens[] = {4, strlen(key), strlen(p->id), p->len};
+        dp_store_append(store, 4, argv, lens);
+    } else {
+        const char *argv[] = {"SET", key, p->frame};
+        size_t lens[] = {3, strlen(key), p->len};
+        dp_store_append(store, 3, argv, lens);
+    }
+}
+
+int dp_ledger_put_batch(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
+                        size_t n)
+{
+    assert(store && (puts || n == 0));
+    if (n == 0)
+        return 0;
+    /* The reply of each put is at where[i]; the EXPIREATs in between. */
+    size_t *where = dp_calloc(n, sizeof *where);
+    size_t queued = 0;
+    char key[DP_LEDGER_KEY_MAX], next[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, &puts[0].win, puts[0].id ? "ev" : "meta");
+    for (size_t i = 0; i < n; i++) {
+        assert(puts[i].frame);
+        puts[i].grew = false;
+        s_append_put(store, key, &puts[i]);
+        where[i] = queued++;
+        if (i + 1 < n)
+            s_win_key(next, sizeof next, &puts[i + 1].win,
+                      puts[i + 1].id ? "ev" : "meta");
+        if (i + 1 == n || strcmp(next, key) != 0) {
+            s_append_expire(store, key, dp_ledger_expiry(&puts[i].win, now));
+            queued++;
+        }
+        if (i + 1 < n)
+            memcpy(key, next, sizeof key);
+    }
+    redisReply **replies = dp_calloc(queued, sizeof *replies);
+    int got = dp_store_flush(store, replies, queued);
+    int rc = got == (int)queued ? 0 : DP_EREDIS;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const redisReply *r = replies[where[i]];
+        if (r->type == REDIS_REPLY_ERROR)
+            rc = DP_EREDIS;
+        else if (puts[i].id)
+            puts[i].grew = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    }
+    for (int i = 0; i < got; i++)
+        freeReplyObject(replies[i]);
+    dp_free(replies);
+    dp_free(where);
+    return rc;
+}
+
 int dp_ledger_put_event(dp_store_t *store, const dp_ledger_win_t *w,
                         int64_t now, const char *id, const char *frame,
                         size_t len, bool *grew)
 {
     assert(store && w && frame && grew);
-    char key[DP_LEDGER_KEY_MAX];
-    s_win_key(key, sizeof key, w, "ev");
-    const char *field = id ? id : "";
-    const char *argv[] = {"HSET", key, field, frame};
-    size_t lens[] = {4, strlen(key), strlen(field), len};
-    dp_store_append(store, 4, argv, lens);
-    s_append_expire(store, key, dp_ledger_expiry(w, now));
-    redisReply *r[2];
-    int n = dp_store_flush(store, r, 2);
-    int rc = n == 2 && r[0]->type == REDIS_REPLY_INTEGER ? 0 : DP_EREDIS;
-    *grew = rc == 0 && r[0]->integer == 1;
-    for (int i = 0; i < n; i++)
-        freeReplyObject(r[i]);
+    dp_ledger_put_t p = {
+        .win = *w, .id = id ? id : "", .frame = frame, .len = len};
+    int rc = dp_ledger_put_batch(store, now, &p, 1);
+    *grew = rc == 0 && p.grew;
     return rc;
 }
 
@@ -351,9 +400,8 @@ int dp_ledger_put_window(dp_store_t *store, const dp_ledger_win_t *w,
                          int64_t now, const char *frame, size_t len)
 {
     assert(store && w && frame);
-    char key[DP_LEDGER_KEY_MAX];
-    s_win_key(key, sizeof key, w, "meta");
-    return s_set_at(store, key, frame, len, dp_ledger_expiry(w, now));
+    dp_ledger_put_t p = {.win = *w, .frame = frame, .len = len};
+    return dp_ledger_put_batch(store, now, &p, 1);
 }
 
 int dp_ledger_get_window(dp_store_t *store, const dp_ledger_win_t *w,

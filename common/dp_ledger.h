@@ -120,6 +120,26 @@ int dp_ledger_pending_try(dp_store_t *store, const char *name, int64_t now,
 
 /* ==== Summarizer: stored events and the WINDOW message ==== */
 
+/* One frame to store: a CLASSIFIED frame under its event id, or (id
+ * NULL) the WINDOW frame of its window. */
+typedef struct {
+    dp_ledger_win_t win; /* the window it belongs to; repo borrowed */
+    const char *id;      /* the event id; NULL: a WINDOW frame */
+    const char *frame;   /* borrowed */
+    size_t len;
+    bool grew; /* out: an event id new to its window */
+} dp_ledger_put_t;
+
+/* Stores n frames in one pipelined round trip: an HSET for each event, a
+ * SET for each WINDOW frame, and an EXPIREAT after each run of frames of
+ * one key (one per window when the frames of a window come together).
+ * Sets puts[i].grew for each event whose id was new to its window. Every
+ * command is idempotent, so a batch that failed may be sent again whole
+ * (ids stored by the failed try then come back as not new). Returns 0 or
+ * DP_EREDIS. */
+int dp_ledger_put_batch(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
+                        size_t n);
+
 /* Stores a CLASSIFIED frame under its event id; *grew is set when the id
  * was new to the window. Returns 0 or DP_EREDIS. */
 int dp_ledger_put_event(dp_store_t *store, const dp_ledger_win_t *w,

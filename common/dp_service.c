@@ -88,6 +88,11 @@ int dp_service_sleep_ms(long ms)
     }
 }
 
+int dp_service_stop_fd(void)
+{
+    return s_wake[0];
+}
+
 long long dp_service_now_ms(void)
 {
     struct timespec ts;

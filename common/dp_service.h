@@ -25,6 +25,14 @@ void dp_service_interrupt(void);
  * time, or DP_EAGAIN when a stop cut it short (or had already come). */
 int dp_service_sleep_ms(long ms);
 
+/* A descriptor that becomes readable on a stop (SIGINT, SIGTERM,
+ * dp_service_interrupt) and stays readable after it, for a poll that
+ * waits on sockets: add it to the poll set and a stop ends the wait at
+ * once. -1 before dp_service_signals (or when its pipe could not be
+ * made): the caller then waits with a bounded timeout only. Borrowed:
+ * never read or close it. */
+int dp_service_stop_fd(void);
+
 /* Monotonic milliseconds, for timers. */
 long long dp_service_now_ms(void);
 

@@ -426,6 +426,12 @@ static int s_parse_day(const json_t *v, bool end, int64_t *out)
     return dp_time_parse(s, out, NULL);
 }
 
+static int s_member_cmp(const void *a, const void *b)
+{
+    return strcasecmp(((const s_member_t *)a)->login,
+                      ((const s_member_t *)b)->login);
+}
+
 static int s_member_add(s_org_t *org, const json_t *m, char *err, size_t errlen)
 {
     const char *login =
@@ -509,6 +515,10 @@ static int s_load_orgs(rules_t *self, const json_t *affs, char *err,
             if (s_member_add(org, m, err, errlen) < 0)
                 return DP_ECONFIG;
         }
+        /* By login, so an author is found by binary search. */
+        if (org->nmembers > 1)
+            qsort(org->members, org->nmembers, sizeof *org->members,
+                  s_member_cmp);
     }
     return 0;
 }
@@ -812,10 +822,21 @@ static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
     int64_t when = ev->created_at ? ev->created_at : ev->at;
     if (!ev->author)
         return false;
-    for (size_t i = 0; i < org->nmembers; i++) {
+    /* The first member of that login (members are sorted by login), then
+     * each period of it. */
+    size_t lo = 0, hi = org->nmembers;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcasecmp(org->members[mid].login, ev->author) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < org->nmembers &&
+                        strcasecmp(org->members[i].login, ev->author) == 0;
+         i++) {
         const s_member_t *m = &org->members[i];
-        if (strcasecmp(m->login, ev->author) == 0 && when >= m->from &&
-            when <= m->to) {
+        if (when >= m->from && when <= m->to) {
             {
                 char tail[128];
                 /* The name is cut on a character boundary, like quotes. */

@@ -107,6 +107,39 @@ static void s_dedup(collector_t *self, const dp_collect_t *req,
     dp_free(ids);
 }
 
+/* ==== Indexes by item number ==== */
+
+/* A position in a list (of listed items, of events) and the number of the
+ * item there; an array of them sorted by number, then position, finds
+ * what belongs to an item without a search of the whole list. */
+typedef struct {
+    int64_t number;
+    size_t pos;
+} s_ref_t;
+
+static int s_ref_cmp(const void *a, const void *b)
+{
+    const s_ref_t *x = a, *y = b;
+    if (x->number != y->number)
+        return x->number < y->number ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* The first of the sorted refs with that number (the earliest in the
+ * list), or n when there is none. */
+static size_t s_refs_find(const s_ref_t *refs, size_t n, int64_t number)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (refs[mid].number < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && refs[lo].number == number ? lo : n;
+}
+
 /* ==== Pull request details ==== */
 
 /* The changed files of a pull request, with their line counts. */
@@ -182,17 +215,29 @@ static void s_pr_details(collector_t *self, const dp_collect_t *req,
                          gh_events_t *events)
 {
     size_t n = events->count; /* reviews appended below are not revisited */
+    /* The events by item number, and for each pull request the first of
+     * its events that is not a comment: that one fetches the details. */
+    s_ref_t *refs = dp_calloc(n ? n : 1, sizeof *refs);
+    bool *lead = dp_calloc(n ? n : 1, sizeof *lead);
+    for (size_t i = 0; i < n; i++)
+        refs[i] = (s_ref_t){events->items[i].number, i};
+    qsort(refs, n, sizeof *refs, s_ref_cmp);
+    for (size_t r = 0; r < n;) {
+        size_t end = r;
+        bool found = false;
+        for (; end < n && refs[end].number == refs[r].number; end++) {
+            const dp_event_t *e = &events->items[refs[end].pos];
+            if (!found && e->is_pr && strcmp(e->kind, "comment") != 0) {
+                lead[refs[end].pos] = true; /* refs keep the list order */
+                found = true;
+            }
+        }
+        r = end;
+    }
     long done = 0;
     for (size_t i = 0; i < n; i++) {
         dp_event_t *ev = &events->items[i];
-        if (!ev->is_pr || !strcmp(ev->kind, "comment"))
-            continue;
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = events->items[k].is_pr &&
-                   events->items[k].number == ev->number &&
-                   strcmp(events->items[k].kind, "comment") != 0;
-        if (seen)
+        if (!lead[i])
             continue;
         if (done++ >= self->cfg.max_details) {
             gh_client_problem(self->gh,
@@ -204,10 +249,9 @@ static void s_pr_details(collector_t *self, const dp_collect_t *req,
         dp_strs_t files = {0};
         int64_t add = 0, del = 0;
         if (s_pr_files(self, req->repo, ev->number, &files, &add, &del) == 0) {
-            for (size_t k = 0; k < n; k++) {
-                dp_event_t *e = &events->items[k];
-                if (e->number != ev->number)
-                    continue;
+            for (size_t r = s_refs_find(refs, n, ev->number);
+                 r < n && refs[r].number == ev->number; r++) {
+                dp_event_t *e = &events->items[refs[r].pos];
                 for (size_t f = 0; f < files.count; f++)
                     dp_strs_push(&e->files, files.items[f]);
                 e->additions = add;
@@ -223,21 +267,18 @@ static void s_pr_details(collector_t *self, const dp_collect_t *req,
         s_pr_reviews(self, req, &copy.u.event, events);
         dp_msg_clear(&copy);
     }
+    dp_free(lead);
+    dp_free(refs);
 }
 
 /* ==== One window ==== */
 
-/* Finds an item by number in the listing. */
-static json_t *s_find_item(json_t *items, int64_t number)
+/* Finds an item by number in the listing, through its index. */
+static json_t *s_find_item(json_t *items, const s_ref_t *refs, size_t n,
+                           int64_t number)
 {
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it)
-    {
-        if (dp_json_int(it, "number", 0) == number)
-            return it;
-    }
-    return NULL;
+    size_t at = s_refs_find(refs, n, number);
+    return at < n ? json_array_get(items, refs[at].pos) : NULL;
 }
 
 /* Asks /pulls/N whether a pull request closed in the window was merged and
@@ -294,12 +335,19 @@ static void s_events_from_comments(collector_t *self, const dp_collect_t *req,
                                    json_t *items, json_t *comments,
                                    gh_events_t *events)
 {
+    size_t nrefs = json_array_size(items);
+    s_ref_t *refs = dp_calloc(nrefs ? nrefs : 1, sizeof *refs);
     size_t i;
     json_t *c;
+    json_array_foreach(items, i, c)
+    {
+        refs[i] = (s_ref_t){dp_json_int(c, "number", 0), i};
+    }
+    qsort(refs, nrefs, sizeof *refs, s_ref_cmp);
     json_array_foreach(comments, i, c)
     {
         int64_t number = gh_comment_number(c);
-        json_t *item = number ? s_find_item(items, number) : NULL;
+        json_t *item = number ? s_find_item(items, refs, nrefs, number) : NULL;
         if (!item)
             continue;
         dp_event_t snap;
@@ -315,6 +363,7 @@ static void s_events_from_comments(collector_t *self, const dp_collect_t *req,
         m.u.event = snap;
         dp_msg_clear(&m);
     }
+    dp_free(refs);
 }
 
 static const char *s_failure_text(int rc)

@@ -176,34 +176,80 @@ static bool s_open_at_end(const s_item_t *it, int64_t win_to)
 
 /* ==== Previous windows ==== */
 
-static bool s_number_in(const json_t *arr, int64_t number)
+static int s_cmp_i64(const void *a, const void *b)
 {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Item numbers in ascending order, looked up by binary search: a window
+ * of n items asks each list of an earlier window about each of them. */
+typedef struct {
+    int64_t *v;
+    size_t n;
+} s_numbers_t;
+
+/* The numbers of a list of numbers or of objects with a "number". */
+static s_numbers_t s_numbers_of(const json_t *arr)
+{
+    s_numbers_t nums = {dp_calloc(json_array_size(arr) + 1, sizeof(int64_t)),
+                        json_array_size(arr)};
     size_t i;
     json_t *v;
     json_array_foreach(arr, i, v)
     {
-        if (json_integer_value(json_is_object(v) ? json_object_get(v, "number")
-                                                 : v) == number)
-            return true;
+        nums.v[i] = json_integer_value(
+            json_is_object(v) ? json_object_get(v, "number") : v);
     }
-    return false;
+    qsort(nums.v, nums.n, sizeof *nums.v, s_cmp_i64);
+    return nums;
 }
 
-/* Consecutive previous windows in which number was a discussion. */
-static long s_hot_before(const json_t *previous, int64_t number)
+static bool s_numbers_has(const s_numbers_t *nums, int64_t number)
 {
-    long k = 0;
-    while (
-        k < (long)json_array_size(previous) &&
-        s_number_in(json_object_get(json_array_get(previous, (size_t)k), "hot"),
-                    number))
-        k++;
-    return k;
+    return bsearch(&number, nums->v, nums->n, sizeof *nums->v, s_cmp_i64) !=
+           NULL;
 }
+
+/* The numbers the previous windows list: each one's discussions (hot[k],
+ * newest first) and the first one's ledger of waiting items. */
+typedef struct {
+    s_numbers_t *hot;
+    size_t nhot;
+    s_numbers_t waiting;
+} s_before_t;
 
 static const json_t *s_ledger(const json_t *previous)
 {
     return json_object_get(json_array_get(previous, 0), "waiting");
+}
+
+static s_before_t s_before_of(const json_t *previous)
+{
+    s_before_t b = {NULL, json_array_size(previous), {NULL, 0}};
+    b.hot = dp_calloc(b.nhot + 1, sizeof *b.hot);
+    for (size_t k = 0; k < b.nhot; k++)
+        b.hot[k] =
+            s_numbers_of(json_object_get(json_array_get(previous, k), "hot"));
+    b.waiting = s_numbers_of(s_ledger(previous));
+    return b;
+}
+
+static void s_before_free(s_before_t *b)
+{
+    for (size_t k = 0; k < b->nhot; k++)
+        dp_free(b->hot[k].v);
+    dp_free(b->hot);
+    dp_free(b->waiting.v);
+}
+
+/* Consecutive previous windows in which number was a discussion. */
+static long s_hot_before(const s_before_t *b, int64_t number)
+{
+    long k = 0;
+    while ((size_t)k < b->nhot && s_numbers_has(&b->hot[k], number))
+        k++;
+    return k;
 }
 
 /* ==== Gathering items ==== */
@@ -327,7 +373,7 @@ static size_t s_gather(const dp_classified_t **sorted, size_t n,
 /* Scores, and what the previous ledger says, for every item. */
 static void s_score(s_item_t *items, size_t n, const json_t *previous)
 {
-    const json_t *ledger = s_ledger(previous);
+    s_before_t before = s_before_of(previous);
     for (size_t i = 0; i < n; i++) {
         s_item_t *it = &items[i];
         int64_t c = it->comments + it->reviews;
@@ -338,9 +384,10 @@ static void s_score(s_item_t *items, size_t n, const json_t *previous)
         it->score = 2 * c + 3 * p + (r > 0 ? r : 0);
         it->discussion = c >= DIGEST_HOT_MIN;
         it->streak =
-            it->discussion ? s_hot_before(previous, it->snap->number) + 1 : 0;
-        it->was_waiting = s_number_in(ledger, it->snap->number);
+            it->discussion ? s_hot_before(&before, it->snap->number) + 1 : 0;
+        it->was_waiting = s_numbers_has(&before.waiting, it->snap->number);
     }
+    s_before_free(&before);
 }
 
 /* True when the first reply in the window is the item's first ever. */
@@ -781,12 +828,6 @@ static json_t *s_reviews(const s_item_t *items, size_t n)
 
 /* ==== Response times ==== */
 
-static int s_cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The median of n values (sorted in place); the mean of the middle two
  * for an even n. */
 static int64_t s_median(int64_t *v, size_t n)
@@ -879,6 +920,21 @@ static int s_cmp_waiting(const void *a, const void *b)
     return nx < ny ? -1 : nx > ny;
 }
 
+/* True when one of the items (in ascending order of number, as gathered)
+ * has that number. */
+static bool s_item_in(const s_item_t *items, size_t n, int64_t number)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (items[mid].snap->number < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && items[lo].snap->number == number;
+}
+
 /* The items still waiting for a first answer at the end of the window,
  * oldest first: those of the previous ledger that nothing happened to (if
  * younger than DIGEST_WAITING_AGE_S), and this window's. At most
@@ -893,11 +949,9 @@ static json_t *s_waiting(const s_item_t *items, size_t n,
     json_array_foreach(ledger, i, w)
     {
         int64_t number = dp_json_int(w, "number", 0);
-        bool seen = false;
-        for (size_t k = 0; k < n && !seen; k++)
-            seen = items[k].snap->number == number;
-        if (!seen && win->win_to - dp_json_int(w, "created_at", 0) <=
-                         DIGEST_WAITING_AGE_S)
+        if (!s_item_in(items, n, number) &&
+            win->win_to - dp_json_int(w, "created_at", 0) <=
+                DIGEST_WAITING_AGE_S)
             json_array_append(all, w);
     }
     for (size_t k = 0; k < n; k++) {

@@ -22,6 +22,7 @@
 
 #define SUMMARIZER_POLL_MS 500
 #define SUMMARIZER_BATCH 256
+#define SUMMARIZER_FRAME_KEEP 65536 /* largest frame buffer kept for reuse */
 #define SUMMARIZER_KEY_MAX 1024
 #define SUMMARIZER_STORE_WAIT_MS 60000 /* how long Redis may be away */
 #define SUMMARIZER_STORE_RETRY_MS 200
@@ -79,43 +80,59 @@ static dp_ledger_win_t s_win_of(const dp_msg_t *msg)
                              .to = msg->u.window.win_to};
 }
 
-/* Stores one frame, waiting for Redis to come back when it is away
- * (bounded, and not past a shutdown): what arrived is not dropped for want
- * of a store. Notes its window as touched: grown when a new event arrived,
- * forced when the WINDOW message itself arrived. */
-static void s_store(summarizer_t *self, const dp_msg_t *msg, const char *frame,
-                    size_t len, s_touch_t *touched, size_t *ntouched)
+/* The messages of one batch, as received, to be stored together. */
+typedef struct {
+    dp_buf_t frames[SUMMARIZER_BATCH]; /* the frames; buffers are reused */
+    dp_msg_t msgs[SUMMARIZER_BATCH];   /* decoded, cleared after storing */
+    dp_ledger_put_t puts[SUMMARIZER_BATCH];
+    size_t count;
+} s_batch_t;
+
+/* Stores the batch in one round trip, waiting for Redis to come back when
+ * it is away (bounded, and not past a shutdown): what arrived is not
+ * dropped for want of a store. Notes each message's window as touched:
+ * grown when a new event arrived, forced when the WINDOW message itself
+ * arrived. */
+static void s_store(summarizer_t *self, s_batch_t *b, s_touch_t *touched,
+                    size_t *ntouched)
 {
-    dp_ledger_win_t w = s_win_of(msg);
-    char wkey[SUMMARIZER_KEY_MAX];
-    dp_ledger_name(wkey, sizeof wkey, &w);
-    bool grew = false, force = msg->type == DP_MSG_WINDOW;
+    for (size_t i = 0; i < b->count; i++) {
+        const dp_msg_t *msg = &b->msgs[i];
+        const char *id = NULL; /* a WINDOW frame */
+        if (msg->type == DP_MSG_CLASSIFIED)
+            id = msg->u.classified.id ? msg->u.classified.id : "";
+        b->puts[i] = (dp_ledger_put_t){
+            .win = s_win_of(msg),
+            .id = id,
+            .frame = b->frames[i].data ? b->frames[i].data : "",
+            .len = b->frames[i].len};
+    }
     long long until = dp_service_now_ms() + SUMMARIZER_STORE_WAIT_MS;
-    bool said = false;
-    for (;;) {
-        int64_t now = dp_time_now();
-        int rc =
-            msg->type == DP_MSG_CLASSIFIED
-                ? dp_ledger_put_event(self->store, &w, now,
-                                      msg->u.classified.id, frame, len, &grew)
-                : dp_ledger_put_window(self->store, &w, now, frame, len);
-        if (rc == 0)
-            break;
+    bool retried = false;
+    while (dp_ledger_put_batch(self->store, dp_time_now(), b->puts, b->count) <
+           0) {
         if (dp_service_interrupted() || dp_service_now_ms() > until) {
             dp_log(DP_LOG_ERROR,
-                   "cannot store a message of %s; the window will "
-                   "be replayed",
-                   wkey);
+                   "cannot store %zu messages; their windows will be "
+                   "replayed",
+                   b->count);
             return;
         }
-        if (!said)
+        if (!retried)
             dp_log(DP_LOG_WARN, "redis unavailable: holding on to the "
-                                "message until it is back");
-        said = true;
+                                "messages until it is back");
+        retried = true;
         if (dp_service_sleep_ms(SUMMARIZER_STORE_RETRY_MS) < 0)
-            return; /* a stop: the window will be replayed */
+            return; /* a stop: the windows will be replayed */
     }
-    s_touch(touched, ntouched, wkey, &w, force, grew);
+    for (size_t i = 0; i < b->count; i++) {
+        const dp_ledger_put_t *p = &b->puts[i];
+        char wkey[SUMMARIZER_KEY_MAX];
+        dp_ledger_name(wkey, sizeof wkey, &p->win);
+        /* A try that failed may have stored some: they count as new. */
+        bool grew = p->id && (p->grew || retried);
+        s_touch(touched, ntouched, wkey, &p->win, !p->id, grew);
+    }
 }
 
 /* ==== Digesting a complete window ==== */
@@ -297,35 +314,47 @@ fail:
 int summarizer_run(summarizer_t *self)
 {
     assert(self);
-    dp_buf_t frame = DP_BUF_INIT;
+    s_batch_t *batch = dp_calloc(1, sizeof *batch);
     s_touch_t *touched = dp_calloc(SUMMARIZER_BATCH, sizeof *touched);
     while (!dp_service_interrupted()) {
         size_t ntouched = 0;
-        /* Take what is waiting, up to a batch, then digest what completed. */
+        /* Take what is waiting, up to a batch, store it in one round trip,
+         * then digest what completed. */
+        batch->count = 0;
         for (int i = 0; i < SUMMARIZER_BATCH; i++) {
-            dp_msg_t msg;
+            dp_msg_t *msg = &batch->msgs[batch->count];
             int rc =
-                dp_msg_recv(self->in, NULL, &frame, (size_t)self->cfg.max_frame,
-                            i == 0 ? SUMMARIZER_POLL_MS : 0, &msg, &self->bad);
+                dp_msg_recv(self->in, NULL, &batch->frames[batch->count],
+                            (size_t)self->cfg.max_frame,
+                            i == 0 ? SUMMARIZER_POLL_MS : 0, msg, &self->bad);
             if (rc == DP_EAGAIN)
                 break;
             if (rc < 0)
                 continue;
-            if (msg.type == DP_MSG_CLASSIFIED || msg.type == DP_MSG_WINDOW) {
-                s_store(self, &msg, frame.data, frame.len, touched, &ntouched);
-            } else {
-                self->bad++;
-                dp_log(DP_LOG_WARN, "ignored a %s message",
-                       dp_msg_type_name(msg.type));
+            if (msg->type == DP_MSG_CLASSIFIED || msg->type == DP_MSG_WINDOW) {
+                batch->count++; /* kept until it is stored */
+                continue;
             }
-            dp_msg_clear(&msg);
+            self->bad++;
+            dp_log(DP_LOG_WARN, "ignored a %s message",
+                   dp_msg_type_name(msg->type));
+            dp_msg_clear(msg);
+        }
+        if (batch->count > 0)
+            s_store(self, batch, touched, &ntouched);
+        for (size_t i = 0; i < batch->count; i++) {
+            dp_msg_clear(&batch->msgs[i]);
+            if (batch->frames[i].cap > SUMMARIZER_FRAME_KEEP)
+                dp_buf_free(&batch->frames[i]); /* a rare big one */
         }
         for (size_t i = 0; i < ntouched; i++)
             if (touched[i].force || touched[i].grew)
                 s_digest_window(self, &touched[i]);
     }
+    for (size_t i = 0; i < SUMMARIZER_BATCH; i++)
+        dp_buf_free(&batch->frames[i]);
+    dp_free(batch);
     dp_free(touched);
-    dp_buf_free(&frame);
     return 0;
 }
 
