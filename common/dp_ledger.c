@@ -448,12 +448,13 @@ redisReply *dp_ledger_events(dp_store_t *store, const dp_ledger_win_t *w)
 static void s_sum_key(char *buf, size_t size, const dp_ledger_win_t *w, int k)
 {
     dp_window_kind_t kind;
+    const char *zone = w->zone && *w->zone ? w->zone : "UTC";
     int64_t from = w->from, to = w->to, f, t;
-    if (dp_window_kind_of(from, to, w->zone, &kind) == 0 &&
-        dp_window_in_zone(from, kind, w->zone, &f, &t) == 0 && f == from &&
+    if (dp_window_kind_of(from, to, zone, &kind) == 0 &&
+        dp_window_in_zone(from, kind, zone, &f, &t) == 0 && f == from &&
         t == to) {
         for (int i = 0; i < k; i++) {
-            if (dp_window_in_zone(from - 1, kind, w->zone, &f, &t) < 0)
+            if (dp_window_in_zone(from - 1, kind, zone, &f, &t) < 0)
                 break;
             from = f;
         }

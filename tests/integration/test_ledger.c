@@ -299,6 +299,13 @@ static void test_summaries_step_back_by_kind_across_dst(void **state)
     assert_string_equal(buf.data, "one");
     assert_int_equal(dp_ledger_get_summary(ctx->store, &w3, 3, &buf),
                      DP_ENOTFOUND);
+    /* Without a zone, windows are in UTC. */
+    int64_t u = s_at("2025-12-15T00:00Z");
+    dp_ledger_win_t u1 = {.repo = S_REPO, .from = u - S_DAY, .to = u};
+    dp_ledger_win_t u2 = {.repo = S_REPO, .from = u, .to = u + S_DAY};
+    assert_int_equal(dp_ledger_put_summary(ctx->store, &u1, now, "utc", 3), 0);
+    assert_int_equal(dp_ledger_get_summary(ctx->store, &u2, 1, &buf), 0);
+    assert_string_equal(buf.data, "utc");
     /* A window that is no day, hour or week steps back by its length. */
     dp_ledger_win_t a = {.repo = S_REPO, .from = 1000, .to = 1000 + 5400};
     dp_ledger_win_t b = {.repo = S_REPO, .from = 6400, .to = 6400 + 5400};
