@@ -60,6 +60,7 @@
 #define BENCH_RECV_MS 10000
 #define BENCH_MAX_FRAME (16L * 1024 * 1024)
 #define BENCH_MAX_BODY (64L * 1024 * 1024)
+#define BENCH_RATE_LIMIT 5000L /* counted requests an hour per token */
 #define DAY INT64_C(86400)
 #define HOUR INT64_C(3600)
 
@@ -427,6 +428,28 @@ static double s_ratio(long a, long b)
     return b > 0 ? (double)a / (double)b : 0.0;
 }
 
+/* Repositories one token follows for an hour when each quiet
+ * repository-hour costs counted requests: the 5,000 an hour of the rate
+ * limit over that cost (a cost of 0 is taken as 1). */
+static long s_repos_per_hour(long counted)
+{
+    return BENCH_RATE_LIMIT / (counted > 0 ? counted : 1);
+}
+
+/* The figures, one "name: value unit" line each (see BENCHMARKS.md). */
+static void s_figures(const bench_cost_t *quiet, const bench_cost_t *busy,
+                      const bench_cost_t *nquiet, const bench_cost_t *nbusy)
+{
+    printf("api_requests_quiet_hour: %ld requests\n", quiet->counted);
+    printf("api_requests_quiet_hour_naive: %ld requests\n", nquiet->counted);
+    printf("api_requests_busy_hour: %ld requests\n", busy->counted);
+    printf("api_requests_busy_hour_naive: %ld requests\n", nbusy->counted);
+    printf("repos_per_hour_one_token: %ld repos\n",
+           s_repos_per_hour(quiet->counted));
+    printf("repos_per_hour_one_token_naive: %ld repos\n",
+           s_repos_per_hour(nquiet->counted));
+}
+
 /* Finds gh-standin next to this program. */
 static char *s_standin_path(void)
 {
@@ -556,6 +579,7 @@ int main(void)
            s_ratio(nbusy.counted, busy.counted), nbusy.counted, busy.counted,
            s_ratio(nbusy.counted, bare.counted), nbusy.counted, bare.counted,
            nagain.counted, again.counted);
+    s_figures(&quiet, &busy, &nquiet, &nbusy);
     s_cleanup(&b);
     dp_free(standin);
     return 0;
