@@ -72,6 +72,8 @@
 #define HOUR INT64_C(3600)
 #define DAY INT64_C(86400)
 #define BENCH_NSERVICES 3
+#define BENCH_STAT_UTIME 14 /* fields of /proc/PID/stat */
+#define BENCH_STAT_STIME 15
 #define BENCH_TEXT_MAX 2048
 #define MIB_PER_KB (1.0 / 1024.0)
 #define RAW_STAGES 3
@@ -454,6 +456,54 @@ static double s_proc_mib(pid_t pid, const char *field)
     return mib;
 }
 
+/* CPU time (user + system) a process has used, in ms; -1 when gone. */
+static double s_cpu_ms(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    char *text = dp_tk_read_file(path, NULL);
+    if (!text)
+        return -1;
+    /* After "pid (comm) ": state, then 10 fields, then utime and stime. */
+    const char *p = strrchr(text, ')');
+    unsigned long long ticks[2] = {0, 0};
+    int field = 2;
+    for (; p && *p && field < BENCH_STAT_STIME; p++) {
+        if (*p != ' ')
+            continue;
+        field++;
+        if (field >= BENCH_STAT_UTIME)
+            ticks[field - BENCH_STAT_UTIME] = strtoull(p + 1, NULL, 10);
+    }
+    dp_free(text);
+    long hz = sysconf(_SC_CLK_TCK);
+    if (field < BENCH_STAT_STIME || hz <= 0)
+        return -1;
+    return (double)(ticks[0] + ticks[1]) * 1e3 / (double)hz;
+}
+
+/* The CPU time of the services and of the redis-server, in ms. */
+static void s_cpu_all(const bench_t *b, double *ms)
+{
+    for (int i = 0; i < BENCH_NSERVICES; i++)
+        ms[i] = s_cpu_ms(b->svc[i].pid);
+    ms[BENCH_NSERVICES] = s_cpu_ms(b->redis.pid);
+}
+
+/* Prints each one's CPU time between two readings, and its share of the
+ * wall time. */
+static void s_cpu_print(const bench_t *b, const double *before,
+                        const double *after, double wall_ms)
+{
+    for (int i = 0; i <= BENCH_NSERVICES; i++) {
+        const char *name = i < BENCH_NSERVICES ? b->svc[i].name : "redis";
+        double ms = after[i] - before[i];
+        printf("pipeline_cpu_ms_%s: %.0f ms\n", name, ms);
+        printf("pipeline_cpu_share_%s: %.2f ratio\n", name,
+               wall_ms > 0 ? ms / wall_ms : 0);
+    }
+}
+
 /* Prints each service's figure and the max over them. */
 static double s_rss(bench_t *b, const char *label, const char *field)
 {
@@ -830,11 +880,14 @@ int main(void)
     size_t bytes = 0;
     for (size_t i = 0; i < f.n; i++)
         bytes += f.frames[i].len;
+    double cpu0[BENCH_NSERVICES + 1], cpu1[BENCH_NSERVICES + 1];
+    s_cpu_all(&b, cpu0);
     double t0 = s_now_ms();
     (void)s_send_window(&b, &f);
     if (!s_wait_report(&b, "bench/large", BENCH_T0, BENCH_REPORT_MS))
         s_die("no REPORT for the large window");
     double pipe_ms = s_now_ms() - t0;
+    s_cpu_all(&b, cpu1);
     double raw_ms = s_raw(&b, &f);
     s_frames_free(&f);
     double pipe_eps = (double)big / (pipe_ms / 1e3);
@@ -845,6 +898,7 @@ int main(void)
     printf("pipeline_events_per_s: %.0f events/s\n", pipe_eps);
     printf("raw_events_per_s: %.0f events/s\n", raw_eps);
     printf("pipeline_vs_raw: %.4f ratio\n", pipe_eps / raw_eps);
+    s_cpu_print(&b, cpu0, cpu1, pipe_ms);
 
     /* Latency: windows of BENCH_LAT_EVENTS, one after the other. */
     double *lat = dp_calloc((size_t)nwin, sizeof *lat);

@@ -32,6 +32,9 @@ required=(pipeline_events_per_s raw_events_per_s pipeline_vs_raw
 out=$(mktemp)
 trap 'rm -f "$out" "$results.tmp"' EXIT
 
+echo "== machine: $(nproc) cores, $(lscpu 2>/dev/null |
+    sed -n 's/^Model name: *//p' | head -1), load average $(cut -d' ' -f1-3 \
+    /proc/loadavg) at the start"
 found=0
 for b in "$bin_dir"/bench_*; do
     [ -x "$b" ] || continue
