@@ -35,6 +35,7 @@
 #include <zmq.h>
 
 #include "collector.h"
+#include "dp_bench.h"
 #include "dp_bus.h"
 #include "dp_ghdata.h"
 #include "dp_http.h"
@@ -93,21 +94,11 @@ static void s_die(const char *fmt, ...) DP_PRINTF(1, 2);
  * (redis-server, gh-standin) are sent SIGTERM as this process dies. */
 static void s_die(const char *fmt, ...)
 {
-    dp_buf_t msg = DP_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    dp_buf_vprintf(&msg, fmt, ap);
+    dp_bench_vsay("bench_api_cost", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "bench_api_cost: %s\n", msg.data ? msg.data : "");
-    dp_buf_free(&msg);
     exit(1);
-}
-
-static double s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ==== The datasets ==== */
@@ -326,10 +317,10 @@ static bench_cost_t s_devpulse(bench_t *b, collector_t *c, const char *repo)
     req.tz = (char *)"UTC";
     req.lang = (char *)"en";
     s_stats_reset(b);
-    double t0 = s_now_ms();
+    double t0 = dp_bench_now_ms();
     if (collector_collect(c, &req) < 0)
         s_die("devpulse could not collect %s", repo);
-    cost.ms = s_now_ms() - t0;
+    cost.ms = dp_bench_now_ms() - t0;
     dp_buf_t frame = DP_BUF_INIT;
     for (;;) {
         if (dp_sock_recv(b->pull, NULL, &frame, BENCH_MAX_FRAME,
@@ -381,7 +372,7 @@ static bench_cost_t s_naive(bench_t *b, const char *repo)
     char since[32], path[512];
     dp_time_iso_utc(b->win_from, since, sizeof since);
     s_stats_reset(b);
-    double t0 = s_now_ms();
+    double t0 = dp_bench_now_ms();
     json_t *items = json_array();
     snprintf(path, sizeof path,
              "/repos/%s/issues?state=all&sort=updated&direction=asc"
@@ -400,7 +391,7 @@ static bench_cost_t s_naive(bench_t *b, const char *repo)
         json_decref(comments);
     }
     json_decref(items);
-    cost.ms = s_now_ms() - t0;
+    cost.ms = dp_bench_now_ms() - t0;
     s_stats(b, &cost.requests, &cost.counted);
     return cost;
 }
@@ -453,15 +444,12 @@ static void s_figures(const bench_cost_t *quiet, const bench_cost_t *busy,
 /* Finds gh-standin next to this program. */
 static char *s_standin_path(void)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    char *dir = dp_bench_bindir();
+    if (!dir)
         s_die("cannot read /proc/self/exe");
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = '\0';
-    return dp_asprintf("%s/gh-standin", self);
+    char *path = dp_asprintf("%s/gh-standin", dir);
+    dp_free(dir);
+    return path;
 }
 
 static void s_cleanup(bench_t *b)

@@ -51,6 +51,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "dp_bench.h"
 #include "dp_bus.h"
 #include "dp_config.h"
 #include "dp_log.h"
@@ -119,13 +120,10 @@ static void s_die(const char *fmt, ...) DP_PRINTF(1, 2);
  * exits 1. */
 static void s_die(const char *fmt, ...)
 {
-    dp_buf_t msg = DP_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    dp_buf_vprintf(&msg, fmt, ap);
+    dp_bench_vsay("bench_pipeline", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "bench_pipeline: %s\n", msg.data ? msg.data : "");
-    dp_buf_free(&msg);
     if (s_bench) {
         fprintf(stderr, "bench_pipeline: service logs in %s\n", s_bench->dir);
         dp_free(s_bench->dir); /* kept on disk */
@@ -133,13 +131,6 @@ static void s_die(const char *fmt, ...)
         s_cleanup(s_bench);
     }
     exit(1);
-}
-
-static double s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* A positive count from the environment, or def. */
@@ -363,20 +354,6 @@ static pid_t s_spawn(const char *bindir, const char *dir, const char *name,
     return pid;
 }
 
-/* The directory of this program. */
-static char *s_bindir(void)
-{
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        s_die("cannot read /proc/self/exe");
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = '\0';
-    return dp_strdup(self);
-}
-
 static void s_start_services(bench_t *b, const char *bindir)
 {
     const char *d = b->dir;
@@ -534,9 +511,9 @@ static void s_send(bench_t *b, const dp_buf_t *frame)
 static bool s_wait_report(bench_t *b, const char *repo, int64_t from,
                           int timeout_ms)
 {
-    double until = s_now_ms() + timeout_ms;
+    double until = dp_bench_now_ms() + timeout_ms;
     for (;;) {
-        double left = until - s_now_ms();
+        double left = until - dp_bench_now_ms();
         if (left <= 0)
             return false;
         dp_msg_t msg;
@@ -586,7 +563,7 @@ static double s_send_window(bench_t *b, const bench_frames_t *f)
 {
     for (size_t i = 0; i < f->n; i++)
         s_send(b, &f->frames[i]);
-    return s_now_ms();
+    return dp_bench_now_ms();
 }
 
 static int s_cmp_double(const void *a, const void *b)
@@ -776,7 +753,7 @@ static double s_raw(bench_t *b, const bench_frames_t *f)
         zmq_msg_recv(&m, sink, 0) < 0)
         s_die("the raw baseline does not pass a frame");
     size_t got = 0;
-    double t0 = s_now_ms();
+    double t0 = dp_bench_now_ms();
     size_t sent = 0;
     /* Sends and drains at once: the queues of the hops hold fewer frames
      * than a window has. */
@@ -793,7 +770,7 @@ static double s_raw(bench_t *b, const bench_frames_t *f)
                                        f->frames[sent].len, ZMQ_DONTWAIT) >= 0)
             sent++;
     }
-    double ms = s_now_ms() - t0;
+    double ms = dp_bench_now_ms() - t0;
     zmq_msg_close(&m);
     zmq_send(push, "", 0, 0); /* ends the stages, one after the other */
     for (int i = 0; i < RAW_STAGES; i++)
@@ -834,7 +811,9 @@ static void s_setup(bench_t *b)
         s_die("no temporary directory");
     if (dp_tk_redis_start(&b->redis) < 0)
         s_die("cannot start redis-server");
-    char *bindir = s_bindir();
+    char *bindir = dp_bench_bindir();
+    if (!bindir)
+        s_die("cannot read /proc/self/exe");
     s_start_services(b, bindir);
     dp_free(bindir);
     b->bus = dp_bus_new();
@@ -882,11 +861,11 @@ int main(void)
         bytes += f.frames[i].len;
     double cpu0[BENCH_NSERVICES + 1], cpu1[BENCH_NSERVICES + 1];
     s_cpu_all(&b, cpu0);
-    double t0 = s_now_ms();
+    double t0 = dp_bench_now_ms();
     (void)s_send_window(&b, &f);
     if (!s_wait_report(&b, "bench/large", BENCH_T0, BENCH_REPORT_MS))
         s_die("no REPORT for the large window");
-    double pipe_ms = s_now_ms() - t0;
+    double pipe_ms = dp_bench_now_ms() - t0;
     s_cpu_all(&b, cpu1);
     double raw_ms = s_raw(&b, &f);
     s_frames_free(&f);
@@ -909,7 +888,7 @@ int main(void)
         s_frames_free(&f);
         if (!s_wait_report(&b, "bench/latency", from, BENCH_REPORT_MS))
             s_die("no REPORT for latency window %ld", k);
-        lat[k] = s_now_ms() - last;
+        lat[k] = dp_bench_now_ms() - last;
     }
     qsort(lat, (size_t)nwin, sizeof *lat, s_cmp_double);
     printf("window_latency_p50_ms_%d: %.1f ms\n", BENCH_LAT_EVENTS,
