@@ -17,7 +17,8 @@
 #   make fuzz    build the libFuzzer harnesses of fuzz/ with clang into
 #                build-fuzz/ and run each for 60 s (scripts/fuzz.sh)
 #   make build   RelWithDebInfo build into build/ (binaries in build/bin)
-#   make bench   build, then run every build/bin/bench_*
+#   make bench   build, then run every build/bin/bench_*; prints each
+#                figure (name: value unit) and writes bench/results.json
 #   make format  clang-format --dry-run --Werror on all C sources
 #   make lint    format + scripts/checksrc.sh (banned calls, file headers)
 #   make tidy    clang-tidy over the sources, using build/compile_commands.json
@@ -75,13 +76,16 @@ fresh:
 fuzz: deps-check
 	bash scripts/fuzz.sh 60
 
-bench: build
-	@set -e; found=0; \
-	for b in $(BUILD_DIR)/bin/bench_*; do \
-	    [ -x "$$b" ] || continue; found=1; \
-	    echo "== $$b"; "$$b"; \
-	done; \
-	[ "$$found" -eq 1 ] || echo "no benchmarks in $(BUILD_DIR)/bin"
+# An optimized build without sanitizers (RelWithDebInfo: -O2 -g, even in a
+# build/ once configured otherwise), then
+# bench/run.sh: every bench_*, its figures printed and written to
+# bench/results.json. BENCH_SKIP="bench_x ..." leaves some out;
+# BENCH_REDIS_YEAR=1 lets bench_redis_size simulate the year (~90 s).
+bench: deps-demo
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DDP_ASAN=OFF -DDP_UBSAN=OFF
+	$(CMAKE) --build $(BUILD_DIR) -j$(NPROC)
+	@bash bench/run.sh $(BUILD_DIR)/bin bench/results.json
 
 format:
 	$(CLANG_FORMAT) --dry-run --Werror $(SOURCES)

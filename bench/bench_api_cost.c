@@ -35,6 +35,7 @@
 #include <zmq.h>
 
 #include "collector.h"
+#include "dp_bench.h"
 #include "dp_bus.h"
 #include "dp_ghdata.h"
 #include "dp_http.h"
@@ -60,6 +61,7 @@
 #define BENCH_RECV_MS 10000
 #define BENCH_MAX_FRAME (16L * 1024 * 1024)
 #define BENCH_MAX_BODY (64L * 1024 * 1024)
+#define BENCH_RATE_LIMIT 5000L /* counted requests an hour per token */
 #define DAY INT64_C(86400)
 #define HOUR INT64_C(3600)
 
@@ -92,21 +94,11 @@ static void s_die(const char *fmt, ...) DP_PRINTF(1, 2);
  * (redis-server, gh-standin) are sent SIGTERM as this process dies. */
 static void s_die(const char *fmt, ...)
 {
-    dp_buf_t msg = DP_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    dp_buf_vprintf(&msg, fmt, ap);
+    dp_bench_vsay("bench_api_cost", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "bench_api_cost: %s\n", msg.data ? msg.data : "");
-    dp_buf_free(&msg);
     exit(1);
-}
-
-static double s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ==== The datasets ==== */
@@ -325,10 +317,10 @@ static bench_cost_t s_devpulse(bench_t *b, collector_t *c, const char *repo)
     req.tz = (char *)"UTC";
     req.lang = (char *)"en";
     s_stats_reset(b);
-    double t0 = s_now_ms();
+    double t0 = dp_bench_now_ms();
     if (collector_collect(c, &req) < 0)
         s_die("devpulse could not collect %s", repo);
-    cost.ms = s_now_ms() - t0;
+    cost.ms = dp_bench_now_ms() - t0;
     dp_buf_t frame = DP_BUF_INIT;
     for (;;) {
         if (dp_sock_recv(b->pull, NULL, &frame, BENCH_MAX_FRAME,
@@ -380,7 +372,7 @@ static bench_cost_t s_naive(bench_t *b, const char *repo)
     char since[32], path[512];
     dp_time_iso_utc(b->win_from, since, sizeof since);
     s_stats_reset(b);
-    double t0 = s_now_ms();
+    double t0 = dp_bench_now_ms();
     json_t *items = json_array();
     snprintf(path, sizeof path,
              "/repos/%s/issues?state=all&sort=updated&direction=asc"
@@ -399,7 +391,7 @@ static bench_cost_t s_naive(bench_t *b, const char *repo)
         json_decref(comments);
     }
     json_decref(items);
-    cost.ms = s_now_ms() - t0;
+    cost.ms = dp_bench_now_ms() - t0;
     s_stats(b, &cost.requests, &cost.counted);
     return cost;
 }
@@ -427,18 +419,37 @@ static double s_ratio(long a, long b)
     return b > 0 ? (double)a / (double)b : 0.0;
 }
 
+/* Repositories one token follows for an hour when each quiet
+ * repository-hour costs counted requests: the 5,000 an hour of the rate
+ * limit over that cost (a cost of 0 is taken as 1). */
+static long s_repos_per_hour(long counted)
+{
+    return BENCH_RATE_LIMIT / (counted > 0 ? counted : 1);
+}
+
+/* The figures, one "name: value unit" line each (see BENCHMARKS.md). */
+static void s_figures(const bench_cost_t *quiet, const bench_cost_t *busy,
+                      const bench_cost_t *nquiet, const bench_cost_t *nbusy)
+{
+    printf("api_requests_quiet_hour: %ld requests\n", quiet->counted);
+    printf("api_requests_quiet_hour_naive: %ld requests\n", nquiet->counted);
+    printf("api_requests_busy_hour: %ld requests\n", busy->counted);
+    printf("api_requests_busy_hour_naive: %ld requests\n", nbusy->counted);
+    printf("repos_per_hour_one_token: %ld repos\n",
+           s_repos_per_hour(quiet->counted));
+    printf("repos_per_hour_one_token_naive: %ld repos\n",
+           s_repos_per_hour(nquiet->counted));
+}
+
 /* Finds gh-standin next to this program. */
 static char *s_standin_path(void)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    char *dir = dp_bench_bindir();
+    if (!dir)
         s_die("cannot read /proc/self/exe");
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = '\0';
-    return dp_asprintf("%s/gh-standin", self);
+    char *path = dp_asprintf("%s/gh-standin", dir);
+    dp_free(dir);
+    return path;
 }
 
 static void s_cleanup(bench_t *b)
@@ -556,6 +567,7 @@ int main(void)
            s_ratio(nbusy.counted, busy.counted), nbusy.counted, busy.counted,
            s_ratio(nbusy.counted, bare.counted), nbusy.counted, bare.counted,
            nagain.counted, again.counted);
+    s_figures(&quiet, &busy, &nquiet, &nbusy);
     s_cleanup(&b);
     dp_free(standin);
     return 0;
