@@ -409,8 +409,10 @@ void dp_time_iso_utc(int64_t t, char *buf, size_t size)
     buf[0] = '\0';
     if (!gmtime_r(&tt, &tm))
         return;
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    /* strftime, not snprintf: the fields are bounded by gmtime_r, which the
+     * compiler cannot see; a buffer too small leaves "". */
+    if (strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        buf[0] = '\0';
 }
 
 void dp_time_offset_label(int offset_s, char *buf, size_t size)
