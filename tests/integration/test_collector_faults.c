@@ -9,7 +9,9 @@
  * where a test asks), keeps the collector's cache in a private
  * redis-server and reads what the collector engine sends on ipc:// sockets.
  * The stand-in counts every request it answers, and those that count
- * against the rate limit (all but 304s): GET /_standin/stats.
+ * against the rate limit (all but 304s): GET /_standin/stats. PR details
+ * go through GraphQL (50 PRs a query) unless a test asks for REST, the
+ * naive way, one files and one reviews request per PR.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -227,6 +229,7 @@ typedef struct {
     collector_t *collector;
     dp_msg_t window; /* the last WINDOW received */
     dp_msg_t status; /* the last STATUS received */
+    bool rest_only;  /* the collector never asks GraphQL */
 } s_ctx_t;
 
 /* What one window sent down the pipeline. */
@@ -349,6 +352,7 @@ static void s_start_collector(s_ctx_t *ctx, const char *token, json_t *schedule)
         .max_events = 100000,
         .pr_details = true,
         .max_details = 200,
+        .no_graphql = ctx->rest_only,
         .schedule = schedule,
         .lease_ms = 30000,
         .grace_s = 120,
@@ -486,21 +490,25 @@ static bool s_ends_with(const char *s, const char *tail)
 }
 
 /* Splits the stand-in's by_path counts of one repository's window into
- * listing pages (issues and comments) and PR details (files, reviews),
- * failing on any other request. Details must be of shown PRs only, one
- * files and one reviews request each. */
+ * listing pages (issues and comments), PR details through REST (files,
+ * reviews) and GraphQL queries, failing on any other request. REST
+ * details must be of shown PRs only, one files and one reviews request
+ * each, and are asked only when GraphQL was not. */
 static void s_split_paths(const json_t *stats, const s_expect_t *e,
-                          long *issue_pages, long *comment_pages, long *details)
+                          long *issue_pages, long *comment_pages, long *details,
+                          long *graphql)
 {
     long files[S_MAX_SHOWN] = {0}, reviews[S_MAX_SHOWN] = {0};
-    *issue_pages = *comment_pages = *details = 0;
+    *issue_pages = *comment_pages = *details = *graphql = 0;
     const char *path;
     json_t *v;
     json_object_foreach(json_object_get(stats, "by_path"), path, v)
     {
         long n = (long)json_integer_value(v);
         const char *pulls = strstr(path, "/pulls/");
-        if (s_ends_with(path, "/issues/comments")) {
+        if (!strcmp(path, "/graphql")) {
+            *graphql += n;
+        } else if (s_ends_with(path, "/issues/comments")) {
             *comment_pages += n;
         } else if (s_ends_with(path, "/issues")) {
             *issue_pages += n;
@@ -519,8 +527,9 @@ static void s_split_paths(const json_t *stats, const s_expect_t *e,
             fail_msg("unexpected request: %s (%ld)", path, n);
         }
     }
+    long once = *graphql > 0 ? 0 : 1;
     for (long k = 0; k < e->nshown; k++)
-        if (files[k] != 1 || reviews[k] != 1)
+        if (files[k] != once || reviews[k] != once)
             fail_msg("PR #%ld: %ld files and %ld reviews requests", e->shown[k],
                      files[k], reviews[k]);
 }
@@ -556,6 +565,9 @@ test_busy_window_through_faults_is_exact_and_free_again(void **state)
                             "--fault", hang,
                             NULL};
     s_start(ctx, faults);
+    /* REST: its answers come back as free 304s (GraphQL has no
+     * conditional requests). */
+    ctx->rest_only = true;
     s_start_collector(ctx, "test-token", NULL);
     dp_collect_t req = s_request(ctx, S_BUSY);
 
@@ -598,53 +610,147 @@ test_busy_window_through_faults_is_exact_and_free_again(void **state)
     json_decref(stats);
 }
 
-static void test_busy_hour_costs_four_listings_and_shown_details(void **state)
-{
-    s_ctx_t *ctx = *state;
-    s_start(ctx, NULL);
-    s_start_collector(ctx, "test-token", NULL);
-    dp_collect_t req = s_request(ctx, S_BUSY);
-    s_stats_reset(ctx);
+/* One busy and one quiet window, with the stand-in's counts split:
+ * listing pages, REST details, GraphQL queries. */
+typedef struct {
+    long issue_pages, comment_pages, details, graphql, counted, points;
+} s_cost_t;
 
+static void s_cost_of(s_ctx_t *ctx, const char *repo, const s_expect_t *e,
+                      s_cost_t *c)
+{
+    s_stats_reset(ctx);
+    dp_collect_t req = s_request(ctx, repo);
     assert_int_equal(collector_collect(ctx->collector, &req), 0);
     s_run_t run;
     s_receive_window(ctx, &run);
     s_expect_nothing_more(ctx);
     const dp_window_t *w = &ctx->window.u.window;
-    s_assert_exact(&run, &ctx->busy, w);
+    s_assert_exact(&run, e, w);
     assert_int_equal(w->retries, 0);
     assert_int_equal(w->problems.count, 0);
-
     json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
-    long issue_pages, comment_pages, details;
-    s_split_paths(stats, &ctx->busy, &issue_pages, &comment_pages, &details);
-    long counted = s_stat(stats, "counted");
-    print_message("busy hour: %ld counted = %ld issue pages + %ld comment "
-                  "pages + %ld PR details (%ld PRs shown of %d items)\n",
-                  counted, issue_pages, comment_pages, details,
+    s_split_paths(stats, e, &c->issue_pages, &c->comment_pages, &c->details,
+                  &c->graphql);
+    c->counted = s_stat(stats, "counted");
+    c->points = s_stat(stats, "graphql_points");
+    assert_int_equal(s_stat(stats, "requests"), c->counted);
+    assert_int_equal(w->requests, c->counted);
+    assert_int_equal(c->counted, c->issue_pages + c->comment_pages +
+                                     c->details + c->graphql);
+    json_decref(stats);
+}
+
+static void test_busy_hour_costs_four_listings_and_shown_details(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_start(ctx, NULL);
+    ctx->rest_only = true; /* the naive collector */
+    s_start_collector(ctx, "test-token", NULL);
+    s_cost_t c;
+    s_cost_of(ctx, S_BUSY, &ctx->busy, &c);
+    print_message("busy hour through REST: %ld counted = %ld issue pages + "
+                  "%ld comment pages + %ld PR details (%ld PRs shown of %d "
+                  "items)\n",
+                  c.counted, c.issue_pages, c.comment_pages, c.details,
                   ctx->busy.nshown, S_BUSY_ITEMS);
     /* 260 items at 100 a page, 87 comments on one page. */
-    assert_int_equal(issue_pages, 3);
-    assert_int_equal(comment_pages, 1);
-    assert_true(issue_pages + comment_pages <= 4);
-    assert_int_equal(details, 2 * ctx->busy.nshown);
-    assert_int_equal(counted, issue_pages + comment_pages + details);
-    assert_int_equal(s_stat(stats, "requests"), counted);
-    assert_int_equal(w->requests, counted);
-    json_decref(stats);
+    assert_int_equal(c.issue_pages, 3);
+    assert_int_equal(c.comment_pages, 1);
+    assert_int_equal(c.details, 2 * ctx->busy.nshown);
+    assert_int_equal(c.graphql, 0);
 
     /* The quiet hour of another repository: two listings, one PR's
      * details. */
+    s_cost_of(ctx, S_QUIET, &ctx->quiet, &c);
+    assert_int_equal(c.issue_pages, 1);
+    assert_int_equal(c.comment_pages, 1);
+    assert_int_equal(c.details, 2);
+    assert_int_equal(c.counted, 4);
+}
+
+static void test_busy_hour_through_graphql_costs_five_requests(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_start(ctx, NULL);
+    s_start_collector(ctx, "test-token", NULL);
+    s_cost_t c;
+    s_cost_of(ctx, S_BUSY, &ctx->busy, &c);
+    print_message("busy hour through GraphQL: %ld counted = %ld issue pages "
+                  "+ %ld comment pages + %ld GraphQL queries (%ld points) "
+                  "for %ld PRs\n",
+                  c.counted, c.issue_pages, c.comment_pages, c.graphql,
+                  c.points, ctx->busy.nshown);
+    /* The same events as through REST (s_assert_exact), the 40 PRs' files
+     * and reviews in one query of one point. */
+    assert_int_equal(c.issue_pages, 3);
+    assert_int_equal(c.comment_pages, 1);
+    assert_int_equal(c.details, 0);
+    assert_int_equal(c.graphql, 1);
+    assert_int_equal(c.points, 1);
+    assert_int_equal(c.counted, 5);
+    assert_true(collector_stats(ctx->collector)->graphql_points >= 1);
+
+    s_cost_of(ctx, S_QUIET, &ctx->quiet, &c);
+    assert_int_equal(c.details, 0);
+    assert_int_equal(c.graphql, 1);
+    assert_int_equal(c.counted, 3);
+}
+
+static void test_graphql_502_is_retried(void **state)
+{
+    s_ctx_t *ctx = *state;
+    const char *faults[] = {"--fault", "graphql:status:2:502", NULL};
+    s_start(ctx, faults);
+    s_start_collector(ctx, "test-token", NULL);
+    dp_collect_t req = s_request(ctx, S_BUSY);
+    assert_int_equal(collector_collect(ctx->collector, &req), 0);
+    s_run_t run;
+    s_receive_window(ctx, &run);
+    const dp_window_t *w = &ctx->window.u.window;
+    s_assert_exact(&run, &ctx->busy, w);
+    assert_int_equal(w->retries, 2);
+    assert_true(s_problems_mention(w, "POST /graphql: 502"));
+    json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
+    long issue_pages, comment_pages, details, graphql;
+    s_split_paths(stats, &ctx->busy, &issue_pages, &comment_pages, &details,
+                  &graphql);
+    assert_int_equal(graphql, 3);
+    assert_int_equal(details, 0);
+    json_decref(stats);
+}
+
+static void test_enterprise_without_graphql_falls_back_to_rest(void **state)
+{
+    s_ctx_t *ctx = *state;
+    const char *ghe[] = {"--prefix", "/api/v3", "--no-graphql", NULL};
+    s_start(ctx, ghe);
+    assert_non_null(strstr(ctx->base, "/api/v3"));
+    s_start_collector(ctx, "test-token", NULL);
+    dp_collect_t req = s_request(ctx, S_BUSY);
+    assert_int_equal(collector_collect(ctx->collector, &req), 0);
+    s_run_t run;
+    s_receive_window(ctx, &run);
+    const dp_window_t *w = &ctx->window.u.window;
+    s_assert_exact(&run, &ctx->busy, w);
+    /* The 404 is no fault of the window: no problem line. */
+    assert_int_equal(w->problems.count, 0);
+    json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
+    json_t *by_path = json_object_get(stats, "by_path");
+    /* Asked once, at <host>/api/graphql, as GitHub Enterprise serves it. */
+    assert_int_equal(
+        json_integer_value(json_object_get(by_path, "/api/graphql")), 1);
+    json_decref(stats);
+
+    /* The next window does not ask again: REST from the start. */
     s_stats_reset(ctx);
     req = s_request(ctx, S_QUIET);
     assert_int_equal(collector_collect(ctx->collector, &req), 0);
     s_receive_window(ctx, &run);
     s_assert_exact(&run, &ctx->quiet, &ctx->window.u.window);
     stats = s_standin_call(ctx, false, "/_standin/stats");
-    s_split_paths(stats, &ctx->quiet, &issue_pages, &comment_pages, &details);
-    assert_int_equal(issue_pages, 1);
-    assert_int_equal(comment_pages, 1);
-    assert_int_equal(details, 2);
+    by_path = json_object_get(stats, "by_path");
+    assert_null(json_object_get(by_path, "/api/graphql"));
     assert_int_equal(s_stat(stats, "counted"), 4);
     json_decref(stats);
 }
@@ -707,6 +813,9 @@ int main(void)
         T(test_dataset_is_a_busy_hour),
         T(test_busy_window_through_faults_is_exact_and_free_again),
         T(test_busy_hour_costs_four_listings_and_shown_details),
+        T(test_busy_hour_through_graphql_costs_five_requests),
+        T(test_graphql_502_is_retried),
+        T(test_enterprise_without_graphql_falls_back_to_rest),
         T(test_unknown_repository_fails_alone_in_the_schedule),
         T(test_refused_token_fails_the_window_with_eauth),
 #undef T
