@@ -51,30 +51,35 @@ static bool s_more(const json_t *conn)
     return dp_json_bool(conn, "pageInfo.hasNextPage", false);
 }
 
-/* files { nodes { path additions deletions } } as GET /pulls/N/files. */
-static json_t *s_files(const json_t *conn)
+/* A connection's nodes as a REST list, each mapped by map; NULL when the
+ * connection has no nodes or more than one page (REST answers then). */
+static json_t *s_list(const json_t *conn, json_t *(*map)(const json_t *node))
 {
     json_t *nodes = json_object_get(conn, "nodes");
     if (!json_is_array(nodes) || s_more(conn))
         return NULL;
     json_t *out = json_array();
     size_t i;
-    json_t *f;
-    json_array_foreach(nodes, i, f)
-    {
-        json_t *o = json_object();
-        const char *path = dp_json_str(f, "path");
-        if (path)
-            json_object_set_new(o, "filename", json_string(path));
-        json_object_set(o, "additions", json_object_get(f, "additions"));
-        json_object_set(o, "deletions", json_object_get(f, "deletions"));
-        json_array_append_new(out, o);
-    }
+    json_t *node;
+    json_array_foreach(nodes, i, node) json_array_append_new(out, map(node));
     return out;
 }
 
+/* A files node { path additions deletions } as GET /pulls/N/files has
+ * it. */
+static json_t *s_file(const json_t *f)
+{
+    json_t *o = json_object();
+    const char *path = dp_json_str(f, "path");
+    if (path)
+        json_object_set_new(o, "filename", json_string(path));
+    json_object_set(o, "additions", json_object_get(f, "additions"));
+    json_object_set(o, "deletions", json_object_get(f, "deletions"));
+    return o;
+}
+
 /* The REST user of a GraphQL author: GraphQL names a GitHub App's account
- * without the "[bot]" its REST login carries. NULL for a deleted account
+ * without the "[bot]" its REST login carries. null for a deleted account
  * (REST's "user": null). */
 static json_t *s_user(const json_t *author)
 {
@@ -89,33 +94,22 @@ static json_t *s_user(const json_t *author)
     return user ? user : json_null();
 }
 
-/* reviews { nodes { ... } } as GET /pulls/N/reviews. */
-static json_t *s_reviews(const json_t *conn)
+/* A reviews node as GET /pulls/N/reviews has it. */
+static json_t *s_review(const json_t *r)
 {
-    json_t *nodes = json_object_get(conn, "nodes");
-    if (!json_is_array(nodes) || s_more(conn))
-        return NULL;
-    json_t *out = json_array();
-    size_t i;
-    json_t *r;
-    json_array_foreach(nodes, i, r)
-    {
-        json_t *o = json_object();
-        json_object_set(o, "id", json_object_get(r, "databaseId"));
-        json_object_set_new(o, "user", s_user(json_object_get(r, "author")));
-        json_object_set(o, "author_association",
-                        json_object_get(r, "authorAssociation"));
-        json_object_set(o, "state", json_object_get(r, "state"));
-        json_object_set(o, "submitted_at", json_object_get(r, "submittedAt"));
-        /* A field GitHub did not send is null, as in REST. */
-        const char *keys[] = {"id", "author_association", "state",
-                              "submitted_at"};
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-            if (!json_object_get(o, keys[k]))
-                json_object_set_new(o, keys[k], json_null());
-        json_array_append_new(out, o);
-    }
-    return out;
+    json_t *o = json_object();
+    json_object_set(o, "id", json_object_get(r, "databaseId"));
+    json_object_set_new(o, "user", s_user(json_object_get(r, "author")));
+    json_object_set(o, "author_association",
+                    json_object_get(r, "authorAssociation"));
+    json_object_set(o, "state", json_object_get(r, "state"));
+    json_object_set(o, "submitted_at", json_object_get(r, "submittedAt"));
+    /* A field GitHub did not send is null, as in REST. */
+    const char *keys[] = {"id", "author_association", "state", "submitted_at"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (!json_object_get(o, keys[k]))
+            json_object_set_new(o, keys[k], json_null());
+    return o;
 }
 
 /* Logs the first GraphQL error of an answer, if any. */
@@ -176,8 +170,8 @@ static int s_batch(gh_client_t *gh, const char *owner, const char *name,
         json_t *pr = json_object_get(repository, alias);
         if (!json_is_object(pr))
             continue; /* an error named it: REST answers for it */
-        prs[i].files = s_files(json_object_get(pr, "files"));
-        prs[i].reviews = s_reviews(json_object_get(pr, "reviews"));
+        prs[i].files = s_list(json_object_get(pr, "files"), s_file);
+        prs[i].reviews = s_list(json_object_get(pr, "reviews"), s_review);
     }
 out:
     json_decref(doc);

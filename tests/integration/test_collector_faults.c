@@ -641,22 +641,29 @@ static void s_cost_of(s_ctx_t *ctx, const char *repo, const s_expect_t *e,
     json_decref(stats);
 }
 
+/* The busy hour through REST details or GraphQL; prints its cost. */
+static void s_busy_cost(s_ctx_t *ctx, bool rest_only, s_cost_t *c)
+{
+    s_start(ctx, NULL);
+    ctx->rest_only = rest_only;
+    s_start_collector(ctx, "test-token", NULL);
+    s_cost_of(ctx, S_BUSY, &ctx->busy, c);
+    print_message("busy hour through %s: %ld counted = %ld issue pages + %ld "
+                  "comment pages + %ld PR details + %ld GraphQL queries (%ld "
+                  "points) for %ld PRs shown of %d items\n",
+                  rest_only ? "REST" : "GraphQL", c->counted, c->issue_pages,
+                  c->comment_pages, c->details, c->graphql, c->points,
+                  ctx->busy.nshown, S_BUSY_ITEMS);
+    /* 260 items at 100 a page, 87 comments on one page. */
+    assert_int_equal(c->issue_pages, 3);
+    assert_int_equal(c->comment_pages, 1);
+}
+
 static void test_busy_hour_costs_four_listings_and_shown_details(void **state)
 {
     s_ctx_t *ctx = *state;
-    s_start(ctx, NULL);
-    ctx->rest_only = true; /* the naive collector */
-    s_start_collector(ctx, "test-token", NULL);
     s_cost_t c;
-    s_cost_of(ctx, S_BUSY, &ctx->busy, &c);
-    print_message("busy hour through REST: %ld counted = %ld issue pages + "
-                  "%ld comment pages + %ld PR details (%ld PRs shown of %d "
-                  "items)\n",
-                  c.counted, c.issue_pages, c.comment_pages, c.details,
-                  ctx->busy.nshown, S_BUSY_ITEMS);
-    /* 260 items at 100 a page, 87 comments on one page. */
-    assert_int_equal(c.issue_pages, 3);
-    assert_int_equal(c.comment_pages, 1);
+    s_busy_cost(ctx, true, &c); /* the naive way: two requests a PR */
     assert_int_equal(c.details, 2 * ctx->busy.nshown);
     assert_int_equal(c.graphql, 0);
 
@@ -672,19 +679,10 @@ static void test_busy_hour_costs_four_listings_and_shown_details(void **state)
 static void test_busy_hour_through_graphql_costs_five_requests(void **state)
 {
     s_ctx_t *ctx = *state;
-    s_start(ctx, NULL);
-    s_start_collector(ctx, "test-token", NULL);
     s_cost_t c;
-    s_cost_of(ctx, S_BUSY, &ctx->busy, &c);
-    print_message("busy hour through GraphQL: %ld counted = %ld issue pages "
-                  "+ %ld comment pages + %ld GraphQL queries (%ld points) "
-                  "for %ld PRs\n",
-                  c.counted, c.issue_pages, c.comment_pages, c.graphql,
-                  c.points, ctx->busy.nshown);
+    s_busy_cost(ctx, false, &c);
     /* The same events as through REST (s_assert_exact), the 40 PRs' files
      * and reviews in one query of one point. */
-    assert_int_equal(c.issue_pages, 3);
-    assert_int_equal(c.comment_pages, 1);
     assert_int_equal(c.details, 0);
     assert_int_equal(c.graphql, 1);
     assert_int_equal(c.points, 1);
@@ -697,18 +695,25 @@ static void test_busy_hour_through_graphql_costs_five_requests(void **state)
     assert_int_equal(c.counted, 3);
 }
 
-static void test_graphql_502_is_retried(void **state)
+/* Starts the stand-in (extra arguments) and a collector with a token,
+ * collects the busy hour and checks its events; returns its WINDOW. */
+static const dp_window_t *s_busy_through(s_ctx_t *ctx, const char *const *extra)
 {
-    s_ctx_t *ctx = *state;
-    const char *faults[] = {"--fault", "graphql:status:2:502", NULL};
-    s_start(ctx, faults);
+    s_start(ctx, extra);
     s_start_collector(ctx, "test-token", NULL);
     dp_collect_t req = s_request(ctx, S_BUSY);
     assert_int_equal(collector_collect(ctx->collector, &req), 0);
     s_run_t run;
     s_receive_window(ctx, &run);
-    const dp_window_t *w = &ctx->window.u.window;
-    s_assert_exact(&run, &ctx->busy, w);
+    s_assert_exact(&run, &ctx->busy, &ctx->window.u.window);
+    return &ctx->window.u.window;
+}
+
+static void test_graphql_502_is_retried(void **state)
+{
+    s_ctx_t *ctx = *state;
+    const char *faults[] = {"--fault", "graphql:status:2:502", NULL};
+    const dp_window_t *w = s_busy_through(ctx, faults);
     assert_int_equal(w->retries, 2);
     assert_true(s_problems_mention(w, "POST /graphql: 502"));
     json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
@@ -724,15 +729,8 @@ static void test_enterprise_without_graphql_falls_back_to_rest(void **state)
 {
     s_ctx_t *ctx = *state;
     const char *ghe[] = {"--prefix", "/api/v3", "--no-graphql", NULL};
-    s_start(ctx, ghe);
+    const dp_window_t *w = s_busy_through(ctx, ghe);
     assert_non_null(strstr(ctx->base, "/api/v3"));
-    s_start_collector(ctx, "test-token", NULL);
-    dp_collect_t req = s_request(ctx, S_BUSY);
-    assert_int_equal(collector_collect(ctx->collector, &req), 0);
-    s_run_t run;
-    s_receive_window(ctx, &run);
-    const dp_window_t *w = &ctx->window.u.window;
-    s_assert_exact(&run, &ctx->busy, w);
     /* The 404 is no fault of the window: no problem line. */
     assert_int_equal(w->problems.count, 0);
     json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
@@ -744,7 +742,8 @@ static void test_enterprise_without_graphql_falls_back_to_rest(void **state)
 
     /* The next window does not ask again: REST from the start. */
     s_stats_reset(ctx);
-    req = s_request(ctx, S_QUIET);
+    dp_collect_t req = s_request(ctx, S_QUIET);
+    s_run_t run;
     assert_int_equal(collector_collect(ctx->collector, &req), 0);
     s_receive_window(ctx, &run);
     s_assert_exact(&run, &ctx->quiet, &ctx->window.u.window);

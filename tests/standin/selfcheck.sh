@@ -347,9 +347,10 @@ check "an unknown PR is null beside a NOT_FOUND error" \
     grep -qF '"p1":null' "$tmp/b"
 check "  naming it" grep -qF '"type":"NOT_FOUND","path":["repository","p1"]' "$tmp/b"
 check "rateLimit: one point" grep -qF '"rateLimit":{"cost":1,"remaining":4999}' "$tmp/b"
-check "GraphQL spends points, not the REST limit" [ "$(stat_of rate_used)" = 0 ]
-check "  and counts as a request" [ "$(stat_of counted)" = 1 ]
-check "  of one point" [ "$(stat_of graphql_points)" = 1 ]
+# One counted request of one point, none of the REST limit.
+for want in rate_used=0 counted=1 graphql_points=1; do
+    check "GraphQL stats: $want" [ "$(stat_of "${want%=*}")" = "${want#*=}" ]
+done
 gql '"{ repository(owner: \"acme\", name: \"bots\") { pullRequest(number: 7) { filez { path } } } }"' \
     '{}' -H 'Authorization: Bearer t'
 check "a query GitHub's schema refuses answers 200" [ "$code" = 200 ]
