@@ -43,9 +43,14 @@
 #define S_BUSY "acme/busy"
 #define S_QUIET "acme/quiet"
 #define S_MISSING "acme/missing" /* not in the dataset: 404 */
-#define S_BUSY_ITEMS 260         /* items updated in the window */
-#define S_BUSY_FIRST 1001        /* their numbers follow */
-#define S_HISTORY 600            /* items of the busy repository before */
+#define S_WIDE "acme/wide"       /* one PR past GraphQL's first page of files */
+#define S_WIDE_PR 7
+#define S_WIDE_FILES 150   /* more than one page of 100 */
+#define S_WIDE_REVIEWS 60  /* one page */
+#define S_WIDE_IN_WINDOW 3 /* reviews submitted in the window */
+#define S_BUSY_ITEMS 260   /* items updated in the window */
+#define S_BUSY_FIRST 1001  /* their numbers follow */
+#define S_HISTORY 600      /* items of the busy repository before */
 #define S_PER_PAGE 100
 #define S_MAX_SHOWN 64
 #define S_MAX_FAULTS 4
@@ -212,6 +217,60 @@ static void s_write_quiet(const char *data, int64_t w, s_expect_t *e)
     s_shown(e, 204);
 }
 
+/* A merged PR with more files than one GraphQL page holds, and reviews
+ * that fit in one: the last S_WIDE_IN_WINDOW reviews fall in the window,
+ * the last by a GitHub App (REST login "fixer[bot]", GraphQL "fixer"). */
+static void s_write_wide(const char *data, int64_t w)
+{
+    json_t *issues = json_array();
+    json_array_append_new(issues,
+                          dp_gh_item(&s_style, S_WIDE, S_WIDE_PR, true, w - DAY,
+                                     w + 600, w + 600, w + 600, 0));
+    dp_gh_write_repo(data, S_WIDE, issues, NULL);
+    json_decref(issues);
+    json_t *files = json_array();
+    for (long k = 0; k < S_WIDE_FILES; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "src/f%03ld.c", k);
+        json_array_append_new(files, json_pack("{s:s, s:I, s:I}", "filename",
+                                               name, "additions", (json_int_t)k,
+                                               "deletions", (json_int_t)1));
+    }
+    json_t *reviews = json_array();
+    for (long k = 0; k < S_WIDE_REVIEWS; k++) {
+        bool late = k >= S_WIDE_REVIEWS - S_WIDE_IN_WINDOW;
+        bool bot = k == S_WIDE_REVIEWS - 1;
+        json_t *r = json_pack("{s:I, s:{s:s, s:s}, s:s, s:s}", "id",
+                              (json_int_t)(9000 + k), "user", "login",
+                              bot ? "fixer[bot]" : "reviewer", "type",
+                              bot ? "Bot" : "User", "author_association",
+                              "MEMBER", "state", "COMMENTED");
+        dp_gh_put_time(r, "submitted_at", late ? w + 60 * (k % 50) : w - DAY);
+        json_array_append_new(reviews, r);
+    }
+    char *dir = dp_asprintf("%s/%s", data, S_WIDE);
+    char *pulls = dp_asprintf("%s/pulls", dir),
+         *rdir = dp_asprintf("%s/reviews", dir);
+    dp_gh_mkdir(pulls);
+    dp_gh_mkdir(rdir);
+    char *pull = dp_asprintf("%s/%d.json", pulls, S_WIDE_PR);
+    char *fpath = dp_asprintf("%s/%d.files.json", pulls, S_WIDE_PR);
+    char *rpath = dp_asprintf("%s/%d.json", rdir, S_WIDE_PR);
+    json_t *pr = json_pack("{s:I}", "number", (json_int_t)S_WIDE_PR);
+    assert_int_equal(json_dump_file(pr, pull, 0), 0);
+    assert_int_equal(json_dump_file(files, fpath, 0), 0);
+    assert_int_equal(json_dump_file(reviews, rpath, 0), 0);
+    json_decref(pr);
+    json_decref(files);
+    json_decref(reviews);
+    dp_free(rpath);
+    dp_free(fpath);
+    dp_free(pull);
+    dp_free(rdir);
+    dp_free(pulls);
+    dp_free(dir);
+}
+
 /* ==== Fixture ==== */
 
 typedef struct {
@@ -238,6 +297,9 @@ typedef struct {
     long issue_opened, issue_closed, pr_opened, pr_merged, pr_closed;
     long comment, review, other;
     int64_t win_from, win_to; /* the window every event must carry */
+    long files;               /* changed files, summed over events */
+    int64_t additions;        /* likewise */
+    dp_buf_t reviewers;       /* "login/type/state " of each review */
 } s_run_t;
 
 static int s_setup(void **state)
@@ -298,6 +360,7 @@ static void s_start(s_ctx_t *ctx, const char *const *extra)
     ctx->win_to = ctx->win_from + HOUR;
     s_write_busy(ctx->data, ctx->win_from, &ctx->busy);
     s_write_quiet(ctx->data, ctx->win_from, &ctx->quiet);
+    s_write_wide(ctx->data, ctx->win_from);
 
     char *argv[16] = {ctx->standin_bin, (char *)"--data", ctx->data,
                       (char *)"--port", (char *)"0"};
@@ -401,13 +464,19 @@ static void s_count_event(const dp_event_t *ev, void *arg)
                                                  : &run->other;
     (*slot)++;
     run->events++;
+    run->files += (long)ev->files.count;
+    run->additions += ev->additions;
+    if (slot == &run->review)
+        dp_buf_printf(&run->reviewers, "%s/%s/%s/%s ", ev->id, ev->actor,
+                      ev->actor_type ? ev->actor_type : "-",
+                      ev->review_state ? ev->review_state : "-");
     assert_true(ev->win_from == run->win_from && ev->win_to == run->win_to);
 }
 
 /* Reads the pipeline up to and including a WINDOW (into ctx->window). */
 static void s_receive_window(s_ctx_t *ctx, s_run_t *run)
 {
-    memset(run, 0, sizeof *run);
+    memset(run, 0, sizeof *run); /* reviewers: the caller frees it */
     run->win_from = ctx->win_from;
     run->win_to = ctx->win_to;
     dp_tk_recv_window(ctx->pull, S_MAX_FRAME, S_RECV_MS, &ctx->window,
@@ -754,6 +823,54 @@ static void test_enterprise_without_graphql_falls_back_to_rest(void **state)
     json_decref(stats);
 }
 
+static void test_graphql_second_page_goes_to_rest(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_start(ctx, NULL);
+    s_start_collector(ctx, "test-token", NULL);
+    dp_collect_t req = s_request(ctx, S_WIDE);
+    req.replay = true; /* each run sends every event */
+    s_run_t gql = {0}, rest = {0};
+    s_stats_reset(ctx);
+    assert_int_equal(collector_collect(ctx->collector, &req), 0);
+    s_receive_window(ctx, &gql);
+    json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
+    json_t *by_path = json_object_get(stats, "by_path");
+    /* One query; then the files, past its first page, through REST (two
+     * pages of 100); the reviews came whole. */
+    assert_int_equal(json_integer_value(json_object_get(by_path, "/graphql")),
+                     1);
+    char path[128];
+    snprintf(path, sizeof path, "/repos/%s/pulls/%d/files", S_WIDE, S_WIDE_PR);
+    assert_int_equal(json_integer_value(json_object_get(by_path, path)), 1);
+    snprintf(path, sizeof path, "/repos/%s/pulls/%d/reviews", S_WIDE,
+             S_WIDE_PR);
+    assert_null(json_object_get(by_path, path));
+    json_decref(stats);
+
+    /* The same window through REST alone gives the same events. */
+    collector_destroy(&ctx->collector);
+    dp_msg_clear(&ctx->window);
+    ctx->rest_only = true;
+    s_start_collector(ctx, "test-token", NULL);
+    assert_int_equal(collector_collect(ctx->collector, &req), 0);
+    s_receive_window(ctx, &rest);
+
+    assert_int_equal(gql.pr_merged, 1);
+    assert_int_equal(gql.review, S_WIDE_IN_WINDOW);
+    /* The merged event and each review carry the PR's files. */
+    assert_int_equal(gql.files, S_WIDE_FILES * (1 + S_WIDE_IN_WINDOW));
+    assert_int_equal(gql.additions, S_WIDE_FILES * (S_WIDE_FILES - 1) / 2 *
+                                        (1 + S_WIDE_IN_WINDOW));
+    assert_non_null(strstr(gql.reviewers.data, "fixer[bot]/Bot/COMMENTED"));
+    assert_int_equal(rest.events, gql.events);
+    assert_int_equal(rest.files, gql.files);
+    assert_int_equal(rest.additions, gql.additions);
+    assert_string_equal(rest.reviewers.data, gql.reviewers.data);
+    dp_buf_free(&gql.reviewers);
+    dp_buf_free(&rest.reviewers);
+}
+
 static void test_unknown_repository_fails_alone_in_the_schedule(void **state)
 {
     s_ctx_t *ctx = *state;
@@ -815,6 +932,7 @@ int main(void)
         T(test_busy_hour_through_graphql_costs_five_requests),
         T(test_graphql_502_is_retried),
         T(test_enterprise_without_graphql_falls_back_to_rest),
+        T(test_graphql_second_page_goes_to_rest),
         T(test_unknown_repository_fails_alone_in_the_schedule),
         T(test_refused_token_fails_the_window_with_eauth),
 #undef T
