@@ -498,8 +498,8 @@ static void test_graphql_endpoint_is_on_the_api_origin(void **state)
 
     /* And the query reaches an Enterprise API's /api/graphql, with the
      * token (the stand-in requires it). */
-    const char *api[] = {"--port",   "0",       "--token", S_TOKEN,
-                         "--prefix", "/api/v3", NULL};
+    const char *api[] = {"--port",   "0",       "--token",        S_TOKEN,
+                         "--prefix", "/api/v3", "--graphql-warm", NULL};
     s_standin(ctx, &ctx->api, api);
     gh_client_t *gh = s_client(ctx, &store);
     char *body = s_graphql_body();

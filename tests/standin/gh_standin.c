@@ -51,7 +51,10 @@
  * tests/standin/graphql/validate.js (--graphql-validator; once per distinct
  * text), and a query GitHub would refuse is refused the same way: 200 with
  * "errors" and no data. Without a token GraphQL answers 401, as GitHub
- * does; --no-graphql answers 404 (GitHub Enterprise without GraphQL). A
+ * does; --no-graphql answers 404 (GitHub Enterprise without GraphQL). The
+ * validator starts with the first query, which waits a second or more for
+ * node to read the schema; --graphql-warm starts it before the URL is
+ * printed, for clients with short timeouts. A
  * query costs max(1, connections / 100) points, counted apart from the
  * REST limit (/_standin/stats "graphql_points").
  *
@@ -225,6 +228,7 @@ typedef struct {
     char *gql_path;               /* /graphql or /api/graphql */
     char *validator;              /* --graphql-validator script */
     int no_graphql;               /* --no-graphql: answer 404 */
+    int gql_warm;                 /* --graphql-warm: validator first */
     size_t n_faults;              /* number of faults */
     repo_t *repos;                /* the dataset */
     size_t n_repos;               /* number of repositories */
@@ -2288,6 +2292,7 @@ static void s_usage(FILE *out)
             "[--verbose]\n"
             "                  [--graphql-validator validate.js] "
             "[--no-graphql]\n"
+            "                  [--graphql-warm]\n"
             "KIND: status (ARG = HTTP status, default 500), html503,\n"
             "      secondary (ARG = retry-after s, default 60), r429 (same),\n"
             "      hang (ARG = ms, default 1000), truncate (ARG cut|short),\n"
@@ -2390,6 +2395,10 @@ static int s_parse_args(server_t *srv, int argc, char **argv, long long *port)
         }
         if (strcmp(a, "--no-graphql") == 0) {
             srv->no_graphql = 1;
+            continue;
+        }
+        if (strcmp(a, "--graphql-warm") == 0) {
+            srv->gql_warm = 1;
             continue;
         }
         if (!v) {
@@ -2569,6 +2578,14 @@ int main(int argc, char **argv)
     else
         srv.gql_path = dp_asprintf("%s/graphql", srv.prefix);
     if (s_dataset_load(&srv) < 0) {
+        rc = 1;
+        goto out;
+    }
+    /* node takes a second or more to read GitHub's schema: a client with a
+     * short timeout asks for it to be read before the URL is printed. */
+    if (srv.gql_warm && !s_validate(&srv, "{ viewer { login } }")) {
+        fprintf(stderr, "gh-standin: no GraphQL validator (node %s)\n",
+                srv.validator);
         rc = 1;
         goto out;
     }
