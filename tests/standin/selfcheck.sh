@@ -63,7 +63,8 @@ start() {
     pid=$!
     # Up to 30 s: an ASan build on a loaded machine starts slowly.
     for _ in $(seq 1 600); do
-        [ -s "$tmp/url" ] && break
+        # The whole line: a reader may see a write in part.
+        [ -s "$tmp/url" ] && [ -z "$(tail -c 1 "$tmp/url")" ] && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.05
     done
@@ -71,7 +72,10 @@ start() {
     case "$base" in
     http://127.0.0.1:*) ;;
     *)
-        echo "FAIL: gh-standin did not print its URL" >&2
+        local rc=running
+        kill -0 "$pid" 2>/dev/null || { wait "$pid"; rc=$?; }
+        echo "FAIL: gh-standin $* did not print its URL (status $rc," \
+            "printed '$base')" >&2
         cat "$tmp/log" >&2
         exit 1
         ;;
