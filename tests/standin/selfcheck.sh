@@ -59,6 +59,9 @@ check_not() {
 # start [ARGS...]: runs gh-standin and sets $pid and $base
 start() {
     stop
+    # Emptied here, not by the child's redirection: the loop below may run
+    # before the child opens the file, and must not read the last URL.
+    : >"$tmp/url"
     "$bin" --data "$data" --port 0 "$@" >"$tmp/url" 2>"$tmp/log" &
     pid=$!
     # Up to 30 s: an ASan build on a loaded machine starts slowly.
