@@ -12,13 +12,17 @@
  *
  * Cases, one repository-window each, in one run:
  *   devpulse: collector_collect with the service's defaults (PR details
- *     on) for the quiet hour, the busy hour, and the busy hour again; and
- *     the busy hour on an empty cache without PR details.
+ *     on, through GraphQL: files and reviews of 50 PRs a query) for the
+ *     quiet hour, the busy hour, and the busy hour again; the busy hour on
+ *     an empty cache with PR details through REST (two requests a PR, as
+ *     GitHub Enterprise without GraphQL is served), and without PR
+ *     details.
  *   naive: what GrimoireLab's Perceval does for issues: list the items
  *     updated since the window start, page by page, then GET every listed
  *     item's comments; no conditional requests.
- * Prints one line per case and the ratio naive/devpulse of counted
- * requests for the busy hour.
+ * Prints one line per case (requests, counted requests and GraphQL
+ * points), the ratio naive/devpulse of counted requests for the busy hour,
+ * and the headline figures as `name: value unit` lines.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -84,6 +88,7 @@ typedef struct {
 typedef struct {
     long requests; /* answered by the stand-in */
     long counted;  /* of which counted against the rate limit */
+    long points;   /* GraphQL points spent (GitHub's second budget) */
     long events;   /* EVENTs devpulse sent (-1 for naive) */
     double ms;
 } bench_cost_t;
@@ -254,8 +259,8 @@ static void s_stats_reset(bench_t *b)
               curl_easy_strerror(rc), status);
 }
 
-/* Reads the stand-in's requests and counted. */
-static void s_stats(bench_t *b, long *requests, long *counted)
+/* Reads the stand-in's requests, counted and GraphQL points. */
+static void s_stats(bench_t *b, bench_cost_t *cost)
 {
     dp_http_resp_t resp;
     if (s_get(b, "/_standin/stats", &resp) < 0)
@@ -264,15 +269,16 @@ static void s_stats(bench_t *b, long *requests, long *counted)
     dp_http_resp_clear(&resp);
     if (!doc)
         s_die("the stand-in's counters are not JSON");
-    *requests = (long)dp_json_int(doc, "requests", -1);
-    *counted = (long)dp_json_int(doc, "counted", -1);
+    cost->requests = (long)dp_json_int(doc, "requests", -1);
+    cost->counted = (long)dp_json_int(doc, "counted", -1);
+    cost->points = (long)dp_json_int(doc, "graphql_points", -1);
     json_decref(doc);
 }
 
 /* ==== devpulse ==== */
 
 /* A collector with the service's defaults (services/collector/main.c). */
-static collector_t *s_collector(bench_t *b, bool pr_details)
+static collector_t *s_collector(bench_t *b, bool pr_details, bool graphql)
 {
     collector_cfg_t cfg = {
         .api_url = b->base,
@@ -295,6 +301,7 @@ static collector_t *s_collector(bench_t *b, bool pr_details)
         .max_events = 100000,
         .pr_details = pr_details,
         .max_details = 200,
+        .no_graphql = !graphql,
         .lease_ms = 30000,
         .grace_s = 120,
         .catchup_max = 48,
@@ -308,7 +315,7 @@ static collector_t *s_collector(bench_t *b, bool pr_details)
 /* Collects one window and reads what it sent, up to its WINDOW. */
 static bench_cost_t s_devpulse(bench_t *b, collector_t *c, const char *repo)
 {
-    bench_cost_t cost = {0, 0, 0, 0};
+    bench_cost_t cost = {0, 0, 0, 0, 0};
     dp_collect_t req = {0};
     req.repo = (char *)repo;
     req.win_from = b->win_from;
@@ -338,7 +345,7 @@ static bench_cost_t s_devpulse(bench_t *b, collector_t *c, const char *repo)
             break;
     }
     dp_buf_free(&frame);
-    s_stats(b, &cost.requests, &cost.counted);
+    s_stats(b, &cost);
     return cost;
 }
 
@@ -368,7 +375,7 @@ static void s_naive_list(bench_t *b, const char *first, json_t *all)
  * comments, as Perceval's GitHub backend does for issues. */
 static bench_cost_t s_naive(bench_t *b, const char *repo)
 {
-    bench_cost_t cost = {0, 0, -1, 0};
+    bench_cost_t cost = {0, 0, 0, -1, 0};
     char since[32], path[512];
     dp_time_iso_utc(b->win_from, since, sizeof since);
     s_stats_reset(b);
@@ -392,7 +399,7 @@ static bench_cost_t s_naive(bench_t *b, const char *repo)
     }
     json_decref(items);
     cost.ms = dp_bench_now_ms() - t0;
-    s_stats(b, &cost.requests, &cost.counted);
+    s_stats(b, &cost);
     return cost;
 }
 
@@ -400,7 +407,8 @@ static bench_cost_t s_naive(bench_t *b, const char *repo)
 
 static void s_line(const char *name, const bench_cost_t *c)
 {
-    printf("%-38s requests %4ld, counted %4ld", name, c->requests, c->counted);
+    printf("%-38s requests %4ld, counted %4ld, points %2ld", name, c->requests,
+           c->counted, c->points);
     if (c->events >= 0)
         printf("  (%ld events, %.0f ms)\n", c->events, c->ms);
     else
@@ -429,11 +437,15 @@ static long s_repos_per_hour(long counted)
 
 /* The figures, one "name: value unit" line each (see BENCHMARKS.md). */
 static void s_figures(const bench_cost_t *quiet, const bench_cost_t *busy,
-                      const bench_cost_t *nquiet, const bench_cost_t *nbusy)
+                      const bench_cost_t *rest, const bench_cost_t *nquiet,
+                      const bench_cost_t *nbusy)
 {
     printf("api_requests_quiet_hour: %ld requests\n", quiet->counted);
+    printf("api_points_quiet_hour: %ld points\n", quiet->points);
     printf("api_requests_quiet_hour_naive: %ld requests\n", nquiet->counted);
     printf("api_requests_busy_hour: %ld requests\n", busy->counted);
+    printf("api_points_busy_hour: %ld points\n", busy->points);
+    printf("api_requests_busy_hour_rest: %ld requests\n", rest->counted);
     printf("api_requests_busy_hour_naive: %ld requests\n", nbusy->counted);
     printf("repos_per_hour_one_token: %ld repos\n",
            s_repos_per_hour(quiet->counted));
@@ -484,8 +496,11 @@ static void s_setup(bench_t *b, char *standin)
     b->quiet_events = s_write_quiet(b->data, b->win_from);
     if (dp_tk_redis_start(&b->redis) < 0)
         s_die("cannot start redis-server");
-    char *argv[] = {standin,          (char *)"--data", b->data,
-                    (char *)"--port", (char *)"0",      NULL};
+    /* The stand-in's GraphQL validator (node) reads GitHub's schema
+     * before the first case, so no case pays for it. */
+    char *argv[] = {
+        standin,     (char *)"--data",         b->data, (char *)"--port",
+        (char *)"0", (char *)"--graphql-warm", NULL};
     if (dp_tk_proc_start(&b->standin, argv, b->base, sizeof b->base,
                          BENCH_START_MS) < 0)
         s_die("cannot start %s", standin);
@@ -538,13 +553,17 @@ int main(void)
            "window a case (%s + 1h, per_page %d)\n",
            BENCH_WINDOW, BENCH_PER_PAGE);
 
-    collector_t *c = s_collector(&b, true);
+    collector_t *c = s_collector(&b, true, true);
     bench_cost_t quiet = s_devpulse(&b, c, BENCH_QUIET);
     bench_cost_t busy = s_devpulse(&b, c, BENCH_BUSY);
     bench_cost_t again = s_devpulse(&b, c, BENCH_BUSY);
     collector_destroy(&c);
     s_flush(&b);
-    c = s_collector(&b, false);
+    c = s_collector(&b, true, false);
+    bench_cost_t rest = s_devpulse(&b, c, BENCH_BUSY);
+    collector_destroy(&c);
+    s_flush(&b);
+    c = s_collector(&b, false, false);
     bench_cost_t bare = s_devpulse(&b, c, BENCH_BUSY);
     collector_destroy(&c);
     bench_cost_t nquiet = s_naive(&b, BENCH_QUIET);
@@ -554,10 +573,12 @@ int main(void)
     s_check_events("quiet hour", &quiet, b.quiet_events);
     s_check_events("busy hour", &busy, b.busy_events);
     s_check_events("busy hour again", &again, 0); /* all sent before */
+    s_check_events("busy hour, PR details by REST", &rest, b.busy_events);
     s_check_events("busy hour, no PR details", &bare, b.busy_events);
     s_line("devpulse quiet hour (5 items):", &quiet);
     s_line("devpulse busy hour (260 items):", &busy);
     s_line("devpulse busy hour again:", &again);
+    s_line("devpulse busy hour, REST details:", &rest);
     s_line("devpulse busy hour, no PR details:", &bare);
     s_line("naive quiet hour:", &nquiet);
     s_line("naive busy hour:", &nbusy);
@@ -567,7 +588,7 @@ int main(void)
            s_ratio(nbusy.counted, busy.counted), nbusy.counted, busy.counted,
            s_ratio(nbusy.counted, bare.counted), nbusy.counted, bare.counted,
            nagain.counted, again.counted);
-    s_figures(&quiet, &busy, &nquiet, &nbusy);
+    s_figures(&quiet, &busy, &rest, &nquiet, &nbusy);
     s_cleanup(&b);
     dp_free(standin);
     return 0;

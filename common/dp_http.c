@@ -343,7 +343,7 @@ int dp_http_scope_check(const char *base, const char *url, bool with_token,
 
 /* One transfer of the parsed URL, without following a redirect. */
 static int s_perform(dp_http_t *self, CURLU *url, struct curl_slist *headers,
-                     dp_http_resp_t *resp)
+                     const char *post, size_t post_len, dp_http_resp_t *resp)
 {
     s_req_t req = {resp, DP_BUF_INIT, self->max_body, false};
     CURL *c = self->curl;
@@ -366,6 +366,10 @@ static int s_perform(dp_http_t *self, CURLU *url, struct curl_slist *headers,
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &req);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, s_on_progress);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    if (post) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)post_len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+    }
 
     CURLcode cc = dp_service_interrupted() ? CURLE_ABORTED_BY_CALLBACK
                                            : curl_easy_perform(c);
@@ -408,17 +412,23 @@ static char *s_location(dp_http_t *self)
     return dp_strdup(loc);
 }
 
-int dp_http_get(dp_http_t *self, const char *url, const char *if_none_match,
-                const char *if_modified_since, dp_http_resp_t *resp)
+/* The headers every request carries: credentials, Accept, API version. */
+static struct curl_slist *s_headers(const dp_http_t *self)
 {
-    assert(self && url && resp);
-    s_resp_init(resp);
     struct curl_slist *headers = NULL;
     if (self->auth)
         headers = curl_slist_append(headers, self->auth);
     if (self->accept)
         headers = curl_slist_append(headers, self->accept);
-    headers = curl_slist_append(headers, "X-GitHub-Api-Version: 2022-11-28");
+    return curl_slist_append(headers, "X-GitHub-Api-Version: 2022-11-28");
+}
+
+int dp_http_get(dp_http_t *self, const char *url, const char *if_none_match,
+                const char *if_modified_since, dp_http_resp_t *resp)
+{
+    assert(self && url && resp);
+    s_resp_init(resp);
+    struct curl_slist *headers = s_headers(self);
     char *inm = NULL, *ims = NULL;
     if (if_none_match && *if_none_match) {
         inm = dp_asprintf("If-None-Match: %s", if_none_match);
@@ -444,7 +454,7 @@ int dp_http_get(dp_http_t *self, const char *url, const char *if_none_match,
     rc = s_scope_check(&base, &at, token, self->scope != NULL, resp->error,
                        sizeof resp->error);
     for (int hop = 0; rc == 0; hop++) {
-        rc = s_perform(self, at.h, headers, resp);
+        rc = s_perform(self, at.h, headers, NULL, 0, resp);
         if (rc < 0 || !s_redirect(resp->status))
             break;
         next = s_location(self);
@@ -484,6 +494,31 @@ out:
     curl_slist_free_all(headers);
     dp_free(inm);
     dp_free(ims);
+    return rc;
+}
+
+int dp_http_post_json(dp_http_t *self, const char *url, const char *body,
+                      size_t body_len, dp_http_resp_t *resp)
+{
+    assert(self && url && body && resp);
+    s_resp_init(resp);
+    struct curl_slist *headers = s_headers(self);
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    s_url_t base = {0}, at = {0};
+    int rc = s_url_parse(self->scope ? self->scope : url, &base);
+    if (rc == 0)
+        rc = s_url_parse(url, &at);
+    if (rc < 0)
+        snprintf(resp->error, sizeof resp->error, "not a URL libcurl reads");
+    else
+        rc = s_scope_check(&base, &at, self->auth != NULL, self->scope != NULL,
+                           resp->error, sizeof resp->error);
+    /* A redirect is answered as it came: a body is not sent twice. */
+    if (rc == 0)
+        rc = s_perform(self, at.h, headers, body, body_len, resp);
+    s_url_clear(&at);
+    s_url_clear(&base);
+    curl_slist_free_all(headers);
     return rc;
 }
 

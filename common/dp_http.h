@@ -1,4 +1,4 @@
-/* dp_http.h - HTTP GET through libcurl, as GitHub clients need it */
+/* dp_http.h - HTTP GET and POST through libcurl, as GitHub clients need it */
 /* SPDX-License-Identifier: MIT */
 #ifndef DP_HTTP_H
 #define DP_HTTP_H
@@ -74,6 +74,16 @@ DP_NODISCARD int dp_http_get(dp_http_t *self, const char *url,
                              const char *if_none_match,
                              const char *if_modified_since,
                              dp_http_resp_t *resp);
+
+/* POSTs body (JSON, body_len bytes; "Content-Type: application/json")
+ * to url, with the same credentials, headers, scope check and bounds as
+ * dp_http_get. A redirect is not followed: it is answered as it came.
+ * Fills resp (clear it with dp_http_resp_clear). Returns as dp_http_get:
+ * 0 when a response arrived, DP_EORIGIN when url is outside the scope
+ * (nothing is sent), DP_EHTTP, DP_ETOOBIG or DP_EAGAIN. */
+DP_NODISCARD int dp_http_post_json(dp_http_t *self, const char *url,
+                                   const char *body, size_t body_len,
+                                   dp_http_resp_t *resp);
 
 /* Checks that url may be requested by a client whose API is base (a URL,
  * with a path for GitHub Enterprise: "https://ghe.example.com/api/v3"):

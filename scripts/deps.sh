@@ -10,8 +10,12 @@
 #             ca-certificates. No clang, no browser.
 #   check     demo's packages plus what `make check` and `make fuzz` use:
 #             clang and its sanitizer/libFuzzer runtimes, chromium and a
-#             CJK font (tests/browser), and the command-line tools the tests
-#             run (curl, openssl, pgrep from procps).
+#             CJK font (tests/browser), the command-line tools the tests
+#             run (curl, openssl, pgrep from procps), and nodejs and npm,
+#             with which the GitHub stand-in validates GraphQL queries
+#             against GitHub's published schema: the npm packages are then
+#             installed into tests/standin/graphql/node_modules, as its
+#             package-lock.json pins them (tests/standin/graphql/install.sh).
 #   valgrind  demo's packages plus valgrind (make valgrind).
 #   fresh     what `make fresh` needs on the host: git, docker.io and
 #             mmdebstrap. A machine that already has docker and dockerd
@@ -45,13 +49,18 @@ CHECK=(
     # certificates), pgrep (fault suite), jq (counts straight from the raw
     # data), docker-compose (the compose file is validated)
     curl openssl procps jq docker-compose
+    # the stand-in's GraphQL validator (tests/standin/graphql)
+    nodejs npm
 )
 VALGRIND=("${DEMO[@]}" valgrind)
 FRESH=(git docker.io mmdebstrap)
 
 # Commands that stand for a package: when all of them are found, the
 # package counts as present even if dpkg does not know it by that name.
-declare -A PROVIDES=([docker.io]="docker dockerd" [mmdebstrap]="mmdebstrap")
+# A Node.js from elsewhere (NodeSource's nodejs carries its own npm, and
+# conflicts with Debian's npm package) serves as well as Debian's.
+declare -A PROVIDES=([docker.io]="docker dockerd" [mmdebstrap]="mmdebstrap"
+    [nodejs]="node" [npm]="npm")
 
 profile=${1:-check}
 case "$profile" in
@@ -97,7 +106,18 @@ for pkg in "${PACKAGES[@]}"; do
     fi
 done
 
+here=$(cd "$(dirname "$0")" && pwd)
+
+# s_npm - the check profile's npm packages, once the Debian ones are there
+s_npm()
+{
+    if [ "$profile" = check ]; then
+        bash "$here/../tests/standin/graphql/install.sh"
+    fi
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
+    s_npm
     exit 0
 fi
 
@@ -161,3 +181,4 @@ if [ "${#still[@]}" -ne 0 ]; then
     exit 1
 fi
 echo "deps.sh: installed ${missing[*]}" >&2
+s_npm

@@ -21,6 +21,7 @@
 #include "dp_time.h"
 #include "dp_watch.h"
 #include "gh_client.h"
+#include "gh_graphql.h"
 #include "gh_listing.h"
 #include "gh_normalize.h"
 #include "schedule.h"
@@ -56,7 +57,8 @@ struct collector_t {
     size_t nkinds;
     const char *zone; /* borrowed from the schedule document */
     const char *lang;
-    int64_t orgs_at; /* when organizations were last expanded */
+    int64_t orgs_at;     /* when organizations were last expanded */
+    bool graphql_absent; /* the GraphQL endpoint answered 404 this run */
 };
 
 static void s_pending_add(collector_t *self, const dp_collect_t *req);
@@ -142,15 +144,22 @@ static size_t s_refs_find(const s_ref_t *refs, size_t n, int64_t number)
 
 /* ==== Pull request details ==== */
 
-/* The changed files of a pull request, with their line counts. */
+/* The changed files of a pull request, as GET /pulls/N/files lists them;
+ * the caller frees *all. */
 static int s_pr_files(collector_t *self, const char *repo, int64_t number,
-                      dp_strs_t *files, int64_t *add, int64_t *del)
+                      json_t **all)
 {
     char path[COLLECTOR_KEY_MAX];
     snprintf(path, sizeof path, "/repos/%s/pulls/%lld/files?per_page=100", repo,
              (long long)number);
-    json_t *all = json_array();
-    int rc = gh_client_list(self->gh, path, COLLECTOR_FILE_PAGES, all);
+    *all = json_array();
+    return gh_client_list(self->gh, path, COLLECTOR_FILE_PAGES, *all);
+}
+
+/* Sums a files list into the names and line counts of a pull request. */
+static void s_files_sum(const json_t *all, dp_strs_t *files, int64_t *add,
+                        int64_t *del)
+{
     size_t i;
     json_t *f;
     json_array_foreach(all, i, f)
@@ -164,22 +173,27 @@ static int s_pr_files(collector_t *self, const char *repo, int64_t number,
         *add += a > 0 && a < COLLECTOR_MAX_LINES ? a : 0;
         *del += d > 0 && d < COLLECTOR_MAX_LINES ? d : 0;
     }
-    json_decref(all);
-    return rc;
 }
 
-/* Appends the reviews of a pull request submitted in the window. */
-static void s_pr_reviews(collector_t *self, const dp_collect_t *req,
-                         const dp_event_t *snap, gh_events_t *events)
+/* The reviews of a pull request, as GET /pulls/N/reviews lists them, or
+ * NULL when they could not be listed. */
+static json_t *s_pr_reviews(collector_t *self, const char *repo, int64_t number)
 {
     char path[COLLECTOR_KEY_MAX];
     snprintf(path, sizeof path, "/repos/%s/pulls/%lld/reviews?per_page=100",
-             req->repo, (long long)snap->number);
+             repo, (long long)number);
     json_t *all = json_array();
     if (gh_client_list(self->gh, path, self->cfg.max_pages, all) < 0) {
         json_decref(all);
-        return;
+        return NULL;
     }
+    return all;
+}
+
+/* Appends the reviews of a list submitted in the window. */
+static void s_review_events(const dp_collect_t *req, const dp_event_t *snap,
+                            const json_t *all, gh_events_t *events)
+{
     size_t i;
     json_t *r;
     json_array_foreach(all, i, r)
@@ -206,15 +220,16 @@ static void s_pr_reviews(collector_t *self, const dp_collect_t *req,
         ev.text = NULL;
         gh_events_push(events, &ev);
     }
-    json_decref(all);
 }
 
-/* For the pull requests the report shows (opened, merged or closed in the
- * window), fetches changed files (for path rules and sizes) and reviews. */
-static void s_pr_details(collector_t *self, const dp_collect_t *req,
-                         gh_events_t *events)
+/* The pull requests whose details the report needs (opened, merged or
+ * closed in the window), once each, up to max_details: their indexes in
+ * events, in order. *refs_out (events->count entries, sorted by number)
+ * indexes every event by its item's number. The caller frees both. */
+static size_t *s_detail_items(collector_t *self, const gh_events_t *events,
+                              s_ref_t **refs_out, size_t *count)
 {
-    size_t n = events->count; /* reviews appended below are not revisited */
+    size_t n = events->count;
     /* The events by item number, and for each pull request the first of
      * its events that is not a comment: that one fetches the details. */
     s_ref_t *refs = dp_calloc(n ? n : 1, sizeof *refs);
@@ -234,40 +249,95 @@ static void s_pr_details(collector_t *self, const dp_collect_t *req,
         }
         r = end;
     }
-    long done = 0;
+    size_t *idx = dp_calloc(n ? n : 1, sizeof *idx);
+    *count = 0;
     for (size_t i = 0; i < n; i++) {
-        dp_event_t *ev = &events->items[i];
         if (!lead[i])
             continue;
-        if (done++ >= self->cfg.max_details) {
+        if (*count >= (size_t)self->cfg.max_details) {
             gh_client_problem(self->gh,
                               "details of PRs past the first %ld "
                               "were not fetched",
                               self->cfg.max_details);
             break;
         }
-        dp_strs_t files = {0};
-        int64_t add = 0, del = 0;
-        if (s_pr_files(self, req->repo, ev->number, &files, &add, &del) == 0) {
-            for (size_t r = s_refs_find(refs, n, ev->number);
-                 r < n && refs[r].number == ev->number; r++) {
+        idx[(*count)++] = i;
+    }
+    dp_free(lead);
+    *refs_out = refs;
+    return idx;
+}
+
+/* Asks GraphQL for the files and reviews of the pull requests, when the
+ * API has it: GitHub answers GraphQL to a token only, and an API whose
+ * endpoint answered 404 (GitHub Enterprise without it) is not asked again
+ * in this run. What GraphQL did not answer stays NULL, for REST. */
+static void s_pr_graphql(collector_t *self, const dp_collect_t *req,
+                         gh_graphql_pr_t *prs, size_t n)
+{
+    if (self->cfg.no_graphql || self->graphql_absent || n == 0 ||
+        !self->cfg.tokens || !*self->cfg.tokens)
+        return;
+    long cost = 0;
+    int rc = gh_graphql_pr_details(self->gh, req->repo, prs, n, &cost);
+    if (rc == DP_ENOTFOUND) {
+        dp_log(DP_LOG_INFO, "%s: no GraphQL API; REST from now on",
+               gh_client_graphql_url(self->gh));
+        self->graphql_absent = true;
+    }
+    self->stats.graphql_points += cost;
+}
+
+/* For the pull requests the report shows, fetches changed files (for path
+ * rules and sizes) and reviews: through GraphQL in batches where it can,
+ * through REST for the rest. */
+static void s_pr_details(collector_t *self, const dp_collect_t *req,
+                         gh_events_t *events)
+{
+    size_t n = events->count; /* reviews appended below are not revisited */
+    size_t count = 0;
+    s_ref_t *refs = NULL;
+    size_t *idx = s_detail_items(self, events, &refs, &count);
+    gh_graphql_pr_t *prs = dp_calloc(count ? count : 1, sizeof *prs);
+    for (size_t j = 0; j < count; j++)
+        prs[j].number = events->items[idx[j]].number;
+    s_pr_graphql(self, req, prs, count);
+    for (size_t j = 0; j < count; j++) {
+        int64_t number = prs[j].number;
+        json_t *files = json_incref(prs[j].files);
+        int frc = files ? 0 : s_pr_files(self, req->repo, number, &files);
+        if (frc == 0) {
+            dp_strs_t names = {0};
+            int64_t add = 0, del = 0;
+            s_files_sum(files, &names, &add, &del);
+            for (size_t r = s_refs_find(refs, n, number);
+                 r < n && refs[r].number == number; r++) {
                 dp_event_t *e = &events->items[refs[r].pos];
-                for (size_t f = 0; f < files.count; f++)
-                    dp_strs_push(&e->files, files.items[f]);
+                for (size_t f = 0; f < names.count; f++)
+                    dp_strs_push(&e->files, names.items[f]);
                 e->additions = add;
                 e->deletions = del;
             }
+            dp_strs_clear(&names);
         }
-        dp_strs_clear(&files);
-        /* Reviews are appended to the array the item lives in: work on a
-         * copy of it, since appending may move the array. */
-        dp_msg_t src = {.type = DP_MSG_EVENT}, copy;
-        src.u.event = *ev;
-        dp_msg_copy(&copy, &src);
-        s_pr_reviews(self, req, &copy.u.event, events);
-        dp_msg_clear(&copy);
+        json_decref(files);
+        json_t *reviews = json_incref(prs[j].reviews);
+        if (!reviews)
+            reviews = s_pr_reviews(self, req->repo, number);
+        if (reviews) {
+            /* Reviews are appended to the array the item lives in: work
+             * on a copy of it, since appending may move the array. */
+            dp_msg_t src = {.type = DP_MSG_EVENT}, copy;
+            src.u.event = events->items[idx[j]];
+            dp_msg_copy(&copy, &src);
+            s_review_events(req, &copy.u.event, reviews, events);
+            dp_msg_clear(&copy);
+            json_decref(reviews);
+        }
     }
-    dp_free(lead);
+    gh_graphql_pr_clear(prs, count);
+    dp_free(prs);
+    dp_free(idx);
     dp_free(refs);
 }
 

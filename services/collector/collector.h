@@ -34,6 +34,8 @@ typedef struct {
     long max_events;          /* events per window at most */
     bool pr_details;          /* fetch changed files and reviews of PRs */
     long max_details;         /* PRs per window whose details are fetched */
+    bool no_graphql;          /* PR details through REST only, never
+                               * GitHub's GraphQL API */
     /* Schedule (used when repositories are configured): */
     const void *schedule; /* the config document (json_t), or NULL */
     long lease_ms;        /* lease on a repository */
@@ -55,9 +57,11 @@ typedef struct {
     long retries;      /* requests repeated after a fault */
     long rl_remaining; /* last x-ratelimit-remaining seen, -1 unknown */
     long rl_limit;
-    long events;   /* distinct events of the window */
-    long fresh;    /* of which never emitted before */
-    long revision; /* revision of the window's report */
+    long events;         /* distinct events of the window */
+    long fresh;          /* of which never emitted before */
+    long revision;       /* revision of the window's report */
+    long graphql_points; /* GraphQL points spent (rateLimit.cost), summed
+                          * over the collector's life */
 } collector_stats_t;
 
 /* Creates a collector and its sockets. NULL on failure (logged). */

@@ -50,6 +50,9 @@ struct gh_client_t {
     long status;       /* HTTP status of the last answer, 0 for none */
     unsigned int seed; /* jitter */
     long window_ttl_s; /* cache lifetime of listings since a window */
+    const char *verb;  /* "GET" or "POST", for problem lines */
+    char *graphql_url; /* the GraphQL endpoint beside the API */
+    dp_http_t *graphql[GH_MAX_TOKENS]; /* per token, scoped to graphql_url */
 };
 
 /* ==== Set-up ==== */
@@ -80,6 +83,21 @@ static dp_http_t *s_http(const gh_client_cfg_t *cfg, const char *api_url,
     return dp_http_new(&o);
 }
 
+/* The GraphQL endpoint of an API URL: GitHub Enterprise Server serves
+ * REST below <host>/api/v3 and GraphQL at <host>/api/graphql; api.github.com
+ * (and any other base) serves it at <base>/graphql. The result shares the
+ * API's scheme, host and port, so a token goes to the same origin only. */
+static char *s_graphql_url(const char *api_url)
+{
+    static const char ghe[] = "/api/v3";
+    size_t len = strlen(api_url), n = sizeof ghe - 1;
+    const char *sep = strstr(api_url, "://");
+    const char *path = sep ? strchr(sep + 3, '/') : NULL;
+    if (path && len >= n && !strcmp(api_url + len - n, ghe))
+        return dp_asprintf("%.*s/api/graphql", (int)(len - n), api_url);
+    return dp_asprintf("%s/graphql", api_url);
+}
+
 gh_client_t *gh_client_new(const gh_client_cfg_t *cfg)
 {
     assert(cfg && cfg->api_url && cfg->store);
@@ -95,15 +113,20 @@ gh_client_t *gh_client_new(const gh_client_cfg_t *cfg)
 
     char *list = dp_strdup(cfg->tokens ? cfg->tokens : "");
     char *save = NULL;
+    self->graphql_url = s_graphql_url(self->api_url);
     for (char *t = strtok_r(list, ", ", &save);
-         t && self->ntokens < GH_MAX_TOKENS; t = strtok_r(NULL, ", ", &save))
+         t && self->ntokens < GH_MAX_TOKENS; t = strtok_r(NULL, ", ", &save)) {
+        self->graphql[self->ntokens] = s_http(cfg, self->graphql_url, t);
         self->tokens[self->ntokens++].http = s_http(cfg, self->api_url, t);
+    }
     if (list)
         memset(list, 0, strlen(cfg->tokens ? cfg->tokens : ""));
     dp_free(list);
     bool anonymous = self->ntokens == 0;
-    if (anonymous)
+    if (anonymous) {
+        self->graphql[self->ntokens] = s_http(cfg, self->graphql_url, NULL);
         self->tokens[self->ntokens++].http = s_http(cfg, self->api_url, NULL);
+    }
     char why[256];
     if (dp_http_scope_check(self->api_url, self->api_url, !anonymous, why,
                             sizeof why) < 0)
@@ -112,7 +135,7 @@ gh_client_t *gh_client_new(const gh_client_cfg_t *cfg)
     for (size_t i = 0; i < self->ntokens; i++) {
         self->tokens[i].remaining = self->tokens[i].limit = -1;
         self->tokens[i].reset = -1;
-        if (!self->tokens[i].http) {
+        if (!self->tokens[i].http || !self->graphql[i]) {
             gh_client_destroy(&self);
             return NULL;
         }
@@ -127,9 +150,12 @@ void gh_client_destroy(gh_client_t **self_p)
     gh_client_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->ntokens; i++)
+    for (size_t i = 0; i < self->ntokens; i++) {
         dp_http_destroy(&self->tokens[i].http);
+        dp_http_destroy(&self->graphql[i]);
+    }
     dp_strs_clear(&self->problems);
+    dp_free(self->graphql_url);
     dp_free(self->api_url);
     dp_free(self);
     *self_p = NULL;
@@ -263,9 +289,10 @@ static int s_pace(gh_client_t *self, s_token_t *t, const char *what)
     if (t->remaining == 0) {
         if (s_secs_ms(left_s) > s_secs_ms(self->cfg.max_wait_s)) {
             gh_client_problem(self,
-                              "GET %s: rate limit used up for %llds, "
+                              "%s %s: rate limit used up for %llds, "
                               "longer than the %lds allowed",
-                              what, (long long)left_s, self->cfg.max_wait_s);
+                              self->verb, what, (long long)left_s,
+                              self->cfg.max_wait_s);
             return DP_ERATE;
         }
         wait_ms = s_secs_ms(left_s) + 1000;
@@ -450,14 +477,14 @@ static int s_answer(gh_client_t *self, const char *url, const char *key,
             s_skipped(self, url, skipped, note);
         if (!*doc) {
             gh_client_problem(self,
-                              "GET %s: %ld with a body that is not JSON "
+                              "%s %s: %ld with a body that is not JSON "
                               "(%s)",
-                              s_path(url), resp->status, err);
+                              self->verb, s_path(url), resp->status, err);
             *conditional = false;
             *wait_ms = s_backoff_ms(self, attempt);
             return DP_EJSON;
         }
-        if (resp->status == 200)
+        if (resp->status == 200 && key)
             s_cache_save(self, key, resp);
         if (next)
             *next = dp_http_link_next(link);
@@ -469,56 +496,60 @@ static int s_answer(gh_client_t *self, const char *url, const char *key,
         *wait_ms = 0;
         return DP_EAGAIN;
     case 401:
-        gh_client_problem(self, "GET %s: 401 bad credentials", s_path(url));
+        gh_client_problem(self, "%s %s: 401 bad credentials", self->verb,
+                          s_path(url));
         return DP_EAUTH;
     case 404:
     case 410:
-        gh_client_problem(self, "GET %s: %ld not found", s_path(url),
+        gh_client_problem(self, "%s %s: %ld not found", self->verb, s_path(url),
                           resp->status);
         return DP_ENOTFOUND;
     case 403:
     case 429:
         *wait_ms = s_limit_wait_ms(self, resp, attempt);
         if (*wait_ms < 0) {
-            gh_client_problem(self, "GET %s: 403 forbidden", s_path(url));
+            gh_client_problem(self, "%s %s: 403 forbidden", self->verb,
+                              s_path(url));
             return DP_EAUTH;
         }
         if (*wait_ms > s_secs_ms(self->cfg.max_wait_s)) {
             gh_client_problem(self,
-                              "GET %s: rate limited for %lds, longer "
+                              "%s %s: rate limited for %lds, longer "
                               "than the %lds allowed",
-                              s_path(url), *wait_ms / 1000,
+                              self->verb, s_path(url), *wait_ms / 1000,
                               self->cfg.max_wait_s);
             *wait_ms = -1;
         } else {
-            gh_client_problem(self, "GET %s: %ld %s rate limit, waited %ld ms",
-                              s_path(url), resp->status,
+            gh_client_problem(self, "%s %s: %ld %s rate limit, waited %ld ms",
+                              self->verb, s_path(url), resp->status,
                               resp->rl_remaining == 0 ? "primary" : "secondary",
                               *wait_ms);
         }
         return DP_ERATE;
     default:
-        gh_client_problem(self, "GET %s: %ld", s_path(url), resp->status);
+        gh_client_problem(self, "%s %s: %ld", self->verb, s_path(url),
+                          resp->status);
         if (resp->status >= 500)
             *wait_ms = s_backoff_ms(self, attempt);
         return DP_EHTTP;
     }
 }
 
-int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
-                  char **next)
+/* One request with its retries: a GET of url (conditional, through the
+ * cache) or, when post is not NULL, a POST of that JSON body to the
+ * GraphQL endpoint (never conditional, never cached). Takes url. */
+static int s_request(gh_client_t *self, char *url, const char *post,
+                     json_t **doc, char **next)
 {
-    assert(self && target && doc);
     *doc = NULL;
     if (next)
         *next = NULL;
     self->status = 0;
-    char *url = target[0] == '/' ? dp_asprintf("%s%s", self->api_url, target)
-                                 : dp_strdup(target);
+    self->verb = post ? "POST" : "GET";
     char key[GH_KEY_MAX];
     dp_store_key(key, sizeof key, "http:%s:%s", self->pool_id, url);
     int rc = DP_EHTTP;
-    bool conditional = true;
+    bool conditional = post == NULL;
     int attempt;
     for (attempt = 0; attempt <= self->cfg.max_retries; attempt++) {
         if (dp_service_interrupted()) {
@@ -528,15 +559,19 @@ int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
         if (attempt > 0)
             self->stats.retries++;
         s_token_t *token = s_pick(self);
-        rc = s_pace(self, token, s_path(url));
+        /* GraphQL has a budget of its own (points), not paced here. */
+        rc = post ? 0 : s_pace(self, token, s_path(url));
         if (rc < 0)
             goto out;
         s_cached_t cached = {0};
         if (conditional)
             s_cache_load(self, key, &cached);
         dp_http_resp_t resp;
-        int hrc = dp_http_get(token->http, url, cached.etag,
-                              cached.etag ? NULL : cached.last_modified, &resp);
+        int hrc = post ? dp_http_post_json(self->graphql[token - self->tokens],
+                                           url, post, strlen(post), &resp)
+                       : dp_http_get(token->http, url, cached.etag,
+                                     cached.etag ? NULL : cached.last_modified,
+                                     &resp);
         self->stats.requests++;
         self->status = hrc < 0 ? 0 : resp.status;
         long wait_ms = -1;
@@ -546,14 +581,16 @@ int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
             /* A URL outside the API (a next link, a redirect) was not
              * requested: the token stays home, and asking again changes
              * nothing. */
-            gh_client_problem(self, "GET %s: %s", s_path(url), resp.error);
+            gh_client_problem(self, "%s %s: %s", self->verb, s_path(url),
+                              resp.error);
             rc = hrc == DP_ETOOBIG || hrc == DP_EORIGIN ? hrc : DP_EHTTP;
             if (rc == DP_EHTTP)
                 wait_ms = s_backoff_ms(self, attempt);
         } else {
-            s_note_rate(self, token, &resp);
-            rc = s_answer(self, url, key, &resp, &cached, attempt, &conditional,
-                          doc, next, &wait_ms);
+            if (!post)
+                s_note_rate(self, token, &resp);
+            rc = s_answer(self, url, post ? NULL : key, &resp, &cached, attempt,
+                          &conditional, doc, next, &wait_ms);
             if (rc == DP_EAUTH && resp.status == 401 && s_refuse(self, token)) {
                 gh_client_problem(self, "a token of the pool was refused "
                                         "(401) and is left out");
@@ -567,11 +604,31 @@ int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
         if (attempt < self->cfg.max_retries)
             s_sleep_ms(self, wait_ms);
     }
-    gh_client_problem(self, "GET %s: gave up after %ld retries", s_path(url),
-                      self->cfg.max_retries);
+    gh_client_problem(self, "%s %s: gave up after %ld retries", self->verb,
+                      s_path(url), self->cfg.max_retries);
 out:
     dp_free(url);
     return rc;
+}
+
+int gh_client_get(gh_client_t *self, const char *target, json_t **doc,
+                  char **next)
+{
+    assert(self && target && doc);
+    char *url = target[0] == '/' ? dp_asprintf("%s%s", self->api_url, target)
+                                 : dp_strdup(target);
+    return s_request(self, url, NULL, doc, next);
+}
+
+int gh_client_graphql(gh_client_t *self, const char *body, json_t **doc)
+{
+    assert(self && body && doc);
+    return s_request(self, dp_strdup(self->graphql_url), body, doc, NULL);
+}
+
+const char *gh_client_graphql_url(const gh_client_t *self)
+{
+    return self->graphql_url;
 }
 
 int gh_client_list(gh_client_t *self, const char *target, long max_pages,

@@ -90,6 +90,22 @@ long gh_client_status(const gh_client_t *self);
 DP_NODISCARD int gh_client_get(gh_client_t *self, const char *target,
                                json_t **doc, char **next);
 
+/* POSTs a GraphQL request (body: the JSON object {"query": ...,
+ * "variables": ...}) to the GraphQL endpoint beside the API URL
+ * (gh_client_graphql_url), with the pool's token, and stores the answer's
+ * JSON document in *doc (the caller's). Never conditional and never cached:
+ * GraphQL has no conditional requests. Retries, rate limits, the token pool
+ * and the origin check (scoped to the GraphQL URL) work as for
+ * gh_client_get, and it returns the same codes: a GraphQL answer with
+ * "errors" is still 0 here (the caller reads them); DP_ENOTFOUND means the
+ * endpoint is not there (GitHub Enterprise without GraphQL). */
+DP_NODISCARD int gh_client_graphql(gh_client_t *self, const char *body,
+                                   json_t **doc);
+
+/* The GraphQL endpoint: <API URL>/graphql, or <host>/api/graphql when the
+ * API URL is a GitHub Enterprise Server's <host>/api/v3. Borrowed. */
+const char *gh_client_graphql_url(const gh_client_t *self);
+
 /* GETs every page of a listing (at most max_pages) and appends the
  * elements of each page's array to all. Returns as gh_client_get; a page
  * that is not an array is DP_EJSON. */

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
     long rate_reserve, max_events, max_details, lease_ms, grace_s;
     long catchup_max, watch_s, watch_tries;
     char *reports = NULL, *since = NULL;
-    bool pr_details, schedule;
+    bool pr_details, schedule, graphql;
     long per_page, max_pages, timeout_ms, max_retries, retry_base_ms;
     long max_wait_s, max_text, max_body, cache_ttl_s, max_frame;
     dp_opt_t opts[] = {
@@ -35,6 +35,10 @@ int main(int argc, char **argv)
         {"pr_details", "DP_PR_DETAILS", "--pr-details", DP_OPT_BOOL,
          &pr_details, "true", 0, 0, NULL, false,
          "fetch changed files and reviews of the window's PRs"},
+        {"graphql", "DP_GRAPHQL", "--graphql", DP_OPT_BOOL, &graphql, "true", 0,
+         0, NULL, false,
+         "PR files and reviews through GitHub's GraphQL API, 50 PRs a "
+         "query (false: REST, one request per PR and list)"},
         {"max_details", "DP_MAX_DETAILS", "--max-details", DP_OPT_INT,
          &max_details, "200", 0, 100000, NULL, false,
          "PRs per window whose details are fetched"},
@@ -142,6 +146,7 @@ int main(int argc, char **argv)
         .max_events = max_events,
         .pr_details = pr_details,
         .max_details = max_details,
+        .no_graphql = !graphql,
         .schedule = schedule ? doc : NULL,
         .lease_ms = lease_ms,
         .grace_s = grace_s,

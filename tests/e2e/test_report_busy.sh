@@ -135,4 +135,25 @@ check "English: the AMD watch lists six" grep -qF "6 matched AMD/ROCm:" "$en"
 check "English: the same appendix items" \
     [ "$(grep -c '^- \[#' "$en")" = "$(grep -c '^- \[#' "$busy")" ]
 
+# PR files and reviews through GraphQL (GitHub answers GraphQL to a token
+# only): the same report, from a few queries instead of two requests a PR.
+curl -s -X POST "$STANDIN_URL/_standin/reset" >/dev/null
+gql=$(GITHUB_TOKEN=e2e-token hour 14 en "$E2E_TMP/site-gql")
+stats=$(curl -s "$STANDIN_URL/_standin/stats")
+echo "busy hour through GraphQL: $(jq -c '{counted, graphql_points, by_path}' <<<"$stats")"
+check "through GraphQL: the report equals tests/golden/busy.en.md" \
+    cmp -s <(body "$gql") "$DP_SOURCE_DIR/tests/golden/busy.en.md"
+check "through GraphQL: queries asked, no PR's files or reviews by REST" \
+    jq -e '.by_path["/graphql"] >= 1 and ([.by_path | keys[] |
+        select(test("/pulls/[0-9]+/(files|reviews)"))] | length == 0)' \
+    <<<"$stats"
+# 105 PRs shown: three queries of 50, one point each; every other counted
+# request is a page of the two listings.
+check "through GraphQL: three queries, three points" \
+    jq -e '.by_path["/graphql"] == 3 and .graphql_points == 3' <<<"$stats"
+check "through GraphQL: the rest are listing pages" \
+    jq -e '.counted == ([.by_path | to_entries[] |
+        select(.key | test("/issues(/comments)?$|/graphql$")) | .value] | add)' \
+    <<<"$stats"
+
 e2e_finish

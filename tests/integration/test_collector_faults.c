@@ -9,7 +9,9 @@
  * where a test asks), keeps the collector's cache in a private
  * redis-server and reads what the collector engine sends on ipc:// sockets.
  * The stand-in counts every request it answers, and those that count
- * against the rate limit (all but 304s): GET /_standin/stats.
+ * against the rate limit (all but 304s): GET /_standin/stats. PR details
+ * go through GraphQL (50 PRs a query) unless a test asks for REST, the
+ * naive way, one files and one reviews request per PR.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,9 +43,14 @@
 #define S_BUSY "acme/busy"
 #define S_QUIET "acme/quiet"
 #define S_MISSING "acme/missing" /* not in the dataset: 404 */
-#define S_BUSY_ITEMS 260         /* items updated in the window */
-#define S_BUSY_FIRST 1001        /* their numbers follow */
-#define S_HISTORY 600            /* items of the busy repository before */
+#define S_WIDE "acme/wide"       /* one PR past GraphQL's first page of files */
+#define S_WIDE_PR 7
+#define S_WIDE_FILES 150   /* more than one page of 100 */
+#define S_WIDE_REVIEWS 60  /* one page */
+#define S_WIDE_IN_WINDOW 3 /* reviews submitted in the window */
+#define S_BUSY_ITEMS 260   /* items updated in the window */
+#define S_BUSY_FIRST 1001  /* their numbers follow */
+#define S_HISTORY 600      /* items of the busy repository before */
 #define S_PER_PAGE 100
 #define S_MAX_SHOWN 64
 #define S_MAX_FAULTS 4
@@ -54,6 +61,9 @@
 #define S_JOIN_MS 200     /* lets the SUB socket connect */
 #define S_START_MS 10000  /* longest wait for the stand-in's first line */
 #define S_HTTP_MS 5000
+/* The stand-in reads GitHub's schema before it serves, so the first query
+ * does not outlast S_TIMEOUT_MS. */
+#define S_WARM "--graphql-warm"
 #define S_MAX_FRAME (16L * 1024 * 1024)
 #define S_MAX_BODY (64L * 1024 * 1024)
 #define DAY INT64_C(86400)
@@ -210,6 +220,60 @@ static void s_write_quiet(const char *data, int64_t w, s_expect_t *e)
     s_shown(e, 204);
 }
 
+/* A merged PR with more files than one GraphQL page holds, and reviews
+ * that fit in one: the last S_WIDE_IN_WINDOW reviews fall in the window,
+ * the last by a GitHub App (REST login "fixer[bot]", GraphQL "fixer"). */
+static void s_write_wide(const char *data, int64_t w)
+{
+    json_t *issues = json_array();
+    json_array_append_new(issues,
+                          dp_gh_item(&s_style, S_WIDE, S_WIDE_PR, true, w - DAY,
+                                     w + 600, w + 600, w + 600, 0));
+    dp_gh_write_repo(data, S_WIDE, issues, NULL);
+    json_decref(issues);
+    json_t *files = json_array();
+    for (long k = 0; k < S_WIDE_FILES; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "src/f%03ld.c", k);
+        json_array_append_new(files, json_pack("{s:s, s:I, s:I}", "filename",
+                                               name, "additions", (json_int_t)k,
+                                               "deletions", (json_int_t)1));
+    }
+    json_t *reviews = json_array();
+    for (long k = 0; k < S_WIDE_REVIEWS; k++) {
+        bool late = k >= S_WIDE_REVIEWS - S_WIDE_IN_WINDOW;
+        bool bot = k == S_WIDE_REVIEWS - 1;
+        json_t *r = json_pack("{s:I, s:{s:s, s:s}, s:s, s:s}", "id",
+                              (json_int_t)(9000 + k), "user", "login",
+                              bot ? "fixer[bot]" : "reviewer", "type",
+                              bot ? "Bot" : "User", "author_association",
+                              "MEMBER", "state", "COMMENTED");
+        dp_gh_put_time(r, "submitted_at", late ? w + 60 * (k % 50) : w - DAY);
+        json_array_append_new(reviews, r);
+    }
+    char *dir = dp_asprintf("%s/%s", data, S_WIDE);
+    char *pulls = dp_asprintf("%s/pulls", dir),
+         *rdir = dp_asprintf("%s/reviews", dir);
+    dp_gh_mkdir(pulls);
+    dp_gh_mkdir(rdir);
+    char *pull = dp_asprintf("%s/%d.json", pulls, S_WIDE_PR);
+    char *fpath = dp_asprintf("%s/%d.files.json", pulls, S_WIDE_PR);
+    char *rpath = dp_asprintf("%s/%d.json", rdir, S_WIDE_PR);
+    json_t *pr = json_pack("{s:I}", "number", (json_int_t)S_WIDE_PR);
+    assert_int_equal(json_dump_file(pr, pull, 0), 0);
+    assert_int_equal(json_dump_file(files, fpath, 0), 0);
+    assert_int_equal(json_dump_file(reviews, rpath, 0), 0);
+    json_decref(pr);
+    json_decref(files);
+    json_decref(reviews);
+    dp_free(rpath);
+    dp_free(fpath);
+    dp_free(pull);
+    dp_free(rdir);
+    dp_free(pulls);
+    dp_free(dir);
+}
+
 /* ==== Fixture ==== */
 
 typedef struct {
@@ -227,6 +291,7 @@ typedef struct {
     collector_t *collector;
     dp_msg_t window; /* the last WINDOW received */
     dp_msg_t status; /* the last STATUS received */
+    bool rest_only;  /* the collector never asks GraphQL */
 } s_ctx_t;
 
 /* What one window sent down the pipeline. */
@@ -235,6 +300,9 @@ typedef struct {
     long issue_opened, issue_closed, pr_opened, pr_merged, pr_closed;
     long comment, review, other;
     int64_t win_from, win_to; /* the window every event must carry */
+    long files;               /* changed files, summed over events */
+    int64_t additions;        /* likewise */
+    dp_buf_t reviewers;       /* "login/type/state " of each review */
 } s_run_t;
 
 static int s_setup(void **state)
@@ -295,6 +363,7 @@ static void s_start(s_ctx_t *ctx, const char *const *extra)
     ctx->win_to = ctx->win_from + HOUR;
     s_write_busy(ctx->data, ctx->win_from, &ctx->busy);
     s_write_quiet(ctx->data, ctx->win_from, &ctx->quiet);
+    s_write_wide(ctx->data, ctx->win_from);
 
     char *argv[16] = {ctx->standin_bin, (char *)"--data", ctx->data,
                       (char *)"--port", (char *)"0"};
@@ -349,6 +418,7 @@ static void s_start_collector(s_ctx_t *ctx, const char *token, json_t *schedule)
         .max_events = 100000,
         .pr_details = true,
         .max_details = 200,
+        .no_graphql = ctx->rest_only,
         .schedule = schedule,
         .lease_ms = 30000,
         .grace_s = 120,
@@ -397,13 +467,19 @@ static void s_count_event(const dp_event_t *ev, void *arg)
                                                  : &run->other;
     (*slot)++;
     run->events++;
+    run->files += (long)ev->files.count;
+    run->additions += ev->additions;
+    if (slot == &run->review)
+        dp_buf_printf(&run->reviewers, "%s/%s/%s/%s ", ev->id, ev->actor,
+                      ev->actor_type ? ev->actor_type : "-",
+                      ev->review_state ? ev->review_state : "-");
     assert_true(ev->win_from == run->win_from && ev->win_to == run->win_to);
 }
 
 /* Reads the pipeline up to and including a WINDOW (into ctx->window). */
 static void s_receive_window(s_ctx_t *ctx, s_run_t *run)
 {
-    memset(run, 0, sizeof *run);
+    memset(run, 0, sizeof *run); /* reviewers: the caller frees it */
     run->win_from = ctx->win_from;
     run->win_to = ctx->win_to;
     dp_tk_recv_window(ctx->pull, S_MAX_FRAME, S_RECV_MS, &ctx->window,
@@ -486,21 +562,25 @@ static bool s_ends_with(const char *s, const char *tail)
 }
 
 /* Splits the stand-in's by_path counts of one repository's window into
- * listing pages (issues and comments) and PR details (files, reviews),
- * failing on any other request. Details must be of shown PRs only, one
- * files and one reviews request each. */
+ * listing pages (issues and comments), PR details through REST (files,
+ * reviews) and GraphQL queries, failing on any other request. REST
+ * details must be of shown PRs only, one files and one reviews request
+ * each, and are asked only when GraphQL was not. */
 static void s_split_paths(const json_t *stats, const s_expect_t *e,
-                          long *issue_pages, long *comment_pages, long *details)
+                          long *issue_pages, long *comment_pages, long *details,
+                          long *graphql)
 {
     long files[S_MAX_SHOWN] = {0}, reviews[S_MAX_SHOWN] = {0};
-    *issue_pages = *comment_pages = *details = 0;
+    *issue_pages = *comment_pages = *details = *graphql = 0;
     const char *path;
     json_t *v;
     json_object_foreach(json_object_get(stats, "by_path"), path, v)
     {
         long n = (long)json_integer_value(v);
         const char *pulls = strstr(path, "/pulls/");
-        if (s_ends_with(path, "/issues/comments")) {
+        if (!strcmp(path, "/graphql")) {
+            *graphql += n;
+        } else if (s_ends_with(path, "/issues/comments")) {
             *comment_pages += n;
         } else if (s_ends_with(path, "/issues")) {
             *issue_pages += n;
@@ -519,8 +599,9 @@ static void s_split_paths(const json_t *stats, const s_expect_t *e,
             fail_msg("unexpected request: %s (%ld)", path, n);
         }
     }
+    long once = *graphql > 0 ? 0 : 1;
     for (long k = 0; k < e->nshown; k++)
-        if (files[k] != 1 || reviews[k] != 1)
+        if (files[k] != once || reviews[k] != once)
             fail_msg("PR #%ld: %ld files and %ld reviews requests", e->shown[k],
                      files[k], reviews[k]);
 }
@@ -556,6 +637,9 @@ test_busy_window_through_faults_is_exact_and_free_again(void **state)
                             "--fault", hang,
                             NULL};
     s_start(ctx, faults);
+    /* REST: its answers come back as free 304s (GraphQL has no
+     * conditional requests). */
+    ctx->rest_only = true;
     s_start_collector(ctx, "test-token", NULL);
     dp_collect_t req = s_request(ctx, S_BUSY);
 
@@ -598,61 +682,205 @@ test_busy_window_through_faults_is_exact_and_free_again(void **state)
     json_decref(stats);
 }
 
-static void test_busy_hour_costs_four_listings_and_shown_details(void **state)
-{
-    s_ctx_t *ctx = *state;
-    s_start(ctx, NULL);
-    s_start_collector(ctx, "test-token", NULL);
-    dp_collect_t req = s_request(ctx, S_BUSY);
-    s_stats_reset(ctx);
+/* One busy and one quiet window, with the stand-in's counts split:
+ * listing pages, REST details, GraphQL queries. */
+typedef struct {
+    long issue_pages, comment_pages, details, graphql, counted, points;
+} s_cost_t;
 
+static void s_cost_of(s_ctx_t *ctx, const char *repo, const s_expect_t *e,
+                      s_cost_t *c)
+{
+    s_stats_reset(ctx);
+    dp_collect_t req = s_request(ctx, repo);
     assert_int_equal(collector_collect(ctx->collector, &req), 0);
     s_run_t run;
     s_receive_window(ctx, &run);
     s_expect_nothing_more(ctx);
     const dp_window_t *w = &ctx->window.u.window;
-    s_assert_exact(&run, &ctx->busy, w);
+    s_assert_exact(&run, e, w);
     assert_int_equal(w->retries, 0);
     assert_int_equal(w->problems.count, 0);
-
     json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
-    long issue_pages, comment_pages, details;
-    s_split_paths(stats, &ctx->busy, &issue_pages, &comment_pages, &details);
-    long counted = s_stat(stats, "counted");
-    print_message("busy hour: %ld counted = %ld issue pages + %ld comment "
-                  "pages + %ld PR details (%ld PRs shown of %d items)\n",
-                  counted, issue_pages, comment_pages, details,
+    s_split_paths(stats, e, &c->issue_pages, &c->comment_pages, &c->details,
+                  &c->graphql);
+    c->counted = s_stat(stats, "counted");
+    c->points = s_stat(stats, "graphql_points");
+    assert_int_equal(s_stat(stats, "requests"), c->counted);
+    assert_int_equal(w->requests, c->counted);
+    assert_int_equal(c->counted, c->issue_pages + c->comment_pages +
+                                     c->details + c->graphql);
+    json_decref(stats);
+}
+
+/* The busy hour through REST details or GraphQL; prints its cost. */
+static void s_busy_cost(s_ctx_t *ctx, bool rest_only, s_cost_t *c)
+{
+    const char *warm[] = {S_WARM, NULL};
+    s_start(ctx, rest_only ? NULL : warm);
+    ctx->rest_only = rest_only;
+    s_start_collector(ctx, "test-token", NULL);
+    s_cost_of(ctx, S_BUSY, &ctx->busy, c);
+    print_message("busy hour through %s: %ld counted = %ld issue pages + %ld "
+                  "comment pages + %ld PR details + %ld GraphQL queries (%ld "
+                  "points) for %ld PRs shown of %d items\n",
+                  rest_only ? "REST" : "GraphQL", c->counted, c->issue_pages,
+                  c->comment_pages, c->details, c->graphql, c->points,
                   ctx->busy.nshown, S_BUSY_ITEMS);
     /* 260 items at 100 a page, 87 comments on one page. */
-    assert_int_equal(issue_pages, 3);
-    assert_int_equal(comment_pages, 1);
-    assert_true(issue_pages + comment_pages <= 4);
-    assert_int_equal(details, 2 * ctx->busy.nshown);
-    assert_int_equal(counted, issue_pages + comment_pages + details);
-    assert_int_equal(s_stat(stats, "requests"), counted);
-    assert_int_equal(w->requests, counted);
-    json_decref(stats);
+    assert_int_equal(c->issue_pages, 3);
+    assert_int_equal(c->comment_pages, 1);
+}
+
+static void test_busy_hour_costs_four_listings_and_shown_details(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_cost_t c;
+    s_busy_cost(ctx, true, &c); /* the naive way: two requests a PR */
+    assert_int_equal(c.details, 2 * ctx->busy.nshown);
+    assert_int_equal(c.graphql, 0);
 
     /* The quiet hour of another repository: two listings, one PR's
      * details. */
+    s_cost_of(ctx, S_QUIET, &ctx->quiet, &c);
+    assert_int_equal(c.issue_pages, 1);
+    assert_int_equal(c.comment_pages, 1);
+    assert_int_equal(c.details, 2);
+    assert_int_equal(c.counted, 4);
+}
+
+static void test_busy_hour_through_graphql_costs_five_requests(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_cost_t c;
+    s_busy_cost(ctx, false, &c);
+    /* The same events as through REST (s_assert_exact), the 40 PRs' files
+     * and reviews in one query of one point. */
+    assert_int_equal(c.details, 0);
+    assert_int_equal(c.graphql, 1);
+    assert_int_equal(c.points, 1);
+    assert_int_equal(c.counted, 5);
+    assert_true(collector_stats(ctx->collector)->graphql_points >= 1);
+
+    s_cost_of(ctx, S_QUIET, &ctx->quiet, &c);
+    assert_int_equal(c.details, 0);
+    assert_int_equal(c.graphql, 1);
+    assert_int_equal(c.counted, 3);
+}
+
+/* Starts the stand-in (extra arguments) and a collector with a token,
+ * collects the busy hour and checks its events; returns its WINDOW. */
+static const dp_window_t *s_busy_through(s_ctx_t *ctx, const char *const *extra)
+{
+    s_start(ctx, extra);
+    s_start_collector(ctx, "test-token", NULL);
+    dp_collect_t req = s_request(ctx, S_BUSY);
+    assert_int_equal(collector_collect(ctx->collector, &req), 0);
+    s_run_t run;
+    s_receive_window(ctx, &run);
+    s_assert_exact(&run, &ctx->busy, &ctx->window.u.window);
+    return &ctx->window.u.window;
+}
+
+static void test_graphql_502_is_retried(void **state)
+{
+    s_ctx_t *ctx = *state;
+    const char *faults[] = {"--fault", "graphql:status:2:502", S_WARM, NULL};
+    const dp_window_t *w = s_busy_through(ctx, faults);
+    assert_int_equal(w->retries, 2);
+    assert_true(s_problems_mention(w, "POST /graphql: 502"));
+    json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
+    long issue_pages, comment_pages, details, graphql;
+    s_split_paths(stats, &ctx->busy, &issue_pages, &comment_pages, &details,
+                  &graphql);
+    assert_int_equal(graphql, 3);
+    assert_int_equal(details, 0);
+    json_decref(stats);
+}
+
+static void test_enterprise_without_graphql_falls_back_to_rest(void **state)
+{
+    s_ctx_t *ctx = *state;
+    const char *ghe[] = {"--prefix", "/api/v3", "--no-graphql", NULL};
+    const dp_window_t *w = s_busy_through(ctx, ghe);
+    assert_non_null(strstr(ctx->base, "/api/v3"));
+    /* The 404 is no fault of the window: no problem line. */
+    assert_int_equal(w->problems.count, 0);
+    json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
+    json_t *by_path = json_object_get(stats, "by_path");
+    /* Asked once, at <host>/api/graphql, as GitHub Enterprise serves it. */
+    assert_int_equal(
+        json_integer_value(json_object_get(by_path, "/api/graphql")), 1);
+    json_decref(stats);
+
+    /* The next window does not ask again: REST from the start. */
     s_stats_reset(ctx);
-    req = s_request(ctx, S_QUIET);
+    dp_collect_t req = s_request(ctx, S_QUIET);
+    s_run_t run;
     assert_int_equal(collector_collect(ctx->collector, &req), 0);
     s_receive_window(ctx, &run);
     s_assert_exact(&run, &ctx->quiet, &ctx->window.u.window);
     stats = s_standin_call(ctx, false, "/_standin/stats");
-    s_split_paths(stats, &ctx->quiet, &issue_pages, &comment_pages, &details);
-    assert_int_equal(issue_pages, 1);
-    assert_int_equal(comment_pages, 1);
-    assert_int_equal(details, 2);
+    by_path = json_object_get(stats, "by_path");
+    assert_null(json_object_get(by_path, "/api/graphql"));
     assert_int_equal(s_stat(stats, "counted"), 4);
     json_decref(stats);
+}
+
+static void test_graphql_second_page_goes_to_rest(void **state)
+{
+    s_ctx_t *ctx = *state;
+    const char *warm[] = {S_WARM, NULL};
+    s_start(ctx, warm);
+    s_start_collector(ctx, "test-token", NULL);
+    dp_collect_t req = s_request(ctx, S_WIDE);
+    req.replay = true; /* each run sends every event */
+    s_run_t gql = {0}, rest = {0};
+    s_stats_reset(ctx);
+    assert_int_equal(collector_collect(ctx->collector, &req), 0);
+    s_receive_window(ctx, &gql);
+    json_t *stats = s_standin_call(ctx, false, "/_standin/stats");
+    json_t *by_path = json_object_get(stats, "by_path");
+    /* One query; then the files, past its first page, through REST (two
+     * pages of 100); the reviews came whole. */
+    assert_int_equal(json_integer_value(json_object_get(by_path, "/graphql")),
+                     1);
+    char path[128];
+    snprintf(path, sizeof path, "/repos/%s/pulls/%d/files", S_WIDE, S_WIDE_PR);
+    assert_int_equal(json_integer_value(json_object_get(by_path, path)), 1);
+    snprintf(path, sizeof path, "/repos/%s/pulls/%d/reviews", S_WIDE,
+             S_WIDE_PR);
+    assert_null(json_object_get(by_path, path));
+    json_decref(stats);
+
+    /* The same window through REST alone gives the same events. */
+    collector_destroy(&ctx->collector);
+    dp_msg_clear(&ctx->window);
+    ctx->rest_only = true;
+    s_start_collector(ctx, "test-token", NULL);
+    assert_int_equal(collector_collect(ctx->collector, &req), 0);
+    s_receive_window(ctx, &rest);
+
+    assert_int_equal(gql.pr_merged, 1);
+    assert_int_equal(gql.review, S_WIDE_IN_WINDOW);
+    /* The merged event and each review carry the PR's files. */
+    assert_int_equal(gql.files, S_WIDE_FILES * (1 + S_WIDE_IN_WINDOW));
+    assert_int_equal(gql.additions, S_WIDE_FILES * (S_WIDE_FILES - 1) / 2 *
+                                        (1 + S_WIDE_IN_WINDOW));
+    assert_non_null(strstr(gql.reviewers.data, "fixer[bot]/Bot/COMMENTED"));
+    assert_int_equal(rest.events, gql.events);
+    assert_int_equal(rest.files, gql.files);
+    assert_int_equal(rest.additions, gql.additions);
+    assert_string_equal(rest.reviewers.data, gql.reviewers.data);
+    dp_buf_free(&gql.reviewers);
+    dp_buf_free(&rest.reviewers);
 }
 
 static void test_unknown_repository_fails_alone_in_the_schedule(void **state)
 {
     s_ctx_t *ctx = *state;
-    s_start(ctx, NULL);
+    const char *warm[] = {S_WARM, NULL};
+    s_start(ctx, warm);
     json_t *schedule = json_pack("{s:s, s:s, s:[s], s:[s, s]}", "timezone",
                                  "UTC", "language", "en", "windows", "hourly",
                                  "repositories", S_MISSING, S_QUIET);
@@ -707,6 +935,10 @@ int main(void)
         T(test_dataset_is_a_busy_hour),
         T(test_busy_window_through_faults_is_exact_and_free_again),
         T(test_busy_hour_costs_four_listings_and_shown_details),
+        T(test_busy_hour_through_graphql_costs_five_requests),
+        T(test_graphql_502_is_retried),
+        T(test_enterprise_without_graphql_falls_back_to_rest),
+        T(test_graphql_second_page_goes_to_rest),
         T(test_unknown_repository_fails_alone_in_the_schedule),
         T(test_refused_token_fails_the_window_with_eauth),
 #undef T

@@ -10,9 +10,11 @@
  * both must stay 0, and the window must say in its problems (the report's
  * footer) what was refused and that the listing is incomplete, or fail
  * with a STATUS that says so. A redirect within the API is still followed.
- * Then rate-limit headers that are huge, negative, garbage or a far HTTP
- * date go through gh_client: a rate-limit problem, never a refused token,
- * and (under UBSan) no overflow.
+ * GraphQL goes to the API's own origin (<api>/graphql, or /api/graphql
+ * beside GitHub Enterprise Server's /api/v3), and a redirect of a query is
+ * never followed. Then rate-limit headers that are huge, negative, garbage or a
+ * far HTTP date go through gh_client: a rate-limit problem, never a refused
+ * token, and (under UBSan) no overflow.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +33,7 @@
 #include "dp_bus.h"
 #include "dp_ghdata.h"
 #include "dp_http.h"
+#include "dp_json.h"
 #include "dp_mem.h"
 #include "dp_proto.h"
 #include "dp_store.h"
@@ -399,7 +402,7 @@ static void test_redirect_within_the_api_is_followed(void **state)
     json_decref(stats);
 }
 
-/* ==== Rate-limit headers ==== */
+/* ==== A client of the API stand-in ==== */
 
 /* A client of the API stand-in, with a fresh token state. */
 static gh_client_t *s_client(s_ctx_t *ctx, dp_store_t **store)
@@ -433,6 +436,102 @@ static bool s_said(const gh_client_t *gh, const char *text)
     }
     return found;
 }
+
+/* ==== GraphQL ==== */
+
+/* A GraphQL query of the details of PR #2 (a pull request of the
+ * dataset), as the collector sends it. */
+static char *s_graphql_body(void)
+{
+    return dp_strdup("{\"query\":\"query($owner: String!, $name: String!) { "
+                     "repository(owner: $owner, name: $name) { pullRequest("
+                     "number: 2) { files(first: 1) { totalCount } } } }\","
+                     "\"variables\":{\"owner\":\"acme\",\"name\":"
+                     "\"origin\"}}");
+}
+
+static void test_graphql_endpoint_is_on_the_api_origin(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_prepare(ctx);
+    dp_store_t *store = NULL;
+    /* api.github.com serves it below the API, GitHub Enterprise Server
+     * beside /api/v3: the same origin either way. */
+    static const struct {
+        const char *api, *graphql;
+    } urls[] = {
+        {"https://api.github.com", "https://api.github.com/graphql"},
+        {"https://ghe.example.com/api/v3",
+         "https://ghe.example.com/api/graphql"},
+        {"https://ghe.example.com/api/v3/",
+         "https://ghe.example.com/api/graphql"},
+        {"https://proxy.example.com/github",
+         "https://proxy.example.com/github/graphql"},
+    };
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        char err[256];
+        store = dp_store_new(ctx->redis.url, err, sizeof err);
+        assert_non_null(store);
+        gh_client_cfg_t cfg = {.api_url = urls[i].api,
+                               .tokens = S_TOKEN,
+                               .store = store,
+                               .max_body = S_MAX_FRAME};
+        gh_client_t *gh = gh_client_new(&cfg);
+        assert_non_null(gh);
+        assert_string_equal(gh_client_graphql_url(gh), urls[i].graphql);
+        gh_client_destroy(&gh);
+        dp_store_destroy(&store);
+    }
+
+    /* And the query reaches an Enterprise API's /api/graphql, with the
+     * token (the stand-in requires it). */
+    const char *api[] = {"--port",   "0",       "--token",        S_TOKEN,
+                         "--prefix", "/api/v3", "--graphql-warm", NULL};
+    s_standin(ctx, &ctx->api, api);
+    gh_client_t *gh = s_client(ctx, &store);
+    char *body = s_graphql_body();
+    json_t *doc = NULL;
+    int rc = gh_client_graphql(gh, body, &doc);
+    if (rc == DP_EHTTP && s_said(gh, "POST /api/graphql: 500"))
+        fail_msg("the stand-in has no GraphQL validator: scripts/deps.sh");
+    assert_int_equal(rc, 0);
+    assert_int_equal(dp_json_int(doc,
+                                 "data.repository.pullRequest.files."
+                                 "totalCount",
+                                 -1),
+                     0);
+    json_t *stats = s_stats(&ctx->api);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(stats, "by_path"), "/api/graphql")),
+                     1);
+    assert_int_equal(
+        json_integer_value(json_object_get(stats, "authorization")), 1);
+    json_decref(stats);
+    json_decref(doc);
+    dp_free(body);
+    gh_client_destroy(&gh);
+    dp_store_destroy(&store);
+}
+
+static void test_graphql_redirect_is_not_followed(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_redirecting(ctx, S_FOREIGN_HOST, "/graphql", "307");
+    dp_store_t *store = NULL;
+    gh_client_t *gh = s_client(ctx, &store);
+    char *body = s_graphql_body();
+    json_t *doc = NULL;
+    assert_int_equal(gh_client_graphql(gh, body, &doc), DP_EHTTP);
+    assert_null(doc);
+    assert_true(s_said(gh, "POST /graphql: 307"));
+    /* A POST is not sent twice: the redirect is an answer, not a way. */
+    s_assert_untouched(&ctx->foreign);
+    dp_free(body);
+    gh_client_destroy(&gh);
+    dp_store_destroy(&store);
+}
+
+/* ==== Rate-limit headers ==== */
 
 /* Each refusal names a path the stand-in answers with these headers. */
 typedef struct {
@@ -557,6 +656,8 @@ int main(void)
         T(test_redirect_to_another_origin_fails_the_window),
         T(test_redirect_of_a_later_page_cuts_the_listing),
         T(test_redirect_within_the_api_is_followed),
+        T(test_graphql_endpoint_is_on_the_api_origin),
+        T(test_graphql_redirect_is_not_followed),
         T(test_huge_or_garbage_limits_are_rate_limits),
         T(test_huge_limits_on_a_success_never_overflow),
 #undef T

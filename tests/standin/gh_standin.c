@@ -40,10 +40,29 @@
  * /_standin/stats counts the requests that carried an Authorization header
  * ("authorization"), so a test sees whether a token arrived.
  *
+ * GraphQL: POST /graphql (or /api/graphql beside an /api/v3 prefix, as
+ * GitHub Enterprise Server serves it) answers the query devpulse sends for
+ * pull request details (services/collector/gh_graphql.h): rateLimit and
+ * repository(owner, name) { <alias>: pullRequest(number) { files(first)
+ * reviews(first) } }, from the same pulls/<n>.files.json and
+ * reviews/<n>.json files, shaped as GitHub's GraphQL answers them (a Bot's
+ * login without "[bot]", NOT_FOUND errors beside null data). Every query
+ * is first validated against GitHub's published schema by node and
+ * tests/standin/graphql/validate.js (--graphql-validator; once per distinct
+ * text), and a query GitHub would refuse is refused the same way: 200 with
+ * "errors" and no data. Without a token GraphQL answers 401, as GitHub
+ * does; --no-graphql answers 404 (GitHub Enterprise without GraphQL). The
+ * validator starts with the first query, which waits a second or more for
+ * node to read the schema; --graphql-warm starts it before the URL is
+ * printed, for clients with short timeouts. A
+ * query costs max(1, connections / 100) points, counted apart from the
+ * REST limit (/_standin/stats "graphql_points").
+ *
  * Threads: MHD runs one thread per connection; every request is handled
  * under one mutex, except the sleep of a `hang` fault.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <dirent.h>
 #include <inttypes.h>
@@ -56,6 +75,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <time.h>
@@ -93,6 +113,15 @@
 #define S_JSON_TYPE "application/json; charset=utf-8"
 #define S_HTML_TYPE "text/html"
 #define S_DOC_URL "https://docs.github.com/rest"
+#define S_GQL_DOC_URL "https://docs.github.com/graphql"
+#define S_GQL_BODY_MAX (1024L * 1024) /* largest GraphQL request body */
+#define S_GQL_LIMIT 5000              /* GraphQL points an hour */
+#define S_GQL_FIRST_DEFAULT 100       /* nodes when a query names none */
+#define S_GQL_COST_UNIT 100           /* connections per point */
+#define S_GQL_NAME_MAX 128            /* alias and variable names */
+#ifndef S_GQL_VALIDATOR
+#define S_GQL_VALIDATOR "tests/standin/graphql/validate.js"
+#endif
 
 /* ==== Types ==== */
 
@@ -170,13 +199,16 @@ typedef struct {
     int cacheable;            /* a 200 that may become a 304 */
     int truncate;             /* S_TRUNC_* */
     int free_request;         /* does not consume rate limit */
+    int graphql;              /* a GraphQL query: points, not core */
     char *location;           /* Location header value, owned, or NULL */
     const char *raw_headers;  /* "name=value|..." from a ratehdr fault */
 } reply_t;
 
 typedef struct {
-    char *uri;   /* raw request URI, path and query */
-    int started; /* first handler call seen */
+    char *uri;     /* raw request URI, path and query */
+    int started;   /* first handler call seen */
+    dp_buf_t body; /* request body, up to S_GQL_BODY_MAX */
+    int too_big;   /* the body was longer */
 } req_t;
 
 typedef struct {
@@ -193,6 +225,10 @@ typedef struct {
     char *link_base;              /* --link-base, "{port}" expanded */
     char *redirect_to;            /* --redirect-to, or NULL (own base) */
     fault_t faults[S_FAULTS_MAX]; /* --fault, in order */
+    char *gql_path;               /* /graphql or /api/graphql */
+    char *validator;              /* --graphql-validator script */
+    int no_graphql;               /* --no-graphql: answer 404 */
+    int gql_warm;                 /* --graphql-warm: validator first */
     size_t n_faults;              /* number of faults */
     repo_t *repos;                /* the dataset */
     size_t n_repos;               /* number of repositories */
@@ -208,6 +244,10 @@ typedef struct {
     json_t *by_status;       /* status -> count */
     long long used;          /* rate limit used in this window */
     int64_t reset_at;        /* end of the rate-limit window */
+    long long gql_points;    /* GraphQL points spent */
+    pid_t vpid;              /* the validator, 0 before its start */
+    FILE *vin, *vout;        /* its stdin and stdout */
+    json_t *vcache;          /* query text -> array of error messages */
 } server_t;
 
 static volatile sig_atomic_t s_stopping; /* set once shutdown begins */
@@ -1273,11 +1313,12 @@ static void s_rate_limit(server_t *srv, reply_t *r)
 static void s_stats(server_t *srv, reply_t *r)
 {
     json_t *j = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "requests",
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "requests",
         (json_int_t)srv->requests, "counted", (json_int_t)srv->counted,
-        "not_modified", (json_int_t)srv->not_modified, "rate_used",
-        (json_int_t)srv->used, "authorization", (json_int_t)srv->authorization,
-        "by_path", srv->by_path, "by_status", srv->by_status);
+        "graphql_points", (json_int_t)srv->gql_points, "not_modified",
+        (json_int_t)srv->not_modified, "rate_used", (json_int_t)srv->used,
+        "authorization", (json_int_t)srv->authorization, "by_path",
+        srv->by_path, "by_status", srv->by_status);
     s_reply_json(r, MHD_HTTP_OK, j);
 }
 
@@ -1288,6 +1329,7 @@ static void s_stats_reset(server_t *srv, reply_t *r)
     srv->not_modified = 0;
     srv->authorization = 0;
     srv->used = 0;
+    srv->gql_points = 0;
     json_object_clear(srv->by_path);
     json_object_clear(srv->by_status);
     s_reply_json(r, MHD_HTTP_OK, json_pack("{s:b}", "reset", 1));
@@ -1301,6 +1343,392 @@ static void s_count(json_t *map, const char *key, size_t max)
     v = json_object_get(map, key);
     json_object_set_new(map, key,
                         json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
+/* ==== GraphQL ==== */
+
+/* Starts the validator: node running the script with --serve, which
+ * answers one JSON line per query line. Returns 0 or -1. */
+static int s_validator_start(server_t *srv)
+{
+    int in[2], out[2];
+    if (pipe(in) < 0)
+        return -1;
+    if (pipe(out) < 0) {
+        close(in[0]);
+        close(in[1]);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        pthread_sigmask(SIG_SETMASK, &none, NULL);
+        dup2(in[0], STDIN_FILENO);
+        dup2(out[1], STDOUT_FILENO);
+        close(in[0]);
+        close(in[1]);
+        close(out[0]);
+        close(out[1]);
+        execlp("node", "node", srv->validator, "--serve", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    if (pid < 0) {
+        close(in[1]);
+        close(out[0]);
+        return -1;
+    }
+    srv->vpid = pid;
+    srv->vin = fdopen(in[1], "w");
+    srv->vout = fdopen(out[0], "r");
+    return srv->vin && srv->vout ? 0 : -1;
+}
+
+static void s_validator_stop(server_t *srv)
+{
+    if (srv->vin)
+        fclose(srv->vin); /* node ends at the end of its input */
+    if (srv->vout)
+        fclose(srv->vout);
+    if (srv->vpid > 0)
+        waitpid(srv->vpid, NULL, 0);
+    srv->vin = srv->vout = NULL;
+    srv->vpid = 0;
+}
+
+/* The schema's verdict on a query: a borrowed array of error messages,
+ * empty when GitHub would accept it; NULL when no validator answers. */
+static json_t *s_validate(server_t *srv, const char *query)
+{
+    json_t *known = json_object_get(srv->vcache, query);
+    if (known)
+        return known;
+    if (!srv->vpid && s_validator_start(srv) < 0)
+        return NULL;
+    if (!srv->vin || !srv->vout)
+        return NULL;
+    json_t *q = json_string(query);
+    char *line = q ? json_dumps(q, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(q);
+    if (!line)
+        return NULL;
+    fprintf(srv->vin, "%s\n", line);
+    fflush(srv->vin);
+    free(line);
+    char *answer = NULL;
+    size_t cap = 0;
+    json_t *errors = NULL;
+    if (getline(&answer, &cap, srv->vout) > 0) {
+        json_t *doc = json_loads(answer, 0, NULL);
+        errors = json_incref(json_object_get(doc, "errors"));
+        json_decref(doc);
+    }
+    free(answer);
+    if (!json_is_array(errors)) {
+        json_decref(errors);
+        return NULL;
+    }
+    json_object_set_new(srv->vcache, query, errors);
+    return errors;
+}
+
+/* The value of an argument `name: VALUE` inside args[0..len): a literal
+ * (an integer or a "string") or a $variable from vars. New reference or
+ * NULL. */
+static json_t *s_gql_arg(const char *args, size_t len, const char *name,
+                         const json_t *vars)
+{
+    size_t n = strlen(name);
+    for (const char *p = args; p + n < args + len; p++) {
+        if (strncmp(p, name, n) != 0 ||
+            (p > args && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+            continue;
+        const char *v = p + n;
+        while (v < args + len && *v == ' ')
+            v++;
+        if (v >= args + len || *v != ':')
+            continue;
+        v++;
+        while (v < args + len && *v == ' ')
+            v++;
+        if (*v == '$') {
+            char var[S_GQL_NAME_MAX];
+            size_t k = 0;
+            for (v++;
+                 v < args + len && (isalnum((unsigned char)*v) || *v == '_') &&
+                 k + 1 < sizeof var;
+                 v++)
+                var[k++] = *v;
+            var[k] = '\0';
+            return json_incref(json_object_get(vars, var));
+        }
+        if (*v == '"') {
+            const char *end = memchr(v + 1, '"', (size_t)(args + len - v - 1));
+            return end ? json_stringn(v + 1, (size_t)(end - v - 1)) : NULL;
+        }
+        long long number;
+        char digits[32];
+        size_t k = 0;
+        while (v < args + len && isdigit((unsigned char)*v) &&
+               k + 1 < sizeof digits)
+            digits[k++] = *v++;
+        digits[k] = '\0';
+        return s_parse_ll(digits, 0, INT64_MAX, &number) == 0
+                   ? json_integer((json_int_t)number)
+                   : NULL;
+    }
+    return NULL;
+}
+
+/* The arguments of the first `field(` in query at or after from: sets
+ * *args and *len to the text between the parentheses. Returns where the
+ * field name starts, or NULL. */
+static const char *s_gql_field(const char *query, const char *from,
+                               const char *field, const char **args,
+                               size_t *len)
+{
+    size_t n = strlen(field);
+    for (const char *p = strstr(from, field); p; p = strstr(p + 1, field)) {
+        if (p > query && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+            continue;
+        const char *q = p + n;
+        while (*q == ' ')
+            q++;
+        if (*q != '(')
+            continue;
+        const char *end = strchr(q, ')');
+        if (!end)
+            return NULL;
+        *args = q + 1;
+        *len = (size_t)(end - q - 1);
+        return p;
+    }
+    return NULL;
+}
+
+/* `first:` of a connection field, or the default. */
+static long long s_gql_first(const char *query, const char *field,
+                             const json_t *vars)
+{
+    const char *args;
+    size_t len;
+    if (!s_gql_field(query, query, field, &args, &len))
+        return S_GQL_FIRST_DEFAULT;
+    json_t *v = s_gql_arg(args, len, "first", vars);
+    long long first = json_is_integer(v) ? (long long)json_integer_value(v)
+                                         : S_GQL_FIRST_DEFAULT;
+    json_decref(v);
+    return first;
+}
+
+/* A page of a dataset list as a GraphQL connection, each element mapped. */
+static json_t *s_gql_connection(json_t *arr, long long first,
+                                json_t *(*map)(json_t *))
+{
+    json_t *nodes = json_array();
+    size_t total = json_array_size(arr);
+    for (size_t i = 0; i < total && (long long)i < first; i++)
+        json_array_append_new(nodes, map(json_array_get(arr, i)));
+    int more = (long long)total > first;
+    char cursor[32];
+    snprintf(cursor, sizeof cursor, "Y3Vyc29yOnYyOpHO%lld",
+             (long long)(total < (size_t)first ? total : (size_t)first));
+    return json_pack("{s:I, s:o, s:{s:b, s:s?}}", "totalCount",
+                     (json_int_t)total, "nodes", nodes, "pageInfo",
+                     "hasNextPage", more, "endCursor",
+                     json_array_size(nodes) ? cursor : NULL);
+}
+
+static json_t *s_gql_file(json_t *f)
+{
+    return json_pack("{s:O?, s:O?, s:O?}", "path",
+                     json_object_get(f, "filename"), "additions",
+                     json_object_get(f, "additions"), "deletions",
+                     json_object_get(f, "deletions"));
+}
+
+/* A REST review as GraphQL names it: a GitHub App's login has no
+ * "[bot]" there. */
+static json_t *s_gql_review(json_t *r)
+{
+    json_t *user = json_object_get(r, "user");
+    const char *login = json_string_value(json_object_get(user, "login"));
+    const char *type = json_string_value(json_object_get(user, "type"));
+    json_t *author = json_null();
+    if (login) {
+        size_t len = strlen(login);
+        int bot = type && !strcmp(type, "Bot") && len > 5 &&
+                  !strcmp(login + len - 5, "[bot]");
+        author = json_pack("{s:s%, s:s}", "login", login, bot ? len - 5 : len,
+                           "__typename", type ? type : "User");
+    }
+    return json_pack("{s:O?, s:o, s:O?, s:O?, s:O?}", "databaseId",
+                     json_object_get(r, "id"), "author", author,
+                     "authorAssociation",
+                     json_object_get(r, "author_association"), "state",
+                     json_object_get(r, "state"), "submittedAt",
+                     json_object_get(r, "submitted_at"));
+}
+
+static json_t *s_gql_error(const char *type, const char *message,
+                           const char *path1, const char *path2)
+{
+    json_t *path = json_pack("[s]", path1);
+    if (path2)
+        json_array_append_new(path, json_string(path2));
+    return json_pack("{s:s, s:o, s:s}", "type", type, "path", path, "message",
+                     message);
+}
+
+/* The pull requests of the query (`alias: pullRequest(number: N)`). */
+static void s_gql_pulls(server_t *srv, repo_t *repo, const char *query,
+                        const json_t *vars, json_t *data, json_t *errors,
+                        long long *connections)
+{
+    long long first_files = s_gql_first(query, "files", vars);
+    long long first_reviews = s_gql_first(query, "reviews", vars);
+    (void)srv;
+    const char *args;
+    size_t len;
+    for (const char *p = query;
+         (p = s_gql_field(query, p, "pullRequest", &args, &len)) != NULL;
+         p += strlen("pullRequest")) {
+        /* The alias: the name before a colon before the field. */
+        char alias[S_GQL_NAME_MAX] = "pullRequest";
+        const char *b = p;
+        while (b > query && b[-1] == ' ')
+            b--;
+        if (b > query && b[-1] == ':') {
+            const char *e = --b;
+            while (e > query && e[-1] == ' ')
+                e--;
+            const char *a = e;
+            while (a > query && (isalnum((unsigned char)a[-1]) || a[-1] == '_'))
+                a--;
+            if (e > a && (size_t)(e - a) < sizeof alias)
+                snprintf(alias, sizeof alias, "%.*s", (int)(e - a), a);
+        }
+        json_t *num = s_gql_arg(args, len, "number", vars);
+        long long number =
+            json_is_integer(num) ? (long long)json_integer_value(num) : -1;
+        json_decref(num);
+        if (number < 0 || !s_is_pull(repo, number)) {
+            char msg[128];
+            snprintf(msg, sizeof msg,
+                     "Could not resolve to a PullRequest with the number of "
+                     "%lld.",
+                     number);
+            json_object_set_new(data, alias, json_null());
+            json_array_append_new(
+                errors, s_gql_error("NOT_FOUND", msg, "repository", alias));
+            continue;
+        }
+        json_t *files = s_numbered_find(repo->files, repo->n_files, number);
+        json_t *reviews =
+            s_numbered_find(repo->reviews, repo->n_reviews, number);
+        json_object_set_new(
+            data, alias,
+            json_pack("{s:o, s:o}", "files",
+                      s_gql_connection(files, first_files, s_gql_file),
+                      "reviews",
+                      s_gql_connection(reviews, first_reviews, s_gql_review)));
+        *connections += 2;
+    }
+}
+
+/* POST /graphql: the query devpulse sends, validated against the schema. */
+static void s_graphql(server_t *srv, const char *method, const req_t *req,
+                      int authorized, reply_t *r)
+{
+    if (srv->no_graphql || strcmp(method, "POST") != 0) {
+        s_reply_not_found(r);
+        return;
+    }
+    r->graphql = 1; /* GitHub's GraphQL budget is not the REST one */
+    if (!authorized) {
+        s_reply_json(r, MHD_HTTP_UNAUTHORIZED,
+                     json_pack("{s:s, s:s}", "message",
+                               "This endpoint requires you to be "
+                               "authenticated.",
+                               "documentation_url", S_GQL_DOC_URL));
+        return;
+    }
+    json_t *body = req->too_big
+                       ? NULL
+                       : json_loadb(req->body.data ? req->body.data : "",
+                                    req->body.len, 0, NULL);
+    const char *query = json_string_value(json_object_get(body, "query"));
+    json_t *vars = json_object_get(body, "variables");
+    if (!query) {
+        s_reply_message(r, MHD_HTTP_BAD_REQUEST, "Problems parsing JSON");
+        goto out;
+    }
+    json_t *verdict = s_validate(srv, query);
+    if (!verdict) {
+        s_reply_message(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                        "gh-standin: no GraphQL validator (node and "
+                        "tests/standin/graphql/node_modules, see "
+                        "scripts/deps.sh)");
+        goto out;
+    }
+    if (json_array_size(verdict) > 0) {
+        json_t *errors = json_array();
+        size_t i;
+        json_t *m;
+        json_array_foreach(verdict, i, m) json_array_append_new(
+            errors, json_pack("{s:O, s:[]}", "message", m, "locations"));
+        s_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}", "errors", errors));
+        goto out;
+    }
+    json_t *data = json_object();
+    json_t *errors = json_array();
+    long long connections = 0;
+    const char *args;
+    size_t len;
+    if (s_gql_field(query, query, "repository", &args, &len)) {
+        json_t *owner = s_gql_arg(args, len, "owner", vars);
+        json_t *name = s_gql_arg(args, len, "name", vars);
+        repo_t *repo = json_is_string(owner) && json_is_string(name)
+                           ? s_repo_by_name(srv, json_string_value(owner),
+                                            json_string_value(name))
+                           : NULL;
+        if (repo) {
+            json_t *pulls = json_object();
+            s_gql_pulls(srv, repo, query, vars, pulls, errors, &connections);
+            json_object_set_new(data, "repository", pulls);
+        } else {
+            char msg[512];
+            snprintf(msg, sizeof msg,
+                     "Could not resolve to a Repository with the name "
+                     "'%s/%s'.",
+                     json_string_value(owner) ? json_string_value(owner) : "",
+                     json_string_value(name) ? json_string_value(name) : "");
+            json_object_set_new(data, "repository", json_null());
+            json_array_append_new(
+                errors, s_gql_error("NOT_FOUND", msg, "repository", NULL));
+        }
+        json_decref(owner);
+        json_decref(name);
+    }
+    long long cost = (connections + S_GQL_COST_UNIT / 2) / S_GQL_COST_UNIT;
+    if (cost < 1)
+        cost = 1;
+    srv->gql_points += cost;
+    if (strstr(query, "rateLimit"))
+        json_object_set_new(
+            data, "rateLimit",
+            json_pack("{s:I, s:I}", "cost", (json_int_t)cost, "remaining",
+                      (json_int_t)(S_GQL_LIMIT - srv->gql_points)));
+    json_t *answer = json_pack("{s:o}", "data", data);
+    if (json_array_size(errors))
+        json_object_set_new(answer, "errors", errors);
+    else
+        json_decref(errors);
+    s_reply_json(r, MHD_HTTP_OK, answer);
+out:
+    json_decref(body);
 }
 
 /* ==== Routing ==== */
@@ -1697,10 +2125,11 @@ static int s_standin_path(server_t *srv, const char *method, const char *path,
 
 /* Handles one complete request; fills r and the rate snapshot. */
 static void s_handle(server_t *srv, struct MHD_Connection *conn,
-                     const char *method, const char *url, const char *uri,
+                     const char *method, const char *url, const req_t *req,
                      reply_t *r, rate_snap_t *rate)
 {
     query_t q;
+    const char *uri = req->uri;
     s_query_parse(&q, uri);
     const char *api = s_strip_prefix(srv, url);
 
@@ -1731,6 +2160,13 @@ static void s_handle(server_t *srv, struct MHD_Connection *conn,
                              MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                          "Authorization"))) {
         s_reply_message(r, MHD_HTTP_UNAUTHORIZED, "Bad credentials");
+    } else if (!strcmp(url, srv->gql_path)) {
+        s_graphql(srv, method, req,
+                  MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                              "Authorization") != NULL,
+                  r);
+        if (fault)
+            s_fault_reply(fault, r);
     } else if (srv->used >= srv->rate_limit && api &&
                strcmp(api, "/rate_limit") != 0) {
         s_reply_json(r, MHD_HTTP_FORBIDDEN,
@@ -1764,7 +2200,7 @@ static void s_handle(server_t *srv, struct MHD_Connection *conn,
         srv->not_modified++;
     } else if (!r->free_request) {
         srv->counted++;
-        if (srv->used < srv->rate_limit)
+        if (srv->used < srv->rate_limit && !r->graphql)
             srv->used++;
     }
     char status[16];
@@ -1800,6 +2236,7 @@ static void s_on_completed(void *cls, struct MHD_Connection *conn,
     req_t *req = *con_cls;
     if (req) {
         dp_free(req->uri);
+        dp_buf_free(&req->body);
         dp_free(req);
         *con_cls = NULL;
     }
@@ -1813,7 +2250,6 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
 {
     server_t *srv = cls;
     (void)version;
-    (void)upload_data;
     req_t *req = *con_cls;
     if (!req) {
         req = s_on_uri(NULL, url, conn);
@@ -1824,13 +2260,18 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     }
     if (*upload_data_size) {
-        *upload_data_size = 0; /* request bodies are ignored */
+        /* Kept for GraphQL, up to a bound; other bodies are ignored. */
+        if (req->body.len + *upload_data_size <= S_GQL_BODY_MAX)
+            dp_buf_append(&req->body, upload_data, *upload_data_size);
+        else
+            req->too_big = 1;
+        *upload_data_size = 0;
         return MHD_YES;
     }
     reply_t r;
     rate_snap_t rate;
     s_reply_init(&r);
-    s_handle(srv, conn, method, url ? url : "/", req->uri, &r, &rate);
+    s_handle(srv, conn, method, url ? url : "/", req, &r, &rate);
     if (srv->verbose)
         dp_log(DP_LOG_INFO, "%s %s %d", method, req->uri, r.status);
     enum MHD_Result ret = s_send(conn, &r, &rate);
@@ -1849,6 +2290,9 @@ static void s_usage(FILE *out)
             "                  [--link-base URL] [--redirect-to URL]\n"
             "                  [--fault SUBSTR:KIND:COUNT[:ARG]]... "
             "[--verbose]\n"
+            "                  [--graphql-validator validate.js] "
+            "[--no-graphql]\n"
+            "                  [--graphql-warm]\n"
             "KIND: status (ARG = HTTP status, default 500), html503,\n"
             "      secondary (ARG = retry-after s, default 60), r429 (same),\n"
             "      hang (ARG = ms, default 1000), truncate (ARG cut|short),\n"
@@ -1949,6 +2393,14 @@ static int s_parse_args(server_t *srv, int argc, char **argv, long long *port)
             srv->verbose = 1;
             continue;
         }
+        if (strcmp(a, "--no-graphql") == 0) {
+            srv->no_graphql = 1;
+            continue;
+        }
+        if (strcmp(a, "--graphql-warm") == 0) {
+            srv->gql_warm = 1;
+            continue;
+        }
         if (!v) {
             fprintf(stderr, "gh-standin: %s needs a value\n", a);
             return -1;
@@ -1989,6 +2441,9 @@ static int s_parse_args(server_t *srv, int argc, char **argv, long long *port)
         } else if (strcmp(a, "--redirect-to") == 0) {
             dp_free(srv->redirect_to);
             srv->redirect_to = dp_strdup(v);
+        } else if (strcmp(a, "--graphql-validator") == 0) {
+            dp_free(srv->validator);
+            srv->validator = dp_strdup(v);
         } else if (strcmp(a, "--token") == 0) {
             dp_free(srv->token);
             srv->token = dp_strdup(v);
@@ -2080,6 +2535,10 @@ static void s_server_free(server_t *srv)
     dp_free(srv->data_dir);
     dp_free(srv->prefix);
     dp_free(srv->token);
+    s_validator_stop(srv);
+    json_decref(srv->vcache);
+    dp_free(srv->validator);
+    dp_free(srv->gql_path);
     pthread_mutex_destroy(&srv->lock);
 }
 
@@ -2098,6 +2557,7 @@ int main(int argc, char **argv)
     srv.rate_limit = S_RATE_LIMIT_DEFAULT;
     srv.by_path = json_object();
     srv.by_status = json_object();
+    srv.vcache = json_object();
     srv.reset_at = (int64_t)time(NULL) + S_RATE_WINDOW_S;
 
     int parsed = s_parse_args(&srv, argc, argv, &port);
@@ -2108,7 +2568,24 @@ int main(int argc, char **argv)
     }
     if (srv.verbose)
         dp_log_set_level(DP_LOG_INFO);
+    if (!srv.validator)
+        srv.validator = dp_strdup(S_GQL_VALIDATOR);
+    /* GitHub Enterprise Server: REST below /api/v3, GraphQL at
+     * /api/graphql; elsewhere GraphQL sits below the REST base. */
+    size_t plen = strlen(srv.prefix);
+    if (plen >= 3 && !strcmp(srv.prefix + plen - 3, "/v3"))
+        srv.gql_path = dp_asprintf("%.*s/graphql", (int)(plen - 3), srv.prefix);
+    else
+        srv.gql_path = dp_asprintf("%s/graphql", srv.prefix);
     if (s_dataset_load(&srv) < 0) {
+        rc = 1;
+        goto out;
+    }
+    /* node takes a second or more to read GitHub's schema: a client with a
+     * short timeout asks for it to be read before the URL is printed. */
+    if (srv.gql_warm && !s_validate(&srv, "{ viewer { login } }")) {
+        fprintf(stderr, "gh-standin: no GraphQL validator (node %s)\n",
+                srv.validator);
         rc = 1;
         goto out;
     }

@@ -5,8 +5,10 @@
 # usage: selfcheck.sh [GH_STANDIN_BINARY] [DATA_DIR]
 # Starts gh-standin several times on free loopback ports and checks
 # pagination, Link headers, ETags and 304s, the counters, the token check,
-# 404/422 answers, rate limiting, every fault kind and the prefix mode.
-# Exits non-zero on the first failed check. Needs bash and curl only.
+# 404/422 answers, rate limiting, every fault kind, the prefix mode and
+# GraphQL (whose validator needs node and tests/standin/graphql/node_modules,
+# installed by scripts/deps.sh). Exits non-zero when a check failed. Needs
+# bash and curl.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,11 +59,15 @@ check_not() {
 # start [ARGS...]: runs gh-standin and sets $pid and $base
 start() {
     stop
+    # Emptied here, not by the child's redirection: the loop below may run
+    # before the child opens the file, and must not read the last URL.
+    : >"$tmp/url"
     "$bin" --data "$data" --port 0 "$@" >"$tmp/url" 2>"$tmp/log" &
     pid=$!
     # Up to 30 s: an ASan build on a loaded machine starts slowly.
     for _ in $(seq 1 600); do
-        [ -s "$tmp/url" ] && break
+        # The whole line: a reader may see a write in part.
+        [ -s "$tmp/url" ] && [ -z "$(tail -c 1 "$tmp/url")" ] && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.05
     done
@@ -69,7 +75,10 @@ start() {
     case "$base" in
     http://127.0.0.1:*) ;;
     *)
-        echo "FAIL: gh-standin did not print its URL" >&2
+        local rc=running
+        kill -0 "$pid" 2>/dev/null || { wait "$pid"; rc=$?; }
+        echo "FAIL: gh-standin $* did not print its URL (status $rc," \
+            "printed '$base')" >&2
         cat "$tmp/log" >&2
         exit 1
         ;;
@@ -309,6 +318,67 @@ get "$(link_rel next)"
 check "prefixed next page answers 200" [ "$code" = 200 ]
 get "${base%/api/v3}$repo/issues"
 check "unprefixed path is 404 in prefix mode" [ "$code" = 404 ]
+stop
+
+# ==== GraphQL, validated against GitHub's schema ====
+# gql QUERY-JSON-STRING VARIABLES-JSON [CURL ARGS...]: POSTs to /graphql
+gql() {
+    local query=$1 vars=$2
+    shift 2
+    printf '{"query":%s,"variables":%s}' "$query" "$vars" >"$tmp/q"
+    get "$gql_url" -H 'Content-Type: application/json' --data-binary @"$tmp/q" "$@"
+}
+detail='fragment d on PullRequest { files(first: 2) { totalCount nodes { path additions deletions } pageInfo { hasNextPage endCursor } } reviews(first: 100) { totalCount nodes { databaseId author { login __typename } authorAssociation state submittedAt } pageInfo { hasNextPage endCursor } } }'
+query="\"query(\$owner: String!, \$name: String!, \$n0: Int!) { rateLimit { cost remaining } repository(owner: \$owner, name: \$name) { p0: pullRequest(number: \$n0) { ...d } p1: pullRequest(number: 1) { ...d } } } $detail\""
+mkdir -p "$tmp/gql/acme/bots/pulls" "$tmp/gql/acme/bots/reviews"
+echo '[{"number":7,"pull_request":{},"updated_at":"2025-12-10T10:00:00Z","created_at":"2025-12-10T10:00:00Z","state":"open"}]' \
+    >"$tmp/gql/acme/bots/issues.json"
+echo '{"number":7}' >"$tmp/gql/acme/bots/pulls/7.json"
+echo '[{"filename":"a.c","additions":1,"deletions":2},{"filename":"b.c","additions":3,"deletions":4},{"filename":"c.c","additions":5,"deletions":6}]' \
+    >"$tmp/gql/acme/bots/pulls/7.files.json"
+echo '[{"id":11,"user":{"login":"helper[bot]","type":"Bot"},"author_association":"NONE","state":"COMMENTED","submitted_at":"2025-12-10T10:05:00Z"},{"id":12,"user":null,"author_association":"NONE","state":"APPROVED","submitted_at":"2025-12-10T10:06:00Z"}]' \
+    >"$tmp/gql/acme/bots/reviews/7.json"
+start --data "$tmp/gql"
+gql_url="$base/graphql"
+gql "$query" '{"owner":"acme","name":"bots","n0":7}' -H 'Authorization: Bearer t'
+if grep -q 'no GraphQL validator' "$tmp/b"; then
+    fail "no GraphQL validator: run scripts/deps.sh (node, npm install)"
+fi
+check "a valid query answers 200" [ "$code" = 200 ]
+check "with the files' first page" \
+    grep -qF '"files":{"totalCount":3,"nodes":[{"path":"a.c","additions":1,"deletions":2},{"path":"b.c","additions":3,"deletions":4}],"pageInfo":{"hasNextPage":true' "$tmp/b"
+check "a Bot's login without [bot], as GitHub's GraphQL names it" \
+    grep -qF '"author":{"login":"helper","__typename":"Bot"}' "$tmp/b"
+check "a deleted account is a null author" grep -qF '"author":null' "$tmp/b"
+check "an unknown PR is null beside a NOT_FOUND error" \
+    grep -qF '"p1":null' "$tmp/b"
+check "  naming it" grep -qF '"type":"NOT_FOUND","path":["repository","p1"]' "$tmp/b"
+check "rateLimit: one point" grep -qF '"rateLimit":{"cost":1,"remaining":4999}' "$tmp/b"
+# One counted request of one point, none of the REST limit.
+for want in rate_used=0 counted=1 graphql_points=1; do
+    check "GraphQL stats: $want" [ "$(stat_of "${want%=*}")" = "${want#*=}" ]
+done
+gql '"{ repository(owner: \"acme\", name: \"bots\") { pullRequest(number: 7) { filez { path } } } }"' \
+    '{}' -H 'Authorization: Bearer t'
+check "a query GitHub's schema refuses answers 200" [ "$code" = 200 ]
+check "  with the schema's error" \
+    grep -qF 'Cannot query field \"filez\" on type \"PullRequest\"' "$tmp/b"
+check_not "  and no data" grep -qF '"data"' "$tmp/b"
+gql '"{ repository(owner: \"acme\" name: \"bots\") {"' '{}' -H 'Authorization: Bearer t'
+check "a query that does not parse is refused" grep -qF '"errors":[{"message":"Syntax Error' "$tmp/b"
+gql "$query" '{"owner":"acme","name":"bots","n0":7}'
+check "GraphQL without a token answers 401" [ "$code" = 401 ]
+stop
+start --data "$tmp/gql" --no-graphql
+gql_url="$base/graphql"
+gql "$query" '{"owner":"acme","name":"bots","n0":7}' -H 'Authorization: Bearer t'
+check "--no-graphql answers 404" [ "$code" = 404 ]
+stop
+start --data "$tmp/gql" --prefix /api/v3
+gql_url="${base%/v3}/graphql"
+gql "$query" '{"owner":"acme","name":"bots","n0":7}' -H 'Authorization: Bearer t'
+check "GitHub Enterprise: /api/graphql beside /api/v3" [ "$code" = 200 ]
+check "  answers the query" grep -qF '"rateLimit":{"cost":1' "$tmp/b"
 stop
 
 if [ "$fails" -ne 0 ]; then

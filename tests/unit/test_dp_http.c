@@ -1,5 +1,5 @@
 /* test_dp_http.c - the one origin check every URL passes before the token
- * is sent to it */
+ * is sent to it, for a GET or a POST */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,11 +105,40 @@ static void test_scope_check_names_no_secret(void **state)
     assert_non_null(strstr(why, "https://api.github.com:443"));
 }
 
+/* A POST (a GraphQL query) passes the same check before it is sent: a
+ * URL outside the client's scope gets nothing, and no token. */
+static void test_post_outside_the_scope_is_not_sent(void **state)
+{
+    (void)state;
+    dp_http_opts_t o = {.user_agent = "test",
+                        .token = "SECRET",
+                        .scope = "https://ghe.example.com/api/graphql"};
+    dp_http_t *http = dp_http_new(&o);
+    assert_non_null(http);
+    static const char *const urls[] = {
+        "https://evil.example/api/graphql",
+        "http://ghe.example.com/api/graphql",
+        "https://ghe.example.com/api/v3/repos",
+        "https://ghe.example.com:8443/api/graphql",
+    };
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        dp_http_resp_t resp;
+        assert_int_equal(dp_http_post_json(http, urls[i], "{}", 2, &resp),
+                         DP_EORIGIN);
+        print_message("%s: %s\n", urls[i], resp.error);
+        assert_int_equal(resp.status, 0);
+        assert_null(strstr(resp.error, "SECRET"));
+        dp_http_resp_clear(&resp);
+    }
+    dp_http_destroy(&http);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scope_check_allows_only_the_api),
         cmocka_unit_test(test_scope_check_names_no_secret),
+        cmocka_unit_test(test_post_outside_the_scope_is_not_sent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
