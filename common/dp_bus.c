@@ -21,6 +21,12 @@
 #define DP_BUS_MAX_SOCKETS 32
 #define DP_BUS_PUB_HWM 100000
 #define DP_BUS_PIPE_HWM 100000
+/* A peer not there yet is tried again after 5 ms, doubling up to 1 s: a
+ * stack whose services start together connects within milliseconds of
+ * each bind, not at libzmq's fixed 100 ms, and a peer gone for long is
+ * not called 200 times a second. */
+#define DP_BUS_RECONNECT_MS 5
+#define DP_BUS_RECONNECT_MAX_MS 1000
 /* A peer that sends a larger frame is disconnected by ZeroMQ itself. */
 #define DP_BUS_MAX_MSG ((int64_t)64 * 1024 * 1024)
 
@@ -32,6 +38,9 @@
 #define DP_BUS_PUBLIC_VAR "DP_CURVE_PUBLIC_KEY"
 #define DP_BUS_SECRET_VAR "DP_CURVE_SECRET_KEY"
 #define DP_BUS_FILE_VAR "DP_CURVE_KEY_FILE"
+/* What a PUB sends each subscriber that connects (one frame, so never a
+ * tap message, which has two); a SUB of the bus subscribes to it. */
+#define DP_BUS_WELCOME "dp.welcome"
 
 struct dp_bus_t {
     void *ctx;                            /* ZeroMQ context */
@@ -305,9 +314,10 @@ bool dp_bus_secured(const dp_bus_t *self)
 }
 
 struct dp_sock_t {
-    dp_bus_t *bus; /* owner */
-    void *zsock;   /* ZeroMQ socket */
-    int type;      /* ZMQ_PUSH, ... */
+    dp_bus_t *bus;   /* owner */
+    void *zsock;     /* ZeroMQ socket */
+    int type;        /* ZMQ_PUSH, ... */
+    size_t welcomes; /* SUB: welcomes received from publishers */
 };
 
 dp_bus_t *dp_bus_new(void)
@@ -463,6 +473,16 @@ dp_sock_t *dp_sock_new(dp_bus_t *bus, int type, const char *endpoints)
     zmq_setsockopt(zsock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     int64_t maxmsg = DP_BUS_MAX_MSG;
     zmq_setsockopt(zsock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    int ivl = DP_BUS_RECONNECT_MS, ivl_max = DP_BUS_RECONNECT_MAX_MS;
+    zmq_setsockopt(zsock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(zsock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    /* The welcome handshake: set before any peer can attach. */
+    if (type == ZMQ_PUB)
+        zmq_setsockopt(zsock, ZMQ_XPUB_WELCOME_MSG, DP_BUS_WELCOME,
+                       strlen(DP_BUS_WELCOME));
+    if (type == ZMQ_SUB)
+        zmq_setsockopt(zsock, ZMQ_SUBSCRIBE, DP_BUS_WELCOME,
+                       strlen(DP_BUS_WELCOME));
 
     char *list = dp_strdup(endpoints);
     char *save = NULL;
@@ -545,14 +565,39 @@ static int s_recv_frame(void *zsock, dp_buf_t *buf, size_t max_len, bool *more,
     return 0;
 }
 
+/* Fills items with the socket and the bus's PUB sockets after it; returns
+ * the count. Polling a PUB (it is never readable) lets its thread take a
+ * new subscriber's connection and subscriptions while it waits, so the
+ * welcome goes out at once rather than at the PUB's next send. */
+static int s_poll_items(dp_sock_t *self, zmq_pollitem_t *items)
+{
+    int n = 0;
+    items[n++] = (zmq_pollitem_t){self->zsock, 0, ZMQ_POLLIN, 0};
+    for (size_t i = 0; i < DP_BUS_MAX_SOCKETS; i++) {
+        const dp_sock_t *s = self->bus->socks[i];
+        if (s && s != self && s->type == ZMQ_PUB)
+            items[n++] = (zmq_pollitem_t){s->zsock, 0, ZMQ_POLLIN, 0};
+    }
+    return n;
+}
+
+/* True when a one-frame message is a publisher's welcome. */
+static bool s_welcome(const dp_buf_t *frame)
+{
+    size_t len = strlen(DP_BUS_WELCOME);
+    return frame->len == len && memcmp(frame->data, DP_BUS_WELCOME, len) == 0;
+}
+
 int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
                  size_t max_len, int timeout_ms)
 {
     assert(self && payload);
-    zmq_pollitem_t item = {self->zsock, 0, ZMQ_POLLIN, 0};
-    int n = zmq_poll(&item, 1, timeout_ms);
-    if (n <= 0)
-        return n == 0 || errno == EINTR ? DP_EAGAIN : DP_EBUS;
+    zmq_pollitem_t items[DP_BUS_MAX_SOCKETS];
+    int n = zmq_poll(items, s_poll_items(self, items), timeout_ms);
+    if (n < 0)
+        return errno == EINTR ? DP_EAGAIN : DP_EBUS;
+    if (!(items[0].revents & ZMQ_POLLIN))
+        return DP_EAGAIN;
     if (subject)
         dp_buf_reset(subject);
     dp_buf_reset(payload);
@@ -564,7 +609,10 @@ int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
     if (rc < 0)
         goto out;
     size_t frames = 1;
-    if (!more) {
+    if (!more && self->type == ZMQ_SUB && s_welcome(&first)) {
+        self->welcomes++;
+        rc = DP_EAGAIN; /* the bus's own handshake, not a message */
+    } else if (!more) {
         dp_buf_append(payload, first.data ? first.data : "", first.len);
     } else {
         if (subject)
@@ -582,6 +630,12 @@ int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
 out:
     dp_buf_free(&first);
     return rc;
+}
+
+size_t dp_sock_welcomes(const dp_sock_t *self)
+{
+    assert(self);
+    return self->welcomes;
 }
 
 void *dp_sock_handle(dp_sock_t *self)

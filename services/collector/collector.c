@@ -23,6 +23,7 @@
 #include "gh_client.h"
 #include "gh_listing.h"
 #include "gh_normalize.h"
+#include "gh_orgs.h"
 #include "schedule.h"
 
 #define COLLECTOR_POLL_MS 500
@@ -622,26 +623,10 @@ static void s_expand_orgs(collector_t *self, int64_t now)
         (self->orgs_at && now - self->orgs_at < COLLECTOR_ORGS_REFRESH_S))
         return;
     self->orgs_at = now;
-    for (size_t i = 0; i < self->orgs.count; i++) {
-        char path[COLLECTOR_KEY_MAX];
-        snprintf(path, sizeof path, "/orgs/%s/repos?type=public&per_page=100",
-                 self->orgs.items[i]);
-        json_t *all = json_array();
-        gh_client_reset(self->gh);
-        if (gh_client_list(self->gh, path, self->cfg.max_pages, all) < 0)
-            dp_log(DP_LOG_ERROR, "organization %s could not be listed",
-                   self->orgs.items[i]);
-        size_t k;
-        json_t *r;
-        json_array_foreach(all, k, r)
-        {
-            const char *full = dp_json_str(r, "full_name");
-            if (full && dp_repo_valid(full) &&
-                !dp_json_bool(r, "archived", false))
-                dp_watch_add_repo(&self->repos, &self->names, full, NULL);
-        }
-        json_decref(all);
-    }
+    for (size_t i = 0; i < self->orgs.count; i++)
+        if (gh_org_repos(self->gh, self->orgs.items[i], self->cfg.max_pages,
+                         &self->repos, &self->names) < 0)
+            continue; /* logged; the others are still listed */
 }
 
 static int s_collect_window(collector_t *self, const char *repo,
