@@ -710,6 +710,24 @@ const dp_strs_t *collector_repositories(collector_t *self)
 
 /* ==== Service ==== */
 
+gh_client_t *collector_gh_new(const collector_cfg_t *cfg, dp_store_t *store)
+{
+    assert(cfg && store);
+    gh_client_cfg_t gcfg = {
+        .api_url = cfg->api_url,
+        .tokens = cfg->tokens,
+        .store = store,
+        .timeout_ms = cfg->timeout_ms,
+        .max_retries = cfg->max_retries,
+        .retry_base_ms = cfg->retry_base_ms,
+        .max_wait_s = cfg->max_wait_s,
+        .max_body = cfg->max_body,
+        .cache_ttl_s = cfg->cache_ttl_s,
+        .rate_reserve = cfg->rate_reserve,
+    };
+    return gh_client_new(&gcfg);
+}
+
 collector_t *collector_new(const collector_cfg_t *cfg)
 {
     assert(cfg);
@@ -730,19 +748,7 @@ collector_t *collector_new(const collector_cfg_t *cfg)
             dp_log(DP_LOG_ERROR, "%s", err);
         goto fail;
     }
-    gh_client_cfg_t gcfg = {
-        .api_url = cfg->api_url,
-        .tokens = cfg->tokens,
-        .store = self->store,
-        .timeout_ms = cfg->timeout_ms,
-        .max_retries = cfg->max_retries,
-        .retry_base_ms = cfg->retry_base_ms,
-        .max_wait_s = cfg->max_wait_s,
-        .max_body = cfg->max_body,
-        .cache_ttl_s = cfg->cache_ttl_s,
-        .rate_reserve = cfg->rate_reserve,
-    };
-    self->gh = gh_client_new(&gcfg);
+    self->gh = collector_gh_new(cfg, self->store);
     if (!self->gh)
         goto fail;
     if (cfg->schedule && s_load_schedule(self, cfg->schedule) < 0)

@@ -21,19 +21,7 @@ static int s_list_org(const collector_cfg_t *cfg, const char *org)
     dp_strs_t repos = {0}, names = {0};
     int rc = 1;
     dp_store_t *store = dp_store_new(cfg->redis_url, err, sizeof err);
-    gh_client_cfg_t gcfg = {
-        .api_url = cfg->api_url,
-        .tokens = cfg->tokens,
-        .store = store,
-        .timeout_ms = cfg->timeout_ms,
-        .max_retries = cfg->max_retries,
-        .retry_base_ms = cfg->retry_base_ms,
-        .max_wait_s = cfg->max_wait_s,
-        .max_body = cfg->max_body,
-        .cache_ttl_s = cfg->cache_ttl_s,
-        .rate_reserve = cfg->rate_reserve,
-    };
-    gh_client_t *gh = store ? gh_client_new(&gcfg) : NULL;
+    gh_client_t *gh = store ? collector_gh_new(cfg, store) : NULL;
     if (!store)
         dp_log(DP_LOG_ERROR, "%s", err);
     else if (gh && gh_org_repos(gh, org, cfg->max_pages, &repos, &names) == 0)
