@@ -16,6 +16,7 @@
 #include <zmq.h>
 
 #include "dp_log.h"
+#include "dp_service.h"
 
 #define DP_BUS_LINGER_MS 2000
 #define DP_BUS_MAX_SOCKETS 32
@@ -588,20 +589,14 @@ static bool s_welcome(const dp_buf_t *frame)
     return frame->len == len && memcmp(frame->data, DP_BUS_WELCOME, len) == 0;
 }
 
-int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
-                 size_t max_len, int timeout_ms)
+/* Reads the message waiting on a socket into subject and payload; a
+ * publisher's welcome is counted and sets *welcome instead. */
+static int s_recv_message(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
+                          size_t max_len, bool *welcome)
 {
-    assert(self && payload);
-    zmq_pollitem_t items[DP_BUS_MAX_SOCKETS];
-    int n = zmq_poll(items, s_poll_items(self, items), timeout_ms);
-    if (n < 0)
-        return errno == EINTR ? DP_EAGAIN : DP_EBUS;
-    if (!(items[0].revents & ZMQ_POLLIN))
-        return DP_EAGAIN;
     if (subject)
         dp_buf_reset(subject);
     dp_buf_reset(payload);
-
     /* Frames of one message arrive together, so these reads do not block. */
     dp_buf_t first = DP_BUF_INIT;
     bool more = false, oversized = false;
@@ -611,7 +606,7 @@ int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
     size_t frames = 1;
     if (!more && self->type == ZMQ_SUB && s_welcome(&first)) {
         self->welcomes++;
-        rc = DP_EAGAIN; /* the bus's own handshake, not a message */
+        *welcome = true; /* the bus's own handshake, not a message */
     } else if (!more) {
         dp_buf_append(payload, first.data ? first.data : "", first.len);
     } else {
@@ -629,6 +624,52 @@ int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
         rc = DP_EPROTO;
 out:
     dp_buf_free(&first);
+    return rc;
+}
+
+int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
+                 size_t max_len, int timeout_ms)
+{
+    assert(self && payload);
+    long long until = dp_service_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        long long left = until - dp_service_now_ms();
+        int wait = timeout_ms < 0 ? -1 : (int)(left > 0 ? left : 0);
+        zmq_pollitem_t items[DP_BUS_MAX_SOCKETS];
+        int n = zmq_poll(items, s_poll_items(self, items), wait);
+        if (n < 0)
+            return errno == EINTR ? DP_EAGAIN : DP_EBUS;
+        if (!(items[0].revents & ZMQ_POLLIN))
+            return DP_EAGAIN;
+        bool welcome = false;
+        int rc = s_recv_message(self, subject, payload, max_len, &welcome);
+        if (!welcome)
+            return rc;
+        /* A welcome is no message: wait on for one, for the time left. */
+    }
+}
+
+int dp_sock_await_welcomes(dp_sock_t *self, size_t n, int timeout_ms)
+{
+    assert(self && self->type == ZMQ_SUB && timeout_ms >= 0);
+    long long until = dp_service_now_ms() + timeout_ms;
+    dp_buf_t scratch = DP_BUF_INIT;
+    int rc = 0;
+    while (self->welcomes < n && rc == 0) {
+        long long left = until - dp_service_now_ms();
+        zmq_pollitem_t items[DP_BUS_MAX_SOCKETS];
+        int ready = zmq_poll(items, s_poll_items(self, items),
+                             (int)(left > 0 ? left : 0));
+        if (ready < 0 || !(items[0].revents & ZMQ_POLLIN)) {
+            rc = DP_EAGAIN; /* out of time, or a signal */
+            break;
+        }
+        bool welcome = false;
+        if (s_recv_message(self, NULL, &scratch, DP_BUS_MAX_MSG, &welcome) ==
+            DP_EBUS)
+            rc = DP_EBUS;
+    }
+    dp_buf_free(&scratch);
     return rc;
 }
 

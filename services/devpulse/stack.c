@@ -391,31 +391,6 @@ static size_t s_busy(const s_asker_t *a)
     return n;
 }
 
-/* Waits until every tap has welcomed the asker's SUB: its connections are
- * up and its subscriptions on their way, so a REPORT or STATUS that follows
- * a COLLECT sent now reaches it. Nothing else is published to it before
- * it asks. DP_EAGAIN when interrupted; a tap that does not answer in time
- * (a service busy elsewhere) is logged and the asking goes on. */
-static int s_await_taps(dp_sock_t *sub, dp_buf_t *subject, dp_buf_t *frame)
-{
-    long long until = dp_service_now_ms() + STACK_WELCOME_WAIT_MS;
-    while (dp_sock_welcomes(sub) < STACK_NTAPS) {
-        long long left = until - dp_service_now_ms();
-        if (dp_service_interrupted())
-            return DP_EAGAIN;
-        if (left <= 0) {
-            dp_log(DP_LOG_WARN, "%zu of %d taps answered; asking anyway",
-                   dp_sock_welcomes(sub), STACK_NTAPS);
-            return 0;
-        }
-        dp_msg_t msg;
-        if (dp_msg_recv(sub, subject, frame, DP_PROTO_MAX_FRAME, (int)left,
-                        &msg, NULL) == 0)
-            dp_msg_clear(&msg); /* nothing of ours yet: not asked */
-    }
-    return 0;
-}
-
 int stack_request(stack_t *self, const stack_window_t *windows, size_t n,
                   size_t in_flight, long timeout_s, const stack_sink_t *sink)
 {
@@ -443,9 +418,17 @@ int stack_request(stack_t *self, const stack_window_t *windows, size_t n,
     if (!sub || !a.push || dp_sock_subscribe(sub, "report.") < 0 ||
         dp_sock_subscribe(sub, "status.") < 0)
         goto out;
-    if (s_await_taps(sub, &subject, &frame) < 0) {
-        rc = DP_EAGAIN;
-        goto out;
+    /* Every tap's welcome: the connections are up and the subscriptions
+     * on their way, so a REPORT or STATUS that follows a COLLECT sent now
+     * reaches us. A tap that does not answer in time (a service busy
+     * elsewhere) is logged and the asking goes on. */
+    if (dp_sock_await_welcomes(sub, STACK_NTAPS, STACK_WELCOME_WAIT_MS) < 0) {
+        if (dp_service_interrupted()) {
+            rc = DP_EAGAIN;
+            goto out;
+        }
+        dp_log(DP_LOG_WARN, "%zu of %d taps answered; asking anyway",
+               dp_sock_welcomes(sub), STACK_NTAPS);
     }
 
     long watch_s = STACK_WATCH_S;
