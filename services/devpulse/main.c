@@ -205,6 +205,7 @@ static int s_report(int argc, char **argv)
 {
     char *from_s = NULL, *to_s = NULL, *lang = NULL, *out = NULL;
     char *format = NULL, *name = NULL, *tz = NULL, *rules = NULL;
+    char *org_file = NULL;
     long timeout_s = 0, jobs = 0;
     dp_opt_t opts[] = {
         {"from", NULL, "--from", DP_OPT_STR, &from_s, NULL, 0, 0, NULL, false,
@@ -227,6 +228,11 @@ static int s_report(int argc, char **argv)
          1, 86400, NULL, false, "seconds to wait for the report"},
         {"jobs", "DP_REPORT_JOBS", "--jobs", DP_OPT_INT, &jobs, "4", 1, 64,
          NULL, false, "repositories asked for at a time"},
+        /* On the command line, taken by s_take_orgs (repeatable); what
+         * is left here came from the -c file. */
+        {"org", NULL, "--org", DP_OPT_STR, &org_file, NULL, 0, 0, NULL, false,
+         "also every public, unarchived repository of this organization "
+         "(repeatable)"},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
@@ -256,6 +262,17 @@ static int s_report(int argc, char **argv)
     int64_t from = 0, to = 0;
     int offset = 0;
     rc = 2;
+    if (org_file) {
+        if (!s_org_valid(org_file)) {
+            fprintf(stderr,
+                    "devpulse report: org: \"%s\" is not an organization "
+                    "name\n",
+                    org_file);
+            goto out;
+        }
+        if (!s_strs_has(&orgs, org_file))
+            dp_strs_push(&orgs, org_file);
+    }
     for (size_t i = 0; i < nrest; i++) {
         if (!dp_repo_valid(rest[i])) {
             fprintf(stderr,
