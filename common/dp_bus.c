@@ -22,6 +22,12 @@
 #define DP_BUS_MAX_SOCKETS 32
 #define DP_BUS_PUB_HWM 100000
 #define DP_BUS_PIPE_HWM 100000
+/* A peer not there yet is tried again after 5 ms, doubling up to 1 s: a
+ * stack whose services start together connects within milliseconds of
+ * each bind, not at libzmq's fixed 100 ms, and a peer gone for long is
+ * not called 200 times a second. */
+#define DP_BUS_RECONNECT_MS 5
+#define DP_BUS_RECONNECT_MAX_MS 1000
 /* A peer that sends a larger frame is disconnected by ZeroMQ itself. */
 #define DP_BUS_MAX_MSG ((int64_t)64 * 1024 * 1024)
 
@@ -33,6 +39,9 @@
 #define DP_BUS_PUBLIC_VAR "DP_CURVE_PUBLIC_KEY"
 #define DP_BUS_SECRET_VAR "DP_CURVE_SECRET_KEY"
 #define DP_BUS_FILE_VAR "DP_CURVE_KEY_FILE"
+/* What a PUB sends each subscriber that connects (one frame, so never a
+ * tap message, which has two); a SUB of the bus subscribes to it. */
+#define DP_BUS_WELCOME "dp.welcome"
 
 struct dp_bus_t {
     void *ctx;                            /* ZeroMQ context */
@@ -306,9 +315,10 @@ bool dp_bus_secured(const dp_bus_t *self)
 }
 
 struct dp_sock_t {
-    dp_bus_t *bus; /* owner */
-    void *zsock;   /* ZeroMQ socket */
-    int type;      /* ZMQ_PUSH, ... */
+    dp_bus_t *bus;   /* owner */
+    void *zsock;     /* ZeroMQ socket */
+    int type;        /* ZMQ_PUSH, ... */
+    size_t welcomes; /* SUB: welcomes received from publishers */
 };
 
 dp_bus_t *dp_bus_new(void)
@@ -464,6 +474,16 @@ dp_sock_t *dp_sock_new(dp_bus_t *bus, int type, const char *endpoints)
     zmq_setsockopt(zsock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     int64_t maxmsg = DP_BUS_MAX_MSG;
     zmq_setsockopt(zsock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    int ivl = DP_BUS_RECONNECT_MS, ivl_max = DP_BUS_RECONNECT_MAX_MS;
+    zmq_setsockopt(zsock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(zsock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    /* The welcome handshake: set before any peer can attach. */
+    if (type == ZMQ_PUB)
+        zmq_setsockopt(zsock, ZMQ_XPUB_WELCOME_MSG, DP_BUS_WELCOME,
+                       strlen(DP_BUS_WELCOME));
+    if (type == ZMQ_SUB)
+        zmq_setsockopt(zsock, ZMQ_SUBSCRIBE, DP_BUS_WELCOME,
+                       strlen(DP_BUS_WELCOME));
 
     char *list = dp_strdup(endpoints);
     char *save = NULL;
@@ -563,18 +583,37 @@ static int s_poll(zmq_pollitem_t *items, size_t n, int timeout_ms)
     return rc;
 }
 
-int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
-                 size_t max_len, int timeout_ms)
+/* Fills items with the socket and the bus's PUB sockets after it; returns
+ * the count. Polling a PUB (it is never readable) lets its thread take a
+ * new subscriber's connection and subscriptions while it waits, so the
+ * welcome goes out at once rather than at the PUB's next send. */
+static int s_poll_items(dp_sock_t *self, zmq_pollitem_t *items)
 {
-    assert(self && payload);
-    zmq_pollitem_t items[2] = {{self->zsock, 0, ZMQ_POLLIN, 0}};
-    int n = s_poll(items, 1, timeout_ms);
-    if (n <= 0)
-        return n == 0 ? DP_EAGAIN : DP_EBUS;
+    int n = 0;
+    items[n++] = (zmq_pollitem_t){self->zsock, 0, ZMQ_POLLIN, 0};
+    for (size_t i = 0; i < DP_BUS_MAX_SOCKETS; i++) {
+        const dp_sock_t *s = self->bus->socks[i];
+        if (s && s != self && s->type == ZMQ_PUB)
+            items[n++] = (zmq_pollitem_t){s->zsock, 0, ZMQ_POLLIN, 0};
+    }
+    return n;
+}
+
+/* True when a one-frame message is a publisher's welcome. */
+static bool s_welcome(const dp_buf_t *frame)
+{
+    size_t len = strlen(DP_BUS_WELCOME);
+    return frame->len == len && memcmp(frame->data, DP_BUS_WELCOME, len) == 0;
+}
+
+/* Reads the message waiting on a socket into subject and payload; a
+ * publisher's welcome is counted and sets *welcome instead. */
+static int s_recv_message(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
+                          size_t max_len, bool *welcome)
+{
     if (subject)
         dp_buf_reset(subject);
     dp_buf_reset(payload);
-
     /* Frames of one message arrive together, so these reads do not block. */
     dp_buf_t first = DP_BUF_INIT;
     bool more = false, oversized = false;
@@ -582,7 +621,10 @@ int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
     if (rc < 0)
         goto out;
     size_t frames = 1;
-    if (!more) {
+    if (!more && self->type == ZMQ_SUB && s_welcome(&first)) {
+        self->welcomes++;
+        *welcome = true; /* the bus's own handshake, not a message */
+    } else if (!more) {
         dp_buf_append(payload, first.data ? first.data : "", first.len);
     } else {
         if (subject)
@@ -600,6 +642,58 @@ int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
 out:
     dp_buf_free(&first);
     return rc;
+}
+
+int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
+                 size_t max_len, int timeout_ms)
+{
+    assert(self && payload);
+    long long until = dp_service_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        long long left = until - dp_service_now_ms();
+        int wait = timeout_ms < 0 ? -1 : (int)(left > 0 ? left : 0);
+        zmq_pollitem_t items[DP_BUS_MAX_SOCKETS + 1]; /* + the stop */
+        int n = s_poll(items, (size_t)s_poll_items(self, items), wait);
+        if (n < 0)
+            return DP_EBUS;
+        if (!(items[0].revents & ZMQ_POLLIN))
+            return DP_EAGAIN; /* out of time, or a stop */
+        bool welcome = false;
+        int rc = s_recv_message(self, subject, payload, max_len, &welcome);
+        if (!welcome)
+            return rc;
+        /* A welcome is no message: wait on for one, for the time left. */
+    }
+}
+
+int dp_sock_await_welcomes(dp_sock_t *self, size_t n, int timeout_ms)
+{
+    assert(self && self->type == ZMQ_SUB && timeout_ms >= 0);
+    long long until = dp_service_now_ms() + timeout_ms;
+    dp_buf_t scratch = DP_BUF_INIT;
+    int rc = 0;
+    while (self->welcomes < n && rc == 0) {
+        long long left = until - dp_service_now_ms();
+        zmq_pollitem_t items[DP_BUS_MAX_SOCKETS + 1]; /* + the stop */
+        int ready = s_poll(items, (size_t)s_poll_items(self, items),
+                           (int)(left > 0 ? left : 0));
+        if (ready < 0 || !(items[0].revents & ZMQ_POLLIN)) {
+            rc = DP_EAGAIN; /* out of time, or a stop */
+            break;
+        }
+        bool welcome = false;
+        if (s_recv_message(self, NULL, &scratch, DP_BUS_MAX_MSG, &welcome) ==
+            DP_EBUS)
+            rc = DP_EBUS;
+    }
+    dp_buf_free(&scratch);
+    return rc;
+}
+
+size_t dp_sock_welcomes(const dp_sock_t *self)
+{
+    assert(self);
+    return self->welcomes;
 }
 
 void *dp_sock_handle(dp_sock_t *self)

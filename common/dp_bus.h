@@ -78,6 +78,25 @@ DP_NODISCARD int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject,
                               dp_buf_t *payload, size_t max_len,
                               int timeout_ms);
 
+/* How many welcomes a SUB socket has received: every PUB of a bus sends
+ * one to each subscriber when its connection is made (once its handshake,
+ * CurveZMQ included, is done), and every SUB of a bus subscribes to it
+ * before it connects; dp_sock_recv counts it here and goes on waiting
+ * for a message (it is none). A SUB that connected to n publishers and has n
+ * welcomes knows its connections are up and its subscriptions are on their way
+ * ahead of anything it sends next, instead of sleeping and hoping. The welcome
+ * is one frame, "dp.welcome"; a foreign subscriber to every subject ("")
+ * receives it too and should ignore one-frame messages. While it waits in
+ * dp_sock_recv, a bus also serves the new subscribers of its own PUB
+ * sockets. */
+size_t dp_sock_welcomes(const dp_sock_t *self);
+
+/* Waits until a SUB socket has n welcomes, at most timeout_ms (>= 0);
+ * messages that arrive meanwhile are dropped (ask after this, not
+ * before). Returns 0, DP_EAGAIN on timeout or interruption, or DP_EBUS. */
+DP_NODISCARD int dp_sock_await_welcomes(dp_sock_t *self, size_t n,
+                                        int timeout_ms);
+
 /* The underlying ZeroMQ socket, for zmq_poll. Borrowed. */
 void *dp_sock_handle(dp_sock_t *self);
 

@@ -24,6 +24,7 @@
 #include "gh_graphql.h"
 #include "gh_listing.h"
 #include "gh_normalize.h"
+#include "gh_orgs.h"
 #include "schedule.h"
 
 #define COLLECTOR_POLL_MS 500
@@ -741,26 +742,10 @@ static void s_expand_orgs(collector_t *self, int64_t now)
         (self->orgs_at && now - self->orgs_at < COLLECTOR_ORGS_REFRESH_S))
         return;
     self->orgs_at = now;
-    for (size_t i = 0; i < self->orgs.count; i++) {
-        char path[COLLECTOR_KEY_MAX];
-        snprintf(path, sizeof path, "/orgs/%s/repos?type=public&per_page=100",
-                 self->orgs.items[i]);
-        json_t *all = json_array();
-        gh_client_reset(self->gh);
-        if (gh_client_list(self->gh, path, self->cfg.max_pages, all) < 0)
-            dp_log(DP_LOG_ERROR, "organization %s could not be listed",
-                   self->orgs.items[i]);
-        size_t k;
-        json_t *r;
-        json_array_foreach(all, k, r)
-        {
-            const char *full = dp_json_str(r, "full_name");
-            if (full && dp_repo_valid(full) &&
-                !dp_json_bool(r, "archived", false))
-                dp_watch_add_repo(&self->repos, &self->names, full, NULL);
-        }
-        json_decref(all);
-    }
+    for (size_t i = 0; i < self->orgs.count; i++)
+        if (gh_org_repos(self->gh, self->orgs.items[i], self->cfg.max_pages,
+                         &self->repos, &self->names) < 0)
+            continue; /* logged; the others are still listed */
 }
 
 static int s_collect_window(collector_t *self, const char *repo,
@@ -844,6 +829,24 @@ const dp_strs_t *collector_repositories(collector_t *self)
 
 /* ==== Service ==== */
 
+gh_client_t *collector_gh_new(const collector_cfg_t *cfg, dp_store_t *store)
+{
+    assert(cfg && store);
+    gh_client_cfg_t gcfg = {
+        .api_url = cfg->api_url,
+        .tokens = cfg->tokens,
+        .store = store,
+        .timeout_ms = cfg->timeout_ms,
+        .max_retries = cfg->max_retries,
+        .retry_base_ms = cfg->retry_base_ms,
+        .max_wait_s = cfg->max_wait_s,
+        .max_body = cfg->max_body,
+        .cache_ttl_s = cfg->cache_ttl_s,
+        .rate_reserve = cfg->rate_reserve,
+    };
+    return gh_client_new(&gcfg);
+}
+
 collector_t *collector_new(const collector_cfg_t *cfg)
 {
     assert(cfg);
@@ -864,19 +867,7 @@ collector_t *collector_new(const collector_cfg_t *cfg)
             dp_log(DP_LOG_ERROR, "%s", err);
         goto fail;
     }
-    gh_client_cfg_t gcfg = {
-        .api_url = cfg->api_url,
-        .tokens = cfg->tokens,
-        .store = self->store,
-        .timeout_ms = cfg->timeout_ms,
-        .max_retries = cfg->max_retries,
-        .retry_base_ms = cfg->retry_base_ms,
-        .max_wait_s = cfg->max_wait_s,
-        .max_body = cfg->max_body,
-        .cache_ttl_s = cfg->cache_ttl_s,
-        .rate_reserve = cfg->rate_reserve,
-    };
-    self->gh = gh_client_new(&gcfg);
+    self->gh = collector_gh_new(cfg, self->store);
     if (!self->gh)
         goto fail;
     if (cfg->schedule && s_load_schedule(self, cfg->schedule) < 0)

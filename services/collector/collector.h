@@ -8,6 +8,8 @@
 
 #include "dp_err.h"
 #include "dp_proto.h"
+#include "dp_store.h"
+#include "gh_client.h"
 
 typedef struct collector_t collector_t;
 
@@ -70,6 +72,11 @@ collector_t *collector_new(const collector_cfg_t *cfg);
 /* Serves COLLECT requests, and collects the configured repositories'
  * windows as they close (see collector_tick), until interrupted. */
 int collector_run(collector_t *self);
+
+/* A GitHub client with cfg's settings on store (borrowed), as the
+ * collector makes its own (dp-collector --list-org uses one too). NULL on
+ * failure (logged). */
+gh_client_t *collector_gh_new(const collector_cfg_t *cfg, dp_store_t *store);
 
 /* Collects one window: lists the repository's issues and pull requests
  * updated since the window start, emits the window's events (deduplicated)

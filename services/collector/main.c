@@ -8,7 +8,32 @@
 #include "dp_log.h"
 #include "dp_proto.h"
 #include "dp_service.h"
+#include "dp_store.h"
 #include "dp_time.h"
+#include "gh_orgs.h"
+
+/* --list-org: prints the repositories of an organization that a schedule
+ * would watch (public, not archived), one a line, through the same client
+ * as collecting (cache, retries, origin checks); 0, or 1 on failure. */
+static int s_list_org(const collector_cfg_t *cfg, const char *org)
+{
+    char err[256] = "";
+    dp_strs_t repos = {0}, names = {0};
+    int rc = 1;
+    dp_store_t *store = dp_store_new(cfg->redis_url, err, sizeof err);
+    gh_client_t *gh = store ? collector_gh_new(cfg, store) : NULL;
+    if (!store)
+        dp_log(DP_LOG_ERROR, "%s", err);
+    else if (gh && gh_org_repos(gh, org, cfg->max_pages, &repos, &names) == 0)
+        rc = 0;
+    for (size_t i = 0; rc == 0 && i < repos.count; i++)
+        printf("%s\n", repos.items[i]);
+    gh_client_destroy(&gh);
+    dp_store_destroy(&store);
+    dp_strs_clear(&repos);
+    dp_strs_clear(&names);
+    return rc;
+}
 
 int main(int argc, char **argv)
 {
@@ -16,7 +41,7 @@ int main(int argc, char **argv)
     char *out = NULL, *pub = NULL, *log_level = NULL, *tokens = NULL;
     long rate_reserve, max_events, max_details, lease_ms, grace_s;
     long catchup_max, watch_s, watch_tries;
-    char *reports = NULL, *since = NULL;
+    char *reports = NULL, *since = NULL, *list_org = NULL;
     bool pr_details, schedule, graphql;
     long per_page, max_pages, timeout_ms, max_retries, retry_base_ms;
     long max_wait_s, max_text, max_body, cache_ttl_s, max_frame;
@@ -63,6 +88,9 @@ int main(int argc, char **argv)
         {"since", "DP_SINCE", "--since", DP_OPT_STR, &since, NULL, 0, 0, NULL,
          false,
          "start repositories never collected at this instant (ISO 8601)"},
+        {"list_org", NULL, "--list-org", DP_OPT_STR, &list_org, NULL, 0, 0,
+         NULL, false,
+         "print the repositories of this organization, one a line, and exit"},
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
          "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
         {"ctl_endpoint", "DP_COLLECTOR_CTL", "--ctl", DP_OPT_STR, &ctl,
@@ -157,6 +185,12 @@ int main(int argc, char **argv)
         .watch_tries = watch_tries,
         .max_frame = max_frame,
     };
+    if (list_org && *list_org) {
+        rc = s_list_org(&cfg, list_org);
+        json_decref(doc);
+        dp_config_free(opts, nopts);
+        return rc;
+    }
     collector_t *collector = collector_new(&cfg);
     if (!collector) {
         json_decref(doc);

@@ -25,7 +25,9 @@
 #define DEVPULSE_DIR_MODE 0755
 
 static const char *const s_usage =
-    "usage: devpulse report OWNER/REPO --from ISO --to ISO [--lang zh|en]\n"
+    "usage: devpulse report OWNER/REPO... [--org NAME]... --from ISO --to "
+    "ISO\n"
+    "                       [--lang zh|en] [--jobs N]\n"
     "                       [--out DIR] [--format md,json,html,atom] [--name "
     "NAME]\n"
     "                       [--tz ZONE] [--timeout SECONDS]\n"
@@ -77,17 +79,125 @@ static int s_range(const char *cmd, const char *from_s, const char *to_s,
 
 /* ==== report ==== */
 
-/* Prints the report's path, or why there is none. */
+#define DEVPULSE_ORG_MAX 39 /* GitHub's longest organization name */
+
+/* What a report of several repositories keeps while they come in. */
+typedef struct {
+    const stack_window_t *windows;
+    size_t n;
+    char **paths;       /* per window, once reported (printed in order) */
+    bool *ended;        /* per window: reported or failed */
+    size_t printed;     /* windows [0, printed) are done with */
+    dp_strs_t failures; /* "OWNER/REPO: reason", in the order they came */
+} s_multi_t;
+
+/* Prints the paths of the windows ended so far, in the order asked. */
+static void s_multi_flush(s_multi_t *m)
+{
+    for (; m->printed < m->n && m->ended[m->printed]; m->printed++)
+        if (m->paths[m->printed])
+            printf("%s\n", m->paths[m->printed]);
+    fflush(stdout);
+}
+
+/* Keeps a window's path, or prints why there is none (at once: a failure
+ * is worth seeing while the others run). */
 static void s_report_done(void *arg, size_t index, const char *path,
                           const char *error)
 {
-    (void)arg;
-    (void)index;
+    s_multi_t *m = arg;
+    m->ended[index] = true;
     if (path) {
-        printf("%s\n", path);
-        fflush(stdout);
+        m->paths[index] = dp_strdup(path);
     } else {
-        fprintf(stderr, "devpulse: %s\n", error);
+        /* The reason names the repository unless it is a bare one. */
+        const char *repo = m->windows[index].repo;
+        size_t rlen = strlen(repo);
+        bool named = !strncmp(error, repo, rlen) && error[rlen] == ':';
+        char *line =
+            named ? dp_strdup(error) : dp_asprintf("%s: %s", repo, error);
+        fprintf(stderr, "devpulse: %s\n", m->n > 1 ? line : error);
+        dp_strs_push(&m->failures, line);
+        dp_free(line);
+    }
+    s_multi_flush(m);
+}
+
+/* True when name may be a GitHub organization: letters, digits and
+ * inner single hyphens, at most 39 characters. */
+static bool s_org_valid(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > DEVPULSE_ORG_MAX || name[0] == '-' ||
+        name[len - 1] == '-')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                     (c >= '0' && c <= '9');
+        if (!alnum && (c != '-' || name[i + 1] == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* Moves every "--org NAME" and "--org=NAME" of argv into orgs (the flag
+ * may be given many times) and compacts argv. Returns the new argc, or -1
+ * with one line printed for a missing or invalid name. */
+static int s_take_orgs(int argc, char **argv, dp_strs_t *orgs)
+{
+    int out = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *name = NULL;
+        if (!strcmp(argv[i], "--org")) {
+            name = i + 1 < argc ? argv[++i] : "";
+        } else if (!strncmp(argv[i], "--org=", 6)) {
+            name = argv[i] + 6;
+        } else {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (!s_org_valid(name)) {
+            fprintf(stderr,
+                    "devpulse report: --org: \"%s\" is not an organization "
+                    "name\n",
+                    name);
+            return -1;
+        }
+        dp_strs_push(orgs, name);
+    }
+    argv[out] = NULL;
+    return out;
+}
+
+/* True when list holds s. */
+static bool s_strs_has(const dp_strs_t *list, const char *s)
+{
+    for (size_t i = 0; i < list->count; i++)
+        if (!strcmp(list->items[i], s))
+            return true;
+    return false;
+}
+
+/* Adds the repositories of the organizations to repos (each once, after
+ * those given by name). A listing that fails is a failure of the report
+ * (in failures), not the end of it. */
+static void s_expand_orgs(stack_t *stack, const dp_strs_t *orgs,
+                          dp_strs_t *repos, dp_strs_t *failures)
+{
+    for (size_t i = 0; i < orgs->count; i++) {
+        dp_strs_t found = {0};
+        if (stack_list_org(stack, orgs->items[i], &found) < 0) {
+            char *line = dp_asprintf("organization %s could not be listed",
+                                     orgs->items[i]);
+            fprintf(stderr, "devpulse report: %s\n", line);
+            dp_strs_push(failures, line);
+            dp_free(line);
+        }
+        for (size_t k = 0; k < found.count; k++)
+            if (!s_strs_has(repos, found.items[k]))
+                dp_strs_push(repos, found.items[k]);
+        dp_strs_clear(&found);
     }
 }
 
@@ -95,7 +205,8 @@ static int s_report(int argc, char **argv)
 {
     char *from_s = NULL, *to_s = NULL, *lang = NULL, *out = NULL;
     char *format = NULL, *name = NULL, *tz = NULL, *rules = NULL;
-    long timeout_s = 0;
+    char *org_file = NULL;
+    long timeout_s = 0, jobs = 0;
     dp_opt_t opts[] = {
         {"from", NULL, "--from", DP_OPT_STR, &from_s, NULL, 0, 0, NULL, false,
          "window start, e.g. 2025-12-10T18:29+08:00"},
@@ -115,15 +226,30 @@ static int s_report(int argc, char **argv)
          0, 0, NULL, false, "topic rules file"},
         {"timeout", "DP_TIMEOUT_S", "--timeout", DP_OPT_INT, &timeout_s, "600",
          1, 86400, NULL, false, "seconds to wait for the report"},
+        {"jobs", "DP_REPORT_JOBS", "--jobs", DP_OPT_INT, &jobs, "4", 1, 64,
+         NULL, false, "repositories asked for at a time"},
+        /* On the command line, taken by s_take_orgs (repeatable); what
+         * is left here came from the -c file. */
+        {"org", NULL, "--org", DP_OPT_STR, &org_file, NULL, 0, 0, NULL, false,
+         "also every public, unarchived repository of this organization "
+         "(repeatable)"},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
     const char **rest = NULL;
     size_t nrest = 0;
-    int rc = dp_config_load(opts, nopts, argc, argv, NULL, &rest, &nrest, NULL,
-                            err, sizeof err);
+    dp_strs_t orgs = {0}, repos = {0};
+    s_multi_t m = {0};
+    stack_window_t *windows = NULL;
     stack_t *stack = NULL;
     char *out_dir = NULL;
+    int rc = s_take_orgs(argc, argv, &orgs);
+    if (rc < 0) {
+        rc = 2;
+        goto out;
+    }
+    rc = dp_config_load(opts, nopts, rc, argv, NULL, &rest, &nrest, NULL, err,
+                        sizeof err);
     if (rc == DP_EAGAIN) {
         rc = 0;
         goto out;
@@ -136,10 +262,31 @@ static int s_report(int argc, char **argv)
     int64_t from = 0, to = 0;
     int offset = 0;
     rc = 2;
-    if (nrest != 1 || !dp_repo_valid(rest[0])) {
-        fprintf(stderr,
-                "devpulse report: give one repository as OWNER/REPO%s%s\n",
-                nrest ? ", not " : "", nrest ? rest[0] : "");
+    if (org_file) {
+        if (!s_org_valid(org_file)) {
+            fprintf(stderr,
+                    "devpulse report: org: \"%s\" is not an organization "
+                    "name\n",
+                    org_file);
+            goto out;
+        }
+        if (!s_strs_has(&orgs, org_file))
+            dp_strs_push(&orgs, org_file);
+    }
+    for (size_t i = 0; i < nrest; i++) {
+        if (!dp_repo_valid(rest[i])) {
+            fprintf(stderr,
+                    "devpulse report: give one repository as OWNER/REPO, "
+                    "not %s\n",
+                    rest[i]);
+            goto out;
+        }
+        if (!s_strs_has(&repos, rest[i]))
+            dp_strs_push(&repos, rest[i]);
+    }
+    if (repos.count == 0 && orgs.count == 0) {
+        fprintf(stderr, "devpulse report: give one repository as OWNER/REPO "
+                        "(or more, or --org NAME)\n");
         goto out;
     }
     if (s_range("report", from_s, to_s, &from, &to, &offset) < 0)
@@ -177,11 +324,40 @@ static int s_report(int argc, char **argv)
     stack = stack_start(&cfg);
     if (!stack)
         goto out;
-    stack_window_t w = {rest[0], from, to, tz ? tz : tzbuf, lang, name};
-    stack_sink_t sink = {s_report_done, NULL, NULL};
-    rc = stack_request(stack, &w, 1, 1, timeout_s, &sink) == 0 ? 0 : 1;
+    s_expand_orgs(stack, &orgs, &repos, &m.failures);
+    m.n = repos.count;
+    windows = dp_calloc(m.n + 1, sizeof *windows);
+    m.windows = windows;
+    m.paths = dp_calloc(m.n + 1, sizeof *m.paths);
+    m.ended = dp_calloc(m.n + 1, sizeof *m.ended);
+    for (size_t i = 0; i < m.n; i++)
+        windows[i] = (stack_window_t){repos.items[i],  from, to,
+                                      tz ? tz : tzbuf, lang, name};
+    stack_sink_t sink = {s_report_done, NULL, &m};
+    int qrc =
+        m.n ? stack_request(stack, windows, m.n, (size_t)jobs, timeout_s, &sink)
+            : 0;
+    if (qrc == DP_EAGAIN)
+        fprintf(stderr, "devpulse report: interrupted\n");
+    if (m.n + orgs.count > 1 && m.failures.count) {
+        fprintf(stderr, "devpulse report: %zu failed:\n", m.failures.count);
+        for (size_t i = 0; i < m.failures.count; i++)
+            fprintf(stderr, "  %s\n", m.failures.items[i]);
+    }
+    rc = qrc == 0 && m.failures.count == 0 && m.n > 0 ? 0 : 1;
+    if (m.n == 0 && m.failures.count == 0)
+        fprintf(stderr, "devpulse report: the organizations have no public "
+                        "repository to report\n");
 out:
     stack_destroy(&stack);
+    for (size_t i = 0; i < m.n; i++)
+        dp_free(m.paths[i]);
+    dp_free(m.paths);
+    dp_free(m.ended);
+    dp_free(windows);
+    dp_strs_clear(&m.failures);
+    dp_strs_clear(&repos);
+    dp_strs_clear(&orgs);
     free(out_dir);
     dp_free(rest);
     dp_config_free(opts, nopts);

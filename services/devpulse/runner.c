@@ -1,5 +1,6 @@
 /* runner.c - starts, supervises and stops the devpulse services and Redis */
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE /* pipe2 */
 #include "runner.h"
 
 #include <assert.h>
@@ -10,10 +11,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,8 +43,10 @@ extern char **environ;
 #define RUNNER_EXIT_CONFIG 2 /* what a service exits with on bad config */
 #define RUNNER_DIR_PREFIX "devpulse-"
 #define RUNNER_PID_FILE "devpulse.pid"
-#define RUNNER_BUS_DIR "bus" /* the state directory's socket directory */
-#define RUNNER_POLL_MS 20
+#define RUNNER_BUS_DIR "bus"    /* the state directory's socket directory */
+#define RUNNER_PING_RETRY_MS 5  /* Redis still loading its file */
+#define RUNNER_TICK_MS 50       /* longest wait between looks at children */
+#define RUNNER_STOP_SLICE_MS 10 /* without a pidfd: a look every 10 ms */
 /* What a child gets when devpulse dies without stopping it (SIGKILL of
  * devpulse, a crash): it must not outlive it, and the reliability model
  * already covers a service or a Redis (AOF everysec) killed at any time. */
@@ -53,6 +59,8 @@ typedef struct {
     char *env[RUNNER_MAX_ENV]; /* "NAME=value" set, "NAME" removed */
     char *sock;           /* unix socket removed before each start, or NULL */
     bool quiet;           /* stdout to /dev/null, never under DP_WRAPPER */
+    bool disposable;      /* keeps nothing: killed at once when stopped */
+    int out_fd;           /* its stdout when not quiet, or -1 (ours) */
     pid_t pid;            /* 0 while not running */
     long backoff_ms;      /* next restart delay */
     long long started_at; /* monotonic ms of the last start */
@@ -300,10 +308,10 @@ const char *runner_bus_dir(const runner_t *self)
 /* ==== Children ==== */
 
 /* Starts path with argv and the environment envp in its own process
- * group, to die with us; with quiet, its stdout goes to /dev/null. Returns
- * the pid or -1. */
+ * group, to die with us; with quiet, its stdout goes to /dev/null, else
+ * to out_fd when that is not -1. Returns the pid or -1. */
 static pid_t s_fork_exec(const char *path, char *const *argv, char **envp,
-                         bool quiet)
+                         bool quiet, int out_fd)
 {
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -322,6 +330,8 @@ static pid_t s_fork_exec(const char *path, char *const *argv, char **envp,
             dup2(fd, STDIN_FILENO);
             if (quiet)
                 dup2(fd, STDOUT_FILENO);
+            else if (out_fd >= 0)
+                dup2(out_fd, STDOUT_FILENO);
             if (fd > STDERR_FILENO)
                 close(fd);
         }
@@ -382,13 +392,11 @@ static char *s_find_redis(void)
     return found;
 }
 
-/* Adds a child to supervise (argv without argv[0], and the changes to its
+/* Fills a child (argv without argv[0], and the changes to its
  * environment, NULL or as in runner_spawn, are copied). */
-static s_child_t *s_child_add(runner_t *self, const char *name, char *path,
-                              const char *const *argv, const char *const *env)
+static s_child_t *s_child_init(s_child_t *c, const char *name, char *path,
+                               const char *const *argv, const char *const *env)
 {
-    assert(self->nchildren < RUNNER_MAX_CHILDREN);
-    s_child_t *c = &self->children[self->nchildren++];
     memset(c, 0, sizeof *c);
     c->name = dp_strdup(name);
     c->path = path;
@@ -400,7 +408,17 @@ static s_child_t *s_child_add(runner_t *self, const char *name, char *path,
         c->env[i] = dp_strdup(env[i]);
     }
     c->backoff_ms = RUNNER_BACKOFF_MIN_MS;
+    c->out_fd = -1;
     return c;
+}
+
+/* Adds a child to supervise (see s_child_init). */
+static s_child_t *s_child_add(runner_t *self, const char *name, char *path,
+                              const char *const *argv, const char *const *env)
+{
+    assert(self->nchildren < RUNNER_MAX_CHILDREN);
+    return s_child_init(&self->children[self->nchildren++], name, path, argv,
+                        env);
 }
 
 static int s_start(runner_t *self, s_child_t *c);
@@ -459,6 +477,7 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
     s_child_t *c = s_child_add(self, "redis-server", bin, argv, NULL);
     c->sock = sock; /* a stale socket of an earlier run goes first */
     c->quiet = true;
+    c->disposable = state_dir == NULL; /* no files: nothing to flush */
     self->redis = c;
     self->redis_url = dp_asprintf("unix://%s", sock);
     if (s_start(self, c) < 0) {
@@ -466,6 +485,7 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
         return DP_EREDIS;
     }
     long long until = dp_service_now_ms() + RUNNER_REDIS_WAIT_MS;
+    const char *name = "redis.sock";
     while (dp_service_now_ms() < until && !dp_service_interrupted()) {
         int status;
         if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
@@ -475,11 +495,16 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
             return DP_EREDIS;
         }
-        if (s_exists(sock) && s_redis_answers(self->redis_url)) {
+        if (!s_exists(sock)) {
+            /* Woken when the socket appears, or to look at the child. */
+            (void)runner_wait_files(self, dir, &name, 1, RUNNER_TICK_MS);
+            continue;
+        }
+        if (s_redis_answers(self->redis_url)) {
             *url = self->redis_url;
             return 0;
         }
-        dp_service_sleep_ms(RUNNER_POLL_MS);
+        dp_service_sleep_ms(RUNNER_PING_RETRY_MS); /* loading its file */
     }
     snprintf(err, errlen, "redis-server did not answer within %d s",
              RUNNER_REDIS_WAIT_MS / 1000);
@@ -524,7 +549,7 @@ static pid_t s_exec_wrapped(s_child_t *c, char **envp)
 {
     const char *wrapper = getenv("DP_WRAPPER");
     if (c->quiet || !wrapper || !*wrapper)
-        return s_fork_exec(c->path, c->argv, envp, c->quiet);
+        return s_fork_exec(c->path, c->argv, envp, c->quiet, c->out_fd);
     char *copy = dp_strdup(wrapper);
     char *argv[RUNNER_MAX_ARGS * 2];
     size_t n = 0;
@@ -535,7 +560,7 @@ static pid_t s_exec_wrapped(s_child_t *c, char **envp)
     for (size_t i = 0; c->argv[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
         argv[n++] = c->argv[i];
     argv[n] = NULL;
-    pid_t pid = n > 0 ? s_fork_exec(argv[0], argv, envp, false) : -1;
+    pid_t pid = n > 0 ? s_fork_exec(argv[0], argv, envp, false, c->out_fd) : -1;
     dp_free(copy);
     return pid;
 }
@@ -578,6 +603,55 @@ int runner_spawn(runner_t *self, const char *name, const char *const *argv,
         return DP_EIO;
     }
     return s_start(self, s_child_add(self, name, path, argv, env));
+}
+
+static void s_child_free(s_child_t *c);
+
+/* Reads fd to its end into out, for at most ms. 0, or DP_EIO on timeout,
+ * interruption or a read error. */
+static int s_read_all(int fd, dp_buf_t *out, long ms)
+{
+    long long until = dp_service_now_ms() + ms;
+    char chunk[4096];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n > 0) {
+            dp_buf_append(out, chunk, (size_t)n);
+            continue;
+        }
+        if (n == 0)
+            return 0;
+        long long left = until - dp_service_now_ms();
+        if ((errno != EAGAIN && errno != EINTR) || left <= 0 ||
+            dp_service_interrupted())
+            return DP_EIO;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        (void)poll(&p, 1, (int)left);
+    }
+}
+
+int runner_capture(runner_t *self, const char *name, const char *const *argv,
+                   const char *const *env, long timeout_ms, dp_buf_t *out)
+{
+    assert(self && name && argv && out);
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+        return DP_EIO;
+    s_child_t c;
+    s_child_init(&c, name, dp_asprintf("%s/%s", self->bindir, name), argv, env);
+    c.out_fd = fds[1];
+    pid_t pid = s_exec_child(&c);
+    close(fds[1]);
+    int rc = pid > 0 ? s_read_all(fds[0], out, timeout_ms) : DP_EIO;
+    close(fds[0]);
+    int status = 0;
+    if (pid > 0 && rc < 0)
+        s_signal(pid, SIGKILL);
+    if (pid > 0 && waitpid(pid, &status, 0) == pid && rc == 0 &&
+        !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        rc = DP_EIO;
+    s_child_free(&c);
+    return rc;
 }
 
 void runner_tick(runner_t *self)
@@ -625,6 +699,58 @@ void runner_tick(runner_t *self)
     }
 }
 
+/* True when dir/name exists for every name; else *missing names the
+ * first that does not. */
+static bool s_all_exist(const char *dir, const char *const *names, size_t n,
+                        const char **missing)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *path = dp_asprintf("%s/%s", dir, names[i]);
+        bool there = s_exists(path);
+        dp_free(path);
+        if (!there) {
+            *missing = names[i];
+            return false;
+        }
+    }
+    return true;
+}
+
+const char *runner_wait_files(runner_t *self, const char *dir,
+                              const char *const *names, size_t n,
+                              long timeout_ms)
+{
+    assert(self && dir && (names || n == 0));
+    /* Watched before the first look, so a file made between the look and
+     * the wait still wakes us. */
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd >= 0 && inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    long long until = dp_service_now_ms() + timeout_ms;
+    const char *missing = NULL;
+    while (!s_all_exist(dir, names, n, &missing)) {
+        long long left = until - dp_service_now_ms();
+        if (left <= 0 || dp_service_interrupted() || runner_failed(self))
+            break;
+        long slice = left < RUNNER_TICK_MS ? (long)left : RUNNER_TICK_MS;
+        if (fd >= 0) {
+            char events[4096];
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (poll(&p, 1, (int)slice) > 0)
+                while (read(fd, events, sizeof events) > 0)
+                    ; /* which file does not matter: all are looked at */
+        } else {
+            dp_service_sleep_ms(slice);
+        }
+        runner_tick(self); /* a service that refused its configuration */
+    }
+    if (fd >= 0)
+        close(fd);
+    return s_all_exist(dir, names, n, &missing) ? NULL : missing;
+}
+
 const char *runner_failed(const runner_t *self)
 {
     for (size_t i = 0; i < self->nchildren; i++)
@@ -638,28 +764,46 @@ int runner_restarts(const runner_t *self)
     return self->restarts;
 }
 
-/* Waits for pid to exit, up to ms; true when it did. */
+/* Waits for pid to exit, up to ms, on its pidfd (woken by the exit
+ * itself), or looking every 10 ms where there is none; true when it
+ * exited (and was reaped). */
 static bool s_wait(pid_t pid, long ms)
 {
     long long until = dp_service_now_ms() + ms;
-    while (dp_service_now_ms() < until) {
-        if (waitpid(pid, NULL, WNOHANG) == pid)
-            return true;
-        struct timespec ts = {0, 10 * 1000000L}; /* stopping: no early end */
-        nanosleep(&ts, NULL);
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    bool done = false;
+    for (;;) {
+        done = waitpid(pid, NULL, WNOHANG) == pid;
+        long long left = until - dp_service_now_ms();
+        if (done || left <= 0)
+            break;
+        if (fd >= 0) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            (void)poll(&p, 1, (int)left); /* stopping: signals do not end it */
+        } else {
+            struct timespec ts = {0, RUNNER_STOP_SLICE_MS * 1000000L};
+            nanosleep(&ts, NULL);
+        }
     }
-    return false;
+    if (fd >= 0)
+        close(fd);
+    return done;
 }
 
-static void s_stop(pid_t pid, const char *name)
+static void s_stop(const s_child_t *c)
 {
-    if (pid <= 0)
+    if (c->pid <= 0)
         return;
-    s_signal(pid, SIGTERM);
-    if (!s_wait(pid, RUNNER_STOP_MS)) {
-        dp_log(DP_LOG_WARN, "%s did not stop in time; killing it", name);
-        s_signal(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+    if (c->disposable) { /* nothing to keep: no graceful stop to wait for */
+        s_signal(c->pid, SIGKILL);
+        waitpid(c->pid, NULL, 0);
+        return;
+    }
+    s_signal(c->pid, SIGTERM);
+    if (!s_wait(c->pid, RUNNER_STOP_MS)) {
+        dp_log(DP_LOG_WARN, "%s did not stop in time; killing it", c->name);
+        s_signal(c->pid, SIGKILL);
+        waitpid(c->pid, NULL, 0);
     }
 }
 
@@ -691,9 +835,9 @@ void runner_destroy(runner_t **self_p)
             s_signal(self->children[i].pid, SIGTERM);
     for (size_t i = self->nchildren; i-- > 0;)
         if (&self->children[i] != self->redis)
-            s_stop(self->children[i].pid, self->children[i].name);
+            s_stop(&self->children[i]);
     if (self->redis)
-        s_stop(self->redis->pid, "redis-server");
+        s_stop(self->redis);
     for (size_t i = 0; i < self->nchildren; i++)
         s_child_free(&self->children[i]);
     dp_free(self->redis_url);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "dp_err.h"
+#include "dp_mem.h"
 
 typedef struct runner_t runner_t;
 
@@ -66,10 +67,28 @@ DP_NODISCARD int runner_redis(runner_t *self, const char *state_dir,
 DP_NODISCARD int runner_spawn(runner_t *self, const char *name,
                               const char *const *argv, const char *const *env);
 
+/* Runs a service executable (bindir/name) once, as runner_spawn would
+ * start it (argv and env alike), and appends what it writes on stdout to
+ * out; its stderr is ours. Waits for its end, at most timeout_ms (then it
+ * is killed). Returns 0 when it exited with status 0, else DP_EIO. */
+DP_NODISCARD int runner_capture(runner_t *self, const char *name,
+                                const char *const *argv, const char *const *env,
+                                long timeout_ms, dp_buf_t *out);
+
 /* Reaps children that died and restarts them once their backoff passed
  * (250 ms, doubling up to 10 s; back to 250 ms for a child that had run
  * 30 s); logs each death and restart. */
 void runner_tick(runner_t *self);
+
+/* Waits until the files dir/names[0..n) all exist (the sockets a service
+ * binds), at most timeout_ms: woken by inotify as each is created rather
+ * than looking on a timer, and ticking the children (runner_tick) at
+ * least every 50 ms meanwhile. Ends early when interrupted or a child
+ * refused its configuration (runner_failed). Returns NULL when all exist,
+ * else the first name missing (borrowed from names). */
+const char *runner_wait_files(runner_t *self, const char *dir,
+                              const char *const *names, size_t n,
+                              long timeout_ms);
 
 /* The name of a service that exited for bad configuration (status 2) and
  * is therefore not restarted, or NULL. */
@@ -78,8 +97,10 @@ const char *runner_failed(const runner_t *self);
 /* Number of restarts so far, Redis included. */
 int runner_restarts(const runner_t *self);
 
-/* Sends SIGTERM to every service, waits up to 5 s, then SIGKILLs what is
- * left; then stops Redis the same way; removes the private directory, the
+/* Sends SIGTERM to every service, waits up to 5 s for each (woken by its
+ * exit, on a pidfd), then SIGKILLs what is left; then stops Redis the
+ * same way, or with SIGKILL at once when it keeps nothing (no state
+ * directory: no file to flush); removes the private directory, the
  * socket files of the state directory, and releases it. Idempotent. */
 void runner_destroy(runner_t **self_p);
 

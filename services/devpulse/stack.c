@@ -23,10 +23,11 @@
 
 #define STACK_TICK_MS 200
 #define STACK_BIND_WAIT_MS 10000
-#define STACK_BIND_POLL_MS 20
-#define STACK_SUB_SETTLE_MS 300
-#define STACK_WATCH_S 60      /* the collector's default watch period */
-#define STACK_SOCK_DIR_MAX 80 /* longer state paths overflow sun_path */
+#define STACK_WELCOME_WAIT_MS 5000 /* then asked anyway, with a warning */
+#define STACK_NTAPS 4              /* publishers the asker listens to */
+#define STACK_LIST_WAIT_MS 600000  /* an organization listing, at most */
+#define STACK_WATCH_S 60           /* the collector's default watch period */
+#define STACK_SOCK_DIR_MAX 80      /* longer state paths overflow sun_path */
 #define STACK_NSOCKETS 8
 #define STACK_PATH_MAX 600
 #define STACK_KEY_FILE "curve.key"
@@ -37,6 +38,7 @@ struct stack_t {
     const char *sock_dir; /* borrowed from runner or owned in state_dir */
     char *state_dir;      /* owned copy, or NULL */
     char *keyfile_env;    /* "DP_CURVE_KEY_FILE=path", or NULL */
+    char *redis_env;      /* "REDIS_URL=..." of the services (secret) */
 };
 
 /* ==== Starting ==== */
@@ -71,21 +73,6 @@ static int s_check_redis(const char *url)
         fprintf(stderr, "devpulse: the Redis of REDIS_URL %s\n",
                 *err ? err : "does not answer or refused the credentials");
     return ok ? 0 : DP_EREDIS;
-}
-
-/* Waits until a service has bound its ipc socket file. */
-static bool s_wait_socket(const char *path, runner_t *runner)
-{
-    long long until = dp_service_now_ms() + STACK_BIND_WAIT_MS;
-    while (dp_service_now_ms() < until && !dp_service_interrupted()) {
-        if (access(path, F_OK) == 0)
-            return true;
-        runner_tick(runner);
-        if (runner_failed(runner))
-            return false;
-        dp_service_sleep_ms(STACK_BIND_POLL_MS);
-    }
-    return false;
 }
 
 static const char *const s_sockets[STACK_NSOCKETS] = {
@@ -130,7 +117,8 @@ static int s_start_services(stack_t *self, const char *redis_url,
     /* Secrets go through the environment, never argv (any local user reads
      * /proc/PID/cmdline), and each service gets only the ones it uses. */
     char *redis_env = dp_asprintf("REDIS_URL=%s", redis_url);
-    const char *key = self->keyfile_env; /* NULL ends the lists early */
+    self->redis_env = dp_strdup(redis_env); /* for stack_list_org */
+    const char *key = self->keyfile_env;    /* NULL ends the lists early */
     const char *collector_env[STACK_MAX_ENV] = {"LLM_API_KEY", redis_env, key};
     const char *summarizer_env[STACK_MAX_ENV] = {
         "GITHUB_TOKEN", "GITHUB_TOKENS", redis_env, key};
@@ -148,23 +136,17 @@ static int s_start_services(stack_t *self, const char *redis_url,
     dp_free(redis_env);
     if (rc < 0)
         return rc;
-    for (int i = 0; i < STACK_NSOCKETS; i++) {
-        char path[STACK_PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", dir, s_sockets[i]);
-        if (!s_wait_socket(path, r)) {
-            const char *failed = runner_failed(r);
-            if (failed)
-                fprintf(stderr,
-                        "devpulse: %s refused its configuration "
-                        "(see above)\n",
-                        failed);
-            else
-                fprintf(stderr, "devpulse: a service did not start (no %s)\n",
-                        s_sockets[i]);
-            return DP_EIO;
-        }
-    }
-    return 0;
+    const char *missing = runner_wait_files(r, dir, s_sockets, STACK_NSOCKETS,
+                                            STACK_BIND_WAIT_MS);
+    if (!missing)
+        return 0;
+    const char *failed = runner_failed(r);
+    if (failed)
+        fprintf(stderr, "devpulse: %s refused its configuration (see above)\n",
+                failed);
+    else
+        fprintf(stderr, "devpulse: a service did not start (no %s)\n", missing);
+    return DP_EIO;
 }
 
 /* The deployment keypair of the services: the environment's when
@@ -258,10 +240,31 @@ void stack_destroy(stack_t **self_p)
     if (!self)
         return;
     runner_destroy(&self->runner);
+    if (self->redis_env)
+        explicit_bzero(self->redis_env, strlen(self->redis_env));
+    dp_free(self->redis_env);
     dp_free(self->state_dir);
     dp_free(self->keyfile_env);
     dp_free(self);
     *self_p = NULL;
+}
+
+int stack_list_org(stack_t *self, const char *org, dp_strs_t *repos)
+{
+    assert(self && org && repos);
+    const char *argv[] = {"--list-org", org, NULL};
+    const char *env[] = {"LLM_API_KEY", self->redis_env, NULL};
+    dp_buf_t out = DP_BUF_INIT;
+    int rc = runner_capture(self->runner, "dp-collector", argv, env,
+                            STACK_LIST_WAIT_MS, &out);
+    char *save = NULL;
+    for (char *line = rc == 0 && out.data ? strtok_r(out.data, "\n", &save)
+                                          : NULL;
+         line; line = strtok_r(NULL, "\n", &save))
+        if (dp_repo_valid(line))
+            dp_strs_push(repos, line);
+    dp_buf_free(&out);
+    return rc;
 }
 
 /* ==== Asking for windows ==== */
@@ -415,8 +418,18 @@ int stack_request(stack_t *self, const stack_window_t *windows, size_t n,
     if (!sub || !a.push || dp_sock_subscribe(sub, "report.") < 0 ||
         dp_sock_subscribe(sub, "status.") < 0)
         goto out;
-    /* Let the subscriptions reach the publishers before any work starts. */
-    dp_service_sleep_ms(STACK_SUB_SETTLE_MS);
+    /* Every tap's welcome: the connections are up and the subscriptions
+     * on their way, so a REPORT or STATUS that follows a COLLECT sent now
+     * reaches us. A tap that does not answer in time (a service busy
+     * elsewhere) is logged and the asking goes on. */
+    if (dp_sock_await_welcomes(sub, STACK_NTAPS, STACK_WELCOME_WAIT_MS) < 0) {
+        if (dp_service_interrupted()) {
+            rc = DP_EAGAIN;
+            goto out;
+        }
+        dp_log(DP_LOG_WARN, "%zu of %d taps answered; asking anyway",
+               dp_sock_welcomes(sub), STACK_NTAPS);
+    }
 
     long watch_s = STACK_WATCH_S;
     const char *watch_env = getenv("DP_WATCH_S");

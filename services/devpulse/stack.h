@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "dp_err.h"
+#include "dp_proto.h"
 
 typedef struct stack_t stack_t;
 
@@ -48,6 +49,14 @@ const char *stack_sockets(const stack_t *self);
 /* The key file the services read their CurveZMQ keypair from (borrowed),
  * or NULL when they use the environment's or none. */
 const char *stack_keyfile(const stack_t *self);
+
+/* Appends to repos the repositories of the organization org that a
+ * schedule would watch (public, not archived; OWNER/REPO each), listed by
+ * the collector (dp-collector --list-org) on the stack's Redis, with its
+ * token, cache and retries. Returns 0, or DP_EIO when the listing failed
+ * (the collector says why on stderr). */
+DP_NODISCARD int stack_list_org(stack_t *self, const char *org,
+                                dp_strs_t *repos);
 
 /* Restarts services that died (see runner_tick). */
 void stack_tick(stack_t *self);

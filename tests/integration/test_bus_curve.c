@@ -113,6 +113,63 @@ static void test_peer_with_another_key_is_refused(void **state)
     dp_bus_destroy(&bus);
 }
 
+/* A publisher as a service runs it: a PUB beside the PULL it waits on.
+ * Until the subscriber has its welcome (or tries run out), the publisher
+ * waits on its PULL (which serves its PUB's new subscribers) and the
+ * subscriber on its SUB, in turn. Returns the welcomes received. */
+static size_t s_welcomed(dp_sock_t *pull, dp_sock_t *sub)
+{
+    dp_buf_t buf = DP_BUF_INIT;
+    for (int i = 0; i < WAIT_MS / POLL_MS && dp_sock_welcomes(sub) == 0; i++) {
+        assert_int_equal(dp_sock_recv(pull, NULL, &buf, 64, POLL_MS / 2),
+                         DP_EAGAIN);
+        assert_int_equal(dp_sock_recv(sub, NULL, &buf, 64, POLL_MS / 2),
+                         DP_EAGAIN); /* the welcome is no message */
+    }
+    dp_buf_free(&buf);
+    return dp_sock_welcomes(sub);
+}
+
+static void test_subscriber_is_welcomed_over_curve(void **state)
+{
+    s_keys_t *k = *state;
+    s_use_keys(k);
+    dp_bus_t *pbus = dp_bus_new(), *sbus = dp_bus_new();
+    assert_true(pbus && sbus && dp_bus_secured(pbus));
+    char ep[128];
+    dp_sock_t *pull = s_server(pbus, ep, sizeof ep);
+    dp_sock_t *pub = dp_sock_new(pbus, ZMQ_PUB, "@tcp://127.0.0.1:*");
+    assert_non_null(pub);
+    size_t len = sizeof ep - 1;
+    assert_int_equal(
+        zmq_getsockopt(dp_sock_handle(pub), ZMQ_LAST_ENDPOINT, ep + 1, &len),
+        0);
+    dp_sock_t *sub = dp_sock_new(sbus, ZMQ_SUB, ep);
+    assert_non_null(sub);
+    assert_int_equal(dp_sock_subscribe(sub, "report."), 0);
+    /* Welcomed while the publisher sent nothing. */
+    assert_int_equal(s_welcomed(pull, sub), 1);
+    /* Welcomed: what is published next arrives, with no settling sleep. */
+    assert_int_equal(dp_sock_send(pub, "report.x", "p", 1, true), 0);
+    dp_buf_t subject = DP_BUF_INIT, payload = DP_BUF_INIT;
+    assert_int_equal(dp_sock_recv(sub, &subject, &payload, 64, WAIT_MS), 0);
+    assert_int_equal(subject.len, 8);
+    assert_memory_equal(subject.data, "report.x", 8);
+    assert_int_equal(dp_sock_welcomes(sub), 1);
+    dp_buf_free(&subject);
+    dp_buf_free(&payload);
+    /* A subscriber without the deployment key is never welcomed. */
+    s_use_keys(NULL);
+    dp_bus_t *obus = dp_bus_new();
+    assert_non_null(obus);
+    dp_sock_t *osub = dp_sock_new(obus, ZMQ_SUB, ep);
+    assert_non_null(osub);
+    assert_int_equal(s_welcomed(pull, osub), 0);
+    dp_bus_destroy(&obus);
+    dp_bus_destroy(&sbus);
+    dp_bus_destroy(&pbus);
+}
+
 static void test_malformed_key_fails_the_bus(void **state)
 {
     (void)state;
@@ -417,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_peer_with_the_deployment_key_is_admitted),
         cmocka_unit_test(test_peer_without_a_key_is_refused),
         cmocka_unit_test(test_peer_with_another_key_is_refused),
+        cmocka_unit_test(test_subscriber_is_welcomed_over_curve),
         cmocka_unit_test(test_malformed_key_fails_the_bus),
         cmocka_unit_test(test_bind_beyond_loopback_needs_keys_or_insecure),
         cmocka_unit_test(test_bind_beyond_loopback_with_keys_is_allowed),

@@ -13,6 +13,7 @@
  * Dataset layout, read once at start:
  *   DIR/<owner>/<repo>/issues.json       array, as GET /repos/o/r/issues
  *   DIR/<owner>/<repo>/repo.json         optional, as GET /repos/o/r
+ *                                        (and in GET /orgs/<owner>/repos)
  *   DIR/<owner>/<repo>/pulls/<n>.json    optional, as GET /repos/o/r/pulls/n
  *   DIR/<owner>/<repo>/pulls/<n>.files.json optional, as GET .../pulls/n/files
  *   DIR/<owner>/<repo>/reviews/<n>.json  optional, as GET .../pulls/n/reviews
@@ -1229,31 +1230,61 @@ static void s_list_pull_part(server_t *srv, repo_t *repo, long long number,
 
 /* ==== Single objects ==== */
 
-static void s_get_repo(server_t *srv, repo_t *repo, reply_t *r)
+/* The repository as GET /repos/o/r answers it: repo.json, or one made
+ * from the dataset. A new reference. */
+static json_t *s_repo_json(server_t *srv, repo_t *repo)
 {
-    if (repo->repo) {
-        s_reply_json(r, MHD_HTTP_OK, json_incref(repo->repo));
-        r->cacheable = 1;
-        return;
-    }
+    if (repo->repo)
+        return json_incref(repo->repo);
     long long open = 0;
     for (size_t i = 0; i < repo->n_items; i++)
         open += repo->items[i].open;
     char *full = dp_asprintf("%s/%s", repo->owner, repo->name);
     char *html = dp_asprintf("https://github.com/%s", full);
     char *api = dp_asprintf("%s/repos/%s", srv->base_url, full);
-    s_reply_json(r, MHD_HTTP_OK,
-                 json_pack("{s:I, s:s, s:s, s:b, s:{s:s, s:s}, s:s, s:s, "
-                           "s:b, s:s, s:I, s:s}",
-                           "id", (json_int_t)repo->id, "name", repo->name,
-                           "full_name", full, "private", 0, "owner", "login",
-                           repo->owner, "type", "Organization", "html_url",
-                           html, "url", api, "fork", 0, "default_branch",
-                           "main", "open_issues_count", (json_int_t)open,
-                           "visibility", "public"));
+    json_t *doc = json_pack(
+        "{s:I, s:s, s:s, s:b, s:{s:s, s:s}, s:s, s:s, s:b, s:s, s:I, s:s}",
+        "id", (json_int_t)repo->id, "name", repo->name, "full_name", full,
+        "private", 0, "owner", "login", repo->owner, "type", "Organization",
+        "html_url", html, "url", api, "fork", 0, "default_branch", "main",
+        "open_issues_count", (json_int_t)open, "visibility", "public");
     dp_free(api);
     dp_free(html);
     dp_free(full);
+    return doc;
+}
+
+static void s_get_repo(server_t *srv, repo_t *repo, reply_t *r)
+{
+    s_reply_json(r, MHD_HTTP_OK, s_repo_json(srv, repo));
+    r->cacheable = 1;
+}
+
+/* GET /orgs/{org}/repos: every repository of the dataset under that
+ * owner, by name, in one page (archived ones too: repo.json may say so). */
+static void s_list_org_repos(server_t *srv, const char *org, reply_t *r)
+{
+    json_t *list = json_array();
+    const char *last = "";
+    for (;;) { /* the next name after last, so the order is the names' */
+        repo_t *next = NULL;
+        for (size_t i = 0; i < srv->n_repos; i++) {
+            repo_t *c = &srv->repos[i];
+            if (strcasecmp(c->owner, org) == 0 && strcmp(c->name, last) > 0 &&
+                (!next || strcmp(c->name, next->name) < 0))
+                next = c;
+        }
+        if (!next)
+            break;
+        json_array_append_new(list, s_repo_json(srv, next));
+        last = next->name;
+    }
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        s_reply_not_found(r);
+        return;
+    }
+    s_reply_json(r, MHD_HTTP_OK, list);
     r->cacheable = 1;
 }
 
@@ -1770,6 +1801,10 @@ static void s_route(server_t *srv, const char *method, const char *path,
     }
     if (n == 1 && strcmp(seg[0], "rate_limit") == 0) {
         s_rate_limit(srv, r);
+        goto out;
+    }
+    if (n == 3 && strcmp(seg[0], "orgs") == 0 && strcmp(seg[2], "repos") == 0) {
+        s_list_org_repos(srv, seg[1], r);
         goto out;
     }
     if (n >= 3 && strcmp(seg[0], "repos") == 0) {
