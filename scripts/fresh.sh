@@ -250,6 +250,12 @@ fi
 # shellcheck disable=SC2016 # expanded inside the container
 INNER='set -euo pipefail
 cd "$1"
+# The host'"'"'s own trust anchors (see LOCAL_CAS below): the system bundle,
+# and node, whose built-in store ignores the system'"'"'s otherwise.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+    update-ca-certificates >/dev/null
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 echo "== fresh: make demo (in $1, $(. /etc/os-release && echo "$PRETTY_NAME"))"
 make demo | tee /tmp/fresh-demo.out
 report=$(sed "/^[[:space:]]*\$/d" /tmp/fresh-demo.out | tail -n 1)
@@ -262,6 +268,19 @@ echo "== fresh: make demo wrote $report"
 echo "== fresh: make check"
 make check'
 
+# The container reaches the network as the host does: the same proxy
+# settings, and the certificate authorities the host added to its trust
+# (Debian keeps local ones in /usr/local/share/ca-certificates; a network
+# that inspects TLS, as package registries are reached from some machines,
+# needs its CA there). The base image itself stays as built.
+LOCAL_CAS=/usr/local/share/ca-certificates
+envs=()
+for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+    if [ -n "${!v:-}" ]; then
+        envs+=(--env "$v")
+    fi
+done
+
 mounts=()
 shared=$(dirname "$root")/shared
 if [ -d "$shared" ]; then
@@ -270,10 +289,13 @@ fi
 container=devpulse-fresh-$$
 docker rm -f "$container" >/dev/null 2>&1 || true
 docker create --name "$container" --network host --init --user 0:0 \
-    --shm-size "$SHM_SIZE" "${mounts[@]}" "$IMAGE" \
+    --shm-size "$SHM_SIZE" "${mounts[@]}" "${envs[@]}" "$IMAGE" \
     bash -c "$INNER" fresh "$root" >/dev/null
 git archive --format=tar --prefix="${root#/}/" "$REV" |
     docker cp - "$container:/"
+if ls "$LOCAL_CAS"/*.crt >/dev/null 2>&1; then
+    tar -C / -cf - "${LOCAL_CAS#/}" | docker cp - "$container:/"
+fi
 say "running make demo and make check on $(git rev-parse --short "$REV")" \
     "in $IMAGE"
 # In the background, so that a signal to this script is handled at once
