@@ -545,8 +545,8 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
     s_pending_add(self, req);
     dp_ledger_win_t lw = {
         .repo = req->repo, .from = req->win_from, .to = req->win_to};
-    gh_client_window_ttl(self->gh,
-                         dp_ledger_expiry(&lw, dp_time_now()) - dp_time_now());
+    int64_t now = dp_time_now();
+    gh_client_window_ttl(self->gh, dp_ledger_expiry(&lw, now) - now);
     char path[COLLECTOR_KEY_MAX];
     json_t *items = json_array();
     json_t *comments = json_array();

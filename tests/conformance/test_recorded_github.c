@@ -37,6 +37,7 @@
 #include "dp_mem.h"
 #include "dp_proto.h"
 #include "dp_testkit.h"
+#include "dp_tkcollector.h"
 #include "dp_time.h"
 
 #define S_RECORDINGS "fixtures/github-recorded"
@@ -730,27 +731,20 @@ static void s_start(s_ctx_t *ctx)
  * its STATUS messages. */
 static void s_start_collector(s_ctx_t *ctx)
 {
-    collector_cfg_t cfg = {
-        .api_url = ctx->replay->base,
-        .tokens = "test-token",
-        .redis_url = ctx->redis.url,
-        .ctl_endpoint = ctx->ctl_ep,
-        .out_endpoint = ctx->out_ep,
-        .pub_endpoint = ctx->pub_ep,
-        .per_page = 100,
-        .max_pages = 50,
-        .timeout_ms = 5000,
-        .max_retries = 3,
-        .retry_base_ms = 10,
-        .max_wait_s = 5,
-        .max_text = 4000,
-        .max_body = S_MAX_BODY,
-        .cache_ttl_s = 3600,
-        .max_frame = S_MAX_FRAME,
-        .max_events = 100000,
-        .rate_reserve = 0,
-        .pr_details = false, /* the recordings hold no PR file listings */
-    };
+    collector_cfg_t cfg =
+        dp_tk_collector_cfg(ctx->replay->base, "test-token", ctx->redis.url);
+    cfg.ctl_endpoint = ctx->ctl_ep;
+    cfg.out_endpoint = ctx->out_ep;
+    cfg.pub_endpoint = ctx->pub_ep;
+    cfg.per_page = 100;
+    cfg.max_pages = 50;
+    cfg.max_retries = 3;
+    cfg.retry_base_ms = 10;
+    cfg.max_text = 4000;
+    cfg.max_body = S_MAX_BODY;
+    cfg.max_frame = S_MAX_FRAME;
+    cfg.pr_details = false; /* the recordings hold no PR file listings */
+    ;
     ctx->collector = collector_new(&cfg);
     assert_non_null(ctx->collector);
     char *ep = dp_asprintf(">ipc://%s/pub", ctx->dir);

@@ -37,6 +37,7 @@
 #include "dp_mem.h"
 #include "dp_proto.h"
 #include "dp_testkit.h"
+#include "dp_tkcollector.h"
 #include "dp_time.h"
 
 #define S_WINDOW "2025-11-04T10:00:00Z" /* the busy hour */
@@ -397,33 +398,25 @@ static void s_start(s_ctx_t *ctx, const char *const *extra)
 static void s_start_collector(s_ctx_t *ctx, const char *token, json_t *schedule)
 {
     ctx->schedule = schedule;
-    collector_cfg_t cfg = {
-        .api_url = ctx->base,
-        .tokens = token,
-        .redis_url = ctx->redis.url,
-        .ctl_endpoint = ctx->ctl_ep,
-        .out_endpoint = ctx->out_ep,
-        .pub_endpoint = ctx->pub_ep,
-        .per_page = S_PER_PAGE,
-        .max_pages = 50,
-        .timeout_ms = S_TIMEOUT_MS,
-        .max_retries = 4,
-        .retry_base_ms = 10,
-        .max_wait_s = 5,
-        .rate_reserve = 0,
-        .max_text = 4000,
-        .max_body = S_MAX_BODY,
-        .cache_ttl_s = 3600,
-        .max_frame = S_MAX_FRAME,
-        .max_events = 100000,
-        .pr_details = true,
-        .max_details = 200,
-        .no_graphql = ctx->rest_only,
-        .schedule = schedule,
-        .lease_ms = 30000,
-        .grace_s = 120,
-        .catchup_max = 48,
-    };
+    collector_cfg_t cfg = dp_tk_collector_cfg(ctx->base, token, ctx->redis.url);
+    cfg.ctl_endpoint = ctx->ctl_ep;
+    cfg.out_endpoint = ctx->out_ep;
+    cfg.pub_endpoint = ctx->pub_ep;
+    cfg.per_page = S_PER_PAGE;
+    cfg.max_pages = 50;
+    cfg.timeout_ms = S_TIMEOUT_MS;
+    cfg.max_retries = 4;
+    cfg.retry_base_ms = 10;
+    cfg.max_text = 4000;
+    cfg.max_body = S_MAX_BODY;
+    cfg.max_frame = S_MAX_FRAME;
+    cfg.pr_details = true;
+    cfg.max_details = 200;
+    cfg.no_graphql = ctx->rest_only;
+    cfg.schedule = schedule;
+    cfg.lease_ms = 30000;
+    cfg.grace_s = 120;
+    cfg.catchup_max = 48;
     ctx->collector = collector_new(&cfg);
     assert_non_null(ctx->collector);
     char *ep = dp_asprintf(">ipc://%s/pub", ctx->dir);

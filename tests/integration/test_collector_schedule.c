@@ -36,6 +36,7 @@
 #include "dp_proto.h"
 #include "dp_store.h"
 #include "dp_testkit.h"
+#include "dp_tkcollector.h"
 #include "dp_time.h"
 #include "schedule.h"
 
@@ -320,35 +321,25 @@ static void s_start(s_ctx_t *ctx, int nrepos, int late_hour, const char *fault)
 static collector_t *s_collector(s_ctx_t *ctx, int i, long lease_ms,
                                 long catchup_max)
 {
-    collector_cfg_t cfg = {
-        .api_url = ctx->base,
-        .tokens = "test-token",
-        .redis_url = ctx->redis.url,
-        .ctl_endpoint = ctx->ctl[i],
-        .out_endpoint = ctx->out[i],
-        .pub_endpoint = ctx->pub[i],
-        .per_page = 100,
-        .max_pages = 50,
-        .timeout_ms = 5000,
-        .max_retries = 2,
-        .retry_base_ms = 10,
-        .max_wait_s = 5,
-        .rate_reserve = 0,
-        .max_text = 4000,
-        .max_body = S_MAX_BODY,
-        .cache_ttl_s = 3600,
-        .max_frame = S_MAX_FRAME,
-        .max_events = 100000,
-        .pr_details = false,
-        .max_details = 200,
-        .schedule = ctx->schedule,
-        .lease_ms = lease_ms,
-        .grace_s = S_GRACE_S,
-        .catchup_max = catchup_max,
-        .since = ctx->since,
-        .watch_s = 60,
-        .watch_tries = 3,
-    };
+    collector_cfg_t cfg =
+        dp_tk_collector_cfg(ctx->base, "test-token", ctx->redis.url);
+    cfg.ctl_endpoint = ctx->ctl[i];
+    cfg.out_endpoint = ctx->out[i];
+    cfg.pub_endpoint = ctx->pub[i];
+    cfg.per_page = 100;
+    cfg.max_pages = 50;
+    cfg.retry_base_ms = 10;
+    cfg.max_text = 4000;
+    cfg.max_body = S_MAX_BODY;
+    cfg.max_frame = S_MAX_FRAME;
+    cfg.max_details = 200;
+    cfg.schedule = ctx->schedule;
+    cfg.lease_ms = lease_ms;
+    cfg.grace_s = S_GRACE_S;
+    cfg.catchup_max = catchup_max;
+    cfg.since = ctx->since;
+    cfg.watch_s = 60;
+    cfg.watch_tries = 3;
     ctx->col[i] = collector_new(&cfg);
     assert_non_null(ctx->col[i]);
     return ctx->col[i];
