@@ -182,6 +182,41 @@ int64_t dp_ledger_revise(dp_store_t *store, const dp_ledger_win_t *w,
     return (int64_t)rev;
 }
 
+int64_t dp_ledger_revise_open(dp_store_t *store, const dp_ledger_win_t *w,
+                              int64_t now, long fresh, int64_t first)
+{
+    assert(store && w);
+    char key[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, w, "revopen");
+    dp_buf_t buf = DP_BUF_INIT;
+    long open = 0;
+    if (dp_store_get(store, key, &buf) == 0 &&
+        dp_parse_long(buf.data, 1, 1000000, &open) < 0)
+        open = 0;
+    dp_buf_free(&buf);
+    if (open > 0)
+        return (int64_t)open;
+    int64_t rev = dp_ledger_revise(store, w, now, fresh, first);
+    if (fresh > 0) {
+        char val[24];
+        snprintf(val, sizeof val, "%" PRId64, rev);
+        if (s_set_at(store, key, val, strlen(val), dp_ledger_expiry(w, now)) <
+            0)
+            dp_log(DP_LOG_WARN, "cannot record the open revision of %s", key);
+    }
+    return rev;
+}
+
+void dp_ledger_revise_close(dp_store_t *store, const dp_ledger_win_t *w)
+{
+    assert(store && w);
+    char key[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, w, "revopen");
+    const char *del[] = {"DEL", key};
+    dp_store_append(store, 2, del, NULL);
+    (void)s_flush(store);
+}
+
 /* ==== Collector: the pending set ==== */
 
 int dp_ledger_pending_add(dp_store_t *store, const dp_collect_t *req,

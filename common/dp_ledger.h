@@ -90,6 +90,21 @@ int dp_ledger_mark_seen(dp_store_t *store, const dp_ledger_win_t *w,
 int64_t dp_ledger_revise(dp_store_t *store, const dp_ledger_win_t *w,
                          int64_t now, long fresh, int64_t first);
 
+/* dp_ledger_revise for a collection that sends its events in batches
+ * before it has read them all: called before the first batch with fresh
+ * events (or before the WINDOW when there is none), it returns the
+ * revision and, when fresh > 0, leaves it open; until
+ * dp_ledger_revise_close, a later call returns that same revision. So a
+ * collection interrupted after some batches (a stop, a lost lease, a
+ * crash) is finished by the next one in the same revision, as if it had
+ * not been interrupted. */
+int64_t dp_ledger_revise_open(dp_store_t *store, const dp_ledger_win_t *w,
+                              int64_t now, long fresh, int64_t first);
+
+/* Closes the window's open revision (its WINDOW was sent): the next
+ * collection with fresh events makes a new one. */
+void dp_ledger_revise_close(dp_store_t *store, const dp_ledger_win_t *w);
+
 /* ==== Collector: the pending set (the watchdog's record) ==== */
 
 /* Records a scheduled window's COLLECT request as pending, with a deadline

@@ -22,6 +22,7 @@
 #include "dp_watch.h"
 #include "gh_client.h"
 #include "gh_graphql.h"
+#include "gh_index.h"
 #include "gh_listing.h"
 #include "gh_normalize.h"
 #include "gh_orgs.h"
@@ -34,6 +35,7 @@
 #define COLLECTOR_FILE_PAGES 30
 #define COLLECTOR_MAX_LINES INT64_C(1000000000) /* per changed file */
 #define COLLECTOR_WATCH_BATCH 16 /* overdue windows replayed per tick */
+#define COLLECTOR_BATCH 512      /* events deduplicated and sent together */
 
 struct collector_t {
     collector_cfg_t cfg; /* borrowed strings */
@@ -88,59 +90,6 @@ static void s_status(collector_t *self, const dp_collect_t *req,
     st->state = (char *)state;
     st->message = (char *)message;
     s_send(self, &msg);
-}
-
-/* Marks the events as sent in their window; sets fresh[i] for those the
- * window had not seen. When Redis cannot answer, every event counts as
- * fresh: downstream stages are idempotent, so a duplicate costs work, never
- * a wrong report. */
-static void s_dedup(collector_t *self, const dp_collect_t *req,
-                    gh_events_t *events, bool *fresh)
-{
-    dp_ledger_win_t w = {
-        .repo = req->repo, .from = req->win_from, .to = req->win_to};
-    const char **ids =
-        dp_calloc(events->count ? events->count : 1, sizeof *ids);
-    for (size_t i = 0; i < events->count; i++)
-        ids[i] = events->items[i].id;
-    if (dp_ledger_mark_seen(self->store, &w, dp_time_now(), ids, events->count,
-                            fresh) < 0)
-        dp_log(DP_LOG_WARN, "%s: redis unavailable; every event is sent",
-               req->repo);
-    dp_free(ids);
-}
-
-/* ==== Indexes by item number ==== */
-
-/* A position in a list (of listed items, of events) and the number of the
- * item there; an array of them sorted by number, then position, finds
- * what belongs to an item without a search of the whole list. */
-typedef struct {
-    int64_t number;
-    size_t pos;
-} s_ref_t;
-
-static int s_ref_cmp(const void *a, const void *b)
-{
-    const s_ref_t *x = a, *y = b;
-    if (x->number != y->number)
-        return x->number < y->number ? -1 : 1;
-    return (x->pos > y->pos) - (x->pos < y->pos);
-}
-
-/* The first of the sorted refs with that number (the earliest in the
- * list), or n when there is none. */
-static size_t s_refs_find(const s_ref_t *refs, size_t n, int64_t number)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (refs[mid].number < number)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && refs[lo].number == number ? lo : n;
 }
 
 /* ==== Pull request details ==== */
@@ -223,52 +172,6 @@ static void s_review_events(const dp_collect_t *req, const dp_event_t *snap,
     }
 }
 
-/* The pull requests whose details the report needs (opened, merged or
- * closed in the window), once each, up to max_details: their indexes in
- * events, in order. *refs_out (events->count entries, sorted by number)
- * indexes every event by its item's number. The caller frees both. */
-static size_t *s_detail_items(collector_t *self, const gh_events_t *events,
-                              s_ref_t **refs_out, size_t *count)
-{
-    size_t n = events->count;
-    /* The events by item number, and for each pull request the first of
-     * its events that is not a comment: that one fetches the details. */
-    s_ref_t *refs = dp_calloc(n ? n : 1, sizeof *refs);
-    bool *lead = dp_calloc(n ? n : 1, sizeof *lead);
-    for (size_t i = 0; i < n; i++)
-        refs[i] = (s_ref_t){events->items[i].number, i};
-    qsort(refs, n, sizeof *refs, s_ref_cmp);
-    for (size_t r = 0; r < n;) {
-        size_t end = r;
-        bool found = false;
-        for (; end < n && refs[end].number == refs[r].number; end++) {
-            const dp_event_t *e = &events->items[refs[end].pos];
-            if (!found && e->is_pr && strcmp(e->kind, "comment") != 0) {
-                lead[refs[end].pos] = true; /* refs keep the list order */
-                found = true;
-            }
-        }
-        r = end;
-    }
-    size_t *idx = dp_calloc(n ? n : 1, sizeof *idx);
-    *count = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!lead[i])
-            continue;
-        if (*count >= (size_t)self->cfg.max_details) {
-            gh_client_problem(self->gh,
-                              "details of PRs past the first %ld "
-                              "were not fetched",
-                              self->cfg.max_details);
-            break;
-        }
-        idx[(*count)++] = i;
-    }
-    dp_free(lead);
-    *refs_out = refs;
-    return idx;
-}
-
 /* Asks GraphQL for the files and reviews of the pull requests, when the
  * API has it: GitHub answers GraphQL to a token only, and an API whose
  * endpoint answered 404 (GitHub Enterprise without it) is not asked again
@@ -289,68 +192,7 @@ static void s_pr_graphql(collector_t *self, const dp_collect_t *req,
     self->stats.graphql_points += cost;
 }
 
-/* For the pull requests the report shows, fetches changed files (for path
- * rules and sizes) and reviews: through GraphQL in batches where it can,
- * through REST for the rest. */
-static void s_pr_details(collector_t *self, const dp_collect_t *req,
-                         gh_events_t *events)
-{
-    size_t n = events->count; /* reviews appended below are not revisited */
-    size_t count = 0;
-    s_ref_t *refs = NULL;
-    size_t *idx = s_detail_items(self, events, &refs, &count);
-    gh_graphql_pr_t *prs = dp_calloc(count ? count : 1, sizeof *prs);
-    for (size_t j = 0; j < count; j++)
-        prs[j].number = events->items[idx[j]].number;
-    s_pr_graphql(self, req, prs, count);
-    for (size_t j = 0; j < count; j++) {
-        int64_t number = prs[j].number;
-        json_t *files = json_incref(prs[j].files);
-        int frc = files ? 0 : s_pr_files(self, req->repo, number, &files);
-        if (frc == 0) {
-            dp_strs_t names = {0};
-            int64_t add = 0, del = 0;
-            s_files_sum(files, &names, &add, &del);
-            for (size_t r = s_refs_find(refs, n, number);
-                 r < n && refs[r].number == number; r++) {
-                dp_event_t *e = &events->items[refs[r].pos];
-                for (size_t f = 0; f < names.count; f++)
-                    dp_strs_push(&e->files, names.items[f]);
-                e->additions = add;
-                e->deletions = del;
-            }
-            dp_strs_clear(&names);
-        }
-        json_decref(files);
-        json_t *reviews = json_incref(prs[j].reviews);
-        if (!reviews)
-            reviews = s_pr_reviews(self, req->repo, number);
-        if (reviews) {
-            /* Reviews are appended to the array the item lives in: work
-             * on a copy of it, since appending may move the array. */
-            dp_msg_t src = {.type = DP_MSG_EVENT}, copy;
-            src.u.event = events->items[idx[j]];
-            dp_msg_copy(&copy, &src);
-            s_review_events(req, &copy.u.event, reviews, events);
-            dp_msg_clear(&copy);
-            json_decref(reviews);
-        }
-    }
-    gh_graphql_pr_clear(prs, count);
-    dp_free(prs);
-    dp_free(idx);
-    dp_free(refs);
-}
-
 /* ==== One window ==== */
-
-/* Finds an item by number in the listing, through its index. */
-static json_t *s_find_item(json_t *items, const s_ref_t *refs, size_t n,
-                           int64_t number)
-{
-    size_t at = s_refs_find(refs, n, number);
-    return at < n ? json_array_get(items, refs[at].pos) : NULL;
-}
 
 /* Asks /pulls/N whether a pull request closed in the window was merged and
  * records the answer in the listing object. */
@@ -376,67 +218,6 @@ static void s_pull_detail(collector_t *self, const char *repo, json_t *item)
     }
 }
 
-static void s_events_from_items(collector_t *self, const dp_collect_t *req,
-                                json_t *items, gh_events_t *events)
-{
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it)
-    {
-        char err[256];
-        bool detail = false;
-        int n = gh_item_events(it, req->repo, req->win_from, req->win_to,
-                               (size_t)self->cfg.max_text, events, &detail, err,
-                               sizeof err);
-        if (n < 0) {
-            gh_client_problem(self->gh, "skipped an item: %s", err);
-            continue;
-        }
-        if (detail) {
-            s_pull_detail(self, req->repo, it);
-            n = gh_item_events(it, req->repo, req->win_from, req->win_to,
-                               (size_t)self->cfg.max_text, events, &detail, err,
-                               sizeof err);
-            (void)n;
-        }
-    }
-}
-
-static void s_events_from_comments(collector_t *self, const dp_collect_t *req,
-                                   json_t *items, json_t *comments,
-                                   gh_events_t *events)
-{
-    size_t nrefs = json_array_size(items);
-    s_ref_t *refs = dp_calloc(nrefs ? nrefs : 1, sizeof *refs);
-    size_t i;
-    json_t *c;
-    json_array_foreach(items, i, c)
-    {
-        refs[i] = (s_ref_t){dp_json_int(c, "number", 0), i};
-    }
-    qsort(refs, nrefs, sizeof *refs, s_ref_cmp);
-    json_array_foreach(comments, i, c)
-    {
-        int64_t number = gh_comment_number(c);
-        json_t *item = number ? s_find_item(items, refs, nrefs, number) : NULL;
-        if (!item)
-            continue;
-        dp_event_t snap;
-        char err[256];
-        if (gh_item_snapshot(item, req->repo, (size_t)self->cfg.max_text, &snap,
-                             err, sizeof err) < 0)
-            continue;
-        if (gh_comment_event(c, &snap, req->win_from, req->win_to,
-                             (size_t)self->cfg.max_text, events) < 0)
-            gh_client_problem(self->gh, "skipped a malformed comment on #%lld",
-                              (long long)number);
-        dp_msg_t m = {.type = DP_MSG_EVENT};
-        m.u.event = snap;
-        dp_msg_clear(&m);
-    }
-    dp_free(refs);
-}
-
 static const char *s_failure_text(int rc)
 {
     switch (rc) {
@@ -454,82 +235,431 @@ static const char *s_failure_text(int rc)
     }
 }
 
-static void s_emit(collector_t *self, const dp_collect_t *req,
-                   gh_events_t *events)
+/* ==== A window, streamed ==== */
+
+/* What pull request details an item is at. */
+enum { S_DETAIL_NONE, S_DETAIL_WAIT, S_DETAIL_DONE };
+
+/* What a window keeps of a listed item: its snapshot (an encoded EVENT
+ * without window fields, with the files once its details are in) lies in
+ * the spill file, so that memory holds a few words an item. */
+typedef struct {
+    off_t off;   /* of the snapshot in the spill file */
+    size_t len;  /* its length, 0 when it could not be written */
+    int nevents; /* item events its latest read made */
+    int detail;  /* S_DETAIL_* */
+} s_item_t;
+
+/* One window being collected: listing pages become events at once, and
+ * the events go out in batches. */
+typedef struct {
+    collector_t *self;
+    const dp_collect_t *req;
+    dp_ledger_win_t lw;
+    bool revisit;       /* self->revisit when the window started */
+    int spill;          /* file of the snapshots of the listed items */
+    off_t spill_end;    /* bytes written to it */
+    gh_index_t numbers; /* item number -> position in items */
+    s_item_t *items;
+    size_t nitems, capitems;
+    gh_events_t out;  /* events to send with the next batch */
+    gh_events_t held; /* events of pull requests waiting for details */
+    int64_t wait[GH_GRAPHQL_BATCH]; /* those pull requests */
+    size_t nwait;
+    size_t ndetails;  /* pull requests whose details were asked for */
+    long total;       /* distinct events of the window so far */
+    long passed;      /* events handed to the ledger, up to max_events */
+    bool capped;      /* some were dropped past max_events */
+    long nfresh;      /* of which the window had not seen */
+    bool opened;      /* a revision was opened for fresh events */
+    int64_t revision; /* 0 until known */
+} s_win_t;
+
+/* Notes how many events are held at once, for collector_stats. */
+static void s_note_held(s_win_t *w)
 {
-    if (events->count > (size_t)self->cfg.max_events) {
-        gh_client_problem(self->gh,
-                          "%zu events, over the bound of %ld: the "
-                          "rest were dropped",
-                          events->count, self->cfg.max_events);
-        gh_events_truncate(events, (size_t)self->cfg.max_events);
+    long held = (long)(w->out.count + w->held.count);
+    if (held > w->self->stats.events_held_max)
+        w->self->stats.events_held_max = held;
+}
+
+/* Writes the snapshot of an item to the spill file. */
+static void s_spill_put(s_win_t *w, s_item_t *item, const dp_event_t *snap)
+{
+    dp_msg_t m = {.type = DP_MSG_EVENT};
+    m.u.event = *snap;
+    dp_buf_t buf = DP_BUF_INIT;
+    item->len = 0;
+    if (dp_msg_encode(&m, &buf) == 0 && w->spill >= 0 &&
+        pwrite(w->spill, buf.data, buf.len, w->spill_end) == (ssize_t)buf.len) {
+        item->off = w->spill_end;
+        item->len = buf.len;
+        w->spill_end += (off_t)buf.len;
+    } else {
+        gh_client_problem(w->self->gh,
+                          "#%lld: could not be kept for its comments",
+                          (long long)snap->number);
     }
-    bool *fresh = dp_calloc(events->count ? events->count : 1, sizeof(bool));
-    s_dedup(self, req, events, fresh);
-    long nfresh = 0;
-    for (size_t i = 0; i < events->count; i++)
-        nfresh += fresh[i];
-    dp_ledger_win_t lw = {
-        .repo = req->repo, .from = req->win_from, .to = req->win_to};
-    int64_t revision = dp_ledger_revise(self->store, &lw, dp_time_now(), nfresh,
-                                        req->revision);
-    if (self->revisit) {
-        if (nfresh == 0) {
-            dp_free(fresh); /* late data: none; the report stands */
-            return;
+    dp_buf_free(&buf);
+}
+
+/* Reads the snapshot of an item back into m (an EVENT the caller clears).
+ * Returns 0 or an error. */
+static int s_spill_get(s_win_t *w, const s_item_t *item, dp_msg_t *m)
+{
+    if (item->len == 0)
+        return DP_EIO;
+    char *data = dp_malloc(item->len);
+    char err[128];
+    int rc = DP_EIO;
+    if (pread(w->spill, data, item->len, item->off) == (ssize_t)item->len)
+        rc = dp_msg_decode(data, item->len, item->len, m, err, sizeof err);
+    dp_free(data);
+    return rc;
+}
+
+static s_item_t *s_item_find(s_win_t *w, int64_t number)
+{
+    int64_t *at = gh_index_get(&w->numbers, number);
+    return at ? &w->items[*at] : NULL;
+}
+
+/* The item of that number, added when new. */
+static s_item_t *s_item_add(s_win_t *w, int64_t number)
+{
+    bool added = false;
+    int64_t *at = gh_index_put(&w->numbers, number, &added);
+    if (added) {
+        if (w->nitems == w->capitems) {
+            w->capitems = w->capitems ? w->capitems * 2 : 256;
+            w->items = dp_realloc(w->items, w->capitems * sizeof *w->items);
         }
-        self->revisit = false; /* a revised window is watched like any */
-        s_pending_add(self, req);
+        *at = (int64_t)w->nitems;
+        w->items[w->nitems++] = (s_item_t){0};
     }
-    for (size_t i = 0; i < events->count; i++) {
-        /* A replay sends everything again: what was lost in flight is
-         * among it, and every stage downstream is idempotent. */
+    return &w->items[*at];
+}
+
+/* Sets the changed files and sizes of snap on ev. */
+static void s_files_set(dp_event_t *ev, const dp_event_t *snap)
+{
+    dp_strs_clear(&ev->files);
+    for (size_t f = 0; f < snap->files.count; f++)
+        dp_strs_push(&ev->files, snap->files.items[f]);
+    ev->additions = snap->additions;
+    ev->deletions = snap->deletions;
+}
+
+/* True while this collector may send the window: the lease of a
+ * scheduled window is renewed, and the window was not taken on and
+ * finished by another collector meanwhile. */
+static bool s_may_send(s_win_t *w)
+{
+    collector_t *self = w->self;
+    if (!self->leased)
+        return true;
+    if (schedule_lease(self->store, self->leased, self->owner,
+                       self->cfg.lease_ms) &&
+        (w->revisit ||
+         w->req->win_to >
+             schedule_done_until(self->store, self->leased, self->leased_kind)))
+        return true;
+    dp_log(DP_LOG_WARN,
+           "%s: the lease lapsed during the window and another collector "
+           "took it on; not sending",
+           w->req->repo);
+    return false;
+}
+
+/* The revision of the events about to be sent, nfresh of them new. */
+static void s_revise(s_win_t *w, long nfresh)
+{
+    collector_t *self = w->self;
+    if (w->opened || (w->revision && nfresh == 0))
+        return;
+    w->revision = dp_ledger_revise_open(self->store, &w->lw, dp_time_now(),
+                                        nfresh, w->req->revision);
+    w->opened = nfresh > 0;
+    if (w->opened && self->revisit) {
+        self->revisit = false; /* a revised window is watched like any */
+        s_pending_add(self, w->req);
+    }
+}
+
+/* Deduplicates and sends the events of w->out (a replay sends them all:
+ * what was lost in flight is among them, and every stage downstream is
+ * idempotent). Stops with DP_EAGAIN when interrupted or no longer the
+ * lease holder: the window then stays pending. */
+static int s_flush(s_win_t *w)
+{
+    collector_t *self = w->self;
+    const dp_collect_t *req = w->req;
+    gh_events_t *ev = &w->out;
+    if (dp_service_interrupted() || !s_may_send(w))
+        return DP_EAGAIN;
+    long room = self->cfg.max_events - w->passed;
+    if ((long)ev->count > room) {
+        if (!w->capped)
+            gh_client_problem(self->gh,
+                              "events over the bound of %ld were dropped",
+                              self->cfg.max_events);
+        w->capped = true;
+        gh_events_truncate(ev, (size_t)room);
+    }
+    if (ev->count == 0)
+        return 0;
+    w->passed += (long)ev->count;
+    const char **ids = dp_calloc(ev->count, sizeof *ids);
+    bool *fresh = dp_calloc(ev->count, sizeof *fresh);
+    for (size_t i = 0; i < ev->count; i++)
+        ids[i] = ev->items[i].id;
+    if (dp_ledger_mark_seen(self->store, &w->lw, dp_time_now(), ids, ev->count,
+                            fresh) < 0)
+        dp_log(DP_LOG_WARN, "%s: redis unavailable; every event is sent",
+               req->repo);
+    long nfresh = 0;
+    for (size_t i = 0; i < ev->count; i++)
+        nfresh += fresh[i];
+    w->nfresh += nfresh;
+    if (nfresh > 0 || req->replay)
+        s_revise(w, nfresh);
+    for (size_t i = 0; i < ev->count; i++) {
         if (!fresh[i] && !req->replay)
             continue;
         dp_msg_t msg = {.type = DP_MSG_EVENT};
-        msg.u.event = events->items[i];
+        msg.u.event = ev->items[i];
         msg.u.event.win_from = req->win_from;
         msg.u.event.win_to = req->win_to;
-        msg.u.event.revision = revision;
+        msg.u.event.revision = w->revision;
         s_send(self, &msg);
     }
     dp_free(fresh);
+    dp_free(ids);
+    gh_events_clear(ev);
+    return 0;
+}
 
+/* Sends a batch when one is full. */
+static int s_flush_full(s_win_t *w)
+{
+    s_note_held(w);
+    return w->out.count >= COLLECTOR_BATCH ? s_flush(w) : 0;
+}
+
+/* Fetches the files and reviews of one pull request from what GraphQL
+ * answered or through REST, records them in its snapshot, releases its
+ * held events with them and adds its reviews. */
+static void s_pr_detail(s_win_t *w, gh_graphql_pr_t *pr)
+{
+    collector_t *self = w->self;
+    const char *repo = w->req->repo;
+    s_item_t *item = s_item_find(w, pr->number);
+    dp_msg_t m = {.type = DP_MSG_EVENT};
+    if (!item || s_spill_get(w, item, &m) < 0)
+        return;
+    item->detail = S_DETAIL_DONE;
+    dp_event_t *snap = &m.u.event;
+    json_t *files = json_incref(pr->files);
+    if ((files ? 0 : s_pr_files(self, repo, pr->number, &files)) == 0) {
+        snap->additions = snap->deletions = 0;
+        dp_strs_clear(&snap->files);
+        s_files_sum(files, &snap->files, &snap->additions, &snap->deletions);
+        s_spill_put(w, item, snap);
+        for (size_t i = 0; i < w->held.count; i++)
+            if (w->held.items[i].number == pr->number)
+                s_files_set(&w->held.items[i], snap);
+    }
+    json_decref(files);
+    gh_events_take(&w->out, &w->held, pr->number);
+    json_t *reviews = json_incref(pr->reviews);
+    if (!reviews)
+        reviews = s_pr_reviews(self, repo, pr->number);
+    if (reviews) {
+        size_t before = w->out.count;
+        s_review_events(w->req, snap, reviews, &w->out);
+        w->total += (long)(w->out.count - before);
+        json_decref(reviews);
+    }
+    dp_msg_clear(&m);
+}
+
+/* Fetches the details of the pull requests waiting for them: through
+ * GraphQL in one batch where it can, through REST for the rest. */
+static int s_details(s_win_t *w)
+{
+    gh_graphql_pr_t prs[GH_GRAPHQL_BATCH];
+    memset(prs, 0, sizeof prs);
+    for (size_t j = 0; j < w->nwait; j++)
+        prs[j].number = w->wait[j];
+    s_pr_graphql(w->self, w->req, prs, w->nwait);
+    for (size_t j = 0; j < w->nwait; j++)
+        s_pr_detail(w, &prs[j]);
+    gh_graphql_pr_clear(prs, w->nwait);
+    w->nwait = 0;
+    return s_flush_full(w);
+}
+
+/* Asks for the details of a pull request opened, merged or closed in the
+ * window: of the first max_details such pull requests. */
+static void s_detail_want(s_win_t *w, s_item_t *item, int64_t number)
+{
+    collector_t *self = w->self;
+    if (w->ndetails == (size_t)self->cfg.max_details)
+        gh_client_problem(self->gh,
+                          "details of PRs past the first %ld were not "
+                          "fetched",
+                          self->cfg.max_details);
+    if (w->ndetails++ >= (size_t)self->cfg.max_details)
+        return;
+    item->detail = S_DETAIL_WAIT;
+    w->wait[w->nwait++] = number;
+}
+
+/* A listed issue or pull request: its events of the window, at once, or
+ * held until its details come. */
+static int s_on_item(json_t *it, bool again, void *arg)
+{
+    (void)again; /* the item index knows what was read before */
+    s_win_t *w = arg;
+    collector_t *self = w->self;
+    const dp_collect_t *req = w->req;
+    size_t max_text = (size_t)self->cfg.max_text;
+    gh_events_t evs = {0};
+    char err[256];
+    bool detail = false;
+    int n = gh_item_events(it, req->repo, req->win_from, req->win_to, max_text,
+                           &evs, &detail, err, sizeof err);
+    if (n >= 0 && detail) {
+        gh_events_clear(&evs);
+        s_pull_detail(self, req->repo, it);
+        n = gh_item_events(it, req->repo, req->win_from, req->win_to, max_text,
+                           &evs, &detail, err, sizeof err);
+    }
+    dp_event_t snap;
+    if (n < 0 ||
+        gh_item_snapshot(it, req->repo, max_text, &snap, err, sizeof err) < 0) {
+        gh_client_problem(self->gh, "skipped an item: %s", err);
+        gh_events_clear(&evs);
+        return 0;
+    }
+    s_item_t *item = s_item_add(w, snap.number);
+    w->total += n - item->nevents; /* a read again replaces the one before */
+    item->nevents = n;
+    if (self->cfg.pr_details && snap.is_pr && n > 0 &&
+        item->detail == S_DETAIL_NONE)
+        s_detail_want(w, item, snap.number);
+    if (item->detail == S_DETAIL_DONE) {
+        /* Read again after its details came: they still hold. */
+        dp_msg_t old = {.type = DP_MSG_EVENT};
+        if (s_spill_get(w, item, &old) == 0) {
+            s_files_set(&snap, &old.u.event);
+            for (size_t i = 0; i < evs.count; i++)
+                s_files_set(&evs.items[i], &old.u.event);
+            dp_msg_clear(&old);
+        }
+    }
+    s_spill_put(w, item, &snap);
+    gh_events_take(item->detail == S_DETAIL_WAIT ? &w->held : &w->out, &evs, 0);
+    gh_events_clear(&evs);
+    dp_msg_t m = {.type = DP_MSG_EVENT};
+    m.u.event = snap;
+    dp_msg_clear(&m);
+    if (w->nwait == GH_GRAPHQL_BATCH)
+        return s_details(w);
+    return s_flush_full(w);
+}
+
+/* A listed comment: its event, on its item's snapshot, when it was made
+ * in the window. */
+static int s_on_comment(json_t *c, bool again, void *arg)
+{
+    s_win_t *w = arg;
+    int64_t number = gh_comment_number(c);
+    s_item_t *item = number ? s_item_find(w, number) : NULL;
+    dp_msg_t m = {.type = DP_MSG_EVENT};
+    if (!item || s_spill_get(w, item, &m) < 0)
+        return 0;
+    size_t before = w->out.count;
+    if (gh_comment_event(c, &m.u.event, w->req->win_from, w->req->win_to,
+                         (size_t)w->self->cfg.max_text, &w->out) < 0)
+        gh_client_problem(w->self->gh, "skipped a malformed comment on #%lld",
+                          (long long)number);
+    if (!again) /* a comment read again is the same event */
+        w->total += (long)(w->out.count - before);
+    dp_msg_clear(&m);
+    return s_flush_full(w);
+}
+
+/* Sends what is left and the WINDOW message that completes the window. */
+static int s_finish(s_win_t *w)
+{
+    collector_t *self = w->self;
+    const dp_collect_t *req = w->req;
+    int rc = s_flush(w);
+    if (rc < 0)
+        return rc;
+    s_revise(w, 0);
     const gh_stats_t *gs = gh_client_stats(self->gh);
+    long events =
+        w->total < self->cfg.max_events ? w->total : self->cfg.max_events;
     self->stats.requests = gs->requests;
     self->stats.not_modified = gs->not_modified;
     self->stats.retries = gs->retries;
     self->stats.rl_remaining = gs->rl_remaining;
     self->stats.rl_limit = gs->rl_limit;
-    self->stats.events = (long)events->count;
-    self->stats.fresh = nfresh;
-    self->stats.revision = (long)revision;
+    self->stats.events = events;
+    self->stats.fresh = w->nfresh;
+    self->stats.revision = (long)w->revision;
+    self->stats.items = (long)w->nitems;
+    if (self->revisit && w->nfresh == 0)
+        return 0; /* late data: none; the report stands */
 
     dp_msg_t msg = {.type = DP_MSG_WINDOW};
-    dp_window_t *w = &msg.u.window;
-    w->repo = req->repo;
-    w->win_from = req->win_from;
-    w->win_to = req->win_to;
-    w->revision = revision;
-    w->tz = req->tz;
-    w->lang = req->lang;
-    w->name = req->name;
-    w->reply_to = req->reply_to;
-    w->events = (int64_t)events->count;
-    w->requests = gs->requests;
-    w->not_modified = gs->not_modified;
-    w->retries = gs->retries;
-    w->rl_remaining = gs->rl_remaining;
-    w->rl_limit = gs->rl_limit;
-    w->complete_until = self->complete_until;
-    w->problems = *gh_client_problems(self->gh);
+    dp_window_t *win = &msg.u.window;
+    win->repo = req->repo;
+    win->win_from = req->win_from;
+    win->win_to = req->win_to;
+    win->revision = w->revision;
+    win->tz = req->tz;
+    win->lang = req->lang;
+    win->name = req->name;
+    win->reply_to = req->reply_to;
+    win->events = events;
+    win->requests = gs->requests;
+    win->not_modified = gs->not_modified;
+    win->retries = gs->retries;
+    win->rl_remaining = gs->rl_remaining;
+    win->rl_limit = gs->rl_limit;
+    win->complete_until = self->complete_until;
+    win->problems = *gh_client_problems(self->gh);
     s_send(self, &msg);
+    dp_ledger_revise_close(self->store, &w->lw);
     dp_log(DP_LOG_INFO,
-           "%s window %lld..%lld rev %lld: %zu events (%ld new), %ld "
+           "%s window %lld..%lld rev %lld: %ld events (%ld new), %ld "
            "requests (%ld not modified, %ld retries)",
            req->repo, (long long)req->win_from, (long long)req->win_to,
-           (long long)revision, events->count, nfresh, gs->requests,
+           (long long)w->revision, events, w->nfresh, gs->requests,
            gs->not_modified, gs->retries);
+    return 0;
+}
+
+/* An unlinked file for the snapshots of a window's items, in $TMPDIR or
+ * /tmp: on disk, not in the collector's memory. -1 when none can be made. */
+static int s_spill_open(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path =
+        dp_asprintf("%s/dp-collect-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd >= 0)
+        unlink(path);
+    else
+        dp_log(DP_LOG_WARN,
+               "cannot create %s: comments are not matched to "
+               "their items",
+               path);
+    dp_free(path);
+    return fd;
 }
 
 int collector_collect(collector_t *self, const dp_collect_t *req)
@@ -543,14 +673,16 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         return DP_EINVAL;
     }
     s_pending_add(self, req);
-    dp_ledger_win_t lw = {
-        .repo = req->repo, .from = req->win_from, .to = req->win_to};
+    s_win_t w = {
+        .self = self,
+        .req = req,
+        .lw = {.repo = req->repo, .from = req->win_from, .to = req->win_to},
+        .revisit = self->revisit,
+        .spill = s_spill_open()};
     int64_t now = dp_time_now();
-    gh_client_window_ttl(self->gh, dp_ledger_expiry(&lw, now) - now);
+    gh_client_window_ttl(self->gh, dp_ledger_expiry(&w.lw, now) - now);
+    int64_t items_until = req->win_from, comments_until = req->win_from;
     char path[COLLECTOR_KEY_MAX];
-    json_t *items = json_array();
-    json_t *comments = json_array();
-    gh_events_t events = {0};
     snprintf(path, sizeof path,
              "/repos/%s/issues?state=all&sort=updated&direction=asc"
              "&per_page=%ld",
@@ -560,8 +692,9 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
                             .key = "number",
                             .since = req->win_from,
                             .max_pages = self->cfg.max_pages};
-    int64_t items_until = req->win_from, comments_until = req->win_from;
-    int rc = gh_listing_run(self->gh, &listing, items, &items_until);
+    int rc = gh_listing_each(self->gh, &listing, s_on_item, &w, &items_until);
+    if (rc == 0 && w.nwait > 0)
+        rc = s_details(&w);
     if (rc == DP_EAGAIN)
         goto out; /* shutting down: the window stays pending, to be redone */
     if (rc < 0) {
@@ -571,8 +704,6 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         dp_free(text);
         goto out;
     }
-    s_events_from_items(self, req, items, &events);
-
     /* One repository-wide listing finds every comment of the window. */
     snprintf(path, sizeof path,
              "/repos/%s/issues/comments?sort=updated&direction=asc"
@@ -580,13 +711,12 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
              req->repo, self->cfg.per_page);
     listing.what = "comments";
     listing.key = "id";
-    rc = gh_listing_run(self->gh, &listing, comments, &comments_until);
+    rc = gh_listing_each(self->gh, &listing, s_on_comment, &w, &comments_until);
     if (rc == DP_EAGAIN)
         goto out;
     if (rc < 0)
         gh_client_problem(self->gh, "comments of the window could not be "
                                     "listed; discussions may be incomplete");
-    rc = 0;
     /* Complete up to the end of the window, but not past what the
      * listings saw: they started now, or stopped early. */
     self->complete_until = req->win_to;
@@ -594,33 +724,16 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         self->complete_until = items_until;
     if (comments_until < self->complete_until)
         self->complete_until = comments_until;
-    s_events_from_comments(self, req, items, comments, &events);
-    if (self->cfg.pr_details)
-        s_pr_details(self, req, &events);
-    if (dp_service_interrupted()) {
-        rc = DP_EAGAIN; /* half a window is not sent: it stays pending */
-        goto out;
-    }
-    /* A scheduled window is sent only by the holder of the lease: one that
-     * took longer than the lease may have been taken over meanwhile. */
-    if (self->leased &&
-        (!schedule_lease(self->store, self->leased, self->owner,
-                         self->cfg.lease_ms) ||
-         (!self->revisit &&
-          req->win_to <= schedule_done_until(self->store, self->leased,
-                                             self->leased_kind)))) {
-        dp_log(DP_LOG_WARN,
-               "%s: the lease lapsed during the window and "
-               "another collector took it on; not sending",
-               req->repo);
-        rc = DP_EAGAIN;
-        goto out;
-    }
-    s_emit(self, req, &events);
+    rc = s_finish(&w);
 out:
-    gh_events_clear(&events);
-    json_decref(items);
-    json_decref(comments);
+    if (rc < 0)
+        s_note_held(&w);
+    gh_events_clear(&w.out);
+    gh_events_clear(&w.held);
+    gh_index_clear(&w.numbers);
+    dp_free(w.items);
+    if (w.spill >= 0)
+        close(w.spill);
     return rc;
 }
 

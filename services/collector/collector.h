@@ -59,11 +59,16 @@ typedef struct {
     long retries;      /* requests repeated after a fault */
     long rl_remaining; /* last x-ratelimit-remaining seen, -1 unknown */
     long rl_limit;
-    long events;         /* distinct events of the window */
-    long fresh;          /* of which never emitted before */
-    long revision;       /* revision of the window's report */
-    long graphql_points; /* GraphQL points spent (rateLimit.cost), summed
-                          * over the collector's life */
+    long events;          /* distinct events of the window */
+    long fresh;           /* of which never emitted before */
+    long revision;        /* revision of the window's report */
+    long graphql_points;  /* GraphQL points spent (rateLimit.cost), summed
+                           * over the collector's life */
+    long items;           /* issues and pull requests listed */
+    long events_held_max; /* events held in memory at once, at most: a
+                           * batch and the events of the pull requests
+                           * waiting for their details, whatever the
+                           * window's size */
 } collector_stats_t;
 
 /* Creates a collector and its sockets. NULL on failure (logged). */

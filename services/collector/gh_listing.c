@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dp_json.h"
+#include "gh_index.h"
 #include "dp_mem.h"
 #include "dp_time.h"
 
@@ -19,10 +20,12 @@
 typedef struct {
     gh_client_t *gh;          /* borrowed */
     const gh_listing_t *spec; /* borrowed */
-    json_t *all;              /* the caller's array, appended to */
-    json_t *index;            /* key -> position in all */
-    int64_t latest;           /* latest updated_at read, 0 for none */
-    long pages;               /* pages read, all runs */
+    gh_listing_each_fn each;  /* the caller's, with arg */
+    void *arg;
+    gh_index_t seen; /* key -> updated_at of its latest read */
+    int stop;        /* the caller's error that stopped it, or 0 */
+    int64_t latest;  /* latest updated_at read, 0 for none */
+    long pages;      /* pages read, all runs */
 } s_listing_t;
 
 static int64_t s_updated(const json_t *element)
@@ -34,9 +37,10 @@ static int64_t s_updated(const json_t *element)
     return t;
 }
 
-/* Appends the elements of a page to all, once per key: an element read
- * again replaces the earlier read unless that one is newer. */
-static void s_take(s_listing_t *l, json_t *page)
+/* Hands the elements of a page to the caller, once per key and read: an
+ * element read again is handed over again unless the read before was
+ * newer. Returns 0 or the caller's error. */
+static int s_take(s_listing_t *l, json_t *page)
 {
     size_t i;
     json_t *it;
@@ -46,24 +50,22 @@ static void s_take(s_listing_t *l, json_t *page)
         if (updated > l->latest)
             l->latest = updated;
         json_t *key = json_object_get(it, l->spec->key);
-        if (!json_is_integer(key)) {
-            json_array_append(l->all, it); /* normalizing will say why */
-            continue;
+        bool again = false;
+        if (json_is_integer(key) && json_integer_value(key) != GH_INDEX_NONE) {
+            int64_t *at =
+                gh_index_put(&l->seen, json_integer_value(key), &again);
+            again = !again;
+            if (again && updated <= *at)
+                continue; /* met again at a run's start, or older */
+            *at = updated;
+        } /* else normalizing will say why */
+        int rc = l->each(it, again, l->arg);
+        if (rc < 0) {
+            l->stop = rc;
+            return rc;
         }
-        char name[32];
-        snprintf(name, sizeof name, "%lld", (long long)json_integer_value(key));
-        json_t *at = json_object_get(l->index, name);
-        if (!at) {
-            json_object_set_new(
-                l->index, name,
-                json_integer((json_int_t)json_array_size(l->all)));
-            json_array_append(l->all, it);
-            continue;
-        }
-        size_t pos = (size_t)json_integer_value(at);
-        if (updated >= s_updated(json_array_get(l->all, pos)))
-            json_array_set(l->all, pos, it);
     }
+    return 0;
 }
 
 /* One run: the Link pages of the listing from since on. Sets *more when it
@@ -104,8 +106,12 @@ static int s_run(s_listing_t *l, int64_t since, bool *more)
             dp_free(next);
             break;
         }
-        s_take(l, doc);
+        rc = s_take(l, doc);
         json_decref(doc);
+        if (rc < 0) {
+            dp_free(next);
+            break;
+        }
         l->pages++;
         dp_free(url);
         url = next;
@@ -114,13 +120,12 @@ static int s_run(s_listing_t *l, int64_t since, bool *more)
     return rc;
 }
 
-int gh_listing_run(gh_client_t *gh, const gh_listing_t *spec, json_t *all,
-                   int64_t *complete_until)
+int gh_listing_each(gh_client_t *gh, const gh_listing_t *spec,
+                    gh_listing_each_fn each, void *arg, int64_t *complete_until)
 {
-    assert(gh && spec && spec->path && spec->what && spec->key && all &&
+    assert(gh && spec && spec->path && spec->what && spec->key && each &&
            complete_until);
-    s_listing_t l = {
-        .gh = gh, .spec = spec, .all = all, .index = json_object()};
+    s_listing_t l = {.gh = gh, .spec = spec, .each = each, .arg = arg};
     int64_t started = dp_time_now();
     int64_t since = spec->since;
     bool cut = false;
@@ -135,7 +140,7 @@ int gh_listing_run(gh_client_t *gh, const gh_listing_t *spec, json_t *all,
             break;
         }
         rc = s_run(&l, since, &more);
-        if (rc == DP_EAGAIN || (rc < 0 && l.pages == 0))
+        if (rc == DP_EAGAIN || l.stop || (rc < 0 && l.pages == 0))
             goto out; /* interrupted, or nothing read: the caller's failure */
         if (rc < 0) {
             cut = true;
@@ -166,6 +171,6 @@ int gh_listing_run(gh_client_t *gh, const gh_listing_t *spec, json_t *all,
         *complete_until = started;
     }
 out:
-    json_decref(l.index);
+    gh_index_clear(&l.seen);
     return rc;
 }

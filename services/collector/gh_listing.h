@@ -5,6 +5,7 @@
 #define GH_LISTING_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dp_err.h"
@@ -25,9 +26,17 @@ typedef struct {
     long max_pages;   /* pages of one run before it is continued */
 } gh_listing_t;
 
-/* Lists every element updated since spec->since and appends each one
- * once to all (the last read of those sharing a key: an element updated
- * during the listing moves to its end and is met again, newer).
+/* Receives one element of a listing (borrowed for the call). again is true
+ * when an element of the same key was handed over before: it was updated
+ * during the listing and is met again, newer. A negative return (an error
+ * code) stops the listing, which returns it. */
+typedef int (*gh_listing_each_fn)(json_t *element, bool again, void *arg);
+
+/* Lists every element updated since spec->since and hands each to each(),
+ * page by page as they are read: nothing of a page is kept but its key and
+ * updated_at. An element read again is handed over again, with again
+ * set, when it was updated after the read before; else it is skipped (a
+ * new run meets the elements of its first second again).
  *
  * A run follows the Link pages. Where it would stop short, at max_pages
  * pages or at a deep page GitHub refuses with 422 while a next page
@@ -43,9 +52,11 @@ typedef struct {
  * elements in one second than max_pages pages hold).
  *
  * Returns 0 (also when it stopped after reading something), DP_EAGAIN when
- * interrupted, or the error of the first request when nothing could be
- * read (DP_EAUTH, DP_ENOTFOUND, DP_ERATE, DP_EHTTP, DP_EJSON...). */
-DP_NODISCARD int gh_listing_run(gh_client_t *gh, const gh_listing_t *spec,
-                                json_t *all, int64_t *complete_until);
+ * interrupted, the negative return of each(), or the error of the first
+ * request when nothing could be read (DP_EAUTH, DP_ENOTFOUND, DP_ERATE,
+ * DP_EHTTP, DP_EJSON...). */
+DP_NODISCARD int gh_listing_each(gh_client_t *gh, const gh_listing_t *spec,
+                                 gh_listing_each_fn each, void *arg,
+                                 int64_t *complete_until);
 
 #endif

@@ -30,12 +30,32 @@ void gh_events_truncate(gh_events_t *list, size_t n)
     }
 }
 
-void gh_events_push(gh_events_t *list, const dp_event_t *ev)
+/* Makes room for one more event. */
+static void s_events_grow(gh_events_t *list)
 {
     if (list->count == list->cap) {
         list->cap = list->cap ? list->cap * 2 : 32;
         list->items = dp_realloc(list->items, list->cap * sizeof *list->items);
     }
+}
+
+void gh_events_take(gh_events_t *dst, gh_events_t *src, int64_t number)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < src->count; i++) {
+        if (number != 0 && src->items[i].number != number) {
+            src->items[kept++] = src->items[i];
+            continue;
+        }
+        s_events_grow(dst);
+        dst->items[dst->count++] = src->items[i];
+    }
+    src->count = kept;
+}
+
+void gh_events_push(gh_events_t *list, const dp_event_t *ev)
+{
+    s_events_grow(list);
     dp_msg_t src = {.type = DP_MSG_EVENT}, dst;
     src.u.event = *ev;
     dp_msg_copy(&dst, &src);

@@ -25,6 +25,10 @@ void gh_events_clear(gh_events_t *list);
 /* Frees the events past the first n. */
 void gh_events_truncate(gh_events_t *list, size_t n);
 
+/* Moves the events of item number (of every item when number is 0) from
+ * src to the end of dst, in their order; nothing is copied. */
+void gh_events_take(gh_events_t *dst, gh_events_t *src, int64_t number);
+
 /* Appends a copy of ev (deep). */
 void gh_events_push(gh_events_t *list, const dp_event_t *ev);
 
