@@ -91,6 +91,7 @@ typedef struct {
 typedef struct {
     double s;       /* COLLECT to WINDOW */
     double rss_mib; /* VmHWM of the collector */
+    double cpu_s;   /* CPU time of the collector, start to WINDOW */
     double bare_s;  /* the bare download of the same listings */
     long events;
 } bench_run_t;
@@ -252,6 +253,27 @@ static double s_hwm_mib(pid_t pid)
     return kib * 1024.0 / MIB;
 }
 
+/* The CPU time a process has used (user and system), in seconds. */
+static double s_cpu_s(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    /* Fields 14 and 15 (utime, stime) follow the ")" that ends field 2. */
+    const char *p = strrchr(buf, ')');
+    unsigned long long ticks[2] = {0, 0};
+    for (int field = 2; p && *p && field < 15; p++)
+        if (*p == ' ' && ++field >= 14)
+            ticks[field - 14] = strtoull(p + 1, NULL, 10);
+    if (!p)
+        s_die("cannot read %s", path);
+    return (double)(ticks[0] + ticks[1]) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* SIGTERM, then SIGKILL after BENCH_STOP_MS; reaps the process. */
 static void s_collector_stop(pid_t pid)
 {
@@ -315,6 +337,7 @@ static void s_collect(bench_t *b, bench_size_t *size, bench_run_t *run)
     }
     run->s = (dp_bench_now_ms() - t0) / 1000.0;
     run->rss_mib = s_hwm_mib(pid);
+    run->cpu_s = s_cpu_s(pid);
     s_collector_stop(pid);
     dp_buf_free(&frame);
     dp_bus_destroy(&bus);
@@ -477,11 +500,13 @@ int main(void)
         run.bare_s = s_bare(&b, &sizes[i]);
         char tag[32];
         s_tag(sizes[i].items, tag, sizeof tag);
-        printf("%6ld items, %6ld events (exact): collector %.2f s, peak %.1f "
-               "MiB; bare download %.2f s\n",
-               sizes[i].items, run.events, run.s, run.rss_mib, run.bare_s);
+        printf("%6ld items, %6ld events (exact): collector %.2f s (%.2f s "
+               "CPU), peak %.1f MiB; bare download %.2f s\n",
+               sizes[i].items, run.events, run.s, run.cpu_s, run.rss_mib,
+               run.bare_s);
         printf("collect_%s_s: %.3f s\n", tag, run.s);
         printf("collect_%s_rss_mib: %.1f MiB\n", tag, run.rss_mib);
+        printf("collect_%s_cpu_s: %.3f s\n", tag, run.cpu_s);
         printf("collect_%s_bare_download_s: %.3f s\n", tag, run.bare_s);
         printf("collect_%s_vs_bare: %.2f ratio\n", tag,
                run.bare_s > 0 ? run.s / run.bare_s : 0.0);

@@ -1,5 +1,6 @@
 /* collector.c - the collector engine: GitHub windows to normalized events */
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE /* memfd_create */
 #include "collector.h"
 
 #include <assert.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -259,6 +261,7 @@ typedef struct {
     bool revisit;       /* self->revisit when the window started */
     int spill;          /* file of the snapshots of the listed items */
     off_t spill_end;    /* bytes written to it */
+    bool spill_failed;  /* a write failed (said once) */
     gh_index_t numbers; /* item number -> position in items */
     s_item_t *items;
     size_t nitems, capitems;
@@ -295,10 +298,12 @@ static void s_spill_put(s_win_t *w, s_item_t *item, const dp_event_t *snap)
         item->off = w->spill_end;
         item->len = buf.len;
         w->spill_end += (off_t)buf.len;
-    } else {
+    } else if (!w->spill_failed) {
         gh_client_problem(w->self->gh,
-                          "#%lld: could not be kept for its comments",
+                          "#%lld and later items could not be kept for "
+                          "their comments (spill file)",
                           (long long)snap->number);
+        w->spill_failed = true; /* said once */
     }
     dp_buf_free(&buf);
 }
@@ -398,6 +403,8 @@ static int s_flush(s_win_t *w)
     if (dp_service_interrupted() || !s_may_send(w))
         return DP_EAGAIN;
     long room = self->cfg.max_events - w->passed;
+    if (room < 0)
+        room = 0;
     if ((long)ev->count > room) {
         if (!w->capped)
             gh_client_problem(self->gh,
@@ -455,8 +462,10 @@ static void s_pr_detail(s_win_t *w, gh_graphql_pr_t *pr)
     const char *repo = w->req->repo;
     s_item_t *item = s_item_find(w, pr->number);
     dp_msg_t m = {.type = DP_MSG_EVENT};
-    if (!item || s_spill_get(w, item, &m) < 0)
+    if (!item || s_spill_get(w, item, &m) < 0) {
+        gh_events_take(&w->out, &w->held, pr->number); /* without details */
         return;
+    }
     item->detail = S_DETAIL_DONE;
     dp_event_t *snap = &m.u.event;
     json_t *files = json_incref(pr->files);
@@ -644,20 +653,24 @@ static int s_finish(s_win_t *w)
 }
 
 /* An unlinked file for the snapshots of a window's items, in $TMPDIR or
- * /tmp: on disk, not in the collector's memory. -1 when none can be made. */
+ * /tmp: on disk, not in the collector's memory. Where no file can be made
+ * there (a read-only file system), an anonymous one in memory. -1 when
+ * neither can be made. */
 static int s_spill_open(void)
 {
     const char *dir = getenv("TMPDIR");
     char *path =
         dp_asprintf("%s/dp-collect-XXXXXX", dir && *dir ? dir : "/tmp");
     int fd = mkstemp(path);
-    if (fd >= 0)
+    if (fd >= 0) {
         unlink(path);
-    else
+    } else {
+        fd = memfd_create("dp-collect", MFD_CLOEXEC);
         dp_log(DP_LOG_WARN,
-               "cannot create %s: comments are not matched to "
-               "their items",
+               "cannot create %s: the window's items are kept "
+               "in memory",
                path);
+    }
     dp_free(path);
     return fd;
 }
