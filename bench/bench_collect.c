@@ -60,31 +60,14 @@
 #define BENCH_BODY_BYTES 400
 #define BENCH_STOP_MS 5000
 #define BENCH_MAX_SIZES 8
-#define DAY INT64_C(86400)
 #define HOUR INT64_C(3600)
 #define MIB (1024.0 * 1024.0)
-
-/* The event kinds a dataset holds. */
-enum {
-    K_ISSUE_OPENED,
-    K_ISSUE_CLOSED,
-    K_PR_OPENED,
-    K_PR_MERGED,
-    K_PR_CLOSED,
-    K_COMMENT,
-    K_OTHER,
-    K_COUNT
-};
-static const char *const s_kinds[K_COUNT] = {
-    "issue_opened", "issue_closed", "pr_opened", "pr_merged",
-    "pr_closed",    "comment",      "other"};
 
 /* One size: its repository and what it holds. */
 typedef struct {
     long items;
     char repo[64];
-    long want[K_COUNT]; /* events by kind, from the generator */
-    long total;
+    dp_gh_counts_t want; /* events by kind, from the generator */
 } bench_size_t;
 
 /* What one collection measured. */
@@ -106,92 +89,8 @@ typedef struct {
     int64_t win_from, win_to;
 } bench_t;
 
-static void s_die(const char *fmt, ...) DP_PRINTF(1, 2);
-
-/* Prints "bench_collect: <message>" on stderr and exits 1; the children
- * are sent SIGTERM as this process dies. */
-static void s_die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    dp_bench_vsay("bench_collect", fmt, ap);
-    va_end(ap);
-    exit(1);
-}
-
-/* ==== The datasets ==== */
-
-/* Writes size->items items of size->repo, all updated in [w, w+1h), and
- * counts their events of that hour in size->want. */
-static void s_write(const char *data, int64_t w, const dp_gh_style_t *style,
-                    bench_size_t *size)
-{
-    json_t *issues = json_array();
-    json_t *comments = json_object();
-    long n = size->items;
-    for (long i = 0; i < n; i++) {
-        long number = i + 1;
-        int64_t updated = w + 30 + (int64_t)i * 3500 / n;
-        int64_t fresh = updated - 20, older = w - 3 * DAY - i;
-        int64_t created = older, closed = 0, merged = 0;
-        bool pr = false;
-        switch (i % 8) {
-        case 0:
-        case 4:
-            created = fresh;
-            size->want[K_ISSUE_OPENED]++;
-            break;
-        case 1:
-            pr = true;
-            created = fresh;
-            size->want[K_PR_OPENED]++;
-            break;
-        case 5:
-            pr = true;
-            created = fresh;
-            closed = merged = updated - 5;
-            size->want[K_PR_OPENED]++;
-            size->want[K_PR_MERGED]++;
-            break;
-        case 2:
-            closed = updated - 10;
-            size->want[K_ISSUE_CLOSED]++;
-            break;
-        case 3:
-            pr = true;
-            closed = updated - 10;
-            size->want[K_PR_CLOSED]++;
-            break;
-        case 6:
-            break;
-        default:
-            pr = true;
-            closed = merged = updated - 10;
-            size->want[K_PR_MERGED]++;
-            break;
-        }
-        long ncomments = 0;
-        if (i % 3 == 0) {
-            dp_gh_comment(style, comments, size->repo, number,
-                          10000000 + number, updated - 2);
-            ncomments++;
-            size->want[K_COMMENT]++;
-        }
-        if (i % 7 == 0) {
-            dp_gh_comment(style, comments, size->repo, number,
-                          20000000 + number, w - 2 * HOUR);
-            ncomments++;
-        }
-        json_array_append_new(issues,
-                              dp_gh_item(style, size->repo, number, pr, created,
-                                         updated, closed, merged, ncomments));
-    }
-    for (int k = 0; k < K_COUNT; k++)
-        size->total += size->want[k];
-    dp_gh_write_repo(data, size->repo, issues, comments);
-    json_decref(issues);
-    json_decref(comments);
-}
+/* Prints "bench_collect: <message>" on stderr and exits 1. */
+#define s_die(...) dp_bench_die("bench_collect", __VA_ARGS__)
 
 /* ==== The collector process ==== */
 
@@ -312,7 +211,7 @@ static void s_collect(bench_t *b, bench_size_t *size, bench_run_t *run)
     double t0 = dp_bench_now_ms();
     if (dp_msg_emit(ctl, NULL, &req) < 0)
         s_die("cannot send COLLECT");
-    long got[K_COUNT] = {0};
+    long got[DP_GH_KINDS + 1] = {0};
     long window = -1;
     dp_buf_t frame = DP_BUF_INIT;
     while (window < 0) {
@@ -327,10 +226,7 @@ static void s_collect(bench_t *b, bench_size_t *size, bench_run_t *run)
         if (msg.type == DP_MSG_WINDOW) {
             window = (long)msg.u.window.events;
         } else if (msg.type == DP_MSG_EVENT) {
-            int k = 0;
-            while (k < K_OTHER && strcmp(s_kinds[k], msg.u.event.kind) != 0)
-                k++;
-            got[k]++;
+            got[dp_gh_kind(msg.u.event.kind)]++;
             run->events++;
         }
         dp_msg_clear(&msg);
@@ -341,13 +237,14 @@ static void s_collect(bench_t *b, bench_size_t *size, bench_run_t *run)
     s_collector_stop(pid);
     dp_buf_free(&frame);
     dp_bus_destroy(&bus);
-    for (int k = 0; k < K_COUNT; k++)
-        if (got[k] != size->want[k])
+    for (int k = 0; k <= DP_GH_KINDS; k++)
+        if (got[k] != (k < DP_GH_KINDS ? size->want.n[k] : 0))
             s_die("%s: %ld %s events, the dataset has %ld", size->repo, got[k],
-                  s_kinds[k], size->want[k]);
-    if (window != size->total)
+                  k < DP_GH_KINDS ? dp_gh_kinds[k] : "other",
+                  k < DP_GH_KINDS ? size->want.n[k] : 0);
+    if (window != size->want.total)
         s_die("%s: the WINDOW counts %ld events, the dataset has %ld",
-              size->repo, window, size->total);
+              size->repo, window, size->want.total);
 }
 
 /* ==== The bare download ==== */
@@ -436,7 +333,8 @@ static void s_setup(bench_t *b, bench_size_t *sizes, size_t n)
     dp_gh_style_t style = {
         .logins = 97, .labels = true, .body = body, .comment_html = true};
     for (size_t i = 0; i < n; i++)
-        s_write(b->data, b->win_from, &style, &sizes[i]);
+        sizes[i].want = dp_gh_write_hour(b->data, sizes[i].repo, b->win_from,
+                                         sizes[i].items, &style, 0);
     if (dp_tk_redis_start(&b->redis) < 0)
         s_die("cannot start redis-server");
     char *argv[] = {

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,15 @@ void dp_bench_vsay(const char *prog, const char *fmt, va_list ap)
     dp_buf_vprintf(&msg, fmt, ap);
     fprintf(stderr, "%s: %s\n", prog, msg.data ? msg.data : "");
     dp_buf_free(&msg);
+}
+
+void dp_bench_die(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dp_bench_vsay(prog, fmt, ap);
+    va_end(ap);
+    exit(1);
 }
 
 char *dp_bench_bindir(void)

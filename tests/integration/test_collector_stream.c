@@ -41,8 +41,7 @@
 #define S_HOUR "2025-11-04T10:00:00Z"
 #define S_SMALL 1000
 #define S_LARGE 3000
-#define S_DETAILS 40 /* pull requests whose files and reviews are read */
-#define S_REVIEW_ID 9000000
+#define S_DETAILS 40      /* pull requests whose files and reviews are read */
 #define S_HELD_BOUND 1024 /* a batch (512) and what one step adds to it */
 #define S_RECV_MS 60000
 #define S_START_MS 10000
@@ -56,139 +55,24 @@ static const dp_gh_style_t s_style = {.logins = 11,
                                       .body = "Generated for the stream.",
                                       .comment_html = true};
 
-/* ==== The dataset and what a window of it holds ==== */
+/* ==== What a window of the dataset holds ==== */
 
-enum {
-    K_ISSUE_OPENED,
-    K_ISSUE_CLOSED,
-    K_PR_OPENED,
-    K_PR_MERGED,
-    K_PR_CLOSED,
-    K_COMMENT,
-    K_REVIEW,
-    K_COUNT
-};
-static const char *const s_kinds[K_COUNT] = {
-    "issue_opened", "issue_closed", "pr_opened", "pr_merged",
-    "pr_closed",    "comment",      "review"};
-
+/* Events counted by kind, and those that carry their pull request's
+ * changed file. */
 typedef struct {
-    long n[K_COUNT];
-    long total;
-    long with_files; /* events of pull requests with details */
+    dp_gh_counts_t c;
+    long with_files;
 } s_counts_t;
 
-/* Writes data/<dir>/<file>.json. */
-static void s_dump(const char *data, const char *repo, const char *dir,
-                   long number, const char *suffix, json_t *doc)
+/* The events of a mixed hour of n items (dp_gh_write_hour) whose pull
+ * requests' files and reviews the collector reads for the first
+ * S_DETAILS: those carry the file, and so do their reviews and comments. */
+static s_counts_t s_expect(dp_gh_counts_t c, long n)
 {
-    char *path =
-        dp_asprintf("%s/%s/%s/%ld%s.json", data, repo, dir, number, suffix);
-    assert_int_equal(json_dump_file(doc, path, 0), 0);
-    dp_free(path);
-    json_decref(doc);
-}
-
-/* Writes n items of repo updated in [w, w+1h) and returns the events of
- * that hour by kind. */
-static s_counts_t s_write(const char *data, const char *repo, int64_t w, long n)
-{
-    s_counts_t c = {0};
-    json_t *issues = json_array();
-    json_t *comments = json_object();
-    long details = 0;
-    const char *dirs[] = {"", "/pulls", "/reviews"};
-    char *owner = dp_asprintf("%s/%.*s", data, (int)strcspn(repo, "/"), repo);
-    dp_gh_mkdir(owner);
-    dp_free(owner);
-    for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
-        char *path = dp_asprintf("%s/%s%s", data, repo, dirs[d]);
-        dp_gh_mkdir(path);
-        dp_free(path);
-    }
-    for (long i = 0; i < n; i++) {
-        long number = i + 1;
-        int64_t updated = w + 30 + (int64_t)i * 3500 / n;
-        int64_t fresh = updated - 20, created = w - 3 * DAY - i;
-        int64_t closed = 0, merged = 0;
-        bool pr = i % 2 == 1;
-        long events = 1;
-        switch (i % 8) {
-        case 0:
-        case 4:
-            created = fresh;
-            c.n[K_ISSUE_OPENED]++;
-            break;
-        case 1:
-            created = fresh;
-            c.n[K_PR_OPENED]++;
-            break;
-        case 5:
-            created = fresh;
-            closed = merged = updated - 5;
-            c.n[K_PR_OPENED]++;
-            c.n[K_PR_MERGED]++;
-            events = 2;
-            break;
-        case 2:
-            closed = updated - 10;
-            c.n[K_ISSUE_CLOSED]++;
-            break;
-        case 3:
-            closed = updated - 10;
-            c.n[K_PR_CLOSED]++;
-            break;
-        case 6:
-            events = 0;
-            break;
-        default:
-            closed = merged = updated - 10;
-            c.n[K_PR_MERGED]++;
-            break;
-        }
-        long ncomments = 0;
-        if (i % 3 == 0) {
-            dp_gh_comment(&s_style, comments, repo, number, 10000000 + number,
-                          updated - 2);
-            ncomments++;
-            c.n[K_COMMENT]++;
-        }
-        if (i % 7 == 0) {
-            dp_gh_comment(&s_style, comments, repo, number, 20000000 + number,
-                          w - 2 * HOUR);
-            ncomments++;
-        }
-        json_array_append_new(issues,
-                              dp_gh_item(&s_style, repo, number, pr, created,
-                                         updated, closed, merged, ncomments));
-        if (!pr)
-            continue;
-        char file[64];
-        snprintf(file, sizeof file, "src/f%ld.c", number);
-        s_dump(data, repo, "pulls", number, ".files",
-               json_pack("[{s:s, s:i, s:i}]", "filename", file, "additions", 3,
-                         "deletions", 1));
-        json_t *review = json_pack(
-            "[{s:I, s:{s:s, s:s}, s:s, s:s}]", "id",
-            (json_int_t)(S_REVIEW_ID + i), "user", "login", "reviewer", "type",
-            "User", "author_association", "MEMBER", "state", "APPROVED");
-        dp_gh_put_time(json_array_get(review, 0), "submitted_at", updated - 1);
-        s_dump(data, repo, "reviews", number, "", review);
-        /* The first S_DETAILS pull requests with an event in the hour (all
-         * of them here) get their details: files on each of their events,
-         * and their review. */
-        if (events > 0 && details < S_DETAILS) {
-            details++;
-            c.n[K_REVIEW]++;
-            c.with_files += events + 1 + (i % 3 == 0);
-        }
-    }
-    for (int k = 0; k < K_COUNT; k++)
-        c.total += c.n[k];
-    dp_gh_write_repo(data, repo, issues, comments);
-    json_decref(issues);
-    json_decref(comments);
-    return c;
+    s_counts_t want = {.c = c};
+    for (long i = 1, prs = 0; i < n && prs < S_DETAILS; i += 2, prs++)
+        want.with_files += (i % 8 == 5 ? 2 : 1) + 1 + (i % 3 == 0);
+    return want;
 }
 
 /* ==== Fixture ==== */
@@ -222,8 +106,12 @@ static int s_group_setup(void **state)
     ctx->dir = dp_tk_tmpdir("stream");
     ctx->data = dp_asprintf("%s/data", ctx->dir);
     dp_gh_mkdir(ctx->data);
-    ctx->small = s_write(ctx->data, "acme/small", ctx->w, S_SMALL);
-    ctx->large = s_write(ctx->data, "acme/large", ctx->w, S_LARGE);
+    ctx->small = s_expect(dp_gh_write_hour(ctx->data, "acme/small", ctx->w,
+                                           S_SMALL, &s_style, S_DETAILS),
+                          S_SMALL);
+    ctx->large = s_expect(dp_gh_write_hour(ctx->data, "acme/large", ctx->w,
+                                           S_LARGE, &s_style, S_DETAILS),
+                          S_LARGE);
     if (dp_tk_redis_start(&ctx->redis) < 0)
         return -1;
     char *standin = dp_asprintf("%s/gh-standin", bin);
@@ -267,13 +155,11 @@ static int s_group_teardown(void **state)
 static void s_count_event(const dp_event_t *ev, void *arg)
 {
     s_counts_t *got = arg;
-    int k = 0;
-    while (k < K_COUNT && strcmp(s_kinds[k], ev->kind) != 0)
-        k++;
-    if (k == K_COUNT)
+    int k = dp_gh_kind(ev->kind);
+    if (k == DP_GH_KINDS)
         fail_msg("an event of kind %s", ev->kind);
-    got->n[k]++;
-    got->total++;
+    got->c.n[k]++;
+    got->c.total++;
     if (ev->files.count == 0)
         return;
     char file[64];
@@ -305,11 +191,12 @@ static void s_collect(s_ctx_t *ctx, const char *repo)
 
 static void s_assert_counts(const s_counts_t *got, const s_counts_t *want)
 {
-    for (int k = 0; k < K_COUNT; k++) {
-        print_message("%s: %ld, want %ld\n", s_kinds[k], got->n[k], want->n[k]);
-        assert_int_equal(got->n[k], want->n[k]);
+    for (int k = 0; k < DP_GH_KINDS; k++) {
+        print_message("%s: %ld, want %ld\n", dp_gh_kinds[k], got->c.n[k],
+                      want->c.n[k]);
+        assert_int_equal(got->c.n[k], want->c.n[k]);
     }
-    assert_int_equal(got->total, want->total);
+    assert_int_equal(got->c.total, want->c.total);
     assert_int_equal(got->with_files, want->with_files);
 }
 
@@ -320,22 +207,23 @@ static void test_large_window_is_exact_and_holds_a_bounded_batch(void **state)
     s_ctx_t *ctx = *state;
     s_collect(ctx, "acme/small");
     s_assert_counts(&ctx->got, &ctx->small);
-    assert_int_equal(ctx->window.u.window.events, ctx->small.total);
+    assert_int_equal(ctx->window.u.window.events, ctx->small.c.total);
     const collector_stats_t *st = collector_stats(ctx->collector);
     long held_small = st->events_held_max;
     assert_int_equal(st->items, S_SMALL);
-    assert_int_equal(st->events, ctx->small.total);
+    assert_int_equal(st->events, ctx->small.c.total);
 
     s_collect(ctx, "acme/large");
     s_assert_counts(&ctx->got, &ctx->large);
-    assert_int_equal(ctx->window.u.window.events, ctx->large.total);
+    assert_int_equal(ctx->window.u.window.events, ctx->large.c.total);
     assert_int_equal(st->items, S_LARGE);
     long held_large = st->events_held_max;
     print_message("events held at most: %ld of %ld (1,000 items), %ld of %ld "
                   "(3,000 items)\n",
-                  held_small, ctx->small.total, held_large, ctx->large.total);
+                  held_small, ctx->small.c.total, held_large,
+                  ctx->large.c.total);
     /* A window three times larger holds no more at once than a batch. */
-    assert_true(ctx->large.total > 3 * S_HELD_BOUND);
+    assert_true(ctx->large.c.total > 3 * S_HELD_BOUND);
     assert_true(held_small > 0 && held_small <= S_HELD_BOUND);
     assert_true(held_large > 0 && held_large <= S_HELD_BOUND);
     /* The pull requests past the bound are said to lack details. */
@@ -356,8 +244,8 @@ test_window_collected_again_counts_what_was_sent_before(void **state)
     /* Everything was sent already: nothing is sent again, the WINDOW still
      * counts every event of the window, and the revision stands. */
     s_collect(ctx, "acme/small");
-    assert_int_equal(ctx->got.total, 0);
-    assert_int_equal(ctx->window.u.window.events, ctx->small.total);
+    assert_int_equal(ctx->got.c.total, 0);
+    assert_int_equal(ctx->window.u.window.events, ctx->small.c.total);
     assert_int_equal(ctx->window.u.window.revision, first);
 }
 

@@ -159,3 +159,130 @@ void dp_gh_write_repo(const char *data, const char *repo, json_t *issues,
             s_fail("cannot write", path, 0);
     }
 }
+
+/* ==== A mixed hour ==== */
+
+#define DP_GH_HOUR INT64_C(3600)
+#define DP_GH_DAY INT64_C(86400)
+#define DP_GH_COMMENT_ID 10000000 /* + number: the comment in the hour */
+#define DP_GH_OLD_COMMENT_ID 20000000
+#define DP_GH_REVIEW_ID 30000000
+
+const char *const dp_gh_kinds[DP_GH_KINDS] = {
+    "issue_opened", "issue_closed", "pr_opened", "pr_merged",
+    "pr_closed",    "comment",      "review"};
+
+int dp_gh_kind(const char *kind)
+{
+    int k = 0;
+    while (k < DP_GH_KINDS && strcmp(dp_gh_kinds[k], kind) != 0)
+        k++;
+    return k;
+}
+
+/* Writes data/repo/<dir>/<number><suffix>.json and releases doc. */
+static void s_dump(const char *data, const char *repo, const char *dir,
+                   long number, const char *suffix, json_t *doc)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s/%s", data, repo, dir);
+    dp_gh_mkdir(path);
+    snprintf(path, sizeof path, "%s/%s/%s/%ld%s.json", data, repo, dir, number,
+             suffix);
+    if (json_dump_file(s_checked(doc, path), path, JSON_COMPACT) != 0)
+        s_fail("cannot write", path, 0);
+    json_decref(doc);
+}
+
+/* The changed file and the review of pull request number, updated at t. */
+static void s_pr_details(const char *data, const char *repo, long number,
+                         int64_t t)
+{
+    char file[64];
+    snprintf(file, sizeof file, "src/f%ld.c", number);
+    s_dump(data, repo, "pulls", number, ".files",
+           json_pack("[{s:s, s:i, s:i}]", "filename", file, "additions", 3,
+                     "deletions", 1));
+    json_t *review = s_checked(
+        json_pack("[{s:I, s:{s:s, s:s}, s:s, s:s}]", "id",
+                  (json_int_t)(DP_GH_REVIEW_ID + number), "user", "login",
+                  "reviewer", "type", "User", "author_association", "MEMBER",
+                  "state", "APPROVED"),
+        file);
+    dp_gh_put_time(json_array_get(review, 0), "submitted_at", t);
+    s_dump(data, repo, "reviews", number, "", review);
+}
+
+dp_gh_counts_t dp_gh_write_hour(const char *data, const char *repo, int64_t w,
+                                long items, const dp_gh_style_t *style,
+                                long reviews)
+{
+    dp_gh_counts_t c = {{0}, 0};
+    json_t *issues = json_array();
+    json_t *comments = json_object();
+    long reviewed = 0;
+    for (long i = 0; i < items; i++) {
+        long number = i + 1;
+        int64_t updated = w + 30 + (int64_t)i * 3500 / items;
+        int64_t created = w - 3 * DP_GH_DAY - i, closed = 0, merged = 0;
+        switch (i % 8) {
+        case 0:
+        case 4:
+            created = updated - 20;
+            c.n[DP_GH_ISSUE_OPENED]++;
+            break;
+        case 1:
+            created = updated - 20;
+            c.n[DP_GH_PR_OPENED]++;
+            break;
+        case 2:
+            closed = updated - 10;
+            c.n[DP_GH_ISSUE_CLOSED]++;
+            break;
+        case 3:
+            closed = updated - 10;
+            c.n[DP_GH_PR_CLOSED]++;
+            break;
+        case 5:
+            created = updated - 20;
+            closed = merged = updated - 5;
+            c.n[DP_GH_PR_OPENED]++;
+            c.n[DP_GH_PR_MERGED]++;
+            break;
+        case 6:
+            break;
+        default:
+            closed = merged = updated - 10;
+            c.n[DP_GH_PR_MERGED]++;
+            break;
+        }
+        long ncomments = 0;
+        if (i % 3 == 0) {
+            dp_gh_comment(style, comments, repo, number,
+                          DP_GH_COMMENT_ID + number, updated - 2);
+            ncomments++;
+            c.n[DP_GH_COMMENT]++;
+        }
+        if (i % 7 == 0) {
+            dp_gh_comment(style, comments, repo, number,
+                          DP_GH_OLD_COMMENT_ID + number, w - 2 * DP_GH_HOUR);
+            ncomments++;
+        }
+        json_array_append_new(issues, dp_gh_item(style, repo, number,
+                                                 i % 2 == 1, created, updated,
+                                                 closed, merged, ncomments));
+    }
+    dp_gh_write_repo(data, repo, issues, comments);
+    json_decref(issues);
+    json_decref(comments);
+    for (long i = 1; reviews > 0 && i < items; i += 2) {
+        s_pr_details(data, repo, i + 1, w + 30 + (int64_t)i * 3500 / items - 1);
+        if (reviewed < reviews) {
+            reviewed++;
+            c.n[DP_GH_REVIEW]++;
+        }
+    }
+    for (int k = 0; k < DP_GH_KINDS; k++)
+        c.total += c.n[k];
+    return c;
+}

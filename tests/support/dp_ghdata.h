@@ -59,4 +59,43 @@ void dp_gh_spoil_utf8(json_t *obj, const char *key);
 void dp_gh_write_repo(const char *data, const char *repo, json_t *issues,
                       json_t *comments);
 
+/* The kinds of events a mixed hour (dp_gh_write_hour) holds. */
+enum {
+    DP_GH_ISSUE_OPENED,
+    DP_GH_ISSUE_CLOSED,
+    DP_GH_PR_OPENED,
+    DP_GH_PR_MERGED,
+    DP_GH_PR_CLOSED,
+    DP_GH_COMMENT,
+    DP_GH_REVIEW,
+    DP_GH_KINDS
+};
+
+/* The event kind names ("issue_opened"...), by DP_GH_* index. */
+extern const char *const dp_gh_kinds[DP_GH_KINDS];
+
+/* The DP_GH_* index of an event kind name, DP_GH_KINDS for another. */
+int dp_gh_kind(const char *kind);
+
+/* Events of an hour, by kind. */
+typedef struct {
+    long n[DP_GH_KINDS];
+    long total;
+} dp_gh_counts_t;
+
+/* Writes `items` items of repo, all updated in [w, w+1h) in number order
+ * (item i has number i+1): an eighth each of issues opened, pull requests
+ * opened, older issues closed, older pull requests closed unmerged, issues
+ * opened, pull requests opened and merged, older issues only updated and
+ * older pull requests merged (i % 8 in that order; the odd ones are the
+ * pull requests, each with an event in the hour); a comment in the hour
+ * on every third item (i % 3 == 0) and an older one on every seventh.
+ * With reviews > 0, every pull request also has one changed file,
+ * "src/f<number>.c" with 3 additions and 1 deletion, and one review in the
+ * hour, counted for the first `reviews` pull requests (a collector that
+ * reads the details of that many). Returns the events of the hour. */
+dp_gh_counts_t dp_gh_write_hour(const char *data, const char *repo, int64_t w,
+                                long items, const dp_gh_style_t *style,
+                                long reviews);
+
 #endif
