@@ -278,6 +278,14 @@ typedef struct {
     int64_t revision; /* 0 until known */
 } s_win_t;
 
+/* Frees what an event owns. */
+static void s_event_free(dp_event_t *ev)
+{
+    dp_msg_t m = {.type = DP_MSG_EVENT};
+    m.u.event = *ev;
+    dp_msg_clear(&m);
+}
+
 /* Notes how many events are held at once, for collector_stats. */
 static void s_note_held(s_win_t *w)
 {
@@ -536,20 +544,24 @@ static int s_on_item(json_t *it, bool again, void *arg)
     gh_events_t evs = {0};
     char err[256];
     bool detail = false;
-    int n = gh_item_events(it, req->repo, req->win_from, req->win_to, max_text,
-                           &evs, &detail, err, sizeof err);
-    if (n >= 0 && detail) {
-        gh_events_clear(&evs);
-        s_pull_detail(self, req->repo, it);
-        n = gh_item_events(it, req->repo, req->win_from, req->win_to, max_text,
-                           &evs, &detail, err, sizeof err);
-    }
     dp_event_t snap;
-    if (n < 0 ||
-        gh_item_snapshot(it, req->repo, max_text, &snap, err, sizeof err) < 0) {
+    if (gh_item_snapshot(it, req->repo, max_text, &snap, err, sizeof err) < 0) {
         gh_client_problem(self->gh, "skipped an item: %s", err);
-        gh_events_clear(&evs);
         return 0;
+    }
+    int n = gh_snapshot_events(it, &snap, req->win_from, req->win_to, &evs,
+                               &detail);
+    if (detail) {
+        /* Its merge state from /pulls/N, then its snapshot again. */
+        s_pull_detail(self, req->repo, it);
+        s_event_free(&snap);
+        if (gh_item_snapshot(it, req->repo, max_text, &snap, err, sizeof err) <
+            0) {
+            gh_client_problem(self->gh, "skipped an item: %s", err);
+            return 0;
+        }
+        n = gh_snapshot_events(it, &snap, req->win_from, req->win_to, &evs,
+                               &detail);
     }
     s_item_t *item = s_item_add(w, snap.number);
     w->total += n - item->nevents; /* a read again replaces the one before */
@@ -570,9 +582,7 @@ static int s_on_item(json_t *it, bool again, void *arg)
     s_spill_put(w, item, &snap);
     gh_events_take(item->detail == S_DETAIL_WAIT ? &w->held : &w->out, &evs, 0);
     gh_events_clear(&evs);
-    dp_msg_t m = {.type = DP_MSG_EVENT};
-    m.u.event = snap;
-    dp_msg_clear(&m);
+    s_event_free(&snap);
     if (w->nwait == GH_GRAPHQL_BATCH)
         return s_details(w);
     return s_flush_full(w);

@@ -200,6 +200,31 @@ static void s_push_kind(gh_events_t *out, dp_event_t *snap, const char *kind,
     snap->id = snap->kind = NULL;
 }
 
+int gh_snapshot_events(const json_t *issue, dp_event_t *snap, int64_t from,
+                       int64_t to, gh_events_t *out, bool *needs_detail)
+{
+    size_t before = out->count;
+    *needs_detail = false;
+    if (s_in(snap->created_at, from, to))
+        s_push_kind(out, snap, "opened", snap->created_at);
+    if (!snap->is_pr) {
+        if (s_in(snap->closed_at, from, to))
+            s_push_kind(out, snap, "closed", snap->closed_at);
+    } else if (snap->merged_at > 0) {
+        if (s_in(snap->merged_at, from, to))
+            s_push_kind(out, snap, "merged", snap->merged_at);
+    } else if (s_in(snap->closed_at, from, to)) {
+        json_t *pr = dp_json_get(issue, "pull_request");
+        bool told = json_object_get(pr, "merged_at") != NULL ||
+                    json_object_get(issue, "merged_at") != NULL;
+        if (told)
+            s_push_kind(out, snap, "closed", snap->closed_at);
+        else
+            *needs_detail = true;
+    }
+    return (int)(out->count - before);
+}
+
 int gh_item_events(const json_t *issue, const char *repo, int64_t from,
                    int64_t to, size_t max_text, gh_events_t *out,
                    bool *needs_detail, char *err, size_t errlen)
@@ -208,27 +233,9 @@ int gh_item_events(const json_t *issue, const char *repo, int64_t from,
     int rc = gh_item_snapshot(issue, repo, max_text, &snap, err, errlen);
     if (rc < 0)
         return rc;
-    size_t before = out->count;
-    *needs_detail = false;
-    if (s_in(snap.created_at, from, to))
-        s_push_kind(out, &snap, "opened", snap.created_at);
-    if (!snap.is_pr) {
-        if (s_in(snap.closed_at, from, to))
-            s_push_kind(out, &snap, "closed", snap.closed_at);
-    } else if (snap.merged_at > 0) {
-        if (s_in(snap.merged_at, from, to))
-            s_push_kind(out, &snap, "merged", snap.merged_at);
-    } else if (s_in(snap.closed_at, from, to)) {
-        json_t *pr = dp_json_get(issue, "pull_request");
-        bool told = json_object_get(pr, "merged_at") != NULL ||
-                    json_object_get(issue, "merged_at") != NULL;
-        if (told)
-            s_push_kind(out, &snap, "closed", snap.closed_at);
-        else
-            *needs_detail = true;
-    }
+    int n = gh_snapshot_events(issue, &snap, from, to, out, needs_detail);
     s_free_event(&snap);
-    return (int)(out->count - before);
+    return n;
 }
 
 int64_t gh_comment_number(const json_t *comment)

@@ -55,6 +55,12 @@ DP_NODISCARD int gh_item_events(const json_t *issue, const char *repo,
                                 gh_events_t *out, bool *needs_detail, char *err,
                                 size_t errlen);
 
+/* gh_item_events on the snapshot of the issue object (gh_item_snapshot),
+ * which stays the caller's: appends its events in [from, to) to out and
+ * returns how many. */
+int gh_snapshot_events(const json_t *issue, dp_event_t *snap, int64_t from,
+                       int64_t to, gh_events_t *out, bool *needs_detail);
+
 /* Number of the issue a comment belongs to, from its issue_url; 0 when it
  * cannot be read. */
 int64_t gh_comment_number(const json_t *comment);
