@@ -38,6 +38,7 @@
 #define COLLECTOR_MAX_LINES INT64_C(1000000000) /* per changed file */
 #define COLLECTOR_WATCH_BATCH 16 /* overdue windows replayed per tick */
 #define COLLECTOR_BATCH 512      /* events deduplicated and sent together */
+#define COLLECTOR_SPILL_CHUNK (256 * 1024) /* snapshots written at once */
 
 struct collector_t {
     collector_cfg_t cfg; /* borrowed strings */
@@ -262,6 +263,7 @@ typedef struct {
     int spill;          /* file of the snapshots of the listed items */
     off_t spill_end;    /* bytes written to it */
     bool spill_failed;  /* a write failed (said once) */
+    dp_buf_t pending;   /* snapshots not written yet, from spill_end on */
     gh_index_t numbers; /* item number -> position in items */
     s_item_t *items;
     size_t nitems, capitems;
@@ -294,36 +296,50 @@ static void s_note_held(s_win_t *w)
         w->self->stats.events_held_max = held;
 }
 
-/* Writes the snapshot of an item to the spill file. */
+/* Writes the snapshots waiting in memory to the spill file. */
+static void s_spill_write(s_win_t *w)
+{
+    if (w->pending.len == 0)
+        return;
+    if (pwrite(w->spill, w->pending.data, w->pending.len, w->spill_end) !=
+            (ssize_t)w->pending.len &&
+        !w->spill_failed) {
+        gh_client_problem(w->self->gh,
+                          "items could not be kept for their comments (spill "
+                          "file)");
+        w->spill_failed = true; /* said once */
+    }
+    w->spill_end += (off_t)w->pending.len;
+    dp_buf_reset(&w->pending);
+}
+
+/* Keeps the snapshot of an item: in memory, then written to the spill
+ * file with the others of a chunk. */
 static void s_spill_put(s_win_t *w, s_item_t *item, const dp_event_t *snap)
 {
     dp_msg_t m = {.type = DP_MSG_EVENT};
     m.u.event = *snap;
-    dp_buf_t buf = DP_BUF_INIT;
+    size_t before = w->pending.len;
     item->len = 0;
-    if (dp_msg_encode(&m, &buf) == 0 && w->spill >= 0 &&
-        pwrite(w->spill, buf.data, buf.len, w->spill_end) == (ssize_t)buf.len) {
-        item->off = w->spill_end;
-        item->len = buf.len;
-        w->spill_end += (off_t)buf.len;
-    } else if (!w->spill_failed) {
-        gh_client_problem(w->self->gh,
-                          "#%lld and later items could not be kept for "
-                          "their comments (spill file)",
-                          (long long)snap->number);
-        w->spill_failed = true; /* said once */
-    }
-    dp_buf_free(&buf);
+    if (w->spill < 0 || dp_msg_encode(&m, &w->pending) < 0)
+        return;
+    item->off = w->spill_end + (off_t)before;
+    item->len = w->pending.len - before;
+    if (w->pending.len >= COLLECTOR_SPILL_CHUNK)
+        s_spill_write(w);
 }
 
 /* Reads the snapshot of an item back into m (an EVENT the caller clears).
  * Returns 0 or an error. */
 static int s_spill_get(s_win_t *w, const s_item_t *item, dp_msg_t *m)
 {
+    char err[128];
     if (item->len == 0)
         return DP_EIO;
+    if (item->off >= w->spill_end) /* still in memory */
+        return dp_msg_decode(w->pending.data + (item->off - w->spill_end),
+                             item->len, item->len, m, err, sizeof err);
     char *data = dp_malloc(item->len);
-    char err[128];
     int rc = DP_EIO;
     if (pread(w->spill, data, item->len, item->off) == (ssize_t)item->len)
         rc = dp_msg_decode(data, item->len, item->len, m, err, sizeof err);
@@ -754,6 +770,7 @@ out:
     gh_events_clear(&w.out);
     gh_events_clear(&w.held);
     gh_index_clear(&w.numbers);
+    dp_buf_free(&w.pending);
     dp_free(w.items);
     if (w.spill >= 0)
         close(w.spill);
