@@ -528,6 +528,8 @@ void dp_msg_copy(dp_msg_t *dst, const dp_msg_t *src)
 
 _Static_assert(offsetof(dp_classified_t, files) == offsetof(dp_event_t, files),
                "CLASSIFIED starts with the fields of EVENT");
+_Static_assert(offsetof(dp_classified_t, topics) >= sizeof(dp_event_t),
+               "an EVENT fits in the prefix of a CLASSIFIED, padding too");
 _Static_assert(offsetof(dp_status_t, repo) == 0 &&
                    offsetof(dp_collect_t, repo) == 0,
                "every message starts with its repo");
@@ -538,6 +540,13 @@ void dp_event_to_classified(const dp_event_t *ev, dp_classified_t *out)
      * the EVENT table describes that prefix of it too. */
     memset(out, 0, sizeof *out);
     s_copy_fields(s_msgdef(DP_MSG_EVENT), out, ev);
+}
+
+void dp_event_move_to_classified(dp_event_t *ev, dp_classified_t *out)
+{
+    /* The same prefix, so the same bytes: the pointers change owner. */
+    memcpy(out, ev, sizeof *ev);
+    memset(ev, 0, sizeof *ev);
 }
 
 void dp_strs_push(dp_strs_t *list, const char *s)

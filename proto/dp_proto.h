@@ -82,6 +82,11 @@ void dp_msg_copy(dp_msg_t *dst, const dp_msg_t *src);
  * classified message (deep copy). */
 void dp_event_to_classified(const dp_event_t *ev, dp_classified_t *out);
 
+/* Moves the fields that EVENT and CLASSIFIED share from ev into out: out's
+ * fields of the event are overwritten (not freed), the rest of out is left
+ * as it is, and ev is left empty (zeroed), with nothing to free. */
+void dp_event_move_to_classified(dp_event_t *ev, dp_classified_t *out);
+
 /* Appends a copy of s to a string list. */
 void dp_strs_push(dp_strs_t *list, const char *s);
 

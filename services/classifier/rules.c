@@ -37,6 +37,10 @@
 #define RULES_RE_HEAP_KIB 65536u      /* 64 MiB of backtracking frames */
 #define RULES_RE_STEPS 10000000u      /* pattern items tried per match */
 #define RULES_RE_GAVE_UP (-1000)      /* the callout's "budget spent" */
+/* The JIT's own stack of backtracking frames (it ignores the depth and
+ * heap limits): reserved, not committed, up to the heap limit's size. */
+#define RULES_JIT_STACK_START (32u * 1024u)
+#define RULES_JIT_STACK_MAX (RULES_RE_HEAP_KIB * 1024u)
 
 typedef enum { N_ANY, N_ALL, N_COND } s_kind_t;
 typedef enum {
@@ -52,11 +56,12 @@ typedef struct s_node_t {
     s_kind_t kind;
     bool neg; /* a leading '-' */
     s_field_t field;
-    bool regex;     /* "~=" rather than "=" */
-    char *value;    /* text after the operator */
-    pcre2_code *re; /* compiled value when regex */
-    bool gave_up;   /* a match of re hit a limit once (it was logged) */
-    size_t org;     /* index of the organization for F_AFFILIATION */
+    bool regex;           /* "~=" rather than "=" */
+    char *value;          /* text after the operator */
+    pcre2_code *re;       /* compiled value when regex */
+    pcre2_match_data *md; /* its match data, reused by every match */
+    bool gave_up;         /* a match of re hit a limit once (it was logged) */
+    size_t org;           /* index of the organization for F_AFFILIATION */
     struct s_node_t **kids;
     size_t nkids;
 } s_node_t;
@@ -95,6 +100,7 @@ typedef struct {
 /* The state of regex matching, shared by every regex of the rules. */
 typedef struct {
     pcre2_match_context *ctx; /* the limits, and the callout counting steps */
+    pcre2_jit_stack *jit;     /* the stack of JIT-compiled matches */
     unsigned long steps;      /* steps of the match under way */
     unsigned long gave_up;    /* matches that hit a limit, since rules_new */
 } s_matcher_t;
@@ -176,6 +182,8 @@ static void s_node_free(s_node_t *n)
     for (size_t i = 0; i < n->nkids; i++)
         s_node_free(n->kids[i]);
     dp_free(n->kids);
+    if (n->md)
+        pcre2_match_data_free(n->md);
     if (n->re)
         pcre2_code_free(n->re);
     dp_free(n->value);
@@ -216,6 +224,10 @@ static s_matcher_t *s_matcher_new(void)
 {
     s_matcher_t *m = dp_calloc(1, sizeof *m);
     m->ctx = pcre2_match_context_create(NULL);
+    /* Without JIT support (or memory for its stack) matches run in the
+     * interpreter, under the same limits. */
+    m->jit = pcre2_jit_stack_create(RULES_JIT_STACK_START, RULES_JIT_STACK_MAX,
+                                    NULL);
     if (!m->ctx) {
         dp_log(DP_LOG_ERROR, "out of memory for a PCRE2 match context");
         abort();
@@ -224,6 +236,8 @@ static s_matcher_t *s_matcher_new(void)
     pcre2_set_depth_limit(m->ctx, RULES_RE_DEPTH_LIMIT);
     pcre2_set_heap_limit(m->ctx, RULES_RE_HEAP_KIB);
     pcre2_set_callout(m->ctx, s_step, m);
+    if (m->jit)
+        pcre2_jit_stack_assign(m->ctx, NULL, m->jit);
     return m;
 }
 
@@ -235,8 +249,18 @@ static int s_compile(s_node_t *n, const char *text, char *err, size_t errlen)
         pcre2_compile((PCRE2_SPTR)n->value, PCRE2_ZERO_TERMINATED,
                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_AUTO_CALLOUT,
                       &code, &off, NULL);
-    if (n->re)
+    if (n->re) {
+        /* Native code runs the same automatic callouts, so the step budget
+         * counts the same steps; a pattern JIT cannot take (or no JIT on
+         * this machine) stays with the interpreter. */
+        (void)pcre2_jit_compile(n->re, PCRE2_JIT_COMPLETE);
+        n->md = pcre2_match_data_create_from_pattern(n->re, NULL);
+        if (!n->md) {
+            dp_log(DP_LOG_ERROR, "out of memory for PCRE2 match data");
+            abort();
+        }
         return 0;
+    }
     PCRE2_UCHAR msg[160];
     pcre2_get_error_message(code, msg, sizeof msg);
     snprintf(err, errlen, "condition \"%s\": regex error at %zu: %s", text,
@@ -681,6 +705,8 @@ void rules_destroy(rules_t **self_p)
     s_pairs_free(self->tags, self->ntags);
     s_pairs_free(self->labels, self->nlabels);
     pcre2_match_context_free(self->matcher->ctx);
+    if (self->matcher->jit)
+        pcre2_jit_stack_free(self->matcher->jit);
     dp_free(self->matcher);
     dp_free(self);
     *self_p = NULL;
@@ -794,7 +820,7 @@ static bool s_match_text(const rules_t *self, s_node_t *n, const char *text,
         }
         return eq;
     }
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(n->re, NULL);
+    pcre2_match_data *md = n->md;
     int rc = s_regex(self, n, text, md);
     if (rc > 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -810,7 +836,6 @@ static bool s_match_text(const rules_t *self, s_node_t *n, const char *text,
             s_quote(reason, size, head, text, SIZE_MAX, "");
         }
     }
-    pcre2_match_data_free(md);
     return rc > 0;
 }
 
@@ -896,10 +921,11 @@ static bool s_eval(const rules_t *self, s_node_t *n, const dp_event_t *ev,
             s_reason_add(out, reason);
         return hit;
     }
-    s_reasons_t *mine = dp_calloc(1, sizeof *mine);
+    s_reasons_t mine; /* on the stack: rules nest RULES_MAX_DEPTH deep */
+    mine.n = 0;
     bool holds = n->kind == N_ALL;
     for (size_t i = 0; i < n->nkids; i++) {
-        bool hit = s_eval(self, n->kids[i], ev, mine);
+        bool hit = s_eval(self, n->kids[i], ev, &mine);
         if (n->kind == N_ANY && hit)
             holds = true; /* read on: every reason counts */
         if (n->kind == N_ALL && !hit) {
@@ -908,9 +934,8 @@ static bool s_eval(const rules_t *self, s_node_t *n, const dp_event_t *ev,
         }
     }
     if (holds)
-        for (size_t i = 0; i < mine->n; i++)
-            s_reason_add(out, mine->text[i]);
-    dp_free(mine);
+        for (size_t i = 0; i < mine.n; i++)
+            s_reason_add(out, mine.text[i]);
     return holds;
 }
 
