@@ -286,16 +286,96 @@ typedef struct {
     size_t at;   /* offset of the offending byte in the string */
 } s_where_t;
 
-static int s_get_str(const msgpack_object *o, char **out, s_where_t *where)
+/* One msgpack value as the decoder reads it, straight from the frame: a
+ * scalar or a string whole, an array by its header (the cursor is left at
+ * its first item). The pre-check has walked the frame, so every length
+ * fits; the reads still check. */
+typedef enum {
+    V_NIL,
+    V_BOOL,
+    V_UINT,
+    V_INT,
+    V_STR,
+    V_ARRAY,
+    V_OTHER
+} s_vtype_t;
+
+typedef struct {
+    s_vtype_t type;
+    uint64_t u;        /* V_UINT, V_BOOL, V_ARRAY (the count), V_STR (size) */
+    int64_t i;         /* V_INT */
+    const char *bytes; /* V_STR */
+} s_value_t;
+
+/* Reads the value at c into v; -1 when the frame ends first. */
+static int s_next(s_cursor_t *c, s_value_t *v)
 {
-    if (o->type == MSGPACK_OBJECT_NIL) {
+    memset(v, 0, sizeof *v);
+    v->type = V_OTHER;
+    if (c->left == 0)
+        return -1;
+    unsigned char b = *c->p;
+    s_take(c, 1);
+    uint64_t n = 0;
+    if (b <= 0x7f || b >= 0xe0) {
+        v->type = b <= 0x7f ? V_UINT : V_INT;
+        v->u = b;
+        v->i = (int64_t)(int8_t)b;
+        return 0;
+    }
+    if ((b >= 0xa0 && b <= 0xbf) || (b >= 0xd9 && b <= 0xdb)) {
+        if (b >= 0xa0 && b <= 0xbf)
+            n = b & 0x1f;
+        else if (s_read_be(c, (size_t)1 << (b - 0xd9), &n) < 0)
+            return -1;
+        v->type = V_STR;
+        v->u = n;
+        v->bytes = (const char *)c->p;
+        return s_take(c, n);
+    }
+    if ((b >= 0x90 && b <= 0x9f) || b == 0xdc || b == 0xdd) {
+        if (b >= 0x90 && b <= 0x9f)
+            n = b & 0x0f;
+        else if (s_read_be(c, b == 0xdc ? 2 : 4, &n) < 0)
+            return -1;
+        v->type = V_ARRAY;
+        v->u = n;
+        return 0;
+    }
+    if (b == 0xc0 || b == 0xc2 || b == 0xc3) {
+        v->type = b == 0xc0 ? V_NIL : V_BOOL;
+        v->u = b == 0xc3;
+        return 0;
+    }
+    if (b >= 0xcc && b <= 0xd3) {
+        size_t size = (size_t)1 << ((b - 0xcc) & 3);
+        if (s_read_be(c, size, &n) < 0)
+            return -1;
+        if (b <= 0xcf) {
+            v->type = V_UINT;
+            v->u = n;
+            return 0;
+        }
+        /* Sign-extend the two's complement of size bytes. */
+        int shift = 64 - (int)(size * 8);
+        v->i = shift ? (int64_t)(n << shift) >> shift : (int64_t)n;
+        v->type = v->i < 0 ? V_INT : V_UINT;
+        v->u = (uint64_t)v->i;
+        return 0;
+    }
+    return 0; /* bin, ext, float, map: no field has such a type */
+}
+
+static int s_get_str(const s_value_t *o, char **out, s_where_t *where)
+{
+    if (o->type == V_NIL) {
         *out = NULL;
         return 0;
     }
-    if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > DP_PROTO_MAX_STR)
+    if (o->type != V_STR || o->u > DP_PROTO_MAX_STR)
         return S_BAD_TYPE;
-    const char *p = o->via.str.ptr;
-    size_t n = o->via.str.size;
+    const char *p = o->bytes;
+    size_t n = (size_t)o->u;
     /* A NUL inside would silently cut the string short: refuse it. */
     const char *nul = n ? memchr(p, '\0', n) : NULL;
     if (nul) {
@@ -311,25 +391,25 @@ static int s_get_str(const msgpack_object *o, char **out, s_where_t *where)
     return 0;
 }
 
-static int s_get_i64(const msgpack_object *o, int64_t *out)
+static int s_get_i64(const s_value_t *o, int64_t *out)
 {
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        if (o->via.u64 > INT64_MAX)
+    if (o->type == V_UINT) {
+        if (o->u > INT64_MAX)
             return S_BAD_TYPE;
-        *out = (int64_t)o->via.u64;
+        *out = (int64_t)o->u;
         return 0;
     }
-    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        *out = o->via.i64;
+    if (o->type == V_INT) {
+        *out = o->i;
         return 0;
     }
     return S_BAD_TYPE;
 }
 
-/* Reads one field into base; on error returns an s_bad_t with *where set
- * for string faults. */
-static int s_get_field(const s_field_t *f, const msgpack_object *o, void *base,
-                       s_where_t *where)
+/* Reads one field, whose value o was just read from c, into base; on
+ * error returns an s_bad_t with *where set for string faults. */
+static int s_get_field(const s_field_t *f, const s_value_t *o, s_cursor_t *c,
+                       void *base, s_where_t *where)
 {
     void *field = (char *)base + f->offset;
     where->item = SIZE_MAX;
@@ -339,24 +419,26 @@ static int s_get_field(const s_field_t *f, const msgpack_object *o, void *base,
     case F_I64:
         return s_get_i64(o, (int64_t *)field);
     case F_BOOL:
-        if (o->type != MSGPACK_OBJECT_BOOLEAN)
+        if (o->type != V_BOOL)
             return S_BAD_TYPE;
-        *(bool *)field = o->via.boolean;
+        *(bool *)field = o->u != 0;
         return 0;
     case F_STRS: {
         dp_strs_t *list = field;
-        if (o->type == MSGPACK_OBJECT_NIL)
+        if (o->type == V_NIL)
             return 0;
-        if (o->type != MSGPACK_OBJECT_ARRAY ||
-            o->via.array.size > DP_PROTO_MAX_LIST)
+        if (o->type != V_ARRAY || o->u > DP_PROTO_MAX_LIST)
             return S_BAD_TYPE;
-        if (o->via.array.size == 0)
+        if (o->u == 0)
             return 0;
-        list->items = dp_calloc(o->via.array.size, sizeof(char *));
-        for (uint32_t i = 0; i < o->via.array.size; i++) {
+        list->items = dp_calloc((size_t)o->u, sizeof(char *));
+        for (uint64_t i = 0; i < o->u; i++) {
+            s_value_t item;
             char *s = NULL;
-            where->item = i;
-            int rc = s_get_str(&o->via.array.ptr[i], &s, where);
+            where->item = (size_t)i;
+            if (s_next(c, &item) < 0)
+                return S_BAD_TYPE;
+            int rc = s_get_str(&item, &s, where);
             if (rc < 0)
                 return rc;
             if (!s)
@@ -410,55 +492,40 @@ int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
         return s_fail(err, errlen, "%zu trailing bytes after the message",
                       cur.left);
 
-    msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    size_t off = 0;
-    int rc = DP_EPROTO;
-    if (msgpack_unpack_next(&up, data, len, &off) != MSGPACK_UNPACK_SUCCESS) {
-        s_fail(err, errlen, "msgpack could not unpack the frame");
-        goto out;
-    }
-    const msgpack_object *root = &up.data;
-    if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size < 2) {
-        s_fail(err, errlen, "frame is not an array [version, type, ...]");
-        goto out;
-    }
-    const msgpack_object *items = root->via.array.ptr;
+    /* The values are read from the frame itself: no object tree, and
+     * each string is copied once, into the message. */
+    cur = (s_cursor_t){data, len};
+    s_value_t root, v;
+    if (s_next(&cur, &root) < 0 || root.type != V_ARRAY || root.u < 2)
+        return s_fail(err, errlen,
+                      "frame is not an array [version, type, ...]");
     int64_t version = 0, type = 0;
-    if (s_get_i64(&items[0], &version) < 0 || s_get_i64(&items[1], &type) < 0) {
-        s_fail(err, errlen, "version and type must be integers");
-        goto out;
-    }
-    if (version != DP_PROTO_VERSION) {
-        s_fail(err, errlen, "unknown protocol version %lld (this is %d)",
-               (long long)version, DP_PROTO_VERSION);
-        goto out;
-    }
+    if (s_next(&cur, &v) < 0 || s_get_i64(&v, &version) < 0 ||
+        s_next(&cur, &v) < 0 || s_get_i64(&v, &type) < 0)
+        return s_fail(err, errlen, "version and type must be integers");
+    if (version != DP_PROTO_VERSION)
+        return s_fail(err, errlen, "unknown protocol version %lld (this is %d)",
+                      (long long)version, DP_PROTO_VERSION);
     const s_msgdef_t *def = s_msgdef((int)(type > 0 && type < 16 ? type : 0));
-    if (!def) {
-        s_fail(err, errlen, "unknown message type %lld", (long long)type);
-        goto out;
-    }
-    if (root->via.array.size - 2 < def->nfields) {
-        s_fail(err, errlen, "%s has %u fields, needs %zu", def->name,
-               root->via.array.size - 2, def->nfields);
-        goto out;
-    }
+    if (!def)
+        return s_fail(err, errlen, "unknown message type %lld",
+                      (long long)type);
+    if (root.u - 2 < def->nfields)
+        return s_fail(err, errlen, "%s has %u fields, needs %zu", def->name,
+                      (unsigned)(root.u - 2), def->nfields);
     msg->type = (dp_msg_type_t)def->type;
     for (size_t i = 0; i < def->nfields; i++) {
-        s_where_t where;
-        int why =
-            s_get_field(&def->fields[i], &items[2 + i], s_payload(msg), &where);
+        s_where_t where = {SIZE_MAX, 0};
+        int why = s_next(&cur, &v) < 0 ? S_BAD_TYPE
+                                       : s_get_field(&def->fields[i], &v, &cur,
+                                                     s_payload(msg), &where);
         if (why < 0) {
             s_field_fail(def, &def->fields[i], why, &where, err, errlen);
             dp_msg_clear(msg);
-            goto out;
+            return DP_EPROTO;
         }
     }
-    rc = 0;
-out:
-    msgpack_unpacked_destroy(&up);
-    return rc;
+    return 0;
 }
 
 /* ==== Ownership ==== */
