@@ -978,10 +978,10 @@ static void s_safe_sections(json_t *doc)
 }
 
 /* Writes the report files of a parsed digest: report->path receives the
- * absolute path of the Markdown file and report->files every file. */
-static int s_write_report(const char *out_dir, unsigned formats,
-                          const json_t *doc, dp_report_t *report, char *err,
-                          size_t errlen)
+ * absolute path of the Markdown file and report->files every file. With
+ * RENDERER_FMT_JSON the sections of doc are rewritten (s_safe_sections). */
+static int s_write_report(const char *out_dir, unsigned formats, json_t *doc,
+                          dp_report_t *report, char *err, size_t errlen)
 {
     dp_buf_t md = DP_BUF_INIT, js = DP_BUF_INIT;
     char *md_path = NULL, *json_path = NULL, *dumped = NULL;
@@ -991,11 +991,10 @@ static int s_write_report(const char *out_dir, unsigned formats,
     if (rc < 0)
         goto out;
     if (formats & RENDERER_FMT_JSON) {
-        json_t *safe = json_deep_copy(doc);
-        s_safe_sections(safe);
-        dumped =
-            safe ? json_dumps(safe, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-        json_decref(safe);
+        /* The Markdown is rendered: the sections change in place, no
+         * copy of the whole document. */
+        s_safe_sections(doc);
+        dumped = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (!dumped) {
             snprintf(err, errlen, "digest: cannot serialize");
             rc = DP_EJSON;
