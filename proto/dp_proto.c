@@ -17,6 +17,8 @@
 #define DP_PROTO_MAX_STR (8u * 1024u * 1024u)
 #define DP_PROTO_MAX_LIST 65536u
 #define DP_PROTO_MAX_DEPTH 8
+/* Bytes reserved for an emitted frame: an event with its text fits. */
+#define DP_PROTO_EMIT_RESERVE 4096
 
 /* ==== Field tables, generated from dp_proto.def ==== */
 
@@ -732,6 +734,7 @@ bool dp_repo_valid(const char *repo)
 int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg)
 {
     dp_buf_t frame = DP_BUF_INIT;
+    dp_buf_reserve(&frame, DP_PROTO_EMIT_RESERVE); /* one allocation */
     int rc = dp_msg_encode(msg, &frame);
     char *subject = dp_msg_subject(msg);
     if (rc < 0) {
