@@ -25,9 +25,10 @@
 
 /* What the rules read of an event (rules.h), and what they found. */
 typedef struct {
-    uint64_t hash;             /* 0: an empty slot */
-    dp_event_t key;            /* repo, title, body, author, labels, files */
-    int64_t when;              /* created_at, or at without it */
+    uint64_t hash;    /* 0: an empty slot */
+    dp_event_t key;   /* repo, title, body, author, labels, files */
+    uint64_t members; /* rules_memberships of the author at creation */
+    int64_t when;     /* the creation itself, when those bits are not exact */
     dp_strs_t topics, reasons; /* rules_match's answer */
     const char *category;      /* rules_category's, borrowed from rules */
 } s_memo_t;
@@ -69,13 +70,20 @@ static uint64_t s_hash_strs(uint64_t h, const dp_strs_t *l)
     return h;
 }
 
-static int64_t s_when(const dp_event_t *ev)
+/* What the rules read of ev's time: the memberships of its author at the
+ * item's creation (one hourly window's item and the next hour's get the
+ * same answer), and the time itself when those bits are not exact. */
+static void s_time_key(const rules_t *rules, const dp_event_t *ev,
+                       uint64_t *members, int64_t *when)
 {
-    return ev->created_at ? ev->created_at : ev->at;
+    bool exact;
+    *members = rules_memberships(rules, ev, &exact);
+    *when = exact ? 0 : ev->created_at ? ev->created_at : ev->at;
 }
 
 /* The hash of what the rules read of ev, never 0. */
-static uint64_t s_memo_hash(const dp_event_t *ev)
+static uint64_t s_memo_hash(const dp_event_t *ev, uint64_t members,
+                            int64_t when)
 {
     uint64_t h = CLASSIFIER_FNV_OFFSET;
     h = s_hash_str(h, ev->repo);
@@ -84,7 +92,8 @@ static uint64_t s_memo_hash(const dp_event_t *ev)
     h = s_hash_str(h, ev->author);
     h = s_hash_strs(h, &ev->labels);
     h = s_hash_strs(h, &ev->files);
-    h = (h ^ (uint64_t)s_when(ev)) * CLASSIFIER_FNV_PRIME;
+    h = (h ^ members) * CLASSIFIER_FNV_PRIME;
+    h = (h ^ (uint64_t)when) * CLASSIFIER_FNV_PRIME;
     return h ? h : 1;
 }
 
@@ -103,9 +112,10 @@ static bool s_strs_eq(const dp_strs_t *a, const dp_strs_t *b)
     return true;
 }
 
-static bool s_memo_same(const s_memo_t *m, uint64_t hash, const dp_event_t *ev)
+static bool s_memo_same(const s_memo_t *m, uint64_t hash, const dp_event_t *ev,
+                        uint64_t members, int64_t when)
 {
-    return m->hash == hash && m->when == s_when(ev) &&
+    return m->hash == hash && m->members == members && m->when == when &&
            s_str_eq(m->key.repo, ev->repo) &&
            s_str_eq(m->key.title, ev->title) &&
            s_str_eq(m->key.body, ev->body) &&
@@ -135,11 +145,13 @@ static void s_strs_copy(dp_strs_t *dst, const dp_strs_t *src)
 
 /* Keeps what the rules found for ev in m (which it empties first). */
 static void s_memo_keep(s_memo_t *m, uint64_t hash, const dp_event_t *ev,
+                        uint64_t members, int64_t when,
                         const dp_classified_t *out, const char *category)
 {
     s_memo_clear(m);
     m->hash = hash;
-    m->when = s_when(ev);
+    m->members = members;
+    m->when = when;
     m->key.repo = dp_strdup(ev->repo);
     m->key.title = dp_strdup(ev->title);
     m->key.body = dp_strdup(ev->body);
@@ -159,9 +171,14 @@ static const char *s_item_class(classifier_t *self, const dp_event_t *ev,
 {
     size_t text =
         (ev->title ? strlen(ev->title) : 0) + (ev->body ? strlen(ev->body) : 0);
-    uint64_t hash = text <= CLASSIFIER_MEMO_TEXT ? s_memo_hash(ev) : 0;
+    uint64_t members = 0, hash = 0;
+    int64_t when = 0;
+    if (text <= CLASSIFIER_MEMO_TEXT) {
+        s_time_key(self->rules, ev, &members, &when);
+        hash = s_memo_hash(ev, members, when);
+    }
     s_memo_t *m = hash ? &self->memo[hash % CLASSIFIER_MEMO_SLOTS] : NULL;
-    if (m && s_memo_same(m, hash, ev)) {
+    if (m && s_memo_same(m, hash, ev, members, when)) {
         s_strs_copy(&out->topics, &m->topics);
         s_strs_copy(&out->reasons, &m->reasons);
         return m->category;
@@ -169,15 +186,14 @@ static const char *s_item_class(classifier_t *self, const dp_event_t *ev,
     rules_match(self->rules, ev, &out->topics, &out->reasons);
     const char *category = rules_category(self->rules, ev);
     if (m)
-        s_memo_keep(m, hash, ev, out, category);
+        s_memo_keep(m, hash, ev, members, when, out, category);
     return category;
 }
 
-/* Classifies as classifier_classify does, reading the rules once per item
- * rather than once per event; the strings of ev move into out (ev is left
- * empty). */
-static void s_classify(classifier_t *self, dp_event_t *ev, dp_classified_t *out)
+void classifier_classify_event(classifier_t *self, dp_event_t *ev,
+                               dp_classified_t *out)
 {
+    assert(self && ev && out);
     memset(out, 0, sizeof *out);
     out->category = dp_strdup(s_item_class(self, ev, out));
     s_event_figures(ev, out);
@@ -236,7 +252,7 @@ int classifier_run(classifier_t *self)
             continue;
         if (msg.type == DP_MSG_EVENT) {
             dp_msg_t out = {.type = DP_MSG_CLASSIFIED};
-            s_classify(self, &msg.u.event, &out.u.classified);
+            classifier_classify_event(self, &msg.u.event, &out.u.classified);
             (void)dp_msg_emit(self->out, self->pub, &out);
             dp_msg_clear(&out);
         } else if (msg.type == DP_MSG_WINDOW) {

@@ -839,11 +839,9 @@ static bool s_match_text(const rules_t *self, s_node_t *n, const char *text,
     return rc > 0;
 }
 
-/* affiliation=ORG: the author was a member at the item's creation. */
-static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
-                                const dp_event_t *ev, char *reason, size_t size)
+/* True when ev's author was a member of org at the item's creation. */
+static bool s_member_at(const s_org_t *org, const dp_event_t *ev)
 {
-    const s_org_t *org = &self->orgs[n->org];
     int64_t when = ev->created_at ? ev->created_at : ev->at;
     if (!ev->author)
         return false;
@@ -861,23 +859,42 @@ static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
                         strcasecmp(org->members[i].login, ev->author) == 0;
          i++) {
         const s_member_t *m = &org->members[i];
-        if (when >= m->from && when <= m->to) {
-            {
-                char tail[128];
-                /* The name is cut on a character boundary, like quotes. */
-                size_t cut = strlen(org->name), max = sizeof tail - 4;
-                if (cut > max)
-                    cut = max;
-                while (cut > 0 && cut < strlen(org->name) &&
-                       ((unsigned char)org->name[cut] & 0xC0) == 0x80)
-                    cut--;
-                snprintf(tail, sizeof tail, " (%.*s)", (int)cut, org->name);
-                s_quote(reason, size, "author ", ev->author, SIZE_MAX, tail);
-            }
+        if (when >= m->from && when <= m->to)
             return true;
-        }
     }
     return false;
+}
+
+uint64_t rules_memberships(const rules_t *self, const dp_event_t *ev,
+                           bool *exact)
+{
+    assert(self && ev && exact);
+    uint64_t bits = 0;
+    *exact = self->norgs <= 64;
+    for (size_t i = 0; *exact && i < self->norgs; i++)
+        if (s_member_at(&self->orgs[i], ev))
+            bits |= UINT64_C(1) << i;
+    return bits;
+}
+
+/* affiliation=ORG: the author was a member at the item's creation. */
+static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
+                                const dp_event_t *ev, char *reason, size_t size)
+{
+    const s_org_t *org = &self->orgs[n->org];
+    if (!s_member_at(org, ev))
+        return false;
+    char tail[128];
+    /* The name is cut on a character boundary, like quotes. */
+    size_t cut = strlen(org->name), max = sizeof tail - 4;
+    if (cut > max)
+        cut = max;
+    while (cut > 0 && cut < strlen(org->name) &&
+           ((unsigned char)org->name[cut] & 0xC0) == 0x80)
+        cut--;
+    snprintf(tail, sizeof tail, " (%.*s)", (int)cut, org->name);
+    s_quote(reason, size, "author ", ev->author, SIZE_MAX, tail);
+    return true;
 }
 
 static bool s_match_cond(const rules_t *self, s_node_t *n, const dp_event_t *ev,
