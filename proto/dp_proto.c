@@ -368,7 +368,10 @@ static int s_next(s_cursor_t *c, s_value_t *v)
     return 0; /* bin, ext, float, map: no field has such a type */
 }
 
-static int s_get_str(const s_value_t *o, char **out, s_where_t *where)
+/* Checks a string value and, when keep, copies it into *out (NULL is
+ * left there otherwise). */
+static int s_get_str(const s_value_t *o, char **out, bool keep,
+                     s_where_t *where)
 {
     if (o->type == V_NIL) {
         *out = NULL;
@@ -389,7 +392,8 @@ static int s_get_str(const s_value_t *o, char **out, s_where_t *where)
     where->at = dp_utf8_invalid_at(p, n);
     if (where->at != n)
         return S_BAD_UTF8;
-    *out = n ? dp_strndup(p, n) : dp_strdup("");
+    if (keep)
+        *out = n ? dp_strndup(p, n) : dp_strdup("");
     return 0;
 }
 
@@ -408,16 +412,17 @@ static int s_get_i64(const s_value_t *o, int64_t *out)
     return S_BAD_TYPE;
 }
 
-/* Reads one field, whose value o was just read from c, into base; on
- * error returns an s_bad_t with *where set for string faults. */
+/* Reads one field, whose value o was just read from c, into base (its
+ * strings only when keep: they are checked either way); on error returns
+ * an s_bad_t with *where set for string faults. */
 static int s_get_field(const s_field_t *f, const s_value_t *o, s_cursor_t *c,
-                       void *base, s_where_t *where)
+                       void *base, bool keep, s_where_t *where)
 {
     void *field = (char *)base + f->offset;
     where->item = SIZE_MAX;
     switch (f->type) {
     case F_STR:
-        return s_get_str(o, (char **)field, where);
+        return s_get_str(o, (char **)field, keep, where);
     case F_I64:
         return s_get_i64(o, (int64_t *)field);
     case F_BOOL:
@@ -433,19 +438,21 @@ static int s_get_field(const s_field_t *f, const s_value_t *o, s_cursor_t *c,
             return S_BAD_TYPE;
         if (o->u == 0)
             return 0;
-        list->items = dp_calloc((size_t)o->u, sizeof(char *));
+        if (keep)
+            list->items = dp_calloc((size_t)o->u, sizeof(char *));
         for (uint64_t i = 0; i < o->u; i++) {
             s_value_t item;
             char *s = NULL;
             where->item = (size_t)i;
             if (s_next(c, &item) < 0)
                 return S_BAD_TYPE;
-            int rc = s_get_str(&item, &s, where);
+            int rc = s_get_str(&item, &s, keep, where);
             if (rc < 0)
                 return rc;
-            if (!s)
+            if (item.type == V_NIL)
                 return S_BAD_TYPE; /* no nil inside a list */
-            list->items[list->count++] = s;
+            if (keep)
+                list->items[list->count++] = s;
         }
         return 0;
     }
@@ -471,8 +478,15 @@ static void s_field_fail(const s_msgdef_t *def, const s_field_t *f, int why,
                def->name, f->name, item);
 }
 
-int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
-                  char *err, size_t errlen)
+/* True for the fields a head keeps of its strings: see dp_msg_decode_head. */
+static bool s_head_field(const s_field_t *f)
+{
+    return !strcmp(f->name, "repo") || !strcmp(f->name, "id");
+}
+
+/* dp_msg_decode, or dp_msg_decode_head with head. */
+static int s_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
+                    bool head, char *err, size_t errlen)
 {
     assert(msg);
     memset(msg, 0, sizeof *msg);
@@ -518,9 +532,11 @@ int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
     msg->type = (dp_msg_type_t)def->type;
     for (size_t i = 0; i < def->nfields; i++) {
         s_where_t where = {SIZE_MAX, 0};
-        int why = s_next(&cur, &v) < 0 ? S_BAD_TYPE
-                                       : s_get_field(&def->fields[i], &v, &cur,
-                                                     s_payload(msg), &where);
+        int why =
+            s_next(&cur, &v) < 0
+                ? S_BAD_TYPE
+                : s_get_field(&def->fields[i], &v, &cur, s_payload(msg),
+                              !head || s_head_field(&def->fields[i]), &where);
         if (why < 0) {
             s_field_fail(def, &def->fields[i], why, &where, err, errlen);
             dp_msg_clear(msg);
@@ -528,6 +544,18 @@ int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
         }
     }
     return 0;
+}
+
+int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
+                  char *err, size_t errlen)
+{
+    return s_decode(data, len, max_len, msg, false, err, errlen);
+}
+
+int dp_msg_decode_head(const void *data, size_t len, size_t max_len,
+                       dp_msg_t *msg, char *err, size_t errlen)
+{
+    return s_decode(data, len, max_len, msg, true, err, errlen);
 }
 
 /* ==== Ownership ==== */
@@ -754,8 +782,10 @@ out:
     return rc;
 }
 
-int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
-                size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
+/* dp_msg_recv, or dp_msg_recv_head with head. */
+static int s_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                  size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad,
+                  bool head)
 {
     memset(msg, 0, sizeof *msg);
     int rc = dp_sock_recv(sock, subject, frame, max_len, timeout_ms);
@@ -763,12 +793,24 @@ int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
         return rc; /* nothing came, or the socket failed: no bad frame */
     char err[256] = "";
     if (rc == 0)
-        rc = dp_msg_decode(frame->data ? frame->data : "", frame->len, max_len,
-                           msg, err, sizeof err);
+        rc = s_decode(frame->data ? frame->data : "", frame->len, max_len, msg,
+                      head, err, sizeof err);
     if (rc < 0) {
         long n = bad ? ++*bad : 0;
         dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s", n,
                *err ? err : dp_strerror(rc));
     }
     return rc;
+}
+
+int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
+{
+    return s_recv(sock, subject, frame, max_len, timeout_ms, msg, bad, false);
+}
+
+int dp_msg_recv_head(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                     size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
+{
+    return s_recv(sock, subject, frame, max_len, timeout_ms, msg, bad, true);
 }

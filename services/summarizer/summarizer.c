@@ -326,10 +326,11 @@ int summarizer_run(summarizer_t *self)
         batch->count = 0;
         for (int i = 0; i < SUMMARIZER_BATCH; i++) {
             dp_msg_t *msg = &batch->msgs[batch->count];
-            int rc =
-                dp_msg_recv(self->in, NULL, &batch->frames[batch->count],
-                            (size_t)self->cfg.max_frame,
-                            i == 0 ? SUMMARIZER_POLL_MS : 0, msg, &self->bad);
+            /* Checked whole, kept in part: the frame itself is stored. */
+            int rc = dp_msg_recv_head(
+                self->in, NULL, &batch->frames[batch->count],
+                (size_t)self->cfg.max_frame, i == 0 ? SUMMARIZER_POLL_MS : 0,
+                msg, &self->bad);
             if (rc == DP_EAGAIN)
                 break;
             if (rc < 0)
