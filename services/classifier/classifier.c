@@ -54,17 +54,33 @@ static void s_event_figures(const dp_event_t *ev, dp_classified_t *out)
 
 /* ==== Remembering an item's classification ==== */
 
+/* Mixes a word into h (FNV-1a's multiply, a word at a time, with a fold
+ * so the high bits reach the slot index). */
+static uint64_t s_mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * CLASSIFIER_FNV_PRIME;
+    return h ^ (h >> 29);
+}
+
 static uint64_t s_hash_str(uint64_t h, const char *s)
 {
-    /* NULL and "" differ: a separator byte that no string holds ends each. */
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
-        h = (h ^ *p) * CLASSIFIER_FNV_PRIME;
-    return (h ^ (s ? 0xFFu : 0xFEu)) * CLASSIFIER_FNV_PRIME;
+    /* NULL and "" differ, and the length ends each string. */
+    if (!s)
+        return s_mix(h, UINT64_MAX);
+    size_t len = strlen(s), i = 0;
+    for (; i + sizeof(uint64_t) <= len; i += sizeof(uint64_t)) {
+        uint64_t w;
+        memcpy(&w, s + i, sizeof w);
+        h = s_mix(h, w);
+    }
+    uint64_t tail = 0;
+    memcpy(&tail, s + i, len - i);
+    return s_mix(s_mix(h, tail), (uint64_t)len);
 }
 
 static uint64_t s_hash_strs(uint64_t h, const dp_strs_t *l)
 {
-    h = (h ^ (uint64_t)l->count) * CLASSIFIER_FNV_PRIME;
+    h = s_mix(h, (uint64_t)l->count);
     for (size_t i = 0; i < l->count; i++)
         h = s_hash_str(h, l->items[i]);
     return h;
@@ -92,8 +108,7 @@ static uint64_t s_memo_hash(const dp_event_t *ev, uint64_t members,
     h = s_hash_str(h, ev->author);
     h = s_hash_strs(h, &ev->labels);
     h = s_hash_strs(h, &ev->files);
-    h = (h ^ members) * CLASSIFIER_FNV_PRIME;
-    h = (h ^ (uint64_t)when) * CLASSIFIER_FNV_PRIME;
+    h = s_mix(s_mix(h, members), (uint64_t)when);
     return h ? h : 1;
 }
 
