@@ -546,13 +546,14 @@ fail:
     return DP_EBUS;
 }
 
-/* Receives one frame into buf (when buf is not NULL and it fits). */
+/* Receives one frame into buf (when buf is not NULL and it fits); with
+ * dontwait, DP_EAGAIN at once when none is waiting. */
 static int s_recv_frame(void *zsock, dp_buf_t *buf, size_t max_len, bool *more,
-                        bool *oversized)
+                        bool *oversized, bool dontwait)
 {
     zmq_msg_t frame;
     zmq_msg_init(&frame);
-    if (zmq_msg_recv(&frame, zsock, 0) < 0) {
+    if (zmq_msg_recv(&frame, zsock, dontwait ? ZMQ_DONTWAIT : 0) < 0) {
         zmq_msg_close(&frame);
         return errno == EAGAIN || errno == EINTR ? DP_EAGAIN : DP_EBUS;
     }
@@ -607,40 +608,45 @@ static bool s_welcome(const dp_buf_t *frame)
 }
 
 /* Reads the message waiting on a socket into subject and payload; a
- * publisher's welcome is counted and sets *welcome instead. */
+ * publisher's welcome is counted and sets *welcome instead. DP_EAGAIN
+ * when no message is waiting. */
 static int s_recv_message(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
                           size_t max_len, bool *welcome)
 {
     if (subject)
         dp_buf_reset(subject);
     dp_buf_reset(payload);
-    /* Frames of one message arrive together, so these reads do not block. */
-    dp_buf_t first = DP_BUF_INIT;
+    /* The first frame is read where it belongs: into subject when the
+     * caller takes one (a tap's message has two frames), into payload
+     * otherwise; no copy of a large frame through a scratch buffer. */
+    dp_buf_t *first = subject ? subject : payload;
     bool more = false, oversized = false;
-    int rc = s_recv_frame(self->zsock, &first, max_len, &more, &oversized);
+    int rc = s_recv_frame(self->zsock, first, max_len, &more, &oversized, true);
     if (rc < 0)
-        goto out;
+        return rc;
     size_t frames = 1;
-    if (!more && self->type == ZMQ_SUB && s_welcome(&first)) {
+    if (!more && self->type == ZMQ_SUB && s_welcome(first)) {
         self->welcomes++;
         *welcome = true; /* the bus's own handshake, not a message */
-    } else if (!more) {
-        dp_buf_append(payload, first.data ? first.data : "", first.len);
-    } else {
-        if (subject)
-            dp_buf_append(subject, first.data ? first.data : "", first.len);
-        while (more && rc == 0) {
-            rc = s_recv_frame(self->zsock, frames == 1 ? payload : NULL,
-                              max_len, &more, &oversized);
-            frames++;
-        }
+        dp_buf_reset(first);
+    } else if (!more && subject) {
+        /* One frame: the payload alone, read into subject; swap them. */
+        dp_buf_t t = *subject;
+        *subject = *payload;
+        *payload = t;
+    }
+    if (more && !subject)
+        dp_buf_reset(payload); /* a subject nobody asked for */
+    /* Frames of one message arrive together, so these reads do not block. */
+    while (more && rc == 0) {
+        rc = s_recv_frame(self->zsock, frames == 1 ? payload : NULL, max_len,
+                          &more, &oversized, false);
+        frames++;
     }
     if (rc == 0 && oversized)
         rc = DP_ETOOBIG;
     else if (rc == 0 && frames > 2)
         rc = DP_EPROTO;
-out:
-    dp_buf_free(&first);
     return rc;
 }
 
@@ -648,21 +654,28 @@ int dp_sock_recv(dp_sock_t *self, dp_buf_t *subject, dp_buf_t *payload,
                  size_t max_len, int timeout_ms)
 {
     assert(self && payload);
-    long long until = dp_service_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    long long until = -1; /* read the clock only when there is a wait */
     for (;;) {
+        /* What is waiting is taken without a poll: a busy stage pays one
+         * receive per message, and polls only when its queue is empty. */
+        bool welcome = false;
+        int rc = s_recv_message(self, subject, payload, max_len, &welcome);
+        if (welcome)
+            continue; /* no message: look again */
+        if (rc != DP_EAGAIN)
+            return rc;
+        if (until < 0)
+            until = dp_service_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
         long long left = until - dp_service_now_ms();
         int wait = timeout_ms < 0 ? -1 : (int)(left > 0 ? left : 0);
+        if (wait == 0 && timeout_ms >= 0)
+            return DP_EAGAIN;                         /* out of time */
         zmq_pollitem_t items[DP_BUS_MAX_SOCKETS + 1]; /* + the stop */
         int n = s_poll(items, (size_t)s_poll_items(self, items), wait);
         if (n < 0)
             return DP_EBUS;
         if (!(items[0].revents & ZMQ_POLLIN))
             return DP_EAGAIN; /* out of time, or a stop */
-        bool welcome = false;
-        int rc = s_recv_message(self, subject, payload, max_len, &welcome);
-        if (!welcome)
-            return rc;
-        /* A welcome is no message: wait on for one, for the time left. */
     }
 }
 

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,8 +131,17 @@ static void s_sync_dir(const char *dir)
     close(fd);
 }
 
-int dp_fs_write_atomic(const char *path, const void *data, size_t len,
-                       bool *changed, char *err, size_t errlen)
+/* The directory part of path ("." when it has none); the caller frees it. */
+static char *s_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return dp_strdup(".");
+    return dp_strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+static int s_write_atomic(const char *path, const void *data, size_t len,
+                          bool sync, bool *changed, char *err, size_t errlen)
 {
     assert(path && (data || len == 0));
     int rc = DP_EIO, fd = -1;
@@ -148,10 +158,7 @@ int dp_fs_write_atomic(const char *path, const void *data, size_t len,
         rc = s_io_fail(err, errlen, path, EISDIR);
         goto out;
     }
-    if (!slash)
-        dir = dp_strdup(".");
-    else
-        dir = dp_strndup(path, slash == path ? 1 : (size_t)(slash - path));
+    dir = s_dir_of(path);
     rc = dp_fs_mkdirs(dir, DP_FS_DIR_MODE, err, errlen);
     if (rc < 0)
         goto out;
@@ -165,7 +172,7 @@ int dp_fs_write_atomic(const char *path, const void *data, size_t len,
         goto out;
     }
     if (fchmod(fd, DP_FS_FILE_MODE) < 0 || s_write_all(fd, data, len) < 0 ||
-        fsync(fd) < 0) {
+        (sync && fsync(fd) < 0)) {
         s_io_fail(err, errlen, path, errno);
         goto out;
     }
@@ -177,7 +184,8 @@ int dp_fs_write_atomic(const char *path, const void *data, size_t len,
     }
     dp_free(tmp);
     tmp = NULL;
-    s_sync_dir(dir);
+    if (sync)
+        s_sync_dir(dir);
     if (changed)
         *changed = true;
     rc = 0;
@@ -190,4 +198,113 @@ out:
     }
     dp_free(dir);
     return rc;
+}
+
+int dp_fs_write_atomic(const char *path, const void *data, size_t len,
+                       bool *changed, char *err, size_t errlen)
+{
+    return s_write_atomic(path, data, len, true, changed, err, errlen);
+}
+
+int dp_fs_write_atomic_nosync(const char *path, const void *data, size_t len,
+                              bool *changed, char *err, size_t errlen)
+{
+    return s_write_atomic(path, data, len, false, changed, err, errlen);
+}
+
+int dp_fs_sync(const char *path)
+{
+    assert(path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return DP_EIO;
+    int rc = fsync(fd) == 0 ? 0 : DP_EIO;
+    close(fd);
+    char *dir = s_dir_of(path);
+    s_sync_dir(dir);
+    dp_free(dir);
+    return rc;
+}
+
+/* ==== Syncing off the writer's path ==== */
+
+struct dp_fs_syncer_t {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* a path queued, or the stop */
+    pthread_cond_t room; /* the queue has room */
+    char *queue[DP_FS_SYNC_QUEUE];
+    size_t head, count; /* a ring */
+    bool stop;
+};
+
+static void *s_syncer_main(void *arg)
+{
+    dp_fs_syncer_t *self = arg;
+    pthread_mutex_lock(&self->lock);
+    for (;;) {
+        while (self->count == 0 && !self->stop)
+            pthread_cond_wait(&self->wake, &self->lock);
+        if (self->count == 0)
+            break; /* stopped, and nothing left */
+        char *path = self->queue[self->head];
+        self->head = (self->head + 1) % DP_FS_SYNC_QUEUE;
+        self->count--;
+        pthread_cond_signal(&self->room);
+        pthread_mutex_unlock(&self->lock);
+        if (dp_fs_sync(path) < 0)
+            dp_log(DP_LOG_WARN, "cannot sync %s", path);
+        dp_free(path);
+        pthread_mutex_lock(&self->lock);
+    }
+    pthread_mutex_unlock(&self->lock);
+    return NULL;
+}
+
+dp_fs_syncer_t *dp_fs_syncer_new(void)
+{
+    dp_fs_syncer_t *self = dp_calloc(1, sizeof *self);
+    pthread_mutex_init(&self->lock, NULL);
+    pthread_cond_init(&self->wake, NULL);
+    pthread_cond_init(&self->room, NULL);
+    if (pthread_create(&self->thread, NULL, s_syncer_main, self) != 0) {
+        dp_log(DP_LOG_WARN, "cannot start the sync thread; syncing in line");
+        pthread_cond_destroy(&self->room);
+        pthread_cond_destroy(&self->wake);
+        pthread_mutex_destroy(&self->lock);
+        dp_free(self);
+        return NULL;
+    }
+    return self;
+}
+
+void dp_fs_syncer_add(dp_fs_syncer_t *self, const char *path)
+{
+    assert(self && path);
+    char *copy = dp_strdup(path);
+    pthread_mutex_lock(&self->lock);
+    while (self->count == DP_FS_SYNC_QUEUE)
+        pthread_cond_wait(&self->room, &self->lock);
+    self->queue[(self->head + self->count) % DP_FS_SYNC_QUEUE] = copy;
+    self->count++;
+    pthread_cond_signal(&self->wake);
+    pthread_mutex_unlock(&self->lock);
+}
+
+void dp_fs_syncer_destroy(dp_fs_syncer_t **self_p)
+{
+    assert(self_p);
+    dp_fs_syncer_t *self = *self_p;
+    if (!self)
+        return;
+    pthread_mutex_lock(&self->lock);
+    self->stop = true;
+    pthread_cond_signal(&self->wake);
+    pthread_mutex_unlock(&self->lock);
+    pthread_join(self->thread, NULL); /* it drains the queue first */
+    pthread_cond_destroy(&self->room);
+    pthread_cond_destroy(&self->wake);
+    pthread_mutex_destroy(&self->lock);
+    dp_free(self);
+    *self_p = NULL;
 }

@@ -32,4 +32,36 @@ DP_NODISCARD int dp_fs_write_atomic(const char *path, const void *data,
                                     size_t len, bool *changed, char *err,
                                     size_t errlen);
 
+/* As dp_fs_write_atomic, without the two fsyncs: the replacement is as
+ * atomic (a reader, or a process killed at any point, finds the old bytes
+ * or the new, never a mix), but it is durable against a power loss only
+ * once dp_fs_sync(path) has returned. For a writer that answers first and
+ * syncs right after, off the latency of its answer. */
+DP_NODISCARD int dp_fs_write_atomic_nosync(const char *path, const void *data,
+                                           size_t len, bool *changed, char *err,
+                                           size_t errlen);
+
+/* Makes path durable: fsync of the file, then of its directory (best
+ * effort there, as some file systems refuse). Returns 0, or DP_EIO when the
+ * file cannot be opened or synced. */
+DP_NODISCARD int dp_fs_sync(const char *path);
+
+/* A thread that syncs files (dp_fs_sync) in the order they were handed
+ * to it, so a writer that renamed them into place goes on at once. */
+typedef struct dp_fs_syncer_t dp_fs_syncer_t;
+
+/* Starts the thread. NULL when it cannot start (logged): the caller then
+ * syncs in line. */
+dp_fs_syncer_t *dp_fs_syncer_new(void);
+
+/* Queues path (copied) for a sync. When DP_FS_SYNC_QUEUE paths wait
+ * already, waits for room first: a disk slower than the writer slows the
+ * writer instead of growing the queue. */
+void dp_fs_syncer_add(dp_fs_syncer_t *self, const char *path);
+
+/* Syncs everything queued, stops the thread and frees it. Idempotent. */
+void dp_fs_syncer_destroy(dp_fs_syncer_t **self_p);
+
+#define DP_FS_SYNC_QUEUE 1024
+
 #endif

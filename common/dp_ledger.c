@@ -23,6 +23,13 @@ static void s_win_key(char *buf, size_t size, const dp_ledger_win_t *w,
                  w->from, w->to, part);
 }
 
+bool dp_ledger_win_same(const dp_ledger_win_t *a, const dp_ledger_win_t *b)
+{
+    assert(a && b);
+    return a->from == b->from && a->to == b->to &&
+           strcmp(a->repo ? a->repo : "", b->repo ? b->repo : "") == 0;
+}
+
 static void s_pending_key(char *buf, size_t size)
 {
     dp_store_key(buf, size, "pending");
@@ -385,22 +392,25 @@ int dp_ledger_put_batch(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
     /* The reply of each put is at where[i]; the EXPIREATs in between. */
     size_t *where = dp_calloc(n, sizeof *where);
     size_t queued = 0;
-    char key[DP_LEDGER_KEY_MAX], next[DP_LEDGER_KEY_MAX];
+    char key[DP_LEDGER_KEY_MAX];
     s_win_key(key, sizeof key, &puts[0].win, puts[0].id ? "ev" : "meta");
     for (size_t i = 0; i < n; i++) {
         assert(puts[i].frame);
         puts[i].grew = false;
         s_append_put(store, key, &puts[i]);
         where[i] = queued++;
-        if (i + 1 < n)
-            s_win_key(next, sizeof next, &puts[i + 1].win,
-                      puts[i + 1].id ? "ev" : "meta");
-        if (i + 1 == n || strcmp(next, key) != 0) {
+        /* A run of one window's events shares its key and one EXPIREAT;
+         * the key is written out again only where the run ends. */
+        bool last = i + 1 == n;
+        bool same = !last && !puts[i].id == !puts[i + 1].id &&
+                    dp_ledger_win_same(&puts[i].win, &puts[i + 1].win);
+        if (!same) {
             s_append_expire(store, key, dp_ledger_expiry(&puts[i].win, now));
             queued++;
         }
-        if (i + 1 < n)
-            memcpy(key, next, sizeof key);
+        if (!last && !same)
+            s_win_key(key, sizeof key, &puts[i + 1].win,
+                      puts[i + 1].id ? "ev" : "meta");
     }
     redisReply **replies = dp_calloc(queued, sizeof *replies);
     int got = dp_store_flush(store, replies, queued);

@@ -59,6 +59,10 @@ typedef struct {
                          used to find the windows before it */
 } dp_ledger_win_t;
 
+/* True when a and b are the same window: repository, from and to (the
+ * zone aside, as keys do not carry it). */
+bool dp_ledger_win_same(const dp_ledger_win_t *a, const dp_ledger_win_t *b);
+
 /* The instant at which the keys of a window written at now expire (see
  * above). */
 int64_t dp_ledger_expiry(const dp_ledger_win_t *w, int64_t now);

@@ -70,7 +70,7 @@ char *dp_asprintf(const char *fmt, ...)
     return dp_buf_take(&buf);
 }
 
-static void s_reserve(dp_buf_t *buf, size_t extra)
+void dp_buf_reserve(dp_buf_t *buf, size_t extra)
 {
     if (SIZE_MAX - buf->len < extra + 1)
         s_oom(SIZE_MAX);
@@ -82,15 +82,6 @@ static void s_reserve(dp_buf_t *buf, size_t extra)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     buf->data = dp_realloc(buf->data, cap);
     buf->cap = cap;
-}
-
-void dp_buf_append(dp_buf_t *buf, const void *data, size_t len)
-{
-    s_reserve(buf, len);
-    if (len)
-        memcpy(buf->data + buf->len, data, len);
-    buf->len += len;
-    buf->data[buf->len] = '\0';
 }
 
 void dp_buf_puts(dp_buf_t *buf, const char *s)
@@ -106,7 +97,7 @@ void dp_buf_vprintf(dp_buf_t *buf, const char *fmt, va_list ap)
     va_end(copy);
     if (n < 0)
         return;
-    s_reserve(buf, (size_t)n);
+    dp_buf_reserve(buf, (size_t)n);
     vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
     buf->len += (size_t)n;
 }

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "dp_err.h"
 
@@ -32,8 +33,22 @@ typedef struct {
         NULL, 0, 0                                                             \
     }
 
-/* Appends len bytes. May reallocate buf->data. */
-void dp_buf_append(dp_buf_t *buf, const void *data, size_t len);
+/* Makes room for extra more bytes (and the NUL). May reallocate
+ * buf->data. */
+void dp_buf_reserve(dp_buf_t *buf, size_t extra);
+
+/* Appends len bytes. May reallocate buf->data. Inline: renderers append a
+ * character at a time, and the common case is a copy into room that is
+ * already there. */
+static inline void dp_buf_append(dp_buf_t *buf, const void *data, size_t len)
+{
+    if (buf->cap - buf->len <= len)
+        dp_buf_reserve(buf, len);
+    if (len)
+        memcpy(buf->data + buf->len, data, len);
+    buf->len += len;
+    buf->data[buf->len] = '\0';
+}
 
 /* Appends a NUL-terminated string. */
 void dp_buf_puts(dp_buf_t *buf, const char *s);

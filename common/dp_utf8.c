@@ -3,6 +3,8 @@
 #include "dp_utf8.h"
 
 #include <assert.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "dp_mem.h"
 
@@ -40,10 +42,30 @@ size_t dp_utf8_char(const char *s, size_t len, size_t *bad)
     return 0;
 }
 
+/* Bytes of s[0..len) before the first one past ASCII, read a word at a
+ * time: titles and bodies are mostly ASCII, and every hop checks them. */
+static size_t s_ascii_run(const unsigned char *s, size_t len)
+{
+    const uint64_t high = UINT64_C(0x8080808080808080);
+    size_t i = 0;
+    for (; i + sizeof(uint64_t) <= len; i += sizeof(uint64_t)) {
+        uint64_t w;
+        memcpy(&w, s + i, sizeof w);
+        if (w & high)
+            break;
+    }
+    while (i < len && s[i] < 0x80)
+        i++;
+    return i;
+}
+
 size_t dp_utf8_invalid_at(const char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+        i += s_ascii_run((const unsigned char *)s + i, len - i);
+        if (i == len)
+            break;
         size_t n = dp_utf8_char(s + i, len - i, NULL);
         if (n == 0)
             return i;

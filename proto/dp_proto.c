@@ -17,6 +17,8 @@
 #define DP_PROTO_MAX_STR (8u * 1024u * 1024u)
 #define DP_PROTO_MAX_LIST 65536u
 #define DP_PROTO_MAX_DEPTH 8
+/* Bytes reserved for an emitted frame: an event with its text fits. */
+#define DP_PROTO_EMIT_RESERVE 4096
 
 /* ==== Field tables, generated from dp_proto.def ==== */
 
@@ -286,16 +288,99 @@ typedef struct {
     size_t at;   /* offset of the offending byte in the string */
 } s_where_t;
 
-static int s_get_str(const msgpack_object *o, char **out, s_where_t *where)
+/* One msgpack value as the decoder reads it, straight from the frame: a
+ * scalar or a string whole, an array by its header (the cursor is left at
+ * its first item). The pre-check has walked the frame, so every length
+ * fits; the reads still check. */
+typedef enum {
+    V_NIL,
+    V_BOOL,
+    V_UINT,
+    V_INT,
+    V_STR,
+    V_ARRAY,
+    V_OTHER
+} s_vtype_t;
+
+typedef struct {
+    s_vtype_t type;
+    uint64_t u;        /* V_UINT, V_BOOL, V_ARRAY (the count), V_STR (size) */
+    int64_t i;         /* V_INT */
+    const char *bytes; /* V_STR */
+} s_value_t;
+
+/* Reads the value at c into v; -1 when the frame ends first. */
+static int s_next(s_cursor_t *c, s_value_t *v)
 {
-    if (o->type == MSGPACK_OBJECT_NIL) {
+    memset(v, 0, sizeof *v);
+    v->type = V_OTHER;
+    if (c->left == 0)
+        return -1;
+    unsigned char b = *c->p;
+    s_take(c, 1);
+    uint64_t n = 0;
+    if (b <= 0x7f || b >= 0xe0) {
+        v->type = b <= 0x7f ? V_UINT : V_INT;
+        v->u = b;
+        v->i = (int64_t)(int8_t)b;
+        return 0;
+    }
+    if ((b >= 0xa0 && b <= 0xbf) || (b >= 0xd9 && b <= 0xdb)) {
+        if (b >= 0xa0 && b <= 0xbf)
+            n = b & 0x1f;
+        else if (s_read_be(c, (size_t)1 << (b - 0xd9), &n) < 0)
+            return -1;
+        v->type = V_STR;
+        v->u = n;
+        v->bytes = (const char *)c->p;
+        return s_take(c, n);
+    }
+    if ((b >= 0x90 && b <= 0x9f) || b == 0xdc || b == 0xdd) {
+        if (b >= 0x90 && b <= 0x9f)
+            n = b & 0x0f;
+        else if (s_read_be(c, b == 0xdc ? 2 : 4, &n) < 0)
+            return -1;
+        v->type = V_ARRAY;
+        v->u = n;
+        return 0;
+    }
+    if (b == 0xc0 || b == 0xc2 || b == 0xc3) {
+        v->type = b == 0xc0 ? V_NIL : V_BOOL;
+        v->u = b == 0xc3;
+        return 0;
+    }
+    if (b >= 0xcc && b <= 0xd3) {
+        size_t size = (size_t)1 << ((b - 0xcc) & 3);
+        if (s_read_be(c, size, &n) < 0)
+            return -1;
+        if (b <= 0xcf) {
+            v->type = V_UINT;
+            v->u = n;
+            return 0;
+        }
+        /* Sign-extend the two's complement of size bytes. */
+        int shift = 64 - (int)(size * 8);
+        v->i = shift ? (int64_t)(n << shift) >> shift : (int64_t)n;
+        v->type = v->i < 0 ? V_INT : V_UINT;
+        v->u = (uint64_t)v->i;
+        return 0;
+    }
+    return 0; /* bin, ext, float, map: no field has such a type */
+}
+
+/* Checks a string value and, when keep, copies it into *out (NULL is
+ * left there otherwise). */
+static int s_get_str(const s_value_t *o, char **out, bool keep,
+                     s_where_t *where)
+{
+    if (o->type == V_NIL) {
         *out = NULL;
         return 0;
     }
-    if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > DP_PROTO_MAX_STR)
+    if (o->type != V_STR || o->u > DP_PROTO_MAX_STR)
         return S_BAD_TYPE;
-    const char *p = o->via.str.ptr;
-    size_t n = o->via.str.size;
+    const char *p = o->bytes;
+    size_t n = (size_t)o->u;
     /* A NUL inside would silently cut the string short: refuse it. */
     const char *nul = n ? memchr(p, '\0', n) : NULL;
     if (nul) {
@@ -307,61 +392,67 @@ static int s_get_str(const msgpack_object *o, char **out, s_where_t *where)
     where->at = dp_utf8_invalid_at(p, n);
     if (where->at != n)
         return S_BAD_UTF8;
-    *out = n ? dp_strndup(p, n) : dp_strdup("");
+    if (keep)
+        *out = n ? dp_strndup(p, n) : dp_strdup("");
     return 0;
 }
 
-static int s_get_i64(const msgpack_object *o, int64_t *out)
+static int s_get_i64(const s_value_t *o, int64_t *out)
 {
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        if (o->via.u64 > INT64_MAX)
+    if (o->type == V_UINT) {
+        if (o->u > INT64_MAX)
             return S_BAD_TYPE;
-        *out = (int64_t)o->via.u64;
+        *out = (int64_t)o->u;
         return 0;
     }
-    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        *out = o->via.i64;
+    if (o->type == V_INT) {
+        *out = o->i;
         return 0;
     }
     return S_BAD_TYPE;
 }
 
-/* Reads one field into base; on error returns an s_bad_t with *where set
- * for string faults. */
-static int s_get_field(const s_field_t *f, const msgpack_object *o, void *base,
-                       s_where_t *where)
+/* Reads one field, whose value o was just read from c, into base (its
+ * strings only when keep: they are checked either way); on error returns
+ * an s_bad_t with *where set for string faults. */
+static int s_get_field(const s_field_t *f, const s_value_t *o, s_cursor_t *c,
+                       void *base, bool keep, s_where_t *where)
 {
     void *field = (char *)base + f->offset;
     where->item = SIZE_MAX;
     switch (f->type) {
     case F_STR:
-        return s_get_str(o, (char **)field, where);
+        return s_get_str(o, (char **)field, keep, where);
     case F_I64:
         return s_get_i64(o, (int64_t *)field);
     case F_BOOL:
-        if (o->type != MSGPACK_OBJECT_BOOLEAN)
+        if (o->type != V_BOOL)
             return S_BAD_TYPE;
-        *(bool *)field = o->via.boolean;
+        *(bool *)field = o->u != 0;
         return 0;
     case F_STRS: {
         dp_strs_t *list = field;
-        if (o->type == MSGPACK_OBJECT_NIL)
+        if (o->type == V_NIL)
             return 0;
-        if (o->type != MSGPACK_OBJECT_ARRAY ||
-            o->via.array.size > DP_PROTO_MAX_LIST)
+        if (o->type != V_ARRAY || o->u > DP_PROTO_MAX_LIST)
             return S_BAD_TYPE;
-        if (o->via.array.size == 0)
+        if (o->u == 0)
             return 0;
-        list->items = dp_calloc(o->via.array.size, sizeof(char *));
-        for (uint32_t i = 0; i < o->via.array.size; i++) {
+        if (keep)
+            list->items = dp_calloc((size_t)o->u, sizeof(char *));
+        for (uint64_t i = 0; i < o->u; i++) {
+            s_value_t item;
             char *s = NULL;
-            where->item = i;
-            int rc = s_get_str(&o->via.array.ptr[i], &s, where);
+            where->item = (size_t)i;
+            if (s_next(c, &item) < 0)
+                return S_BAD_TYPE;
+            int rc = s_get_str(&item, &s, keep, where);
             if (rc < 0)
                 return rc;
-            if (!s)
+            if (item.type == V_NIL)
                 return S_BAD_TYPE; /* no nil inside a list */
-            list->items[list->count++] = s;
+            if (keep)
+                list->items[list->count++] = s;
         }
         return 0;
     }
@@ -387,8 +478,15 @@ static void s_field_fail(const s_msgdef_t *def, const s_field_t *f, int why,
                def->name, f->name, item);
 }
 
-int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
-                  char *err, size_t errlen)
+/* True for the fields a head keeps of its strings: see dp_msg_decode_head. */
+static bool s_head_field(const s_field_t *f)
+{
+    return !strcmp(f->name, "repo") || !strcmp(f->name, "id");
+}
+
+/* dp_msg_decode, or dp_msg_decode_head with head. */
+static int s_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
+                    bool head, char *err, size_t errlen)
 {
     assert(msg);
     memset(msg, 0, sizeof *msg);
@@ -410,55 +508,54 @@ int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
         return s_fail(err, errlen, "%zu trailing bytes after the message",
                       cur.left);
 
-    msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    size_t off = 0;
-    int rc = DP_EPROTO;
-    if (msgpack_unpack_next(&up, data, len, &off) != MSGPACK_UNPACK_SUCCESS) {
-        s_fail(err, errlen, "msgpack could not unpack the frame");
-        goto out;
-    }
-    const msgpack_object *root = &up.data;
-    if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size < 2) {
-        s_fail(err, errlen, "frame is not an array [version, type, ...]");
-        goto out;
-    }
-    const msgpack_object *items = root->via.array.ptr;
+    /* The values are read from the frame itself: no object tree, and
+     * each string is copied once, into the message. */
+    cur = (s_cursor_t){data, len};
+    s_value_t root, v;
+    if (s_next(&cur, &root) < 0 || root.type != V_ARRAY || root.u < 2)
+        return s_fail(err, errlen,
+                      "frame is not an array [version, type, ...]");
     int64_t version = 0, type = 0;
-    if (s_get_i64(&items[0], &version) < 0 || s_get_i64(&items[1], &type) < 0) {
-        s_fail(err, errlen, "version and type must be integers");
-        goto out;
-    }
-    if (version != DP_PROTO_VERSION) {
-        s_fail(err, errlen, "unknown protocol version %lld (this is %d)",
-               (long long)version, DP_PROTO_VERSION);
-        goto out;
-    }
+    if (s_next(&cur, &v) < 0 || s_get_i64(&v, &version) < 0 ||
+        s_next(&cur, &v) < 0 || s_get_i64(&v, &type) < 0)
+        return s_fail(err, errlen, "version and type must be integers");
+    if (version != DP_PROTO_VERSION)
+        return s_fail(err, errlen, "unknown protocol version %lld (this is %d)",
+                      (long long)version, DP_PROTO_VERSION);
     const s_msgdef_t *def = s_msgdef((int)(type > 0 && type < 16 ? type : 0));
-    if (!def) {
-        s_fail(err, errlen, "unknown message type %lld", (long long)type);
-        goto out;
-    }
-    if (root->via.array.size - 2 < def->nfields) {
-        s_fail(err, errlen, "%s has %u fields, needs %zu", def->name,
-               root->via.array.size - 2, def->nfields);
-        goto out;
-    }
+    if (!def)
+        return s_fail(err, errlen, "unknown message type %lld",
+                      (long long)type);
+    if (root.u - 2 < def->nfields)
+        return s_fail(err, errlen, "%s has %u fields, needs %zu", def->name,
+                      (unsigned)(root.u - 2), def->nfields);
     msg->type = (dp_msg_type_t)def->type;
     for (size_t i = 0; i < def->nfields; i++) {
-        s_where_t where;
+        s_where_t where = {SIZE_MAX, 0};
         int why =
-            s_get_field(&def->fields[i], &items[2 + i], s_payload(msg), &where);
+            s_next(&cur, &v) < 0
+                ? S_BAD_TYPE
+                : s_get_field(&def->fields[i], &v, &cur, s_payload(msg),
+                              !head || s_head_field(&def->fields[i]), &where);
         if (why < 0) {
             s_field_fail(def, &def->fields[i], why, &where, err, errlen);
             dp_msg_clear(msg);
-            goto out;
+            return DP_EPROTO;
         }
     }
-    rc = 0;
-out:
-    msgpack_unpacked_destroy(&up);
-    return rc;
+    return 0;
+}
+
+int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
+                  char *err, size_t errlen)
+{
+    return s_decode(data, len, max_len, msg, false, err, errlen);
+}
+
+int dp_msg_decode_head(const void *data, size_t len, size_t max_len,
+                       dp_msg_t *msg, char *err, size_t errlen)
+{
+    return s_decode(data, len, max_len, msg, true, err, errlen);
 }
 
 /* ==== Ownership ==== */
@@ -528,6 +625,8 @@ void dp_msg_copy(dp_msg_t *dst, const dp_msg_t *src)
 
 _Static_assert(offsetof(dp_classified_t, files) == offsetof(dp_event_t, files),
                "CLASSIFIED starts with the fields of EVENT");
+_Static_assert(offsetof(dp_classified_t, topics) >= sizeof(dp_event_t),
+               "an EVENT fits in the prefix of a CLASSIFIED, padding too");
 _Static_assert(offsetof(dp_status_t, repo) == 0 &&
                    offsetof(dp_collect_t, repo) == 0,
                "every message starts with its repo");
@@ -538,6 +637,13 @@ void dp_event_to_classified(const dp_event_t *ev, dp_classified_t *out)
      * the EVENT table describes that prefix of it too. */
     memset(out, 0, sizeof *out);
     s_copy_fields(s_msgdef(DP_MSG_EVENT), out, ev);
+}
+
+void dp_event_move_to_classified(dp_event_t *ev, dp_classified_t *out)
+{
+    /* The same prefix, so the same bytes: the pointers change owner. */
+    memcpy(out, ev, sizeof *ev);
+    memset(ev, 0, sizeof *ev);
 }
 
 void dp_strs_push(dp_strs_t *list, const char *s)
@@ -656,6 +762,7 @@ bool dp_repo_valid(const char *repo)
 int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg)
 {
     dp_buf_t frame = DP_BUF_INIT;
+    dp_buf_reserve(&frame, DP_PROTO_EMIT_RESERVE); /* one allocation */
     int rc = dp_msg_encode(msg, &frame);
     char *subject = dp_msg_subject(msg);
     if (rc < 0) {
@@ -675,8 +782,10 @@ out:
     return rc;
 }
 
-int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
-                size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
+/* dp_msg_recv, or dp_msg_recv_head with head. */
+static int s_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                  size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad,
+                  bool head)
 {
     memset(msg, 0, sizeof *msg);
     int rc = dp_sock_recv(sock, subject, frame, max_len, timeout_ms);
@@ -684,12 +793,24 @@ int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
         return rc; /* nothing came, or the socket failed: no bad frame */
     char err[256] = "";
     if (rc == 0)
-        rc = dp_msg_decode(frame->data ? frame->data : "", frame->len, max_len,
-                           msg, err, sizeof err);
+        rc = s_decode(frame->data ? frame->data : "", frame->len, max_len, msg,
+                      head, err, sizeof err);
     if (rc < 0) {
         long n = bad ? ++*bad : 0;
         dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s", n,
                *err ? err : dp_strerror(rc));
     }
     return rc;
+}
+
+int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
+{
+    return s_recv(sock, subject, frame, max_len, timeout_ms, msg, bad, false);
+}
+
+int dp_msg_recv_head(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                     size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
+{
+    return s_recv(sock, subject, frame, max_len, timeout_ms, msg, bad, true);
 }

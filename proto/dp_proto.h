@@ -72,6 +72,14 @@ DP_NODISCARD int dp_msg_encode(const dp_msg_t *msg, dp_buf_t *out);
 DP_NODISCARD int dp_msg_decode(const void *data, size_t len, size_t max_len,
                                dp_msg_t *msg, char *err, size_t errlen);
 
+/* As dp_msg_decode, with every check of every field, but keeps only the
+ * head of the message: its integers and booleans, and of its strings repo
+ * and id; the other strings are NULL and the lists empty. For a stage that
+ * files frames by their window and id without reading the rest. */
+DP_NODISCARD int dp_msg_decode_head(const void *data, size_t len,
+                                    size_t max_len, dp_msg_t *msg, char *err,
+                                    size_t errlen);
+
 /* Frees what a message owns and zeroes it. Idempotent. */
 void dp_msg_clear(dp_msg_t *msg);
 
@@ -81,6 +89,11 @@ void dp_msg_copy(dp_msg_t *dst, const dp_msg_t *src);
 /* Copies the fields that EVENT and CLASSIFIED share, from an event into a
  * classified message (deep copy). */
 void dp_event_to_classified(const dp_event_t *ev, dp_classified_t *out);
+
+/* Moves the fields that EVENT and CLASSIFIED share from ev into out: out's
+ * fields of the event are overwritten (not freed), the rest of out is left
+ * as it is, and ev is left empty (zeroed), with nothing to free. */
+void dp_event_move_to_classified(dp_event_t *ev, dp_classified_t *out);
 
 /* Appends a copy of s to a string list. */
 void dp_strs_push(dp_strs_t *list, const char *s);
@@ -122,6 +135,10 @@ int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg);
  * the caller's reusable buffer. */
 int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
                 size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad);
+
+/* As dp_msg_recv, decoding with dp_msg_decode_head. */
+int dp_msg_recv_head(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                     size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad);
 
 /* Bus subject for a message: "event.owner/repo". Caller frees. */
 char *dp_msg_subject(const dp_msg_t *msg);

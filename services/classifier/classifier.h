@@ -35,6 +35,16 @@ int classifier_run(classifier_t *self);
 void classifier_classify(const rules_t *rules, const dp_event_t *ev,
                          dp_classified_t *out);
 
+/* What classifier_run does with each EVENT: classifies ev as
+ * classifier_classify does, but reads the rules once per item rather than
+ * once per event (an item's comments and reviews repeat its title, body,
+ * labels and files: the answer for the last CLASSIFIER_MEMO_SLOTS items is
+ * kept, keyed by everything the rules read, rules_memberships included).
+ * The strings of ev move into out, which is overwritten (not freed) and
+ * owned by the caller; ev is left empty. */
+void classifier_classify_event(classifier_t *self, dp_event_t *ev,
+                               dp_classified_t *out);
+
 /* Bad frames dropped so far. */
 long classifier_bad_frames(const classifier_t *self);
 

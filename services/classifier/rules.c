@@ -37,6 +37,10 @@
 #define RULES_RE_HEAP_KIB 65536u      /* 64 MiB of backtracking frames */
 #define RULES_RE_STEPS 10000000u      /* pattern items tried per match */
 #define RULES_RE_GAVE_UP (-1000)      /* the callout's "budget spent" */
+/* The JIT's own stack of backtracking frames (it ignores the depth and
+ * heap limits): reserved, not committed, up to the heap limit's size. */
+#define RULES_JIT_STACK_START (32u * 1024u)
+#define RULES_JIT_STACK_MAX (RULES_RE_HEAP_KIB * 1024u)
 
 typedef enum { N_ANY, N_ALL, N_COND } s_kind_t;
 typedef enum {
@@ -52,11 +56,12 @@ typedef struct s_node_t {
     s_kind_t kind;
     bool neg; /* a leading '-' */
     s_field_t field;
-    bool regex;     /* "~=" rather than "=" */
-    char *value;    /* text after the operator */
-    pcre2_code *re; /* compiled value when regex */
-    bool gave_up;   /* a match of re hit a limit once (it was logged) */
-    size_t org;     /* index of the organization for F_AFFILIATION */
+    bool regex;           /* "~=" rather than "=" */
+    char *value;          /* text after the operator */
+    pcre2_code *re;       /* compiled value when regex */
+    pcre2_match_data *md; /* its match data, reused by every match */
+    bool gave_up;         /* a match of re hit a limit once (it was logged) */
+    size_t org;           /* index of the organization for F_AFFILIATION */
     struct s_node_t **kids;
     size_t nkids;
 } s_node_t;
@@ -95,6 +100,7 @@ typedef struct {
 /* The state of regex matching, shared by every regex of the rules. */
 typedef struct {
     pcre2_match_context *ctx; /* the limits, and the callout counting steps */
+    pcre2_jit_stack *jit;     /* the stack of JIT-compiled matches */
     unsigned long steps;      /* steps of the match under way */
     unsigned long gave_up;    /* matches that hit a limit, since rules_new */
 } s_matcher_t;
@@ -176,6 +182,8 @@ static void s_node_free(s_node_t *n)
     for (size_t i = 0; i < n->nkids; i++)
         s_node_free(n->kids[i]);
     dp_free(n->kids);
+    if (n->md)
+        pcre2_match_data_free(n->md);
     if (n->re)
         pcre2_code_free(n->re);
     dp_free(n->value);
@@ -216,6 +224,10 @@ static s_matcher_t *s_matcher_new(void)
 {
     s_matcher_t *m = dp_calloc(1, sizeof *m);
     m->ctx = pcre2_match_context_create(NULL);
+    /* Without JIT support (or memory for its stack) matches run in the
+     * interpreter, under the same limits. */
+    m->jit = pcre2_jit_stack_create(RULES_JIT_STACK_START, RULES_JIT_STACK_MAX,
+                                    NULL);
     if (!m->ctx) {
         dp_log(DP_LOG_ERROR, "out of memory for a PCRE2 match context");
         abort();
@@ -224,6 +236,8 @@ static s_matcher_t *s_matcher_new(void)
     pcre2_set_depth_limit(m->ctx, RULES_RE_DEPTH_LIMIT);
     pcre2_set_heap_limit(m->ctx, RULES_RE_HEAP_KIB);
     pcre2_set_callout(m->ctx, s_step, m);
+    if (m->jit)
+        pcre2_jit_stack_assign(m->ctx, NULL, m->jit);
     return m;
 }
 
@@ -235,8 +249,18 @@ static int s_compile(s_node_t *n, const char *text, char *err, size_t errlen)
         pcre2_compile((PCRE2_SPTR)n->value, PCRE2_ZERO_TERMINATED,
                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_AUTO_CALLOUT,
                       &code, &off, NULL);
-    if (n->re)
+    if (n->re) {
+        /* Native code runs the same automatic callouts, so the step budget
+         * counts the same steps; a pattern JIT cannot take (or no JIT on
+         * this machine) stays with the interpreter. */
+        (void)pcre2_jit_compile(n->re, PCRE2_JIT_COMPLETE);
+        n->md = pcre2_match_data_create_from_pattern(n->re, NULL);
+        if (!n->md) {
+            dp_log(DP_LOG_ERROR, "out of memory for PCRE2 match data");
+            abort();
+        }
         return 0;
+    }
     PCRE2_UCHAR msg[160];
     pcre2_get_error_message(code, msg, sizeof msg);
     snprintf(err, errlen, "condition \"%s\": regex error at %zu: %s", text,
@@ -681,6 +705,8 @@ void rules_destroy(rules_t **self_p)
     s_pairs_free(self->tags, self->ntags);
     s_pairs_free(self->labels, self->nlabels);
     pcre2_match_context_free(self->matcher->ctx);
+    if (self->matcher->jit)
+        pcre2_jit_stack_free(self->matcher->jit);
     dp_free(self->matcher);
     dp_free(self);
     *self_p = NULL;
@@ -794,7 +820,7 @@ static bool s_match_text(const rules_t *self, s_node_t *n, const char *text,
         }
         return eq;
     }
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(n->re, NULL);
+    pcre2_match_data *md = n->md;
     int rc = s_regex(self, n, text, md);
     if (rc > 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -810,15 +836,12 @@ static bool s_match_text(const rules_t *self, s_node_t *n, const char *text,
             s_quote(reason, size, head, text, SIZE_MAX, "");
         }
     }
-    pcre2_match_data_free(md);
     return rc > 0;
 }
 
-/* affiliation=ORG: the author was a member at the item's creation. */
-static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
-                                const dp_event_t *ev, char *reason, size_t size)
+/* True when ev's author was a member of org at the item's creation. */
+static bool s_member_at(const s_org_t *org, const dp_event_t *ev)
 {
-    const s_org_t *org = &self->orgs[n->org];
     int64_t when = ev->created_at ? ev->created_at : ev->at;
     if (!ev->author)
         return false;
@@ -836,23 +859,42 @@ static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
                         strcasecmp(org->members[i].login, ev->author) == 0;
          i++) {
         const s_member_t *m = &org->members[i];
-        if (when >= m->from && when <= m->to) {
-            {
-                char tail[128];
-                /* The name is cut on a character boundary, like quotes. */
-                size_t cut = strlen(org->name), max = sizeof tail - 4;
-                if (cut > max)
-                    cut = max;
-                while (cut > 0 && cut < strlen(org->name) &&
-                       ((unsigned char)org->name[cut] & 0xC0) == 0x80)
-                    cut--;
-                snprintf(tail, sizeof tail, " (%.*s)", (int)cut, org->name);
-                s_quote(reason, size, "author ", ev->author, SIZE_MAX, tail);
-            }
+        if (when >= m->from && when <= m->to)
             return true;
-        }
     }
     return false;
+}
+
+uint64_t rules_memberships(const rules_t *self, const dp_event_t *ev,
+                           bool *exact)
+{
+    assert(self && ev && exact);
+    uint64_t bits = 0;
+    *exact = self->norgs <= 64;
+    for (size_t i = 0; *exact && i < self->norgs; i++)
+        if (s_member_at(&self->orgs[i], ev))
+            bits |= UINT64_C(1) << i;
+    return bits;
+}
+
+/* affiliation=ORG: the author was a member at the item's creation. */
+static bool s_match_affiliation(const rules_t *self, const s_node_t *n,
+                                const dp_event_t *ev, char *reason, size_t size)
+{
+    const s_org_t *org = &self->orgs[n->org];
+    if (!s_member_at(org, ev))
+        return false;
+    char tail[128];
+    /* The name is cut on a character boundary, like quotes. */
+    size_t cut = strlen(org->name), max = sizeof tail - 4;
+    if (cut > max)
+        cut = max;
+    while (cut > 0 && cut < strlen(org->name) &&
+           ((unsigned char)org->name[cut] & 0xC0) == 0x80)
+        cut--;
+    snprintf(tail, sizeof tail, " (%.*s)", (int)cut, org->name);
+    s_quote(reason, size, "author ", ev->author, SIZE_MAX, tail);
+    return true;
 }
 
 static bool s_match_cond(const rules_t *self, s_node_t *n, const dp_event_t *ev,
@@ -896,10 +938,11 @@ static bool s_eval(const rules_t *self, s_node_t *n, const dp_event_t *ev,
             s_reason_add(out, reason);
         return hit;
     }
-    s_reasons_t *mine = dp_calloc(1, sizeof *mine);
+    s_reasons_t mine; /* on the stack: rules nest RULES_MAX_DEPTH deep */
+    mine.n = 0;
     bool holds = n->kind == N_ALL;
     for (size_t i = 0; i < n->nkids; i++) {
-        bool hit = s_eval(self, n->kids[i], ev, mine);
+        bool hit = s_eval(self, n->kids[i], ev, &mine);
         if (n->kind == N_ANY && hit)
             holds = true; /* read on: every reason counts */
         if (n->kind == N_ALL && !hit) {
@@ -908,9 +951,8 @@ static bool s_eval(const rules_t *self, s_node_t *n, const dp_event_t *ev,
         }
     }
     if (holds)
-        for (size_t i = 0; i < mine->n; i++)
-            s_reason_add(out, mine->text[i]);
-    dp_free(mine);
+        for (size_t i = 0; i < mine.n; i++)
+            s_reason_add(out, mine.text[i]);
     return holds;
 }
 

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "dp_err.h"
 #include "dp_proto.h"
@@ -78,6 +79,15 @@ const char *rules_topic_short(const rules_t *self, size_t i);
  * them all. Not thread-safe: one rules_t serves one thread. */
 void rules_match(const rules_t *self, const dp_event_t *ev, dp_strs_t *topics,
                  dp_strs_t *reasons);
+
+/* What rules_match reads of an event's time, as bits: bit k is set when
+ * the item's author was a member of affiliation k at the item's creation
+ * (created_at, or at without it). Two events of one repository with the
+ * same title, body, author, labels, files and bits get the same topics,
+ * reasons and category. *exact is false when the rules have more than 64
+ * affiliations: then the bits say nothing and the time itself counts. */
+uint64_t rules_memberships(const rules_t *self, const dp_event_t *ev,
+                           bool *exact);
 
 /* How many regex matches gave up at a limit since rules_new. */
 unsigned long rules_regex_gave_up(const rules_t *self);

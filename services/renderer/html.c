@@ -262,6 +262,12 @@ void html_json_safe(dp_buf_t *out, const char *json)
     assert(out && json);
     size_t len = strlen(json);
     for (size_t i = 0; i < len; i++) {
+        /* A run of bytes that need nothing goes out at once. */
+        size_t plain = strcspn(json + i, "<>&@{}\x7f\xc2\xd8\xe2");
+        dp_buf_append(out, json + i, plain);
+        i += plain;
+        if (i == len)
+            break;
         char c = json[i];
         char prev = ' ', next = json[i + 1];
         if (i > 0)

@@ -39,9 +39,10 @@ struct renderer_t {
     unsigned formats; /* RENDERER_FMT_* */
     dp_bus_t *bus;
     dp_sock_t *in, *pub;
-    dp_buf_t frame; /* receive buffer, reused */
-    long bad;       /* frames and messages dropped */
-    long failures;  /* reports that could not be written */
+    dp_buf_t frame;         /* receive buffer, reused */
+    long bad;               /* frames and messages dropped */
+    long failures;          /* reports that could not be written */
+    dp_fs_syncer_t *syncer; /* makes written reports durable */
 };
 
 /* ==== The digest document ==== */
@@ -881,11 +882,24 @@ static char *s_absolute(const char *path)
     return dp_asprintf("%s/%s", cwd, path);
 }
 
-/* Writes len bytes of b to path and adds its absolute path to files. */
-static int s_put(const char *path, const dp_buf_t *b, dp_strs_t *files,
-                 char *err, size_t errlen)
+/* A bit of formats, never a format: the service writes a report's own
+ * files without fsync, answers, then syncs them (s_handle). */
+#define S_DEFER_SYNC (1u << 31)
+
+/* Writes len bytes to path atomically, synced unless formats defers it. */
+static int s_write(const char *path, const void *data, size_t len,
+                   unsigned formats, char *err, size_t errlen)
 {
-    int rc = dp_fs_write_atomic(path, b->data, b->len, NULL, err, errlen);
+    if (formats & S_DEFER_SYNC)
+        return dp_fs_write_atomic_nosync(path, data, len, NULL, err, errlen);
+    return dp_fs_write_atomic(path, data, len, NULL, err, errlen);
+}
+
+/* Writes len bytes of b to path and adds its absolute path to files. */
+static int s_put(const char *path, const dp_buf_t *b, unsigned formats,
+                 dp_strs_t *files, char *err, size_t errlen)
+{
+    int rc = s_write(path, b->data, b->len, formats, err, errlen);
     if (rc == 0) {
         char *abs = s_absolute(path);
         dp_strs_push(files, abs);
@@ -915,12 +929,12 @@ static int s_write_site(const char *md_path, const char *repo, unsigned formats,
         dp_buf_t page = DP_BUF_INIT;
         site_report_page(md->data, md->len, repo, base, json, &page);
         char *path = dp_asprintf("%s/%s.html", repo_dir, base);
-        rc = s_put(path, &page, &report->files, err, errlen);
+        rc = s_put(path, &page, formats, &report->files, err, errlen);
         dp_free(path);
         dp_buf_free(&page);
         if (rc == 0 && json) {
             path = dp_asprintf("%s/%s.json", repo_dir, base);
-            rc = s_put(path, js, &report->files, err, errlen);
+            rc = s_put(path, js, formats, &report->files, err, errlen);
             dp_free(path);
         }
     }
@@ -964,10 +978,10 @@ static void s_safe_sections(json_t *doc)
 }
 
 /* Writes the report files of a parsed digest: report->path receives the
- * absolute path of the Markdown file and report->files every file. */
-static int s_write_report(const char *out_dir, unsigned formats,
-                          const json_t *doc, dp_report_t *report, char *err,
-                          size_t errlen)
+ * absolute path of the Markdown file and report->files every file. With
+ * RENDERER_FMT_JSON the sections of doc are rewritten (s_safe_sections). */
+static int s_write_report(const char *out_dir, unsigned formats, json_t *doc,
+                          dp_report_t *report, char *err, size_t errlen)
 {
     dp_buf_t md = DP_BUF_INIT, js = DP_BUF_INIT;
     char *md_path = NULL, *json_path = NULL, *dumped = NULL;
@@ -977,11 +991,10 @@ static int s_write_report(const char *out_dir, unsigned formats,
     if (rc < 0)
         goto out;
     if (formats & RENDERER_FMT_JSON) {
-        json_t *safe = json_deep_copy(doc);
-        s_safe_sections(safe);
-        dumped =
-            safe ? json_dumps(safe, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-        json_decref(safe);
+        /* The Markdown is rendered: the sections change in place, no
+         * copy of the whole document. */
+        s_safe_sections(doc);
+        dumped = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (!dumped) {
             snprintf(err, errlen, "digest: cannot serialize");
             rc = DP_EJSON;
@@ -991,14 +1004,14 @@ static int s_write_report(const char *out_dir, unsigned formats,
         html_json_safe(&js, dumped);
         dp_buf_puts(&js, "\n");
     }
-    rc = dp_fs_write_atomic(md_path, md.data, md.len, NULL, err, errlen);
+    rc = s_write(md_path, md.data, md.len, formats, err, errlen);
     if (rc < 0)
         goto out;
     report->path = s_absolute(md_path);
     dp_strs_push(&report->files, report->path);
     if (formats & RENDERER_FMT_JSON) {
         json_path = dp_asprintf("%s.json", md_path);
-        rc = s_put(json_path, &js, &report->files, err, errlen);
+        rc = s_put(json_path, &js, formats, &report->files, err, errlen);
         if (rc < 0)
             goto out;
     }
@@ -1015,7 +1028,8 @@ out:
     return rc;
 }
 
-int renderer_render(const char *out_dir, unsigned formats,
+/* renderer_render, with S_DEFER_SYNC allowed in formats. */
+static int s_render(const char *out_dir, unsigned formats,
                     const dp_digest_t *digest, dp_msg_t *reply)
 {
     assert(out_dir && digest && reply);
@@ -1046,6 +1060,12 @@ out:
         s_status(digest, "cannot write ", err, reply);
     json_decref(doc);
     return rc;
+}
+
+int renderer_render(const char *out_dir, unsigned formats,
+                    const dp_digest_t *digest, dp_msg_t *reply)
+{
+    return s_render(out_dir, formats & ~S_DEFER_SYNC, digest, reply);
 }
 
 /* ==== The service ==== */
@@ -1111,6 +1131,7 @@ renderer_t *renderer_new(const renderer_cfg_t *cfg)
     self->pub = dp_sock_new(self->bus, ZMQ_PUB, cfg->pub_endpoint);
     if (!self->in || !self->pub)
         goto fail;
+    self->syncer = dp_fs_syncer_new();
     return self;
 fail:
     renderer_destroy(&self);
@@ -1125,7 +1146,8 @@ static void s_publish(renderer_t *self, const dp_msg_t *msg)
 static void s_handle(renderer_t *self, const dp_digest_t *digest)
 {
     dp_msg_t reply;
-    int rc = renderer_render(self->cfg.out_dir, self->formats, digest, &reply);
+    int rc = s_render(self->cfg.out_dir, self->formats | S_DEFER_SYNC, digest,
+                      &reply);
     if (rc == DP_EJSON) {
         self->bad++;
         dp_log(DP_LOG_WARN, "dropped a digest of %s (%ld so far): %s",
@@ -1139,6 +1161,16 @@ static void s_handle(renderer_t *self, const dp_digest_t *digest)
         dp_log(DP_LOG_INFO, "report %s", reply.u.report.path);
     }
     s_publish(self, &reply);
+    /* The files were renamed into place before the REPORT went out; they
+     * become durable now, on the sync thread (or here without one). */
+    for (size_t i = 0;
+         reply.type == DP_MSG_REPORT && i < reply.u.report.files.count; i++) {
+        const char *path = reply.u.report.files.items[i];
+        if (self->syncer)
+            dp_fs_syncer_add(self->syncer, path);
+        else if (dp_fs_sync(path) < 0)
+            dp_log(DP_LOG_WARN, "cannot sync %s", path);
+    }
     dp_msg_clear(&reply);
 }
 
@@ -1189,6 +1221,7 @@ void renderer_destroy(renderer_t **self_p)
     renderer_t *self = *self_p;
     if (!self)
         return;
+    dp_fs_syncer_destroy(&self->syncer);
     dp_bus_destroy(&self->bus);
     dp_buf_free(&self->frame);
     dp_free(self);

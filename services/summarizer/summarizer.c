@@ -125,10 +125,13 @@ static void s_store(summarizer_t *self, s_batch_t *b, s_touch_t *touched,
         if (dp_service_sleep_ms(SUMMARIZER_STORE_RETRY_MS) < 0)
             return; /* a stop: the windows will be replayed */
     }
+    char wkey[SUMMARIZER_KEY_MAX] = "";
     for (size_t i = 0; i < b->count; i++) {
         const dp_ledger_put_t *p = &b->puts[i];
-        char wkey[SUMMARIZER_KEY_MAX];
-        dp_ledger_name(wkey, sizeof wkey, &p->win);
+        /* A batch holds the events of a window or a few: its name is
+         * written once per run of the same window. */
+        if (i == 0 || !dp_ledger_win_same(&p->win, &b->puts[i - 1].win))
+            dp_ledger_name(wkey, sizeof wkey, &p->win);
         /* A try that failed may have stored some: they count as new. */
         bool grew = p->id && (p->grew || retried);
         s_touch(touched, ntouched, wkey, &p->win, !p->id, grew);
@@ -323,10 +326,11 @@ int summarizer_run(summarizer_t *self)
         batch->count = 0;
         for (int i = 0; i < SUMMARIZER_BATCH; i++) {
             dp_msg_t *msg = &batch->msgs[batch->count];
-            int rc =
-                dp_msg_recv(self->in, NULL, &batch->frames[batch->count],
-                            (size_t)self->cfg.max_frame,
-                            i == 0 ? SUMMARIZER_POLL_MS : 0, msg, &self->bad);
+            /* Checked whole, kept in part: the frame itself is stored. */
+            int rc = dp_msg_recv_head(
+                self->in, NULL, &batch->frames[batch->count],
+                (size_t)self->cfg.max_frame, i == 0 ? SUMMARIZER_POLL_MS : 0,
+                msg, &self->bad);
             if (rc == DP_EAGAIN)
                 break;
             if (rc < 0)

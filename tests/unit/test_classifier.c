@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "classifier.h"
 #include "dp_json.h"
@@ -975,6 +976,136 @@ static void test_affiliation_holds_within_its_dates(void **state)
     rules_destroy(&rules);
 }
 
+static void test_memberships_change_only_at_membership_dates(void **state)
+{
+    (void)state;
+    rules_t *rules = s_rules(s_affiliations);
+    dp_event_t ev = s_item("[Kernel] Tune");
+    bool exact = false;
+    ev.author = "alice";
+    ev.created_at = 1704067200; /* a member of amd from here */
+    uint64_t first = rules_memberships(rules, &ev, &exact);
+    assert_true(exact);
+    assert_int_not_equal(first, 0);
+    ev.created_at = 1751327999; /* still one, a year and a half later */
+    assert_int_equal(rules_memberships(rules, &ev, &exact), first);
+    ev.created_at = 1751328000; /* gone: the answer of the rules changes */
+    assert_int_equal(rules_memberships(rules, &ev, &exact), 0);
+    ev.author = "dave"; /* of nv, another bit */
+    ev.created_at = 1;
+    uint64_t dave = rules_memberships(rules, &ev, &exact);
+    assert_int_not_equal(dave, 0);
+    assert_int_not_equal(dave, first);
+    ev.author = NULL;
+    assert_int_equal(rules_memberships(rules, &ev, &exact), 0);
+    rules_destroy(&rules);
+}
+
+/* The topics of a classified event as "id: reason; ..." (or ""). */
+static s_hits_t s_topics_of(const dp_classified_t *c)
+{
+    s_hits_t hits = {""};
+    size_t used = 0;
+    for (size_t i = 0; i < c->topics.count && used < sizeof hits.text; i++)
+        used += (size_t)snprintf(hits.text + used, sizeof hits.text - used,
+                                 "%s%s: %s", i ? "; " : "", c->topics.items[i],
+                                 c->reasons.items[i]);
+    return hits;
+}
+
+/* classifier_classify_event on a copy of ev gives what classifier_classify
+ * gives; returns its topics. */
+static s_hits_t s_engine(classifier_t *c, const rules_t *rules,
+                         const dp_event_t *ev)
+{
+    dp_msg_t in = {.type = DP_MSG_EVENT}, got = {.type = DP_MSG_CLASSIFIED},
+             want = {.type = DP_MSG_CLASSIFIED};
+    in.u.event = *ev;
+    dp_msg_t copy;
+    dp_msg_copy(&copy, &in);
+    classifier_classify_event(c, &copy.u.event, &got.u.classified);
+    classifier_classify(rules, ev, &want.u.classified);
+    char *a = dp_msg_to_json(&got), *b = dp_msg_to_json(&want);
+    assert_string_equal(a, b);
+    s_hits_t hits = s_topics_of(&got.u.classified);
+    dp_free(a);
+    dp_free(b);
+    dp_msg_clear(&copy); /* emptied by the move: nothing left to free */
+    dp_msg_clear(&got);
+    dp_msg_clear(&want);
+    return hits;
+}
+
+static void test_engine_remembers_an_item_exactly(void **state)
+{
+    (void)state;
+    static const char yaml[] = "affiliations:\n"
+                               "  amd: [{login: alice, from: 2024-01-01}]\n"
+                               "topics:\n"
+                               "  t:\n"
+                               "    any: [affiliation=amd, title~=ROCm]\n";
+    char dir[] = "/tmp/dp-test-classifier-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *rules_path = dp_asprintf("%s/rules.yml", dir);
+    FILE *f = fopen(rules_path, "w");
+    assert_non_null(f);
+    fputs(yaml, f);
+    fclose(f);
+    char *in = dp_asprintf("@ipc://%s/in", dir);
+    char *out = dp_asprintf(">ipc://%s/out", dir);
+    char *pub = dp_asprintf("@ipc://%s/pub", dir);
+    classifier_cfg_t cfg = {rules_path, in, out, pub, 1 << 20};
+    classifier_t *c = classifier_new(&cfg);
+    assert_non_null(c);
+    rules_t *rules = s_rules(yaml);
+
+    dp_event_t ev = s_item("[ROCm] Tune");
+    ev.author = "alice";
+    ev.created_at = 1735689600; /* 2025: a member */
+    const char *both = "t: author `alice` (AMD); t: title matches `ROCm`";
+    assert_string_equal(s_engine(c, rules, &ev).text, both);
+    /* The same item again, and in a later window: remembered. */
+    assert_string_equal(s_engine(c, rules, &ev).text, both);
+    ev.created_at = 1767225600;
+    assert_string_equal(s_engine(c, rules, &ev).text, both);
+    /* The same text from before alice joined: not taken from memory. */
+    ev.created_at = 1704067199;
+    assert_string_equal(s_engine(c, rules, &ev).text,
+                        "t: title matches `ROCm`");
+    /* Another author, title, body, label or file: read again. */
+    ev.created_at = 1735689600;
+    ev.author = "bob";
+    assert_string_equal(s_engine(c, rules, &ev).text,
+                        "t: title matches `ROCm`");
+    ev.author = "alice";
+    ev.title = "Tune";
+    assert_string_equal(s_engine(c, rules, &ev).text,
+                        "t: author `alice` (AMD)");
+    ev.body = "ROCm";
+    ev.labels = LIST("rocm");
+    ev.files = LIST("csrc/rocm/x.cu");
+    assert_string_equal(s_engine(c, rules, &ev).text,
+                        "t: author `alice` (AMD)");
+    ev.author = NULL;
+    s_miss(rules, &ev);
+    assert_string_equal(s_engine(c, rules, &ev).text, "");
+
+    rules_destroy(&rules);
+    classifier_destroy(&c);
+    dp_free(in);
+    dp_free(out);
+    dp_free(pub);
+    unlink(rules_path);
+    dp_free(rules_path);
+    const char *names[] = {"in", "pub"}; /* the sockets' files */
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char *path = dp_asprintf("%s/%s", dir, names[i]);
+        (void)unlink(path);
+        dp_free(path);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_rules_refuse_bad_affiliations(void **state)
 {
     (void)state;
@@ -1211,6 +1342,8 @@ int main(void)
         cmocka_unit_test(test_reasons_are_listed_once_and_bounded),
         cmocka_unit_test(test_negated_conditions_alone_give_rule_matched),
         cmocka_unit_test(test_affiliation_holds_within_its_dates),
+        cmocka_unit_test(test_memberships_change_only_at_membership_dates),
+        cmocka_unit_test(test_engine_remembers_an_item_exactly),
         cmocka_unit_test(test_rules_refuse_bad_affiliations),
         cmocka_unit_test(test_affiliation_reason_with_a_long_name_stays_valid),
         cmocka_unit_test(test_repository_topics_replace_add_and_drop),

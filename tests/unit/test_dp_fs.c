@@ -128,6 +128,83 @@ static void test_mkdirs_refuses_a_path_too_long(void **state)
     dp_buf_free(&path);
 }
 
+/* True when path holds exactly want (a short text). */
+static bool s_holds(const char *path, const char *want)
+{
+    char text[64];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    return n == strlen(want) && memcmp(text, want, n) == 0;
+}
+
+/* Names in dir other than . and ..: no temporary file is left behind. */
+static int s_entries(const char *dir)
+{
+    char *cmd = dp_asprintf("test $(ls -A '%s' | wc -l) -eq 1", dir);
+    int rc = system(cmd);
+    dp_free(cmd);
+    return rc;
+}
+
+static void test_write_nosync_replaces_then_sync_makes_durable(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    bool changed = false;
+    assert_int_equal(dp_fs_write_atomic_nosync("a/b/report.md", "one", 3,
+                                               &changed, err, sizeof err),
+                     0);
+    assert_true(changed);
+    assert_true(s_holds("a/b/report.md", "one"));
+    /* The same bytes: left as they are. */
+    assert_int_equal(dp_fs_write_atomic_nosync("a/b/report.md", "one", 3,
+                                               &changed, err, sizeof err),
+                     0);
+    assert_false(changed);
+    assert_int_equal(dp_fs_write_atomic_nosync("a/b/report.md", "two!", 4,
+                                               &changed, err, sizeof err),
+                     0);
+    assert_true(changed);
+    assert_int_equal(s_entries("a/b"), 0);
+    assert_true(s_holds("a/b/report.md", "two!"));
+    struct stat st;
+    assert_int_equal(stat("a/b/report.md", &st), 0);
+    assert_int_equal(st.st_mode & 0777, DP_FS_FILE_MODE);
+    assert_int_equal(dp_fs_sync("a/b/report.md"), 0);
+    assert_int_equal(dp_fs_sync("a/b/missing.md"), DP_EIO);
+    /* A directory in the way fails as dp_fs_write_atomic does. */
+    assert_int_equal(
+        dp_fs_write_atomic_nosync("a/b", "x", 1, NULL, err, sizeof err),
+        DP_EIO);
+    assert_non_null(strstr(err, "a/b"));
+}
+
+static void test_syncer_syncs_every_file_before_it_stops(void **state)
+{
+    (void)state;
+    enum { FILES = DP_FS_SYNC_QUEUE + 8 }; /* past the queue: it waits */
+    dp_fs_syncer_t *syncer = dp_fs_syncer_new();
+    assert_non_null(syncer);
+    char err[ERRLEN] = "";
+    for (int i = 0; i < FILES; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "s/f%d", i);
+        assert_int_equal(dp_fs_write_atomic_nosync(path, path, strlen(path),
+                                                   NULL, err, sizeof err),
+                         0);
+        dp_fs_syncer_add(syncer, path);
+    }
+    dp_fs_syncer_add(syncer, "s/gone"); /* a failure is logged, no more */
+    dp_fs_syncer_destroy(&syncer);
+    assert_null(syncer);
+    dp_fs_syncer_destroy(&syncer); /* idempotent */
+    assert_true(s_holds("s/f0", "s/f0"));
+    assert_true(s_holds("s/f1031", "s/f1031"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +218,11 @@ int main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_mkdirs_refuses_a_path_too_long,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_write_nosync_replaces_then_sync_makes_durable, s_setup,
+            s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_syncer_syncs_every_file_before_it_stops, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1353,6 +1353,12 @@ static void test_decode_rejects_invalid_utf8_in_every_string(void **state)
                          s_defs[i].name, s_defs[i].fields[f],
                          t == T_STRS ? " item 1" : "");
                 assert_string_equal(err, want);
+                /* The head is checked as wholly, with the same line. */
+                assert_int_equal(dp_msg_decode_head(bad.data, bad.len,
+                                                    DP_PROTO_MAX_FRAME, &msg,
+                                                    err, sizeof err),
+                                 DP_EPROTO);
+                assert_string_equal(err, want);
                 checked++;
             }
         }
@@ -1360,6 +1366,47 @@ static void test_decode_rejects_invalid_utf8_in_every_string(void **state)
         dp_buf_free(&bad);
     }
     assert_true(checked > 60 * N_ILL_FORMED);
+}
+
+static void test_decode_head_keeps_window_and_id_only(void **state)
+{
+    (void)state;
+    dp_msg_t msg = {.type = DP_MSG_CLASSIFIED}, head;
+    dp_classified_t *c = &msg.u.classified;
+    c->repo = "o/r";
+    c->win_from = 3600;
+    c->win_to = 7200;
+    c->revision = 2;
+    c->id = "comment:1";
+    c->title = "a title";
+    c->body = "a body";
+    c->labels = (dp_strs_t){(char *[]){"bug"}, 1};
+    c->topics = (dp_strs_t){(char *[]){"amd"}, 1};
+    c->hotness = 7;
+    c->bot = true;
+    dp_buf_t frame = DP_BUF_INIT;
+    assert_int_equal(dp_msg_encode(&msg, &frame), 0);
+    char err[ERRLEN] = "";
+    assert_int_equal(dp_msg_decode_head(frame.data, frame.len,
+                                        DP_PROTO_MAX_FRAME, &head, err,
+                                        sizeof err),
+                     0);
+    const dp_classified_t *h = &head.u.classified;
+    assert_int_equal(head.type, DP_MSG_CLASSIFIED);
+    assert_string_equal(h->repo, "o/r");
+    assert_string_equal(h->id, "comment:1");
+    assert_int_equal(h->win_from, 3600);
+    assert_int_equal(h->win_to, 7200);
+    assert_int_equal(h->revision, 2);
+    assert_int_equal(h->hotness, 7);
+    assert_true(h->bot);
+    assert_null(h->title);
+    assert_null(h->body);
+    assert_int_equal(h->labels.count, 0);
+    assert_null(h->labels.items);
+    assert_int_equal(h->topics.count, 0);
+    dp_msg_clear(&head);
+    dp_buf_free(&frame);
 }
 
 static void test_decode_accepts_every_form_of_valid_utf8(void **state)
@@ -1770,6 +1817,7 @@ int main(void)
         cmocka_unit_test(test_decode_names_the_wrong_field),
         cmocka_unit_test(test_decode_rejects_string_containing_nul),
         cmocka_unit_test(test_decode_rejects_invalid_utf8_in_every_string),
+        cmocka_unit_test(test_decode_head_keeps_window_and_id_only),
         cmocka_unit_test(test_decode_accepts_every_form_of_valid_utf8),
         cmocka_unit_test(test_encode_replaces_invalid_utf8_with_u_fffd),
         cmocka_unit_test(test_repo_valid_takes_only_names_github_can_have),

@@ -115,11 +115,38 @@ static void test_validity_agrees_with_jansson(void **state)
     assert_true(valid > 100); /* both verdicts were exercised */
 }
 
+static void test_invalid_at_finds_a_bad_byte_anywhere_in_ascii(void **state)
+{
+    (void)state;
+    /* ASCII is read a word at a time: a bad byte, or a good character
+     * past ASCII, at every offset and alignment must still be seen. */
+    char text[80];
+    for (size_t len = 1; len < sizeof text; len++) {
+        for (size_t at = 0; at < len; at++) {
+            memset(text, 'a', sizeof text);
+            text[at] = (char)0xFF;
+            assert_int_equal(dp_utf8_invalid_at(text, len), at);
+            if (at > 0) /* the same, from an odd address */
+                assert_int_equal(dp_utf8_invalid_at(text + 1, len - 1), at - 1);
+            if (at + 2 <= len) {
+                text[at] = (char)0xC3; /* U+00E9, well-formed */
+                text[at + 1] = (char)0xA9;
+                assert_int_equal(dp_utf8_invalid_at(text, len), len);
+                text[at + 1] = 'a'; /* cut short */
+                assert_int_equal(dp_utf8_invalid_at(text, len), at);
+            }
+        }
+        memset(text, 'a', sizeof text);
+        assert_true(dp_utf8_valid(text, len));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_char_reads_each_length_and_refuses_ill_formed),
         cmocka_unit_test(test_invalid_at_gives_the_first_bad_byte),
+        cmocka_unit_test(test_invalid_at_finds_a_bad_byte_anywhere_in_ascii),
         cmocka_unit_test(test_repair_replaces_each_maximal_subpart),
         cmocka_unit_test(test_validity_agrees_with_jansson),
     };
