@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "digest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -447,7 +448,45 @@ static int64_t s_list_at(const s_item_t *it, int list)
     return -1;
 }
 
-static void s_lists(json_t *digest, const s_item_t *items, size_t n)
+/* ==== Caps ==== */
+
+/* The cap on lists and where the items past it go (digest_opts_t). */
+typedef struct {
+    size_t cap;          /* 0: no cap */
+    digest_sink_fn sink; /* may be NULL */
+    void *arg;
+    size_t lines;   /* items given to the sink so far */
+    json_t *capped; /* {"<section>": {"at", "total"}}, the cut lists */
+} s_cap_t;
+
+/* True when a list of total items is cut; records it as section. */
+static bool s_cap_cuts(s_cap_t *c, const char *section, size_t total)
+{
+    if (!c->cap || total <= c->cap)
+        return false;
+    json_object_set_new(c->capped, section,
+                        json_pack("{s:I, s:I}", "at", (json_int_t)c->lines,
+                                  "total", (json_int_t)total));
+    return true;
+}
+
+/* Adds the i-th item o of a list to arr, or only to the sink past the cap
+ * when the list is cut. Takes o. */
+static void s_cap_add(s_cap_t *c, bool cut, json_t *arr, size_t i, json_t *o)
+{
+    if (cut) {
+        if (c->sink)
+            c->sink(c->arg, o);
+        c->lines++;
+    }
+    if (!cut || i < c->cap)
+        json_array_append_new(arr, o);
+    else
+        json_decref(o);
+}
+
+static void s_lists(json_t *digest, const s_item_t *items, size_t n,
+                    s_cap_t *cap)
 {
     json_t *lists = json_object(), *counts = json_object();
     s_ref_t *refs = dp_calloc(n ? n : 1, sizeof *refs);
@@ -460,8 +499,11 @@ static void s_lists(json_t *digest, const s_item_t *items, size_t n)
         }
         qsort(refs, m, sizeof *refs, s_cmp_newest);
         json_t *arr = json_array();
+        char section[64];
+        snprintf(section, sizeof section, "lists.%s", s_list_names[l]);
+        bool cut = s_cap_cuts(cap, section, m);
         for (size_t i = 0; i < m; i++)
-            json_array_append_new(arr, s_item_json(refs[i].item, refs[i].at));
+            s_cap_add(cap, cut, arr, i, s_item_json(refs[i].item, refs[i].at));
         json_object_set_new(lists, s_list_names[l], arr);
         json_object_set_new(counts, s_list_names[l], json_integer((long)m));
     }
@@ -488,7 +530,7 @@ static json_t *s_happened(const s_item_t *it)
 }
 
 static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
-                     size_t n, const json_t *rules_topics)
+                     size_t n, const json_t *rules_topics, s_cap_t *cap)
 {
     json_t *out = json_array(), *counts = json_object();
     /* Topics in the order of the rules file (the YAML loader keeps it). */
@@ -496,6 +538,12 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
     json_t *t;
     json_object_foreach((json_t *)rules_topics, id, t)
     {
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++)
+            total += json_object_get(items[i].topics, id) != NULL;
+        char section[64];
+        snprintf(section, sizeof section, "topics.%zu", json_array_size(out));
+        bool cut = s_cap_cuts(cap, section, total);
         const char *title = dp_json_str(t, "title");
         const char *short_name = dp_json_str(t, "short");
         json_t *topic = json_object();
@@ -506,6 +554,7 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
                                         : title    ? title
                                                    : id));
         json_t *list = json_array();
+        size_t k = 0;
         for (size_t i = n; i-- > 0;) {
             json_t *reasons = json_object_get(items[i].topics, id);
             if (!reasons)
@@ -518,10 +567,12 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
                 o, "comments",
                 json_integer(items[i].comments + items[i].reviews));
             json_object_set(o, "reasons", reasons);
-            json_array_append_new(list, o);
+            s_cap_add(cap, cut, list, k++, o);
         }
-        json_object_set_new(counts, id,
-                            json_integer((json_int_t)json_array_size(list)));
+        json_object_set_new(counts, id, json_integer((json_int_t)total));
+        if (cut)
+            json_object_set_new(topic, "total",
+                                json_integer((json_int_t)total));
         json_object_set_new(topic, "items", list);
         json_array_append_new(out, topic);
     }
@@ -748,9 +799,11 @@ static int s_cmp_people(const void *a, const void *b)
 }
 
 /* People active in the window, most active first; roles counted into
- * roles, bot accounts into *bots. */
+ * roles, bot accounts into *bots. When the cap cuts the list,
+ * *first_timers gets the logins of the first-time contributors (at most
+ * the cap of them), else NULL. */
 static json_t *s_people(const dp_classified_t **sorted, size_t n, json_t *roles,
-                        long *bots)
+                        long *bots, s_cap_t *cap, json_t **first_timers)
 {
     json_t *people = json_object();
     json_t *botset = json_object();
@@ -801,8 +854,17 @@ static json_t *s_people(const dp_classified_t **sorted, size_t n, json_t *roles,
     json_decref(people);
     qsort(arr, m, sizeof(json_t *), s_cmp_people);
     json_t *list = json_array();
-    for (size_t i = 0; i < m; i++)
-        json_array_append_new(list, arr[i]);
+    bool cut = s_cap_cuts(cap, "facts.people", m);
+    json_t *firsts = cut ? json_array() : NULL;
+    for (size_t i = 0; i < m; i++) {
+        const char *role = dp_json_str(arr[i], "role");
+        if (firsts && json_array_size(firsts) < cap->cap && role &&
+            !strcmp(role, "first_time"))
+            json_array_append_new(firsts,
+                                  json_string(dp_json_str(arr[i], "login")));
+        s_cap_add(cap, cut, list, i, arr[i]);
+    }
+    *first_timers = firsts;
     dp_free(arr);
     return list;
 }
@@ -1207,11 +1269,13 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     size_t nitems = s_gather(sorted, n, items);
     s_score(items, nitems, previous);
 
+    s_cap_t cap = {opts ? opts->list_cap : 0, opts ? opts->sink : NULL,
+                   opts ? opts->sink_arg : NULL, 0, json_object()};
     json_t *d = json_object();
     s_header(d, win);
-    s_lists(d, items, nitems);
+    s_lists(d, items, nitems, &cap);
     json_t *facts = json_object();
-    s_topics(d, facts, items, nitems, topics);
+    s_topics(d, facts, items, nitems, topics, &cap);
 
     long bots = 0;
     size_t discussions = 0;
@@ -1226,7 +1290,14 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     json_object_set_new(facts, "discussion_numbers",
                         s_discussions(items, nitems));
     json_object_set_new(facts, "changes", s_changes(items, nitems));
-    json_object_set_new(facts, "people", s_people(sorted, n, roles, &bots));
+    json_t *firsts = NULL;
+    json_t *people = s_people(sorted, n, roles, &bots, &cap, &firsts);
+    json_t *cut = json_object_get(cap.capped, "facts.people");
+    if (cut)
+        json_object_set(facts, "people_total", json_object_get(cut, "total"));
+    if (firsts)
+        json_object_set_new(facts, "first_timers", firsts);
+    json_object_set_new(facts, "people", people);
     json_object_set_new(facts, "roles", roles);
     json_object_set_new(facts, "bots", json_integer(bots));
     json_object_set_new(facts, "reviews", s_reviews(items, nitems));
@@ -1245,6 +1316,11 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     json_object_set_new(facts, "previous", s_previous_copy(previous));
     json_object_set_new(d, "facts", facts);
     json_object_set_new(d, "health", s_health(win, dp_time_now()));
+    if (json_object_size(cap.capped) > 0)
+        json_object_set_new(d, "capped",
+                            json_pack("{s:I, s:O}", "cap", (json_int_t)cap.cap,
+                                      "sections", cap.capped));
+    json_decref(cap.capped);
 
     for (size_t i = 0; i < nitems; i++) {
         json_decref(items[i].topics);
@@ -1261,7 +1337,7 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
 json_t *digest_build(const dp_window_t *win, const dp_classified_t *events,
                      size_t n, const json_t *topics, const json_t *previous)
 {
-    digest_opts_t opts = {topics, previous, 0};
+    digest_opts_t opts = {.topics = topics, .previous = previous};
     return digest_build_with(win, events, n, &opts);
 }
 

@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
@@ -26,6 +27,7 @@
 #define SUMMARIZER_KEY_MAX 1024
 #define SUMMARIZER_STORE_WAIT_MS 60000 /* how long Redis may be away */
 #define SUMMARIZER_STORE_RETRY_MS 200
+#define SUMMARIZER_ITEMS_BATCH 512 /* items of a cut list per round trip */
 
 struct summarizer_t {
     summarizer_cfg_t cfg;
@@ -168,6 +170,48 @@ static void s_remember(summarizer_t *self, const dp_ledger_win_t *w,
     json_decref(s);
 }
 
+/* The sink of a capped digest: the items of the lists it cut, stored in
+ * batches in the window's items hash (dp_ledger_put_items). */
+typedef struct {
+    dp_store_t *store;
+    const dp_ledger_win_t *win;
+    int64_t rev, now;
+    size_t stored;                       /* items stored so far */
+    char *lines[SUMMARIZER_ITEMS_BATCH]; /* compact JSON, owned */
+    size_t lens[SUMMARIZER_ITEMS_BATCH];
+    size_t n;    /* lines waiting */
+    bool failed; /* a batch could not be stored */
+} s_items_t;
+
+static void s_items_flush(s_items_t *it)
+{
+    if (it->n == 0)
+        return;
+    if (!it->failed &&
+        dp_ledger_put_items(it->store, it->win, it->rev, it->now, it->stored,
+                            (const char *const *)it->lines, it->lens,
+                            it->n) < 0) {
+        dp_log(DP_LOG_WARN, "cannot store the item lists of %s", it->win->repo);
+        it->failed = true;
+    }
+    for (size_t i = 0; i < it->n; i++)
+        free(it->lines[i]);
+    it->stored += it->n;
+    it->n = 0;
+}
+
+static void s_items_sink(void *arg, const json_t *item)
+{
+    s_items_t *it = arg;
+    char *line = json_dumps(item, JSON_SORT_KEYS | JSON_COMPACT);
+    if (!line)
+        line = strdup("null");
+    it->lines[it->n] = line;
+    it->lens[it->n++] = line ? strlen(line) : 0;
+    if (it->n == SUMMARIZER_ITEMS_BATCH)
+        s_items_flush(it);
+}
+
 /* Loads the window's events; returns how many were decoded, or -1. */
 static long s_load_events(summarizer_t *self, const s_touch_t *t,
                           dp_classified_t **out)
@@ -251,8 +295,20 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     json_t *topics = dp_topics_resolve(self->rules, w->repo, terr, sizeof terr);
     if (!topics)
         dp_log(DP_LOG_WARN, "rules: %s; no topics for %s", terr, w->repo);
-    digest_opts_t opts = {topics, prev, self->cfg.unanswered_s};
+    s_items_t *items = dp_calloc(1, sizeof *items);
+    *items = (s_items_t){.store = self->store,
+                         .win = &t->win,
+                         .rev = w->revision,
+                         .now = dp_time_now()};
+    digest_opts_t opts = {.topics = topics,
+                          .previous = prev,
+                          .unanswered_s = self->cfg.unanswered_s,
+                          .list_cap = (size_t)self->cfg.list_cap,
+                          .sink = s_items_sink,
+                          .sink_arg = items};
     json_t *digest = digest_build_with(w, events, (size_t)n, &opts);
+    s_items_flush(items);
+    dp_free(items);
     json_decref(topics);
     json_decref(prev);
     writer_extractive(digest);

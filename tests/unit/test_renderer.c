@@ -1737,7 +1737,7 @@ static void test_service_answers_digest_with_report(void **state)
     char *in = dp_asprintf("@ipc://%s/in", dir);
     char *pub = dp_asprintf("@ipc://%s/pub", dir);
     char *site = dp_asprintf("%s/site", dir);
-    renderer_cfg_t cfg = {site, "md,json,html", in, pub, 1 << 20};
+    renderer_cfg_t cfg = {site, "md,json,html", in, pub, 1 << 20, NULL};
     renderer_t *r = renderer_new(&cfg);
     assert_non_null(r);
 

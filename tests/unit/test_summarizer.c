@@ -908,7 +908,8 @@ static json_t *s_build_at(const char *lang, int k, const dp_classified_t *ev,
     w.win_from += (int64_t)k * 3600;
     w.win_to += (int64_t)k * 3600;
     json_t *topics = s_topics_doc();
-    digest_opts_t opts = {topics, previous, threshold};
+    digest_opts_t opts = {
+        .topics = topics, .previous = previous, .unanswered_s = threshold};
     json_t *d = digest_build_with(&w, ev, n, &opts);
     json_decref(topics);
     assert_non_null(d);
