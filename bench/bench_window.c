@@ -5,8 +5,8 @@
  * Starts a private redis-server, the real dp-summarizer and dp-renderer
  * (found next to this binary) on ipc:// endpoints in a private directory,
  * and pushes one window of DP_BENCH_WINDOW_ITEMS items (50,000) as
- * CLASSIFIED frames, four events an item (opened, two comments or a
- * comment and a review, then closed or merged for some), into the
+ * CLASSIFIED frames, four events an item (opened, a comment, a review or
+ * a comment, then closed, merged or another comment), into the
  * summarizer, then its WINDOW. The REPORT on the renderer's tap ends it.
  *
  * Figures, one "name: value unit" line each:
@@ -54,6 +54,7 @@
 #define WIN_NSVC 2
 #define WIN_KIB_PER_MIB 1024.0
 #define WIN_LISTS 5
+#define WIN_EVENTS_PER_ITEM 4
 
 extern char **environ;
 
@@ -142,11 +143,6 @@ static void s_expected(long items, long long *c)
     }
 }
 
-static long s_events_of(long k)
-{
-    return s_ending(k) ? 4 : 3;
-}
-
 /* Encodes event e (0 .. s_events_of(k) - 1) of item k into out. */
 static void s_encode(long k, long e, long items, dp_buf_t *out)
 {
@@ -158,6 +154,8 @@ static void s_encode(long k, long e, long items, dp_buf_t *out)
         kind = "comment";
     else if (e == 2)
         kind = "review";
+    else if (e == 3 && s_ending(k) == 0)
+        kind = "comment";
     else if (e == 3)
         kind = !pr                ? "issue_closed"
                : s_ending(k) == 1 ? "pr_merged"
@@ -194,7 +192,8 @@ static void s_encode(long k, long e, long items, dp_buf_t *out)
     c->actor = (char *)logins[(k + e) % 8];
     c->actor_type = "User";
     c->actor_assoc = "CONTRIBUTOR";
-    bool talk = e == 1 || e == 2;
+    bool ends = e == 3 && s_ending(k) != 0;
+    bool talk = !strcmp(kind, "comment") || !strcmp(kind, "review");
     c->text = talk ? text.data : NULL;
     c->review_state = !strcmp(kind, "review") ? "APPROVED" : NULL;
     c->number = number;
@@ -206,11 +205,11 @@ static void s_encode(long k, long e, long items, dp_buf_t *out)
     c->author_type = "User";
     c->author_assoc = "MEMBER";
     c->labels = (dp_strs_t){labels, 2};
-    c->state = e == 3 ? "closed" : "open";
+    c->state = ends ? "closed" : "open";
     c->created_at = WIN_T0 + (int64_t)(k * (WIN_HOUR - 60) / items);
     c->updated_at = at;
-    c->closed_at = e == 3 ? at : 0;
-    c->merged_at = e == 3 && s_ending(k) == 1 && pr ? at : 0;
+    c->closed_at = ends ? at : 0;
+    c->merged_at = ends && s_ending(k) == 1 && pr ? at : 0;
     c->comments = 2;
     c->additions = pr ? 10 + k % 100 : 0;
     if (pr) {
@@ -433,7 +432,7 @@ int main(void)
     long events = 0;
     double t0 = dp_bench_now_ms();
     for (long k = 0; k < items; k++)
-        for (long e = 0; e < s_events_of(k); e++, events++) {
+        for (long e = 0; e < WIN_EVENTS_PER_ITEM; e++, events++) {
             s_encode(k, e, items, &frame);
             s_send(&w, &frame);
         }
