@@ -8,6 +8,10 @@
  * CLASSIFIED frames, four events an item (opened, a comment, a review or
  * a comment, then closed, merged or another comment), into the
  * summarizer, then its WINDOW. The REPORT on the renderer's tap ends it.
+ * The events go at the pace the summarizer stores them (at most
+ * WIN_PACE_AHEAD ahead), as they would behind a classifier: a burst of
+ * 200,000 frames would otherwise wait in the summarizer's socket (its
+ * high-water mark is 100,000 messages) and count as its memory.
  *
  * Figures, one "name: value unit" line each:
  *   window_50k_render_ms          from the WINDOW frame sent to the REPORT
@@ -39,6 +43,7 @@
 #include "dp_bus.h"
 #include "dp_config.h"
 #include "dp_json.h"
+#include "dp_ledger.h"
 #include "dp_mem.h"
 #include "dp_proto.h"
 #include "dp_testkit.h"
@@ -55,6 +60,9 @@
 #define WIN_KIB_PER_MIB 1024.0
 #define WIN_LISTS 5
 #define WIN_EVENTS_PER_ITEM 4
+#define WIN_PACE_ITEMS 500  /* items sent between two looks at the store */
+#define WIN_PACE_AHEAD 4000 /* events the sender may run ahead */
+#define WIN_PACE_US 2000
 
 extern char **environ;
 
@@ -66,7 +74,8 @@ typedef struct {
     dp_bus_t *bus;
     dp_sock_t *push, *sub;
     dp_buf_t subject, frame;
-    char *report; /* path of the last REPORT */
+    char *report;      /* path of the last REPORT */
+    dp_store_t *store; /* to follow the summarizer */
 } win_t;
 
 static const char *const s_svc[WIN_NSVC] = {"summarizer", "renderer"};
@@ -81,6 +90,7 @@ static void s_cleanup(win_t *w)
             w->pid[i] = 0;
         }
     dp_bus_destroy(&w->bus);
+    dp_store_destroy(&w->store);
     dp_buf_free(&w->subject);
     dp_buf_free(&w->frame);
     dp_tk_redis_stop(&w->redis);
@@ -320,6 +330,18 @@ static bool s_report(win_t *w, const char *repo, int64_t from, int ms)
     return false;
 }
 
+/* Waits until the summarizer has stored at least stored - WIN_PACE_AHEAD
+ * events of the window, as a classifier's pace would: the frames a burst
+ * leaves waiting in the summarizer's socket are not its memory. */
+static void s_pace(win_t *w, long stored)
+{
+    dp_ledger_win_t win = {"bench/window", WIN_T0, WIN_T0 + WIN_HOUR, NULL};
+    double until = dp_bench_now_ms() + WIN_REPORT_MS;
+    while (dp_ledger_count_events(w->store, &win) < stored - WIN_PACE_AHEAD)
+        if (dp_bench_now_ms() > until || usleep(WIN_PACE_US) < 0)
+            s_fail("the summarizer stores nothing");
+}
+
 static void s_send(win_t *w, const dp_buf_t *frame)
 {
     if (dp_sock_send(w->push, NULL, frame->data, frame->len, false) < 0)
@@ -331,6 +353,10 @@ static void s_setup(win_t *w)
     w->dir = dp_tk_tmpdir("bench-window");
     if (!w->dir || dp_tk_redis_start(&w->redis) < 0)
         s_fail("cannot start redis-server");
+    char err[256];
+    w->store = dp_store_new(w->redis.url, err, sizeof err);
+    if (!w->store)
+        s_fail("%s", err);
     char *bindir = dp_bench_bindir();
     if (!bindir)
         s_fail("cannot find the services");
@@ -431,11 +457,14 @@ int main(void)
     dp_buf_t frame = DP_BUF_INIT;
     long events = 0;
     double t0 = dp_bench_now_ms();
-    for (long k = 0; k < items; k++)
+    for (long k = 0; k < items; k++) {
         for (long e = 0; e < WIN_EVENTS_PER_ITEM; e++, events++) {
             s_encode(k, e, items, &frame);
             s_send(&w, &frame);
         }
+        if ((k + 1) % WIN_PACE_ITEMS == 0)
+            s_pace(&w, events);
+    }
     double t1 = dp_bench_now_ms();
     s_encode_window("bench/window", WIN_T0, events, &frame);
     s_send(&w, &frame);

@@ -504,6 +504,8 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
      * arriving costs one HLEN per batch, not a reading of all of them. */
     long n = dp_ledger_count_events(self->store, &t->win);
     if (n >= 0 && n >= w->events) {
+        load.cap = n + 1; /* HSCAN may give one twice: then it grows */
+        load.evs = dp_calloc((size_t)load.cap, sizeof *load.evs);
         n = s_load_events(self, t, &load);
     }
     if (n < 0 || n < w->events) {
