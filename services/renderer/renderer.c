@@ -1353,8 +1353,10 @@ static char *s_complete_dump(const json_t *doc, const s_digest_t *d,
 }
 
 /* Writes the complete lists of a capped digest from the store beside the
- * report at md_path: "<report>.items.md" and, with json, md_path.json.
- * Returns 0 with *items_name (the caller's) set to the items file's name
+ * report at md_path ("<out>/<owner>/<repo>/_posts/<base>.md"):
+ * "<out>/<owner>/<repo>/<base>.items.md", outside _posts, where it is no
+ * post of the site, and, with json, md_path.json. Returns 0 with
+ * *items_name (the caller's) set to the items file's path from the report
  * and their paths added to files; otherwise nothing is left and the
  * report says that the rest is not available. */
 static int s_write_complete(dp_store_t *store, const json_t *doc,
@@ -1366,8 +1368,12 @@ static int s_write_complete(dp_store_t *store, const json_t *doc,
     int rc = s_read(doc, &d, err, errlen);
     if (rc < 0 || !d.cut)
         return rc < 0 ? rc : DP_ENOTFOUND;
-    char *base = dp_strndup(md_path, strlen(md_path) - strlen(".md"));
-    char *items_path = dp_asprintf("%s.items.md", base);
+    const char *posts = strstr(md_path, "/_posts/");
+    assert(posts);
+    char *dir = dp_strndup(md_path, (size_t)(posts - md_path));
+    const char *file = posts + strlen("/_posts/");
+    char *base = dp_strndup(file, strlen(file) - strlen(".md"));
+    char *items_path = dp_asprintf("%s/%s.items.md", dir, base);
     char *json_path = dp_asprintf("%s.json", md_path);
     char tag[24];
     s_tag(tag, sizeof tag);
@@ -1375,10 +1381,11 @@ static int s_write_complete(dp_store_t *store, const json_t *doc,
     s_file_t md_file, json_file;
     bool md_open = false, json_open = false;
     rc = json && !dumped ? DP_EJSON : 0;
-    char *dir = dp_strndup(md_path, (size_t)(strrchr(md_path, '/') - md_path));
+    char *posts_dir =
+        dp_strndup(md_path, (size_t)(strrchr(md_path, '/') - md_path));
     if (rc == 0)
-        rc = dp_fs_mkdirs(dir, DP_FS_DIR_MODE, err, errlen);
-    dp_free(dir);
+        rc = dp_fs_mkdirs(posts_dir, DP_FS_DIR_MODE, err, errlen);
+    dp_free(posts_dir);
     if (rc == 0)
         rc = s_file_open(&md_file, items_path, err, errlen);
     md_open = rc == 0;
@@ -1395,8 +1402,7 @@ static int s_write_complete(dp_store_t *store, const json_t *doc,
     if (md_open && s_file_close(&md_file, rc == 0, err, errlen) < 0)
         rc = DP_EIO;
     if (rc == 0) {
-        const char *slash = strrchr(items_path, '/');
-        *items_name = dp_strdup(slash ? slash + 1 : items_path);
+        *items_name = dp_asprintf("../%s.items.md", base);
         char *abs = s_absolute(items_path);
         dp_strs_push(files, abs);
         dp_free(abs);
@@ -1410,6 +1416,7 @@ static int s_write_complete(dp_store_t *store, const json_t *doc,
     dp_free(json_path);
     dp_free(items_path);
     dp_free(base);
+    dp_free(dir);
     return rc;
 }
 

@@ -112,7 +112,8 @@ DP_NODISCARD int renderer_render(const char *out_dir, unsigned formats,
 /* renderer_render with the store that holds the complete lists of capped
  * digests (proto/README.md, "Windows of any size"); store may be NULL.
  * For a capped digest it reads them a page at a time and writes
- * "<report>.items.md" (the appendix with every item; the report's
+ * "<out>/<owner>/<repo>/<base>.items.md" (beside _posts: the appendix
+ * with every item; the report's
  * appendix links it) and, with RENDERER_FMT_JSON, the JSON file with every
  * item (the digest as it would be without a cap), neither held whole in
  * memory. When they cannot be read (no store, the key expired), the

@@ -31,7 +31,9 @@ capped=$(busy 20 "$E2E_TMP/capped")
 whole=$(busy 0 "$E2E_TMP/whole")
 check "both reports written" [ -f "$capped" -a -f "$whole" ]
 [ -f "$capped" ] && [ -f "$whole" ] || { tail -5 "$E2E_TMP/report.err"; e2e_finish; exit 1; }
-items="${capped%.md}.items.md"
+# Beside the report's directory of posts, so it is no post of the site.
+items="$(dirname "$(dirname "$capped")")/$(basename "${capped%.md}").items.md"
+link="../$(basename "$items")"
 
 check "capped: stats line equals EXPECTED-stats.txt" \
     grep -qxF -- "$(cat "$DATA/EXPECTED-stats.txt")" "$capped"
@@ -47,7 +49,7 @@ for n in $(sed -n '/^## 📋/,/^### 🩺/p' "$capped" |
     check "capped: an appendix list holds $n <= 20 items" [ "$n" -le 20 ]
 done
 check "capped: new PRs: 71 more, in the items file" \
-    grep -qxF -- "- …… 另有 71 项，完整列表见 [$(basename "$items")]($(basename "$items"))" "$capped"
+    grep -qxF -- "- …… 另有 71 项，完整列表见 [$link]($link)" "$capped"
 check "capped: the items file is beside the report" [ -f "$items" ]
 expected=$(cat "$DATA/EXPECTED.md")
 actual=$(sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$items")
@@ -57,7 +59,10 @@ else
     fail "items file differs from EXPECTED.md:"
     diff <(printf '%s\n' "$expected") <(printf '%s\n' "$actual") | head -20
 fi
-check "uncapped: no items file" [ ! -e "${whole%.md}.items.md" ]
+check "uncapped: no items file" \
+    [ -z "$(find "$E2E_TMP/whole" -name '*.items.md')" ]
+check "capped: the posts are the report only" \
+    [ "$(find "$(dirname "$capped")" -name '*.md' | wc -l)" = 1 ]
 
 # The JSON: every item, as without a cap, and no trace of the cut.
 keep='{counts, lists, topics: [.topics[] | del(.total)], people: .facts.people,
