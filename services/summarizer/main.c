@@ -29,7 +29,7 @@ int main(int argc, char **argv)
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
         {"max_events", "DP_MAX_EVENTS", "--max-events", DP_OPT_INT, &max_events,
-         "100000", 1, 10000000, NULL, false, "events per window at most"},
+         "500000", 1, 10000000, NULL, false, "events per window at most"},
         {"unanswered_s", "DP_UNANSWERED_S", "--unanswered-s", DP_OPT_INT,
          &unanswered_s, "86400", 60, 31536000, NULL, false,
          "an issue without an answer for longer is worth watching"},
