@@ -485,6 +485,102 @@ redisReply *dp_ledger_events(dp_store_t *store, const dp_ledger_win_t *w)
     return r;
 }
 
+int dp_ledger_scan_events(dp_store_t *store, const dp_ledger_win_t *w,
+                          char *cursor, long count, redisReply **page)
+{
+    assert(store && w && cursor && page);
+    char key[DP_LEDGER_KEY_MAX], num[24];
+    s_win_key(key, sizeof key, w, "ev");
+    snprintf(num, sizeof num, "%ld", count > 0 ? count : 1);
+    const char *argv[] = {"HSCAN", key, cursor, "COUNT", num};
+    redisReply *r = dp_store_command(store, 5, argv, NULL);
+    *page = NULL;
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING ||
+        r->element[0]->len >= DP_LEDGER_CURSOR_MAX ||
+        r->element[1]->type != REDIS_REPLY_ARRAY) {
+        if (r)
+            freeReplyObject(r);
+        return DP_EREDIS;
+    }
+    memcpy(cursor, r->element[0]->str, r->element[0]->len);
+    cursor[r->element[0]->len] = '\0';
+    *page = r->element[1];
+    r->element[1] = NULL; /* kept: the outer reply goes */
+    r->elements = 1;
+    freeReplyObject(r);
+    return 0;
+}
+
+/* ==== Summarizer and renderer: item lists ==== */
+
+static void s_items_key(char *buf, size_t size, const dp_ledger_win_t *w,
+                        int64_t rev)
+{
+    char part[48];
+    snprintf(part, sizeof part, "items:%" PRId64, rev);
+    s_win_key(buf, size, w, part);
+}
+
+int dp_ledger_put_items(dp_store_t *store, const dp_ledger_win_t *w,
+                        int64_t rev, int64_t now, size_t first,
+                        const char *const *items, const size_t *lens, size_t n)
+{
+    assert(store && w && (items || n == 0));
+    char key[DP_LEDGER_KEY_MAX];
+    s_items_key(key, sizeof key, w, rev);
+    size_t queued = 0;
+    if (first == 0) {
+        const char *argv[] = {"DEL", key};
+        dp_store_append(store, 2, argv, NULL);
+        queued++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char field[24];
+        snprintf(field, sizeof field, "%zu", first + i);
+        const char *argv[] = {"HSET", key, field, items[i]};
+        size_t l[] = {4, strlen(key), strlen(field), lens[i]};
+        dp_store_append(store, 4, argv, l);
+        queued++;
+    }
+    s_append_expire(store, key, dp_ledger_expiry(w, now));
+    queued++;
+    redisReply **replies = dp_calloc(queued, sizeof *replies);
+    int got = dp_store_flush(store, replies, queued);
+    int rc = got == (int)queued ? 0 : DP_EREDIS;
+    for (int i = 0; i < got; i++) {
+        if (replies[i]->type == REDIS_REPLY_ERROR)
+            rc = DP_EREDIS;
+        freeReplyObject(replies[i]);
+    }
+    dp_free(replies);
+    return rc;
+}
+
+redisReply *dp_ledger_get_items(dp_store_t *store, const dp_ledger_win_t *w,
+                                int64_t rev, size_t first, size_t n)
+{
+    assert(store && w && n > 0);
+    char key[DP_LEDGER_KEY_MAX];
+    s_items_key(key, sizeof key, w, rev);
+    const char **argv = dp_calloc(n + 2, sizeof *argv);
+    char *fields = dp_calloc(n, 24);
+    argv[0] = "HMGET";
+    argv[1] = key;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(fields + i * 24, 24, "%zu", first + i);
+        argv[i + 2] = fields + i * 24;
+    }
+    redisReply *r = dp_store_command(store, (int)(n + 2), argv, NULL);
+    dp_free(fields);
+    dp_free(argv);
+    if (r && (r->type != REDIS_REPLY_ARRAY || r->elements != n)) {
+        freeReplyObject(r);
+        r = NULL;
+    }
+    return r;
+}
+
 /* ==== Summarizer: summaries ==== */
 
 /* The summary key of the window k windows before w (k = 0: w itself). An

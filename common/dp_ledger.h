@@ -12,6 +12,9 @@
  *   {repo}:w:FROM:TO:rev    string       collector   the report's revision
  *   {repo}:w:FROM:TO:ev     hash         summarizer  id -> CLASSIFIED frame
  *   {repo}:w:FROM:TO:meta   string       summarizer  the WINDOW frame
+ *   {repo}:w:FROM:TO:items:REV hash      summarizer  index -> item (JSON):
+ *                                                    the lists a capped
+ *                                                    digest cut, in full
  *   {repo}:sum:KIND:FROM    string       summarizer  compact summary (trends)
  *   pending                 sorted set   collector   scheduled windows not
  *                                                    yet reported, by deadline
@@ -24,7 +27,8 @@
  *
  * When each key expires, and why (len = the window's length; a key is
  * written at `now`, and a window is "done" at max(now, its end)):
- *   seen, rev, ev, meta, pend: done + len + DP_LEDGER_MARGIN_S. The last
+ *   seen, rev, ev, meta, pend, items: done + len + DP_LEDGER_MARGIN_S.
+ *     The last
  *     time a window is needed is when the next window of its kind is
  *     collected (late data revises the previous window once), a window
  *     length after its end plus the collector's grace; replays come within
@@ -179,6 +183,32 @@ long dp_ledger_count_events(dp_store_t *store, const dp_ledger_win_t *w);
 /* The stored event frames of the window, as one Redis array reply that
  * the caller frees with freeReplyObject(); NULL on failure. */
 redisReply *dp_ledger_events(dp_store_t *store, const dp_ledger_win_t *w);
+
+/* Reads the window's stored event frames in pages: a cursor of "0" starts,
+ * and each call gives up to about count frames in *page (a Redis array the
+ * caller frees with freeReplyObject(); its elements alternate id and
+ * frame) and the next cursor in cursor (size DP_LEDGER_CURSOR_MAX), "0"
+ * again when the hash has been read whole (HSCAN: each event once, as long
+ * as the hash does not change meanwhile). Returns 0 or DP_EREDIS. */
+#define DP_LEDGER_CURSOR_MAX 32
+int dp_ledger_scan_events(dp_store_t *store, const dp_ledger_win_t *w,
+                          char *cursor, long count, redisReply **page);
+
+/* ==== Summarizer and renderer: the full item lists of a capped digest ==== */
+
+/* Stores n items (JSON texts) of revision rev of the window as entries
+ * first .. first + n - 1 of its items hash, in one pipelined round trip;
+ * first == 0 clears what an earlier try left. Idempotent. 0 or
+ * DP_EREDIS. */
+int dp_ledger_put_items(dp_store_t *store, const dp_ledger_win_t *w,
+                        int64_t rev, int64_t now, size_t first,
+                        const char *const *items, const size_t *lens, size_t n);
+
+/* Reads entries first .. first + n - 1 of the items hash of revision rev
+ * of the window: an array reply of n elements (nil for a missing one) that
+ * the caller frees with freeReplyObject(), or NULL on failure. */
+redisReply *dp_ledger_get_items(dp_store_t *store, const dp_ledger_win_t *w,
+                                int64_t rev, size_t first, size_t n);
 
 /* ==== Summarizer: summaries for trends and continuity ==== */
 

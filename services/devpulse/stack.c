@@ -125,9 +125,12 @@ static int s_start_services(stack_t *self, const char *redis_url,
     const char *no_secrets[STACK_MAX_ENV] = {"REDIS_URL",    "REDIS_PASSWORD",
                                              "GITHUB_TOKEN", "GITHUB_TOKENS",
                                              "LLM_API_KEY",  key};
+    /* The renderer reads the complete lists of a capped digest. */
+    const char *renderer_env[STACK_MAX_ENV] = {"GITHUB_TOKEN", "GITHUB_TOKENS",
+                                               "LLM_API_KEY", redis_env, key};
     /* Downstream first, so nothing waits on a missing peer. */
     int rc = 0;
-    if (runner_spawn(r, "dp-renderer", renderer, no_secrets) < 0 ||
+    if (runner_spawn(r, "dp-renderer", renderer, renderer_env) < 0 ||
         runner_spawn(r, "dp-summarizer", summarizer, summarizer_env) < 0 ||
         runner_spawn(r, "dp-classifier", classifier, no_secrets) < 0 ||
         runner_spawn(r, "dp-collector", collector, collector_env) < 0)

@@ -10,7 +10,7 @@
 int main(int argc, char **argv)
 {
     char *out_dir = NULL, *formats = NULL, *in = NULL, *pub = NULL;
-    char *log_level = NULL;
+    char *log_level = NULL, *redis_url = NULL;
     long max_frame;
     dp_opt_t opts[] = {
         {"out_dir", "DP_OUT_DIR", "--out-dir", DP_OPT_STR, &out_dir, "site", 0,
@@ -25,6 +25,9 @@ int main(int argc, char **argv)
          "info", 0, 0, "debug|info|warn|error", false, "log level"},
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
+        {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url, "", 0,
+         0, NULL, false,
+         "Redis URL: the complete lists of capped digests (empty: none)"},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
@@ -48,6 +51,7 @@ int main(int argc, char **argv)
         .in_endpoint = in,
         .pub_endpoint = pub,
         .max_frame = max_frame,
+        .redis_url = redis_url,
     };
     renderer_t *renderer = renderer_new(&cfg);
     if (!renderer) {

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,10 @@
 #include <zmq.h>
 
 #include "dp_bus.h"
+#include "dp_config.h"
 #include "dp_fs.h"
 #include "dp_json.h"
+#include "dp_ledger.h"
 #include "dp_log.h"
 #include "dp_service.h"
 #include "dp_text.h"
@@ -33,6 +36,9 @@
 #define RENDERER_WHERE_LEN 96
 #define RENDERER_ERR_LEN 512
 #define RENDERER_GITHUB "https://github.com/"
+#define RENDERER_ITEMS_PAGE 256           /* items read from Redis at once */
+#define RENDERER_ITEMS_MAX 100000000LL    /* items a cut list may claim */
+#define RENDERER_SENTINEL "\001dp-items:" /* a cut list in the JSON dump */
 
 struct renderer_t {
     renderer_cfg_t cfg;
@@ -43,6 +49,7 @@ struct renderer_t {
     long bad;               /* frames and messages dropped */
     long failures;          /* reports that could not be written */
     dp_fs_syncer_t *syncer; /* makes written reports durable */
+    dp_store_t *store;      /* the complete lists of capped digests, or NULL */
 };
 
 /* ==== The digest document ==== */
@@ -89,6 +96,8 @@ typedef struct {
     const char *partial_foot;  /* its footer line, the same way */
     const char *complete_foot; /* footer line of a complete report */
     const char *revised[2];    /* the note on a revised report, around N */
+    const char *more[3];       /* after a cut list: before N, then after
+                                  it with a file, or when unavailable */
 } s_words_t;
 
 static const s_words_t s_zh = {
@@ -114,6 +123,7 @@ static const s_words_t s_zh = {
     .partial_foot = "- 部分数据: 数据截至 ",
     .complete_foot = "- 数据完整至: ",
     .revised = {"> 修订: 本报告为第 ", " 版，已按迟到的数据重写"},
+    .more = {"- …… 另有 ", " 项，完整列表见 ", " 项，完整列表不可用"},
 };
 
 static const s_words_t s_en = {
@@ -141,6 +151,8 @@ static const s_words_t s_en = {
     .complete_foot = "- Data complete until: ",
     .revised = {"> Revised: this is revision ",
                 " of this report, rewritten for late data"},
+    .more = {"- … ", " more: the complete lists are in ",
+             " more, whose complete list is not available"},
 };
 
 /* What the renderer reads from a digest; strings and values are borrowed
@@ -160,6 +172,8 @@ typedef struct {
     const json_t *topics;   /* array, or NULL */
     const json_t *sections; /* object, or NULL */
     const json_t *health;   /* object */
+    const json_t *cut;      /* capped.sections: the lists cut, or NULL */
+    const char *items_name; /* file with the complete lists, or NULL */
 } s_digest_t;
 
 static int s_bad(char *err, size_t errlen, const char *where, const char *key,
@@ -329,6 +343,13 @@ static int s_read(const json_t *doc, s_digest_t *d, char *err, size_t errlen)
     if (rc == 0)
         rc = s_int(d->health, "complete_until", false, &d->complete, "health.",
                    err, errlen);
+    const json_t *capped = NULL;
+    if (rc == 0)
+        rc = s_member(doc, "capped", JSON_OBJECT, false, &capped, "", err,
+                      errlen);
+    if (rc == 0 && capped)
+        rc = s_member(capped, "sections", JSON_OBJECT, true, &d->cut, "capped.",
+                      err, errlen);
     if (rc == 0 && (!d->name || !*d->name))
         d->name = strchr(d->repo, '/') + 1;
     d->zh = !(lang && strcmp(lang, "en") == 0);
@@ -612,6 +633,23 @@ static int s_item(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
     return rc;
 }
 
+/* The full length of a list that a capped digest cut (capped.sections
+ * names it and gives a total between shown and RENDERER_ITEMS_MAX), or
+ * -1 when the list is whole. */
+static long long s_cut_total(const s_digest_t *d, const char *section,
+                             size_t shown, long long *at)
+{
+    const json_t *c = json_object_get(d->cut, section);
+    json_int_t total = json_integer_value(json_object_get(c, "total"));
+    json_int_t first = json_integer_value(json_object_get(c, "at"));
+    if (!c || total <= (json_int_t)shown || total > RENDERER_ITEMS_MAX ||
+        first < 0 || first > RENDERER_ITEMS_MAX)
+        return -1;
+    if (at)
+        *at = first;
+    return total;
+}
+
 static int s_appendix(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
                       char *err, size_t errlen)
 {
@@ -625,6 +663,16 @@ static int s_appendix(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
         for (size_t j = 0; rc == 0 && j < n; j++)
             rc = s_item(out, d, w, i, j, json_array_get(d->lists[i], j), err,
                         errlen);
+        char section[RENDERER_WHERE_LEN];
+        snprintf(section, sizeof section, "lists.%s", s_list_keys[i]);
+        long long total = s_cut_total(d, section, n, NULL);
+        if (total > 0) {
+            dp_buf_printf(out, "%s%lld%s", w->more[0], total - (long long)n,
+                          w->more[d->items_name ? 1 : 2]);
+            if (d->items_name)
+                dp_buf_printf(out, "[%s](%s)", d->items_name, d->items_name);
+            dp_buf_puts(out, "\n");
+        }
         dp_buf_puts(out, "\n");
     }
     dp_buf_puts(out, "---\n\n");
@@ -761,16 +809,17 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
     return 0;
 }
 
-int renderer_markdown(const json_t *digest, dp_buf_t *out, char *err,
-                      size_t errlen)
+/* renderer_markdown, with the name of the file that holds the complete
+ * lists of a capped digest (NULL: none). */
+static int s_markdown(const json_t *digest, const char *items_name,
+                      dp_buf_t *out, char *err, size_t errlen)
 {
-    assert(out);
-    assert(err || errlen == 0);
     s_digest_t d;
     dp_buf_t md = DP_BUF_INIT;
     int rc = s_read(digest, &d, err, errlen);
     if (rc < 0)
         goto out;
+    d.items_name = items_name;
     const s_words_t *w = d.zh ? &s_zh : &s_en;
     s_header(&md, &d, w);
     rc = s_sections(&md, &d, w, err, errlen);
@@ -783,6 +832,14 @@ int renderer_markdown(const json_t *digest, dp_buf_t *out, char *err,
 out:
     dp_buf_free(&md);
     return rc;
+}
+
+int renderer_markdown(const json_t *digest, dp_buf_t *out, char *err,
+                      size_t errlen)
+{
+    assert(out);
+    assert(err || errlen == 0);
+    return s_markdown(digest, NULL, out, err, errlen);
 }
 
 /* ==== Paths ==== */
@@ -908,12 +965,101 @@ static int s_put(const char *path, const dp_buf_t *b, unsigned formats,
     return rc;
 }
 
+/* A file written piece by piece into a temporary file, then renamed over
+ * its path: readers see the old file or the whole new one. */
+typedef struct {
+    FILE *f;
+    char *tmp, *path;
+    bool failed; /* a write failed: the file is not kept */
+} s_file_t;
+
+static int s_file_open(s_file_t *o, const char *path, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->tmp = dp_asprintf("%s.tmp.XXXXXX", path);
+    int fd = mkstemp(o->tmp);
+    if (fd >= 0 && fchmod(fd, DP_FS_FILE_MODE) == 0)
+        o->f = fdopen(fd, "w");
+    if (!o->f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(o->tmp);
+        }
+        dp_free(o->tmp);
+        o->tmp = NULL;
+        return DP_EIO;
+    }
+    o->path = dp_strdup(path);
+    return 0;
+}
+
+static void s_file_put(s_file_t *o, const char *data, size_t len)
+{
+    if (!o->failed && len > 0 && fwrite(data, 1, len, o->f) != len)
+        o->failed = true;
+}
+
+/* Closes the file and renames it over its path when keep is set and every
+ * write succeeded; otherwise removes it. 0 or DP_EIO (err says why). */
+static int s_file_close(s_file_t *o, bool keep, char *err, size_t errlen)
+{
+    if (!o->f)
+        return DP_EIO;
+    bool ok = !o->failed && fflush(o->f) == 0 && fsync(fileno(o->f)) == 0;
+    ok = fclose(o->f) == 0 && ok;
+    o->f = NULL;
+    int rc = 0;
+    if (keep && ok && rename(o->tmp, o->path) == 0)
+        goto out;
+    if (keep) {
+        snprintf(err, errlen, "%s: %s", o->path, strerror(errno));
+        rc = DP_EIO;
+    }
+    unlink(o->tmp);
+out:
+    dp_free(o->tmp);
+    dp_free(o->path);
+    o->tmp = o->path = NULL;
+    return rc;
+}
+
+/* Copies the file src to path, atomically, and adds path's absolute path to
+ * files: the JSON of a capped digest, which is not held in memory. */
+static int s_copy(const char *src, const char *path, dp_strs_t *files,
+                  char *err, size_t errlen)
+{
+    FILE *in = fopen(src, "r");
+    if (!in) {
+        snprintf(err, errlen, "%s: %s", src, strerror(errno));
+        return DP_EIO;
+    }
+    s_file_t out;
+    int rc = s_file_open(&out, path, err, errlen);
+    char chunk[BUFSIZ];
+    size_t n;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, in)) > 0)
+        s_file_put(&out, chunk, n);
+    if (rc == 0 && ferror(in))
+        out.failed = true;
+    fclose(in);
+    if (rc == 0)
+        rc = s_file_close(&out, true, err, errlen);
+    if (rc == 0) {
+        char *abs = s_absolute(path);
+        dp_strs_push(files, abs);
+        dp_free(abs);
+    }
+    return rc;
+}
+
 /* The HTML page (and its JSON) of a report, then the indexes and the feed
  * of its repository and the site. md_path is
  * "<out>/<owner>/<repo>/_posts/<base>.md". */
 static int s_write_site(const char *md_path, const char *repo, unsigned formats,
-                        const dp_buf_t *md, const dp_buf_t *js,
-                        dp_report_t *report, char *err, size_t errlen)
+                        const dp_buf_t *md, const char *js_file,
+                        const dp_buf_t *js, dp_report_t *report, char *err,
+                        size_t errlen)
 {
     int rc = 0;
     const char *posts = strstr(md_path, "/_posts/");
@@ -934,7 +1080,9 @@ static int s_write_site(const char *md_path, const char *repo, unsigned formats,
         dp_buf_free(&page);
         if (rc == 0 && json) {
             path = dp_asprintf("%s/%s.json", repo_dir, base);
-            rc = s_put(path, js, formats, &report->files, err, errlen);
+            rc = js_file
+                     ? s_copy(js_file, path, &report->files, err, errlen)
+                     : s_put(path, js, formats, &report->files, err, errlen);
             dp_free(path);
         }
     }
@@ -977,20 +1125,341 @@ static void s_safe_sections(json_t *doc)
     }
 }
 
+/* ==== The complete lists of a capped digest ==== */
+
+/* Receives the items of a cut list one at a time: idx counts from 0. */
+typedef int (*s_item_fn)(void *arg, size_t idx, const json_t *item);
+
+/* Reads the items [at, at + total) of the window's items hash, a page at
+ * a time, and gives each to fn. Returns 0; DP_ENOTFOUND when one is
+ * missing or unreadable (the key expired, or the summarizer could not
+ * store it), DP_EREDIS, or what fn returned. */
+static int s_each_item(dp_store_t *store, const s_digest_t *d, long long at,
+                       long long total, s_item_fn fn, void *arg)
+{
+    dp_ledger_win_t win = {.repo = d->repo, .from = d->from, .to = d->to};
+    for (long long k = 0; k < total; k += RENDERER_ITEMS_PAGE) {
+        size_t n =
+            (size_t)(total - k < RENDERER_ITEMS_PAGE ? total - k
+                                                     : RENDERER_ITEMS_PAGE);
+        redisReply *r =
+            dp_ledger_get_items(store, &win, d->revision, (size_t)(at + k), n);
+        if (!r)
+            return DP_EREDIS;
+        int rc = 0;
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            const redisReply *e = r->element[i];
+            json_t *item = e->type == REDIS_REPLY_STRING
+                               ? dp_json_parse(e->str, e->len, NULL, 0)
+                               : NULL;
+            rc = item ? fn(arg, (size_t)k + i, item) : DP_ENOTFOUND;
+            json_decref(item);
+        }
+        freeReplyObject(r);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- <report>.items.md: the appendix with every item ---- */
+
+typedef struct {
+    s_file_t *file;
+    const s_digest_t *d;
+    const s_words_t *w;
+    size_t list;
+    char *err;
+    size_t errlen;
+} s_md_list_t;
+
+static int s_md_item(void *arg, size_t idx, const json_t *item)
+{
+    s_md_list_t *l = arg;
+    dp_buf_t line = DP_BUF_INIT;
+    int rc = s_item(&line, l->d, l->w, l->list, idx, item, l->err, l->errlen);
+    if (rc == 0)
+        s_file_put(l->file, line.data, line.len);
+    dp_buf_free(&line);
+    return rc;
+}
+
+/* The five lists in full, as the report's appendix shows them. */
+static int s_items_md(dp_store_t *store, const s_digest_t *d, s_file_t *file,
+                      char *err, size_t errlen)
+{
+    const s_words_t *w = d->zh ? &s_zh : &s_en;
+    dp_buf_t head = DP_BUF_INIT;
+    dp_buf_printf(&head, "%s\n\n", w->appendix);
+    s_file_put(file, head.data, head.len);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < S_NLISTS; i++) {
+        dp_buf_reset(&head);
+        dp_buf_printf(&head, "%s\n", w->lists[i]);
+        size_t n = json_array_size(d->lists[i]);
+        if (n == 0)
+            dp_buf_printf(&head, "%s\n", w->none);
+        s_file_put(file, head.data, head.len);
+        char section[RENDERER_WHERE_LEN];
+        snprintf(section, sizeof section, "lists.%s", s_list_keys[i]);
+        long long at = 0, total = s_cut_total(d, section, n, &at);
+        s_md_list_t l = {file, d, w, i, err, errlen};
+        if (total > 0) {
+            rc = s_each_item(store, d, at, total, s_md_item, &l);
+        } else {
+            for (size_t j = 0; rc == 0 && j < n; j++)
+                rc = s_md_item(&l, j, json_array_get(d->lists[i], j));
+        }
+        s_file_put(file, "\n", 1);
+    }
+    dp_buf_free(&head);
+    return rc;
+}
+
+/* ---- <report>.md.json: the digest with every item ---- */
+
+typedef struct {
+    s_file_t *file;
+    int indent;      /* of the line that holds the list */
+    long long total; /* items in the list */
+} s_json_list_t;
+
+/* One item of a list, as json_dumps(JSON_INDENT(2)) writes it inside the
+ * whole document, through html_json_safe. */
+static int s_json_item(void *arg, size_t idx, const json_t *item)
+{
+    s_json_list_t *l = arg;
+    char *text =
+        json_dumps(item, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    if (!text)
+        return DP_EJSON;
+    dp_buf_t piece = DP_BUF_INIT, safe = DP_BUF_INIT;
+    dp_buf_printf(&piece, "\n%*s", l->indent + 2, "");
+    for (const char *c = text; *c; c++) {
+        dp_buf_append(&piece, c, 1);
+        if (*c == '\n')
+            dp_buf_printf(&piece, "%*s", l->indent + 2, "");
+    }
+    if ((long long)idx + 1 < l->total)
+        dp_buf_puts(&piece, ",");
+    html_json_safe(&safe, piece.data);
+    s_file_put(l->file, safe.data, safe.len);
+    dp_buf_free(&safe);
+    dp_buf_free(&piece);
+    free(text);
+    return 0;
+}
+
+/* The list a section of capped.sections names in doc, for the JSON file:
+ * its parent object and member; NULL for a name it does not know. */
+static json_t *s_cut_parent(json_t *doc, const char *section,
+                            const char **member)
+{
+    *member = NULL;
+    if (!strncmp(section, "lists.", strlen("lists."))) {
+        const char *name = section + strlen("lists.");
+        for (size_t i = 0; i < S_NLISTS; i++)
+            if (!strcmp(name, s_list_keys[i]))
+                *member = s_list_keys[i];
+        return *member ? json_object_get(doc, "lists") : NULL;
+    }
+    if (!strcmp(section, "facts.people")) {
+        json_t *facts = json_object_get(doc, "facts");
+        json_object_del(facts, "people_total");
+        json_object_del(facts, "first_timers");
+        *member = "people";
+        return facts;
+    }
+    long index = 0;
+    if (!strncmp(section, "topics.", strlen("topics.")) &&
+        dp_parse_long(section + strlen("topics."), 0, LONG_MAX, &index) == 0) {
+        json_t *topic =
+            json_array_get(json_object_get(doc, "topics"), (size_t)index);
+        json_object_del(topic, "total");
+        *member = "items";
+        return topic;
+    }
+    return NULL;
+}
+
+/* Writes the dump of the digest with each cut list in full, streamed
+ * from Redis at the place of its sentinel (tag + section). */
+static int s_items_json(dp_store_t *store, const s_digest_t *d,
+                        const char *dumped, const char *tag, s_file_t *file)
+{
+    dp_buf_t needle = DP_BUF_INIT, safe = DP_BUF_INIT;
+    dp_buf_printf(&needle, "\"\\u0001dp-items:%s:", tag);
+    const char *p = dumped;
+    int rc = 0;
+    while (rc == 0) {
+        const char *hit = strstr(p, needle.data);
+        const char *end = hit ? strchr(hit + needle.len, '"') : NULL;
+        char *piece = dp_strndup(p, hit && end ? (size_t)(hit - p) : strlen(p));
+        dp_buf_reset(&safe);
+        html_json_safe(&safe, piece);
+        dp_free(piece);
+        s_file_put(file, safe.data, safe.len);
+        if (!hit || !end)
+            break;
+        char *section =
+            dp_strndup(hit + needle.len, (size_t)(end - hit - needle.len));
+        const char *line = hit;
+        while (line > dumped && line[-1] != '\n')
+            line--;
+        int indent = (int)strspn(line, " ");
+        long long at = 0, total = s_cut_total(d, section, 0, &at);
+        dp_free(section);
+        s_json_list_t l = {file, indent, total};
+        s_file_put(file, "[", 1);
+        rc = total > 0 ? s_each_item(store, d, at, total, s_json_item, &l)
+                       : DP_EJSON;
+        dp_buf_reset(&safe);
+        dp_buf_printf(&safe, "\n%*s]", indent, "");
+        s_file_put(file, safe.data, safe.len);
+        p = end + 1;
+    }
+    s_file_put(file, "\n", 1);
+    dp_buf_free(&safe);
+    dp_buf_free(&needle);
+    return rc;
+}
+
+/* A tag no digest text can guess: the sentinels of one rendering. */
+static void s_tag(char *buf, size_t size)
+{
+    unsigned char raw[8] = {0};
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, raw, sizeof raw) != (ssize_t)sizeof raw) {
+        long long t = dp_service_now_ms() ^ ((long long)getpid() << 20);
+        memcpy(raw, &t, sizeof raw < sizeof t ? sizeof raw : sizeof t);
+    }
+    if (fd >= 0)
+        close(fd);
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof raw && k + 2 < size; i++, k += 2)
+        snprintf(buf + k, size - k, "%02x", raw[i]);
+}
+
+/* The document written as <report>.md.json for a capped digest: the
+ * neutralized digest without the marks of the cut, each cut list replaced
+ * by a sentinel string; NULL when it cannot be serialized. */
+static char *s_complete_dump(const json_t *doc, const s_digest_t *d,
+                             const char *tag)
+{
+    json_t *copy = json_deep_copy(doc);
+    s_safe_sections(copy);
+    json_object_del(copy, "capped");
+    const char *section;
+    const json_t *v;
+    json_object_foreach((json_t *)d->cut, section, v)
+    {
+        const char *member = NULL;
+        json_t *parent = s_cut_parent(copy, section, &member);
+        if (!parent || !json_is_array(json_object_get(parent, member)) ||
+            s_cut_total(d, section, 0, NULL) <= 0)
+            continue;
+        char *mark = dp_asprintf("\001dp-items:%s:%s", tag, section);
+        json_object_set_new(parent, member, json_string(mark));
+        dp_free(mark);
+    }
+    char *dumped = json_dumps(copy, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(copy);
+    return dumped;
+}
+
+/* Writes the complete lists of a capped digest from the store beside the
+ * report at md_path ("<out>/<owner>/<repo>/_posts/<base>.md"):
+ * "<out>/<owner>/<repo>/<base>.items.md", outside _posts, where it is no
+ * post of the site, and, with json, md_path.json. Returns 0 with
+ * *items_name (the caller's) set to the items file's path from the report
+ * and their paths added to files; otherwise nothing is left and the
+ * report says that the rest is not available. */
+static int s_write_complete(dp_store_t *store, const json_t *doc,
+                            const char *md_path, bool json, dp_strs_t *files,
+                            char **items_name, char *err, size_t errlen)
+{
+    s_digest_t d;
+    *items_name = NULL;
+    int rc = s_read(doc, &d, err, errlen);
+    if (rc < 0 || !d.cut)
+        return rc < 0 ? rc : DP_ENOTFOUND;
+    const char *posts = strstr(md_path, "/_posts/");
+    assert(posts);
+    char *dir = dp_strndup(md_path, (size_t)(posts - md_path));
+    const char *file = posts + strlen("/_posts/");
+    char *base = dp_strndup(file, strlen(file) - strlen(".md"));
+    char *items_path = dp_asprintf("%s/%s.items.md", dir, base);
+    char *json_path = dp_asprintf("%s.json", md_path);
+    char tag[24];
+    s_tag(tag, sizeof tag);
+    char *dumped = json ? s_complete_dump(doc, &d, tag) : NULL;
+    s_file_t md_file, json_file;
+    bool md_open = false, json_open = false;
+    rc = json && !dumped ? DP_EJSON : 0;
+    char *posts_dir =
+        dp_strndup(md_path, (size_t)(strrchr(md_path, '/') - md_path));
+    if (rc == 0)
+        rc = dp_fs_mkdirs(posts_dir, DP_FS_DIR_MODE, err, errlen);
+    dp_free(posts_dir);
+    if (rc == 0)
+        rc = s_file_open(&md_file, items_path, err, errlen);
+    md_open = rc == 0;
+    if (rc == 0)
+        rc = s_items_md(store, &d, &md_file, err, errlen);
+    if (rc == 0 && json) {
+        rc = s_file_open(&json_file, json_path, err, errlen);
+        json_open = rc == 0;
+    }
+    if (rc == 0 && json)
+        rc = s_items_json(store, &d, dumped, tag, &json_file);
+    if (json_open && s_file_close(&json_file, rc == 0, err, errlen) < 0)
+        rc = DP_EIO;
+    if (md_open && s_file_close(&md_file, rc == 0, err, errlen) < 0)
+        rc = DP_EIO;
+    if (rc == 0) {
+        *items_name = dp_asprintf("../%s.items.md", base);
+        char *abs = s_absolute(items_path);
+        dp_strs_push(files, abs);
+        dp_free(abs);
+    } else {
+        unlink(items_path);
+        dp_log(DP_LOG_WARN, "%s: the complete lists are not available (%s)",
+               d.repo,
+               rc == DP_ENOTFOUND ? "gone from the store" : dp_strerror(rc));
+    }
+    free(dumped);
+    dp_free(json_path);
+    dp_free(items_path);
+    dp_free(base);
+    dp_free(dir);
+    return rc;
+}
+
 /* Writes the report files of a parsed digest: report->path receives the
- * absolute path of the Markdown file and report->files every file. With
+ * absolute path of the Markdown file and report->files every file. With a
+ * store, the complete lists of a capped digest are written beside it. With
  * RENDERER_FMT_JSON the sections of doc are rewritten (s_safe_sections). */
-static int s_write_report(const char *out_dir, unsigned formats, json_t *doc,
-                          dp_report_t *report, char *err, size_t errlen)
+static int s_write_report(const char *out_dir, unsigned formats,
+                          dp_store_t *store, json_t *doc, dp_report_t *report,
+                          char *err, size_t errlen)
 {
     dp_buf_t md = DP_BUF_INIT, js = DP_BUF_INIT;
     char *md_path = NULL, *json_path = NULL, *dumped = NULL;
-    int rc = renderer_markdown(doc, &md, err, errlen);
+    char *items_name = NULL;
+    dp_strs_t complete = {0}; /* the files of the complete lists */
+    int rc = s_paths(doc, out_dir, &md_path, err, errlen);
+    bool streamed = false; /* the JSON file is written already */
+    if (rc == 0 && store && json_object_get(doc, "capped")) {
+        char why[RENDERER_ERR_LEN];
+        streamed = s_write_complete(
+                       store, doc, md_path, (formats & RENDERER_FMT_JSON) != 0,
+                       &complete, &items_name, why, sizeof why) == 0;
+    }
     if (rc == 0)
-        rc = s_paths(doc, out_dir, &md_path, err, errlen);
+        rc = s_markdown(doc, items_name, &md, err, errlen);
     if (rc < 0)
         goto out;
-    if (formats & RENDERER_FMT_JSON) {
+    if ((formats & RENDERER_FMT_JSON) && !streamed) {
         /* The Markdown is rendered: the sections change in place, no
          * copy of the whole document. */
         s_safe_sections(doc);
@@ -1009,17 +1478,27 @@ static int s_write_report(const char *out_dir, unsigned formats, json_t *doc,
         goto out;
     report->path = s_absolute(md_path);
     dp_strs_push(&report->files, report->path);
-    if (formats & RENDERER_FMT_JSON) {
-        json_path = dp_asprintf("%s.json", md_path);
+    json_path = dp_asprintf("%s.json", md_path);
+    if (streamed) {
+        char *abs = s_absolute(json_path);
+        dp_strs_push(&report->files, abs);
+        dp_free(abs);
+    } else if (formats & RENDERER_FMT_JSON) {
         rc = s_put(json_path, &js, formats, &report->files, err, errlen);
         if (rc < 0)
             goto out;
     }
+    for (size_t i = 0; i < complete.count; i++)
+        dp_strs_push(&report->files, complete.items[i]);
     if (formats & (RENDERER_FMT_HTML | RENDERER_FMT_ATOM))
-        rc = s_write_site(md_path,
-                          json_string_value(json_object_get(doc, "repo")),
-                          formats, &md, &js, report, err, errlen);
+        rc = s_write_site(
+            md_path, json_string_value(json_object_get(doc, "repo")), formats,
+            &md, streamed ? json_path : NULL, &js, report, err, errlen);
 out:
+    for (size_t i = 0; i < complete.count; i++)
+        dp_free(complete.items[i]);
+    dp_free(complete.items);
+    dp_free(items_name);
     free(dumped);
     dp_free(json_path);
     dp_free(md_path);
@@ -1028,8 +1507,8 @@ out:
     return rc;
 }
 
-/* renderer_render, with S_DEFER_SYNC allowed in formats. */
-static int s_render(const char *out_dir, unsigned formats,
+/* renderer_render_with, with S_DEFER_SYNC allowed in formats. */
+static int s_render(const char *out_dir, unsigned formats, dp_store_t *store,
                     const dp_digest_t *digest, dp_msg_t *reply)
 {
     assert(out_dir && digest && reply);
@@ -1052,7 +1531,7 @@ static int s_render(const char *out_dir, unsigned formats,
         rc = DP_EJSON;
         goto out;
     }
-    rc = s_write_report(out_dir, formats, doc, report, err, sizeof err);
+    rc = s_write_report(out_dir, formats, store, doc, report, err, sizeof err);
 out:
     if (rc == DP_EJSON)
         s_status(digest, "bad digest: ", err, reply);
@@ -1062,10 +1541,17 @@ out:
     return rc;
 }
 
+int renderer_render_with(const char *out_dir, unsigned formats,
+                         dp_store_t *store, const dp_digest_t *digest,
+                         dp_msg_t *reply)
+{
+    return s_render(out_dir, formats & ~S_DEFER_SYNC, store, digest, reply);
+}
+
 int renderer_render(const char *out_dir, unsigned formats,
                     const dp_digest_t *digest, dp_msg_t *reply)
 {
-    return s_render(out_dir, formats & ~S_DEFER_SYNC, digest, reply);
+    return s_render(out_dir, formats & ~S_DEFER_SYNC, NULL, digest, reply);
 }
 
 /* ==== The service ==== */
@@ -1124,6 +1610,13 @@ renderer_t *renderer_new(const renderer_cfg_t *cfg)
     if (renderer_formats_parse(cfg->formats ? cfg->formats : "md,json",
                                &self->formats, err, sizeof err) < 0)
         dp_log(DP_LOG_ERROR, "formats: %s", err);
+    if (cfg->redis_url && *cfg->redis_url) {
+        self->store = dp_store_new(cfg->redis_url, err, sizeof err);
+        if (!self->store) {
+            dp_log(DP_LOG_ERROR, "%s", err);
+            goto fail;
+        }
+    }
     self->bus = dp_bus_new();
     if (!self->bus)
         goto fail;
@@ -1146,8 +1639,8 @@ static void s_publish(renderer_t *self, const dp_msg_t *msg)
 static void s_handle(renderer_t *self, const dp_digest_t *digest)
 {
     dp_msg_t reply;
-    int rc = s_render(self->cfg.out_dir, self->formats | S_DEFER_SYNC, digest,
-                      &reply);
+    int rc = s_render(self->cfg.out_dir, self->formats | S_DEFER_SYNC,
+                      self->store, digest, &reply);
     if (rc == DP_EJSON) {
         self->bad++;
         dp_log(DP_LOG_WARN, "dropped a digest of %s (%ld so far): %s",
@@ -1223,6 +1716,7 @@ void renderer_destroy(renderer_t **self_p)
         return;
     dp_fs_syncer_destroy(&self->syncer);
     dp_bus_destroy(&self->bus);
+    dp_store_destroy(&self->store);
     dp_buf_free(&self->frame);
     dp_free(self);
     *self_p = NULL;

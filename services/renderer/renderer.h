@@ -10,6 +10,7 @@
 #include "dp_err.h"
 #include "dp_mem.h"
 #include "dp_proto.h"
+#include "dp_store.h"
 
 typedef struct renderer_t renderer_t;
 
@@ -28,6 +29,8 @@ typedef struct {
     const char *in_endpoint;  /* PULL: DIGEST messages */
     const char *pub_endpoint; /* PUB tap: REPORT and STATUS */
     long max_frame;           /* largest frame accepted */
+    const char *redis_url;    /* the complete lists of capped digests;
+                                 NULL or "": not read */
 } renderer_cfg_t;
 
 /* Parses a comma list of formats ("md,json,html"; blanks around names are
@@ -105,5 +108,20 @@ DP_NODISCARD int renderer_paths(const json_t *digest, const char *out_dir,
  */
 DP_NODISCARD int renderer_render(const char *out_dir, unsigned formats,
                                  const dp_digest_t *digest, dp_msg_t *reply);
+
+/* renderer_render with the store that holds the complete lists of capped
+ * digests (proto/README.md, "Windows of any size"); store may be NULL.
+ * For a capped digest it reads them a page at a time and writes
+ * "<out>/<owner>/<repo>/<base>.items.md" (beside _posts: the appendix
+ * with every item; the report's
+ * appendix links it) and, with RENDERER_FMT_JSON, the JSON file with every
+ * item (the digest as it would be without a cap), neither held whole in
+ * memory. When they cannot be read (no store, the key expired), the
+ * report is written from the digest alone and says that the rest of each
+ * cut list is not available. */
+DP_NODISCARD int renderer_render_with(const char *out_dir, unsigned formats,
+                                      dp_store_t *store,
+                                      const dp_digest_t *digest,
+                                      dp_msg_t *reply);
 
 #endif

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "digest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,17 @@ typedef enum {
     R_MAINTAINER
 } s_role_t;
 
+/* A person who commented or reviewed on an item in the window; strings
+ * are borrowed from the events. */
+typedef struct {
+    const char *login;
+    const char *assoc;        /* at the first word in the window */
+    const char *quote;        /* the first non-empty text, or NULL */
+    const char *review_state; /* of the last review with one, or NULL */
+    long comments, reviews;
+    int64_t first_at; /* the first word in the window */
+} s_talker_t;
+
 /* One item (issue or PR) and what happened to it in the window. */
 typedef struct {
     const dp_classified_t *snap;          /* newest snapshot among its events */
@@ -34,9 +46,10 @@ typedef struct {
     int64_t first_reply_at;        /* first comment or review by someone else */
     const char *first_reply_by;    /* borrowed from the event */
     const char *first_reply_assoc; /* borrowed from the event */
-    json_t *topics;                /* {id: [reasons]} */
-    json_t *people;        /* {login: {assoc, comments, reviews, quote}} */
-    json_t *review_states; /* {APPROVED: n, ...} */
+    json_t *topics;                /* {id: [reasons]}, NULL until one */
+    s_talker_t *people;            /* in the order of their first word */
+    size_t npeople, people_cap;
+    json_t *review_states; /* {APPROVED: n, ...}, NULL until one */
     bool was_waiting;      /* in the previous window's ledger */
     int64_t score;         /* hot score (digest.h) */
     bool discussion;       /* comments + reviews >= DIGEST_HOT_MIN */
@@ -258,6 +271,8 @@ static void s_note_topics(s_item_t *it, const dp_classified_t *ev)
 {
     for (size_t i = 0; i < ev->topics.count && i < ev->reasons.count; i++) {
         json_t *reasons = json_object_get(it->topics, ev->topics.items[i]);
+        if (!it->topics)
+            it->topics = json_object();
         if (!reasons) {
             reasons = json_array();
             json_object_set_new(it->topics, ev->topics.items[i], reasons);
@@ -290,23 +305,28 @@ static void s_note_reply(s_item_t *it, const dp_classified_t *ev, bool review)
         it->first_reply_by = login;
         it->first_reply_assoc = ev->actor_assoc;
     }
-    json_t *p = json_object_get(it->people, login);
+    s_talker_t *p = NULL;
+    for (size_t i = 0; i < it->npeople && !p; i++)
+        if (!strcmp(it->people[i].login, login))
+            p = &it->people[i];
     if (!p) {
-        p = json_object();
-        json_object_set_new(p, "assoc", s_str(ev->actor_assoc));
-        json_object_set_new(p, "comments", json_integer(0));
-        json_object_set_new(p, "reviews", json_integer(0));
-        json_object_set_new(p, "quote", json_null());
-        json_object_set_new(p, "first_at", json_integer(ev->at));
-        json_object_set_new(it->people, login, p);
+        if (it->npeople == it->people_cap) {
+            it->people_cap = it->people_cap ? 2 * it->people_cap : 2;
+            it->people =
+                dp_realloc(it->people, it->people_cap * sizeof *it->people);
+        }
+        p = &it->people[it->npeople++];
+        *p = (s_talker_t){
+            .login = login, .assoc = ev->actor_assoc, .first_at = ev->at};
     }
-    const char *field = review ? "reviews" : "comments";
-    json_object_set_new(p, field, json_integer(dp_json_int(p, field, 0) + 1));
-    if (ev->text && *ev->text && json_is_null(json_object_get(p, "quote")))
-        json_object_set_new(p, "quote", json_string(ev->text));
+    review ? p->reviews++ : p->comments++;
+    if (ev->text && *ev->text && !p->quote)
+        p->quote = ev->text;
     if (review && ev->review_state)
-        json_object_set_new(p, "review_state", json_string(ev->review_state));
+        p->review_state = ev->review_state;
     if (review && ev->review_state) {
+        if (!it->review_states)
+            it->review_states = json_object();
         json_object_set_new(
             it->review_states, ev->review_state,
             json_integer(dp_json_int(it->review_states, ev->review_state, 0) +
@@ -358,9 +378,6 @@ static size_t s_gather(const dp_classified_t **sorted, size_t n,
             it = &items[count++];
             memset(it, 0, sizeof *it);
             it->snap = ev;
-            it->topics = json_object();
-            it->people = json_object();
-            it->review_states = json_object();
         }
         if (ev->updated_at > it->snap->updated_at)
             it->snap = ev;
@@ -377,7 +394,7 @@ static void s_score(s_item_t *items, size_t n, const json_t *previous)
     for (size_t i = 0; i < n; i++) {
         s_item_t *it = &items[i];
         int64_t c = it->comments + it->reviews;
-        int64_t p = (int64_t)json_object_size(it->people);
+        int64_t p = (int64_t)it->npeople;
         int64_t r = it->snap->reactions < DIGEST_REACTIONS_CAP
                         ? it->snap->reactions
                         : DIGEST_REACTIONS_CAP;
@@ -447,7 +464,45 @@ static int64_t s_list_at(const s_item_t *it, int list)
     return -1;
 }
 
-static void s_lists(json_t *digest, const s_item_t *items, size_t n)
+/* ==== Caps ==== */
+
+/* The cap on lists and where the items past it go (digest_opts_t). */
+typedef struct {
+    size_t cap;          /* 0: no cap */
+    digest_sink_fn sink; /* may be NULL */
+    void *arg;
+    size_t lines;   /* items given to the sink so far */
+    json_t *capped; /* {"<section>": {"at", "total"}}, the cut lists */
+} s_cap_t;
+
+/* True when a list of total items is cut; records it as section. */
+static bool s_cap_cuts(s_cap_t *c, const char *section, size_t total)
+{
+    if (!c->cap || total <= c->cap)
+        return false;
+    json_object_set_new(c->capped, section,
+                        json_pack("{s:I, s:I}", "at", (json_int_t)c->lines,
+                                  "total", (json_int_t)total));
+    return true;
+}
+
+/* Adds the i-th item o of a list to arr, or only to the sink past the cap
+ * when the list is cut. Takes o. */
+static void s_cap_add(s_cap_t *c, bool cut, json_t *arr, size_t i, json_t *o)
+{
+    if (cut) {
+        if (c->sink)
+            c->sink(c->arg, o);
+        c->lines++;
+    }
+    if (!cut || i < c->cap)
+        json_array_append_new(arr, o);
+    else
+        json_decref(o);
+}
+
+static void s_lists(json_t *digest, const s_item_t *items, size_t n,
+                    s_cap_t *cap)
 {
     json_t *lists = json_object(), *counts = json_object();
     s_ref_t *refs = dp_calloc(n ? n : 1, sizeof *refs);
@@ -460,8 +515,11 @@ static void s_lists(json_t *digest, const s_item_t *items, size_t n)
         }
         qsort(refs, m, sizeof *refs, s_cmp_newest);
         json_t *arr = json_array();
+        char section[64];
+        snprintf(section, sizeof section, "lists.%s", s_list_names[l]);
+        bool cut = s_cap_cuts(cap, section, m);
         for (size_t i = 0; i < m; i++)
-            json_array_append_new(arr, s_item_json(refs[i].item, refs[i].at));
+            s_cap_add(cap, cut, arr, i, s_item_json(refs[i].item, refs[i].at));
         json_object_set_new(lists, s_list_names[l], arr);
         json_object_set_new(counts, s_list_names[l], json_integer((long)m));
     }
@@ -488,7 +546,7 @@ static json_t *s_happened(const s_item_t *it)
 }
 
 static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
-                     size_t n, const json_t *rules_topics)
+                     size_t n, const json_t *rules_topics, s_cap_t *cap)
 {
     json_t *out = json_array(), *counts = json_object();
     /* Topics in the order of the rules file (the YAML loader keeps it). */
@@ -496,6 +554,12 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
     json_t *t;
     json_object_foreach((json_t *)rules_topics, id, t)
     {
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++)
+            total += json_object_get(items[i].topics, id) != NULL;
+        char section[64];
+        snprintf(section, sizeof section, "topics.%zu", json_array_size(out));
+        bool cut = s_cap_cuts(cap, section, total);
         const char *title = dp_json_str(t, "title");
         const char *short_name = dp_json_str(t, "short");
         json_t *topic = json_object();
@@ -506,6 +570,7 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
                                         : title    ? title
                                                    : id));
         json_t *list = json_array();
+        size_t k = 0;
         for (size_t i = n; i-- > 0;) {
             json_t *reasons = json_object_get(items[i].topics, id);
             if (!reasons)
@@ -518,10 +583,12 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
                 o, "comments",
                 json_integer(items[i].comments + items[i].reviews));
             json_object_set(o, "reasons", reasons);
-            json_array_append_new(list, o);
+            s_cap_add(cap, cut, list, k++, o);
         }
-        json_object_set_new(counts, id,
-                            json_integer((json_int_t)json_array_size(list)));
+        json_object_set_new(counts, id, json_integer((json_int_t)total));
+        if (cut)
+            json_object_set_new(topic, "total",
+                                json_integer((json_int_t)total));
         json_object_set_new(topic, "items", list);
         json_array_append_new(out, topic);
     }
@@ -540,7 +607,7 @@ static int s_cmp_hot(const void *a, const void *b)
     long cx = x->comments + x->reviews, cy = y->comments + y->reviews;
     if (cx != cy)
         return cx > cy ? -1 : 1;
-    size_t px = json_object_size(x->people), py = json_object_size(y->people);
+    size_t px = x->npeople, py = y->npeople;
     if (px != py)
         return px > py ? -1 : 1;
     if (x->snap->number != y->snap->number)
@@ -550,38 +617,49 @@ static int s_cmp_hot(const void *a, const void *b)
 
 /* Participants in the order of their first word in the window, then by
  * login; with their role on the thread. */
+static int s_cmp_talkers(const void *a, const void *b)
+{
+    const s_talker_t *x = *(const s_talker_t *const *)a;
+    const s_talker_t *y = *(const s_talker_t *const *)b;
+    if (x->first_at != y->first_at)
+        return x->first_at < y->first_at ? -1 : 1;
+    return s_cmp_str(x->login, y->login);
+}
+
+static json_t *s_str_or_null(const char *s)
+{
+    json_t *v = s ? json_string(s) : NULL;
+    return v ? v : json_null();
+}
+
 static json_t *s_participants(const s_item_t *it)
 {
+    const s_talker_t **order =
+        dp_calloc(it->npeople ? it->npeople : 1, sizeof *order);
+    for (size_t i = 0; i < it->npeople; i++)
+        order[i] = &it->people[i];
+    qsort(order, it->npeople, sizeof *order, s_cmp_talkers);
     json_t *people = json_array();
-    const char *login;
-    json_t *p;
-    json_object_foreach(it->people, login, p)
-    {
-        json_t *q = json_deep_copy(p);
-        const char *role = it->snap->author && !strcmp(it->snap->author, login)
-                               ? "author"
-                               : s_role_name(s_role(dp_json_str(p, "assoc")));
-        json_object_set_new(q, "login", json_string(login));
+    for (size_t i = 0; i < it->npeople && i < DIGEST_PARTICIPANTS_MAX; i++) {
+        const s_talker_t *p = order[i];
+        const char *role =
+            it->snap->author && !strcmp(it->snap->author, p->login)
+                ? "author"
+                : s_role_name(s_role(p->assoc));
+        json_t *q = json_object();
+        json_object_set_new(q, "assoc", s_str(p->assoc));
+        json_object_set_new(q, "comments", json_integer(p->comments));
+        json_object_set_new(q, "reviews", json_integer(p->reviews));
+        json_object_set_new(q, "quote", s_str_or_null(p->quote));
+        json_object_set_new(q, "first_at", json_integer(p->first_at));
+        if (p->review_state)
+            json_object_set_new(q, "review_state",
+                                s_str_or_null(p->review_state));
+        json_object_set_new(q, "login", json_string(p->login));
         json_object_set_new(q, "role", json_string(role));
         json_array_append_new(people, q);
     }
-    size_t np = json_array_size(people);
-    for (size_t a = 1; a < np; a++) /* insertion sort: tiny lists */
-        for (size_t b = a; b > 0; b--) {
-            json_t *x = json_array_get(people, b - 1);
-            json_t *y = json_array_get(people, b);
-            int64_t fx = dp_json_int(x, "first_at", 0);
-            int64_t fy = dp_json_int(y, "first_at", 0);
-            if (fx < fy ||
-                (fx == fy && s_cmp_str(dp_json_str(x, "login"),
-                                       dp_json_str(y, "login")) <= 0))
-                break;
-            json_incref(x);
-            json_array_set(people, b - 1, y);
-            json_array_set_new(people, b, x);
-        }
-    while (json_array_size(people) > DIGEST_PARTICIPANTS_MAX)
-        json_array_remove(people, json_array_size(people) - 1);
+    dp_free(order);
     return people;
 }
 
@@ -623,9 +701,7 @@ static json_t *s_hot(const s_item_t *items, size_t n, const dp_window_t *win,
         json_object_set_new(o, "author_assoc", s_str(it->snap->author_assoc));
         json_object_set_new(o, "comments", json_integer(it->comments));
         json_object_set_new(o, "reviews", json_integer(it->reviews));
-        json_object_set_new(
-            o, "people",
-            json_integer((json_int_t)json_object_size(it->people)));
+        json_object_set_new(o, "people", json_integer((json_int_t)it->npeople));
         json_object_set_new(o, "reactions", json_integer(it->snap->reactions));
         json_object_set_new(o, "score", json_integer(it->score));
         json_object_set_new(o, "created_at",
@@ -748,9 +824,11 @@ static int s_cmp_people(const void *a, const void *b)
 }
 
 /* People active in the window, most active first; roles counted into
- * roles, bot accounts into *bots. */
+ * roles, bot accounts into *bots. When the cap cuts the list,
+ * *first_timers gets the logins of the first-time contributors (at most
+ * the cap of them), else NULL. */
 static json_t *s_people(const dp_classified_t **sorted, size_t n, json_t *roles,
-                        long *bots)
+                        long *bots, s_cap_t *cap, json_t **first_timers)
 {
     json_t *people = json_object();
     json_t *botset = json_object();
@@ -801,8 +879,17 @@ static json_t *s_people(const dp_classified_t **sorted, size_t n, json_t *roles,
     json_decref(people);
     qsort(arr, m, sizeof(json_t *), s_cmp_people);
     json_t *list = json_array();
-    for (size_t i = 0; i < m; i++)
-        json_array_append_new(list, arr[i]);
+    bool cut = s_cap_cuts(cap, "facts.people", m);
+    json_t *firsts = cut ? json_array() : NULL;
+    for (size_t i = 0; i < m; i++) {
+        const char *role = dp_json_str(arr[i], "role");
+        if (firsts && json_array_size(firsts) < cap->cap && role &&
+            !strcmp(role, "first_time"))
+            json_array_append_new(firsts,
+                                  json_string(dp_json_str(arr[i], "login")));
+        s_cap_add(cap, cut, list, i, arr[i]);
+    }
+    *first_timers = firsts;
     dp_free(arr);
     return list;
 }
@@ -1207,11 +1294,13 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     size_t nitems = s_gather(sorted, n, items);
     s_score(items, nitems, previous);
 
+    s_cap_t cap = {opts ? opts->list_cap : 0, opts ? opts->sink : NULL,
+                   opts ? opts->sink_arg : NULL, 0, json_object()};
     json_t *d = json_object();
     s_header(d, win);
-    s_lists(d, items, nitems);
+    s_lists(d, items, nitems, &cap);
     json_t *facts = json_object();
-    s_topics(d, facts, items, nitems, topics);
+    s_topics(d, facts, items, nitems, topics, &cap);
 
     long bots = 0;
     size_t discussions = 0;
@@ -1226,7 +1315,14 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     json_object_set_new(facts, "discussion_numbers",
                         s_discussions(items, nitems));
     json_object_set_new(facts, "changes", s_changes(items, nitems));
-    json_object_set_new(facts, "people", s_people(sorted, n, roles, &bots));
+    json_t *firsts = NULL;
+    json_t *people = s_people(sorted, n, roles, &bots, &cap, &firsts);
+    json_t *cut = json_object_get(cap.capped, "facts.people");
+    if (cut)
+        json_object_set(facts, "people_total", json_object_get(cut, "total"));
+    if (firsts)
+        json_object_set_new(facts, "first_timers", firsts);
+    json_object_set_new(facts, "people", people);
     json_object_set_new(facts, "roles", roles);
     json_object_set_new(facts, "bots", json_integer(bots));
     json_object_set_new(facts, "reviews", s_reviews(items, nitems));
@@ -1245,10 +1341,15 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     json_object_set_new(facts, "previous", s_previous_copy(previous));
     json_object_set_new(d, "facts", facts);
     json_object_set_new(d, "health", s_health(win, dp_time_now()));
+    if (json_object_size(cap.capped) > 0)
+        json_object_set_new(d, "capped",
+                            json_pack("{s:I, s:O}", "cap", (json_int_t)cap.cap,
+                                      "sections", cap.capped));
+    json_decref(cap.capped);
 
     for (size_t i = 0; i < nitems; i++) {
         json_decref(items[i].topics);
-        json_decref(items[i].people);
+        dp_free(items[i].people);
         json_decref(items[i].review_states);
     }
     dp_free(items);
@@ -1261,7 +1362,7 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
 json_t *digest_build(const dp_window_t *win, const dp_classified_t *events,
                      size_t n, const json_t *topics, const json_t *previous)
 {
-    digest_opts_t opts = {topics, previous, 0};
+    digest_opts_t opts = {.topics = topics, .previous = previous};
     return digest_build_with(win, events, n, &opts);
 }
 

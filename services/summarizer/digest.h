@@ -52,6 +52,13 @@
 #define DIGEST_WAITING_MAX 300
 #define DIGEST_WAITING_AGE_S (30L * 86400)
 
+/* The items a list holds at most in a capped digest, by default. */
+#define DIGEST_LIST_CAP 200
+
+/* Receives, one at a time and in order, every item of a list that the cap
+ * cuts (see digest_opts_t). The item is borrowed for the call. */
+typedef void (*digest_sink_fn)(void *arg, const json_t *item);
+
 /* What a digest is built from besides the window and its events. */
 typedef struct {
     const json_t *topics;   /* the topics mapping that applies to the
@@ -60,6 +67,10 @@ typedef struct {
                                of the same length, newest first, contiguous;
                                may be NULL */
     long unanswered_s;      /* watch threshold; 0 means DIGEST_UNANSWERED_S */
+    size_t list_cap;        /* items kept per list; 0: every item */
+    digest_sink_fn sink;    /* gets every item of each cut list; may be
+                               NULL (the items past the cap are lost) */
+    void *sink_arg;         /* passed to sink */
 } digest_opts_t;
 
 /* Builds the digest document of a window (see proto/README.md) from its
@@ -72,7 +83,20 @@ typedef struct {
  * PRs, long-hot threads), waiting (the ledger for the next window),
  * categories, topic_counts and previous (the summaries given, without
  * their ledgers). Every list has a total order, so the same input always
- * gives the same document. The result is the caller's (json_decref). */
+ * gives the same document.
+ * With a list_cap, a list longer than the cap (lists.*, topics[].items,
+ * facts.people) keeps its first list_cap items; all of its items, in
+ * order, go to the sink, one call each, and the digest records the cut in
+ * "capped": {"cap": list_cap, "sections": {"<section>": {"at": A,
+ * "total": N}}}, where section is
+ * "lists.<name>", "topics.<index>" or "facts.people", A the number of
+ * items the sink received before this section's and N the list's full
+ * length. A cut topic also gets "total": N and a cut people list
+ * facts.people_total and facts.first_timers (the logins of first-time
+ * contributors, at most list_cap); counts, topic_counts and roles are
+ * exact either way.
+ * Lists within the cap are as without one, and so is the whole digest
+ * when no list passes it. The result is the caller's (json_decref). */
 json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
                           size_t n, const digest_opts_t *opts);
 

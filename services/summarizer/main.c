@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 {
     char *redis_url = NULL, *rules = NULL, *in = NULL, *out = NULL;
     char *pub = NULL, *log_level = NULL;
-    long max_frame, max_events, unanswered_s;
+    long max_frame, max_events, unanswered_s, list_cap;
     dp_opt_t opts[] = {
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
          "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
@@ -29,10 +29,14 @@ int main(int argc, char **argv)
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
         {"max_events", "DP_MAX_EVENTS", "--max-events", DP_OPT_INT, &max_events,
-         "100000", 1, 10000000, NULL, false, "events per window at most"},
+         "500000", 1, 10000000, NULL, false, "events per window at most"},
         {"unanswered_s", "DP_UNANSWERED_S", "--unanswered-s", DP_OPT_INT,
          &unanswered_s, "86400", 60, 31536000, NULL, false,
          "an issue without an answer for longer is worth watching"},
+        {"list_cap", "DP_LIST_CAP", "--list-cap", DP_OPT_INT, &list_cap, "200",
+         0, 1000000, NULL, false,
+         "items a digest list holds at most (0: all); the rest is kept "
+         "beside it"},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
@@ -49,8 +53,8 @@ int main(int argc, char **argv)
     dp_log_set_level(dp_log_level_parse(log_level));
     dp_config_log(opts, nopts);
     dp_service_signals();
-    summarizer_cfg_t cfg = {redis_url, rules,     in,         out,
-                            pub,       max_frame, max_events, unanswered_s};
+    summarizer_cfg_t cfg = {redis_url, rules,      in,           out,     pub,
+                            max_frame, max_events, unanswered_s, list_cap};
     summarizer_t *summarizer = summarizer_new(&cfg);
     if (!summarizer) {
         dp_config_free(opts, nopts);

@@ -17,6 +17,7 @@ typedef struct {
     long max_frame;           /* largest frame accepted */
     long max_events;          /* bound on events per window */
     long unanswered_s;        /* an issue waiting longer is worth watching */
+    long list_cap;            /* items per digest list; 0: all (digest.h) */
 } summarizer_cfg_t;
 
 /* Opens the store and sockets. NULL on failure (logged). */

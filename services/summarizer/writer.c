@@ -378,6 +378,27 @@ static long long s_count(const json_t *d, const char *name)
     return (long long)dp_json_int(counts, name, 0);
 }
 
+/* The length of a list that a capped digest may have cut: its "total"
+ * member (or the given total) when there is one, else its size. */
+static size_t s_total(const json_t *list, const json_t *total)
+{
+    return json_is_integer(total) ? (size_t)json_integer_value(total)
+                                  : json_array_size(list);
+}
+
+/* The items of a topic, however many the digest lists. */
+static size_t s_topic_total(const json_t *t)
+{
+    return s_total(json_object_get(t, "items"), json_object_get(t, "total"));
+}
+
+/* The people active in the window, however many the digest lists. */
+static size_t s_people_total(const json_t *d)
+{
+    return s_total(dp_json_get(d, "facts.people"),
+                   dp_json_get(d, "facts.people_total"));
+}
+
 static long long s_int(const json_t *obj, const char *path)
 {
     return (long long)dp_json_int(obj, path, 0);
@@ -495,7 +516,7 @@ static void s_summary(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
         dp_buf_t topic = DP_BUF_INIT;
         dp_text_md_inline(&topic, dp_json_str(t, "short"), 40);
         dp_buf_printf(b, w->topic_hits_fmt, topic.data ? topic.data : "",
-                      json_array_size(json_object_get(t, "items")));
+                      s_topic_total(t));
         dp_buf_free(&topic);
     }
     json_t *hot = json_array_get(dp_json_get(d, "facts.hot"), 0);
@@ -507,7 +528,7 @@ static void s_summary(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
     s_continuity(d, &still, &fresh);
     if (still + fresh > 0)
         dp_buf_printf(b, w->cont_fmt, still, fresh);
-    size_t people = json_array_size(dp_json_get(d, "facts.people"));
+    size_t people = s_people_total(d);
     if (people) {
         dp_buf_printf(b, w->people_fmt, people);
         long long first = s_int(d, "facts.roles.first_time");
@@ -568,8 +589,7 @@ static void s_topic(dp_buf_t *b, const json_t *t, const s_words_t *w)
         dp_buf_puts(b, "\n");
         dp_buf_printf(b, w->topic_none_detail_fmt, title.data);
     } else {
-        dp_buf_printf(b, w->topic_count_fmt, json_array_size(items),
-                      title.data);
+        dp_buf_printf(b, w->topic_count_fmt, s_topic_total(t), title.data);
         size_t i;
         json_t *it;
         json_array_foreach(items, i, it) s_topic_item(b, it, w);
@@ -727,7 +747,7 @@ static void s_trend_topics(dp_buf_t *b, const json_t *d, const json_t *previous,
         if (i)
             dp_buf_puts(b, w->list_sep);
         dp_text_md_inline(b, dp_json_str(t, "short"), 40);
-        dp_buf_printf(b, " %zu", json_array_size(json_object_get(t, "items")));
+        dp_buf_printf(b, " %zu", s_topic_total(t));
         s_history(b, previous, "topics", dp_json_str(t, "id"), w);
     }
     dp_buf_puts(b, w->themes_end);
@@ -956,22 +976,30 @@ static void s_activity(dp_buf_t *b, const json_t *d, const s_words_t *w)
     if (json_array_size(people) == 0) {
         dp_buf_puts(b, w->act_none);
     } else {
-        dp_buf_printf(b, w->act_people_fmt, json_array_size(people),
+        dp_buf_printf(b, w->act_people_fmt, s_people_total(d),
                       s_int(roles, "maintainer"), s_int(roles, "contributor"),
                       s_int(roles, "first_time"), s_int(roles, "community"));
         dp_buf_t first = DP_BUF_INIT;
+        /* A cut people list comes with the first-timers beside it. */
+        const json_t *firsts = dp_json_get(d, "facts.first_timers");
         size_t i;
         json_t *p;
         json_array_foreach(people, i, p)
         {
             const char *role = dp_json_str(p, "role");
-            if (role && !strcmp(role, "first_time")) {
+            if (!firsts && role && !strcmp(role, "first_time")) {
                 if (first.len)
                     dp_buf_puts(&first, w->list_sep);
                 s_login(&first, dp_json_str(p, "login"));
             }
             if (i < WRITER_PEOPLE_MAX)
                 s_person(b, p, w);
+        }
+        json_array_foreach(firsts, i, p)
+        {
+            if (first.len)
+                dp_buf_puts(&first, w->list_sep);
+            s_login(&first, json_string_value(p));
         }
         dp_buf_puts(b, "\n");
         if (first.len) {

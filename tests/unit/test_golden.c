@@ -361,7 +361,7 @@ static json_t *s_digest(const s_rules_t *r, const s_data_t *d, int64_t from,
     w.rl_remaining = -1;
     w.rl_limit = -1;
     w.complete_until = to;
-    digest_opts_t opts = {r->topics, previous, 0};
+    digest_opts_t opts = {.topics = r->topics, .previous = previous};
     json_t *digest = digest_build_with(&w, evs, n, &opts);
     s_classified_free(evs, n);
     return digest;

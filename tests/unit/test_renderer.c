@@ -349,6 +349,43 @@ static void test_markdown_whole_layout(void **state)
     json_decref(doc);
 }
 
+/* A digest whose new_prs list was cut: 2 shown of 1002. */
+static json_t *s_capped_digest(json_int_t total)
+{
+    json_t *doc = s_digest();
+    json_object_set_new(json_object_get(doc, "counts"), "new_prs",
+                        json_integer(total));
+    json_object_set_new(doc, "capped",
+                        json_pack("{s:i, s:{s:{s:i, s:I}}}", "cap", 2,
+                                  "sections", "lists.new_prs", "at", 0, "total",
+                                  total));
+    return doc;
+}
+
+static void test_capped_list_says_the_rest_is_not_available(void **state)
+{
+    (void)state;
+    json_t *doc = s_capped_digest(1002);
+    char *md = s_render(doc);
+    assert_true(s_has_line(md, "- …… 另有 1000 项，完整列表不可用"));
+    assert_int_equal(s_count_prefixed(md, "- …… 另有"), 1);
+    dp_free(md);
+    json_decref(doc);
+    /* A total that is not past what is shown, or absurd, is no cut. */
+    json_int_t bad[] = {2, 1, -5, 100000000001LL};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        doc = s_capped_digest(bad[i] > 0 ? bad[i] : 2);
+        json_t *sections =
+            json_object_get(json_object_get(doc, "capped"), "sections");
+        json_object_set_new(json_object_get(sections, "lists.new_prs"), "total",
+                            json_integer(bad[i]));
+        md = s_render(doc);
+        assert_int_equal(s_count_prefixed(md, "- …… 另有"), 0);
+        dp_free(md);
+        json_decref(doc);
+    }
+}
+
 static void test_markdown_appends_to_out(void **state)
 {
     (void)state;
@@ -1737,7 +1774,7 @@ static void test_service_answers_digest_with_report(void **state)
     char *in = dp_asprintf("@ipc://%s/in", dir);
     char *pub = dp_asprintf("@ipc://%s/pub", dir);
     char *site = dp_asprintf("%s/site", dir);
-    renderer_cfg_t cfg = {site, "md,json,html", in, pub, 1 << 20};
+    renderer_cfg_t cfg = {site, "md,json,html", in, pub, 1 << 20, NULL};
     renderer_t *r = renderer_new(&cfg);
     assert_non_null(r);
 
@@ -2016,6 +2053,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_markdown_matches_example_header_and_appendix),
         cmocka_unit_test(test_markdown_whole_layout),
+        cmocka_unit_test(test_capped_list_says_the_rest_is_not_available),
         cmocka_unit_test(test_markdown_appends_to_out),
         cmocka_unit_test(test_appendix_line_shapes),
         cmocka_unit_test(test_untrusted_urls_are_rebuilt),

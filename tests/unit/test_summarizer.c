@@ -423,6 +423,86 @@ static void test_digest_lists_break_ties_by_higher_number(void **state)
     json_decref(d);
 }
 
+/* The sink of a capped digest in a test: every item, in order. */
+static void s_collect(void *arg, const json_t *item)
+{
+    json_array_append_new((json_t *)arg, json_deep_copy(item));
+}
+
+/* The list a section of capped.sections names in a digest. */
+static json_t *s_section_list(json_t *d, const char *section)
+{
+    if (!strncmp(section, "topics.", 7))
+        return json_object_get(
+            json_array_get(json_object_get(d, "topics"),
+                           (size_t)strtol(section + 7, NULL, 10)),
+            "items");
+    return dp_json_get(d, section);
+}
+
+static void test_digest_cap_keeps_the_first_and_sinks_every_item(void **state)
+{
+    (void)state;
+    dp_classified_t ev[EXAMPLE_EVENTS];
+    s_example(ev);
+    dp_window_t w = s_window("en", EXAMPLE_EVENTS);
+    json_t *topics = s_topics_doc();
+    json_t *sunk = json_array();
+    digest_opts_t whole = {.topics = topics};
+    digest_opts_t capped = {
+        .topics = topics, .list_cap = 1, .sink = s_collect, .sink_arg = sunk};
+    json_t *full = digest_build_with(&w, ev, EXAMPLE_EVENTS, &whole);
+    json_t *cut = digest_build_with(&w, ev, EXAMPLE_EVENTS, &capped);
+    assert_null(json_object_get(full, "capped"));
+    json_t *sections = dp_json_get(cut, "capped.sections");
+    assert_int_equal(dp_json_int(cut, "capped.cap", 0), 1);
+    /* The example has two new PRs and two people: both lists are cut. */
+    assert_non_null(json_object_get(sections, "lists.new_prs"));
+    assert_non_null(json_object_get(sections, "facts.people"));
+    size_t lines = 0;
+    const char *name;
+    json_t *c;
+    json_object_foreach(sections, name, c)
+    {
+        json_t *all = s_section_list(full, name);
+        json_t *kept = s_section_list(cut, name);
+        size_t at = (size_t)dp_json_int(c, "at", -1);
+        size_t total = (size_t)dp_json_int(c, "total", -1);
+        assert_int_equal(at, lines);
+        assert_int_equal(total, json_array_size(all));
+        assert_true(total > 1);
+        assert_int_equal(json_array_size(kept), 1);
+        assert_true(
+            json_equal(json_array_get(kept, 0), json_array_get(all, 0)));
+        for (size_t i = 0; i < total; i++)
+            assert_true(json_equal(json_array_get(sunk, at + i),
+                                   json_array_get(all, i)));
+        lines += total;
+    }
+    assert_int_equal(json_array_size(sunk), lines);
+    /* The figures stay exact, and a list within the cap is whole. */
+    assert_true(json_equal(json_object_get(cut, "counts"),
+                           json_object_get(full, "counts")));
+    assert_true(json_equal(dp_json_get(cut, "facts.topic_counts"),
+                           dp_json_get(full, "facts.topic_counts")));
+    assert_true(json_equal(dp_json_get(cut, "facts.roles"),
+                           dp_json_get(full, "facts.roles")));
+    assert_int_equal(dp_json_int(cut, "facts.people_total", 0),
+                     json_array_size(dp_json_get(full, "facts.people")));
+    assert_true(json_equal(dp_json_get(cut, "lists.new_issues"),
+                           dp_json_get(full, "lists.new_issues")));
+    /* The writer counts the cut lists in full: the summary is the same. */
+    writer_extractive(full);
+    writer_extractive(cut);
+    assert_string_equal(
+        dp_json_str(json_object_get(cut, "sections"), "summary"),
+        dp_json_str(json_object_get(full, "sections"), "summary"));
+    json_decref(full);
+    json_decref(cut);
+    json_decref(sunk);
+    json_decref(topics);
+}
+
 static void test_digest_counts_duplicate_deliveries_once(void **state)
 {
     (void)state;
@@ -908,7 +988,8 @@ static json_t *s_build_at(const char *lang, int k, const dp_classified_t *ev,
     w.win_from += (int64_t)k * 3600;
     w.win_to += (int64_t)k * 3600;
     json_t *topics = s_topics_doc();
-    digest_opts_t opts = {topics, previous, threshold};
+    digest_opts_t opts = {
+        .topics = topics, .previous = previous, .unanswered_s = threshold};
     json_t *d = digest_build_with(&w, ev, n, &opts);
     json_decref(topics);
     assert_non_null(d);
@@ -1441,6 +1522,7 @@ int main(void)
         cmocka_unit_test(
             test_writer_topics_show_every_reason_and_what_happened),
         cmocka_unit_test(test_digest_carries_the_zone_for_per_instant_offsets),
+        cmocka_unit_test(test_digest_cap_keeps_the_first_and_sinks_every_item),
         cmocka_unit_test(test_digest_complete_until_is_never_after_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
