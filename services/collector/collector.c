@@ -1049,9 +1049,10 @@ static void s_serve(collector_t *self, dp_msg_t *msg, dp_buf_t *frame,
             dp_log(DP_LOG_WARN, "ignored a %s message on the control socket",
                    dp_msg_type_name(batch[i].type));
         }
-        dp_msg_clear(&batch[i]);
     }
-    s_activity_forget(self);
+    s_activity_forget(self); /* it borrowed the names of the batch */
+    for (size_t i = 0; i < n; i++)
+        dp_msg_clear(&batch[i]);
     dp_free(repos);
     dp_free(batch);
 }

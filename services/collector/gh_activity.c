@@ -13,6 +13,7 @@
 #include "dp_mem.h"
 #include "dp_proto.h"
 #include "dp_time.h"
+#include "gh_graphql.h"
 
 #define GH_ACTIVITY_VAR_MAX 24      /* "o", "n" or "r" and an index */
 #define GH_ACTIVITY_KEY_MAX 256     /* Redis key of a repository's poll */
@@ -97,17 +98,8 @@ static int s_batch(gh_client_t *gh, gh_activity_t *repos, size_t n, int64_t now,
 {
     char *query = gh_activity_query(n);
     json_t *vars = s_vars(repos, n);
-    json_t *req =
-        vars ? json_pack("{s:s, s:o}", "query", query, "variables", vars)
-             : NULL;
-    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_t *doc = NULL;
-    int rc = DP_EJSON;
-    size_t problems = gh_client_problem_count(gh);
-    if (body)
-        rc = gh_client_graphql(gh, body, &doc);
-    if (rc == DP_ENOTFOUND)
-        gh_client_problems_keep(gh, problems); /* no GraphQL: no fault */
+    int rc = vars ? gh_graphql_post(gh, query, vars, &doc) : DP_EJSON;
     if (rc < 0)
         goto out;
     json_t *data = json_object_get(doc, "data");
@@ -134,8 +126,6 @@ static int s_batch(gh_client_t *gh, gh_activity_t *repos, size_t n, int64_t now,
     }
 out:
     json_decref(doc);
-    free(body);
-    json_decref(req);
     dp_free(query);
     return rc;
 }

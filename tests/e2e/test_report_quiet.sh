@@ -41,6 +41,8 @@ run() {
     "$R" report "$@" --from "$from" --to "$to" --out "$out" --timeout 120 \
         >"$out.paths" 2>"$out.err"
     echo $? >"$out.rc"
+    check "$(basename "$out"): no service failed" \
+        bash -c "! grep -qE 'exited with|Sanitizer|ERROR' '$out.err'"
 }
 # report OUT REPO: the path of REPO's report in OUT
 report() { grep -F "/$2/_posts/" "$1.paths"; }

@@ -1234,35 +1234,58 @@ static void s_list_pull_part(server_t *srv, repo_t *repo, long long number,
 
 /* ==== Repository events ==== */
 
-/* Appends one event of the feed to all, and its entry to v. */
-static void s_event_add(json_t *all, entry_t **v, size_t *n, size_t *cap,
-                        const char *type, const char *action, json_t *actor,
-                        repo_t *repo, long long number, json_t *when)
+/* A repository's events feed being built. */
+typedef struct {
+    repo_t *repo;
+    json_t *all; /* the events, owned */
+    entry_t *v;  /* one per event, newest first once sorted */
+    size_t n, cap;
+} feed_t;
+
+/* Appends one event of the feed, unless its time is missing. */
+static void s_event_add(feed_t *f, const char *type, const char *action,
+                        json_t *actor, long long number, json_t *when)
 {
     int64_t t = 0;
     if (!json_is_string(when) ||
         s_parse_time(json_string_value(when), &t) < 0 || t <= 0)
         return;
     char id[48];
-    snprintf(id, sizeof id, "%lld", 40000000000LL + (long long)*n);
+    snprintf(id, sizeof id, "%lld", 40000000000LL + (long long)f->n);
     char name[512];
-    snprintf(name, sizeof name, "%s/%s", repo->owner, repo->name);
+    snprintf(name, sizeof name, "%s/%s", f->repo->owner, f->repo->name);
     json_t *e = json_pack(
         "{s:s, s:s, s:{s:O?}, s:{s:I, s:s}, s:{s:s?, s:I}, s:b, s:O}", "id", id,
         "type", type, "actor", "login", json_object_get(actor, "login"), "repo",
-        "id", (json_int_t)repo->id, "name", name, "payload", "action", action,
-        "number", (json_int_t)number, "public", 1, "created_at", when);
+        "id", (json_int_t)f->repo->id, "name", name, "payload", "action",
+        action, "number", (json_int_t)number, "public", 1, "created_at", when);
     if (!e)
         return;
-    json_array_append_new(all, e);
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        *v = dp_realloc(*v, *cap * sizeof **v);
+    json_array_append_new(f->all, e);
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 64;
+        f->v = dp_realloc(f->v, f->cap * sizeof *f->v);
     }
-    (*v)[*n].key = -t; /* newest first */
-    (*v)[*n].tie = (long long)*n;
-    (*v)[*n].json = e;
-    (*n)++;
+    f->v[f->n].key = -t; /* newest first */
+    f->v[f->n].tie = (long long)f->n;
+    f->v[f->n].json = e;
+    f->n++;
+}
+
+/* One event of type per element of the numbered lists (comments,
+ * reviews), at the element's time field when. */
+static void s_events_of(feed_t *f, const numbered_t *lists, size_t nlists,
+                        const char *type, const char *when)
+{
+    for (size_t i = 0; i < nlists; i++) {
+        size_t k;
+        json_t *c;
+        json_array_foreach(lists[i].json, k, c)
+        {
+            s_event_add(f, type, "created", json_object_get(c, "user"),
+                        lists[i].number, json_object_get(c, when));
+        }
+    }
 }
 
 /* GET /repos/{o}/{r}/events: the dataset's activity as GitHub's feed shows
@@ -1275,9 +1298,7 @@ static void s_list_events(server_t *srv, repo_t *repo, const query_t *q,
     long long per_page, page;
     if (s_paging(srv, q, r, &per_page, &page) < 0)
         return;
-    json_t *all = json_array();
-    entry_t *v = NULL;
-    size_t n = 0, cap = 0;
+    feed_t f = {.repo = repo, .all = json_array()};
     for (size_t i = 0; i < repo->n_items; i++) {
         json_t *it = repo->items[i].json;
         const char *type = json_object_get(it, "pull_request")
@@ -1285,36 +1306,24 @@ static void s_list_events(server_t *srv, repo_t *repo, const query_t *q,
                                : "IssuesEvent";
         json_t *user = json_object_get(it, "user");
         long long number = repo->items[i].number;
-        s_event_add(all, &v, &n, &cap, type, "opened", user, repo, number,
+        s_event_add(&f, type, "opened", user, number,
                     json_object_get(it, "created_at"));
-        s_event_add(all, &v, &n, &cap, type, "closed", user, repo, number,
+        s_event_add(&f, type, "closed", user, number,
                     json_object_get(it, "closed_at"));
     }
-    for (size_t i = 0; i < repo->n_comments; i++) {
-        size_t k;
-        json_t *c;
-        json_array_foreach(repo->comments[i].json, k, c) s_event_add(
-            all, &v, &n, &cap, "IssueCommentEvent", "created",
-            json_object_get(c, "user"), repo, repo->comments[i].number,
-            json_object_get(c, "created_at"));
-    }
-    for (size_t i = 0; i < repo->n_reviews; i++) {
-        size_t k;
-        json_t *c;
-        json_array_foreach(repo->reviews[i].json, k, c) s_event_add(
-            all, &v, &n, &cap, "PullRequestReviewEvent", "created",
-            json_object_get(c, "user"), repo, repo->reviews[i].number,
-            json_object_get(c, "submitted_at"));
-    }
-    if (n)
-        qsort(v, n, sizeof *v, s_entry_cmp);
+    s_events_of(&f, repo->comments, repo->n_comments, "IssueCommentEvent",
+                "created_at");
+    s_events_of(&f, repo->reviews, repo->n_reviews, "PullRequestReviewEvent",
+                "submitted_at");
+    if (f.n)
+        qsort(f.v, f.n, sizeof *f.v, s_entry_cmp);
     char base[512];
     s_link_base(srv, repo, "/events", base, sizeof base);
-    s_reply_page(r, v, n < S_EVENTS_MAX ? n : S_EVENTS_MAX, per_page, page,
-                 base, q);
+    s_reply_page(r, f.v, f.n < S_EVENTS_MAX ? f.n : S_EVENTS_MAX, per_page,
+                 page, base, q);
     r->poll_interval = srv->poll_interval;
-    dp_free(v);
-    json_decref(all);
+    dp_free(f.v);
+    json_decref(f.all);
 }
 
 /* ==== Single objects ==== */
@@ -1724,6 +1733,22 @@ static int s_gql_alias(const char *query, const char *p, char *alias,
     return 0;
 }
 
+/* Steps *at to the next `field(` of query (the first when *at is NULL)
+ * and fills in its arguments and its alias (the field's name when it has
+ * none). 0 when there is no further one. */
+static int s_gql_next(const char *query, const char **at, const char *field,
+                      char *alias, size_t size, const char **args, size_t *len)
+{
+    const char *from = *at ? *at + strlen(field) : query;
+    const char *p = s_gql_field(query, from, field, args, len);
+    if (!p)
+        return 0;
+    *at = p;
+    snprintf(alias, size, "%s", field);
+    s_gql_alias(query, p, alias, size);
+    return 1;
+}
+
 /* The repository named by the owner and name arguments, or NULL; the
  * names asked for are left in owner and name (new references). */
 static repo_t *s_gql_repo(server_t *srv, const char *args, size_t len,
@@ -1776,11 +1801,9 @@ static void s_gql_activity(server_t *srv, const char *query, const json_t *vars,
 {
     const char *args;
     size_t len;
-    for (const char *p = query;
-         (p = s_gql_field(query, p, "repository", &args, &len)) != NULL;
-         p += strlen("repository")) {
-        char alias[S_GQL_NAME_MAX] = "repository";
-        s_gql_alias(query, p, alias, sizeof alias);
+    char alias[S_GQL_NAME_MAX];
+    for (const char *p = NULL; s_gql_next(query, &p, "repository", alias,
+                                          sizeof alias, &args, &len);) {
         json_t *owner, *name;
         repo_t *repo = s_gql_repo(srv, args, len, vars, &owner, &name);
         if (repo) {
@@ -1808,11 +1831,9 @@ static void s_gql_pulls(server_t *srv, repo_t *repo, const char *query,
     (void)srv;
     const char *args;
     size_t len;
-    for (const char *p = query;
-         (p = s_gql_field(query, p, "pullRequest", &args, &len)) != NULL;
-         p += strlen("pullRequest")) {
-        char alias[S_GQL_NAME_MAX] = "pullRequest";
-        s_gql_alias(query, p, alias, sizeof alias);
+    char alias[S_GQL_NAME_MAX];
+    for (const char *p = NULL; s_gql_next(query, &p, "pullRequest", alias,
+                                          sizeof alias, &args, &len);) {
         json_t *num = s_gql_arg(args, len, "number", vars);
         long long number =
             json_is_integer(num) ? (long long)json_integer_value(num) : -1;
