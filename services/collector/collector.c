@@ -35,6 +35,7 @@
 #define COLLECTOR_FILE_PAGES 30
 #define COLLECTOR_MAX_LINES INT64_C(1000000000) /* per changed file */
 #define COLLECTOR_WATCH_BATCH 16 /* overdue windows replayed per tick */
+#define COLLECTOR_LINGER_MS 5    /* wait for more requests of a batch */
 
 struct collector_t {
     collector_cfg_t cfg; /* borrowed strings */
@@ -1032,9 +1033,12 @@ static void s_serve(collector_t *self, dp_msg_t *msg, dp_buf_t *frame,
     const char **repos = dp_calloc(GH_ACTIVITY_BATCH, sizeof *repos);
     size_t n = 0, nrepos = 0;
     batch[n++] = *msg;
+    /* Requests sent together arrive a little apart: a batch takes those
+     * that follow within a few milliseconds of each other. */
+    int linger = self->cfg.skip_quiet ? COLLECTOR_LINGER_MS : 0;
     while (n < GH_ACTIVITY_BATCH &&
-           dp_msg_recv(self->ctl, NULL, frame, (size_t)self->cfg.max_frame, 0,
-                       &batch[n], bad) == 0)
+           dp_msg_recv(self->ctl, NULL, frame, (size_t)self->cfg.max_frame,
+                       linger, &batch[n], bad) == 0)
         n++;
     for (size_t i = 0; i < n; i++)
         if (batch[i].type == DP_MSG_COLLECT)
