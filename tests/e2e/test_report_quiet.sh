@@ -65,7 +65,7 @@ check "listed: three reports (rc $(cat "$E2E_TMP/listed.rc"))" \
     [ "$(cat "$E2E_TMP/listed.rc")" = 0 -a "$(wc -l <"$E2E_TMP/listed.paths")" = 3 ]
 listed=$(stats)
 check "listed: the issue listings were asked" \
-    jq -e >/dev/null '.by_path["/repos/acme/a/issues"] >= 1' <<<"$listed"
+    jq -e '.by_path["/repos/acme/a/issues"] >= 1' <<<"$listed"
 
 reset
 run "$E2E_TMP/quiet" $QUIET_FROM $QUIET_TO acme/a acme/b acme/c
@@ -74,7 +74,7 @@ echo "quiet hour, three repositories: $(jq -c '{counted, graphql_points, by_path
 check "quiet: three reports (rc $(cat "$E2E_TMP/quiet.rc"))" \
     [ "$(cat "$E2E_TMP/quiet.rc")" = 0 -a "$(wc -l <"$E2E_TMP/quiet.paths")" = 3 ]
 check "quiet: no listing asked, GraphQL asked (one query per batch of requests)" \
-    jq -e >/dev/null '([.by_path | keys[] | select(test("/issues"))] | length == 0)
+    jq -e '([.by_path | keys[] | select(test("/issues"))] | length == 0)
         and .by_path["/graphql"] >= 1 and .by_path["/graphql"] <= 3' <<<"$quiet"
 for r in a b c; do
     q=$(report "$E2E_TMP/quiet" acme/$r)
@@ -89,7 +89,7 @@ reset
 run "$E2E_TMP/busy" $BUSY_FROM $BUSY_TO acme/a acme/b
 busy=$(stats)
 check "busy: the listings were asked for both" \
-    jq -e >/dev/null '.by_path["/repos/acme/a/issues"] >= 1 and
+    jq -e '.by_path["/repos/acme/a/issues"] >= 1 and
         .by_path["/repos/acme/b/issues"] >= 1' <<<"$busy"
 for r in a b; do
     p=$(report "$E2E_TMP/busy" acme/$r)
@@ -101,11 +101,11 @@ done
 bad='{"query":"query($o0: String!, $n0: String!) { r0: repository(owner: $o0, name: $n0) { issues(first: 1) { nodes { updatedAtX } } } }","variables":{"o0":"acme","n0":"a"}}'
 ans=$(curl -s -H 'Authorization: Bearer e2e-token' -d "$bad" "$STANDIN_URL/graphql")
 check "the stand-in refuses a query GitHub would refuse ($ans)" \
-    jq -e >/dev/null '(.errors | length) > 0 and (.data == null)' <<<"$ans"
+    jq -e '(.errors | length) > 0 and (.data == null)' <<<"$ans"
 good=$(sed 's/updatedAtX/updatedAt/' <<<"$bad")
 ans=$(curl -s -H 'Authorization: Bearer e2e-token' -d "$good" "$STANDIN_URL/graphql")
 check "... and answers the same query with a valid field ($ans)" \
-    jq -e >/dev/null '.data.r0.issues.nodes[0].updatedAt == "2025-12-15T11:50:22Z" and
+    jq -e '.data.r0.issues.nodes[0].updatedAt == "2025-12-15T11:50:22Z" and
         .data.r0.pullRequests.nodes[0].updatedAt == "2025-12-15T11:56:25Z"' \
     <<<"$ans"
 kill "$STANDIN_PID" 2>/dev/null
@@ -121,14 +121,14 @@ run "$E2E_TMP/ev1" $QUIET_FROM $QUIET_TO acme/a
 ev1=$(stats)
 echo "quiet hour through events: $(jq -c '{counted, not_modified, by_path}' <<<"$ev1")"
 check "events: one request to the events endpoint, no listing" \
-    jq -e >/dev/null '.by_path["/repos/acme/a/events"] == 1 and
+    jq -e '.by_path["/repos/acme/a/events"] == 1 and
         ([.by_path | keys[] | select(test("/issues"))] | length == 0)' <<<"$ev1"
 check "events: the report is the listed one" \
     same "$(report "$E2E_TMP/ev1" acme/a)" "$(report "$E2E_TMP/listed" acme/a)"
 run "$E2E_TMP/ev2" $QUIET_FROM $QUIET_TO acme/a
 ev2=$(stats)
 check "X-Poll-Interval (60 s): no second request to the events endpoint" \
-    jq -e >/dev/null '.by_path["/repos/acme/a/events"] == 1 and
+    jq -e '.by_path["/repos/acme/a/events"] == 1 and
         ([.by_path | keys[] | select(test("/issues"))] | length == 0)' <<<"$ev2"
 check "... and the window is still reported as the listed one" \
     same "$(report "$E2E_TMP/ev2" acme/a)" "$(report "$E2E_TMP/listed" acme/a)"
@@ -141,7 +141,7 @@ p=$(report "$E2E_TMP/evbusy" acme/b)
 check "events, busy window: listed, with the expected counts" \
     [ -f "$p" -a "$(stat_line "$p" 2>/dev/null)" = "$STATS" ]
 check "... after one request to the events endpoint" \
-    jq -e >/dev/null '.by_path["/repos/acme/b/events"] == 1 and
+    jq -e '.by_path["/repos/acme/b/events"] == 1 and
         .by_path["/repos/acme/b/issues"] >= 1' <<<"$evbusy"
 kill "$STANDIN_PID" 2>/dev/null
 
@@ -154,7 +154,7 @@ run "$E2E_TMP/ev4" $QUIET_FROM $QUIET_TO acme/c
 ev4=$(stats)
 echo "quiet hour through events, polled twice: $(jq -c '{counted, not_modified, by_path}' <<<"$ev4")"
 check "events 304: polled twice, the second answered 304, nothing listed" \
-    jq -e >/dev/null '.by_path["/repos/acme/c/events"] == 2 and .not_modified == 1 and
+    jq -e '.by_path["/repos/acme/c/events"] == 2 and .not_modified == 1 and
         ([.by_path | keys[] | select(test("/issues"))] | length == 0)' <<<"$ev4"
 check "events 304: the report is the listed one" \
     same "$(report "$E2E_TMP/ev4" acme/c)" "$(report "$E2E_TMP/listed" acme/c)"
