@@ -187,19 +187,6 @@ static long s_write_busy(const char *data, int64_t w)
     return events;
 }
 
-/* Appends n items of history (numbers 1..n) opened a month before w, each
- * updated an hour after; every every-th a pull request. */
-static void s_history(json_t *issues, const char *repo, int64_t w, long n,
-                      long every)
-{
-    for (long k = 0; k < n; k++) {
-        int64_t created = w - 30 * DAY + k * HOUR;
-        json_array_append_new(issues,
-                              dp_gh_item(&s_style, repo, k + 1, k % every == 0,
-                                         created, created + HOUR, 0, 0, 0));
-    }
-}
-
 /* The quiet hour: two issues opened, an older issue closed, an older PR
  * merged, an older issue commented; forty older items. Returns 5. */
 static long s_write_quiet(const char *data, int64_t w)
@@ -207,7 +194,7 @@ static long s_write_quiet(const char *data, int64_t w)
     const char *repo = BENCH_QUIET;
     json_t *issues = json_array();
     json_t *comments = json_object();
-    s_history(issues, repo, w, 40, 3);
+    dp_gh_history(&s_style, issues, repo, w, 40, 3);
     int64_t older = w - 3 * DAY;
     json_array_append_new(issues, dp_gh_item(&s_style, repo, 201, false,
                                              w + 300, w + 3000, 0, 0, 0));
@@ -239,16 +226,10 @@ static long s_write_fleet(const char *data, int64_t w)
         snprintf(repo, sizeof repo, "%s/r%03d", BENCH_FLEET_OWNER, r);
         json_t *issues = json_array();
         json_t *comments = json_object();
-        s_history(issues, repo, w, 10, 2);
+        dp_gh_history(&s_style, issues, repo, w, 10, 2);
         if (r < BENCH_FLEET_ACTIVE) {
-            json_array_append_new(issues,
-                                  dp_gh_item(&s_style, repo, 101, false,
-                                             w + 600, w + 1500, 0, 0, 1));
-            dp_gh_comment(&s_style, comments, repo, 101, 7000000L + r,
-                          w + 1500);
-            json_array_append_new(issues,
-                                  dp_gh_item(&s_style, repo, 102, true, w + 900,
-                                             w + 1800, w + 1800, w + 1800, 0));
+            dp_gh_active_hour(&s_style, issues, comments, repo, w,
+                              7000000L + r);
             events += 4;
         }
         dp_gh_write_repo(data, repo, issues, comments);
