@@ -35,7 +35,6 @@
 #define COLLECTOR_FILE_PAGES 30
 #define COLLECTOR_MAX_LINES INT64_C(1000000000) /* per changed file */
 #define COLLECTOR_WATCH_BATCH 16 /* overdue windows replayed per tick */
-#define COLLECTOR_LINGER_MS 5    /* wait for more requests of a batch */
 
 struct collector_t {
     collector_cfg_t cfg; /* borrowed strings */
@@ -1022,6 +1021,8 @@ fail:
     collector_destroy(&self);
     return NULL;
 }
+
+#define COLLECTOR_LINGER_MS 5 /* wait for more requests of a batch */
 
 /* Serves a COLLECT request and those queued behind it (up to a GraphQL
  * batch of them), learning first which of their repositories changed;
