@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,8 +60,13 @@
 #define BENCH_HISTORY 600
 #define BENCH_PER_PAGE 100
 #define BENCH_MAX_PAGES 100
-#define BENCH_DEADLINE_S 120 /* the whole run, or SIGALRM ends it */
-#define BENCH_START_MS 10000 /* longest wait for the stand-in's first line */
+#define BENCH_DEADLINE_S 600 /* the whole run, or SIGALRM ends it */
+#define BENCH_FLEET_OWNER "fleet"
+#define BENCH_FLEET 500        /* repositories of the fleet hour */
+#define BENCH_FLEET_ACTIVE 25  /* of which active in the hour */
+#define BENCH_FLEET_REPORT 100 /* quiet ones in one devpulse report */
+#define BENCH_REPORT_S 120     /* longest devpulse report */
+#define BENCH_START_MS 10000   /* longest wait for the stand-in's first line */
 #define BENCH_HTTP_MS 10000
 #define BENCH_RECV_MS 10000
 #define BENCH_MAX_FRAME (16L * 1024 * 1024)
@@ -82,6 +88,7 @@ typedef struct {
     dp_http_t *http;
     int64_t win_from, win_to;
     long busy_events, quiet_events; /* expected, from the generator */
+    long fleet_events;              /* of the fleet's hour */
 } bench_t;
 
 /* What one case cost. */
@@ -187,12 +194,7 @@ static long s_write_quiet(const char *data, int64_t w)
     const char *repo = BENCH_QUIET;
     json_t *issues = json_array();
     json_t *comments = json_object();
-    for (long k = 0; k < 40; k++) {
-        int64_t created = w - 30 * DAY + k * HOUR;
-        json_array_append_new(issues,
-                              dp_gh_item(&s_style, repo, k + 1, k % 3 == 0,
-                                         created, created + HOUR, 0, 0, 0));
-    }
+    dp_gh_history(&s_style, issues, repo, w, 40, 3);
     int64_t older = w - 3 * DAY;
     json_array_append_new(issues, dp_gh_item(&s_style, repo, 201, false,
                                              w + 300, w + 3000, 0, 0, 0));
@@ -209,6 +211,32 @@ static long s_write_quiet(const char *data, int64_t w)
     json_decref(issues);
     json_decref(comments);
     return 5;
+}
+
+/* The fleet of BENCH_FLEET repositories for the 500-repository hour: the
+ * first BENCH_FLEET_ACTIVE active in the hour [w, w+1h) (an issue opened
+ * with a comment, a pull request opened and merged: 4 events), every one
+ * with ten items of history updated a month before. Returns the events of
+ * the hour. */
+static long s_write_fleet(const char *data, int64_t w)
+{
+    long events = 0;
+    for (int r = 0; r < BENCH_FLEET; r++) {
+        char repo[64];
+        snprintf(repo, sizeof repo, "%s/r%03d", BENCH_FLEET_OWNER, r);
+        json_t *issues = json_array();
+        json_t *comments = json_object();
+        dp_gh_history(&s_style, issues, repo, w, 10, 2);
+        if (r < BENCH_FLEET_ACTIVE) {
+            dp_gh_active_hour(&s_style, issues, comments, repo, w,
+                              7000000L + r);
+            events += 4;
+        }
+        dp_gh_write_repo(data, repo, issues, comments);
+        json_decref(issues);
+        json_decref(comments);
+    }
+    return events;
 }
 
 /* ==== The stand-in's counters ==== */
@@ -277,8 +305,10 @@ static void s_stats(bench_t *b, bench_cost_t *cost)
 
 /* ==== devpulse ==== */
 
-/* A collector with the service's defaults (services/collector/main.c). */
-static collector_t *s_collector(bench_t *b, bool pr_details, bool graphql)
+/* A collector with the service's defaults (services/collector/main.c),
+ * following the schedule in schedule (a config document) when not NULL. */
+static collector_t *s_collector_on(bench_t *b, bool pr_details, bool graphql,
+                                   bool skip_quiet, const json_t *schedule)
 {
     collector_cfg_t cfg = {
         .api_url = b->base,
@@ -305,11 +335,19 @@ static collector_t *s_collector(bench_t *b, bool pr_details, bool graphql)
         .lease_ms = 30000,
         .grace_s = 120,
         .catchup_max = 48,
+        .skip_quiet = skip_quiet,
+        .events_lag_s = 21600,
+        .schedule = schedule,
     };
     collector_t *c = collector_new(&cfg);
     if (!c)
         s_die("cannot create the collector");
     return c;
+}
+
+static collector_t *s_collector(bench_t *b, bool pr_details, bool graphql)
+{
+    return s_collector_on(b, pr_details, graphql, true, NULL);
 }
 
 /* Collects one window and reads what it sent, up to its WINDOW. */
@@ -403,6 +441,141 @@ static bench_cost_t s_naive(bench_t *b, const char *repo)
     return cost;
 }
 
+/* Empties Redis, for a collection on a cold cache. */
+static void s_flush(bench_t *b)
+{
+    const char *argv[] = {"FLUSHALL"};
+    redisReply *r = dp_store_command(b->store, 1, argv, NULL);
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        s_die("FLUSHALL failed");
+    freeReplyObject(r);
+}
+
+/* ==== The 500-repository hour ==== */
+
+/* What the collector sent while it ticked, counted by a thread that owns
+ * the benchmark's PULL socket meanwhile (the collector would block on a
+ * full pipe otherwise). */
+typedef struct {
+    bench_t *b;
+    long windows, events; /* received */
+    long want;            /* WINDOWs to wait for */
+} s_drain_t;
+
+static void *s_drain(void *arg)
+{
+    s_drain_t *d = arg;
+    dp_buf_t frame = DP_BUF_INIT;
+    while (d->windows < d->want) {
+        if (dp_sock_recv(d->b->pull, NULL, &frame, BENCH_MAX_FRAME,
+                         BENCH_RECV_MS * 6) != 0)
+            break;
+        dp_msg_t msg;
+        char err[256];
+        if (dp_msg_decode(frame.data, frame.len, BENCH_MAX_FRAME, &msg, err,
+                          sizeof err) < 0)
+            continue;
+        d->windows += msg.type == DP_MSG_WINDOW;
+        d->events += msg.type == DP_MSG_EVENT;
+        dp_msg_clear(&msg);
+    }
+    dp_buf_free(&frame);
+    return NULL;
+}
+
+/* The schedule of the whole fleet, hourly in UTC. */
+static json_t *s_fleet_schedule(void)
+{
+    json_t *repos = json_array();
+    for (int r = 0; r < BENCH_FLEET; r++) {
+        char repo[64];
+        snprintf(repo, sizeof repo, "%s/r%03d", BENCH_FLEET_OWNER, r);
+        json_array_append_new(repos, json_string(repo));
+    }
+    return json_pack("{s:s, s:s, s:[s], s:o}", "timezone", "UTC", "language",
+                     "en", "windows", "hourly", "repositories", repos);
+}
+
+/* One schedule tick just after the hour closed: every repository's hour,
+ * on an empty cache. skip_quiet false lists every repository, as devpulse
+ * did before quiet windows were known. */
+static bench_cost_t s_fleet(bench_t *b, bool skip_quiet)
+{
+    s_flush(b);
+    json_t *schedule = s_fleet_schedule();
+    collector_t *c = s_collector_on(b, true, true, skip_quiet, schedule);
+    bench_cost_t cost = {0, 0, 0, 0, 0};
+    s_drain_t d = {.b = b, .want = BENCH_FLEET};
+    pthread_t th;
+    s_stats_reset(b);
+    if (pthread_create(&th, NULL, s_drain, &d) != 0)
+        s_die("cannot start a thread");
+    double t0 = dp_bench_now_ms();
+    int n = collector_tick(c, b->win_to + 120 + 60);
+    cost.ms = dp_bench_now_ms() - t0;
+    pthread_join(th, NULL);
+    s_stats(b, &cost);
+    cost.events = d.events;
+    collector_destroy(&c);
+    json_decref(schedule);
+    if (n != BENCH_FLEET || d.windows != BENCH_FLEET)
+        s_die("the fleet hour: %d windows collected, %ld sent, of %d", n,
+              d.windows, BENCH_FLEET);
+    return cost;
+}
+
+/* The naive collector over the fleet: its requests for every repository. */
+static bench_cost_t s_naive_fleet(bench_t *b)
+{
+    bench_cost_t sum = {0, 0, 0, -1, 0};
+    for (int r = 0; r < BENCH_FLEET; r++) {
+        char repo[64];
+        snprintf(repo, sizeof repo, "%s/r%03d", BENCH_FLEET_OWNER, r);
+        bench_cost_t one = s_naive(b, repo);
+        sum.requests += one.requests;
+        sum.counted += one.counted;
+        sum.points += one.points;
+        sum.ms += one.ms;
+    }
+    return sum;
+}
+
+/* Wall seconds of one `devpulse report` of BENCH_FLEET_REPORT quiet
+ * repositories of the fleet (one command, one stack, its own Redis), run
+ * by the shell beside this program; -1 when it failed. */
+static double s_report_quiet(bench_t *b)
+{
+    char *dir = dp_bench_bindir();
+    dp_buf_t cmd = DP_BUF_INIT;
+    char from[32], to[32];
+    dp_time_iso_utc(b->win_from, from, sizeof from);
+    dp_time_iso_utc(b->win_to, to, sizeof to);
+    dp_buf_printf(&cmd,
+                  "env -u REDIS_URL GITHUB_API_URL='%s' GITHUB_TOKEN=bench "
+                  "'%s/devpulse' report",
+                  b->base, dir ? dir : ".");
+    for (int r = BENCH_FLEET - BENCH_FLEET_REPORT; r < BENCH_FLEET; r++)
+        dp_buf_printf(&cmd, " %s/r%03d", BENCH_FLEET_OWNER, r);
+    dp_buf_printf(&cmd,
+                  " --from %s --to %s --lang en --out '%s/site' "
+                  "--timeout %d >'%s/report.out' 2>'%s/report.err'",
+                  from, to, b->dir, BENCH_REPORT_S, b->dir, b->dir);
+    s_stats_reset(b);
+    double t0 = dp_bench_now_ms();
+    int rc = system(cmd.data);
+    double s = (dp_bench_now_ms() - t0) / 1000.0;
+    dp_buf_free(&cmd);
+    dp_free(dir);
+    if (rc != 0) {
+        fprintf(stderr,
+                "bench_api_cost: devpulse report failed (%d); see "
+                "its errors above\n",
+                rc);
+        return -1;
+    }
+    return s;
+}
+
 /* ==== Run ==== */
 
 static void s_line(const char *name, const bench_cost_t *c)
@@ -427,18 +600,24 @@ static double s_ratio(long a, long b)
     return b > 0 ? (double)a / (double)b : 0.0;
 }
 
-/* Repositories one token follows for an hour when each quiet
- * repository-hour costs counted requests: the 5,000 an hour of the rate
- * limit over that cost (a cost of 0 is taken as 1). */
-static long s_repos_per_hour(long counted)
+/* Repositories one token follows for an hour at the fleet's cost: its
+ * 5,000 requests and its 5,000 GraphQL points an hour over what a
+ * repository-hour costs of each, whichever runs out first. */
+static long s_repos_fleet(const bench_cost_t *fleet)
 {
-    return BENCH_RATE_LIMIT / (counted > 0 ? counted : 1);
+    long by_requests = BENCH_RATE_LIMIT * BENCH_FLEET /
+                       (fleet->counted > 0 ? fleet->counted : 1);
+    long by_points = BENCH_RATE_LIMIT * BENCH_FLEET /
+                     (fleet->points > 0 ? fleet->points : 1);
+    return by_requests < by_points ? by_requests : by_points;
 }
 
 /* The figures, one "name: value unit" line each (see BENCHMARKS.md). */
 static void s_figures(const bench_cost_t *quiet, const bench_cost_t *busy,
                       const bench_cost_t *rest, const bench_cost_t *nquiet,
-                      const bench_cost_t *nbusy)
+                      const bench_cost_t *nbusy, const bench_cost_t *fleet,
+                      const bench_cost_t *listed, const bench_cost_t *nfleet,
+                      double report_s)
 {
     printf("api_requests_quiet_hour: %ld requests\n", quiet->counted);
     printf("api_points_quiet_hour: %ld points\n", quiet->points);
@@ -447,10 +626,19 @@ static void s_figures(const bench_cost_t *quiet, const bench_cost_t *busy,
     printf("api_points_busy_hour: %ld points\n", busy->points);
     printf("api_requests_busy_hour_rest: %ld requests\n", rest->counted);
     printf("api_requests_busy_hour_naive: %ld requests\n", nbusy->counted);
-    printf("repos_per_hour_one_token: %ld repos\n",
-           s_repos_per_hour(quiet->counted));
+    printf("api_requests_500_repos_hour: %ld requests\n", fleet->counted);
+    printf("api_points_500_repos_hour: %ld points\n", fleet->points);
+    printf("api_requests_500_repos_hour_listed: %ld requests\n",
+           listed->counted);
+    printf("api_requests_500_repos_hour_naive: %ld requests\n",
+           nfleet->counted);
+    printf("repos_per_hour_one_token: %ld repos\n", s_repos_fleet(fleet));
+    printf("repos_per_hour_one_token_listed: %ld repos\n",
+           s_repos_fleet(listed));
+    if (report_s >= 0)
+        printf("report_100_quiet_repos_s: %.2f s\n", report_s);
     printf("repos_per_hour_one_token_naive: %ld repos\n",
-           s_repos_per_hour(nquiet->counted));
+           s_repos_fleet(nfleet));
 }
 
 /* Finds gh-standin next to this program. */
@@ -494,6 +682,7 @@ static void s_setup(bench_t *b, char *standin)
     b->win_to = b->win_from + HOUR;
     b->busy_events = s_write_busy(b->data, b->win_from);
     b->quiet_events = s_write_quiet(b->data, b->win_from);
+    b->fleet_events = s_write_fleet(b->data, b->win_from);
     if (dp_tk_redis_start(&b->redis) < 0)
         s_die("cannot start redis-server");
     /* The stand-in's GraphQL validator (node) reads GitHub's schema
@@ -519,16 +708,6 @@ static void s_setup(bench_t *b, char *standin)
     b->http = dp_http_new(&o);
     if (!b->store || !b->pull || !b->http)
         s_die("set-up failed %s", err);
-}
-
-/* Empties Redis, for a collection on a cold cache. */
-static void s_flush(bench_t *b)
-{
-    const char *argv[] = {"FLUSHALL"};
-    redisReply *r = dp_store_command(b->store, 1, argv, NULL);
-    if (!r || r->type == REDIS_REPLY_ERROR)
-        s_die("FLUSHALL failed");
-    freeReplyObject(r);
 }
 
 int main(void)
@@ -569,6 +748,12 @@ int main(void)
     bench_cost_t nquiet = s_naive(&b, BENCH_QUIET);
     bench_cost_t nbusy = s_naive(&b, BENCH_BUSY);
     bench_cost_t nagain = s_naive(&b, BENCH_BUSY);
+    bench_cost_t fleet = s_fleet(&b, true);
+    bench_cost_t listed = s_fleet(&b, false);
+    bench_cost_t nfleet = s_naive_fleet(&b);
+    double report_s = s_report_quiet(&b);
+    bench_cost_t report = {0, 0, 0, -1, report_s * 1000.0};
+    s_stats(&b, &report);
 
     s_check_events("quiet hour", &quiet, b.quiet_events);
     s_check_events("busy hour", &busy, b.busy_events);
@@ -588,7 +773,14 @@ int main(void)
            s_ratio(nbusy.counted, busy.counted), nbusy.counted, busy.counted,
            s_ratio(nbusy.counted, bare.counted), nbusy.counted, bare.counted,
            nagain.counted, again.counted);
-    s_figures(&quiet, &busy, &rest, &nquiet, &nbusy);
+    s_check_events("the 500-repository hour", &fleet, b.fleet_events);
+    s_check_events("the 500-repository hour, listed", &listed, b.fleet_events);
+    s_line("devpulse 500 repos (25 active):", &fleet);
+    s_line("devpulse 500 repos, all listed:", &listed);
+    s_line("naive 500 repos:", &nfleet);
+    s_line("devpulse report, 100 quiet repos:", &report);
+    s_figures(&quiet, &busy, &rest, &nquiet, &nbusy, &fleet, &listed, &nfleet,
+              report_s);
     s_cleanup(&b);
     dp_free(standin);
     return 0;

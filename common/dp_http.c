@@ -171,6 +171,8 @@ static void s_keep_header(dp_http_resp_t *resp, const char *name,
         resp->rl_reset = s_header_count(value, DP_HTTP_EPOCH_MAX);
     else if (strcasecmp(name, "retry-after") == 0)
         resp->retry_after = s_retry_after(value);
+    else if (strcasecmp(name, "x-poll-interval") == 0)
+        resp->poll_interval = (long)s_header_count(value, DP_HTTP_WAIT_MAX_S);
 }
 
 static size_t s_on_header(char *data, size_t size, size_t nmemb, void *userp)
@@ -209,6 +211,7 @@ static void s_resp_init(dp_http_resp_t *resp)
     resp->rl_limit = resp->rl_remaining = resp->rl_used = -1;
     resp->rl_reset = -1;
     resp->retry_after = -1;
+    resp->poll_interval = -1;
 }
 
 /* ==== Origins ==== */

@@ -50,6 +50,10 @@ typedef struct {
                         * now), <= DP_HTTP_WAIT_MAX_S; unreadable:
                         * DP_HTTP_WAIT_DEFAULT_S, as GitHub advises */
     char error[256];   /* transport error text when status is 0 */
+
+    /* x-poll-interval (events endpoints) in seconds, <= DP_HTTP_WAIT_MAX_S;
+     * -1 when absent. */
+    long poll_interval;
 } dp_http_resp_t;
 
 /* Creates a client. The strings in opts are copied. NULL on failure. */

@@ -22,6 +22,7 @@
 #include "dp_store.h"
 #include "dp_time.h"
 #include "dp_watch.h"
+#include "gh_activity.h"
 #include "gh_client.h"
 #include "gh_graphql.h"
 #include "gh_index.h"
@@ -65,6 +66,9 @@ struct collector_t {
     const char *lang;
     int64_t orgs_at;     /* when organizations were last expanded */
     bool graphql_absent; /* the GraphQL endpoint answered 404 this run */
+    gh_activity_t *act;  /* activity of the repositories of the batch being
+                          * collected (names borrowed), or NULL */
+    size_t nact;
 };
 
 static void s_pending_add(collector_t *self, const dp_collect_t *req);
@@ -777,6 +781,102 @@ out:
     return rc;
 }
 
+/* ==== Quiet windows ==== */
+
+/* A window in which the repository did not change has no events: its
+ * listings (of what was updated since the window start) would come back
+ * empty. Such a window is sent empty without them, the same window the
+ * listings give. What changed is learnt for a whole batch of repositories
+ * in one GraphQL query where GitHub has it; otherwise from the repository
+ * events endpoint, which lags, so only for windows that ended long enough
+ * ago. */
+
+static void s_activity_forget(collector_t *self)
+{
+    dp_free(self->act);
+    self->act = NULL;
+    self->nact = 0;
+}
+
+static gh_activity_t *s_activity_find(collector_t *self, const char *repo)
+{
+    for (size_t i = 0; i < self->nact; i++)
+        if (!strcmp(self->act[i].repo, repo))
+            return &self->act[i];
+    return NULL;
+}
+
+/* Asks GraphQL what changed in the repositories (borrowed names, valid
+ * ones only, each once), for the windows collected next. */
+static void s_activity_learn(collector_t *self, const char **repos, size_t n)
+{
+    s_activity_forget(self);
+    if (!self->cfg.skip_quiet || n < 2 || self->cfg.no_graphql ||
+        self->graphql_absent || !self->cfg.tokens || !*self->cfg.tokens)
+        return; /* one repository: its listings cost no more */
+    self->act = dp_calloc(n, sizeof *self->act);
+    for (size_t i = 0; i < n; i++)
+        if (dp_repo_valid(repos[i]) && !s_activity_find(self, repos[i]))
+            self->act[self->nact++] =
+                (gh_activity_t){.repo = repos[i], .latest = -1};
+    long cost = 0;
+    int rc = gh_activity_graphql(self->gh, self->act, self->nact, dp_time_now(),
+                                 &cost);
+    if (rc == DP_ENOTFOUND) {
+        dp_log(DP_LOG_INFO, "%s: no GraphQL API; REST from now on",
+               gh_client_graphql_url(self->gh));
+        self->graphql_absent = true;
+    }
+    self->stats.graphql_points += cost;
+}
+
+/* True when the window is known to be quiet. */
+static bool s_quiet(collector_t *self, const dp_collect_t *req)
+{
+    if (!self->cfg.skip_quiet || !dp_repo_valid(req->repo) ||
+        req->win_to <= req->win_from)
+        return false;
+    gh_activity_t one = {.repo = req->repo, .latest = -1};
+    gh_activity_t *a = s_activity_find(self, req->repo);
+    if (!a)
+        a = &one;
+    if (gh_activity_quiet(a, req->win_from, req->win_to))
+        return true;
+    int64_t now = dp_time_now();
+    if (a->latest >= 0 || req->win_to + self->cfg.events_lag_s > now)
+        return false; /* changed, or too recent for the events feed */
+    return gh_activity_events(self->gh, self->store, a, now,
+                              self->cfg.events_lag_s) == 0 &&
+           gh_activity_quiet(a, req->win_from, req->win_to);
+}
+
+/* Sends a quiet window: no events, complete to its end. Quick, so the
+ * lease taken before it still holds. */
+static int s_collect_quiet(collector_t *self, const dp_collect_t *req)
+{
+    gh_client_reset(self->gh);
+    long points = self->stats.graphql_points;
+    memset(&self->stats, 0, sizeof self->stats);
+    self->stats.graphql_points = points;
+    self->stats.rl_remaining = self->stats.rl_limit = -1;
+    s_pending_add(self, req);
+    self->complete_until = req->win_to;
+    gh_events_t none = {0};
+    dp_log(DP_LOG_DEBUG, "%s %lld..%lld: no change; not listed", req->repo,
+           (long long)req->win_from, (long long)req->win_to);
+    s_emit(self, req, &none);
+    gh_events_clear(&none);
+    return 0;
+}
+
+/* Collects a window: empty when it is known to be quiet, else listed. */
+static int s_collect(collector_t *self, const dp_collect_t *req)
+{
+    if (s_quiet(self, req))
+        return s_collect_quiet(self, req);
+    return collector_collect(self, req);
+}
+
 /* ==== Watchdog: every window ends in a report ==== */
 
 /* A scheduled window is pending (dp_ledger.h) from before its collection
@@ -911,13 +1011,54 @@ static int s_collect_window(collector_t *self, const char *repo,
     req.tz = (char *)self->zone;
     req.lang = (char *)self->lang;
     req.name = name && *name ? (char *)name : NULL;
-    return collector_collect(self, &req);
+    return s_collect(self, &req);
+}
+
+/* The windows of a repository and kind due at now, oldest first, at most
+ * S_DUE_MAX; *done is where the schedule stands. Returns how many. */
+#define S_DUE_MAX 64
+static int s_due(collector_t *self, const char *repo, dp_window_kind_t kind,
+                 int64_t now, schedule_window_t *due, int64_t *done)
+{
+    size_t max = (size_t)self->cfg.catchup_max;
+    if (max > S_DUE_MAX)
+        max = S_DUE_MAX;
+    *done = schedule_done_until(self->store, repo, kind);
+    int64_t start = *done;
+    if (schedule_from(*done, self->cfg.since, kind, self->zone, &start) < 0)
+        start = *done;
+    return schedule_due(start, now, self->cfg.grace_s, kind, self->zone, max,
+                        due);
+}
+
+/* Learns, in one query per batch, which repositories with windows due
+ * changed at all. */
+static void s_tick_learn(collector_t *self, int64_t now)
+{
+    size_t n = 0;
+    const char **busy =
+        dp_calloc(self->repos.count ? self->repos.count : 1, sizeof *busy);
+    for (size_t r = 0; r < self->repos.count; r++) {
+        for (size_t k = 0; k < self->nkinds; k++) {
+            schedule_window_t due[S_DUE_MAX];
+            int64_t done;
+            if (s_due(self, self->repos.items[r], self->kinds[k], now, due,
+                      &done) > 0) {
+                busy[n++] = self->repos.items[r];
+                break;
+            }
+        }
+    }
+    s_activity_learn(self, busy, n);
+    dp_free(busy);
 }
 
 int collector_tick(collector_t *self, int64_t now)
 {
     assert(self);
     s_expand_orgs(self, now);
+    if (self->cfg.skip_quiet)
+        s_tick_learn(self, now);
     int collected = 0;
     for (size_t r = 0; r < self->repos.count; r++) {
         const char *repo = self->repos.items[r];
@@ -925,17 +1066,9 @@ int collector_tick(collector_t *self, int64_t now)
             break;
         for (size_t k = 0; k < self->nkinds; k++) {
             dp_window_kind_t kind = self->kinds[k];
-            schedule_window_t due[64];
-            size_t max = (size_t)self->cfg.catchup_max;
-            if (max > sizeof due / sizeof due[0])
-                max = sizeof due / sizeof due[0];
-            int64_t done = schedule_done_until(self->store, repo, kind);
-            int64_t start = done;
-            if (schedule_from(done, self->cfg.since, kind, self->zone, &start) <
-                0)
-                start = done;
-            int n = schedule_due(start, now, self->cfg.grace_s, kind,
-                                 self->zone, max, due);
+            schedule_window_t due[S_DUE_MAX];
+            int64_t done;
+            int n = s_due(self, repo, kind, now, due, &done);
             for (int i = 0; i < n && !dp_service_interrupted(); i++) {
                 /* The lease is checked before each window, so a replica
                  * that lost it stops at once. */
@@ -972,6 +1105,7 @@ int collector_tick(collector_t *self, int64_t now)
             }
         }
     }
+    s_activity_forget(self);
     return collected;
 }
 
@@ -1041,6 +1175,46 @@ fail:
     return NULL;
 }
 
+#define COLLECTOR_LINGER_MS 5 /* wait for more requests of a batch */
+
+/* Serves a COLLECT request and those queued behind it (up to a GraphQL
+ * batch of them), learning first which of their repositories changed;
+ * clears msg. */
+static void s_serve(collector_t *self, dp_msg_t *msg, dp_buf_t *frame,
+                    long *bad)
+{
+    dp_msg_t *batch = dp_calloc(GH_ACTIVITY_BATCH, sizeof *batch);
+    const char **repos = dp_calloc(GH_ACTIVITY_BATCH, sizeof *repos);
+    size_t n = 0, nrepos = 0;
+    batch[n++] = *msg;
+    /* Requests sent together arrive a little apart: a batch takes those
+     * that follow within a few milliseconds of each other. */
+    int linger = self->cfg.skip_quiet ? COLLECTOR_LINGER_MS : 0;
+    while (n < GH_ACTIVITY_BATCH &&
+           dp_msg_recv(self->ctl, NULL, frame, (size_t)self->cfg.max_frame,
+                       linger, &batch[n], bad) == 0)
+        n++;
+    for (size_t i = 0; i < n; i++)
+        if (batch[i].type == DP_MSG_COLLECT)
+            repos[nrepos++] = batch[i].u.collect.repo;
+    s_activity_learn(self, repos, nrepos);
+    for (size_t i = 0; i < n; i++) {
+        if (batch[i].type == DP_MSG_COLLECT) {
+            int crc = s_collect(self, &batch[i].u.collect);
+            (void)crc; /* failures were published as STATUS */
+        } else {
+            (*bad)++;
+            dp_log(DP_LOG_WARN, "ignored a %s message on the control socket",
+                   dp_msg_type_name(batch[i].type));
+        }
+    }
+    s_activity_forget(self); /* it borrowed the names of the batch */
+    for (size_t i = 0; i < n; i++)
+        dp_msg_clear(&batch[i]);
+    dp_free(repos);
+    dp_free(batch);
+}
+
 int collector_run(collector_t *self)
 {
     assert(self);
@@ -1059,15 +1233,7 @@ int collector_run(collector_t *self)
         if (dp_msg_recv(self->ctl, NULL, &frame, (size_t)self->cfg.max_frame,
                         COLLECTOR_POLL_MS, &msg, &bad) < 0)
             continue;
-        if (msg.type == DP_MSG_COLLECT) {
-            int crc = collector_collect(self, &msg.u.collect);
-            (void)crc; /* failures were published as STATUS */
-        } else {
-            bad++;
-            dp_log(DP_LOG_WARN, "ignored a %s message on the control socket",
-                   dp_msg_type_name(msg.type));
-        }
-        dp_msg_clear(&msg);
+        s_serve(self, &msg, &frame, &bad);
     }
     for (size_t i = 0; i < self->repos.count; i++)
         schedule_release(self->store, self->repos.items[i], self->owner);
@@ -1089,6 +1255,7 @@ void collector_destroy(collector_t **self_p)
     dp_strs_clear(&self->repos);
     dp_strs_clear(&self->names);
     dp_strs_clear(&self->orgs);
+    s_activity_forget(self);
     gh_client_destroy(&self->gh);
     dp_store_destroy(&self->store);
     dp_bus_destroy(&self->bus);

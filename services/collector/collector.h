@@ -38,6 +38,12 @@ typedef struct {
     long max_details;         /* PRs per window whose details are fetched */
     bool no_graphql;          /* PR details through REST only, never
                                * GitHub's GraphQL API */
+    bool skip_quiet;          /* a window in which the repository did not change
+                               * (GraphQL: newest updatedAt; else the events
+                               * endpoint) is sent empty, without listings */
+    long events_lag_s;        /* the events feed's lag taken as its worst: a
+                               * window is judged by it only this long after its
+                               * end (GH_ACTIVITY_EVENTS_LAG_S) */
     /* Schedule (used when repositories are configured): */
     const void *schedule; /* the config document (json_t), or NULL */
     long lease_ms;        /* lease on a repository */

@@ -48,6 +48,7 @@ struct gh_client_t {
     gh_stats_t stats;
     dp_strs_t problems;
     long status;       /* HTTP status of the last answer, 0 for none */
+    long poll_s;       /* its X-Poll-Interval, -1 for none */
     unsigned int seed; /* jitter */
     long window_ttl_s; /* cache lifetime of listings since a window */
     const char *verb;  /* "GET" or "POST", for problem lines */
@@ -199,6 +200,11 @@ void gh_client_problems_keep(gh_client_t *self, size_t n)
 long gh_client_status(const gh_client_t *self)
 {
     return self->status;
+}
+
+long gh_client_poll_interval(const gh_client_t *self)
+{
+    return self->poll_s;
 }
 
 void gh_client_problem(gh_client_t *self, const char *fmt, ...)
@@ -545,6 +551,7 @@ static int s_request(gh_client_t *self, char *url, const char *post,
     if (next)
         *next = NULL;
     self->status = 0;
+    self->poll_s = -1;
     self->verb = post ? "POST" : "GET";
     char key[GH_KEY_MAX];
     dp_store_key(key, sizeof key, "http:%s:%s", self->pool_id, url);
@@ -574,6 +581,7 @@ static int s_request(gh_client_t *self, char *url, const char *post,
                                      &resp);
         self->stats.requests++;
         self->status = hrc < 0 ? 0 : resp.status;
+        self->poll_s = hrc < 0 ? -1 : resp.poll_interval;
         long wait_ms = -1;
         if (hrc == DP_EAGAIN) {
             rc = DP_EAGAIN; /* a stop, not a failure: nothing to report */

@@ -70,6 +70,10 @@ void gh_client_problems_keep(gh_client_t *self, size_t n);
  * it), or 0 when it got none (a transport failure, an interruption). */
 long gh_client_status(const gh_client_t *self);
 
+/* The X-Poll-Interval (seconds) of the last answer to gh_client_get, a 304
+ * included, or -1 when it had none. */
+long gh_client_poll_interval(const gh_client_t *self);
+
 /* GETs a JSON document. target is a path below the API URL ("/repos/o/r")
  * or a full URL (a Link from an earlier page). Conditional requests reuse
  * the cached body on 304. An array some of whose items do not parse (an

@@ -128,6 +128,26 @@ static void s_log_errors(const json_t *doc, const char *repo, bool fatal)
            fatal ? "; REST is asked instead" : "");
 }
 
+int gh_graphql_post(gh_client_t *gh, const char *query, json_t *vars,
+                    json_t **doc)
+{
+    assert(gh && query && doc);
+    *doc = NULL;
+    json_t *req = json_pack("{s:s, s:o*}", "query", query, "variables", vars);
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    int rc = DP_EJSON;
+    size_t problems = gh_client_problem_count(gh);
+    if (body)
+        rc = gh_client_graphql(gh, body, doc);
+    /* No GraphQL here: the caller goes on with REST, which is no fault of
+     * the window. */
+    if (rc == DP_ENOTFOUND)
+        gh_client_problems_keep(gh, problems);
+    free(body);
+    json_decref(req);
+    return rc;
+}
+
 /* One query for prs[0..n). */
 static int s_batch(gh_client_t *gh, const char *owner, const char *name,
                    const char *repo, gh_graphql_pr_t *prs, size_t n, long *cost)
@@ -139,19 +159,8 @@ static int s_batch(gh_client_t *gh, const char *owner, const char *name,
         snprintf(var, sizeof var, "n%zu", i);
         json_object_set_new(vars, var, json_integer((json_int_t)prs[i].number));
     }
-    json_t *req = json_pack("{s:s, s:o*}", "query", query, "variables", vars);
-    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_t *doc = NULL;
-    int rc = DP_EJSON;
-    size_t problems = gh_client_problem_count(gh);
-    if (body)
-        rc = gh_client_graphql(gh, body, &doc);
-    if (rc == DP_ENOTFOUND) {
-        /* No GraphQL here: the caller goes on with REST, which is no
-         * fault of the window. */
-        gh_client_problems_keep(gh, problems);
-        goto out;
-    }
+    int rc = gh_graphql_post(gh, query, vars, &doc);
     if (rc < 0)
         goto out;
     json_t *data = json_object_get(doc, "data");
@@ -175,8 +184,6 @@ static int s_batch(gh_client_t *gh, const char *owner, const char *name,
     }
 out:
     json_decref(doc);
-    free(body);
-    json_decref(req);
     dp_free(query);
     return rc;
 }

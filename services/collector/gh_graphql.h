@@ -39,6 +39,15 @@ typedef struct {
  * may cache what it learnt of it. The caller frees the text. */
 char *gh_graphql_pr_query(size_t n);
 
+/* POSTs query with its variables (vars, an object or NULL, is taken) to
+ * GitHub's GraphQL endpoint and stores the answer in *doc (the caller's;
+ * NULL on failure). Returns 0 (an answer with "errors" included: the
+ * caller reads them), DP_ENOTFOUND when there is no GraphQL endpoint
+ * (GitHub Enterprise without it; recorded as no problem), DP_EJSON when no
+ * request could be made of them, or gh_client_graphql's error. */
+DP_NODISCARD int gh_graphql_post(gh_client_t *gh, const char *query,
+                                 json_t *vars, json_t **doc);
+
 /* Fetches files and reviews of prs[0..n) of repo ("owner/name") in
  * queries of GH_GRAPHQL_BATCH pull requests. What GitHub answered is
  * stored in each element (the caller frees it with gh_graphql_pr_clear);

@@ -42,7 +42,8 @@ int main(int argc, char **argv)
     long rate_reserve, max_events, max_details, lease_ms, grace_s;
     long catchup_max, watch_s, watch_tries;
     char *reports = NULL, *since = NULL, *list_org = NULL;
-    bool pr_details, schedule, graphql;
+    bool pr_details, schedule, graphql, skip_quiet;
+    long events_lag_s;
     long per_page, max_pages, timeout_ms, max_retries, retry_base_ms;
     long max_wait_s, max_text, max_body, cache_ttl_s, max_frame;
     dp_opt_t opts[] = {
@@ -64,6 +65,15 @@ int main(int argc, char **argv)
          0, NULL, false,
          "PR files and reviews through GitHub's GraphQL API, 50 PRs a "
          "query (false: REST, one request per PR and list)"},
+        {"skip_quiet", "DP_SKIP_QUIET", "--skip-quiet", DP_OPT_BOOL,
+         &skip_quiet, "true", 0, 0, NULL, false,
+         "send a window in which the repository did not change without "
+         "listing it (many repositories in one GraphQL query, or the "
+         "events endpoint)"},
+        {"events_lag_s", "DP_EVENTS_LAG_S", "--events-lag-s", DP_OPT_INT,
+         &events_lag_s, "21600", 0, 604800, NULL, false,
+         "worst lag of GitHub's events feed: a window is judged quiet by "
+         "it only this long after its end"},
         {"max_details", "DP_MAX_DETAILS", "--max-details", DP_OPT_INT,
          &max_details, "200", 0, 100000, NULL, false,
          "PRs per window whose details are fetched"},
@@ -175,6 +185,8 @@ int main(int argc, char **argv)
         .pr_details = pr_details,
         .max_details = max_details,
         .no_graphql = !graphql,
+        .skip_quiet = skip_quiet,
+        .events_lag_s = events_lag_s,
         .schedule = schedule ? doc : NULL,
         .lease_ms = lease_ms,
         .grace_s = grace_s,

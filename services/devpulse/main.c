@@ -226,8 +226,10 @@ static int s_report(int argc, char **argv)
          0, 0, NULL, false, "topic rules file"},
         {"timeout", "DP_TIMEOUT_S", "--timeout", DP_OPT_INT, &timeout_s, "600",
          1, 86400, NULL, false, "seconds to wait for the report"},
-        {"jobs", "DP_REPORT_JOBS", "--jobs", DP_OPT_INT, &jobs, "4", 1, 64,
-         NULL, false, "repositories asked for at a time"},
+        {"jobs", "DP_REPORT_JOBS", "--jobs", DP_OPT_INT, &jobs, "100", 1, 1000,
+         NULL, false,
+         "repositories asked for at a time (the collector learns which of "
+         "them changed at all in one GraphQL query)"},
         /* On the command line, taken by s_take_orgs (repeatable); what
          * is left here came from the -c file. */
         {"org", NULL, "--org", DP_OPT_STR, &org_file, NULL, 0, 0, NULL, false,

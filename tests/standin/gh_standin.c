@@ -104,6 +104,8 @@
 #define S_CONN_TIMEOUT_S 60            /* idle connection timeout */
 #define S_REPO_ID_BASE 100000000LL     /* derived repository ids */
 #define S_REPO_ID_SPAN 900000000ULL
+#define S_POLL_INTERVAL_DEFAULT 60 /* GitHub's X-Poll-Interval of events */
+#define S_EVENTS_MAX 300           /* events a repository's feed keeps */
 
 #define S_HTTP_UNPROCESSABLE 422 /* "Validation Failed" */
 #define S_SPOIL_MARK "<standin:"
@@ -203,6 +205,7 @@ typedef struct {
     int graphql;              /* a GraphQL query: points, not core */
     char *location;           /* Location header value, owned, or NULL */
     const char *raw_headers;  /* "name=value|..." from a ratehdr fault */
+    long long poll_interval;  /* X-Poll-Interval seconds, 0 for none */
 } reply_t;
 
 typedef struct {
@@ -230,6 +233,7 @@ typedef struct {
     char *validator;              /* --graphql-validator script */
     int no_graphql;               /* --no-graphql: answer 404 */
     int gql_warm;                 /* --graphql-warm: validator first */
+    long long poll_interval;      /* --poll-interval: of events listings */
     size_t n_faults;              /* number of faults */
     repo_t *repos;                /* the dataset */
     size_t n_repos;               /* number of repositories */
@@ -1228,6 +1232,100 @@ static void s_list_pull_part(server_t *srv, repo_t *repo, long long number,
     dp_free(v);
 }
 
+/* ==== Repository events ==== */
+
+/* A repository's events feed being built. */
+typedef struct {
+    repo_t *repo;
+    json_t *all; /* the events, owned */
+    entry_t *v;  /* one per event, newest first once sorted */
+    size_t n, cap;
+} feed_t;
+
+/* Appends one event of the feed, unless its time is missing. */
+static void s_event_add(feed_t *f, const char *type, const char *action,
+                        json_t *actor, long long number, json_t *when)
+{
+    int64_t t = 0;
+    if (!json_is_string(when) ||
+        s_parse_time(json_string_value(when), &t) < 0 || t <= 0)
+        return;
+    char id[48];
+    snprintf(id, sizeof id, "%lld", 40000000000LL + (long long)f->n);
+    char name[512];
+    snprintf(name, sizeof name, "%s/%s", f->repo->owner, f->repo->name);
+    json_t *e = json_pack(
+        "{s:s, s:s, s:{s:O?}, s:{s:I, s:s}, s:{s:s?, s:I}, s:b, s:O}", "id", id,
+        "type", type, "actor", "login", json_object_get(actor, "login"), "repo",
+        "id", (json_int_t)f->repo->id, "name", name, "payload", "action",
+        action, "number", (json_int_t)number, "public", 1, "created_at", when);
+    if (!e)
+        return;
+    json_array_append_new(f->all, e);
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 64;
+        f->v = dp_realloc(f->v, f->cap * sizeof *f->v);
+    }
+    f->v[f->n].key = -t; /* newest first */
+    f->v[f->n].tie = (long long)f->n;
+    f->v[f->n].json = e;
+    f->n++;
+}
+
+/* One event of type per element of the numbered lists (comments,
+ * reviews), at the element's time field when. */
+static void s_events_of(feed_t *f, const numbered_t *lists, size_t nlists,
+                        const char *type, const char *when)
+{
+    for (size_t i = 0; i < nlists; i++) {
+        size_t k;
+        json_t *c;
+        json_array_foreach(lists[i].json, k, c)
+        {
+            s_event_add(f, type, "created", json_object_get(c, "user"),
+                        lists[i].number, json_object_get(c, when));
+        }
+    }
+}
+
+/* GET /repos/{o}/{r}/events: the dataset's activity as GitHub's feed shows
+ * it (issues and pull requests opened and closed, comments, reviews),
+ * newest first, at most S_EVENTS_MAX, paginated, with an ETag and
+ * X-Poll-Interval. Events carry no lag here. */
+static void s_list_events(server_t *srv, repo_t *repo, const query_t *q,
+                          reply_t *r)
+{
+    long long per_page, page;
+    if (s_paging(srv, q, r, &per_page, &page) < 0)
+        return;
+    feed_t f = {.repo = repo, .all = json_array()};
+    for (size_t i = 0; i < repo->n_items; i++) {
+        json_t *it = repo->items[i].json;
+        const char *type = json_object_get(it, "pull_request")
+                               ? "PullRequestEvent"
+                               : "IssuesEvent";
+        json_t *user = json_object_get(it, "user");
+        long long number = repo->items[i].number;
+        s_event_add(&f, type, "opened", user, number,
+                    json_object_get(it, "created_at"));
+        s_event_add(&f, type, "closed", user, number,
+                    json_object_get(it, "closed_at"));
+    }
+    s_events_of(&f, repo->comments, repo->n_comments, "IssueCommentEvent",
+                "created_at");
+    s_events_of(&f, repo->reviews, repo->n_reviews, "PullRequestReviewEvent",
+                "submitted_at");
+    if (f.n)
+        qsort(f.v, f.n, sizeof *f.v, s_entry_cmp);
+    char base[512];
+    s_link_base(srv, repo, "/events", base, sizeof base);
+    s_reply_page(r, f.v, f.n < S_EVENTS_MAX ? f.n : S_EVENTS_MAX, per_page,
+                 page, base, q);
+    r->poll_interval = srv->poll_interval;
+    dp_free(f.v);
+    json_decref(f.all);
+}
+
 /* ==== Single objects ==== */
 
 /* The repository as GET /repos/o/r answers it: repo.json, or one made
@@ -1613,6 +1711,116 @@ static json_t *s_gql_error(const char *type, const char *message,
                      message);
 }
 
+/* The alias of the field at p (the name before a colon before it), into
+ * alias; 0 when it has one, -1 when not (alias is left as it was). */
+static int s_gql_alias(const char *query, const char *p, char *alias,
+                       size_t size)
+{
+    const char *b = p;
+    while (b > query && b[-1] == ' ')
+        b--;
+    if (b == query || b[-1] != ':')
+        return -1;
+    const char *e = --b;
+    while (e > query && e[-1] == ' ')
+        e--;
+    const char *a = e;
+    while (a > query && (isalnum((unsigned char)a[-1]) || a[-1] == '_'))
+        a--;
+    if (e == a || (size_t)(e - a) >= size)
+        return -1;
+    snprintf(alias, size, "%.*s", (int)(e - a), a);
+    return 0;
+}
+
+/* Steps *at to the next `field(` of query (the first when *at is NULL)
+ * and fills in its arguments and its alias (the field's name when it has
+ * none). 0 when there is no further one. */
+static int s_gql_next(const char *query, const char **at, const char *field,
+                      char *alias, size_t size, const char **args, size_t *len)
+{
+    const char *from = *at ? *at + strlen(field) : query;
+    const char *p = s_gql_field(query, from, field, args, len);
+    if (!p)
+        return 0;
+    *at = p;
+    snprintf(alias, size, "%s", field);
+    s_gql_alias(query, p, alias, size);
+    return 1;
+}
+
+/* The repository named by the owner and name arguments, or NULL; the
+ * names asked for are left in owner and name (new references). */
+static repo_t *s_gql_repo(server_t *srv, const char *args, size_t len,
+                          const json_t *vars, json_t **owner, json_t **name)
+{
+    *owner = s_gql_arg(args, len, "owner", vars);
+    *name = s_gql_arg(args, len, "name", vars);
+    return json_is_string(*owner) && json_is_string(*name)
+               ? s_repo_by_name(srv, json_string_value(*owner),
+                                json_string_value(*name))
+               : NULL;
+}
+
+/* GitHub's error for a repository it cannot resolve. */
+static json_t *s_gql_no_repo(const json_t *owner, const json_t *name,
+                             const char *path)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "Could not resolve to a Repository with the name '%s/%s'.",
+             json_string_value(owner) ? json_string_value(owner) : "",
+             json_string_value(name) ? json_string_value(name) : "");
+    return s_gql_error("NOT_FOUND", msg, path, NULL);
+}
+
+/* A connection of the one most recently updated issue or pull request
+ * (orderBy UPDATED_AT DESC, first 1), as { nodes { updatedAt } }. */
+static json_t *s_gql_latest(repo_t *repo, int pulls)
+{
+    const item_t *best = NULL;
+    for (size_t i = 0; i < repo->n_items; i++) {
+        const item_t *x = &repo->items[i];
+        int is_pull = json_object_get(x->json, "pull_request") != NULL;
+        if (is_pull == pulls && (!best || x->updated > best->updated))
+            best = x;
+    }
+    json_t *nodes = json_array();
+    if (best)
+        json_array_append_new(
+            nodes, json_pack("{s:O?}", "updatedAt",
+                             json_object_get(best->json, "updated_at")));
+    return json_pack("{s:o}", "nodes", nodes);
+}
+
+/* The repositories of an activity query (`alias: repository(owner, name)
+ * { ...activity }`, services/collector/gh_activity.h), each answered with
+ * its latest issue and pull request. */
+static void s_gql_activity(server_t *srv, const char *query, const json_t *vars,
+                           json_t *data, json_t *errors, long long *connections)
+{
+    const char *args;
+    size_t len;
+    char alias[S_GQL_NAME_MAX];
+    for (const char *p = NULL; s_gql_next(query, &p, "repository", alias,
+                                          sizeof alias, &args, &len);) {
+        json_t *owner, *name;
+        repo_t *repo = s_gql_repo(srv, args, len, vars, &owner, &name);
+        if (repo) {
+            json_object_set_new(data, alias,
+                                json_pack("{s:o, s:o}", "issues",
+                                          s_gql_latest(repo, 0), "pullRequests",
+                                          s_gql_latest(repo, 1)));
+            *connections += 2;
+        } else {
+            json_object_set_new(data, alias, json_null());
+            json_array_append_new(errors, s_gql_no_repo(owner, name, alias));
+        }
+        json_decref(owner);
+        json_decref(name);
+    }
+}
+
 /* The pull requests of the query (`alias: pullRequest(number: N)`). */
 static void s_gql_pulls(server_t *srv, repo_t *repo, const char *query,
                         const json_t *vars, json_t *data, json_t *errors,
@@ -1623,24 +1831,9 @@ static void s_gql_pulls(server_t *srv, repo_t *repo, const char *query,
     (void)srv;
     const char *args;
     size_t len;
-    for (const char *p = query;
-         (p = s_gql_field(query, p, "pullRequest", &args, &len)) != NULL;
-         p += strlen("pullRequest")) {
-        /* The alias: the name before a colon before the field. */
-        char alias[S_GQL_NAME_MAX] = "pullRequest";
-        const char *b = p;
-        while (b > query && b[-1] == ' ')
-            b--;
-        if (b > query && b[-1] == ':') {
-            const char *e = --b;
-            while (e > query && e[-1] == ' ')
-                e--;
-            const char *a = e;
-            while (a > query && (isalnum((unsigned char)a[-1]) || a[-1] == '_'))
-                a--;
-            if (e > a && (size_t)(e - a) < sizeof alias)
-                snprintf(alias, sizeof alias, "%.*s", (int)(e - a), a);
-        }
+    char alias[S_GQL_NAME_MAX];
+    for (const char *p = NULL; s_gql_next(query, &p, "pullRequest", alias,
+                                          sizeof alias, &args, &len);) {
         json_t *num = s_gql_arg(args, len, "number", vars);
         long long number =
             json_is_integer(num) ? (long long)json_integer_value(num) : -1;
@@ -1718,27 +1911,21 @@ static void s_graphql(server_t *srv, const char *method, const req_t *req,
     long long connections = 0;
     const char *args;
     size_t len;
-    if (s_gql_field(query, query, "repository", &args, &len)) {
-        json_t *owner = s_gql_arg(args, len, "owner", vars);
-        json_t *name = s_gql_arg(args, len, "name", vars);
-        repo_t *repo = json_is_string(owner) && json_is_string(name)
-                           ? s_repo_by_name(srv, json_string_value(owner),
-                                            json_string_value(name))
-                           : NULL;
+    const char *at = s_gql_field(query, query, "repository", &args, &len);
+    char alias[S_GQL_NAME_MAX];
+    if (at && s_gql_alias(query, at, alias, sizeof alias) == 0) {
+        s_gql_activity(srv, query, vars, data, errors, &connections);
+    } else if (at) {
+        json_t *owner, *name;
+        repo_t *repo = s_gql_repo(srv, args, len, vars, &owner, &name);
         if (repo) {
             json_t *pulls = json_object();
             s_gql_pulls(srv, repo, query, vars, pulls, errors, &connections);
             json_object_set_new(data, "repository", pulls);
         } else {
-            char msg[512];
-            snprintf(msg, sizeof msg,
-                     "Could not resolve to a Repository with the name "
-                     "'%s/%s'.",
-                     json_string_value(owner) ? json_string_value(owner) : "",
-                     json_string_value(name) ? json_string_value(name) : "");
             json_object_set_new(data, "repository", json_null());
-            json_array_append_new(
-                errors, s_gql_error("NOT_FOUND", msg, "repository", NULL));
+            json_array_append_new(errors,
+                                  s_gql_no_repo(owner, name, "repository"));
         }
         json_decref(owner);
         json_decref(name);
@@ -1827,6 +2014,8 @@ static void s_route(server_t *srv, const char *method, const char *path,
         s_get_repo(srv, repo, r);
     } else if (m == 1 && strcmp(s[0], "issues") == 0) {
         s_list_issues(srv, repo, q, r);
+    } else if (m == 1 && strcmp(s[0], "events") == 0) {
+        s_list_events(srv, repo, q, r);
     } else if (m == 2 && strcmp(s[0], "issues") == 0 &&
                strcmp(s[1], "comments") == 0) {
         s_list_comments(srv, repo, -1, q, r);
@@ -2126,6 +2315,10 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, reply_t *r,
         snprintf(num, sizeof num, "%lld", r->retry_after);
         MHD_add_response_header(resp, "retry-after", num);
     }
+    if (r->poll_interval > 0) {
+        snprintf(num, sizeof num, "%lld", r->poll_interval);
+        MHD_add_response_header(resp, "X-Poll-Interval", num);
+    }
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -2327,7 +2520,7 @@ static void s_usage(FILE *out)
             "[--verbose]\n"
             "                  [--graphql-validator validate.js] "
             "[--no-graphql]\n"
-            "                  [--graphql-warm]\n"
+            "                  [--graphql-warm] [--poll-interval S]\n"
             "KIND: status (ARG = HTTP status, default 500), html503,\n"
             "      secondary (ARG = retry-after s, default 60), r429 (same),\n"
             "      hang (ARG = ms, default 1000), truncate (ARG cut|short),\n"
@@ -2500,6 +2693,11 @@ static int s_parse_args(server_t *srv, int argc, char **argv, long long *port)
         } else if (strcmp(a, "--fault") == 0) {
             if (s_fault_parse(srv, v) < 0)
                 return -1;
+        } else if (strcmp(a, "--poll-interval") == 0) {
+            if (s_parse_ll(v, 0, 86400, &srv->poll_interval) < 0) {
+                fprintf(stderr, "gh-standin: bad --poll-interval '%s'\n", v);
+                return -1;
+            }
         } else {
             fprintf(stderr, "gh-standin: unknown option %s\n", a);
             return -1;
@@ -2590,6 +2788,7 @@ int main(int argc, char **argv)
     srv.prefix = dp_strdup("");
     srv.per_page_max = 100;
     srv.rate_limit = S_RATE_LIMIT_DEFAULT;
+    srv.poll_interval = S_POLL_INTERVAL_DEFAULT;
     srv.by_path = json_object();
     srv.by_status = json_object();
     srv.vcache = json_object();

@@ -120,6 +120,28 @@ void dp_gh_comment(const dp_gh_style_t *style, json_t *comments,
 #define DP_GH_SPOIL_INT "<standin:int-overflow>"
 #define DP_GH_SPOIL_UTF8 "<standin:bad-utf8>"
 
+void dp_gh_history(const dp_gh_style_t *style, json_t *issues, const char *repo,
+                   int64_t w, long n, long every)
+{
+    const int64_t month = INT64_C(30) * 86400, hour = 3600;
+    for (long k = 0; k < n; k++) {
+        int64_t created = w - month + k * hour;
+        json_array_append_new(issues,
+                              dp_gh_item(style, repo, k + 1, k % every == 0,
+                                         created, created + hour, 0, 0, 0));
+    }
+}
+
+void dp_gh_active_hour(const dp_gh_style_t *style, json_t *issues,
+                       json_t *comments, const char *repo, int64_t w, long id)
+{
+    json_array_append_new(issues, dp_gh_item(style, repo, 101, false, w + 600,
+                                             w + 1500, 0, 0, 1));
+    dp_gh_comment(style, comments, repo, 101, id, w + 1500);
+    json_array_append_new(issues, dp_gh_item(style, repo, 102, true, w + 900,
+                                             w + 1800, w + 1800, w + 1800, 0));
+}
+
 void dp_gh_spoil_int(json_t *obj, const char *key)
 {
     json_object_set_new(obj, key, s_checked(json_string(DP_GH_SPOIL_INT), key));

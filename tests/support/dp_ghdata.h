@@ -45,6 +45,18 @@ json_t *dp_gh_item(const dp_gh_style_t *style, const char *repo, long number,
 void dp_gh_comment(const dp_gh_style_t *style, json_t *comments,
                    const char *repo, long number, long id, int64_t t);
 
+/* Appends n items of history to issues (numbers 1..n), opened a month
+ * before w an hour apart and each updated an hour after it was opened;
+ * every every-th is a pull request. */
+void dp_gh_history(const dp_gh_style_t *style, json_t *issues, const char *repo,
+                   int64_t w, long n, long every);
+
+/* Makes repo active in the hour from w: issue #101 opened at w+600 with
+ * comment id at w+1500, pull request #102 opened at w+900 and merged at
+ * w+1800, four events of the hour. */
+void dp_gh_active_hour(const dp_gh_style_t *style, json_t *issues,
+                       json_t *comments, const char *repo, int64_t w, long id);
+
 /* Spoils obj[key] the way gh-standin serves its marks (see the top of
  * tests/standin/gh_standin.c): dp_gh_spoil_int makes it an integer beyond
  * 64 bits, dp_gh_spoil_utf8 appends a byte that is not UTF-8 to the

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <hiredis/hiredis.h>
 #include <poll.h>
 #include <signal.h>
@@ -456,4 +457,18 @@ void dp_tk_recv_window(dp_sock_t *pull, long max_frame, int timeout_ms,
         dp_msg_clear(&msg);
     }
     dp_buf_free(&frame);
+}
+
+char *dp_tk_standin_bin(void)
+{
+    const char *bin = getenv("DP_BIN_DIR");
+    if (bin && *bin)
+        return dp_asprintf("%s/gh-standin", bin);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    return dp_asprintf("%s/gh-standin", slash ? self : ".");
 }

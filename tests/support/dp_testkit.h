@@ -45,6 +45,10 @@ char *dp_tk_shared_dir(void);
  * with a '/', at that path). */
 bool dp_tk_have_program(const char *name);
 
+/* The path of gh-standin: in $DP_BIN_DIR when set, else beside the
+ * running program. The caller frees it. */
+char *dp_tk_standin_bin(void);
+
 /* ==== A throwaway redis-server ==== */
 
 /* A redis-server listening only on a unix socket in a private directory. */
