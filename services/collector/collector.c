@@ -861,12 +861,19 @@ static int s_collect_quiet(collector_t *self, const dp_collect_t *req)
     self->stats.rl_remaining = self->stats.rl_limit = -1;
     s_pending_add(self, req);
     self->complete_until = req->win_to;
-    gh_events_t none = {0};
     dp_log(DP_LOG_DEBUG, "%s %lld..%lld: no change; not listed", req->repo,
            (long long)req->win_from, (long long)req->win_to);
-    s_emit(self, req, &none);
-    gh_events_clear(&none);
-    return 0;
+    s_win_t w = {
+        .self = self,
+        .req = req,
+        .lw = {.repo = req->repo, .from = req->win_from, .to = req->win_to},
+        .revisit = self->revisit,
+        .spill = -1};
+    int rc = s_finish(&w); /* no event: the WINDOW alone */
+    gh_events_clear(&w.out);
+    gh_index_clear(&w.numbers);
+    dp_buf_free(&w.pending);
+    return rc;
 }
 
 /* Collects a window: empty when it is known to be quiet, else listed. */
