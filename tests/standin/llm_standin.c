@@ -53,9 +53,9 @@
  *     "text": "Three PRs were merged.", "cost": 0.002},
  *    {"model": "big", "status": 500}]
  *
- * GET /_standin/stats answers {"calls": total chat requests, "by_model":
- * {model: n}, "bad_requests": n, "authorized": requests with an
- * Authorization header, "in_flight": n, "max_in_flight": the most chat
+ * GET /_standin/stats (or /v1/_standin/stats) answers {"calls": total chat
+ * requests, "by_model": {model: n}, "bad_requests": n, "authorized": requests
+ * with an Authorization header, "in_flight": n, "max_in_flight": the most chat
  * requests it handled at once}; POST /_standin/reset zeroes it and makes
  * used-up rules fresh. GET /_standin/last answers the last chat request's
  * body as it came (for tests of prompts).
@@ -467,6 +467,8 @@ static void s_route(server_t *srv, struct MHD_Connection *conn,
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     bool post = strcmp(method, "POST") == 0;
     bool get = strcmp(method, "GET") == 0;
+    if (strncmp(url, "/v1/_standin/", strlen("/v1/_standin/")) == 0)
+        url += strlen("/v1"); /* below the base URL printed, too */
     if (strncmp(url, "/_standin/", strlen("/_standin/")) == 0) {
         if (get && strcmp(url, "/_standin/stats") == 0)
             s_stats(srv, r);
