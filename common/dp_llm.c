@@ -58,7 +58,8 @@ typedef struct {
     s_state_t state;
     int model;              /* 0 main, 1 fallback */
     int tries;              /* transfers made for this model */
-    long long deadline;     /* of this model, monotonic ms */
+    long long deadline;     /* of this model, monotonic ms; 0 until its
+                               first transfer starts */
     long long not_before;   /* a retry's earliest start */
     long max_tokens;        /* effective */
     CURL *easy;             /* while running */
@@ -389,6 +390,8 @@ static int s_transfer_start(s_job_t *job, long long now)
         snprintf(job->ans->err, sizeof job->ans->err, "no curl handle");
         return DP_EHTTP;
     }
+    if (job->deadline == 0)
+        job->deadline = now + llm->timeout_ms;
     llm->reserved += job->max_tokens;
     job->hdr = curl_slist_append(NULL, "Content-Type: application/json");
     job->hdr = curl_slist_append(job->hdr, "Accept: application/json");
@@ -615,7 +618,7 @@ static void s_after(s_job_t *job, int rc, long long wait_ms, long long now)
                s_section(job), job->ans->err, llm->models[1]);
         job->model = 1;
         job->tries = 0;
-        job->deadline = now + llm->timeout_ms;
+        job->deadline = 0;
         job->not_before = now;
         job->state = S_WAIT;
         return;
@@ -635,14 +638,17 @@ static long s_start_due(s_job_t *jobs, size_t n, long long now)
         s_job_t *job = &jobs[i];
         if (job->state != S_WAIT || job->not_before > now)
             continue;
-        if (llm->budget > 0 && llm->spent + llm->reserved >= llm->budget) {
+        if (llm->budget > 0 && llm->spent >= llm->budget) {
             snprintf(job->ans->err, sizeof job->ans->err,
-                     "the report's budget of %ld tokens is spent (%ld used, "
-                     "%ld in flight)",
-                     llm->budget, llm->spent, llm->reserved);
+                     "the report's budget of %ld tokens is spent (%ld used)",
+                     llm->budget, llm->spent);
             s_done(job, DP_EBUDGET);
             continue;
         }
+        /* The answers in flight may spend what is left: wait for them. */
+        if (llm->budget > 0 && llm->reserved > 0 &&
+            llm->spent + llm->reserved >= llm->budget)
+            continue;
         int rc = s_transfer_start(job, now);
         if (rc < 0)
             s_done(job, rc);
@@ -652,12 +658,15 @@ static long s_start_due(s_job_t *jobs, size_t n, long long now)
     return running;
 }
 
-/* The wait before the next due job, at most S_POLL_MS. */
+/* The wait before a retry falls due, at most S_POLL_MS. Jobs already due
+ * but not started wait for a transfer to end (the cap, the budget), which
+ * wakes the poll. */
 static int s_next_wait(const s_job_t *jobs, size_t n, long long now)
 {
     long long wait = S_POLL_MS;
     for (size_t i = 0; i < n; i++)
-        if (jobs[i].state == S_WAIT && jobs[i].not_before - now < wait)
+        if (jobs[i].state == S_WAIT && jobs[i].not_before > now &&
+            jobs[i].not_before - now < wait)
             wait = jobs[i].not_before - now;
     return wait > 0 ? (int)wait : 0;
 }
@@ -717,7 +726,6 @@ int dp_llm_chat_many(dp_llm_t *self, const dp_llm_req_t *reqs,
         jobs[i] = (s_job_t){.llm = self,
                             .req = &reqs[i],
                             .ans = ans,
-                            .deadline = now + self->timeout_ms,
                             .max_tokens = s_req_max_tokens(self, &reqs[i]),
                             .body = DP_BUF_INIT};
         if (s_cache_get(self, &reqs[i], ans))

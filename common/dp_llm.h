@@ -14,10 +14,11 @@
  * tried when the main one fails or is unknown (404). Several requests run
  * at once (curl multi), up to max_in_flight.
  *
- * Budget: tokens (prompt + completion) spent since dp_llm_budget_reset.
- * A request starts only while spent + the max_tokens of the requests in
- * flight is below the budget; otherwise it is refused locally (DP_EBUDGET,
- * no call). The writer degrades gracefully.
+ * Budget: tokens (prompt + completion, as the API reports them, or bytes
+ * / 4 when it does not) spent since dp_llm_budget_reset. Once they reach
+ * the budget, a request is refused locally (DP_EBUDGET, no call); while
+ * the requests in flight could reach it with their max_tokens, a request
+ * waits for them. The writer degrades gracefully.
  *
  * Cache: answers the writer accepted (dp_llm_cache_put) are kept in Redis
  * under dp:2:llm:<sha256 hex> (dp_ledger_llm_key) of model, prompt
@@ -43,7 +44,9 @@ typedef struct {
     char *fallback_model; /* LLM_FALLBACK_MODEL, or NULL */
     char *api_key;        /* LLM_API_KEY, environment only, never logged */
     char *temperature;    /* LLM_TEMPERATURE, a decimal in [0, 2] */
-    long timeout_s;       /* LLM_TIMEOUT_S: one request, retries included */
+    long timeout_s;       /* LLM_TIMEOUT_S: a request to one model from
+                             its first try, retries and waits included;
+                             the fallback model gets as long again */
     long max_in_flight;   /* LLM_MAX_IN_FLIGHT: concurrent requests */
     long max_tokens;      /* LLM_MAX_TOKENS: answer length when the
                              request says 0 */

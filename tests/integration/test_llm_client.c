@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dp_http.h"
@@ -29,6 +30,7 @@
 #include "dp_llm.h"
 #include "dp_log.h"
 #include "dp_mem.h"
+#include "dp_service.h"
 #include "dp_store.h"
 #include "dp_testkit.h"
 
@@ -285,7 +287,13 @@ static void test_malformed_answers_are_clear_errors(void **state)
         assert_null(ctx->ans[i].text);
 }
 
-/* ==== Budget and concurrency ==== */
+/* ==== Budget, concurrency and stops ==== */
+
+static void s_on_alarm(int sig)
+{
+    (void)sig;
+    dp_service_interrupt();
+}
 
 static void test_budget_refuses_without_a_call(void **state)
 {
@@ -304,6 +312,54 @@ static void test_budget_refuses_without_a_call(void **state)
     dp_llm_budget_reset(ctx->llm);
     assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[2]), 0);
     assert_int_equal(s_stat(ctx, "calls"), 2);
+}
+
+static void test_budget_waits_for_answers_in_flight(void **state)
+{
+    s_ctx_t *ctx = *state;
+    ctx->cfg.budget_tokens = 300;
+    ctx->cfg.max_tokens = 100;
+    s_start(ctx,
+            "[{\"delay_ms\": 100, \"prompt_tokens\": 40, "
+            "\"completion_tokens\": 40}]",
+            NULL);
+    dp_llm_req_t reqs[5];
+    char users[5][32];
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(users[i], sizeof users[i], "section %zu", i);
+        reqs[i] = s_req(users[i]);
+    }
+    /* Three start (3 x 100 may be spent); the fourth waits, then starts
+     * with 240 spent; the fifth finds 320 spent and is refused. */
+    assert_int_equal(dp_llm_chat_many(ctx->llm, reqs, ctx->ans, 5), 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(ctx->ans[i].status, 0);
+    assert_int_equal(ctx->ans[4].status, DP_EBUDGET);
+    assert_int_equal(dp_llm_spent(ctx->llm), 320);
+    assert_int_equal(s_stat(ctx, "calls"), 4);
+    assert_true(s_stat(ctx, "max_in_flight") <= 3);
+}
+
+/* A stop (SIGTERM) during a slow answer ends the batch at once with
+ * DP_EAGAIN; run in a child, since the stop stays for the process. */
+static void test_stop_interrupts(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_start(ctx, "[{\"delay_ms\": 30000}]", NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dp_service_signals();
+        alarm(1); /* SIGALRM's default would kill: use a stop instead */
+        signal(SIGALRM, s_on_alarm);
+        dp_llm_req_t req = s_req("slow");
+        int rc = dp_llm_chat_many(ctx->llm, &req, ctx->ans, 1);
+        _exit(rc == DP_EAGAIN && ctx->ans[0].status == DP_EAGAIN ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_in_flight_cap(void **state)
@@ -564,6 +620,8 @@ int main(void)
         T(test_timeout),
         T(test_malformed_answers_are_clear_errors),
         T(test_budget_refuses_without_a_call),
+        T(test_budget_waits_for_answers_in_flight),
+        T(test_stop_interrupts),
         T(test_in_flight_cap),
         T(test_key_is_sent_and_never_logged),
         T(test_key_refused_over_plain_http_to_another_host),
