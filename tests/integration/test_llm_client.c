@@ -142,6 +142,26 @@ static dp_llm_req_t s_req(const char *user)
                           .prompt_version = "summary-1"};
 }
 
+/* n requests with distinct user messages "section I", kept in users. */
+static void s_reqs(dp_llm_req_t *reqs, char (*users)[32], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        snprintf(users[i], sizeof users[i], "section %zu", i);
+        reqs[i] = s_req(users[i]);
+    }
+}
+
+/* Starts the stand-in with rules, asks once and checks that the request
+ * failed with rc, an error that says why, and no text. */
+static void s_fails(s_ctx_t *ctx, const char *rules, int rc, const char *why)
+{
+    s_start(ctx, rules, NULL);
+    dp_llm_req_t req = s_req("anything");
+    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), rc);
+    assert_non_null(strstr(ctx->ans[0].err, why));
+    assert_null(ctx->ans[0].text);
+}
+
 /* ==== Answers ==== */
 
 static void test_answer_with_usage_and_cost(void **state)
@@ -204,10 +224,8 @@ static void test_429_past_the_timeout_is_not_awaited(void **state)
     s_ctx_t *ctx = *state;
     ctx->cfg.timeout_s = 2;
     ctx->cfg.fallback_model = NULL;
-    s_start(ctx, "[{\"status\": 429, \"retry_after\": 3600}]", NULL);
-    dp_llm_req_t req = s_req("anything");
-    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), DP_ERATE);
-    assert_non_null(strstr(ctx->ans[0].err, "HTTP 429"));
+    s_fails(ctx, "[{\"status\": 429, \"retry_after\": 3600}]", DP_ERATE,
+            "HTTP 429");
     assert_non_null(strstr(ctx->ans[0].err, "would pass the timeout"));
     assert_int_equal(s_stat(ctx, "calls"), 1);
 }
@@ -246,11 +264,7 @@ static void test_both_models_failing_is_an_error(void **state)
 {
     s_ctx_t *ctx = *state;
     ctx->cfg.retries = 0;
-    s_start(ctx, "[{\"status\": 503}]", NULL);
-    dp_llm_req_t req = s_req("anything");
-    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), DP_EHTTP);
-    assert_non_null(strstr(ctx->ans[0].err, S_FALLBACK ": HTTP 503"));
-    assert_null(ctx->ans[0].text);
+    s_fails(ctx, "[{\"status\": 503}]", DP_EHTTP, S_FALLBACK ": HTTP 503");
 }
 
 static void test_timeout(void **state)
@@ -258,11 +272,8 @@ static void test_timeout(void **state)
     s_ctx_t *ctx = *state;
     ctx->cfg.timeout_s = 1;
     ctx->cfg.fallback_model = NULL;
-    s_start(ctx, "[{\"delay_ms\": 4000, \"text\": \"too late\"}]", NULL);
-    dp_llm_req_t req = s_req("anything");
-    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), DP_EHTTP);
-    assert_non_null(strstr(ctx->ans[0].err, "timed out"));
-    assert_null(ctx->ans[0].text);
+    s_fails(ctx, "[{\"delay_ms\": 4000, \"text\": \"too late\"}]", DP_EHTTP,
+            "timed out");
 }
 
 static void test_malformed_answers_are_clear_errors(void **state)
@@ -323,12 +334,9 @@ static void test_budget_waits_for_answers_in_flight(void **state)
             "[{\"delay_ms\": 100, \"prompt_tokens\": 40, "
             "\"completion_tokens\": 40}]",
             NULL);
-    dp_llm_req_t reqs[5];
-    char users[5][32];
-    for (size_t i = 0; i < 5; i++) {
-        snprintf(users[i], sizeof users[i], "section %zu", i);
-        reqs[i] = s_req(users[i]);
-    }
+    dp_llm_req_t reqs[S_BATCH];
+    char users[S_BATCH][32];
+    s_reqs(reqs, users, 5);
     /* Three start (3 x 100 may be spent); the fourth waits, then starts
      * with 240 spent; the fifth finds 320 spent and is refused. */
     assert_int_equal(dp_llm_chat_many(ctx->llm, reqs, ctx->ans, 5), 4);
@@ -369,10 +377,7 @@ static void test_in_flight_cap(void **state)
     s_start(ctx, "[{\"delay_ms\": 300, \"text\": \"slow\"}]", NULL);
     dp_llm_req_t reqs[S_BATCH];
     char users[S_BATCH][32];
-    for (size_t i = 0; i < S_BATCH; i++) {
-        snprintf(users[i], sizeof users[i], "section %zu", i);
-        reqs[i] = s_req(users[i]);
-    }
+    s_reqs(reqs, users, S_BATCH);
     assert_int_equal(dp_llm_chat_many(ctx->llm, reqs, ctx->ans, S_BATCH),
                      S_BATCH);
     for (size_t i = 0; i < S_BATCH; i++)
@@ -505,13 +510,19 @@ static void test_unreachable_server(void **state)
 
 /* ==== The cache ==== */
 
-static void test_cache_hit_costs_no_call(void **state)
+/* Starts Redis and the store the client caches in. */
+static void s_redis(s_ctx_t *ctx)
 {
-    s_ctx_t *ctx = *state;
     dp_tk_redis_start_or_skip(&ctx->redis);
     char err[256] = "";
     ctx->store = dp_store_new(ctx->redis.url, err, sizeof err);
     assert_non_null(ctx->store);
+}
+
+static void test_cache_hit_costs_no_call(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_redis(ctx);
     s_start(ctx, "[{\"text\": \"cached text\", \"cost\": 0.01}]", NULL);
     dp_llm_req_t req = s_req("window facts");
     assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), 0);
@@ -550,15 +561,20 @@ static void test_cache_hit_costs_no_call(void **state)
     assert_int_equal(dp_llm_chat(ctx->llm, &other, &ctx->ans[4]), 0);
     assert_false(ctx->ans[4].cached);
     assert_int_equal(s_stat(ctx, "calls"), 4);
+    dp_llm_destroy(&ctx->llm);
+    ctx->cfg.model = (char *)S_FALLBACK;
+    char err[256] = "";
+    ctx->llm = dp_llm_new(&ctx->cfg, ctx->store, err, sizeof err);
+    assert_non_null(ctx->llm);
+    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[5]), 0);
+    assert_false(ctx->ans[5].cached);
+    assert_int_equal(s_stat(ctx, "calls"), 5);
 }
 
 static void test_cache_unreachable_is_a_miss(void **state)
 {
     s_ctx_t *ctx = *state;
-    dp_tk_redis_start_or_skip(&ctx->redis);
-    char err[256] = "";
-    ctx->store = dp_store_new(ctx->redis.url, err, sizeof err);
-    assert_non_null(ctx->store);
+    s_redis(ctx);
     s_start(ctx, "[]", NULL);
     dp_tk_redis_halt(&ctx->redis);
     dp_llm_req_t req = s_req("window facts");

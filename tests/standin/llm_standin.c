@@ -530,11 +530,9 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (req->body.len + *upload_data_size <= S_BODY_MAX)
-            dp_buf_append(&req->body, upload_data, *upload_data_size);
-        else
+        if (!standin_upload(&req->body, S_BODY_MAX, upload_data,
+                            upload_data_size))
             req->too_big = true;
-        *upload_data_size = 0;
         return MHD_YES;
     }
     reply_t r = {MHD_HTTP_OK, NULL, -1};
@@ -648,11 +646,7 @@ int main(int argc, char **argv)
         dp_log_set_level(DP_LOG_INFO);
 
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    standin_signals(&sigs);
 
     unsigned bound = 0;
     fd = standin_listen("127.0.0.1", port, &bound);
@@ -662,14 +656,10 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_POLL | (srv.verbose ? MHD_USE_ERROR_LOG : 0),
-        0, NULL, NULL, s_on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, NULL,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)S_CONN_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)S_CONN_TIMEOUT_S,
-        MHD_OPTION_END);
+    const standin_server_t server = {
+        s_on_request,     &srv,       s_on_completed, NULL, S_CONN_LIMIT,
+        S_CONN_TIMEOUT_S, srv.verbose};
+    daemon = standin_start(fd, &server);
     if (!daemon) {
         fprintf(stderr, "llm-standin: cannot start the HTTP server\n");
         rc = 1;
@@ -679,9 +669,7 @@ int main(int argc, char **argv)
     printf("http://127.0.0.1:%u/v1\n", bound);
     fflush(stdout);
 
-    int sig = 0;
-    while (sigwait(&sigs, &sig) != 0)
-        ;
+    standin_wait(&sigs);
     s_stopping = 1;
     rc = 0;
 out:
