@@ -465,7 +465,8 @@ static void s_spend(s_job_t *job, const json_t *doc)
     job->llm->spent += used;
 }
 
-/* Reads a 200 answer into job->ans. 0, DP_EJSON or DP_ETOOBIG. */
+/* Reads a 200 answer into job->ans. 0, DP_EJSON, DP_ETOOBIG or
+ * DP_EPROTO (the text holds the key: never let it reach a report). */
 static int s_read_answer(s_job_t *job)
 {
     dp_llm_answer_t *ans = job->ans;
@@ -493,6 +494,13 @@ static int s_read_answer(s_job_t *job)
         snprintf(ans->err, sizeof ans->err,
                  "%s: no text in choices[0].message.content",
                  job->llm->models[job->model]);
+        goto out;
+    }
+    if (job->llm->key && strstr(content, job->llm->key)) {
+        snprintf(ans->err, sizeof ans->err,
+                 "%s: the answer repeats the API key; refused",
+                 job->llm->models[job->model]);
+        rc = DP_EPROTO;
         goto out;
     }
     const char *model = dp_json_str(doc, "model");
@@ -526,7 +534,7 @@ static int s_outcome(s_job_t *job, CURLcode cc, long long *wait_ms)
     if (job->too_big) {
         snprintf(ans->err, sizeof ans->err, "%s: body larger than %ld bytes",
                  model, S_MAX_BODY);
-        return DP_EHTTP;
+        return DP_ETOOBIG;
     }
     if (cc != CURLE_OK) {
         snprintf(ans->err, sizeof ans->err, "%s: %s", model,

@@ -104,15 +104,28 @@ dp_llm_t *dp_llm_new(const dp_llm_cfg_t *cfg, dp_store_t *cache, char *err,
 void dp_llm_destroy(dp_llm_t **self_p);
 
 /* Runs n requests, up to max_in_flight at once, and fills answers[i] for
- * reqs[i] (answers are overwritten, not cleared first). Each answer is
- * read from the cache first. Per answer status: 0; DP_EBUDGET (the
- * report's budget is spent, no call made); DP_EHTTP (unreachable, timeout,
- * 4xx other than 429, 5xx after retries); DP_ERATE (429 after retries);
- * DP_EJSON (a body that is no chat completion, or no
- * choices[0].message.content); DP_ETOOBIG (finish_reason "length": the
- * answer was cut); DP_EORIGIN (the URL left the base's origin); DP_EAGAIN
- * (a stop signal came). Returns the number of answers with status 0, or
- * DP_EAGAIN when interrupted. */
+ * reqs[i]. answers are overwritten, not freed first: clear earlier ones
+ * with dp_llm_answer_clear. Each is read from the cache first; then the
+ * main model is asked (and retried), then the fallback model. The text
+ * is the model's as it came (thinking blocks and preambles included).
+ * Per answer status, after the last model tried:
+ *   0            text and model set;
+ *   DP_EBUDGET   the report's budget is spent; no call was made;
+ *   DP_EHTTP     unreachable, timed out, a 5xx after its retries, or a
+ *                4xx other than those below;
+ *   DP_ERATE     429 after its retries (or a retry-after past the timeout);
+ *   DP_ENOTFOUND 404: the model is unknown to the server;
+ *   DP_EAUTH     401/403: the key was refused;
+ *   DP_EORIGIN   a redirect (never followed: the key stays home);
+ *   DP_EJSON     a body that is no chat completion, or an empty or missing
+ *                choices[0].message.content;
+ *   DP_ETOOBIG   finish_reason "length" (the answer was cut), or a body
+ *                over 4 MiB;
+ *   DP_EPROTO    the text repeats the API key (so it is never published);
+ *   DP_EAGAIN    a stop (SIGINT/SIGTERM) came.
+ * err says which model failed and why. Returns the number of answers with
+ * status 0, or DP_EAGAIN when a stop came (every unfinished answer then
+ * has DP_EAGAIN). */
 DP_NODISCARD int dp_llm_chat_many(dp_llm_t *self, const dp_llm_req_t *reqs,
                                   dp_llm_answer_t *answers, size_t n);
 

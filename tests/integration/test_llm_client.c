@@ -430,19 +430,29 @@ static void test_key_is_sent_and_never_logged(void **state)
      * error and in an answer. */
     s_start(ctx,
             "[{\"model\": \"" S_MAIN "\", \"status\": 500, \"echo_auth\": "
-            "true}, {\"echo_auth\": true, \"text\": \"ok\"}]",
+            "true}, {\"match\": \"echo\", \"echo_auth\": true, \"text\": "
+            "\"ok\"}, {\"text\": \"clean\"}]",
             extra);
     dp_llm_req_t req = s_req("anything");
     int rc = 0;
     char *log = s_logged_chat(ctx, &req, &ctx->ans[0], &rc);
     assert_int_equal(rc, 0);
-    assert_true(s_stat(ctx, "authorized") >= 2);
+    assert_string_equal(ctx->ans[0].text, "clean");
+    assert_int_equal(s_stat(ctx, "authorized"), 2);
     assert_non_null(strstr(log, "HTTP 500")); /* the failure was logged */
     assert_null(strstr(log, S_KEY));
     assert_null(strstr(log, "0123456789abcdef"));
+    assert_null(strstr(ctx->ans[0].err, S_KEY));
     dp_free(log);
-    /* The answer is the model's text, as it came: the writer checks it. */
-    assert_non_null(strstr(ctx->ans[0].text, "ok"));
+    dp_llm_answer_clear(&ctx->ans[0]);
+    /* An answer that repeats the key is refused: it is never published. */
+    dp_llm_req_t echo = s_req("echo the header");
+    log = s_logged_chat(ctx, &echo, &ctx->ans[0], &rc);
+    assert_int_equal(rc, DP_EPROTO);
+    assert_null(ctx->ans[0].text);
+    assert_non_null(strstr(ctx->ans[0].err, "repeats the API key"));
+    assert_null(strstr(log, S_KEY));
+    dp_free(log);
     dp_llm_answer_clear(&ctx->ans[0]);
     /* A wrong key: refused, and the error does not repeat it. */
     dp_llm_destroy(&ctx->llm);
