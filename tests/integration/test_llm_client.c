@@ -45,6 +45,8 @@ typedef struct {
     char *dir;
     dp_tk_proc_t proc;
     char base[256];
+    dp_tk_proc_t foreign; /* a second stand-in, where redirects point */
+    char foreign_base[256];
     dp_tk_redis_t redis;
     dp_store_t *store;
     dp_llm_cfg_t cfg;
@@ -80,6 +82,7 @@ static int s_teardown(void **state)
     dp_store_destroy(&ctx->store);
     dp_tk_redis_stop(&ctx->redis);
     dp_tk_proc_stop(&ctx->proc);
+    dp_tk_proc_stop(&ctx->foreign);
     dp_tk_rmdir(ctx->dir);
     dp_free(ctx->dir);
     dp_free(ctx);
@@ -467,6 +470,36 @@ static void test_key_is_sent_and_never_logged(void **state)
     dp_free(log);
 }
 
+static void test_redirect_is_not_followed(void **state)
+{
+    s_ctx_t *ctx = *state;
+    const char *bin = getenv("DP_BIN_DIR");
+    if (!bin || !*bin)
+        skip();
+    char *standin = dp_asprintf("%s/llm-standin", bin);
+    char *argv[] = {standin, NULL};
+    int rc = dp_tk_proc_start(&ctx->foreign, argv, ctx->foreign_base,
+                              sizeof ctx->foreign_base, S_START_MS);
+    dp_free(standin);
+    assert_int_equal(rc, 0);
+    ctx->cfg.api_key = (char *)S_KEY;
+    char *rules = dp_asprintf("[{\"status\": 307, \"location\": "
+                              "\"%s/chat/completions\"}]",
+                              ctx->foreign_base);
+    s_start(ctx, rules, NULL);
+    dp_free(rules);
+    dp_llm_req_t req = s_req("anything");
+    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), DP_EORIGIN);
+    assert_non_null(strstr(ctx->ans[0].err, "HTTP 307"));
+    assert_int_equal(s_stat(ctx, "calls"), 1); /* no fallback either */
+    json_t *stats = dp_tk_standin_call(ctx->foreign_base, false,
+                                       "/_standin/stats", S_HTTP_MS);
+    assert_int_equal(json_integer_value(json_object_get(stats, "calls")), 0);
+    assert_int_equal(json_integer_value(json_object_get(stats, "authorized")),
+                     0);
+    json_decref(stats);
+}
+
 static void test_key_refused_over_plain_http_to_another_host(void **state)
 {
     s_ctx_t *ctx = *state;
@@ -650,6 +683,7 @@ int main(void)
         T(test_stop_interrupts),
         T(test_in_flight_cap),
         T(test_key_is_sent_and_never_logged),
+        T(test_redirect_is_not_followed),
         T(test_key_refused_over_plain_http_to_another_host),
         T(test_bad_settings_are_refused),
         T(test_unreachable_server),
