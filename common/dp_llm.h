@@ -86,7 +86,9 @@ typedef struct {
     long prompt_tokens;     /* usage, -1 when not reported */
     long completion_tokens; /* usage, -1 when not reported */
     double cost;            /* usage.cost where the API reports it; -1 */
-    bool cached;            /* answered from the cache, no call */
+    bool cached;            /* answered from the cache, no call: the
+                               usage and cost are the original call's,
+                               and nothing was spent now */
     bool fallback;          /* the fallback model answered */
     int attempts;           /* HTTP requests made for it */
     char err[256];          /* why, when status < 0; never the key */

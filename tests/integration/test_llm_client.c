@@ -206,6 +206,26 @@ static void test_answer_with_usage_and_cost(void **state)
     assert_string_equal(ctx->ans[1].text, "Stand-in answer.");
 }
 
+static void test_thinking_and_preamble_come_as_written(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_start(ctx,
+            "[{\"section\": \"trends\", \"think\": \"Let me see.\","
+            " \"preamble\": \"As a professional analyst:\","
+            " \"text\": \"Merges rose.\"}]",
+            NULL);
+    /* The section is named by a line of the system message here. */
+    dp_llm_req_t req = {.system = "Write one section.\nsection: trends",
+                        .user = "facts",
+                        .section = "trends"};
+    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), 0);
+    /* The client hands the text over as it came: removing them is the
+     * writer's work. */
+    assert_string_equal(ctx->ans[0].text,
+                        "<think>Let me see.</think>\nAs a professional "
+                        "analyst:\n\nMerges rose.");
+}
+
 static void test_429_with_retry_after_then_answer(void **state)
 {
     s_ctx_t *ctx = *state;
@@ -671,6 +691,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
         T(test_answer_with_usage_and_cost),
+        T(test_thinking_and_preamble_come_as_written),
         T(test_429_with_retry_after_then_answer),
         T(test_429_past_the_timeout_is_not_awaited),
         T(test_500_then_fallback_model),
