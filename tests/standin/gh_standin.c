@@ -87,6 +87,7 @@
 
 #include "dp_log.h"
 #include "dp_mem.h"
+#include "standin_net.h"
 
 /* ==== Limits and defaults ==== */
 
@@ -2489,11 +2490,9 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
     }
     if (*upload_data_size) {
         /* Kept for GraphQL, up to a bound; other bodies are ignored. */
-        if (req->body.len + *upload_data_size <= S_GQL_BODY_MAX)
-            dp_buf_append(&req->body, upload_data, *upload_data_size);
-        else
+        if (!standin_upload(&req->body, S_GQL_BODY_MAX, upload_data,
+                            upload_data_size))
             req->too_big = 1;
-        *upload_data_size = 0;
         return MHD_YES;
     }
     reply_t r;
@@ -2710,35 +2709,6 @@ static int s_parse_args(server_t *srv, int argc, char **argv, long long *port)
     return 0;
 }
 
-/* Binds a listening socket on host (127.0.0.1 when NULL):port; returns it
- * and the port. */
-static int s_listen(const char *host, long long port, unsigned *bound)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (host && inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-        close(fd);
-        return -1;
-    }
-    socklen_t len = sizeof sa;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-        listen(fd, SOMAXCONN) < 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-        close(fd);
-        return -1;
-    }
-    *bound = ntohs(sa.sin_port);
-    return fd;
-}
-
 /* Replaces "{port}" in *text (owned, may be NULL) by the port bound. */
 static void s_expand_port(char **text, unsigned port)
 {
@@ -2826,15 +2796,11 @@ int main(int argc, char **argv)
 
     /* Signals are taken by sigwait() here; every thread inherits the mask. */
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    standin_signals(&sigs);
 
     unsigned bound = 0;
     const char *host = srv.host ? srv.host : "127.0.0.1";
-    fd = s_listen(host, port, &bound);
+    fd = standin_listen(host, port, &bound);
     if (fd < 0) {
         fprintf(stderr, "gh-standin: cannot listen on %s:%lld: %s\n", host,
                 port, strerror(errno));
@@ -2845,15 +2811,10 @@ int main(int argc, char **argv)
              srv.prefix);
     s_expand_port(&srv.link_base, bound);
     s_expand_port(&srv.redirect_to, bound);
-    daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_POLL | (srv.verbose ? MHD_USE_ERROR_LOG : 0),
-        0, NULL, NULL, s_on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_URI_LOG_CALLBACK, s_on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, NULL,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)S_CONN_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)S_CONN_TIMEOUT_S,
-        MHD_OPTION_END);
+    const standin_server_t server = {
+        s_on_request,     &srv,       s_on_completed, s_on_uri, S_CONN_LIMIT,
+        S_CONN_TIMEOUT_S, srv.verbose};
+    daemon = standin_start(fd, &server);
     if (!daemon) {
         fprintf(stderr, "gh-standin: cannot start the HTTP server\n");
         rc = 1;
@@ -2866,9 +2827,7 @@ int main(int argc, char **argv)
         dp_log(DP_LOG_INFO, "serving %zu repositories from %s at %s",
                srv.n_repos, srv.data_dir, srv.base_url);
 
-    int sig = 0;
-    while (sigwait(&sigs, &sig) != 0)
-        ;
+    standin_wait(&sigs);
     s_stopping = 1;
     rc = 0;
 out:
