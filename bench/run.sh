@@ -27,7 +27,12 @@ export DP_BENCH_REDIS_YEAR=${BENCH_REDIS_YEAR:-0}
 required=(pipeline_events_per_s raw_events_per_s pipeline_vs_raw
           window_latency_p50_ms_1000 window_latency_p99_ms_1000
           rss_idle_mib_max rss_load_mib_max api_requests_busy_hour
-          api_requests_quiet_hour repos_per_hour_one_token)
+          api_requests_quiet_hour repos_per_hour_one_token
+          api_requests_500_repos_hour api_points_500_repos_hour
+          report_100_quiet_repos_s window_50k_render_ms
+          rss_50k_mib_summarizer rss_50k_mib_renderer collect_12k_s
+          collect_12k_rss_mib collect_12k_bare_download_s
+          collect_12k_vs_bare)
 
 out=$(mktemp)
 trap 'rm -f "$out" "$results.tmp"' EXIT
