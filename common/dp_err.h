@@ -18,7 +18,8 @@
     XX(ENOTFOUND, "not found")                                                 \
     XX(ERATE, "rate limited")                                                  \
     XX(EORIGIN, "outside the allowed origin")                                  \
-    XX(EAGAIN, "try again later")
+    XX(EAGAIN, "try again later")                                              \
+    XX(EBUDGET, "token budget spent")
 
 enum dp_err_index {
 #define XX(name, text) DP_I_##name,

@@ -531,3 +531,10 @@ int dp_ledger_get_summary(dp_store_t *store, const dp_ledger_win_t *w, int k,
     s_sum_key(key, sizeof key, w, k);
     return dp_store_get(store, key, out);
 }
+
+/* ==== Summarizer: the LLM cache ==== */
+
+void dp_ledger_llm_key(char *buf, size_t size, const char *hex)
+{
+    dp_store_key(buf, size, "llm:%s", hex);
+}

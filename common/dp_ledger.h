@@ -16,6 +16,9 @@
  *   pending                 sorted set   collector   scheduled windows not
  *                                                    yet reported, by deadline
  *   {repo}:w:FROM:TO:pend   hash         collector   their COLLECT and tries
+ *   llm:HEX                 string       summarizer  an accepted LLM answer,
+ *                                                    by the SHA-256 of its
+ *                                                    request (dp_llm.h)
  *
  * The repository sits in a hash tag, so every key of one repository maps
  * to one Redis Cluster slot. Deduplication is per window: an event belongs
@@ -193,5 +196,13 @@ int dp_ledger_put_summary(dp_store_t *store, const dp_ledger_win_t *w,
  * 0, DP_ENOTFOUND or DP_EREDIS. */
 int dp_ledger_get_summary(dp_store_t *store, const dp_ledger_win_t *w, int k,
                           dp_buf_t *out);
+
+/* ==== Summarizer: the LLM cache ==== */
+
+/* Writes the key of a cached LLM answer, dp:2:llm:<hex>, into buf; hex is
+ * the request's SHA-256 in lowercase hex. The key is not per window: the
+ * same request in any window is the same answer. It expires after the
+ * cache lifetime the writer sets (LLM_CACHE_TTL_S). */
+void dp_ledger_llm_key(char *buf, size_t size, const char *hex);
 
 #endif
