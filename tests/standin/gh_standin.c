@@ -87,6 +87,7 @@
 
 #include "dp_log.h"
 #include "dp_mem.h"
+#include "standin_net.h"
 
 /* ==== Limits and defaults ==== */
 
@@ -2512,35 +2513,6 @@ static int s_parse_args(server_t *srv, int argc, char **argv, long long *port)
     return 0;
 }
 
-/* Binds a listening socket on host (127.0.0.1 when NULL):port; returns it
- * and the port. */
-static int s_listen(const char *host, long long port, unsigned *bound)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (host && inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-        close(fd);
-        return -1;
-    }
-    socklen_t len = sizeof sa;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-        listen(fd, SOMAXCONN) < 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-        close(fd);
-        return -1;
-    }
-    *bound = ntohs(sa.sin_port);
-    return fd;
-}
-
 /* Replaces "{port}" in *text (owned, may be NULL) by the port bound. */
 static void s_expand_port(char **text, unsigned port)
 {
@@ -2635,7 +2607,7 @@ int main(int argc, char **argv)
 
     unsigned bound = 0;
     const char *host = srv.host ? srv.host : "127.0.0.1";
-    fd = s_listen(host, port, &bound);
+    fd = standin_listen(host, port, &bound);
     if (fd < 0) {
         fprintf(stderr, "gh-standin: cannot listen on %s:%lld: %s\n", host,
                 port, strerror(errno));
