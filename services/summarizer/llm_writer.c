@@ -386,6 +386,31 @@ static void s_failed(s_job_t *j, const dp_llm_answer_t *a, const char *what)
         dp_buf_printf(&j->reason, "%s%s", what, a->err);
 }
 
+/* A rejection is cached as a verdict, not as text: an answer that starts
+ * with this marker is never accepted, and a rerun of the window gets the
+ * same verdict (and the extractive text) without a call. */
+#define S_VERDICT "[devpulse rejected] "
+
+/* The reason of a cached verdict, or NULL when a is an answer. */
+static const char *s_verdict(const dp_llm_answer_t *a)
+{
+    size_t n = strlen(S_VERDICT);
+    if (!a->cached || !a->text || strncmp(a->text, S_VERDICT, n) != 0)
+        return NULL;
+    return a->text + n;
+}
+
+static void s_put_verdict(llm_writer_t *self, const dp_llm_req_t *req,
+                          const dp_llm_answer_t *a, const char *why)
+{
+    dp_llm_answer_t v = *a; /* shares a's strings; not cleared */
+    v.text = dp_asprintf("%s%s", S_VERDICT, why);
+    if (dp_llm_cache_put(self->llm, req, &v) < 0)
+        dp_log(DP_LOG_WARN, "llm: cannot cache the verdict on %s",
+               req->section);
+    dp_free(v.text);
+}
+
 /* Asks for every job (first = true) or every job waiting for a repair,
  * and judges the answers. */
 static void s_round(llm_writer_t *self, const json_t *d, s_job_t *jobs,
@@ -420,7 +445,10 @@ static void s_round(llm_writer_t *self, const json_t *d, s_job_t *jobs,
             continue;
         }
         dp_buf_t why = DP_BUF_INIT;
-        if (s_accept(j, d, a, &why)) {
+        const char *verdict = s_verdict(a);
+        if (verdict)
+            dp_buf_puts(&why, verdict);
+        else if (s_accept(j, d, a, &why)) {
             j->path = first ? "model" : "repaired";
             if (dp_llm_cache_put(self->llm, &reqs[i], a) < 0 ||
                 (!first && dp_llm_cache_put(self->llm,
@@ -435,6 +463,11 @@ static void s_round(llm_writer_t *self, const json_t *d, s_job_t *jobs,
                 dp_buf_printf(&j->reason, "repaired after: %s", was);
                 dp_free(was);
             }
+        }
+        if (!j->text && !verdict)
+            s_put_verdict(self, &reqs[i], a, why.data);
+        if (j->text) {
+            /* accepted */
         } else if (first) {
             dp_log(DP_LOG_INFO, "llm: %s rejected: %s", j->name, why.data);
             j->repair = s_repair(j, why.data);
