@@ -124,9 +124,14 @@ static bool s_preamble_line(const char *line, size_t len)
         return false;
     if (line[0] == '#' || !strncmp(line, "---", 3) || !strncmp(line, "***", 3))
         return true; /* a heading or a rule: the renderer writes those */
-    for (size_t i = 0; i < sizeof s_preambles / sizeof s_preambles[0]; i++)
-        if (len >= strlen(s_preambles[i]) && s_prefix_ci(line, s_preambles[i]))
+    for (size_t i = 0; i < sizeof s_preambles / sizeof s_preambles[0]; i++) {
+        size_t n = strlen(s_preambles[i]);
+        /* an English word ends there: "Sure," but not "Surely" */
+        if (len >= n && s_prefix_ci(line, s_preambles[i]) &&
+            !(isalpha((unsigned char)s_preambles[i][n - 1]) &&
+              isalpha((unsigned char)line[n])))
             return true;
+    }
     return false;
 }
 
@@ -429,6 +434,9 @@ static const char *const s_qualifiers[] = {
     "新增",    "新",      "已合并",    "合并的",  "已关闭",
     "关闭的",  "活跃",    "new ",      "merged ", "open ",
     "opened ", "closed ", "unmerged ", "active ", "hot "};
+#define S_NOUN_PR 1        /* s_nouns up to here are PRs */
+#define S_NOUN_ISSUE 2     /* "issue" */
+#define S_NOUN_ISSUE_ZH 17 /* "议题" */
 static const char *const s_nouns[] = {
     "pull request", "PR",     "issue",  "comment",     "review",
     "contributor",  "people", "person", "participant", "discussion",
@@ -450,24 +458,34 @@ static const char *s_skip_spaces(const char *p)
     return p;
 }
 
-/* When the number at its end reads as a count, the end of its noun;
- * else NULL. */
-static const char *s_count_noun(const char *p)
+/* When the number that ends at p reads as a count, the end of its noun
+ * (a plural "s" included) and the noun's index in s_nouns; else NULL. */
+static const char *s_count_noun(const char *p, size_t *which)
 {
     p = s_skip_spaces(p);
     p = s_skip_spaces(s_skip_any(p, s_classifiers, 8));
     p = s_skip_spaces(s_skip_any(p, s_qualifiers,
                                  sizeof s_qualifiers / sizeof s_qualifiers[0]));
-    const char *q = s_skip_any(p, s_nouns, sizeof s_nouns / sizeof s_nouns[0]);
-    return q == p ? NULL : q;
+    for (size_t i = 0; i < sizeof s_nouns / sizeof s_nouns[0]; i++) {
+        if (!s_prefix_ci(p, s_nouns[i]))
+            continue;
+        const char *q = p + strlen(s_nouns[i]);
+        if (isalpha((unsigned char)q[-1])) {
+            if (*q == 's')
+                q++; /* "PRs", but not "problems" */
+            if (isalpha((unsigned char)*q))
+                continue;
+        }
+        *which = i;
+        return q;
+    }
+    return NULL;
 }
 
-/* The count of the digest a clause names, or NULL. */
-static const char *s_count_named(const char *clause, size_t len)
+/* The count of the digest that words about PRs (pr) or issues name, or
+ * NULL. */
+static const char *s_count_named(const char *clause, size_t len, bool pr)
 {
-    bool pr = s_find_ci(clause, len, "PR") || s_find_ci(clause, len, "pull");
-    bool issue =
-        s_find_ci(clause, len, "issue") || s_find_ci(clause, len, "议题");
     if (pr && (s_find_ci(clause, len, "未合并") ||
                s_find_ci(clause, len, "unmerged") ||
                s_find_ci(clause, len, "without merg")))
@@ -475,16 +493,12 @@ static const char *s_count_named(const char *clause, size_t len)
     if (pr &&
         (s_find_ci(clause, len, "合并") || s_find_ci(clause, len, "merged")))
         return "merged_prs";
-    if (pr && (s_find_ci(clause, len, "新") || s_find_ci(clause, len, "new") ||
-               s_find_ci(clause, len, "opened")))
-        return "new_prs";
-    if (issue &&
+    if (!pr &&
         (s_find_ci(clause, len, "关闭") || s_find_ci(clause, len, "closed")))
         return "closed_issues";
-    if (issue &&
-        (s_find_ci(clause, len, "新") || s_find_ci(clause, len, "new") ||
-         s_find_ci(clause, len, "opened")))
-        return "new_issues";
+    if (s_find_ci(clause, len, "新") || s_find_ci(clause, len, "new") ||
+        s_find_ci(clause, len, "opened"))
+        return pr ? "new_prs" : "new_issues";
     return NULL;
 }
 
@@ -519,6 +533,7 @@ static const char *s_clause_start(const char *text, const char *p)
 
 static void s_check_counts(s_check_t *c, const char *text)
 {
+    const char *last = text; /* the end of the count before */
     for (const char *p = text; *p; p++) {
         if (!isdigit((unsigned char)*p))
             continue;
@@ -534,17 +549,25 @@ static void s_check_counts(s_check_t *c, const char *text)
             continue;
         }
         long long n = strtoll(start, NULL, 10);
-        const char *noun = s_count_noun(p);
+        size_t which = 0;
+        const char *noun = s_count_noun(p, &which);
         bool merged = start - text >= 7 && s_prefix_ci(start - 7, "merged ");
         if (!noun && !merged) {
             p--;
             continue;
         }
+        /* The words of this count: its clause, after the count before. */
         const char *from = s_clause_start(text, start);
+        if (from < last)
+            from = last;
         const char *to = noun ? noun : p;
-        const char *name = merged && !noun
-                               ? "merged_prs"
-                               : s_count_named(from, (size_t)(to - from));
+        last = to;
+        const char *name = NULL;
+        if (!noun)
+            name = "merged_prs";
+        else if (which <= S_NOUN_PR || which == S_NOUN_ISSUE ||
+                 which == S_NOUN_ISSUE_ZH)
+            name = s_count_named(from, (size_t)(to - from), which <= S_NOUN_PR);
         if (name) {
             char path[64];
             snprintf(path, sizeof path, "counts.%s", name);
