@@ -24,7 +24,6 @@
 #include "llm_writer.h"
 #include "writer.h"
 
-#define S_START_MS 30000
 #define S_HTTP_MS 10000
 
 /* An issue comment that tries to take over the model, and to break out
@@ -110,23 +109,8 @@ static int s_teardown(void **state)
 /* Starts the stand-in with s_rules; returns a writer on it. */
 static llm_writer_t *s_writer(s_ctx_t *ctx)
 {
-    const char *bin = getenv("DP_BIN_DIR");
-    if (!bin || !*bin) {
-        print_message("SKIP: DP_BIN_DIR unset (run by ctest)\n");
-        skip();
-    }
-    char *rules = dp_asprintf("%s/rules.json", ctx->dir);
-    FILE *f = fopen(rules, "w");
-    assert_non_null(f);
-    assert_true(fputs(s_rules, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    char *standin = dp_asprintf("%s/llm-standin", bin);
-    char *argv[] = {standin, (char *)"--rules", rules, NULL};
-    int rc = dp_tk_proc_start(&ctx->proc, argv, ctx->base, sizeof ctx->base,
-                              S_START_MS);
-    dp_free(standin);
-    dp_free(rules);
-    assert_int_equal(rc, 0);
+    dp_tk_llm_standin(&ctx->proc, ctx->dir, s_rules, NULL, ctx->base,
+                      sizeof ctx->base);
     ctx->cfg.base_url = ctx->base;
     llm_writer_cfg_t wc = {&ctx->cfg, ctx->prompts, NULL, false};
     char err[256] = "";
