@@ -58,7 +58,8 @@ typedef struct {
     s_state_t state;
     int model;              /* 0 main, 1 fallback */
     int tries;              /* transfers made for this model */
-    long long deadline;     /* of this model, monotonic ms */
+    long long deadline;     /* of this model, monotonic ms; 0 until its
+                               first transfer starts */
     long long not_before;   /* a retry's earliest start */
     long max_tokens;        /* effective */
     CURL *easy;             /* while running */
@@ -389,6 +390,8 @@ static int s_transfer_start(s_job_t *job, long long now)
         snprintf(job->ans->err, sizeof job->ans->err, "no curl handle");
         return DP_EHTTP;
     }
+    if (job->deadline == 0)
+        job->deadline = now + llm->timeout_ms;
     llm->reserved += job->max_tokens;
     job->hdr = curl_slist_append(NULL, "Content-Type: application/json");
     job->hdr = curl_slist_append(job->hdr, "Accept: application/json");
@@ -462,7 +465,8 @@ static void s_spend(s_job_t *job, const json_t *doc)
     job->llm->spent += used;
 }
 
-/* Reads a 200 answer into job->ans. 0, DP_EJSON or DP_ETOOBIG. */
+/* Reads a 200 answer into job->ans. 0, DP_EJSON, DP_ETOOBIG or
+ * DP_EPROTO (the text holds the key: never let it reach a report). */
 static int s_read_answer(s_job_t *job)
 {
     dp_llm_answer_t *ans = job->ans;
@@ -490,6 +494,13 @@ static int s_read_answer(s_job_t *job)
         snprintf(ans->err, sizeof ans->err,
                  "%s: no text in choices[0].message.content",
                  job->llm->models[job->model]);
+        goto out;
+    }
+    if (job->llm->key && strstr(content, job->llm->key)) {
+        snprintf(ans->err, sizeof ans->err,
+                 "%s: the answer repeats the API key; refused",
+                 job->llm->models[job->model]);
+        rc = DP_EPROTO;
         goto out;
     }
     const char *model = dp_json_str(doc, "model");
@@ -523,7 +534,7 @@ static int s_outcome(s_job_t *job, CURLcode cc, long long *wait_ms)
     if (job->too_big) {
         snprintf(ans->err, sizeof ans->err, "%s: body larger than %ld bytes",
                  model, S_MAX_BODY);
-        return DP_EHTTP;
+        return DP_ETOOBIG;
     }
     if (cc != CURLE_OK) {
         snprintf(ans->err, sizeof ans->err, "%s: %s", model,
@@ -615,7 +626,7 @@ static void s_after(s_job_t *job, int rc, long long wait_ms, long long now)
                s_section(job), job->ans->err, llm->models[1]);
         job->model = 1;
         job->tries = 0;
-        job->deadline = now + llm->timeout_ms;
+        job->deadline = 0;
         job->not_before = now;
         job->state = S_WAIT;
         return;
@@ -635,14 +646,17 @@ static long s_start_due(s_job_t *jobs, size_t n, long long now)
         s_job_t *job = &jobs[i];
         if (job->state != S_WAIT || job->not_before > now)
             continue;
-        if (llm->budget > 0 && llm->spent + llm->reserved >= llm->budget) {
+        if (llm->budget > 0 && llm->spent >= llm->budget) {
             snprintf(job->ans->err, sizeof job->ans->err,
-                     "the report's budget of %ld tokens is spent (%ld used, "
-                     "%ld in flight)",
-                     llm->budget, llm->spent, llm->reserved);
+                     "the report's budget of %ld tokens is spent (%ld used)",
+                     llm->budget, llm->spent);
             s_done(job, DP_EBUDGET);
             continue;
         }
+        /* The answers in flight may spend what is left: wait for them. */
+        if (llm->budget > 0 && llm->reserved > 0 &&
+            llm->spent + llm->reserved >= llm->budget)
+            continue;
         int rc = s_transfer_start(job, now);
         if (rc < 0)
             s_done(job, rc);
@@ -652,12 +666,15 @@ static long s_start_due(s_job_t *jobs, size_t n, long long now)
     return running;
 }
 
-/* The wait before the next due job, at most S_POLL_MS. */
+/* The wait before a retry falls due, at most S_POLL_MS. Jobs already due
+ * but not started wait for a transfer to end (the cap, the budget), which
+ * wakes the poll. */
 static int s_next_wait(const s_job_t *jobs, size_t n, long long now)
 {
     long long wait = S_POLL_MS;
     for (size_t i = 0; i < n; i++)
-        if (jobs[i].state == S_WAIT && jobs[i].not_before - now < wait)
+        if (jobs[i].state == S_WAIT && jobs[i].not_before > now &&
+            jobs[i].not_before - now < wait)
             wait = jobs[i].not_before - now;
     return wait > 0 ? (int)wait : 0;
 }
@@ -717,7 +734,6 @@ int dp_llm_chat_many(dp_llm_t *self, const dp_llm_req_t *reqs,
         jobs[i] = (s_job_t){.llm = self,
                             .req = &reqs[i],
                             .ans = ans,
-                            .deadline = now + self->timeout_ms,
                             .max_tokens = s_req_max_tokens(self, &reqs[i]),
                             .body = DP_BUF_INIT};
         if (s_cache_get(self, &reqs[i], ans))

@@ -14,10 +14,11 @@
  * tried when the main one fails or is unknown (404). Several requests run
  * at once (curl multi), up to max_in_flight.
  *
- * Budget: tokens (prompt + completion) spent since dp_llm_budget_reset.
- * A request starts only while spent + the max_tokens of the requests in
- * flight is below the budget; otherwise it is refused locally (DP_EBUDGET,
- * no call). The writer degrades gracefully.
+ * Budget: tokens (prompt + completion, as the API reports them, or bytes
+ * / 4 when it does not) spent since dp_llm_budget_reset. Once they reach
+ * the budget, a request is refused locally (DP_EBUDGET, no call); while
+ * the requests in flight could reach it with their max_tokens, a request
+ * waits for them. The writer degrades gracefully.
  *
  * Cache: answers the writer accepted (dp_llm_cache_put) are kept in Redis
  * under dp:2:llm:<sha256 hex> (dp_ledger_llm_key) of model, prompt
@@ -43,7 +44,9 @@ typedef struct {
     char *fallback_model; /* LLM_FALLBACK_MODEL, or NULL */
     char *api_key;        /* LLM_API_KEY, environment only, never logged */
     char *temperature;    /* LLM_TEMPERATURE, a decimal in [0, 2] */
-    long timeout_s;       /* LLM_TIMEOUT_S: one request, retries included */
+    long timeout_s;       /* LLM_TIMEOUT_S: a request to one model from
+                             its first try, retries and waits included;
+                             the fallback model gets as long again */
     long max_in_flight;   /* LLM_MAX_IN_FLIGHT: concurrent requests */
     long max_tokens;      /* LLM_MAX_TOKENS: answer length when the
                              request says 0 */
@@ -101,15 +104,28 @@ dp_llm_t *dp_llm_new(const dp_llm_cfg_t *cfg, dp_store_t *cache, char *err,
 void dp_llm_destroy(dp_llm_t **self_p);
 
 /* Runs n requests, up to max_in_flight at once, and fills answers[i] for
- * reqs[i] (answers are overwritten, not cleared first). Each answer is
- * read from the cache first. Per answer status: 0; DP_EBUDGET (the
- * report's budget is spent, no call made); DP_EHTTP (unreachable, timeout,
- * 4xx other than 429, 5xx after retries); DP_ERATE (429 after retries);
- * DP_EJSON (a body that is no chat completion, or no
- * choices[0].message.content); DP_ETOOBIG (finish_reason "length": the
- * answer was cut); DP_EORIGIN (the URL left the base's origin); DP_EAGAIN
- * (a stop signal came). Returns the number of answers with status 0, or
- * DP_EAGAIN when interrupted. */
+ * reqs[i]. answers are overwritten, not freed first: clear earlier ones
+ * with dp_llm_answer_clear. Each is read from the cache first; then the
+ * main model is asked (and retried), then the fallback model. The text
+ * is the model's as it came (thinking blocks and preambles included).
+ * Per answer status, after the last model tried:
+ *   0            text and model set;
+ *   DP_EBUDGET   the report's budget is spent; no call was made;
+ *   DP_EHTTP     unreachable, timed out, a 5xx after its retries, or a
+ *                4xx other than those below;
+ *   DP_ERATE     429 after its retries (or a retry-after past the timeout);
+ *   DP_ENOTFOUND 404: the model is unknown to the server;
+ *   DP_EAUTH     401/403: the key was refused;
+ *   DP_EORIGIN   a redirect (never followed: the key stays home);
+ *   DP_EJSON     a body that is no chat completion, or an empty or missing
+ *                choices[0].message.content;
+ *   DP_ETOOBIG   finish_reason "length" (the answer was cut), or a body
+ *                over 4 MiB;
+ *   DP_EPROTO    the text repeats the API key (so it is never published);
+ *   DP_EAGAIN    a stop (SIGINT/SIGTERM) came.
+ * err says which model failed and why. Returns the number of answers with
+ * status 0, or DP_EAGAIN when a stop came (every unfinished answer then
+ * has DP_EAGAIN). */
 DP_NODISCARD int dp_llm_chat_many(dp_llm_t *self, const dp_llm_req_t *reqs,
                                   dp_llm_answer_t *answers, size_t n);
 

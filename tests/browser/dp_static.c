@@ -27,10 +27,10 @@
 #include <microhttpd.h>
 
 #include "dp_mem.h"
+#include "standin_net.h"
 
 #define S_CONN_LIMIT 64
 #define S_CONN_TIMEOUT_S 30
-#define S_LISTEN_BACKLOG 64
 
 typedef struct {
     const char *ext;  /* file name ending */
@@ -134,29 +134,6 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
     return ret;
 }
 
-/* A listening socket on 127.0.0.1 and a free port; -1 on failure. */
-static int s_listen(unsigned *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t alen = sizeof addr;
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
-        listen(fd, S_LISTEN_BACKLOG) < 0 ||
-        getsockname(fd, (struct sockaddr *)&addr, &alen) < 0) {
-        close(fd);
-        return -1;
-    }
-    *port = ntohs(addr.sin_port);
-    return fd;
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -165,26 +142,18 @@ int main(int argc, char **argv)
     }
     s_root = argv[1];
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    standin_signals(&sigs);
 
     unsigned port = 0;
-    int fd = s_listen(&port);
+    int fd = standin_listen(NULL, 0, &port);
     if (fd < 0) {
         fprintf(stderr, "dp-static: cannot listen on 127.0.0.1: %s\n",
                 strerror(errno));
         return 1;
     }
-    struct MHD_Daemon *daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_POLL,
-        0, NULL, NULL, s_on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)S_CONN_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)S_CONN_TIMEOUT_S,
-        MHD_OPTION_END);
+    const standin_server_t server = {
+        s_on_request, NULL, NULL, NULL, S_CONN_LIMIT, S_CONN_TIMEOUT_S, false};
+    struct MHD_Daemon *daemon = standin_start(fd, &server);
     if (!daemon) {
         fprintf(stderr, "dp-static: cannot start the HTTP server\n");
         close(fd);
@@ -192,9 +161,7 @@ int main(int argc, char **argv)
     }
     printf("http://127.0.0.1:%u\n", port);
     fflush(stdout);
-    int sig = 0;
-    while (sigwait(&sigs, &sig) != 0)
-        ;
+    standin_wait(&sigs);
     MHD_stop_daemon(daemon);
     return 0;
 }

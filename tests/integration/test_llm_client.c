@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dp_http.h"
@@ -29,6 +30,7 @@
 #include "dp_llm.h"
 #include "dp_log.h"
 #include "dp_mem.h"
+#include "dp_service.h"
 #include "dp_store.h"
 #include "dp_testkit.h"
 
@@ -42,6 +44,8 @@ typedef struct {
     char *dir;
     dp_tk_proc_t proc;
     char base[256];
+    dp_tk_proc_t foreign; /* a second stand-in, where redirects point */
+    char foreign_base[256];
     dp_tk_redis_t redis;
     dp_store_t *store;
     dp_llm_cfg_t cfg;
@@ -77,6 +81,7 @@ static int s_teardown(void **state)
     dp_store_destroy(&ctx->store);
     dp_tk_redis_stop(&ctx->redis);
     dp_tk_proc_stop(&ctx->proc);
+    dp_tk_proc_stop(&ctx->foreign);
     dp_tk_rmdir(ctx->dir);
     dp_free(ctx->dir);
     dp_free(ctx);
@@ -115,6 +120,26 @@ static dp_llm_req_t s_req(const char *user)
                           .user = user,
                           .section = "summary",
                           .prompt_version = "summary-1"};
+}
+
+/* n requests with distinct user messages "section I", kept in users. */
+static void s_reqs(dp_llm_req_t *reqs, char (*users)[32], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        snprintf(users[i], sizeof users[i], "section %zu", i);
+        reqs[i] = s_req(users[i]);
+    }
+}
+
+/* Starts the stand-in with rules, asks once and checks that the request
+ * failed with rc, an error that says why, and no text. */
+static void s_fails(s_ctx_t *ctx, const char *rules, int rc, const char *why)
+{
+    s_start(ctx, rules, NULL);
+    dp_llm_req_t req = s_req("anything");
+    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), rc);
+    assert_non_null(strstr(ctx->ans[0].err, why));
+    assert_null(ctx->ans[0].text);
 }
 
 /* ==== Answers ==== */
@@ -179,10 +204,8 @@ static void test_429_past_the_timeout_is_not_awaited(void **state)
     s_ctx_t *ctx = *state;
     ctx->cfg.timeout_s = 2;
     ctx->cfg.fallback_model = NULL;
-    s_start(ctx, "[{\"status\": 429, \"retry_after\": 3600}]", NULL);
-    dp_llm_req_t req = s_req("anything");
-    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), DP_ERATE);
-    assert_non_null(strstr(ctx->ans[0].err, "HTTP 429"));
+    s_fails(ctx, "[{\"status\": 429, \"retry_after\": 3600}]", DP_ERATE,
+            "HTTP 429");
     assert_non_null(strstr(ctx->ans[0].err, "would pass the timeout"));
     assert_int_equal(s_stat(ctx, "calls"), 1);
 }
@@ -221,11 +244,7 @@ static void test_both_models_failing_is_an_error(void **state)
 {
     s_ctx_t *ctx = *state;
     ctx->cfg.retries = 0;
-    s_start(ctx, "[{\"status\": 503}]", NULL);
-    dp_llm_req_t req = s_req("anything");
-    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), DP_EHTTP);
-    assert_non_null(strstr(ctx->ans[0].err, S_FALLBACK ": HTTP 503"));
-    assert_null(ctx->ans[0].text);
+    s_fails(ctx, "[{\"status\": 503}]", DP_EHTTP, S_FALLBACK ": HTTP 503");
 }
 
 static void test_timeout(void **state)
@@ -233,11 +252,8 @@ static void test_timeout(void **state)
     s_ctx_t *ctx = *state;
     ctx->cfg.timeout_s = 1;
     ctx->cfg.fallback_model = NULL;
-    s_start(ctx, "[{\"delay_ms\": 4000, \"text\": \"too late\"}]", NULL);
-    dp_llm_req_t req = s_req("anything");
-    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), DP_EHTTP);
-    assert_non_null(strstr(ctx->ans[0].err, "timed out"));
-    assert_null(ctx->ans[0].text);
+    s_fails(ctx, "[{\"delay_ms\": 4000, \"text\": \"too late\"}]", DP_EHTTP,
+            "timed out");
 }
 
 static void test_malformed_answers_are_clear_errors(void **state)
@@ -262,7 +278,13 @@ static void test_malformed_answers_are_clear_errors(void **state)
         assert_null(ctx->ans[i].text);
 }
 
-/* ==== Budget and concurrency ==== */
+/* ==== Budget, concurrency and stops ==== */
+
+static void s_on_alarm(int sig)
+{
+    (void)sig;
+    dp_service_interrupt();
+}
 
 static void test_budget_refuses_without_a_call(void **state)
 {
@@ -283,6 +305,51 @@ static void test_budget_refuses_without_a_call(void **state)
     assert_int_equal(s_stat(ctx, "calls"), 2);
 }
 
+static void test_budget_waits_for_answers_in_flight(void **state)
+{
+    s_ctx_t *ctx = *state;
+    ctx->cfg.budget_tokens = 300;
+    ctx->cfg.max_tokens = 100;
+    s_start(ctx,
+            "[{\"delay_ms\": 100, \"prompt_tokens\": 40, "
+            "\"completion_tokens\": 40}]",
+            NULL);
+    dp_llm_req_t reqs[S_BATCH];
+    char users[S_BATCH][32];
+    s_reqs(reqs, users, 5);
+    /* Three start (3 x 100 may be spent); the fourth waits, then starts
+     * with 240 spent; the fifth finds 320 spent and is refused. */
+    assert_int_equal(dp_llm_chat_many(ctx->llm, reqs, ctx->ans, 5), 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(ctx->ans[i].status, 0);
+    assert_int_equal(ctx->ans[4].status, DP_EBUDGET);
+    assert_int_equal(dp_llm_spent(ctx->llm), 320);
+    assert_int_equal(s_stat(ctx, "calls"), 4);
+    assert_true(s_stat(ctx, "max_in_flight") <= 3);
+}
+
+/* A stop (SIGTERM) during a slow answer ends the batch at once with
+ * DP_EAGAIN; run in a child, since the stop stays for the process. */
+static void test_stop_interrupts(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_start(ctx, "[{\"delay_ms\": 30000}]", NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dp_service_signals();
+        alarm(1); /* SIGALRM's default would kill: use a stop instead */
+        signal(SIGALRM, s_on_alarm);
+        dp_llm_req_t req = s_req("slow");
+        int rc = dp_llm_chat_many(ctx->llm, &req, ctx->ans, 1);
+        _exit(rc == DP_EAGAIN && ctx->ans[0].status == DP_EAGAIN ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_in_flight_cap(void **state)
 {
     s_ctx_t *ctx = *state;
@@ -290,10 +357,7 @@ static void test_in_flight_cap(void **state)
     s_start(ctx, "[{\"delay_ms\": 300, \"text\": \"slow\"}]", NULL);
     dp_llm_req_t reqs[S_BATCH];
     char users[S_BATCH][32];
-    for (size_t i = 0; i < S_BATCH; i++) {
-        snprintf(users[i], sizeof users[i], "section %zu", i);
-        reqs[i] = s_req(users[i]);
-    }
+    s_reqs(reqs, users, S_BATCH);
     assert_int_equal(dp_llm_chat_many(ctx->llm, reqs, ctx->ans, S_BATCH),
                      S_BATCH);
     for (size_t i = 0; i < S_BATCH; i++)
@@ -346,19 +410,29 @@ static void test_key_is_sent_and_never_logged(void **state)
      * error and in an answer. */
     s_start(ctx,
             "[{\"model\": \"" S_MAIN "\", \"status\": 500, \"echo_auth\": "
-            "true}, {\"echo_auth\": true, \"text\": \"ok\"}]",
+            "true}, {\"match\": \"echo\", \"echo_auth\": true, \"text\": "
+            "\"ok\"}, {\"text\": \"clean\"}]",
             extra);
     dp_llm_req_t req = s_req("anything");
     int rc = 0;
     char *log = s_logged_chat(ctx, &req, &ctx->ans[0], &rc);
     assert_int_equal(rc, 0);
-    assert_true(s_stat(ctx, "authorized") >= 2);
+    assert_string_equal(ctx->ans[0].text, "clean");
+    assert_int_equal(s_stat(ctx, "authorized"), 2);
     assert_non_null(strstr(log, "HTTP 500")); /* the failure was logged */
     assert_null(strstr(log, S_KEY));
     assert_null(strstr(log, "0123456789abcdef"));
+    assert_null(strstr(ctx->ans[0].err, S_KEY));
     dp_free(log);
-    /* The answer is the model's text, as it came: the writer checks it. */
-    assert_non_null(strstr(ctx->ans[0].text, "ok"));
+    dp_llm_answer_clear(&ctx->ans[0]);
+    /* An answer that repeats the key is refused: it is never published. */
+    dp_llm_req_t echo = s_req("echo the header");
+    log = s_logged_chat(ctx, &echo, &ctx->ans[0], &rc);
+    assert_int_equal(rc, DP_EPROTO);
+    assert_null(ctx->ans[0].text);
+    assert_non_null(strstr(ctx->ans[0].err, "repeats the API key"));
+    assert_null(strstr(log, S_KEY));
+    dp_free(log);
     dp_llm_answer_clear(&ctx->ans[0]);
     /* A wrong key: refused, and the error does not repeat it. */
     dp_llm_destroy(&ctx->llm);
@@ -371,6 +445,36 @@ static void test_key_is_sent_and_never_logged(void **state)
     assert_null(strstr(log, "sk-wrong-key-abcdef"));
     assert_null(strstr(ctx->ans[0].err, "sk-wrong-key-abcdef"));
     dp_free(log);
+}
+
+static void test_redirect_is_not_followed(void **state)
+{
+    s_ctx_t *ctx = *state;
+    const char *bin = getenv("DP_BIN_DIR");
+    if (!bin || !*bin)
+        skip();
+    char *standin = dp_asprintf("%s/llm-standin", bin);
+    char *argv[] = {standin, NULL};
+    int rc = dp_tk_proc_start(&ctx->foreign, argv, ctx->foreign_base,
+                              sizeof ctx->foreign_base, S_START_MS);
+    dp_free(standin);
+    assert_int_equal(rc, 0);
+    ctx->cfg.api_key = (char *)S_KEY;
+    char *rules = dp_asprintf("[{\"status\": 307, \"location\": "
+                              "\"%s/chat/completions\"}]",
+                              ctx->foreign_base);
+    s_start(ctx, rules, NULL);
+    dp_free(rules);
+    dp_llm_req_t req = s_req("anything");
+    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), DP_EORIGIN);
+    assert_non_null(strstr(ctx->ans[0].err, "HTTP 307"));
+    assert_int_equal(s_stat(ctx, "calls"), 1); /* no fallback either */
+    json_t *stats = dp_tk_standin_call(ctx->foreign_base, false,
+                                       "/_standin/stats", S_HTTP_MS);
+    assert_int_equal(json_integer_value(json_object_get(stats, "calls")), 0);
+    assert_int_equal(json_integer_value(json_object_get(stats, "authorized")),
+                     0);
+    json_decref(stats);
 }
 
 static void test_key_refused_over_plain_http_to_another_host(void **state)
@@ -426,13 +530,19 @@ static void test_unreachable_server(void **state)
 
 /* ==== The cache ==== */
 
-static void test_cache_hit_costs_no_call(void **state)
+/* Starts Redis and the store the client caches in. */
+static void s_redis(s_ctx_t *ctx)
 {
-    s_ctx_t *ctx = *state;
     dp_tk_redis_start_or_skip(&ctx->redis);
     char err[256] = "";
     ctx->store = dp_store_new(ctx->redis.url, err, sizeof err);
     assert_non_null(ctx->store);
+}
+
+static void test_cache_hit_costs_no_call(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_redis(ctx);
     s_start(ctx, "[{\"text\": \"cached text\", \"cost\": 0.01}]", NULL);
     dp_llm_req_t req = s_req("window facts");
     assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[0]), 0);
@@ -471,15 +581,20 @@ static void test_cache_hit_costs_no_call(void **state)
     assert_int_equal(dp_llm_chat(ctx->llm, &other, &ctx->ans[4]), 0);
     assert_false(ctx->ans[4].cached);
     assert_int_equal(s_stat(ctx, "calls"), 4);
+    dp_llm_destroy(&ctx->llm);
+    ctx->cfg.model = (char *)S_FALLBACK;
+    char err[256] = "";
+    ctx->llm = dp_llm_new(&ctx->cfg, ctx->store, err, sizeof err);
+    assert_non_null(ctx->llm);
+    assert_int_equal(dp_llm_chat(ctx->llm, &req, &ctx->ans[5]), 0);
+    assert_false(ctx->ans[5].cached);
+    assert_int_equal(s_stat(ctx, "calls"), 5);
 }
 
 static void test_cache_unreachable_is_a_miss(void **state)
 {
     s_ctx_t *ctx = *state;
-    dp_tk_redis_start_or_skip(&ctx->redis);
-    char err[256] = "";
-    ctx->store = dp_store_new(ctx->redis.url, err, sizeof err);
-    assert_non_null(ctx->store);
+    s_redis(ctx);
     s_start(ctx, "[]", NULL);
     dp_tk_redis_halt(&ctx->redis);
     dp_llm_req_t req = s_req("window facts");
@@ -541,8 +656,11 @@ int main(void)
         T(test_timeout),
         T(test_malformed_answers_are_clear_errors),
         T(test_budget_refuses_without_a_call),
+        T(test_budget_waits_for_answers_in_flight),
+        T(test_stop_interrupts),
         T(test_in_flight_cap),
         T(test_key_is_sent_and_never_logged),
+        T(test_redirect_is_not_followed),
         T(test_key_refused_over_plain_http_to_another_host),
         T(test_bad_settings_are_refused),
         T(test_unreachable_server),

@@ -2297,11 +2297,9 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
     }
     if (*upload_data_size) {
         /* Kept for GraphQL, up to a bound; other bodies are ignored. */
-        if (req->body.len + *upload_data_size <= S_GQL_BODY_MAX)
-            dp_buf_append(&req->body, upload_data, *upload_data_size);
-        else
+        if (!standin_upload(&req->body, S_GQL_BODY_MAX, upload_data,
+                            upload_data_size))
             req->too_big = 1;
-        *upload_data_size = 0;
         return MHD_YES;
     }
     reply_t r;
@@ -2599,11 +2597,7 @@ int main(int argc, char **argv)
 
     /* Signals are taken by sigwait() here; every thread inherits the mask. */
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    standin_signals(&sigs);
 
     unsigned bound = 0;
     const char *host = srv.host ? srv.host : "127.0.0.1";
@@ -2618,15 +2612,10 @@ int main(int argc, char **argv)
              srv.prefix);
     s_expand_port(&srv.link_base, bound);
     s_expand_port(&srv.redirect_to, bound);
-    daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_POLL | (srv.verbose ? MHD_USE_ERROR_LOG : 0),
-        0, NULL, NULL, s_on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_URI_LOG_CALLBACK, s_on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, NULL,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)S_CONN_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)S_CONN_TIMEOUT_S,
-        MHD_OPTION_END);
+    const standin_server_t server = {
+        s_on_request,     &srv,       s_on_completed, s_on_uri, S_CONN_LIMIT,
+        S_CONN_TIMEOUT_S, srv.verbose};
+    daemon = standin_start(fd, &server);
     if (!daemon) {
         fprintf(stderr, "gh-standin: cannot start the HTTP server\n");
         rc = 1;
@@ -2639,9 +2628,7 @@ int main(int argc, char **argv)
         dp_log(DP_LOG_INFO, "serving %zu repositories from %s at %s",
                srv.n_repos, srv.data_dir, srv.base_url);
 
-    int sig = 0;
-    while (sigwait(&sigs, &sig) != 0)
-        ;
+    standin_wait(&sigs);
     s_stopping = 1;
     rc = 0;
 out:

@@ -39,6 +39,8 @@
  *   "status":        an HTTP error status (429, 500, 503, 404, ...), with
  *                    an OpenAI-style error body
  *   "retry_after":   seconds, sent as retry-after with the status
+ *   "location":      a URL, sent as Location with a 3xx status (a
+ *                    redirect the client must not follow with its key)
  *   "malformed":     true: a 200 whose body is cut JSON
  *   "no_content":    true: choices[0].message.content is null
  *   "finish_reason": default "stop" ("length" for a cut answer)
@@ -116,6 +118,7 @@ typedef struct {
     int status;
     char *body; /* owned */
     long retry_after;
+    char *location; /* owned, or NULL */
 } reply_t;
 
 static volatile sig_atomic_t s_stopping;
@@ -285,6 +288,11 @@ static void s_answer(const json_t *rule, const json_t *doc, const char *auth,
     long status = (long)dp_json_int(rule, "status", 0);
     const char *echo =
         dp_json_bool(rule, "echo_auth", false) && auth ? auth : NULL;
+    if (status >= 300 && status < 400) {
+        r->location = dp_strdup(dp_json_str(rule, "location"));
+        s_reply_json(r, (int)status, json_object());
+        return;
+    }
     if (status >= 400) {
         r->retry_after = (long)dp_json_int(rule, "retry_after", -1);
         char msg[512];
@@ -509,6 +517,8 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, reply_t *r)
         snprintf(num, sizeof num, "%ld", r->retry_after);
         MHD_add_response_header(resp, "retry-after", num);
     }
+    if (r->location)
+        MHD_add_response_header(resp, "Location", r->location);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -530,19 +540,18 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (req->body.len + *upload_data_size <= S_BODY_MAX)
-            dp_buf_append(&req->body, upload_data, *upload_data_size);
-        else
+        if (!standin_upload(&req->body, S_BODY_MAX, upload_data,
+                            upload_data_size))
             req->too_big = true;
-        *upload_data_size = 0;
         return MHD_YES;
     }
-    reply_t r = {MHD_HTTP_OK, NULL, -1};
+    reply_t r = {MHD_HTTP_OK, NULL, -1, NULL};
     s_route(srv, conn, method, url ? url : "/", req, &r);
     if (srv->verbose)
         dp_log(DP_LOG_INFO, "%s %s %d", method, url, r.status);
     enum MHD_Result ret = s_send(conn, &r);
     free(r.body);
+    dp_free(r.location);
     return ret;
 }
 
@@ -648,11 +657,7 @@ int main(int argc, char **argv)
         dp_log_set_level(DP_LOG_INFO);
 
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    standin_signals(&sigs);
 
     unsigned bound = 0;
     fd = standin_listen("127.0.0.1", port, &bound);
@@ -662,14 +667,10 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_POLL | (srv.verbose ? MHD_USE_ERROR_LOG : 0),
-        0, NULL, NULL, s_on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, NULL,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)S_CONN_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)S_CONN_TIMEOUT_S,
-        MHD_OPTION_END);
+    const standin_server_t server = {
+        s_on_request,     &srv,       s_on_completed, NULL, S_CONN_LIMIT,
+        S_CONN_TIMEOUT_S, srv.verbose};
+    daemon = standin_start(fd, &server);
     if (!daemon) {
         fprintf(stderr, "llm-standin: cannot start the HTTP server\n");
         rc = 1;
@@ -679,9 +680,7 @@ int main(int argc, char **argv)
     printf("http://127.0.0.1:%u/v1\n", bound);
     fflush(stdout);
 
-    int sig = 0;
-    while (sigwait(&sigs, &sig) != 0)
-        ;
+    standin_wait(&sigs);
     s_stopping = 1;
     rc = 0;
 out:
