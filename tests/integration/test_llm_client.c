@@ -34,6 +34,7 @@
 #include "dp_store.h"
 #include "dp_testkit.h"
 
+#define S_START_MS 10000
 #define S_HTTP_MS 5000
 #define S_MAIN "standin-main"
 #define S_FALLBACK "standin-small"
