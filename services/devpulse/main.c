@@ -30,7 +30,8 @@ static const char *const s_usage =
     "                       [--lang zh|en] [--jobs N]\n"
     "                       [--out DIR] [--format md,json,html,atom] [--name "
     "NAME]\n"
-    "                       [--tz ZONE] [--timeout SECONDS]\n"
+    "                       [--tz ZONE] [--timeout SECONDS] "
+    "[--resummarize]\n"
     "       devpulse up -c devpulse.yml [--state DIR] [--since ISO]\n"
     "       devpulse backfill -c devpulse.yml --from ISO --to ISO [--state "
     "DIR]\n"
@@ -207,6 +208,7 @@ static int s_report(int argc, char **argv)
     char *format = NULL, *name = NULL, *tz = NULL, *rules = NULL;
     char *org_file = NULL;
     long timeout_s = 0, jobs = 0;
+    bool resummarize = false;
     dp_opt_t opts[] = {
         {"from", NULL, "--from", DP_OPT_STR, &from_s, NULL, 0, 0, NULL, false,
          "window start, e.g. 2025-12-10T18:29+08:00"},
@@ -230,6 +232,9 @@ static int s_report(int argc, char **argv)
          NULL, false,
          "repositories asked for at a time (the collector learns which of "
          "them changed at all in one GraphQL query)"},
+        {"resummarize", NULL, "--resummarize", DP_OPT_BOOL, &resummarize,
+         "false", 0, 0, NULL, false,
+         "rewrite the text with the LLM, ignoring its cached answers"},
         /* On the command line, taken by s_take_orgs (repeatable); what
          * is left here came from the -c file. */
         {"org", NULL, "--org", DP_OPT_STR, &org_file, NULL, 0, 0, NULL, false,
@@ -322,7 +327,10 @@ static int s_report(int argc, char **argv)
     rc = 1;
     if (!out_dir)
         goto out;
-    stack_cfg_t cfg = {.rules = rules, .out_dir = out_dir, .formats = format};
+    stack_cfg_t cfg = {.rules = rules,
+                       .out_dir = out_dir,
+                       .formats = format,
+                       .resummarize = resummarize};
     stack = stack_start(&cfg);
     if (!stack)
         goto out;

@@ -108,9 +108,11 @@ static int s_start_services(stack_t *self, const char *redis_url,
     const char *classifier[] = {"--in",    bind[2],    "--pub",
                                 bind[3],   "--out",    conn[4],
                                 "--rules", cfg->rules, NULL};
-    const char *summarizer[] = {"--in",    bind[4],    "--pub",
-                                bind[5],   "--out",    conn[6],
-                                "--rules", cfg->rules, NULL};
+    const char *summarizer[] = {"--in",  bind[4], "--pub",   bind[5],
+                                "--out", conn[6], "--rules", cfg->rules,
+                                NULL,    NULL};
+    if (cfg->resummarize)
+        summarizer[8] = "--llm-refresh=true";
     const char *renderer[] = {"--in",      bind[6],      "--pub",
                               bind[7],     "--out-dir",  cfg->out_dir,
                               "--formats", cfg->formats, NULL};

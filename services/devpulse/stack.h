@@ -34,6 +34,8 @@ typedef struct {
                             * windows as they close (up); else it only
                             * answers requests (backfill) */
     const char *since;     /* the collector's --since, or NULL */
+    bool resummarize;      /* the summarizer asks the LLM again, ignoring
+                            * cached answers (--llm-refresh) */
 } stack_cfg_t;
 
 /* Starts a stack: Redis (REDIS_URL when set, checked; else a redis-server

@@ -727,6 +727,89 @@ static void s_writer(dp_buf_t *out, const char *writer,
     dp_buf_puts(out, "\n");
 }
 
+/* The name of a health.llm section ("hot.12": the hot discussions, #12). */
+static void s_llm_part(dp_buf_t *out, const char *name, bool zh)
+{
+    const char *dot = strchr(name, '.');
+    size_t len = dot ? (size_t)(dot - name) : strlen(name);
+    const char *label = NULL;
+    for (size_t k = 0; k < sizeof s_llm_keys / sizeof s_llm_keys[0]; k++)
+        if (strlen(s_llm_keys[k]) == len && !strncmp(name, s_llm_keys[k], len))
+            label = s_llm_names[k][zh ? 0 : 1];
+    if (!label) {
+        s_inline(out, name);
+        return;
+    }
+    dp_buf_puts(out, label);
+    if (dot) {
+        dp_buf_puts(out, " #");
+        s_inline(out, dot + 1);
+    }
+}
+
+/* The LLM lines: model, tokens, cost, and the sections that took the
+ * repair or the extractive path, with why. health.llm is optional; what
+ * is not of the expected type is left out. */
+static void s_llm_health(dp_buf_t *out, const json_t *llm, bool zh)
+{
+    if (!json_is_object(llm))
+        return;
+    dp_buf_puts(out, zh ? "- LLM: 模型 " : "- LLM: model ");
+    s_inline(out, json_string_value(json_object_get(llm, "model")));
+    const char *pv = json_string_value(json_object_get(llm, "prompt_version"));
+    if (pv) {
+        dp_buf_puts(out, zh ? "，提示词 " : ", prompts ");
+        s_inline(out, pv);
+    }
+    const json_t *t = json_object_get(llm, "tokens");
+    json_int_t prompt = json_integer_value(json_object_get(t, "prompt"));
+    json_int_t completion =
+        json_integer_value(json_object_get(t, "completion"));
+    dp_buf_printf(out,
+                  zh ? "，tokens %lld（提示 %lld + 回答 %lld）"
+                     : ", tokens %lld (prompt %lld + completion %lld)",
+                  (long long)(prompt + completion), (long long)prompt,
+                  (long long)completion);
+    const json_t *cost = json_object_get(llm, "cost");
+    if (json_is_number(cost))
+        dp_buf_printf(out, zh ? "，费用 $%.4f" : ", cost $%.4f",
+                      json_number_value(cost));
+    else
+        dp_buf_puts(out, zh ? "，费用未知" : ", cost unknown");
+    dp_buf_printf(
+        out,
+        zh ? "，调用 %lld 次，缓存命中 %lld 次\n"
+           : ", calls %lld, cached answers %lld\n",
+        (long long)json_integer_value(json_object_get(llm, "calls")),
+        (long long)json_integer_value(json_object_get(llm, "cached")));
+    static const char *const paths[] = {"repaired", "extractive"};
+    static const char *const heads[][2] = {
+        {"- 修正后采用: ", "- Accepted after a repair: "},
+        {"- 回退为抽取式: ", "- Fell back to extractive: "}};
+    for (size_t p = 0; p < 2; p++) {
+        size_t n = 0;
+        const char *name;
+        const json_t *sec;
+        json_object_foreach((json_t *)json_object_get(llm, "sections"), name,
+                            sec)
+        {
+            const char *path = json_string_value(json_object_get(sec, "path"));
+            if (!path || strcmp(path, paths[p]) != 0)
+                continue;
+            dp_buf_puts(out, n++ ? (zh ? "；" : "; ") : heads[p][zh ? 0 : 1]);
+            s_llm_part(out, name, zh);
+            const char *why = json_string_value(json_object_get(sec, "reason"));
+            if (why) {
+                dp_buf_puts(out, zh ? "（" : " (");
+                s_inline(out, why);
+                dp_buf_puts(out, zh ? "）" : ")");
+            }
+        }
+        if (n)
+            dp_buf_puts(out, "\n");
+    }
+}
+
 /* The health footer. Lines whose data the digest lacks are left out. */
 static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
                     char *err, size_t errlen)
@@ -796,6 +879,7 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
                       (long long)events);
     if (writer)
         s_writer(out, writer, llm_sections, zh);
+    s_llm_health(out, json_object_get(h, "llm"), zh);
     if (d->revision > 1)
         dp_buf_printf(out, zh ? "- 修订: 第 %lld 版\n" : "- Revision: %lld\n",
                       (long long)d->revision);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "dp_config.h"
+#include "dp_llm.h"
 #include "dp_log.h"
 #include "dp_service.h"
 #include "summarizer.h"
@@ -10,9 +11,11 @@
 int main(int argc, char **argv)
 {
     char *redis_url = NULL, *rules = NULL, *in = NULL, *out = NULL;
-    char *pub = NULL, *log_level = NULL;
+    char *pub = NULL, *log_level = NULL, *prompts = NULL;
     long max_frame, max_events, unanswered_s, list_cap;
-    dp_opt_t opts[] = {
+    bool refresh = false;
+    dp_llm_cfg_t llm = {0};
+    dp_opt_t opts[12 + DP_LLM_NOPTS] = {
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
          "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
         {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, DP_DEFAULT_RULES,
@@ -37,8 +40,15 @@ int main(int argc, char **argv)
          0, 1000000, NULL, false,
          "items a digest list holds at most (0: all); the rest is kept "
          "beside it"},
+        {"prompts", "DP_PROMPTS", "--prompts", DP_OPT_STR, &prompts,
+         DP_DEFAULT_PROMPTS, 0, 0, NULL, false,
+         "directory of the LLM prompts (<section>.<lang>.md)"},
+        {"llm_refresh", "DP_LLM_REFRESH", "--llm-refresh", DP_OPT_BOOL,
+         &refresh, "false", 0, 0, NULL, false,
+         "ask the model again, ignoring cached answers"},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
+    dp_llm_opts(&llm, opts + nopts - DP_LLM_NOPTS);
     char err[512];
     dp_log_init("summarizer");
     int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
@@ -53,8 +63,9 @@ int main(int argc, char **argv)
     dp_log_set_level(dp_log_level_parse(log_level));
     dp_config_log(opts, nopts);
     dp_service_signals();
-    summarizer_cfg_t cfg = {redis_url, rules,      in,           out,     pub,
-                            max_frame, max_events, unanswered_s, list_cap};
+    summarizer_cfg_t cfg = {redis_url, rules,     in,         out,
+                            pub,       max_frame, max_events, unanswered_s,
+                            list_cap,  &llm,      prompts,    refresh};
     summarizer_t *summarizer = summarizer_new(&cfg);
     if (!summarizer) {
         dp_config_free(opts, nopts);

@@ -20,6 +20,7 @@
 #include "dp_store.h"
 #include "dp_time.h"
 #include "dp_topics.h"
+#include "llm_writer.h"
 #include "writer.h"
 
 #define SUMMARIZER_POLL_MS 500
@@ -40,7 +41,8 @@ struct summarizer_t {
     dp_store_t *store;
     dp_bus_t *bus;
     dp_sock_t *in, *out, *pub;
-    long bad; /* bad frames dropped */
+    llm_writer_t *llm; /* NULL: the extractive writer only */
+    long bad;          /* bad frames dropped */
 };
 
 /* A window touched by the current batch, and whether to digest it. */
@@ -547,6 +549,8 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     json_decref(topics);
     json_decref(prev);
     writer_extractive(digest);
+    if (self->llm)
+        llm_writer_write(self->llm, digest);
     s_remember(self, &zw, digest);
     char *text = json_dumps(digest, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(digest);
@@ -587,6 +591,15 @@ summarizer_t *summarizer_new(const summarizer_cfg_t *cfg)
     if (!self->store) {
         dp_log(DP_LOG_ERROR, "%s", err);
         goto fail;
+    }
+    if (cfg->llm && dp_llm_enabled(cfg->llm)) {
+        llm_writer_cfg_t lc = {cfg->llm, cfg->prompts_dir, self->store,
+                               cfg->llm_refresh};
+        self->llm = llm_writer_new(&lc, err, sizeof err);
+        if (!self->llm) {
+            dp_log(DP_LOG_ERROR, "llm: %s", err);
+            goto fail;
+        }
     }
     self->bus = dp_bus_new();
     if (!self->bus)
@@ -662,6 +675,7 @@ void summarizer_destroy(summarizer_t **self_p)
     if (!self)
         return;
     json_decref(self->rules);
+    llm_writer_destroy(&self->llm);
     dp_store_destroy(&self->store);
     dp_bus_destroy(&self->bus);
     dp_free(self);

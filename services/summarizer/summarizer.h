@@ -3,7 +3,10 @@
 #ifndef SUMMARIZER_H
 #define SUMMARIZER_H
 
+#include <stdbool.h>
+
 #include "dp_err.h"
+#include "dp_llm.h"
 
 typedef struct summarizer_t summarizer_t;
 
@@ -18,9 +21,14 @@ typedef struct {
     long max_events;          /* bound on events per window */
     long unanswered_s;        /* an issue waiting longer is worth watching */
     long list_cap;            /* items per digest list; 0: all (digest.h) */
+    const dp_llm_cfg_t *llm;  /* the model (llm_writer.h), or NULL or not
+                                 enabled: the extractive writer only */
+    const char *prompts_dir;  /* the model's prompts */
+    bool llm_refresh;         /* ignore cached answers (--resummarize) */
 } summarizer_cfg_t;
 
-/* Opens the store and sockets. NULL on failure (logged). */
+/* Opens the store and sockets, and the LLM writer when a model is
+ * configured. NULL on failure (logged). */
 summarizer_t *summarizer_new(const summarizer_cfg_t *cfg);
 
 /* Serves until interrupted. Returns 0. */

@@ -1134,3 +1134,47 @@ void writer_extractive(json_t *d)
     json_object_set_new(sections, "watch", s_take(&b));
     json_object_set_new(d, "sections", sections);
 }
+
+/* ==== Parts, for the LLM writer ==== */
+
+static const s_words_t *s_words(const json_t *d, bool *zh)
+{
+    const char *lang = dp_json_str(d, "lang");
+    *zh = !lang || strcmp(lang, "en") != 0;
+    return *zh ? &s_zh : &s_en;
+}
+
+void writer_hot_intro(dp_buf_t *b, const json_t *d)
+{
+    bool zh;
+    const s_words_t *w = s_words(d, &zh);
+    dp_buf_printf(b, w->hot_count_fmt, (size_t)s_int(d, "facts.discussions"),
+                  json_array_size(dp_json_get(d, "facts.hot")));
+}
+
+void writer_hot_thread(dp_buf_t *b, const json_t *d, size_t i)
+{
+    bool zh;
+    s_hot_thread(b, json_array_get(dp_json_get(d, "facts.hot"), i),
+                 s_words(d, &zh));
+}
+
+void writer_hot_heading(dp_buf_t *b, const json_t *d, size_t i)
+{
+    const json_t *h = json_array_get(dp_json_get(d, "facts.hot"), i);
+    dp_buf_printf(b, "\n\n**%s #%lld: “", s_kind(h), s_int(h, "number"));
+    dp_text_md_inline(b, dp_json_str(h, "title"), WRITER_TITLE_MAX);
+    dp_buf_puts(b, "”**\n");
+}
+
+void writer_change(dp_buf_t *b, const json_t *d, size_t i, bool body)
+{
+    bool zh;
+    const s_words_t *w = s_words(d, &zh);
+    json_t *c = json_array_get(dp_json_get(d, "facts.changes"), i);
+    json_t *copy = body ? json_incref(c) : json_copy(c);
+    if (!body)
+        json_object_del(copy, "body");
+    s_change(b, d, i, copy, w, zh);
+    json_decref(copy);
+}

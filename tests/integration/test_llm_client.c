@@ -94,30 +94,8 @@ static int s_teardown(void **state)
  * ctx->cfg as the test set them). */
 static void s_start(s_ctx_t *ctx, const char *rules, const char *const *extra)
 {
-    const char *bin = getenv("DP_BIN_DIR");
-    if (!bin || !*bin) {
-        print_message("SKIP: DP_BIN_DIR unset: run by ctest, which says "
-                      "where llm-standin is\n");
-        skip();
-    }
-    char *path = dp_asprintf("%s/rules.json", ctx->dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(rules, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    char *standin = dp_asprintf("%s/llm-standin", bin);
-    char *argv[16] = {standin, (char *)"--rules", path};
-    size_t n = 3;
-    for (size_t i = 0; extra && extra[i]; i++) {
-        assert_true(n + 1 < sizeof argv / sizeof argv[0]);
-        argv[n++] = (char *)extra[i];
-    }
-    argv[n] = NULL;
-    int rc = dp_tk_proc_start(&ctx->proc, argv, ctx->base, sizeof ctx->base,
-                              S_START_MS);
-    dp_free(standin);
-    dp_free(path);
-    assert_int_equal(rc, 0);
+    dp_tk_llm_standin(&ctx->proc, ctx->dir, rules, extra, ctx->base,
+                      sizeof ctx->base);
     ctx->cfg.base_url = ctx->base;
     char err[256] = "";
     ctx->llm = dp_llm_new(&ctx->cfg, ctx->store, err, sizeof err);

@@ -31,6 +31,7 @@
 #define S_TMPDIR_MAX 64       /* longer $TMPDIR: unix socket paths overflow */
 #define S_POLL_STEP_MS 20     /* between readiness probes */
 #define S_PING_TIMEOUT_MS 200 /* one PING probe */
+#define DP_TK_LLM_START_MS 30000 /* an ASan build starts slowly */
 
 /* ==== Time ==== */
 
@@ -471,4 +472,32 @@ char *dp_tk_standin_bin(void)
     if (slash)
         *slash = '\0';
     return dp_asprintf("%s/gh-standin", slash ? self : ".");
+}
+
+void dp_tk_llm_standin(dp_tk_proc_t *proc, const char *dir, const char *rules,
+                       const char *const *extra, char *base, size_t size)
+{
+    const char *bin = getenv("DP_BIN_DIR");
+    if (!bin || !*bin) {
+        print_message("SKIP: DP_BIN_DIR unset: run by ctest, which says "
+                      "where llm-standin is\n");
+        skip();
+    }
+    char *path = dp_asprintf("%s/rules.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(rules, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    char *standin = dp_asprintf("%s/llm-standin", bin);
+    char *argv[16] = {standin, (char *)"--rules", path};
+    size_t n = 3;
+    for (size_t i = 0; extra && extra[i]; i++) {
+        assert_true(n + 1 < sizeof argv / sizeof argv[0]);
+        argv[n++] = (char *)extra[i];
+    }
+    argv[n] = NULL;
+    int rc = dp_tk_proc_start(proc, argv, base, size, DP_TK_LLM_START_MS);
+    dp_free(standin);
+    dp_free(path);
+    assert_int_equal(rc, 0);
 }

@@ -105,6 +105,14 @@ DP_NODISCARD int dp_tk_proc_start(dp_tk_proc_t *proc, char *const argv[],
  * (-1 when nothing was running). Idempotent. */
 int dp_tk_proc_stop(dp_tk_proc_t *proc);
 
+/* Starts $DP_BIN_DIR/llm-standin with a rules file of the JSON text rules
+ * (written in dir) and the extra arguments (NULL-ended, or NULL), and puts
+ * its base URL ("http://127.0.0.1:PORT/v1") in base. Skips the calling
+ * test when DP_BIN_DIR is unset; fails it when the stand-in does not
+ * start. */
+void dp_tk_llm_standin(dp_tk_proc_t *proc, const char *dir, const char *rules,
+                       const char *const *extra, char *base, size_t size);
+
 /* ==== A collector's output ==== */
 
 #include <jansson.h>

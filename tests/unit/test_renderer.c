@@ -578,6 +578,51 @@ static void test_health_names_llm_sections(void **state)
     json_decref(doc);
 }
 
+static void test_health_llm_lines(void **state)
+{
+    (void)state;
+    json_t *doc = s_digest();
+    json_t *h = json_object_get(doc, "health");
+    json_object_set_new(
+        h, "llm",
+        json_pack("{s:s, s:s, s:{s:i, s:i}, s:f, s:i, s:i, s:{s:{s:s}, "
+                  "s:{s:s, s:s}, s:{s:s, s:s}}}",
+                  "model", "qwen3-32b", "prompt_version", "system:1", "tokens",
+                  "prompt", 900, "completion", 100, "cost", 0.0015, "calls", 3,
+                  "cached", 2, "sections", "summary", "path", "model",
+                  "hot.30382", "path", "extractive", "reason",
+                  "#99999 is not in the data <b>@x</b>", "changes.30385",
+                  "path", "repaired", "reason", "repaired after: x"));
+    char *md = s_render(doc);
+    assert_true(s_has_line(md, "- LLM: 模型 qwen3-32b，提示词 system:1，"
+                               "tokens 1000（提示 900 + 回答 100），费用 "
+                               "$0.0015，调用 3 次，缓存命中 2 次"));
+    assert_true(s_has_line(md, "- 修正后采用: 重点技术变更 #30385（repaired "
+                               "after: x）"));
+    const char *fell = strstr(md, "- 回退为抽取式: 高热度讨论分析 #30382（");
+    assert_non_null(fell);
+    assert_null(strstr(fell, "<b>")); /* the reason is neutralized */
+    dp_free(md);
+    json_object_set_new(doc, "lang", json_string("en"));
+    md = s_render(doc);
+    assert_non_null(strstr(md, "- Fell back to extractive: hot discussions "
+                               "#30382 ("));
+    dp_free(md);
+    /* A forged llm member of other types renders without it. */
+    json_object_set_new(h, "llm",
+                        json_pack("{s:i, s:[i], s:s}", "model", 1, "sections",
+                                  2, "tokens", "x"));
+    md = s_render(doc);
+    assert_non_null(strstr(md, "- LLM: model "));
+    assert_null(strstr(md, "Fell back"));
+    dp_free(md);
+    json_object_set_new(h, "llm", json_string("x"));
+    md = s_render(doc);
+    assert_null(strstr(md, "- LLM:"));
+    dp_free(md);
+    json_decref(doc);
+}
+
 static void test_health_lines_zh(void **state)
 {
     (void)state;
@@ -2060,6 +2105,7 @@ int main(void)
         cmocka_unit_test(test_markdown_english),
         cmocka_unit_test(test_health_lines_zh),
         cmocka_unit_test(test_health_names_llm_sections),
+        cmocka_unit_test(test_health_llm_lines),
         cmocka_unit_test(test_hostile_titles_stay_on_one_line),
         cmocka_unit_test(test_front_matter_quotes_only_when_needed),
         cmocka_unit_test(test_malformed_digest_is_refused),
