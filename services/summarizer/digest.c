@@ -49,14 +49,21 @@ typedef struct {
  * item (title, state, counts...) is read from the item's snapshot. Strings
  * are in the set's pool. */
 typedef struct {
-    const char *id, *kind, *actor, *actor_assoc, *review_state;
-    const char *author, *author_assoc;
+    const char *id, *actor, *author;
+    const s_list_t *info; /* kind, actor_assoc, author_assoc, review_state
+                             (few, so interned together) */
     const char *text;     /* a person's comment or review, when kept */
     const s_tags_t *tags; /* NULL: none */
     int64_t number, at, updated_at, comments;
     bool bot;
     bool has_text; /* text is known not empty (kept or not) */
 } s_ev_t;
+
+#define S_KIND(e) ((e)->info->items[0])
+#define S_ACTOR_ASSOC(e) ((e)->info->items[1])
+#define S_AUTHOR_ASSOC(e) ((e)->info->items[2])
+#define S_REVIEW_STATE(e) ((e)->info->items[3])
+#define S_INFO 4
 
 /* Strings interned once (open addressing) in chunks freed together. */
 typedef struct {
@@ -144,7 +151,7 @@ static int s_cmp_ev(const s_ev_t *x, const s_ev_t *y)
         return x->updated_at > y->updated_at ? -1 : 1;
     if (x->comments != y->comments)
         return x->comments > y->comments ? -1 : 1;
-    return s_cmp_str(x->kind, y->kind);
+    return s_cmp_str(S_KIND(x), S_KIND(y));
 }
 
 static int s_cmp_events(const void *a, const void *b)
@@ -175,7 +182,7 @@ static json_t *s_list_json(const s_list_t *list)
 
 static bool s_is_kind(const s_ev_t *ev, const char *kind)
 {
-    return ev->kind && !strcmp(ev->kind, kind);
+    return S_KIND(ev) && !strcmp(S_KIND(ev), kind);
 }
 
 static s_role_t s_role(const char *assoc)
@@ -385,7 +392,7 @@ static void s_note_reply(s_item_t *it, const s_ev_t *ev, bool review)
         strcmp(login, ev->author) != 0) {
         it->first_reply_at = ev->at;
         it->first_reply_by = login;
-        it->first_reply_assoc = ev->actor_assoc;
+        it->first_reply_assoc = S_ACTOR_ASSOC(ev);
     }
     s_talker_t *p = NULL;
     for (size_t i = 0; i < it->npeople && !p; i++)
@@ -399,13 +406,13 @@ static void s_note_reply(s_item_t *it, const s_ev_t *ev, bool review)
         }
         p = &it->people[it->npeople++];
         *p = (s_talker_t){
-            .login = login, .assoc = ev->actor_assoc, .first_at = ev->at};
+            .login = login, .assoc = S_ACTOR_ASSOC(ev), .first_at = ev->at};
     }
     review ? p->reviews++ : p->comments++;
     if (ev->has_text && !p->quote)
         p->quote = ev;
-    if (review && ev->review_state)
-        p->review_state = ev->review_state;
+    if (review && S_REVIEW_STATE(ev))
+        p->review_state = S_REVIEW_STATE(ev);
 }
 
 /* True when sorted[i] repeats the delivery before it (same id and item):
@@ -513,12 +520,12 @@ static void s_item_reviews(const s_item_t *it, json_t *states)
 {
     for (size_t j = 0; j < it->nevs; j++) {
         const s_ev_t *ev = it->evs[j];
-        if (ev->bot || !ev->review_state || !s_is_kind(ev, "review") ||
+        if (ev->bot || !S_REVIEW_STATE(ev) || !s_is_kind(ev, "review") ||
             s_repeated(it->evs, j))
             continue;
         json_object_set_new(
-            states, ev->review_state,
-            json_integer(dp_json_int(states, ev->review_state, 0) + 1));
+            states, S_REVIEW_STATE(ev),
+            json_integer(dp_json_int(states, S_REVIEW_STATE(ev), 0) + 1));
     }
 }
 
@@ -1004,15 +1011,15 @@ static json_t *s_people(const s_ev_t **sorted, size_t n, json_t *roles,
             continue;
         }
         if (s_is_kind(ev, "comment"))
-            s_person_add(people, ev->actor, ev->actor_assoc, "comments");
+            s_person_add(people, ev->actor, S_ACTOR_ASSOC(ev), "comments");
         else if (s_is_kind(ev, "review"))
-            s_person_add(people, ev->actor, ev->actor_assoc, "reviews");
+            s_person_add(people, ev->actor, S_ACTOR_ASSOC(ev), "reviews");
         else if (s_is_kind(ev, "pr_opened"))
-            s_person_add(people, ev->author, ev->author_assoc, "prs");
+            s_person_add(people, ev->author, S_AUTHOR_ASSOC(ev), "prs");
         else if (s_is_kind(ev, "issue_opened"))
-            s_person_add(people, ev->author, ev->author_assoc, "issues");
+            s_person_add(people, ev->author, S_AUTHOR_ASSOC(ev), "issues");
         else if (s_is_kind(ev, "pr_merged"))
-            s_person_add(people, ev->author, ev->author_assoc, "merged");
+            s_person_add(people, ev->author, S_AUTHOR_ASSOC(ev), "merged");
     }
     *bots = (long)json_object_size(botset);
     json_decref(botset);
@@ -1566,8 +1573,10 @@ static void s_snap_keep(digest_set_t *set, const dp_classified_t *ev,
     bool fresh = false;
     s_snap_t *snap = s_snap_of(set, ev->number, &fresh);
     if (!fresh) {
+        const char *info[S_INFO] = {snap->kind};
+        s_list_t kind = {S_INFO, info};
         s_ev_t cur = {.id = snap->id,
-                      .kind = snap->kind,
+                      .info = &kind,
                       .number = snap->number,
                       .at = snap->at,
                       .updated_at = snap->updated_at,
@@ -1579,13 +1588,13 @@ static void s_snap_keep(digest_set_t *set, const dp_classified_t *ev,
     s_pool_t *p = &set->pool;
     *snap = (s_snap_t){
         .id = e->id,
-        .kind = e->kind,
+        .kind = S_KIND(e),
         .title = s_intern(p, ev->title),
         .body = set->keep_texts && ev->is_pr ? s_pool_copy(p, ev->body) : NULL,
         .url = s_intern(p, ev->url),
         .author = e->author,
         .author_type = s_intern(p, ev->author_type),
-        .author_assoc = e->author_assoc,
+        .author_assoc = S_AUTHOR_ASSOC(e),
         .state = s_intern(p, ev->state),
         .category = s_intern(p, ev->category),
         .labels = s_intern_list(set, &ev->labels, NULL),
@@ -1615,18 +1624,18 @@ void digest_set_add(digest_set_t *set, const dp_classified_t *ev)
     bool talk = ev->kind &&
                 (!strcmp(ev->kind, "comment") || !strcmp(ev->kind, "review"));
     *e = (s_ev_t){.id = s_pool_copy(p, ev->id),
-                  .kind = s_intern(p, ev->kind),
                   .actor = s_intern(p, ev->actor),
-                  .actor_assoc = s_intern(p, ev->actor_assoc),
-                  .review_state = s_intern(p, ev->review_state),
                   .author = s_intern(p, ev->author),
-                  .author_assoc = s_intern(p, ev->author_assoc),
                   .number = ev->number,
                   .at = ev->at,
                   .updated_at = ev->updated_at,
                   .comments = ev->comments,
                   .bot = ev->bot,
                   .has_text = talk && !ev->bot && ev->text && *ev->text};
+    char *info[S_INFO] = {ev->kind, ev->actor_assoc, ev->author_assoc,
+                          ev->review_state};
+    dp_strs_t infos = {info, S_INFO};
+    e->info = s_intern_list(set, &infos, NULL);
     if (e->has_text && set->keep_texts)
         e->text = s_pool_copy(p, ev->text);
     e->tags = s_intern_list(set, &ev->topics, &ev->reasons);

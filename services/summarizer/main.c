@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 {
     char *redis_url = NULL, *rules = NULL, *in = NULL, *out = NULL;
     char *pub = NULL, *log_level = NULL;
-    long max_frame, max_events, unanswered_s, list_cap;
+    long max_frame, max_events, unanswered_s, list_cap, live_events;
     dp_opt_t opts[] = {
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
          "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
@@ -37,6 +37,10 @@ int main(int argc, char **argv)
          0, 1000000, NULL, false,
          "items a digest list holds at most (0: all); the rest is kept "
          "beside it"},
+        {"live_events", "DP_LIVE_EVENTS", "--live-events", DP_OPT_INT,
+         &live_events, "50000", 0, 10000000, NULL, false,
+         "events of arriving windows kept in memory, in all (0: none; a "
+         "window past it is read back from Redis)"},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
@@ -53,8 +57,9 @@ int main(int argc, char **argv)
     dp_log_set_level(dp_log_level_parse(log_level));
     dp_config_log(opts, nopts);
     dp_service_signals();
-    summarizer_cfg_t cfg = {redis_url, rules,      in,           out,     pub,
-                            max_frame, max_events, unanswered_s, list_cap};
+    summarizer_cfg_t cfg = {redis_url, rules,      in,         out,
+                            pub,       max_frame,  max_events, unanswered_s,
+                            list_cap,  live_events};
     summarizer_t *summarizer = summarizer_new(&cfg);
     if (!summarizer) {
         dp_config_free(opts, nopts);

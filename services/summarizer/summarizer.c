@@ -34,10 +34,25 @@
 #define SUMMARIZER_ITEMS_BATCH 512   /* items of a cut list per round trip */
 #define SUMMARIZER_SCAN_PAGE 1000    /* stored events read at once (HSCAN) */
 #define SUMMARIZER_TRIM_EVENTS 10000 /* a window this large trims the heap */
+#define SUMMARIZER_LIVE_WINDOWS 64   /* windows followed in memory */
+
+/* A window whose events are kept in memory as they are stored, so that
+ * completing it reads nothing back: its set holds every event this
+ * process stored for it. A window past the budget, or one whose store was
+ * retried, is dropped (set NULL, gone true) and read from Redis instead. */
+typedef struct {
+    char key[SUMMARIZER_KEY_MAX]; /* dp_ledger_name; "" for a free slot */
+    digest_set_t *set;
+    bool gone;      /* dropped: read from Redis at the end */
+    long long used; /* for the eviction of the least recent */
+} s_live_t;
 
 struct summarizer_t {
     summarizer_cfg_t cfg;
-    json_t *rules; /* the rules document: topic titles per repository */
+    s_live_t live[SUMMARIZER_LIVE_WINDOWS];
+    long live_events; /* events in all the live sets */
+    long long clock;  /* counts uses of the live windows */
+    json_t *rules;    /* the rules document: topic titles per repository */
     dp_store_t *store;
     dp_bus_t *bus;
     dp_sock_t *in, *out, *pub;
@@ -96,6 +111,71 @@ typedef struct {
     size_t count;
 } s_batch_t;
 
+/* The live slot of a window, or NULL; with make, a slot is taken for it
+ * (the least recently used one when all are taken). */
+static s_live_t *s_live(summarizer_t *self, const char *key, bool make)
+{
+    s_live_t *lru = &self->live[0];
+    for (size_t i = 0; i < SUMMARIZER_LIVE_WINDOWS; i++) {
+        s_live_t *l = &self->live[i];
+        if (l->key[0] && !strcmp(l->key, key)) {
+            l->used = ++self->clock;
+            return l;
+        }
+        if (!l->key[0] || (lru->key[0] && l->used < lru->used))
+            lru = l;
+    }
+    if (!make)
+        return NULL;
+    if (lru->set)
+        self->live_events -= (long)digest_set_count(lru->set);
+    digest_set_free(&lru->set);
+    snprintf(lru->key, sizeof lru->key, "%s", key);
+    lru->gone = false;
+    lru->used = ++self->clock;
+    return lru;
+}
+
+/* Frees a live window's set; with forget, its slot too. */
+static void s_live_drop(summarizer_t *self, s_live_t *l, bool forget)
+{
+    if (l->set)
+        self->live_events -= (long)digest_set_count(l->set);
+    digest_set_free(&l->set);
+    l->gone = true;
+    if (forget)
+        l->key[0] = '\0';
+}
+
+/* Adds a stored event to its window's live set: new ids only, so the set
+ * holds each event of the window once, as Redis does. */
+static void s_live_add(summarizer_t *self, const char *key,
+                       const dp_ledger_put_t *p, bool retried)
+{
+    s_live_t *l = s_live(self, key, true);
+    if (l->gone)
+        return;
+    if (retried || self->live_events >= self->cfg.live_events) {
+        s_live_drop(self, l, false); /* Redis has them all */
+        return;
+    }
+    if (!p->grew)
+        return; /* stored before: in the set, or read back at the end */
+    dp_msg_t msg = {0};
+    char err[256];
+    if (dp_msg_decode(p->frame, p->len, (size_t)self->cfg.max_frame, &msg, err,
+                      sizeof err) < 0 ||
+        msg.type != DP_MSG_CLASSIFIED) {
+        s_live_drop(self, l, false);
+    } else {
+        if (!l->set)
+            l->set = digest_set_new(SUMMARIZER_BATCH, false);
+        digest_set_add(l->set, &msg.u.classified);
+        self->live_events++;
+    }
+    dp_msg_clear(&msg);
+}
+
 /* Stores the batch in one round trip, waiting for Redis to come back when
  * it is away (bounded, and not past a shutdown): what arrived is not
  * dropped for want of a store. Notes each message's window as touched:
@@ -142,6 +222,8 @@ static void s_store(summarizer_t *self, s_batch_t *b, s_touch_t *touched,
             dp_ledger_name(wkey, sizeof wkey, &p->win);
         /* A try that failed may have stored some: they count as new. */
         bool grew = p->id && (p->grew || retried);
+        if (p->id)
+            s_live_add(self, wkey, p, retried);
         s_touch(touched, ntouched, wkey, &p->win, !p->id, grew);
     }
 }
@@ -304,7 +386,13 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     /* Counted before anything is read: a window whose events are still
      * arriving costs one HLEN per batch, not a reading of all of them. */
     long n = dp_ledger_count_events(self->store, &t->win);
-    if (n >= 0 && n >= w->events) {
+    s_live_t *live = s_live(self, t->key, false);
+    if (live && live->set && n >= w->events &&
+        (long)digest_set_count(live->set) == n && n <= self->cfg.max_events) {
+        set = live->set; /* every stored event, in memory already */
+        live->set = NULL;
+        self->live_events -= n;
+    } else if (n >= 0 && n >= w->events) {
         long max = self->cfg.max_events;
 #ifdef __GLIBC__
         /* What receiving left free goes back first: a large set is in
@@ -372,6 +460,8 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         free(text);
     }
 out:
+    if (set && live) /* digested: the window is read from Redis if revised */
+        s_live_drop(self, live, true);
     digest_set_free(&set);
     dp_msg_clear(&meta);
 }
@@ -468,6 +558,8 @@ void summarizer_destroy(summarizer_t **self_p)
     summarizer_t *self = *self_p;
     if (!self)
         return;
+    for (size_t i = 0; i < SUMMARIZER_LIVE_WINDOWS; i++)
+        digest_set_free(&self->live[i].set);
     json_decref(self->rules);
     dp_store_destroy(&self->store);
     dp_bus_destroy(&self->bus);

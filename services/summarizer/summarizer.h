@@ -18,6 +18,8 @@ typedef struct {
     long max_events;          /* bound on events per window */
     long unanswered_s;        /* an issue waiting longer is worth watching */
     long list_cap;            /* items per digest list; 0: all (digest.h) */
+    long live_events;         /* events of arriving windows kept in memory,
+                                 in all; 0: none, each is read back */
 } summarizer_cfg_t;
 
 /* Opens the store and sockets. NULL on failure (logged). */
