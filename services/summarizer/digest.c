@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "digest.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,7 @@ struct digest_set {
     size_t lists_cap, lists_used;
     const char **scratch; /* a list being interned */
     size_t scratch_cap;
+    bool sealed; /* built once: nothing can be added */
 };
 
 /* The roles people have, from their author_association. */
@@ -113,6 +115,8 @@ typedef struct {
 typedef struct {
     const s_snap_t *snap;                 /* the item's snapshot (set) */
     bool opened, closed, merged, dropped; /* dropped: PR closed unmerged */
+    bool was_waiting;                     /* in the previous window's ledger */
+    bool discussion; /* comments + reviews >= DIGEST_HOT_MIN */
     int64_t opened_at, closed_at, merged_at;
     long comments;                 /* comments in the window, bots excluded */
     long reviews;                  /* reviews in the window, bots excluded */
@@ -125,10 +129,8 @@ typedef struct {
     s_talker_t *people; /* in the order of their first word; only while
                            gathered (s_talkers), then their count */
     size_t npeople, people_cap;
-    bool was_waiting; /* in the previous window's ledger */
-    int64_t score;    /* hot score (digest.h) */
-    bool discussion;  /* comments + reviews >= DIGEST_HOT_MIN */
-    long streak;      /* windows in a row as a discussion, this one included */
+    int64_t score; /* hot score (digest.h) */
+    long streak;   /* windows in a row as a discussion, this one included */
 } s_item_t;
 
 static int s_cmp_str(const char *a, const char *b)
@@ -1510,6 +1512,22 @@ static const s_list_t *s_intern_list(digest_set_t *set, const dp_strs_t *a,
     return set->lists[k];
 }
 
+/* Frees what only adding needs (the tables of interned strings and
+ * lists): the strings stay, in the pool. */
+static void s_set_seal(digest_set_t *set)
+{
+    dp_free(set->pool.slots);
+    set->pool.slots = NULL;
+    set->pool.cap = set->pool.used = 0;
+    dp_free(set->lists);
+    set->lists = NULL;
+    set->lists_cap = set->lists_used = 0;
+    dp_free(set->scratch);
+    set->scratch = NULL;
+    set->scratch_cap = 0;
+    set->sealed = true;
+}
+
 digest_set_t *digest_set_new(size_t hint, bool keep_texts)
 {
     digest_set_t *set = dp_calloc(1, sizeof *set);
@@ -1615,6 +1633,7 @@ static void s_snap_keep(digest_set_t *set, const dp_classified_t *ev,
 
 void digest_set_add(digest_set_t *set, const dp_classified_t *ev)
 {
+    assert(!set->sealed);
     if (set->n == set->cap) {
         set->cap *= 2;
         set->evs = dp_realloc(set->evs, set->cap * sizeof *set->evs);
@@ -1713,9 +1732,10 @@ static json_t *s_health(const dp_window_t *win, int64_t now)
     return health;
 }
 
-json_t *digest_set_build(const digest_set_t *set, const dp_window_t *win,
+json_t *digest_set_build(digest_set_t *set, const dp_window_t *win,
                          const digest_opts_t *opts)
 {
+    s_set_seal(set);
     const json_t *previous = opts ? opts->previous : NULL;
     const json_t *topics = opts ? opts->topics : NULL;
     long threshold = opts && opts->unanswered_s > 0 ? opts->unanswered_s

@@ -93,14 +93,17 @@ typedef struct {
 typedef struct digest_set digest_set_t;
 digest_set_t *digest_set_new(size_t hint, bool keep_texts);
 
-/* Adds a copy of what the digest needs of ev (nothing of ev is kept). */
+/* Adds a copy of what the digest needs of ev (nothing of ev is kept); not
+ * after digest_set_build. */
 void digest_set_add(digest_set_t *set, const dp_classified_t *ev);
 
 /* The number of events added. */
 size_t digest_set_count(const digest_set_t *set);
 
-/* digest_build_with over the events of a set. */
-json_t *digest_set_build(const digest_set_t *set, const dp_window_t *win,
+/* digest_build_with over the events of a set. Once built, a set takes no
+ * more events (the tables that adding needs are freed first); it may be
+ * built again. */
+json_t *digest_set_build(digest_set_t *set, const dp_window_t *win,
                          const digest_opts_t *opts);
 
 /* Frees the set and sets *set_p to NULL. */

@@ -34,6 +34,8 @@
 #define SUMMARIZER_ITEMS_BATCH 512   /* items of a cut list per round trip */
 #define SUMMARIZER_SCAN_PAGE 1000    /* stored events read at once (HSCAN) */
 #define SUMMARIZER_TRIM_EVENTS 10000 /* a window this large trims the heap */
+#define SUMMARIZER_MMAP_BYTES 131072 /* blocks this large in their own pages   \
+                                      */
 #define SUMMARIZER_LIVE_WINDOWS 64   /* windows followed in memory */
 
 /* A window whose events are kept in memory as they are stored, so that
@@ -471,6 +473,13 @@ out:
 summarizer_t *summarizer_new(const summarizer_cfg_t *cfg)
 {
     assert(cfg);
+#ifdef __GLIBC__
+    /* Large blocks (a window's events, its string pool) stay in their own
+     * pages, given back when freed: a fixed threshold, so that freeing
+     * one does not move the next into the heap (glibc raises a dynamic
+     * one), where it would outlive its window. */
+    mallopt(M_MMAP_THRESHOLD, SUMMARIZER_MMAP_BYTES);
+#endif
     summarizer_t *self = dp_calloc(1, sizeof *self);
     self->cfg = *cfg;
     char err[512] = "";
