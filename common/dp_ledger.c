@@ -458,6 +458,16 @@ int dp_ledger_get_window(dp_store_t *store, const dp_ledger_win_t *w,
     return dp_store_get(store, key, out);
 }
 
+int dp_ledger_get_event(dp_store_t *store, const dp_ledger_win_t *w,
+                        const char *id, dp_buf_t *out)
+{
+    assert(store && w && id && out);
+    char key[DP_LEDGER_KEY_MAX];
+    s_win_key(key, sizeof key, w, "ev");
+    const char *argv[] = {"HGET", key, id};
+    return dp_store_fetch(store, 3, argv, out);
+}
+
 long dp_ledger_count_events(dp_store_t *store, const dp_ledger_win_t *w)
 {
     assert(store && w);

@@ -180,6 +180,11 @@ int dp_ledger_put_window(dp_store_t *store, const dp_ledger_win_t *w,
 int dp_ledger_get_window(dp_store_t *store, const dp_ledger_win_t *w,
                          dp_buf_t *out);
 
+/* Reads the stored frame of the window's event id into out. 0,
+ * DP_ENOTFOUND or DP_EREDIS. */
+int dp_ledger_get_event(dp_store_t *store, const dp_ledger_win_t *w,
+                        const char *id, dp_buf_t *out);
+
 /* The number of events stored for the window, or DP_EREDIS. */
 long dp_ledger_count_events(dp_store_t *store, const dp_ledger_win_t *w);
 

@@ -330,7 +330,12 @@ void dp_store_key(char *buf, size_t size, const char *fmt, ...)
 int dp_store_get(dp_store_t *self, const char *key, dp_buf_t *out)
 {
     const char *argv[] = {"GET", key};
-    redisReply *r = dp_store_command(self, 2, argv, NULL);
+    return dp_store_fetch(self, 2, argv, out);
+}
+
+int dp_store_fetch(dp_store_t *self, int argc, const char **argv, dp_buf_t *out)
+{
+    redisReply *r = dp_store_command(self, argc, argv, NULL);
     int rc = DP_EREDIS;
     if (!r)
         return rc;

@@ -58,6 +58,11 @@ void dp_store_key(char *buf, size_t size, const char *fmt, ...) DP_PRINTF(3, 4);
  * key is absent, or DP_EREDIS. */
 DP_NODISCARD int dp_store_get(dp_store_t *self, const char *key, dp_buf_t *out);
 
+/* Runs a command whose reply is one string (GET, HGET...) into out: 0,
+ * DP_ENOTFOUND for nil, or DP_EREDIS. */
+DP_NODISCARD int dp_store_fetch(dp_store_t *self, int argc, const char **argv,
+                                dp_buf_t *out);
+
 /* Convenience: SET key value [EX ttl_s] (no expiry when ttl_s <= 0). */
 DP_NODISCARD int dp_store_set(dp_store_t *self, const char *key,
                               const void *val, size_t len, long ttl_s);

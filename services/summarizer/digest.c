@@ -2,6 +2,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "digest.h"
 
+#include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,80 @@
 #define DIGEST_HOT_KEEP 50      /* discussion numbers kept in a summary */
 #define DIGEST_LEDGER_TITLE 160 /* bytes of a title kept in the ledger */
 
+#define DIGEST_POOL_CHUNK 262144 /* bytes of the string pool at once */
+#define DIGEST_SLOTS 1024        /* first size of a hash table */
+#define DIGEST_FNV UINT64_C(14695981039346656037)
+
+/* A list of interned strings, itself interned: equal lists are one. */
+typedef struct {
+    size_t count;
+    const char **items;
+} s_list_t;
+
+/* The topics an event was filed under, then why: a list of 2n strings,
+ * topics first (the event's own lists, cut to the shorter of the two). */
+typedef s_list_t s_tags_t;
+#define S_TAGS(t) ((t) ? (t)->count / 2 : 0)
+#define S_TOPIC(t, i) ((t)->items[i])
+#define S_REASON(t, i) ((t)->items[(t)->count / 2 + (i)])
+
+/* What the digest reads of an item, from its newest event. */
+typedef struct {
+    const char *id, *kind; /* of that event */
+    const char *title, *body, *url, *author, *author_type, *author_assoc;
+    const char *state, *category;
+    const s_list_t *labels;
+    int64_t number, at, created_at, updated_at, closed_at, merged_at;
+    int64_t comments, reactions, additions, deletions, files;
+    bool is_pr, draft;
+} s_snap_t;
+
+/* An event as the digest keeps it: what is its own; what belongs to its
+ * item (title, state, counts...) is read from the item's snapshot. Strings
+ * are in the set's pool. */
+typedef struct {
+    const char *id, *actor, *author;
+    const s_list_t *info; /* kind, actor_assoc, author_assoc, review_state
+                             (few, so interned together) */
+    const char *text;     /* a person's comment or review, when kept */
+    const s_tags_t *tags; /* NULL: none */
+    int64_t number, at, updated_at, comments;
+    bool bot;
+    bool has_text; /* text is known not empty (kept or not) */
+} s_ev_t;
+
+#define S_KIND(e) ((e)->info->items[0])
+#define S_ACTOR_ASSOC(e) ((e)->info->items[1])
+#define S_AUTHOR_ASSOC(e) ((e)->info->items[2])
+#define S_REVIEW_STATE(e) ((e)->info->items[3])
+#define S_INFO 4
+
+/* Strings interned once (open addressing) in chunks freed together. */
+typedef struct {
+    char **slots;
+    size_t cap, used;
+    char **chunks;
+    size_t nchunks;
+    char *free_at; /* room left in the last chunk */
+    size_t left;
+} s_pool_t;
+
+struct digest_set {
+    s_pool_t pool;
+    bool keep_texts;
+    s_ev_t *evs;
+    size_t n, cap;
+    s_snap_t *snaps; /* per item: from the newest of its events */
+    size_t nsnaps, snaps_cap;
+    uint32_t *slots; /* item number -> 1 + index into snaps, 0: free */
+    size_t nslots;
+    s_list_t **lists; /* interned lists, open addressing */
+    size_t lists_cap, lists_used;
+    const char **scratch; /* a list being interned */
+    size_t scratch_cap;
+    bool sealed; /* built once: nothing can be added */
+};
+
 /* The roles people have, from their author_association. */
 typedef enum {
     R_COMMUNITY,
@@ -29,7 +105,7 @@ typedef enum {
 typedef struct {
     const char *login;
     const char *assoc;        /* at the first word in the window */
-    const char *quote;        /* the first non-empty text, or NULL */
+    const s_ev_t *quote;      /* the first with a text, or NULL */
     const char *review_state; /* of the last review with one, or NULL */
     long comments, reviews;
     int64_t first_at; /* the first word in the window */
@@ -37,8 +113,10 @@ typedef struct {
 
 /* One item (issue or PR) and what happened to it in the window. */
 typedef struct {
-    const dp_classified_t *snap;          /* newest snapshot among its events */
+    const s_snap_t *snap;                 /* the item's snapshot (set) */
     bool opened, closed, merged, dropped; /* dropped: PR closed unmerged */
+    bool was_waiting;                     /* in the previous window's ledger */
+    bool discussion; /* comments + reviews >= DIGEST_HOT_MIN */
     int64_t opened_at, closed_at, merged_at;
     long comments;                 /* comments in the window, bots excluded */
     long reviews;                  /* reviews in the window, bots excluded */
@@ -46,14 +124,13 @@ typedef struct {
     int64_t first_reply_at;        /* first comment or review by someone else */
     const char *first_reply_by;    /* borrowed from the event */
     const char *first_reply_assoc; /* borrowed from the event */
-    json_t *topics;                /* {id: [reasons]}, NULL until one */
-    s_talker_t *people;            /* in the order of their first word */
+    const s_ev_t **evs;            /* its events, sorted, repeats too */
+    size_t nevs;
+    s_talker_t *people; /* in the order of their first word; only while
+                           gathered (s_talkers), then their count */
     size_t npeople, people_cap;
-    json_t *review_states; /* {APPROVED: n, ...}, NULL until one */
-    bool was_waiting;      /* in the previous window's ledger */
-    int64_t score;         /* hot score (digest.h) */
-    bool discussion;       /* comments + reviews >= DIGEST_HOT_MIN */
-    long streak; /* windows in a row as a discussion, this one included */
+    int64_t score; /* hot score (digest.h) */
+    long streak;   /* windows in a row as a discussion, this one included */
 } s_item_t;
 
 static int s_cmp_str(const char *a, const char *b)
@@ -63,10 +140,8 @@ static int s_cmp_str(const char *a, const char *b)
 
 /* Events of one item together, in time order; repeated deliveries next to
  * each other, the newest snapshot first. */
-static int s_cmp_events(const void *a, const void *b)
+static int s_cmp_ev(const s_ev_t *x, const s_ev_t *y)
 {
-    const dp_classified_t *x = *(const dp_classified_t *const *)a;
-    const dp_classified_t *y = *(const dp_classified_t *const *)b;
     if (x->number != y->number)
         return x->number < y->number ? -1 : 1;
     if (x->at != y->at)
@@ -78,7 +153,12 @@ static int s_cmp_events(const void *a, const void *b)
         return x->updated_at > y->updated_at ? -1 : 1;
     if (x->comments != y->comments)
         return x->comments > y->comments ? -1 : 1;
-    return s_cmp_str(x->kind, y->kind);
+    return s_cmp_str(S_KIND(x), S_KIND(y));
+}
+
+static int s_cmp_events(const void *a, const void *b)
+{
+    return s_cmp_ev(*(const s_ev_t *const *)a, *(const s_ev_t *const *)b);
 }
 
 static json_t *s_str(const char *s)
@@ -94,9 +174,17 @@ static json_t *s_strs(const dp_strs_t *list)
     return arr;
 }
 
-static bool s_is_kind(const dp_classified_t *ev, const char *kind)
+static json_t *s_list_json(const s_list_t *list)
 {
-    return ev->kind && !strcmp(ev->kind, kind);
+    json_t *arr = json_array();
+    for (size_t i = 0; list && i < list->count; i++)
+        json_array_append_new(arr, json_string(list->items[i]));
+    return arr;
+}
+
+static bool s_is_kind(const s_ev_t *ev, const char *kind)
+{
+    return S_KIND(ev) && !strcmp(S_KIND(ev), kind);
 }
 
 static s_role_t s_role(const char *assoc)
@@ -162,14 +250,14 @@ static json_t *s_sorted(const json_t *obj)
 /* The fields of an item that every list shows. */
 static json_t *s_item_json(const s_item_t *it, int64_t at)
 {
-    const dp_classified_t *s = it->snap;
+    const s_snap_t *s = it->snap;
     json_t *o = json_object();
     json_object_set_new(o, "number", json_integer(s->number));
     json_object_set_new(o, "pr", json_boolean(s->is_pr));
     json_object_set_new(o, "title", s_str(s->title));
     json_object_set_new(o, "url", s_str(s->url));
     json_object_set_new(o, "author", s_str(s->author));
-    json_object_set_new(o, "labels", s_strs(&s->labels));
+    json_object_set_new(o, "labels", s_list_json(s->labels));
     json_object_set_new(o, "at", json_integer(at));
     json_object_set_new(o, "category", s_str(s->category));
     json_object_set_new(o, "bot", json_boolean(s_author_is_bot(it)));
@@ -181,7 +269,7 @@ static bool s_open_at_end(const s_item_t *it, int64_t win_to)
 {
     if (it->closed || it->merged || it->dropped)
         return false;
-    const dp_classified_t *s = it->snap;
+    const s_snap_t *s = it->snap;
     if (s->closed_at > 0)
         return s->closed_at >= win_to;
     return !s->state || strcmp(s->state, "closed") != 0;
@@ -267,31 +355,34 @@ static long s_hot_before(const s_before_t *b, int64_t number)
 
 /* ==== Gathering items ==== */
 
-static void s_note_topics(s_item_t *it, const dp_classified_t *ev)
+/* Adds the topics of ev, and why, to *topics ({id: [reasons]}). */
+static void s_note_topics(json_t **topics, const s_ev_t *ev)
 {
-    for (size_t i = 0; i < ev->topics.count && i < ev->reasons.count; i++) {
-        json_t *reasons = json_object_get(it->topics, ev->topics.items[i]);
-        if (!it->topics)
-            it->topics = json_object();
+    for (size_t i = 0; i < S_TAGS(ev->tags); i++) {
+        const char *topic = S_TOPIC(ev->tags, i);
+        const char *reason = S_REASON(ev->tags, i);
+        json_t *reasons = json_object_get(*topics, topic);
+        if (!*topics)
+            *topics = json_object();
         if (!reasons) {
             reasons = json_array();
-            json_object_set_new(it->topics, ev->topics.items[i], reasons);
+            json_object_set_new(*topics, topic, reasons);
         }
         bool seen = false;
         size_t k;
         json_t *r;
         json_array_foreach(reasons, k, r)
         {
-            if (!strcmp(json_string_value(r), ev->reasons.items[i]))
+            if (!strcmp(json_string_value(r), reason))
                 seen = true;
         }
         if (!seen)
-            json_array_append_new(reasons, json_string(ev->reasons.items[i]));
+            json_array_append_new(reasons, json_string(reason));
     }
 }
 
 /* A comment or review by a person. */
-static void s_note_reply(s_item_t *it, const dp_classified_t *ev, bool review)
+static void s_note_reply(s_item_t *it, const s_ev_t *ev, bool review)
 {
     if (ev->bot) {
         it->bot_comments++;
@@ -303,7 +394,7 @@ static void s_note_reply(s_item_t *it, const dp_classified_t *ev, bool review)
         strcmp(login, ev->author) != 0) {
         it->first_reply_at = ev->at;
         it->first_reply_by = login;
-        it->first_reply_assoc = ev->actor_assoc;
+        it->first_reply_assoc = S_ACTOR_ASSOC(ev);
     }
     s_talker_t *p = NULL;
     for (size_t i = 0; i < it->npeople && !p; i++)
@@ -317,34 +408,26 @@ static void s_note_reply(s_item_t *it, const dp_classified_t *ev, bool review)
         }
         p = &it->people[it->npeople++];
         *p = (s_talker_t){
-            .login = login, .assoc = ev->actor_assoc, .first_at = ev->at};
+            .login = login, .assoc = S_ACTOR_ASSOC(ev), .first_at = ev->at};
     }
     review ? p->reviews++ : p->comments++;
-    if (ev->text && *ev->text && !p->quote)
-        p->quote = ev->text;
-    if (review && ev->review_state)
-        p->review_state = ev->review_state;
-    if (review && ev->review_state) {
-        if (!it->review_states)
-            it->review_states = json_object();
-        json_object_set_new(
-            it->review_states, ev->review_state,
-            json_integer(dp_json_int(it->review_states, ev->review_state, 0) +
-                         1));
-    }
+    if (ev->has_text && !p->quote)
+        p->quote = ev;
+    if (review && S_REVIEW_STATE(ev))
+        p->review_state = S_REVIEW_STATE(ev);
 }
 
 /* True when sorted[i] repeats the delivery before it (same id and item):
  * delivery is at least once, so the digest counts every event once. */
-static bool s_repeated(const dp_classified_t **sorted, size_t i)
+static bool s_repeated(const s_ev_t **sorted, size_t i)
 {
-    const dp_classified_t *ev = sorted[i];
+    const s_ev_t *ev = sorted[i];
     return i > 0 && ev->id && sorted[i - 1]->id &&
            !strcmp(ev->id, sorted[i - 1]->id) &&
            ev->number == sorted[i - 1]->number;
 }
 
-static void s_note_event(s_item_t *it, const dp_classified_t *ev)
+static void s_note_event(s_item_t *it, const s_ev_t *ev)
 {
     if (s_is_kind(ev, "issue_opened") || s_is_kind(ev, "pr_opened")) {
         it->opened = true;
@@ -365,26 +448,87 @@ static void s_note_event(s_item_t *it, const dp_classified_t *ev)
     }
 }
 
-static size_t s_gather(const dp_classified_t **sorted, size_t n,
+static const s_snap_t *s_set_snap(const digest_set_t *set, int64_t number);
+
+/* Notes what the events of an item (it->evs) tell, each delivery once. */
+static void s_replay(s_item_t *it)
+{
+    for (size_t j = 0; j < it->nevs; j++)
+        if (!s_repeated(it->evs, j))
+            s_note_event(it, it->evs[j]);
+}
+
+/* The items of the sorted events, in ascending order of number. Only the
+ * number of each item's people is kept (s_talkers gives them again). */
+static size_t s_gather(const digest_set_t *set, const s_ev_t **sorted, size_t n,
                        s_item_t *items)
 {
     size_t count = 0;
-    for (size_t i = 0; i < n; i++) {
-        const dp_classified_t *ev = sorted[i];
-        if (s_repeated(sorted, i))
-            continue;
-        s_item_t *it = count ? &items[count - 1] : NULL;
-        if (!it || it->snap->number != ev->number) {
-            it = &items[count++];
-            memset(it, 0, sizeof *it);
-            it->snap = ev;
-        }
-        if (ev->updated_at > it->snap->updated_at)
-            it->snap = ev;
-        s_note_topics(it, ev);
-        s_note_event(it, ev);
+    s_talker_t *scratch = NULL;
+    size_t cap = 0;
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && sorted[j]->number == sorted[i]->number;)
+            j++;
+        s_item_t *it = &items[count++];
+        *it = (s_item_t){.snap = s_set_snap(set, sorted[i]->number),
+                         .evs = &sorted[i],
+                         .nevs = j - i,
+                         .people = scratch,
+                         .people_cap = cap};
+        s_replay(it);
+        scratch = it->people;
+        cap = it->people_cap;
+        it->people = NULL;
+        it->people_cap = 0;
     }
+    dp_free(scratch);
     return count;
+}
+
+/* The people of an item, gathered again; *n gets their count. The array
+ * is the caller's (dp_free). */
+static s_talker_t *s_talkers(const s_item_t *it, size_t *n)
+{
+    s_item_t again = {.snap = it->snap, .evs = it->evs, .nevs = it->nevs};
+    s_replay(&again);
+    *n = again.npeople;
+    return again.people;
+}
+
+/* The topics of an item ({id: [reasons]}, in the order the events give
+ * them), or NULL; the caller's. */
+static json_t *s_item_topics(const s_item_t *it)
+{
+    json_t *topics = NULL;
+    for (size_t j = 0; j < it->nevs; j++)
+        if (!s_repeated(it->evs, j))
+            s_note_topics(&topics, it->evs[j]);
+    return topics;
+}
+
+static bool s_has_topic(const s_item_t *it, const char *id)
+{
+    for (size_t j = 0; j < it->nevs; j++) {
+        const s_tags_t *t = it->evs[j]->tags;
+        for (size_t k = 0; k < S_TAGS(t); k++)
+            if (!strcmp(S_TOPIC(t, k), id) && !s_repeated(it->evs, j))
+                return true;
+    }
+    return false;
+}
+
+/* Adds the review states of an item's reviews by people to states. */
+static void s_item_reviews(const s_item_t *it, json_t *states)
+{
+    for (size_t j = 0; j < it->nevs; j++) {
+        const s_ev_t *ev = it->evs[j];
+        if (ev->bot || !S_REVIEW_STATE(ev) || !s_is_kind(ev, "review") ||
+            s_repeated(it->evs, j))
+            continue;
+        json_object_set_new(
+            states, S_REVIEW_STATE(ev),
+            json_integer(dp_json_int(states, S_REVIEW_STATE(ev), 0) + 1));
+    }
 }
 
 /* Scores, and what the previous ledger says, for every item. */
@@ -410,7 +554,7 @@ static void s_score(s_item_t *items, size_t n, const json_t *previous)
 /* True when the first reply in the window is the item's first ever. */
 static bool s_first_is_known(const s_item_t *it, int64_t win_from)
 {
-    const dp_classified_t *s = it->snap;
+    const s_snap_t *s = it->snap;
     if (it->was_waiting || (it->opened && s->created_at >= win_from))
         return true;
     /* An issue whose every comment is in the window had none before. */
@@ -556,7 +700,7 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
     {
         size_t total = 0;
         for (size_t i = 0; i < n; i++)
-            total += json_object_get(items[i].topics, id) != NULL;
+            total += s_has_topic(&items[i], id);
         char section[64];
         snprintf(section, sizeof section, "topics.%zu", json_array_size(out));
         bool cut = s_cap_cuts(cap, section, total);
@@ -572,9 +716,9 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
         json_t *list = json_array();
         size_t k = 0;
         for (size_t i = n; i-- > 0;) {
-            json_t *reasons = json_object_get(items[i].topics, id);
-            if (!reasons)
+            if (!s_has_topic(&items[i], id))
                 continue;
+            json_t *tops = s_item_topics(&items[i]);
             json_t *o = s_item_json(&items[i], items[i].snap->updated_at);
             json_object_set_new(o, "state", s_str(items[i].snap->state));
             json_object_set_new(o, "merged", json_boolean(items[i].merged));
@@ -582,7 +726,8 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
             json_object_set_new(
                 o, "comments",
                 json_integer(items[i].comments + items[i].reviews));
-            json_object_set(o, "reasons", reasons);
+            json_object_set(o, "reasons", json_object_get(tops, id));
+            json_decref(tops);
             s_cap_add(cap, cut, list, k++, o);
         }
         json_object_set_new(counts, id, json_integer((json_int_t)total));
@@ -632,15 +777,24 @@ static json_t *s_str_or_null(const char *s)
     return v ? v : json_null();
 }
 
-static json_t *s_participants(const s_item_t *it)
+/* A text the set did not keep (opts->text_of), or NULL. */
+static char *s_fetch(const digest_opts_t *opts, const char *id, bool body)
 {
-    const s_talker_t **order =
-        dp_calloc(it->npeople ? it->npeople : 1, sizeof *order);
-    for (size_t i = 0; i < it->npeople; i++)
-        order[i] = &it->people[i];
-    qsort(order, it->npeople, sizeof *order, s_cmp_talkers);
+    if (!opts || !opts->text_of || !id)
+        return NULL;
+    return opts->text_of(opts->text_arg, id, body);
+}
+
+static json_t *s_participants(const s_item_t *it, const digest_opts_t *opts)
+{
+    size_t n = 0;
+    s_talker_t *talkers = s_talkers(it, &n);
+    const s_talker_t **order = dp_calloc(n ? n : 1, sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = &talkers[i];
+    qsort(order, n, sizeof *order, s_cmp_talkers);
     json_t *people = json_array();
-    for (size_t i = 0; i < it->npeople && i < DIGEST_PARTICIPANTS_MAX; i++) {
+    for (size_t i = 0; i < n && i < DIGEST_PARTICIPANTS_MAX; i++) {
         const s_talker_t *p = order[i];
         const char *role =
             it->snap->author && !strcmp(it->snap->author, p->login)
@@ -650,7 +804,14 @@ static json_t *s_participants(const s_item_t *it)
         json_object_set_new(q, "assoc", s_str(p->assoc));
         json_object_set_new(q, "comments", json_integer(p->comments));
         json_object_set_new(q, "reviews", json_integer(p->reviews));
-        json_object_set_new(q, "quote", s_str_or_null(p->quote));
+        char *fetched = NULL;
+        const char *quote = NULL;
+        if (p->quote)
+            quote = p->quote->text
+                        ? p->quote->text
+                        : (fetched = s_fetch(opts, p->quote->id, false));
+        json_object_set_new(q, "quote", s_str_or_null(quote));
+        dp_free(fetched);
         json_object_set_new(q, "first_at", json_integer(p->first_at));
         if (p->review_state)
             json_object_set_new(q, "review_state",
@@ -660,6 +821,7 @@ static json_t *s_participants(const s_item_t *it)
         json_array_append_new(people, q);
     }
     dp_free(order);
+    dp_free(talkers);
     return people;
 }
 
@@ -683,7 +845,8 @@ static void s_first_response(json_t *o, const s_item_t *it, int64_t win_from)
 }
 
 static json_t *s_hot(const s_item_t *items, size_t n, const dp_window_t *win,
-                     const json_t *previous, size_t *discussions)
+                     const json_t *previous, const digest_opts_t *opts,
+                     size_t *discussions)
 {
     const s_item_t **order = dp_calloc(n ? n : 1, sizeof(const s_item_t *));
     size_t m = 0;
@@ -713,7 +876,7 @@ static json_t *s_hot(const s_item_t *items, size_t n, const dp_window_t *win,
         json_object_set_new(o, "streak", json_integer(it->streak));
         if (json_array_size(previous) > 0)
             json_object_set_new(o, "new", json_boolean(it->streak == 1));
-        json_object_set_new(o, "participants", s_participants(it));
+        json_object_set_new(o, "participants", s_participants(it, opts));
         json_array_append_new(hot, o);
     }
     dp_free(order);
@@ -754,7 +917,8 @@ static int s_cmp_change(const void *a, const void *b)
     return 0;
 }
 
-static json_t *s_changes(const s_item_t *items, size_t n)
+static json_t *s_changes(const s_item_t *items, size_t n,
+                         const digest_opts_t *opts)
 {
     const s_item_t **order = dp_calloc(n ? n : 1, sizeof(const s_item_t *));
     size_t m = 0;
@@ -772,21 +936,27 @@ static json_t *s_changes(const s_item_t *items, size_t n)
         json_object_set_new(o, "merged", json_boolean(it->merged));
         json_object_set_new(o, "state", s_str(it->snap->state));
         json_object_set_new(o, "draft", json_boolean(it->snap->draft));
-        json_object_set_new(o, "body", s_str(it->snap->body));
+        char *body = it->snap->body ? NULL : s_fetch(opts, it->snap->id, true);
+        json_object_set_new(o, "body", s_str(body ? body : it->snap->body));
+        dp_free(body);
         json_object_set_new(o, "additions", json_integer(it->snap->additions));
         json_object_set_new(o, "deletions", json_integer(it->snap->deletions));
         json_object_set_new(o, "files",
-                            json_integer((json_int_t)it->snap->files.count));
+                            json_integer((json_int_t)it->snap->files));
         json_object_set_new(o, "comments", json_integer(it->comments));
         json_object_set_new(o, "score", json_integer(it->score));
-        json_object_set_new(o, "reviews", s_sorted(it->review_states));
-        json_t *topics = json_array();
+        json_t *states = json_object();
+        s_item_reviews(it, states);
+        json_object_set_new(o, "reviews", s_sorted(states));
+        json_decref(states);
+        json_t *topics = json_array(), *tops = s_item_topics(it);
         const char *id;
         json_t *r;
-        json_object_foreach(it->topics, id, r)
+        json_object_foreach(tops, id, r)
         {
             json_array_append_new(topics, json_string(id));
         }
+        json_decref(tops);
         json_object_set_new(o, "topics", topics);
         json_array_append_new(out, o);
     }
@@ -827,13 +997,13 @@ static int s_cmp_people(const void *a, const void *b)
  * roles, bot accounts into *bots. When the cap cuts the list,
  * *first_timers gets the logins of the first-time contributors (at most
  * the cap of them), else NULL. */
-static json_t *s_people(const dp_classified_t **sorted, size_t n, json_t *roles,
+static json_t *s_people(const s_ev_t **sorted, size_t n, json_t *roles,
                         long *bots, s_cap_t *cap, json_t **first_timers)
 {
     json_t *people = json_object();
     json_t *botset = json_object();
     for (size_t i = 0; i < n; i++) {
-        const dp_classified_t *ev = sorted[i];
+        const s_ev_t *ev = sorted[i];
         if (s_repeated(sorted, i))
             continue;
         const char *login = ev->actor ? ev->actor : ev->author;
@@ -843,15 +1013,15 @@ static json_t *s_people(const dp_classified_t **sorted, size_t n, json_t *roles,
             continue;
         }
         if (s_is_kind(ev, "comment"))
-            s_person_add(people, ev->actor, ev->actor_assoc, "comments");
+            s_person_add(people, ev->actor, S_ACTOR_ASSOC(ev), "comments");
         else if (s_is_kind(ev, "review"))
-            s_person_add(people, ev->actor, ev->actor_assoc, "reviews");
+            s_person_add(people, ev->actor, S_ACTOR_ASSOC(ev), "reviews");
         else if (s_is_kind(ev, "pr_opened"))
-            s_person_add(people, ev->author, ev->author_assoc, "prs");
+            s_person_add(people, ev->author, S_AUTHOR_ASSOC(ev), "prs");
         else if (s_is_kind(ev, "issue_opened"))
-            s_person_add(people, ev->author, ev->author_assoc, "issues");
+            s_person_add(people, ev->author, S_AUTHOR_ASSOC(ev), "issues");
         else if (s_is_kind(ev, "pr_merged"))
-            s_person_add(people, ev->author, ev->author_assoc, "merged");
+            s_person_add(people, ev->author, S_AUTHOR_ASSOC(ev), "merged");
     }
     *bots = (long)json_object_size(botset);
     json_decref(botset);
@@ -898,16 +1068,8 @@ static json_t *s_people(const dp_classified_t **sorted, size_t n, json_t *roles,
 static json_t *s_reviews(const s_item_t *items, size_t n)
 {
     json_t *states = json_object();
-    for (size_t i = 0; i < n; i++) {
-        const char *state;
-        json_t *v;
-        json_object_foreach(items[i].review_states, state, v)
-        {
-            json_object_set_new(states, state,
-                                json_integer(dp_json_int(states, state, 0) +
-                                             json_integer_value(v)));
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        s_item_reviews(&items[i], states);
     json_t *sorted = s_sorted(states);
     json_decref(states);
     return sorted;
@@ -980,7 +1142,7 @@ static char *s_cut(const char *s, size_t max)
     return dp_strndup(s, cut);
 }
 
-static json_t *s_wait_entry(const dp_classified_t *s)
+static json_t *s_wait_entry(const s_snap_t *s)
 {
     json_t *o = json_object();
     json_object_set_new(o, "number", json_integer(s->number));
@@ -1043,7 +1205,7 @@ static json_t *s_waiting(const s_item_t *items, size_t n,
     }
     for (size_t k = 0; k < n; k++) {
         const s_item_t *it = &items[k];
-        const dp_classified_t *s = it->snap;
+        const s_snap_t *s = it->snap;
         if (s_author_is_bot(it) || !s_open_at_end(it, win->win_to) ||
             it->first_reply_at || s->created_at <= 0)
             continue;
@@ -1219,6 +1381,304 @@ static json_t *s_previous_copy(const json_t *previous)
     return out;
 }
 
+/* ==== The set of events ==== */
+
+static uint64_t s_hash(const void *data, size_t len, uint64_t h)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * UINT64_C(1099511628211);
+    return h;
+}
+
+/* Room for size bytes in the pool, aligned for a pointer. */
+static void *s_pool_alloc(s_pool_t *pool, size_t size)
+{
+    size_t pad = (size_t)(-(uintptr_t)pool->free_at & (sizeof(void *) - 1));
+    if (size + pad > pool->left) {
+        size_t n = size > DIGEST_POOL_CHUNK ? size : DIGEST_POOL_CHUNK;
+        pool->chunks = dp_realloc(pool->chunks,
+                                  (pool->nchunks + 1) * sizeof *pool->chunks);
+        pool->free_at = pool->chunks[pool->nchunks++] = dp_malloc(n);
+        pool->left = n;
+        pad = 0; /* malloc aligns */
+    }
+    char *out = pool->free_at + pad;
+    pool->free_at += pad + size;
+    pool->left -= pad + size;
+    return out;
+}
+
+/* A copy of s in the pool; NULL for NULL. */
+static char *s_pool_copy(s_pool_t *pool, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t len = strlen(s);
+    char *out = pool->left > len ? pool->free_at : NULL;
+    if (out) {
+        pool->free_at += len + 1;
+        pool->left -= len + 1;
+    } else {
+        out = s_pool_alloc(pool, len + 1);
+    }
+    memcpy(out, s, len + 1);
+    return out;
+}
+
+/* The pool's copy of s, the same one for equal strings; NULL for NULL. */
+static const char *s_intern(s_pool_t *pool, const char *s)
+{
+    if (!s)
+        return NULL;
+    if (2 * (pool->used + 1) > pool->cap) {
+        size_t cap = pool->cap ? 2 * pool->cap : DIGEST_SLOTS;
+        char **slots = dp_calloc(cap, sizeof *slots);
+        for (size_t i = 0; i < pool->cap; i++) {
+            if (!pool->slots[i])
+                continue;
+            size_t k =
+                s_hash(pool->slots[i], strlen(pool->slots[i]), DIGEST_FNV) &
+                (cap - 1);
+            while (slots[k])
+                k = (k + 1) & (cap - 1);
+            slots[k] = pool->slots[i];
+        }
+        dp_free(pool->slots);
+        pool->slots = slots;
+        pool->cap = cap;
+    }
+    size_t k = s_hash(s, strlen(s), DIGEST_FNV) & (pool->cap - 1);
+    while (pool->slots[k] && strcmp(pool->slots[k], s) != 0)
+        k = (k + 1) & (pool->cap - 1);
+    if (!pool->slots[k]) {
+        pool->slots[k] = s_pool_copy(pool, s);
+        pool->used++;
+    }
+    return pool->slots[k];
+}
+
+/* The slot of list in set->lists: its own or a free one. */
+static size_t s_list_slot(s_list_t **slots, size_t cap, const char **items,
+                          size_t count)
+{
+    size_t k = s_hash(items, count * sizeof *items, DIGEST_FNV) & (cap - 1);
+    while (slots[k] &&
+           (slots[k]->count != count ||
+            memcmp(slots[k]->items, items, count * sizeof *items) != 0))
+        k = (k + 1) & (cap - 1);
+    return k;
+}
+
+/* The interned list of the strings of a, then of b when given (as many of
+ * each as the shorter has); NULL for an empty one. */
+static const s_list_t *s_intern_list(digest_set_t *set, const dp_strs_t *a,
+                                     const dp_strs_t *b)
+{
+    size_t n = b && b->count < a->count ? b->count : a->count;
+    size_t count = b ? 2 * n : n;
+    if (!count)
+        return NULL;
+    if (count > set->scratch_cap) {
+        set->scratch_cap = count;
+        set->scratch = dp_realloc(set->scratch, count * sizeof *set->scratch);
+    }
+    for (size_t i = 0; i < n; i++) {
+        set->scratch[i] = s_intern(&set->pool, a->items[i]);
+        if (b)
+            set->scratch[n + i] = s_intern(&set->pool, b->items[i]);
+    }
+    if (2 * (set->lists_used + 1) > set->lists_cap) {
+        size_t cap = set->lists_cap ? 2 * set->lists_cap : DIGEST_SLOTS;
+        s_list_t **slots = dp_calloc(cap, sizeof *slots);
+        for (size_t i = 0; i < set->lists_cap; i++)
+            if (set->lists[i])
+                slots[s_list_slot(slots, cap, set->lists[i]->items,
+                                  set->lists[i]->count)] = set->lists[i];
+        dp_free(set->lists);
+        set->lists = slots;
+        set->lists_cap = cap;
+    }
+    size_t k = s_list_slot(set->lists, set->lists_cap, set->scratch, count);
+    if (!set->lists[k]) {
+        s_list_t *l =
+            s_pool_alloc(&set->pool, sizeof *l + count * sizeof *l->items);
+        l->count = count;
+        l->items = (const char **)(l + 1);
+        memcpy(l->items, set->scratch, count * sizeof *l->items);
+        set->lists[k] = l;
+        set->lists_used++;
+    }
+    return set->lists[k];
+}
+
+/* Frees what only adding needs (the tables of interned strings and
+ * lists): the strings stay, in the pool. */
+static void s_set_seal(digest_set_t *set)
+{
+    dp_free(set->pool.slots);
+    set->pool.slots = NULL;
+    set->pool.cap = set->pool.used = 0;
+    dp_free(set->lists);
+    set->lists = NULL;
+    set->lists_cap = set->lists_used = 0;
+    dp_free(set->scratch);
+    set->scratch = NULL;
+    set->scratch_cap = 0;
+    set->sealed = true;
+}
+
+digest_set_t *digest_set_new(size_t hint, bool keep_texts)
+{
+    digest_set_t *set = dp_calloc(1, sizeof *set);
+    set->keep_texts = keep_texts;
+    set->cap = hint ? hint : DIGEST_SLOTS;
+    set->evs = dp_malloc(set->cap * sizeof *set->evs);
+    return set;
+}
+
+size_t digest_set_count(const digest_set_t *set)
+{
+    return set->n;
+}
+
+/* The slot of an item number in set->slots: its own or a free one. */
+static size_t s_slot(const digest_set_t *set, int64_t number)
+{
+    size_t k = s_hash(&number, sizeof number, DIGEST_FNV) & (set->nslots - 1);
+    while (set->slots[k] && set->snaps[set->slots[k] - 1].number != number)
+        k = (k + 1) & (set->nslots - 1);
+    return k;
+}
+
+static const s_snap_t *s_set_snap(const digest_set_t *set, int64_t number)
+{
+    return &set->snaps[set->slots[s_slot(set, number)] - 1];
+}
+
+/* The snapshot slot of ev's item, made when it is the item's first. */
+static s_snap_t *s_snap_of(digest_set_t *set, int64_t number, bool *fresh)
+{
+    if (2 * (set->nsnaps + 1) > set->nslots) {
+        size_t old = set->nslots;
+        uint32_t *slots = set->slots;
+        set->nslots = old ? 2 * old : DIGEST_SLOTS;
+        set->slots = dp_calloc(set->nslots, sizeof *set->slots);
+        for (size_t i = 0; i < old; i++)
+            if (slots[i])
+                set->slots[s_slot(set, set->snaps[slots[i] - 1].number)] =
+                    slots[i];
+        dp_free(slots);
+    }
+    size_t k = s_slot(set, number);
+    *fresh = !set->slots[k];
+    if (*fresh) {
+        if (set->nsnaps == set->snaps_cap) {
+            set->snaps_cap = set->snaps_cap ? 2 * set->snaps_cap : 64;
+            set->snaps =
+                dp_realloc(set->snaps, set->snaps_cap * sizeof *set->snaps);
+        }
+        set->slots[k] = (uint32_t)++set->nsnaps;
+    }
+    return &set->snaps[set->slots[k] - 1];
+}
+
+/* Keeps ev as the snapshot of its item when it is the newest so far (as
+ * the sorted events would pick it: the first of the latest update). */
+static void s_snap_keep(digest_set_t *set, const dp_classified_t *ev,
+                        const s_ev_t *e)
+{
+    bool fresh = false;
+    s_snap_t *snap = s_snap_of(set, ev->number, &fresh);
+    if (!fresh) {
+        const char *info[S_INFO] = {snap->kind};
+        s_list_t kind = {S_INFO, info};
+        s_ev_t cur = {.id = snap->id,
+                      .info = &kind,
+                      .number = snap->number,
+                      .at = snap->at,
+                      .updated_at = snap->updated_at,
+                      .comments = snap->comments};
+        if (ev->updated_at < snap->updated_at ||
+            (ev->updated_at == snap->updated_at && s_cmp_ev(e, &cur) >= 0))
+            return;
+    }
+    s_pool_t *p = &set->pool;
+    *snap = (s_snap_t){
+        .id = e->id,
+        .kind = S_KIND(e),
+        .title = s_intern(p, ev->title),
+        .body = set->keep_texts && ev->is_pr ? s_pool_copy(p, ev->body) : NULL,
+        .url = s_intern(p, ev->url),
+        .author = e->author,
+        .author_type = s_intern(p, ev->author_type),
+        .author_assoc = S_AUTHOR_ASSOC(e),
+        .state = s_intern(p, ev->state),
+        .category = s_intern(p, ev->category),
+        .labels = s_intern_list(set, &ev->labels, NULL),
+        .number = ev->number,
+        .at = ev->at,
+        .created_at = ev->created_at,
+        .updated_at = ev->updated_at,
+        .closed_at = ev->closed_at,
+        .merged_at = ev->merged_at,
+        .comments = ev->comments,
+        .reactions = ev->reactions,
+        .additions = ev->additions,
+        .deletions = ev->deletions,
+        .files = (int64_t)ev->files.count,
+        .is_pr = ev->is_pr,
+        .draft = ev->draft};
+}
+
+void digest_set_add(digest_set_t *set, const dp_classified_t *ev)
+{
+    assert(!set->sealed);
+    if (set->n == set->cap) {
+        set->cap *= 2;
+        set->evs = dp_realloc(set->evs, set->cap * sizeof *set->evs);
+    }
+    s_pool_t *p = &set->pool;
+    s_ev_t *e = &set->evs[set->n++];
+    bool talk = ev->kind &&
+                (!strcmp(ev->kind, "comment") || !strcmp(ev->kind, "review"));
+    *e = (s_ev_t){.id = s_pool_copy(p, ev->id),
+                  .actor = s_intern(p, ev->actor),
+                  .author = s_intern(p, ev->author),
+                  .number = ev->number,
+                  .at = ev->at,
+                  .updated_at = ev->updated_at,
+                  .comments = ev->comments,
+                  .bot = ev->bot,
+                  .has_text = talk && !ev->bot && ev->text && *ev->text};
+    char *info[S_INFO] = {ev->kind, ev->actor_assoc, ev->author_assoc,
+                          ev->review_state};
+    dp_strs_t infos = {info, S_INFO};
+    e->info = s_intern_list(set, &infos, NULL);
+    if (e->has_text && set->keep_texts)
+        e->text = s_pool_copy(p, ev->text);
+    e->tags = s_intern_list(set, &ev->topics, &ev->reasons);
+    s_snap_keep(set, ev, e);
+}
+
+void digest_set_free(digest_set_t **set_p)
+{
+    digest_set_t *set = *set_p;
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->pool.nchunks; i++)
+        dp_free(set->pool.chunks[i]);
+    dp_free(set->pool.chunks);
+    dp_free(set->pool.slots);
+    dp_free(set->evs);
+    dp_free(set->snaps);
+    dp_free(set->slots);
+    dp_free(set->lists);
+    dp_free(set->scratch);
+    dp_free(set);
+    *set_p = NULL;
+}
+
 /* ==== The document ==== */
 
 static void s_header(json_t *d, const dp_window_t *win)
@@ -1272,9 +1732,10 @@ static json_t *s_health(const dp_window_t *win, int64_t now)
     return health;
 }
 
-json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
-                          size_t n, const digest_opts_t *opts)
+json_t *digest_set_build(digest_set_t *set, const dp_window_t *win,
+                         const digest_opts_t *opts)
 {
+    s_set_seal(set);
     const json_t *previous = opts ? opts->previous : NULL;
     const json_t *topics = opts ? opts->topics : NULL;
     long threshold = opts && opts->unanswered_s > 0 ? opts->unanswered_s
@@ -1285,13 +1746,13 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     if (!json_is_object(topics))
         topics = no_topics;
 
-    const dp_classified_t **sorted =
-        dp_calloc(n ? n : 1, sizeof(const dp_classified_t *));
+    size_t n = set->n;
+    const s_ev_t **sorted = dp_calloc(n ? n : 1, sizeof(const s_ev_t *));
     for (size_t i = 0; i < n; i++)
-        sorted[i] = &events[i];
-    qsort(sorted, n, sizeof(const dp_classified_t *), s_cmp_events);
-    s_item_t *items = dp_calloc(n ? n : 1, sizeof *items);
-    size_t nitems = s_gather(sorted, n, items);
+        sorted[i] = &set->evs[i];
+    qsort(sorted, n, sizeof(const s_ev_t *), s_cmp_events);
+    s_item_t *items = dp_calloc(set->nsnaps ? set->nsnaps : 1, sizeof *items);
+    size_t nitems = s_gather(set, sorted, n, items);
     s_score(items, nitems, previous);
 
     s_cap_t cap = {opts ? opts->list_cap : 0, opts ? opts->sink : NULL,
@@ -1307,14 +1768,14 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     json_t *roles =
         json_pack("{s:i, s:i, s:i, s:i}", "maintainer", 0, "contributor", 0,
                   "first_time", 0, "community", 0);
-    json_t *hot = s_hot(items, nitems, win, previous, &discussions);
+    json_t *hot = s_hot(items, nitems, win, previous, opts, &discussions);
     json_t *waiting = s_waiting(items, nitems, win, previous);
     json_object_set_new(facts, "hot", hot);
     json_object_set_new(facts, "discussions",
                         json_integer((json_int_t)discussions));
     json_object_set_new(facts, "discussion_numbers",
                         s_discussions(items, nitems));
-    json_object_set_new(facts, "changes", s_changes(items, nitems));
+    json_object_set_new(facts, "changes", s_changes(items, nitems, opts));
     json_t *firsts = NULL;
     json_t *people = s_people(sorted, n, roles, &bots, &cap, &firsts);
     json_t *cut = json_object_get(cap.capped, "facts.people");
@@ -1347,15 +1808,21 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
                                       "sections", cap.capped));
     json_decref(cap.capped);
 
-    for (size_t i = 0; i < nitems; i++) {
-        json_decref(items[i].topics);
-        dp_free(items[i].people);
-        json_decref(items[i].review_states);
-    }
     dp_free(items);
     dp_free(sorted);
     json_decref(empty);
     json_decref(no_topics);
+    return d;
+}
+
+json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
+                          size_t n, const digest_opts_t *opts)
+{
+    digest_set_t *set = digest_set_new(n, true);
+    for (size_t i = 0; i < n; i++)
+        digest_set_add(set, &events[i]);
+    json_t *d = digest_set_build(set, win, opts);
+    digest_set_free(&set);
     return d;
 }
 

@@ -4,6 +4,8 @@
 #define DIGEST_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "dp_proto.h"
 
@@ -59,6 +61,11 @@
  * cuts (see digest_opts_t). The item is borrowed for the call. */
 typedef void (*digest_sink_fn)(void *arg, const json_t *item);
 
+/* The text of a stored event that the set did not keep (digest_set_new):
+ * its comment or review text, or with body its PR body; a copy the caller
+ * frees with dp_free, or NULL when it cannot be read. */
+typedef char *(*digest_text_fn)(void *arg, const char *id, bool body);
+
 /* What a digest is built from besides the window and its events. */
 typedef struct {
     const json_t *topics;   /* the topics mapping that applies to the
@@ -71,7 +78,36 @@ typedef struct {
     digest_sink_fn sink;    /* gets every item of each cut list; may be
                                NULL (the items past the cap are lost) */
     void *sink_arg;         /* passed to sink */
+    digest_text_fn text_of; /* the texts a set without them needs (the few
+                               quotes of hot threads and bodies of key
+                               changes); may be NULL: none */
+    void *text_arg;         /* passed to text_of */
 } digest_opts_t;
+
+/* The events of a window as the digest reads them, compactly: each event
+ * keeps only its own fields, in about 100 bytes, and each item one
+ * snapshot (that of its newest event); strings that repeat are stored
+ * once. With keep_texts false, comment texts and PR bodies are not kept
+ * but read through digest_opts_t.text_of for the few the digest shows.
+ * hint: the number of events expected. */
+typedef struct digest_set digest_set_t;
+digest_set_t *digest_set_new(size_t hint, bool keep_texts);
+
+/* Adds a copy of what the digest needs of ev (nothing of ev is kept); not
+ * after digest_set_build. */
+void digest_set_add(digest_set_t *set, const dp_classified_t *ev);
+
+/* The number of events added. */
+size_t digest_set_count(const digest_set_t *set);
+
+/* digest_build_with over the events of a set. Once built, a set takes no
+ * more events (the tables that adding needs are freed first); it may be
+ * built again. */
+json_t *digest_set_build(digest_set_t *set, const dp_window_t *win,
+                         const digest_opts_t *opts);
+
+/* Frees the set and sets *set_p to NULL. */
+void digest_set_free(digest_set_t **set_p);
 
 /* Builds the digest document of a window (see proto/README.md) from its
  * WINDOW message and all its classified events, in any order and possibly

@@ -12,10 +12,10 @@ int main(int argc, char **argv)
 {
     char *redis_url = NULL, *rules = NULL, *in = NULL, *out = NULL;
     char *pub = NULL, *log_level = NULL, *prompts = NULL;
-    long max_frame, max_events, unanswered_s, list_cap;
+    long max_frame, max_events, unanswered_s, list_cap, live_events;
     bool refresh = false;
     dp_llm_cfg_t llm = {0};
-    dp_opt_t opts[12 + DP_LLM_NOPTS] = {
+    dp_opt_t opts[13 + DP_LLM_NOPTS] = {
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
          "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
         {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, DP_DEFAULT_RULES,
@@ -46,6 +46,10 @@ int main(int argc, char **argv)
         {"llm_refresh", "DP_LLM_REFRESH", "--llm-refresh", DP_OPT_BOOL,
          &refresh, "false", 0, 0, NULL, false,
          "ask the model again, ignoring cached answers"},
+        {"live_events", "DP_LIVE_EVENTS", "--live-events", DP_OPT_INT,
+         &live_events, "50000", 0, 10000000, NULL, false,
+         "events of arriving windows kept in memory, in all (0: none; a "
+         "window past it is read back from Redis)"},
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     dp_llm_opts(&llm, opts + nopts - DP_LLM_NOPTS);
@@ -63,9 +67,9 @@ int main(int argc, char **argv)
     dp_log_set_level(dp_log_level_parse(log_level));
     dp_config_log(opts, nopts);
     dp_service_signals();
-    summarizer_cfg_t cfg = {redis_url, rules,     in,         out,
-                            pub,       max_frame, max_events, unanswered_s,
-                            list_cap,  &llm,      prompts,    refresh};
+    summarizer_cfg_t cfg = {redis_url, rules,      in,           out,      pub,
+                            max_frame, max_events, unanswered_s, list_cap, &llm,
+                            prompts,   refresh,    live_events};
     summarizer_t *summarizer = summarizer_new(&cfg);
     if (!summarizer) {
         dp_config_free(opts, nopts);

@@ -3,6 +3,9 @@
 #include "summarizer.h"
 
 #include <assert.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,13 +34,28 @@
 #define SUMMARIZER_STORE_RETRY_MS 200
 #define SUMMARIZER_ITEMS_BATCH 512   /* items of a cut list per round trip */
 #define SUMMARIZER_SCAN_PAGE 1000    /* stored events read at once (HSCAN) */
-#define SUMMARIZER_POOL_CHUNK 262144 /* bytes of the string pool at once */
-#define SUMMARIZER_POOL_SLOTS 1024   /* first size of a hash table */
-#define SUMMARIZER_FNV UINT64_C(14695981039346656037)
+#define SUMMARIZER_TRIM_EVENTS 10000 /* a window this large trims the heap */
+#define SUMMARIZER_MMAP_BYTES 131072 /* blocks this large in their own pages   \
+                                      */
+#define SUMMARIZER_LIVE_WINDOWS 64   /* windows followed in memory */
+
+/* A window whose events are kept in memory as they are stored, so that
+ * completing it reads nothing back: its set holds every event this
+ * process stored for it. A window past the budget, or one whose store was
+ * retried, is dropped (set NULL, gone true) and read from Redis instead. */
+typedef struct {
+    char key[SUMMARIZER_KEY_MAX]; /* dp_ledger_name; "" for a free slot */
+    digest_set_t *set;
+    bool gone;      /* dropped: read from Redis at the end */
+    long long used; /* for the eviction of the least recent */
+} s_live_t;
 
 struct summarizer_t {
     summarizer_cfg_t cfg;
-    json_t *rules; /* the rules document: topic titles per repository */
+    s_live_t live[SUMMARIZER_LIVE_WINDOWS];
+    long live_events; /* events in all the live sets */
+    long long clock;  /* counts uses of the live windows */
+    json_t *rules;    /* the rules document: topic titles per repository */
     dp_store_t *store;
     dp_bus_t *bus;
     dp_sock_t *in, *out, *pub;
@@ -97,6 +115,71 @@ typedef struct {
     size_t count;
 } s_batch_t;
 
+/* The live slot of a window, or NULL; with make, a slot is taken for it
+ * (the least recently used one when all are taken). */
+static s_live_t *s_live(summarizer_t *self, const char *key, bool make)
+{
+    s_live_t *lru = &self->live[0];
+    for (size_t i = 0; i < SUMMARIZER_LIVE_WINDOWS; i++) {
+        s_live_t *l = &self->live[i];
+        if (l->key[0] && !strcmp(l->key, key)) {
+            l->used = ++self->clock;
+            return l;
+        }
+        if (!l->key[0] || (lru->key[0] && l->used < lru->used))
+            lru = l;
+    }
+    if (!make)
+        return NULL;
+    if (lru->set)
+        self->live_events -= (long)digest_set_count(lru->set);
+    digest_set_free(&lru->set);
+    snprintf(lru->key, sizeof lru->key, "%s", key);
+    lru->gone = false;
+    lru->used = ++self->clock;
+    return lru;
+}
+
+/* Frees a live window's set; with forget, its slot too. */
+static void s_live_drop(summarizer_t *self, s_live_t *l, bool forget)
+{
+    if (l->set)
+        self->live_events -= (long)digest_set_count(l->set);
+    digest_set_free(&l->set);
+    l->gone = true;
+    if (forget)
+        l->key[0] = '\0';
+}
+
+/* Adds a stored event to its window's live set: new ids only, so the set
+ * holds each event of the window once, as Redis does. */
+static void s_live_add(summarizer_t *self, const char *key,
+                       const dp_ledger_put_t *p, bool retried)
+{
+    s_live_t *l = s_live(self, key, true);
+    if (l->gone)
+        return;
+    if (retried || self->live_events >= self->cfg.live_events) {
+        s_live_drop(self, l, false); /* Redis has them all */
+        return;
+    }
+    if (!p->grew)
+        return; /* stored before: in the set, or read back at the end */
+    dp_msg_t msg = {0};
+    char err[256];
+    if (dp_msg_decode(p->frame, p->len, (size_t)self->cfg.max_frame, &msg, err,
+                      sizeof err) < 0 ||
+        msg.type != DP_MSG_CLASSIFIED) {
+        s_live_drop(self, l, false);
+    } else {
+        if (!l->set)
+            l->set = digest_set_new(SUMMARIZER_BATCH, false);
+        digest_set_add(l->set, &msg.u.classified);
+        self->live_events++;
+    }
+    dp_msg_clear(&msg);
+}
+
 /* Stores the batch in one round trip, waiting for Redis to come back when
  * it is away (bounded, and not past a shutdown): what arrived is not
  * dropped for want of a store. Notes each message's window as touched:
@@ -143,6 +226,8 @@ static void s_store(summarizer_t *self, s_batch_t *b, s_touch_t *touched,
             dp_ledger_name(wkey, sizeof wkey, &p->win);
         /* A try that failed may have stored some: they count as new. */
         bool grew = p->id && (p->grew || retried);
+        if (p->id)
+            s_live_add(self, wkey, p, retried);
         s_touch(touched, ntouched, wkey, &p->win, !p->id, grew);
     }
 }
@@ -224,245 +309,13 @@ static void s_items_sink(void *arg, const json_t *item)
 
 /* ==== Loading a window's events, compactly ==== */
 
-/* The events of a window as the digest reads them, in bounded memory: the
- * frames are read a page at a time (HSCAN), and each decoded event keeps
- * only what digest.c uses. Strings that repeat (logins, kinds, states,
- * labels, and the title, URL and body every event of an item carries) are
- * stored once in a pool; a body only for pull requests (the key changes
- * show it); a comment's text only while it can still be the quote of its
- * author on its item (digest.c: the first text of each person on each
- * item, in time order, then by id); the changed paths only as a count. */
-typedef struct {
-    char **slots; /* interned strings, open addressing */
-    size_t cap, used;
-    char **chunks; /* the pool's memory, freed at the end */
-    size_t nchunks;
-    char *free_at; /* room left in the last chunk */
-    size_t left;
-} s_pool_t;
-
-/* Who said something first on an item: the event whose text is kept. */
-typedef struct {
-    int64_t number;
-    const char *actor; /* interned, so compared by address */
-    long ev;           /* index into the events, -1: free slot */
-} s_quote_t;
-
-typedef struct {
-    s_pool_t pool;
-    dp_classified_t *evs; /* the events, their strings in the pool */
-    long n, cap;
-    s_quote_t *quotes; /* open addressing */
-    size_t qcap, qused;
-} s_load_t;
-
-static uint64_t s_hash(const void *data, size_t len, uint64_t h)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * UINT64_C(1099511628211);
-    return h;
-}
-
-/* Room for size bytes in the pool, aligned for a pointer when align. */
-static char *s_pool_alloc(s_pool_t *pool, size_t size, bool align)
-{
-    size_t pad =
-        align ? (size_t)(-(uintptr_t)pool->free_at & (sizeof(void *) - 1)) : 0;
-    if (size + pad > pool->left) {
-        size_t n = size > SUMMARIZER_POOL_CHUNK ? size : SUMMARIZER_POOL_CHUNK;
-        pool->chunks = dp_realloc(pool->chunks,
-                                  (pool->nchunks + 1) * sizeof *pool->chunks);
-        pool->free_at = pool->chunks[pool->nchunks++] = dp_malloc(n);
-        pool->left = n;
-        pad = 0; /* malloc aligns */
-    }
-    char *out = pool->free_at + pad;
-    pool->free_at += pad + size;
-    pool->left -= pad + size;
-    return out;
-}
-
-/* A copy of len bytes (and a NUL) in the pool. */
-static char *s_pool_copy(s_pool_t *pool, const char *s, size_t len)
-{
-    char *out = s_pool_alloc(pool, len + 1, false);
-    memcpy(out, s, len);
-    out[len] = '\0';
-    return out;
-}
-
-/* The pool's copy of s, the same one for equal strings; NULL for NULL. */
-static char *s_intern(s_pool_t *pool, const char *s)
-{
-    if (!s)
-        return NULL;
-    if (2 * (pool->used + 1) > pool->cap) {
-        size_t cap = pool->cap ? 2 * pool->cap : SUMMARIZER_POOL_SLOTS;
-        char **slots = dp_calloc(cap, sizeof *slots);
-        for (size_t i = 0; i < pool->cap; i++) {
-            if (!pool->slots[i])
-                continue;
-            size_t k =
-                s_hash(pool->slots[i], strlen(pool->slots[i]), SUMMARIZER_FNV) &
-                (cap - 1);
-            while (slots[k])
-                k = (k + 1) & (cap - 1);
-            slots[k] = pool->slots[i];
-        }
-        dp_free(pool->slots);
-        pool->slots = slots;
-        pool->cap = cap;
-    }
-    size_t len = strlen(s);
-    size_t k = s_hash(s, len, SUMMARIZER_FNV) & (pool->cap - 1);
-    while (pool->slots[k] && strcmp(pool->slots[k], s) != 0)
-        k = (k + 1) & (pool->cap - 1);
-    if (!pool->slots[k]) {
-        pool->slots[k] = s_pool_copy(pool, s, len);
-        pool->used++;
-    }
-    return pool->slots[k];
-}
-
-/* A list whose strings are interned, its array in the pool. */
-static dp_strs_t s_intern_list(s_pool_t *pool, const dp_strs_t *list)
-{
-    dp_strs_t out = {NULL, list->count};
-    if (!list->count)
-        return out;
-    out.items = (char **)(void *)s_pool_alloc(
-        pool, list->count * sizeof *out.items, true);
-    for (size_t i = 0; i < list->count; i++)
-        out.items[i] = s_intern(pool, list->items[i]);
-    return out;
-}
-
-/* True when event a comes before event b in time order (then by id), as
- * digest.c sorts the events of one item. */
-static bool s_before(const dp_classified_t *a, const dp_classified_t *b)
-{
-    if (a->at != b->at)
-        return a->at < b->at;
-    return strcmp(a->id ? a->id : "", b->id ? b->id : "") < 0;
-}
-
-/* Keeps ev's text when it is the first of its author on its item so far,
- * and drops the text it replaces. */
-static void s_keep_quote(s_load_t *l, long ev)
-{
-    dp_classified_t *e = &l->evs[ev];
-    if (2 * (l->qused + 1) > l->qcap) {
-        size_t cap = l->qcap ? 2 * l->qcap : SUMMARIZER_POOL_SLOTS;
-        s_quote_t *q = dp_calloc(cap, sizeof *q);
-        for (size_t i = 0; i < cap; i++)
-            q[i].ev = -1;
-        for (size_t i = 0; i < l->qcap; i++) {
-            if (l->quotes[i].ev < 0)
-                continue;
-            uint64_t h = s_hash(&l->quotes[i].number, sizeof(int64_t),
-                                (uint64_t)(uintptr_t)l->quotes[i].actor);
-            size_t k = h & (cap - 1);
-            while (q[k].ev >= 0)
-                k = (k + 1) & (cap - 1);
-            q[k] = l->quotes[i];
-        }
-        dp_free(l->quotes);
-        l->quotes = q;
-        l->qcap = cap;
-    }
-    uint64_t h =
-        s_hash(&e->number, sizeof(int64_t), (uint64_t)(uintptr_t)e->actor);
-    size_t k = h & (l->qcap - 1);
-    while (l->quotes[k].ev >= 0 &&
-           (l->quotes[k].number != e->number || l->quotes[k].actor != e->actor))
-        k = (k + 1) & (l->qcap - 1);
-    s_quote_t *q = &l->quotes[k];
-    if (q->ev < 0) {
-        *q = (s_quote_t){e->number, e->actor, ev};
-        l->qused++;
-        return;
-    }
-    dp_classified_t *kept = &l->evs[q->ev];
-    if (s_before(e, kept)) {
-        dp_free(kept->text);
-        kept->text = NULL;
-        q->ev = ev;
-    } else {
-        dp_free(e->text);
-        e->text = NULL;
-    }
-}
-
-/* Adds a decoded event as the digest needs it; takes its text. */
-static void s_keep(s_load_t *l, dp_classified_t *c)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : SUMMARIZER_BATCH;
-        l->evs = dp_realloc(l->evs, (size_t)l->cap * sizeof *l->evs);
-    }
-    s_pool_t *p = &l->pool;
-    dp_classified_t *e = &l->evs[l->n];
-    *e = (dp_classified_t){0};
-    e->id = c->id ? s_pool_copy(p, c->id, strlen(c->id)) : NULL;
-    e->kind = s_intern(p, c->kind);
-    e->at = c->at;
-    e->actor = s_intern(p, c->actor);
-    e->actor_assoc = s_intern(p, c->actor_assoc);
-    e->review_state = s_intern(p, c->review_state);
-    e->number = c->number;
-    e->is_pr = c->is_pr;
-    e->title = s_intern(p, c->title);
-    e->body = c->is_pr ? s_intern(p, c->body) : NULL;
-    e->url = s_intern(p, c->url);
-    e->author = s_intern(p, c->author);
-    e->author_type = s_intern(p, c->author_type);
-    e->author_assoc = s_intern(p, c->author_assoc);
-    e->labels = s_intern_list(p, &c->labels);
-    e->state = s_intern(p, c->state);
-    e->draft = c->draft;
-    e->created_at = c->created_at;
-    e->updated_at = c->updated_at;
-    e->closed_at = c->closed_at;
-    e->merged_at = c->merged_at;
-    e->comments = c->comments;
-    e->reactions = c->reactions;
-    e->additions = c->additions;
-    e->deletions = c->deletions;
-    e->files = (dp_strs_t){NULL, c->files.count};
-    e->topics = s_intern_list(p, &c->topics);
-    e->reasons = s_intern_list(p, &c->reasons);
-    e->category = s_intern(p, c->category);
-    e->bot = c->bot;
-    e->hotness = c->hotness;
-    bool talk =
-        c->kind && (!strcmp(c->kind, "comment") || !strcmp(c->kind, "review"));
-    if (talk && !c->bot && c->text && *c->text) {
-        e->text = c->text; /* taken */
-        c->text = NULL;
-        s_keep_quote(l, l->n);
-    }
-    l->n++;
-}
-
-static void s_load_free(s_load_t *l)
-{
-    for (long i = 0; i < l->n; i++)
-        dp_free(l->evs[i].text);
-    dp_free(l->evs);
-    for (size_t i = 0; i < l->pool.nchunks; i++)
-        dp_free(l->pool.chunks[i]);
-    dp_free(l->pool.chunks);
-    dp_free(l->pool.slots);
-    dp_free(l->quotes);
-    memset(l, 0, sizeof *l);
-}
-
-/* Loads the window's events into l, a page at a time; returns how many,
- * or -1 when Redis fails. */
-static long s_load_events(summarizer_t *self, const s_touch_t *t, s_load_t *l)
+/* Adds the window's events to set, a page at a time (HSCAN), up to max of
+ * them; returns how many are stored, or -1 when Redis fails. */
+static long s_load_events(summarizer_t *self, const s_touch_t *t,
+                          digest_set_t *set, long max)
 {
     char cursor[DP_LEDGER_CURSOR_MAX] = "0";
+    long n = 0;
     do {
         redisReply *page = NULL;
         if (dp_ledger_scan_events(self->store, &t->win, cursor,
@@ -478,15 +331,44 @@ static long s_load_events(summarizer_t *self, const s_touch_t *t, s_load_t *l)
                 msg.type != DP_MSG_CLASSIFIED) {
                 dp_log(DP_LOG_WARN, "skipped an unreadable stored event of %s",
                        t->key);
-            } else {
-                s_keep(l, &msg.u.classified);
+            } else if (n++ < max) {
+                digest_set_add(set, &msg.u.classified);
             }
             if (msg.type)
                 dp_msg_clear(&msg);
         }
         freeReplyObject(page);
     } while (strcmp(cursor, "0") != 0);
-    return l->n;
+    return n;
+}
+
+/* The texts the digest shows and the set did not keep (digest_text_fn):
+ * read back from the window's stored events by id. */
+typedef struct {
+    summarizer_t *self;
+    const dp_ledger_win_t *win;
+} s_texts_t;
+
+static char *s_text_of(void *arg, const char *id, bool body)
+{
+    s_texts_t *tx = arg;
+    dp_buf_t frame = DP_BUF_INIT;
+    dp_msg_t msg = {0};
+    char err[256];
+    char *out = NULL;
+    if (dp_ledger_get_event(tx->self->store, tx->win, id, &frame) < 0 ||
+        dp_msg_decode(frame.data, frame.len, (size_t)tx->self->cfg.max_frame,
+                      &msg, err, sizeof err) < 0)
+        goto out;
+    if (msg.type == DP_MSG_CLASSIFIED) {
+        char **text = body ? &msg.u.classified.body : &msg.u.classified.text;
+        out = *text; /* taken */
+        *text = NULL;
+    }
+    dp_msg_clear(&msg);
+out:
+    dp_buf_free(&frame);
+    return out;
 }
 
 static void s_digest_window(summarizer_t *self, const s_touch_t *t)
@@ -504,14 +386,26 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     }
     dp_buf_free(&frame);
     const dp_window_t *w = &meta.u.window;
-    s_load_t load = {0};
+    digest_set_t *set = NULL;
     /* Counted before anything is read: a window whose events are still
      * arriving costs one HLEN per batch, not a reading of all of them. */
     long n = dp_ledger_count_events(self->store, &t->win);
-    if (n >= 0 && n >= w->events) {
-        load.cap = n + 1; /* HSCAN may give one twice: then it grows */
-        load.evs = dp_calloc((size_t)load.cap, sizeof *load.evs);
-        n = s_load_events(self, t, &load);
+    s_live_t *live = s_live(self, t->key, false);
+    if (live && live->set && n >= w->events &&
+        (long)digest_set_count(live->set) == n && n <= self->cfg.max_events) {
+        set = live->set; /* every stored event, in memory already */
+        live->set = NULL;
+        self->live_events -= n;
+    } else if (n >= 0 && n >= w->events) {
+        long max = self->cfg.max_events;
+#ifdef __GLIBC__
+        /* What receiving left free goes back first: a large set is in
+         * fresh pages (mmap), not in the heap's free space. */
+        if (n >= SUMMARIZER_TRIM_EVENTS)
+            malloc_trim(0);
+#endif
+        set = digest_set_new((size_t)(n < max ? n : max) + 1, false);
+        n = s_load_events(self, t, set, max);
     }
     if (n < 0 || n < w->events) {
         dp_log(DP_LOG_DEBUG, "%s: %ld of %lld events so far", t->key, n,
@@ -532,6 +426,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     json_t *topics = dp_topics_resolve(self->rules, w->repo, terr, sizeof terr);
     if (!topics)
         dp_log(DP_LOG_WARN, "rules: %s; no topics for %s", terr, w->repo);
+    s_texts_t texts = {self, &t->win};
     s_items_t *items = dp_calloc(1, sizeof *items);
     *items = (s_items_t){.store = self->store,
                          .win = &t->win,
@@ -542,8 +437,10 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
                           .unanswered_s = self->cfg.unanswered_s,
                           .list_cap = (size_t)self->cfg.list_cap,
                           .sink = s_items_sink,
-                          .sink_arg = items};
-    json_t *digest = digest_build_with(w, load.evs, (size_t)n, &opts);
+                          .sink_arg = items,
+                          .text_of = s_text_of,
+                          .text_arg = &texts};
+    json_t *digest = digest_set_build(set, w, &opts);
     s_items_flush(items);
     dp_free(items);
     json_decref(topics);
@@ -569,7 +466,9 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         free(text);
     }
 out:
-    s_load_free(&load);
+    if (set && live) /* digested: the window is read from Redis if revised */
+        s_live_drop(self, live, true);
+    digest_set_free(&set);
     dp_msg_clear(&meta);
 }
 
@@ -578,6 +477,13 @@ out:
 summarizer_t *summarizer_new(const summarizer_cfg_t *cfg)
 {
     assert(cfg);
+#ifdef __GLIBC__
+    /* Large blocks (a window's events, its string pool) stay in their own
+     * pages, given back when freed: a fixed threshold, so that freeing
+     * one does not move the next into the heap (glibc raises a dynamic
+     * one), where it would outlive its window. */
+    mallopt(M_MMAP_THRESHOLD, SUMMARIZER_MMAP_BYTES);
+#endif
     summarizer_t *self = dp_calloc(1, sizeof *self);
     self->cfg = *cfg;
     char err[512] = "";
@@ -674,6 +580,8 @@ void summarizer_destroy(summarizer_t **self_p)
     summarizer_t *self = *self_p;
     if (!self)
         return;
+    for (size_t i = 0; i < SUMMARIZER_LIVE_WINDOWS; i++)
+        digest_set_free(&self->live[i].set);
     json_decref(self->rules);
     llm_writer_destroy(&self->llm);
     dp_store_destroy(&self->store);

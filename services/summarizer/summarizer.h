@@ -25,6 +25,8 @@ typedef struct {
                                  enabled: the extractive writer only */
     const char *prompts_dir;  /* the model's prompts */
     bool llm_refresh;         /* ignore cached answers (--resummarize) */
+    long live_events;         /* events of arriving windows kept in memory,
+                                 in all; 0: none, each is read back */
 } summarizer_cfg_t;
 
 /* Opens the store and sockets, and the LLM writer when a model is

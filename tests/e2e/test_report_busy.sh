@@ -124,6 +124,12 @@ check "a second run gives the same report apart from the footer" \
     cmp -s <(body "$E2E_TMP/busy-1.md") <(body "$again")
 check "and the same digest facts" \
     bash -c "[ -s '$again.json' ]"
+# The summarizer keeps an arriving window in memory; one read back from
+# Redis at the end (none kept, so quotes and bodies are read by id) is the
+# same report.
+cold=$(DP_LIVE_EVENTS=0 hour 14)
+check "a window read back from the store gives the same report" \
+    cmp -s <(body "$E2E_TMP/busy-1.md") <(body "$cold")
 # The services write what the golden reports say (tests/unit/test_golden.c
 # builds them from the same data without the services).
 check "the report equals tests/golden/busy.zh.md apart from the footer" \

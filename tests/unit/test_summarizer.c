@@ -1487,6 +1487,77 @@ static void test_digest_complete_until_is_never_after_now(void **state)
     json_decref(d);
 }
 
+/* The texts of the example's events by id, as the summarizer reads them
+ * back from the store for a set that does not keep them. */
+typedef struct {
+    const dp_classified_t *ev;
+    size_t n;
+    int calls;
+} s_texts_t;
+
+static char *s_text_of(void *arg, const char *id, bool body)
+{
+    s_texts_t *tx = arg;
+    tx->calls++;
+    for (size_t i = 0; i < tx->n; i++)
+        if (tx->ev[i].id && !strcmp(tx->ev[i].id, id)) {
+            const char *t = body ? tx->ev[i].body : tx->ev[i].text;
+            return t ? dp_strdup(t) : NULL;
+        }
+    return NULL;
+}
+
+/* The quote of the first participant of the first hot thread. */
+static json_t *s_first_quote(json_t *d)
+{
+    json_t *hot = json_array_get(dp_json_get(d, "facts.hot"), 0);
+    json_t *p = json_array_get(json_object_get(hot, "participants"), 0);
+    return json_object_get(p, "quote");
+}
+
+static void test_digest_set_without_texts_reads_the_few_it_shows(void **state)
+{
+    (void)state;
+    dp_classified_t ev[EXAMPLE_EVENTS];
+    s_example(ev);
+    dp_window_t w = s_window("en", EXAMPLE_EVENTS);
+    json_t *topics = s_topics_doc();
+    digest_opts_t opts = {.topics = topics};
+    json_t *full = digest_build_with(&w, ev, EXAMPLE_EVENTS, &opts);
+    digest_set_t *set = digest_set_new(1, false);
+    for (size_t i = 0; i < EXAMPLE_EVENTS; i++)
+        digest_set_add(set, &ev[i]);
+    assert_int_equal(digest_set_count(set), EXAMPLE_EVENTS);
+    /* Without a way to read them, no quote and no body. */
+    json_t *bare = digest_set_build(set, &w, &opts);
+    assert_true(json_is_string(s_first_quote(full)));
+    assert_true(json_is_null(s_first_quote(bare)));
+    assert_false(json_equal(full, bare));
+    /* Read back, the texts make the same digest as when they were kept,
+     * and only those shown are read: the quotes of the hot thread's
+     * participants and the bodies of the key changes. */
+    s_texts_t tx = {ev, EXAMPLE_EVENTS, 0};
+    opts.text_of = s_text_of;
+    opts.text_arg = &tx;
+    json_t *lazy = digest_set_build(set, &w, &opts);
+    assert_true(json_equal(full, lazy));
+    size_t shown = json_array_size(dp_json_get(full, "facts.changes"));
+    size_t i;
+    json_t *h;
+    json_array_foreach(dp_json_get(full, "facts.hot"), i, h)
+    {
+        shown += json_array_size(json_object_get(h, "participants"));
+    }
+    assert_true(tx.calls > 0);
+    assert_true((size_t)tx.calls <= shown);
+    json_decref(lazy);
+    json_decref(bare);
+    json_decref(full);
+    digest_set_free(&set);
+    assert_null(set);
+    json_decref(topics);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1524,6 +1595,7 @@ int main(void)
         cmocka_unit_test(test_digest_carries_the_zone_for_per_instant_offsets),
         cmocka_unit_test(test_digest_cap_keeps_the_first_and_sinks_every_item),
         cmocka_unit_test(test_digest_complete_until_is_never_after_now),
+        cmocka_unit_test(test_digest_set_without_texts_reads_the_few_it_shows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
