@@ -18,7 +18,8 @@ TOKEN="ghp_S3cretTokenValue0123456789abcdef"
 REDIS_PW="R3dis-Secret-Passw0rd"
 USER_PW="Us3r-Secret-Passw0rd"
 
-e2e_standin sec --data "$DP_SOURCE_DIR/tests/data/vllm-hour" --port 0 --token "$TOKEN"
+e2e_standin sec --data "$DP_SOURCE_DIR/tests/data/vllm-hour" --port 0 --token "$TOKEN" \
+    --fault "/issues/comments:hang:1:1500"
 
 # A Redis on a free loopback port with a password and an ACL user.
 (umask 077 && printf 'requirepass %s\n' "$REDIS_PW" >"$E2E_TMP/auth.conf" &&
@@ -44,6 +45,9 @@ done
 printf 'ACL SETUSER dpuser on >%s ~* &* +@all\n' "$USER_PW" |
     REDISCLI_AUTH="$REDIS_PW" redis-cli -p "$port" >/dev/null
 
+# The comments listing of the first run hangs 1.5 s (--fault above), so
+# the scan and the tap below see the services at work even on a slow host.
+#
 # scan_cmdlines PID OUT - while PID runs (at most 60 s), collects into OUT
 # the command line of every process that holds a secret, and into OUT.seen
 # those of the services, so the scan is known to have looked at them. The
