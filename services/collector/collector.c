@@ -27,6 +27,7 @@
 #include "gh_graphql.h"
 #include "gh_index.h"
 #include "gh_listing.h"
+#include "gh_releases.h"
 #include "gh_normalize.h"
 #include "gh_orgs.h"
 #include "schedule.h"
@@ -629,6 +630,23 @@ static int s_on_comment(json_t *c, bool again, void *arg)
     return s_flush_full(w);
 }
 
+/* Adds the releases published in the window, quiet or not: a release
+ * updates no issue, so the activity that calls a window quiet does not
+ * see it. One request in the common case, a free 304 on a rerun. */
+static void s_releases(s_win_t *w)
+{
+    collector_t *self = w->self;
+    const dp_collect_t *req = w->req;
+    int n = gh_releases_events(self->gh, req->repo, req->win_from, req->win_to,
+                               self->cfg.max_pages, (size_t)self->cfg.max_text,
+                               &w->out);
+    if (n < 0)
+        gh_client_problem(self->gh, "releases of the window could not be "
+                                    "listed");
+    else
+        w->total += n;
+}
+
 /* Sends what is left and the WINDOW message that completes the window. */
 static int s_finish(s_win_t *w)
 {
@@ -767,6 +785,7 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         self->complete_until = items_until;
     if (comments_until < self->complete_until)
         self->complete_until = comments_until;
+    s_releases(&w);
     rc = s_finish(&w);
 out:
     if (rc < 0)
@@ -869,7 +888,8 @@ static int s_collect_quiet(collector_t *self, const dp_collect_t *req)
         .lw = {.repo = req->repo, .from = req->win_from, .to = req->win_to},
         .revisit = self->revisit,
         .spill = -1};
-    int rc = s_finish(&w); /* no event: the WINDOW alone */
+    s_releases(&w);
+    int rc = s_finish(&w); /* no item event: releases and the WINDOW */
     gh_events_clear(&w.out);
     gh_index_clear(&w.numbers);
     dp_buf_free(&w.pending);

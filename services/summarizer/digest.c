@@ -528,6 +528,52 @@ static void s_lists(json_t *digest, const s_item_t *items, size_t n,
     json_object_set_new(digest, "counts", counts);
 }
 
+/* ==== Releases ==== */
+
+/* Newest first; deliveries of one release next to each other. */
+static int s_cmp_releases(const void *a, const void *b)
+{
+    const dp_classified_t *x = *(const dp_classified_t *const *)a;
+    const dp_classified_t *y = *(const dp_classified_t *const *)b;
+    if (x->at != y->at)
+        return x->at > y->at ? -1 : 1;
+    return s_cmp_str(x->id, y->id);
+}
+
+/* lists.releases and counts.releases: the releases published in the
+ * window, once each, newest first; neither when there are none, so a
+ * digest without releases is the one it was before them. */
+static void s_releases(json_t *digest, const dp_classified_t *events, size_t n)
+{
+    const dp_classified_t **rel = dp_calloc(n ? n : 1, sizeof *rel);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s_is_kind(&events[i], "release") && events[i].id)
+            rel[k++] = &events[i];
+    qsort(rel, k, sizeof *rel, s_cmp_releases);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < k; i++) {
+        const dp_classified_t *ev = rel[i];
+        if (i > 0 && !strcmp(ev->id, rel[i - 1]->id))
+            continue;
+        json_array_append_new(
+            arr, json_pack("{s:o, s:o, s:o, s:o, s:I, s:b}", "tag",
+                           s_str(ev->labels.count ? ev->labels.items[0] : NULL),
+                           "name", s_str(ev->title), "author",
+                           s_str(ev->author), "url", s_str(ev->url), "at",
+                           (json_int_t)ev->at, "prerelease",
+                           ev->state && !strcmp(ev->state, "prerelease")));
+    }
+    if (json_array_size(arr) > 0) {
+        json_object_set_new(json_object_get(digest, "counts"), "releases",
+                            json_integer((json_int_t)json_array_size(arr)));
+        json_object_set_new(json_object_get(digest, "lists"), "releases", arr);
+    } else {
+        json_decref(arr);
+    }
+    dp_free(rel);
+}
+
 /* ==== Topics ==== */
 
 /* What happened to an item in the window, for the topic lists. */
@@ -1287,11 +1333,13 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
 
     const dp_classified_t **sorted =
         dp_calloc(n ? n : 1, sizeof(const dp_classified_t *));
+    size_t m = 0; /* events of items: releases are listed apart */
     for (size_t i = 0; i < n; i++)
-        sorted[i] = &events[i];
-    qsort(sorted, n, sizeof(const dp_classified_t *), s_cmp_events);
-    s_item_t *items = dp_calloc(n ? n : 1, sizeof *items);
-    size_t nitems = s_gather(sorted, n, items);
+        if (!s_is_kind(&events[i], "release"))
+            sorted[m++] = &events[i];
+    qsort(sorted, m, sizeof(const dp_classified_t *), s_cmp_events);
+    s_item_t *items = dp_calloc(m ? m : 1, sizeof *items);
+    size_t nitems = s_gather(sorted, m, items);
     s_score(items, nitems, previous);
 
     s_cap_t cap = {opts ? opts->list_cap : 0, opts ? opts->sink : NULL,
@@ -1299,6 +1347,7 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
     json_t *d = json_object();
     s_header(d, win);
     s_lists(d, items, nitems, &cap);
+    s_releases(d, events, n);
     json_t *facts = json_object();
     s_topics(d, facts, items, nitems, topics, &cap);
 
@@ -1316,7 +1365,7 @@ json_t *digest_build_with(const dp_window_t *win, const dp_classified_t *events,
                         s_discussions(items, nitems));
     json_object_set_new(facts, "changes", s_changes(items, nitems));
     json_t *firsts = NULL;
-    json_t *people = s_people(sorted, n, roles, &bots, &cap, &firsts);
+    json_t *people = s_people(sorted, m, roles, &bots, &cap, &firsts);
     json_t *cut = json_object_get(cap.capped, "facts.people");
     if (cut)
         json_object_set(facts, "people_total", json_object_get(cut, "total"));

@@ -18,6 +18,9 @@
  *   DIR/<owner>/<repo>/pulls/<n>.files.json optional, as GET .../pulls/n/files
  *   DIR/<owner>/<repo>/reviews/<n>.json  optional, as GET .../pulls/n/reviews
  *   DIR/<owner>/<repo>/comments/<n>.json optional, as GET .../issues/n/comments
+ *   DIR/<owner>/<repo>/releases.json     optional array, as GET .../releases
+ *                                        lists it (newest first, in file
+ *                                        order; none without the file)
  *
  * A pull request without a files or reviews file answers an empty list
  * (GitHub does so for a PR without reviews); a number that is no pull
@@ -148,6 +151,7 @@ typedef struct {
     char *name;           /* directory name */
     long long id;         /* repo.json "id" or derived from the name */
     json_t *repo;         /* repo.json, or NULL */
+    json_t *releases;     /* releases.json, or NULL */
     json_t *issues;       /* owned array (possibly empty) */
     item_t *items;        /* one per element of issues */
     size_t n_items;       /* number of items */
@@ -685,6 +689,19 @@ static int s_repo_load_meta(repo_t *repo, const char *path)
     return 0;
 }
 
+/* Loads releases.json, if any. */
+static int s_repo_load_releases(repo_t *repo, const char *path)
+{
+    if (!s_is_file(path))
+        return 0;
+    repo->releases = s_load_json(path);
+    if (!repo->releases || !json_is_array(repo->releases)) {
+        fprintf(stderr, "gh-standin: %s: expected a JSON array\n", path);
+        return -1;
+    }
+    return 0;
+}
+
 /* Loads DIR/<owner>/<name>/ into repo. */
 static int s_repo_load(repo_t *repo, const char *dir)
 {
@@ -693,9 +710,12 @@ static int s_repo_load(repo_t *repo, const char *dir)
     char *pulls = dp_asprintf("%s/pulls", dir);
     char *comments = dp_asprintf("%s/comments", dir);
     char *reviews = dp_asprintf("%s/reviews", dir);
+    char *releases = dp_asprintf("%s/releases.json", dir);
     int rc = s_repo_load_issues(repo, issues);
     if (rc == 0)
         rc = s_repo_load_meta(repo, meta);
+    if (rc == 0)
+        rc = s_repo_load_releases(repo, releases);
     if (rc == 0)
         rc = s_load_numbered(pulls, ".json", JSON_OBJECT, &repo->pulls,
                              &repo->n_pulls);
@@ -708,6 +728,7 @@ static int s_repo_load(repo_t *repo, const char *dir)
     if (rc == 0)
         rc = s_load_numbered(reviews, ".json", JSON_ARRAY, &repo->reviews,
                              &repo->n_reviews);
+    dp_free(releases);
     dp_free(reviews);
     dp_free(comments);
     dp_free(pulls);
@@ -721,6 +742,7 @@ static void s_repo_free(repo_t *repo)
     dp_free(repo->owner);
     dp_free(repo->name);
     json_decref(repo->repo);
+    json_decref(repo->releases);
     json_decref(repo->issues);
     dp_free(repo->items);
     for (size_t i = 0; i < repo->n_pulls; i++)
@@ -1325,6 +1347,24 @@ static void s_list_events(server_t *srv, repo_t *repo, const query_t *q,
     r->poll_interval = srv->poll_interval;
     dp_free(f.v);
     json_decref(f.all);
+}
+
+/* GET /repos/{o}/{r}/releases: releases.json as it is written (newest
+ * first), paginated, with an ETag. */
+static void s_list_releases(server_t *srv, repo_t *repo, const query_t *q,
+                            reply_t *r)
+{
+    long long per_page, page;
+    if (s_paging(srv, q, r, &per_page, &page) < 0)
+        return;
+    size_t n = json_array_size(repo->releases);
+    entry_t *v = dp_calloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (entry_t){(int64_t)i, 0, json_array_get(repo->releases, i)};
+    char base[512];
+    s_link_base(srv, repo, "/releases", base, sizeof base);
+    s_reply_page(r, v, n, per_page, page, base, q);
+    dp_free(v);
 }
 
 /* ==== Single objects ==== */
@@ -2017,6 +2057,8 @@ static void s_route(server_t *srv, const char *method, const char *path,
         s_list_issues(srv, repo, q, r);
     } else if (m == 1 && strcmp(s[0], "events") == 0) {
         s_list_events(srv, repo, q, r);
+    } else if (m == 1 && strcmp(s[0], "releases") == 0) {
+        s_list_releases(srv, repo, q, r);
     } else if (m == 2 && strcmp(s[0], "issues") == 0 &&
                strcmp(s[1], "comments") == 0) {
         s_list_comments(srv, repo, -1, q, r);
