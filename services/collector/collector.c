@@ -630,9 +630,9 @@ static int s_on_comment(json_t *c, bool again, void *arg)
     return s_flush_full(w);
 }
 
-/* Adds the releases published in the window, quiet or not: a release
- * updates no issue, so the activity that calls a window quiet does not
- * see it. One request in the common case, a free 304 on a rerun. */
+/* Adds the releases published in the window: one request in the common
+ * case, a free 304 on a rerun. A quiet window needs none: the activity
+ * that calls it quiet knows the newest release (gh_activity.h). */
 static void s_releases(s_win_t *w)
 {
     collector_t *self = w->self;
@@ -888,8 +888,7 @@ static int s_collect_quiet(collector_t *self, const dp_collect_t *req)
         .lw = {.repo = req->repo, .from = req->win_from, .to = req->win_to},
         .revisit = self->revisit,
         .spill = -1};
-    s_releases(&w);
-    int rc = s_finish(&w); /* no item event: releases and the WINDOW */
+    int rc = s_finish(&w); /* no event: the WINDOW alone */
     gh_events_clear(&w.out);
     gh_index_clear(&w.numbers);
     dp_buf_free(&w.pending);

@@ -1312,8 +1312,8 @@ static void s_events_of(feed_t *f, const numbered_t *lists, size_t nlists,
 }
 
 /* GET /repos/{o}/{r}/events: the dataset's activity as GitHub's feed shows
- * it (issues and pull requests opened and closed, comments, reviews),
- * newest first, at most S_EVENTS_MAX, paginated, with an ETag and
+ * it (issues and pull requests opened and closed, comments, reviews, published
+ * releases), newest first, at most S_EVENTS_MAX, paginated, with an ETag and
  * X-Poll-Interval. Events carry no lag here. */
 static void s_list_events(server_t *srv, repo_t *repo, const query_t *q,
                           reply_t *r)
@@ -1338,6 +1338,14 @@ static void s_list_events(server_t *srv, repo_t *repo, const query_t *q,
                 "created_at");
     s_events_of(&f, repo->reviews, repo->n_reviews, "PullRequestReviewEvent",
                 "submitted_at");
+    size_t i;
+    json_t *rel;
+    json_array_foreach(repo->releases, i, rel)
+    {
+        s_event_add(&f, "ReleaseEvent", "published",
+                    json_object_get(rel, "author"), 0,
+                    json_object_get(rel, "published_at"));
+    }
     if (f.n)
         qsort(f.v, f.n, sizeof *f.v, s_entry_cmp);
     char base[512];
@@ -1834,6 +1842,19 @@ static json_t *s_gql_latest(repo_t *repo, int pulls)
     return json_pack("{s:o}", "nodes", nodes);
 }
 
+/* The newest release (releases.json is newest first) as `releases(first:
+ * 1, orderBy: CREATED_AT DESC) { nodes { publishedAt } }` answers. */
+static json_t *s_gql_newest_release(repo_t *repo)
+{
+    json_t *nodes = json_array();
+    json_t *rel = json_array_get(repo->releases, 0);
+    if (rel)
+        json_array_append_new(nodes,
+                              json_pack("{s:O?}", "publishedAt",
+                                        json_object_get(rel, "published_at")));
+    return json_pack("{s:o}", "nodes", nodes);
+}
+
 /* The repositories of an activity query (`alias: repository(owner, name)
  * { ...activity }`, services/collector/gh_activity.h), each answered with
  * its latest issue and pull request. */
@@ -1849,10 +1870,11 @@ static void s_gql_activity(server_t *srv, const char *query, const json_t *vars,
         repo_t *repo = s_gql_repo(srv, args, len, vars, &owner, &name);
         if (repo) {
             json_object_set_new(data, alias,
-                                json_pack("{s:o, s:o}", "issues",
+                                json_pack("{s:o, s:o, s:o}", "issues",
                                           s_gql_latest(repo, 0), "pullRequests",
-                                          s_gql_latest(repo, 1)));
-            *connections += 2;
+                                          s_gql_latest(repo, 1), "releases",
+                                          s_gql_newest_release(repo)));
+            *connections += 3;
         } else {
             json_object_set_new(data, alias, json_null());
             json_array_append_new(errors, s_gql_no_repo(owner, name, alias));
