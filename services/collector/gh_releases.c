@@ -96,50 +96,50 @@ static int64_t s_page_oldest(const json_t *page)
     return oldest;
 }
 
+/* A listing of releases being read. */
+typedef struct {
+    gh_client_t *gh;
+    const char *repo;
+    int64_t from, to;
+    size_t max_text;
+    gh_events_t *out;
+    int found;
+} s_list_t;
+
+/* The events of one page; 1 once the page reaches before the window (the
+ * releases come newest first). */
+static int s_page(json_t *page, void *arg)
+{
+    s_list_t *l = arg;
+    size_t i;
+    json_t *rel;
+    json_array_foreach(page, i, rel)
+    {
+        char err[160];
+        dp_event_t ev;
+        int n = gh_release_event(rel, l->repo, l->from, l->to, l->max_text, &ev,
+                                 err, sizeof err);
+        if (n < 0)
+            gh_client_problem(l->gh, "skipped a malformed release of %s: %s",
+                              l->repo, err);
+        if (n > 0) {
+            gh_events_push(l->out, &ev);
+            dp_msg_t m = {.type = DP_MSG_EVENT};
+            m.u.event = ev;
+            dp_msg_clear(&m);
+            l->found++;
+        }
+    }
+    return s_page_oldest(page) < l->from ? 1 : 0;
+}
+
 int gh_releases_events(gh_client_t *gh, const char *repo, int64_t from,
                        int64_t to, long max_pages, size_t max_text,
                        gh_events_t *out)
 {
+    s_list_t l = {gh, repo, from, to, max_text, out, 0};
     char *target = dp_asprintf("/repos/%s/releases?per_page=100", repo);
-    int found = 0, rc = 0;
-    for (long page = 0; target && page < max_pages; page++) {
-        json_t *doc = NULL;
-        char *next = NULL;
-        rc = gh_client_get(gh, target, &doc, &next);
-        dp_free(target);
-        target = next;
-        if (rc < 0)
-            break;
-        if (!json_is_array(doc)) {
-            gh_client_problem(gh, "releases of %s: not a list", repo);
-            json_decref(doc);
-            break;
-        }
-        size_t i;
-        json_t *rel;
-        json_array_foreach(doc, i, rel)
-        {
-            char err[160];
-            dp_event_t ev;
-            int n = gh_release_event(rel, repo, from, to, max_text, &ev, err,
-                                     sizeof err);
-            if (n < 0)
-                gh_client_problem(gh, "skipped a malformed release of %s: %s",
-                                  repo, err);
-            if (n > 0) {
-                gh_events_push(out, &ev);
-                dp_msg_t m = {.type = DP_MSG_EVENT};
-                m.u.event = ev;
-                dp_msg_clear(&m);
-                found++;
-            }
-        }
-        /* Newest first: a page that reaches before the window ends it. */
-        bool past = s_page_oldest(doc) < from;
-        json_decref(doc);
-        if (past)
-            break;
-    }
+    int rc = gh_client_pages(gh, target, max_pages, s_page, &l);
     dp_free(target);
-    return rc < 0 ? rc : found;
+    return rc < 0 ? rc : l.found;
 }

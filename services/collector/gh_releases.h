@@ -28,9 +28,9 @@ DP_NODISCARD int gh_release_event(const json_t *rel, const char *repo,
  * through gh's cache: a rerun costs a 304) and appends to out the event
  * of each published in [from, to). Reads the next page only while the
  * oldest release of a page is not older than from, and at most max_pages
- * pages. A malformed element is skipped, with a problem naming it. Returns
- * the number of events appended, or gh_client_get's error (recorded as a
- * problem by the client). */
+ * pages (gh_client_pages). A malformed element is skipped, with a problem
+ * naming it. Returns the number of events appended, or gh_client_pages's
+ * error (recorded as a problem by the client). */
 DP_NODISCARD int gh_releases_events(gh_client_t *gh, const char *repo,
                                     int64_t from, int64_t to, long max_pages,
                                     size_t max_text, gh_events_t *out);

@@ -25,13 +25,7 @@ for r in a b c; do
     cp -r "$BUSY" "$DATA/acme/$r"
     rm -f "$DATA/acme/$r/repo.json"
 done
-R="$DP_BIN_DIR/devpulse"
-STATS=$(cat "$DP_SOURCE_DIR/tests/data/busy/EXPECTED-stats.txt")
-QUIET_FROM=2025-12-15T20:00+08:00
-QUIET_TO=2025-12-15T21:00+08:00
-BUSY_FROM=2025-12-15T14:00+08:00
-BUSY_TO=2025-12-15T15:00+08:00
-export DP_RETRY_BASE_MS=20
+e2e_busy_hours
 unset REDIS_URL
 
 # run OUT FROM TO REPO...: devpulse report into OUT; paths in OUT.paths

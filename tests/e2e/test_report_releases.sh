@@ -26,45 +26,30 @@ cp -r "$BUSY" "$DATA/acme/s"
 rm -f "$DATA/acme/r/repo.json" "$DATA/acme/s/repo.json" \
     "$PLAIN/acme/r/repo.json"
 U=https://github.com/acme/r/releases/tag
-cat >"$DATA/acme/r/releases.json" <<JSON
-[
- {"id": 6, "tag_name": "v2.0.1", "name": "Two, fixed",
-  "html_url": "$U/v2.0.1", "author": {"login": "carol", "type": "User"},
-  "draft": false, "prerelease": false, "created_at": "2025-12-15T12:25:00Z",
-  "published_at": "2025-12-15T12:30:00Z"},
- {"id": 5, "tag_name": "v2.1.0", "name": "Later", "html_url": "$U/v2.1.0",
-  "author": {"login": "rel-bot", "type": "User"}, "draft": false,
-  "prerelease": false, "created_at": "2025-12-15T06:59:00Z",
-  "published_at": "2025-12-15T07:00:00Z"},
- {"id": 4, "tag_name": "v3.0.0", "name": "Draft", "html_url": "$U/v3.0.0",
-  "author": {"login": "alice", "type": "User"}, "draft": true,
-  "prerelease": false, "created_at": "2025-12-15T06:50:00Z",
-  "published_at": null},
- {"id": "x", "tag_name": 7},
- {"id": 3, "tag_name": "v2.0.0",
-  "name": "Two <script>alert(1)</script> [x](javascript:alert(2))",
-  "html_url": "javascript:alert(3)",
-  "author": {"login": "alice", "type": "User"}, "draft": false,
-  "prerelease": false, "created_at": "2025-12-15T06:30:00Z",
-  "published_at": "2025-12-15T06:40:00Z"},
- {"id": 2, "tag_name": "v2.0.0rc1", "name": "Two, candidate 1",
-  "html_url": "$U/v2.0.0rc1",
-  "author": {"login": "bob", "type": "User"}, "draft": false,
-  "prerelease": true, "created_at": "2025-12-15T06:05:00Z",
-  "published_at": "2025-12-15T06:10:00Z"},
- {"id": 1, "tag_name": "v1.0.0", "name": "One", "html_url": "$U/v1.0.0",
-  "author": {"login": "bob", "type": "User"}, "draft": false,
-  "prerelease": false, "created_at": "2025-12-01T00:00:00Z",
-  "published_at": "2025-12-01T00:00:00Z"}
-]
-JSON
-R="$DP_BIN_DIR/devpulse"
-STATS=$(cat "$DP_SOURCE_DIR/tests/data/busy/EXPECTED-stats.txt")
-FROM=2025-12-15T14:00+08:00
-TO=2025-12-15T15:00+08:00
-QUIET_FROM=2025-12-15T20:00+08:00
-QUIET_TO=2025-12-15T21:00+08:00
-export DP_RETRY_BASE_MS=20
+# rel ID TAG NAME LOGIN CREATED PUBLISHED PRERELEASE: one release as GitHub
+# lists it (PUBLISHED null: a draft)
+rel() {
+    jq -nc --argjson id "$1" --arg tag "$2" --arg name "$3" --arg login "$4" \
+        --arg created "$5" --argjson published "$6" --argjson pre "$7" \
+        --arg url "$U/$2" \
+        '{id: $id, tag_name: $tag, name: $name, html_url: $url,
+          author: {login: $login, type: "User"}, draft: ($published == null),
+          prerelease: $pre, created_at: $created, published_at: $published}'
+}
+HOSTILE='Two <script>alert(1)</script> [x](javascript:alert(2))'
+{
+    rel 6 v2.0.1 "Two, fixed" carol 2025-12-15T12:25:00Z \
+        '"2025-12-15T12:30:00Z"' false
+    rel 5 v2.1.0 Later rel-bot 2025-12-15T06:59:00Z '"2025-12-15T07:00:00Z"' false
+    rel 4 v3.0.0 Draft alice 2025-12-15T06:50:00Z null false
+    echo '{"id": "x", "tag_name": 7}'
+    rel 3 v2.0.0 "$HOSTILE" alice 2025-12-15T06:30:00Z \
+        '"2025-12-15T06:40:00Z"' false | jq -c '.html_url = "javascript:alert(3)"'
+    rel 2 v2.0.0rc1 "Two, candidate 1" bob 2025-12-15T06:05:00Z \
+        '"2025-12-15T06:10:00Z"' true
+    rel 1 v1.0.0 One bob 2025-12-01T00:00:00Z '"2025-12-01T00:00:00Z"' false
+} | jq -s . >"$DATA/acme/r/releases.json"
+e2e_busy_hours
 e2e_redis
 export REDIS_URL="$REDIS_TEST_URL"
 
@@ -91,7 +76,7 @@ e2e_standin rel --data "$DATA" --port 0
 export GITHUB_API_URL="$STANDIN_URL" GITHUB_TOKEN=e2e-token
 
 # ==== The busy hour with its releases ====
-run "$E2E_TMP/zh" $FROM $TO
+run "$E2E_TMP/zh" $BUSY_FROM $BUSY_TO
 first=$(stats)
 md=$(report "$E2E_TMP/zh")
 json="$md.json"
@@ -128,13 +113,13 @@ check "the JSON carries them, newest first" \
 check "the malformed entry is skipped and named" \
     jq -e '[.health.problems[] | select(test("malformed release"))] | length == 1' "$json"
 
-run "$E2E_TMP/en" $FROM $TO --lang en
+run "$E2E_TMP/en" $BUSY_FROM $BUSY_TO --lang en
 check "en: the section is \"### 🚀 Releases\"" \
     grep -qx '### 🚀 Releases' "$(report "$E2E_TMP/en")"
 
 # A rerun: the releases' ETag makes it a free 304.
 reset
-run "$E2E_TMP/again" $FROM $TO
+run "$E2E_TMP/again" $BUSY_FROM $BUSY_TO
 again=$(stats)
 echo "rerun: $(jq -c '{counted, not_modified, by_path}' <<<"$again")"
 check "rerun: the releases answered 304: GraphQL's alone were counted" \
