@@ -60,10 +60,12 @@ e2e_github() {
     unset REDIS_URL
 }
 
-# e2e_busy_hours - the hours of tests/data/busy: BUSY_FROM..BUSY_TO, its
-# busy hour, whose stats line is STATS; QUIET_FROM..QUIET_TO, in which
-# nothing changed; R, the devpulse command; fast retries
+# e2e_busy_hours - the repository of tests/data/busy, BUSY (a directory),
+# and its hours: BUSY_FROM..BUSY_TO, its busy hour, whose stats line is
+# STATS; QUIET_FROM..QUIET_TO, in which nothing changed; R, the devpulse
+# command; fast retries
 e2e_busy_hours() {
+    BUSY="$DP_SOURCE_DIR/tests/data/busy/vllm-project/vllm"
     R="$DP_BIN_DIR/devpulse"
     STATS=$(cat "$DP_SOURCE_DIR/tests/data/busy/EXPECTED-stats.txt")
     BUSY_FROM=2025-12-15T14:00+08:00

@@ -13,10 +13,10 @@
 # and an entry without id or tag. The release's name is hostile text.
 set -u
 . "$(dirname "$0")/lib.sh"
+e2e_busy_hours
 command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed"; exit 77; }
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 
-BUSY="$DP_SOURCE_DIR/tests/data/busy/vllm-project/vllm"
 DATA="$E2E_TMP/data"
 PLAIN="$E2E_TMP/plain"
 mkdir -p "$DATA/acme" "$PLAIN/acme"
@@ -49,7 +49,6 @@ HOSTILE='Two <script>alert(1)</script> [x](javascript:alert(2))'
         '"2025-12-15T06:10:00Z"' true
     rel 1 v1.0.0 One bob 2025-12-01T00:00:00Z '"2025-12-01T00:00:00Z"' false
 } | jq -s . >"$DATA/acme/r/releases.json"
-e2e_busy_hours
 e2e_redis
 export REDIS_URL="$REDIS_TEST_URL"
 

@@ -1,6 +1,5 @@
-/* test_gh_normalize.c - GitHub objects to events: a field out of range
- * spoils its item alone; a release is an event when it was published in
- * the window */
+/* test_gh_normalize.c - GitHub objects to events: a bad field spoils its
+ * item alone; a release published in the window is an event */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 #include <stddef.h>
