@@ -112,9 +112,15 @@ check "the JSON carries them, newest first" \
 check "the malformed entry is skipped and named" \
     jq -e '[.health.problems[] | select(test("malformed release"))] | length == 1' "$json"
 
-run "$E2E_TMP/en" $BUSY_FROM $BUSY_TO --lang en
+run "$E2E_TMP/en" $BUSY_FROM $BUSY_TO --lang en --format md,json,html
 check "en: the section is \"### 🚀 Releases\"" \
     grep -qx '### 🚀 Releases' "$(report "$E2E_TMP/en")"
+html=$(find "$E2E_TMP/en" -name '*-acme-r-1400-1h*.html' | head -n 1)
+echo "html: ${html#"$E2E_TMP"/}"
+check "en: the HTML page has the section, no script and no javascript: link" \
+    bash -c "[ -f '$html' ] && grep -qF '🚀 Releases' '$html' &&
+        grep -qF 'href=\"https://github.com/acme/r/releases/tag/v2.0.0rc1\"' \
+            '$html' && ! grep -qiE '<script|href=\"javascript' '$html'"
 
 # A rerun: the releases' ETag makes it a free 304.
 reset
