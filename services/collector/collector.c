@@ -27,6 +27,7 @@
 #include "gh_graphql.h"
 #include "gh_index.h"
 #include "gh_listing.h"
+#include "gh_releases.h"
 #include "gh_normalize.h"
 #include "gh_orgs.h"
 #include "schedule.h"
@@ -629,6 +630,23 @@ static int s_on_comment(json_t *c, bool again, void *arg)
     return s_flush_full(w);
 }
 
+/* Adds the releases published in the window: one request in the common
+ * case, a free 304 on a rerun. A quiet window needs none: the activity
+ * that calls it quiet knows the newest release (gh_activity.h). */
+static void s_releases(s_win_t *w)
+{
+    collector_t *self = w->self;
+    const dp_collect_t *req = w->req;
+    int n = gh_releases_events(self->gh, req->repo, req->win_from, req->win_to,
+                               self->cfg.max_pages, (size_t)self->cfg.max_text,
+                               &w->out);
+    if (n < 0)
+        gh_client_problem(self->gh, "releases of the window could not be "
+                                    "listed");
+    else
+        w->total += n;
+}
+
 /* Sends what is left and the WINDOW message that completes the window. */
 static int s_finish(s_win_t *w)
 {
@@ -767,6 +785,7 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         self->complete_until = items_until;
     if (comments_until < self->complete_until)
         self->complete_until = comments_until;
+    s_releases(&w);
     rc = s_finish(&w);
 out:
     if (rc < 0)

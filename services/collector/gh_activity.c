@@ -21,15 +21,19 @@
 #define GH_ACTIVITY_POLL_MAX_S 3600 /* an X-Poll-Interval beyond is read so */
 
 /* What a query asks of each repository; the names are checked against
- * GitHub's schema by the stand-in. Both connections are ordered by
- * updatedAt, the field REST's `since` filters on: a comment, a review, a
- * label or a merge updates its issue or pull request. */
+ * GitHub's schema by the stand-in. The issues and pull requests are
+ * ordered by updatedAt, the field REST's `since` filters on: a comment, a
+ * review, a label or a merge updates its issue or pull request. A release
+ * updates none of them: the newest release is asked too, for its
+ * publishedAt. */
 static const char s_fragment[] =
     "fragment activity on Repository {"
     " issues(first: 1, orderBy: {field: UPDATED_AT, direction: DESC})"
     " { nodes { updatedAt } }"
     " pullRequests(first: 1, orderBy: {field: UPDATED_AT, direction: DESC})"
-    " { nodes { updatedAt } } }";
+    " { nodes { updatedAt } }"
+    " releases(first: 1, orderBy: {field: CREATED_AT, direction: DESC})"
+    " { nodes { publishedAt } } }";
 
 bool gh_activity_quiet(const gh_activity_t *a, int64_t from, int64_t to)
 {
@@ -56,16 +60,18 @@ char *gh_activity_query(size_t n)
     return dp_buf_take(&q);
 }
 
-/* The updatedAt of a connection's first node; 0 when it has none, -1 when
- * the answer is not readable. */
-static int64_t s_updated(const json_t *repo, const char *conn)
+/* The time field of a connection's first node; 0 when it has none, -1
+ * when the answer is not readable (or the newest release is a draft,
+ * publishedAt null: what it hides is not known). */
+static int64_t s_updated(const json_t *repo, const char *conn,
+                         const char *field)
 {
     json_t *nodes = json_object_get(json_object_get(repo, conn), "nodes");
     if (!json_is_array(nodes))
         return -1;
     if (json_array_size(nodes) == 0)
         return 0;
-    const char *at = dp_json_str(json_array_get(nodes, 0), "updatedAt");
+    const char *at = dp_json_str(json_array_get(nodes, 0), field);
     int64_t t = 0;
     return at && dp_time_parse(at, &t, NULL) == 0 && t > 0 ? t : -1;
 }
@@ -117,11 +123,14 @@ static int s_batch(gh_client_t *gh, gh_activity_t *repos, size_t n, int64_t now,
         char alias[GH_ACTIVITY_VAR_MAX];
         snprintf(alias, sizeof alias, "r%zu", i);
         json_t *repo = json_object_get(data, alias);
-        int64_t issue = s_updated(repo, "issues");
-        int64_t pull = s_updated(repo, "pullRequests");
-        if (!json_is_object(repo) || issue < 0 || pull < 0)
+        int64_t issue = s_updated(repo, "issues", "updatedAt");
+        int64_t pull = s_updated(repo, "pullRequests", "updatedAt");
+        int64_t rel = s_updated(repo, "releases", "publishedAt");
+        if (!json_is_object(repo) || issue < 0 || pull < 0 || rel < 0)
             continue; /* not resolved: listed as usual */
         repos[i].latest = issue > pull ? issue : pull;
+        if (rel > repos[i].latest)
+            repos[i].latest = rel;
         repos[i].until = now;
     }
 out:

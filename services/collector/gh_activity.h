@@ -11,9 +11,9 @@
 #include "dp_store.h"
 #include "gh_client.h"
 
-/* Repositories asked for in one GraphQL query: two connections of one node
- * each, so 100 repositories cost 2 points (GitHub counts a point per 100
- * connections asked for). */
+/* Repositories asked for in one GraphQL query: three connections of one
+ * node each (issues, pull requests, releases), so 100 repositories cost 3
+ * points (GitHub counts a point per 100 connections asked for). */
 #define GH_ACTIVITY_BATCH 100
 
 /* The latency of GitHub's events feed at worst: "depending on the time of
@@ -25,8 +25,9 @@
 typedef struct {
     const char *repo; /* "owner/name", checked by dp_repo_valid; borrowed */
     int64_t latest;   /* newest change seen (updatedAt of its issues and
-                       * pull requests, created_at of its events); 0: none
-                       * at all; -1: unknown */
+                       * pull requests, publishedAt of its newest release,
+                       * created_at of its events, a ReleaseEvent's too);
+                       * 0: none at all; -1: unknown */
     int64_t until;    /* the answer holds for changes before this instant:
                        * when it was asked (GraphQL), or the poll less the
                        * events feed's lag; 0 when unknown */
@@ -34,15 +35,16 @@ typedef struct {
 
 /* True when a window [from, to) of the repository had no change at all,
  * so its issue and comment listings (which list what was updated since
- * from) would be empty: the newest change is older than from, and the
- * answer covers the whole window (to <= until). */
+ * from) would be empty and it published no release: the newest change is older
+ * than from, and the answer covers the whole window (to <= until). */
 bool gh_activity_quiet(const gh_activity_t *a, int64_t from, int64_t to);
 
 /* Builds the query text for n repositories (n at most GH_ACTIVITY_BATCH):
  * the variables $o<i> and $n<i> name repository i, answered under the
  * alias r<i> with the updatedAt of its most recently updated issue and
- * pull request; and rateLimit { cost remaining }. Names travel as
- * variables, never inside the text. The caller frees the text. */
+ * pull request and the publishedAt of its newest release; and rateLimit { cost
+ * remaining }. Names travel as variables, never inside the text. The caller
+ * frees the text. */
 char *gh_activity_query(size_t n);
 
 /* Asks GraphQL for the activity of repos[0..n), GH_ACTIVITY_BATCH a query,

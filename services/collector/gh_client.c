@@ -639,8 +639,8 @@ const char *gh_client_graphql_url(const gh_client_t *self)
     return self->graphql_url;
 }
 
-int gh_client_list(gh_client_t *self, const char *target, long max_pages,
-                   json_t *all)
+int gh_client_pages(gh_client_t *self, const char *target, long max_pages,
+                    gh_page_fn each, void *arg)
 {
     char *url = dp_strdup(target);
     int rc = 0;
@@ -659,12 +659,29 @@ int gh_client_list(gh_client_t *self, const char *target, long max_pages,
             rc = DP_EJSON;
             break;
         }
-        json_array_extend(all, doc);
+        rc = each(doc, arg);
         json_decref(doc);
+        if (rc != 0)
+            break;
     }
-    if (url && rc == 0)
+    if (rc > 0) /* each() had what it wanted */
+        rc = 0;
+    else if (url && rc == 0)
         gh_client_problem(self, "listing stopped at the bound of %ld pages",
                           max_pages);
     dp_free(url);
     return rc;
+}
+
+/* Appends the elements of a page to the array arg. */
+static int s_extend(json_t *page, void *arg)
+{
+    json_array_extend(arg, page);
+    return 0;
+}
+
+int gh_client_list(gh_client_t *self, const char *target, long max_pages,
+                   json_t *all)
+{
+    return gh_client_pages(self, target, max_pages, s_extend, all);
 }

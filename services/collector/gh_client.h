@@ -110,6 +110,17 @@ DP_NODISCARD int gh_client_graphql(gh_client_t *self, const char *body,
  * API URL is a GitHub Enterprise Server's <host>/api/v3. Borrowed. */
 const char *gh_client_graphql_url(const gh_client_t *self);
 
+/* Receives one page of a listing (a JSON array, borrowed for the call):
+ * returns 0 for the next page, 1 to stop there, or an error code. */
+typedef int (*gh_page_fn)(json_t *page, void *arg);
+
+/* GETs the pages of a listing (at most max_pages; a problem is recorded
+ * when that bound stops it) and hands each to each() until it returns
+ * nonzero. Returns as gh_client_get, each()'s error, or DP_EJSON for a
+ * page that is not an array; 0 when each() stopped it. */
+DP_NODISCARD int gh_client_pages(gh_client_t *self, const char *target,
+                                 long max_pages, gh_page_fn each, void *arg);
+
 /* GETs every page of a listing (at most max_pages) and appends the
  * elements of each page's array to all. Returns as gh_client_get; a page
  * that is not an array is DP_EJSON. */

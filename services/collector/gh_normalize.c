@@ -98,7 +98,7 @@ static int s_count(const json_t *obj, const char *path, int64_t *out)
     return 0;
 }
 
-static char *s_excerpt(const char *text, size_t max_text)
+char *gh_excerpt(const char *text, size_t max_text)
 {
     if (!text)
         return NULL;
@@ -131,7 +131,7 @@ int gh_item_snapshot(const json_t *issue, const char *repo, size_t max_text,
     ev->number = json_integer_value(number);
     ev->is_pr = dp_json_get(issue, "pull_request") != NULL;
     ev->title = dp_strdup(title);
-    ev->body = s_excerpt(dp_json_str(issue, "body"), max_text);
+    ev->body = gh_excerpt(dp_json_str(issue, "body"), max_text);
     ev->url = dp_strdup(dp_json_str(issue, "html_url"));
     ev->author = dp_strdup(login);
     ev->author_type = dp_strdup(dp_json_str(issue, "user.type"));
@@ -271,7 +271,7 @@ int gh_comment_event(const json_t *comment, const dp_event_t *item,
     ev.actor = (char *)login;
     ev.actor_type = (char *)dp_json_str(comment, "user.type");
     ev.actor_assoc = (char *)dp_json_str(comment, "author_association");
-    char *text = s_excerpt(dp_json_str(comment, "body"), max_text);
+    char *text = gh_excerpt(dp_json_str(comment, "body"), max_text);
     ev.text = text;
     gh_events_push(out, &ev);
     dp_free(text);

@@ -32,6 +32,10 @@ void gh_events_take(gh_events_t *dst, gh_events_t *src, int64_t number);
 /* Appends a copy of ev (deep). */
 void gh_events_push(gh_events_t *list, const dp_event_t *ev);
 
+/* A copy of text cut on a UTF-8 boundary at max_text bytes; NULL for
+ * NULL. The caller frees it. */
+char *gh_excerpt(const char *text, size_t max_text);
+
 /* Fills ev with the snapshot of an issue or pull request object as the
  * issues listing returns it: number, title, author, labels, state, times,
  * counts, and a body excerpt of at most max_text characters. Window fields

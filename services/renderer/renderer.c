@@ -173,6 +173,7 @@ typedef struct {
     const json_t *sections; /* object, or NULL */
     const json_t *health;   /* object */
     const json_t *cut;      /* capped.sections: the lists cut, or NULL */
+    const json_t *releases; /* lists.releases, or NULL when none */
     const char *items_name; /* file with the complete lists, or NULL */
 } s_digest_t;
 
@@ -330,6 +331,9 @@ static int s_read(const json_t *doc, s_digest_t *d, char *err, size_t errlen)
             rc = s_member(lists, s_list_keys[i], JSON_ARRAY, true, &d->lists[i],
                           "lists.", err, errlen);
     }
+    if (rc == 0)
+        rc = s_member(lists, "releases", JSON_ARRAY, false, &d->releases,
+                      "lists.", err, errlen);
     if (rc == 0)
         rc = s_member(doc, "topics", JSON_ARRAY, false, &d->topics, "", err,
                       errlen);
@@ -650,6 +654,87 @@ static long long s_cut_total(const s_digest_t *d, const char *section,
     return total;
 }
 
+/* ==== Releases ==== */
+
+/* Words of the releases, [0] zh, [1] en: the section, its appendix list,
+ * a prerelease, the verb of the time. */
+static const char *const s_rel_words[2][4] = {
+    {"### 🚀 版本发布", "### 版本发布", "预发布", "发布于"},
+    {"### 🚀 Releases", "### Releases", "prerelease", "published"},
+};
+
+/* One release of lists.releases: the section's line (its name linked,
+ * tag, author, time), or the appendix's (its tag linked). Every text is
+ * untrusted; the link is GitHub's page of that tag in this repository. */
+static int s_release(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
+                     size_t idx, bool appendix, char *err, size_t errlen)
+{
+    char where[RENDERER_WHERE_LEN];
+    snprintf(where, sizeof where, "lists.releases[%zu].", idx);
+    const json_t *rel = json_array_get(d->releases, idx);
+    if (!json_is_object(rel))
+        return s_bad(err, errlen, where, "", "expected an object");
+    const char *tag = NULL, *name = NULL, *author = NULL, *url = NULL;
+    int64_t at = 0;
+    bool pre = false;
+    int rc = s_str(rel, "tag", true, &tag, where, err, errlen);
+    if (rc == 0)
+        rc = s_str(rel, "name", false, &name, where, err, errlen);
+    if (rc == 0)
+        rc = s_str(rel, "author", false, &author, where, err, errlen);
+    if (rc == 0)
+        rc = s_str(rel, "url", false, &url, where, err, errlen);
+    if (rc == 0)
+        rc = s_int(rel, "at", false, &at, where, err, errlen);
+    if (rc == 0)
+        rc = s_bool(rel, "prerelease", &pre, where, err, errlen);
+    if (rc < 0)
+        return rc;
+    const char *const *rw = s_rel_words[d->zh ? 0 : 1];
+    char *base = dp_asprintf(RENDERER_GITHUB "%s/releases/tag/", d->repo);
+    dp_buf_t link = DP_BUF_INIT;
+    if (url && !strncmp(url, base, strlen(base)) && url[strlen(base)])
+        dp_buf_puts(&link, url);
+    else
+        dp_buf_printf(&link, "%s%s", base, tag);
+    char when[RENDERER_TIME_LEN];
+    s_when(at, d, w, when, sizeof when);
+    dp_buf_puts(out, "- [");
+    s_inline(out, appendix || !name || !*name ? tag : name);
+    dp_buf_puts(out, "](");
+    dp_text_url(out, link.data);
+    dp_buf_puts(out, ") ");
+    if (appendix) {
+        s_inline(out, name && *name ? name : "");
+    } else {
+        dp_text_md_code(out, tag, RENDERER_MAX_TEXT);
+    }
+    if (pre)
+        dp_buf_printf(out, " (%s)", rw[2]);
+    dp_buf_puts(out, " — by ");
+    s_inline(out, author && *author ? author : "ghost");
+    dp_buf_printf(out, " (%s: %s)\n", rw[3], when);
+    dp_buf_free(&link);
+    dp_free(base);
+    return 0;
+}
+
+/* The releases of the window, as a section or as the appendix's list;
+ * nothing at all when the digest has none. */
+static int s_releases(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
+                      bool appendix, char *err, size_t errlen)
+{
+    size_t n = json_array_size(d->releases);
+    if (n == 0)
+        return 0;
+    dp_buf_printf(out, "%s\n", s_rel_words[d->zh ? 0 : 1][appendix ? 1 : 0]);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = s_release(out, d, w, i, appendix, err, errlen);
+    dp_buf_puts(out, "\n");
+    return rc;
+}
+
 static int s_appendix(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
                       char *err, size_t errlen)
 {
@@ -675,6 +760,8 @@ static int s_appendix(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
         }
         dp_buf_puts(out, "\n");
     }
+    if (rc == 0)
+        rc = s_releases(out, d, w, true, err, errlen);
     dp_buf_puts(out, "---\n\n");
     return rc;
 }
@@ -907,6 +994,8 @@ static int s_markdown(const json_t *digest, const char *items_name,
     const s_words_t *w = d.zh ? &s_zh : &s_en;
     s_header(&md, &d, w);
     rc = s_sections(&md, &d, w, err, errlen);
+    if (rc == 0)
+        rc = s_releases(&md, &d, w, false, err, errlen);
     if (rc == 0)
         rc = s_appendix(&md, &d, w, err, errlen);
     if (rc == 0)

@@ -89,7 +89,9 @@ struct digest_set {
     size_t lists_cap, lists_used;
     const char **scratch; /* a list being interned */
     size_t scratch_cap;
-    bool sealed; /* built once: nothing can be added */
+    bool sealed;      /* built once: nothing can be added */
+    json_t *releases; /* id -> lists.releases entry, or NULL: none */
+    size_t nrel;      /* release events added (counted as the others) */
 };
 
 /* The roles people have, from their author_association. */
@@ -670,6 +672,58 @@ static void s_lists(json_t *digest, const s_item_t *items, size_t n,
     dp_free(refs);
     json_object_set_new(digest, "lists", lists);
     json_object_set_new(digest, "counts", counts);
+}
+
+/* ==== Releases ==== */
+
+/* Keeps a release event apart from the items (digest_set_add): its entry
+ * of lists.releases under its id, so a delivery again replaces it. */
+static void s_release_keep(digest_set_t *set, const dp_classified_t *ev)
+{
+    if (!ev->id)
+        return;
+    if (!set->releases)
+        set->releases = json_object();
+    json_object_set_new(
+        set->releases, ev->id,
+        json_pack("{s:o, s:o, s:o, s:o, s:I, s:b}", "tag",
+                  s_str(ev->labels.count ? ev->labels.items[0] : NULL), "name",
+                  s_str(ev->title), "author", s_str(ev->author), "url",
+                  s_str(ev->url), "at", (json_int_t)ev->at, "prerelease",
+                  ev->state && !strcmp(ev->state, "prerelease")));
+}
+
+/* Newest first, then by tag. */
+static int s_cmp_releases(const void *a, const void *b)
+{
+    const json_t *x = *(const json_t *const *)a;
+    const json_t *y = *(const json_t *const *)b;
+    int64_t tx = dp_json_int(x, "at", 0), ty = dp_json_int(y, "at", 0);
+    if (tx != ty)
+        return tx > ty ? -1 : 1;
+    return s_cmp_str(dp_json_str(x, "tag"), dp_json_str(y, "tag"));
+}
+
+/* lists.releases and counts.releases: the releases published in the
+ * window, once each, newest first; neither when there are none, so a
+ * digest without releases is the one it was before them. */
+static void s_releases(json_t *digest, const json_t *releases)
+{
+    size_t n = json_object_size(releases), k = 0;
+    if (n == 0)
+        return;
+    json_t **rel = dp_calloc(n, sizeof *rel);
+    const char *id;
+    json_t *r;
+    json_object_foreach((json_t *)releases, id, r) rel[k++] = r;
+    qsort(rel, n, sizeof *rel, s_cmp_releases);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append(arr, rel[i]);
+    json_object_set_new(json_object_get(digest, "counts"), "releases",
+                        json_integer((json_int_t)n));
+    json_object_set_new(json_object_get(digest, "lists"), "releases", arr);
+    dp_free(rel);
 }
 
 /* ==== Topics ==== */
@@ -1539,7 +1593,7 @@ digest_set_t *digest_set_new(size_t hint, bool keep_texts)
 
 size_t digest_set_count(const digest_set_t *set)
 {
-    return set->n;
+    return set->n + set->nrel;
 }
 
 /* The slot of an item number in set->slots: its own or a free one. */
@@ -1634,6 +1688,11 @@ static void s_snap_keep(digest_set_t *set, const dp_classified_t *ev,
 void digest_set_add(digest_set_t *set, const dp_classified_t *ev)
 {
     assert(!set->sealed);
+    if (ev->kind && !strcmp(ev->kind, "release")) {
+        s_release_keep(set, ev); /* no item: listed apart */
+        set->nrel++;
+        return;
+    }
     if (set->n == set->cap) {
         set->cap *= 2;
         set->evs = dp_realloc(set->evs, set->cap * sizeof *set->evs);
@@ -1675,6 +1734,7 @@ void digest_set_free(digest_set_t **set_p)
     dp_free(set->slots);
     dp_free(set->lists);
     dp_free(set->scratch);
+    json_decref(set->releases);
     dp_free(set);
     *set_p = NULL;
 }
@@ -1760,6 +1820,7 @@ json_t *digest_set_build(digest_set_t *set, const dp_window_t *win,
     json_t *d = json_object();
     s_header(d, win);
     s_lists(d, items, nitems, &cap);
+    s_releases(d, set->releases);
     json_t *facts = json_object();
     s_topics(d, facts, items, nitems, topics, &cap);
 

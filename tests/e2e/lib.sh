@@ -60,6 +60,21 @@ e2e_github() {
     unset REDIS_URL
 }
 
+# e2e_busy_hours - the repository of tests/data/busy, BUSY (a directory),
+# and its hours: BUSY_FROM..BUSY_TO, its busy hour, whose stats line is
+# STATS; QUIET_FROM..QUIET_TO, in which nothing changed; R, the devpulse
+# command; fast retries
+e2e_busy_hours() {
+    BUSY="$DP_SOURCE_DIR/tests/data/busy/vllm-project/vllm"
+    R="$DP_BIN_DIR/devpulse"
+    STATS=$(cat "$DP_SOURCE_DIR/tests/data/busy/EXPECTED-stats.txt")
+    BUSY_FROM=2025-12-15T14:00+08:00
+    BUSY_TO=2025-12-15T15:00+08:00
+    QUIET_FROM=2025-12-15T20:00+08:00
+    QUIET_TO=2025-12-15T21:00+08:00
+    export DP_RETRY_BASE_MS=20
+}
+
 # e2e_until TENTHS COMMAND... - runs COMMAND every tenth of a second until
 # it succeeds, at most TENTHS times; fails when it never did
 e2e_until() {

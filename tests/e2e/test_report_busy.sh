@@ -154,12 +154,13 @@ check "through GraphQL: queries asked, no PR's files or reviews by REST" \
         select(test("/pulls/[0-9]+/(files|reviews)"))] | length == 0)' \
     <<<"$stats"
 # 105 PRs shown: three queries of 50, one point each; every other counted
-# request is a page of the two listings.
+# request is a page of the two listings or the one of the releases.
 check "through GraphQL: three queries, three points" \
     jq -e '.by_path["/graphql"] == 3 and .graphql_points == 3' <<<"$stats"
 check "through GraphQL: the rest are listing pages" \
     jq -e '.counted == ([.by_path | to_entries[] |
-        select(.key | test("/issues(/comments)?$|/graphql$")) | .value] | add)' \
+        select(.key | test("/issues(/comments)?$|/releases$|/graphql$")) |
+        .value] | add) and .by_path["/repos/vllm-project/vllm/releases"] == 1' \
     <<<"$stats"
 
 e2e_finish

@@ -18,20 +18,13 @@ set -u
 command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed"; exit 77; }
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 
-BUSY="$DP_SOURCE_DIR/tests/data/busy/vllm-project/vllm"
+e2e_busy_hours
 DATA="$E2E_TMP/data"
 mkdir -p "$DATA/acme"
 for r in a b c; do
     cp -r "$BUSY" "$DATA/acme/$r"
     rm -f "$DATA/acme/$r/repo.json"
 done
-R="$DP_BIN_DIR/devpulse"
-STATS=$(cat "$DP_SOURCE_DIR/tests/data/busy/EXPECTED-stats.txt")
-QUIET_FROM=2025-12-15T20:00+08:00
-QUIET_TO=2025-12-15T21:00+08:00
-BUSY_FROM=2025-12-15T14:00+08:00
-BUSY_TO=2025-12-15T15:00+08:00
-export DP_RETRY_BASE_MS=20
 unset REDIS_URL
 
 # run OUT FROM TO REPO...: devpulse report into OUT; paths in OUT.paths

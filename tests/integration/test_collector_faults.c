@@ -577,6 +577,9 @@ static void s_split_paths(const json_t *stats, const s_expect_t *e,
             *comment_pages += n;
         } else if (s_ends_with(path, "/issues")) {
             *issue_pages += n;
+        } else if (s_ends_with(path, "/releases")) {
+            if (n != 1) /* one request a window, the repository's newest */
+                fail_msg("%ld requests for the releases", n);
         } else if (pulls && (s_ends_with(path, "/files") ||
                              s_ends_with(path, "/reviews"))) {
             long number = strtol(pulls + strlen("/pulls/"), NULL, 10);
@@ -702,7 +705,7 @@ static void s_cost_of(s_ctx_t *ctx, const char *repo, const s_expect_t *e,
     assert_int_equal(s_stat(stats, "requests"), c->counted);
     assert_int_equal(w->requests, c->counted);
     assert_int_equal(c->counted, c->issue_pages + c->comment_pages +
-                                     c->details + c->graphql);
+                                     c->details + c->graphql + 1);
     json_decref(stats);
 }
 
@@ -734,15 +737,15 @@ static void test_busy_hour_costs_four_listings_and_shown_details(void **state)
     assert_int_equal(c.graphql, 0);
 
     /* The quiet hour of another repository: two listings, one PR's
-     * details. */
+     * details, the releases. */
     s_cost_of(ctx, S_QUIET, &ctx->quiet, &c);
     assert_int_equal(c.issue_pages, 1);
     assert_int_equal(c.comment_pages, 1);
     assert_int_equal(c.details, 2);
-    assert_int_equal(c.counted, 4);
+    assert_int_equal(c.counted, 5);
 }
 
-static void test_busy_hour_through_graphql_costs_five_requests(void **state)
+static void test_busy_hour_through_graphql_costs_six_requests(void **state)
 {
     s_ctx_t *ctx = *state;
     s_cost_t c;
@@ -752,13 +755,13 @@ static void test_busy_hour_through_graphql_costs_five_requests(void **state)
     assert_int_equal(c.details, 0);
     assert_int_equal(c.graphql, 1);
     assert_int_equal(c.points, 1);
-    assert_int_equal(c.counted, 5);
+    assert_int_equal(c.counted, 6); /* with the releases */
     assert_true(collector_stats(ctx->collector)->graphql_points >= 1);
 
     s_cost_of(ctx, S_QUIET, &ctx->quiet, &c);
     assert_int_equal(c.details, 0);
     assert_int_equal(c.graphql, 1);
-    assert_int_equal(c.counted, 3);
+    assert_int_equal(c.counted, 4);
 }
 
 /* Starts the stand-in (extra arguments) and a collector with a token,
@@ -816,7 +819,7 @@ static void test_enterprise_without_graphql_falls_back_to_rest(void **state)
     stats = s_standin_call(ctx, false, "/_standin/stats");
     by_path = json_object_get(stats, "by_path");
     assert_null(json_object_get(by_path, "/api/graphql"));
-    assert_int_equal(s_stat(stats, "counted"), 4);
+    assert_int_equal(s_stat(stats, "counted"), 5); /* with the releases */
     json_decref(stats);
 }
 
@@ -928,7 +931,7 @@ int main(void)
         T(test_dataset_is_a_busy_hour),
         T(test_busy_window_through_faults_is_exact_and_free_again),
         T(test_busy_hour_costs_four_listings_and_shown_details),
-        T(test_busy_hour_through_graphql_costs_five_requests),
+        T(test_busy_hour_through_graphql_costs_six_requests),
         T(test_graphql_502_is_retried),
         T(test_enterprise_without_graphql_falls_back_to_rest),
         T(test_graphql_second_page_goes_to_rest),

@@ -18,6 +18,9 @@
  *   DIR/<owner>/<repo>/pulls/<n>.files.json optional, as GET .../pulls/n/files
  *   DIR/<owner>/<repo>/reviews/<n>.json  optional, as GET .../pulls/n/reviews
  *   DIR/<owner>/<repo>/comments/<n>.json optional, as GET .../issues/n/comments
+ *   DIR/<owner>/<repo>/releases.json     optional array, as GET .../releases
+ *                                        lists it (newest first, in file
+ *                                        order; none without the file)
  *
  * A pull request without a files or reviews file answers an empty list
  * (GitHub does so for a PR without reviews); a number that is no pull
@@ -148,6 +151,7 @@ typedef struct {
     char *name;           /* directory name */
     long long id;         /* repo.json "id" or derived from the name */
     json_t *repo;         /* repo.json, or NULL */
+    json_t *releases;     /* releases.json, or NULL */
     json_t *issues;       /* owned array (possibly empty) */
     item_t *items;        /* one per element of issues */
     size_t n_items;       /* number of items */
@@ -685,6 +689,19 @@ static int s_repo_load_meta(repo_t *repo, const char *path)
     return 0;
 }
 
+/* Loads releases.json, if any. */
+static int s_repo_load_releases(repo_t *repo, const char *path)
+{
+    if (!s_is_file(path))
+        return 0;
+    repo->releases = s_load_json(path);
+    if (!repo->releases || !json_is_array(repo->releases)) {
+        fprintf(stderr, "gh-standin: %s: expected a JSON array\n", path);
+        return -1;
+    }
+    return 0;
+}
+
 /* Loads DIR/<owner>/<name>/ into repo. */
 static int s_repo_load(repo_t *repo, const char *dir)
 {
@@ -693,9 +710,12 @@ static int s_repo_load(repo_t *repo, const char *dir)
     char *pulls = dp_asprintf("%s/pulls", dir);
     char *comments = dp_asprintf("%s/comments", dir);
     char *reviews = dp_asprintf("%s/reviews", dir);
+    char *releases = dp_asprintf("%s/releases.json", dir);
     int rc = s_repo_load_issues(repo, issues);
     if (rc == 0)
         rc = s_repo_load_meta(repo, meta);
+    if (rc == 0)
+        rc = s_repo_load_releases(repo, releases);
     if (rc == 0)
         rc = s_load_numbered(pulls, ".json", JSON_OBJECT, &repo->pulls,
                              &repo->n_pulls);
@@ -708,6 +728,7 @@ static int s_repo_load(repo_t *repo, const char *dir)
     if (rc == 0)
         rc = s_load_numbered(reviews, ".json", JSON_ARRAY, &repo->reviews,
                              &repo->n_reviews);
+    dp_free(releases);
     dp_free(reviews);
     dp_free(comments);
     dp_free(pulls);
@@ -721,6 +742,7 @@ static void s_repo_free(repo_t *repo)
     dp_free(repo->owner);
     dp_free(repo->name);
     json_decref(repo->repo);
+    json_decref(repo->releases);
     json_decref(repo->issues);
     dp_free(repo->items);
     for (size_t i = 0; i < repo->n_pulls; i++)
@@ -1290,8 +1312,8 @@ static void s_events_of(feed_t *f, const numbered_t *lists, size_t nlists,
 }
 
 /* GET /repos/{o}/{r}/events: the dataset's activity as GitHub's feed shows
- * it (issues and pull requests opened and closed, comments, reviews),
- * newest first, at most S_EVENTS_MAX, paginated, with an ETag and
+ * it (issues and pull requests opened and closed, comments, reviews, published
+ * releases), newest first, at most S_EVENTS_MAX, paginated, with an ETag and
  * X-Poll-Interval. Events carry no lag here. */
 static void s_list_events(server_t *srv, repo_t *repo, const query_t *q,
                           reply_t *r)
@@ -1316,6 +1338,14 @@ static void s_list_events(server_t *srv, repo_t *repo, const query_t *q,
                 "created_at");
     s_events_of(&f, repo->reviews, repo->n_reviews, "PullRequestReviewEvent",
                 "submitted_at");
+    size_t i;
+    json_t *rel;
+    json_array_foreach(repo->releases, i, rel)
+    {
+        s_event_add(&f, "ReleaseEvent", "published",
+                    json_object_get(rel, "author"), 0,
+                    json_object_get(rel, "published_at"));
+    }
     if (f.n)
         qsort(f.v, f.n, sizeof *f.v, s_entry_cmp);
     char base[512];
@@ -1325,6 +1355,24 @@ static void s_list_events(server_t *srv, repo_t *repo, const query_t *q,
     r->poll_interval = srv->poll_interval;
     dp_free(f.v);
     json_decref(f.all);
+}
+
+/* GET /repos/{o}/{r}/releases: releases.json as it is written (newest
+ * first), paginated, with an ETag. */
+static void s_list_releases(server_t *srv, repo_t *repo, const query_t *q,
+                            reply_t *r)
+{
+    long long per_page, page;
+    if (s_paging(srv, q, r, &per_page, &page) < 0)
+        return;
+    size_t n = json_array_size(repo->releases);
+    entry_t *v = dp_calloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (entry_t){(int64_t)i, 0, json_array_get(repo->releases, i)};
+    char base[512];
+    s_link_base(srv, repo, "/releases", base, sizeof base);
+    s_reply_page(r, v, n, per_page, page, base, q);
+    dp_free(v);
 }
 
 /* ==== Single objects ==== */
@@ -1794,6 +1842,19 @@ static json_t *s_gql_latest(repo_t *repo, int pulls)
     return json_pack("{s:o}", "nodes", nodes);
 }
 
+/* The newest release (releases.json is newest first) as `releases(first:
+ * 1, orderBy: CREATED_AT DESC) { nodes { publishedAt } }` answers. */
+static json_t *s_gql_newest_release(repo_t *repo)
+{
+    json_t *nodes = json_array();
+    json_t *rel = json_array_get(repo->releases, 0);
+    if (rel)
+        json_array_append_new(nodes,
+                              json_pack("{s:O?}", "publishedAt",
+                                        json_object_get(rel, "published_at")));
+    return json_pack("{s:o}", "nodes", nodes);
+}
+
 /* The repositories of an activity query (`alias: repository(owner, name)
  * { ...activity }`, services/collector/gh_activity.h), each answered with
  * its latest issue and pull request. */
@@ -1809,10 +1870,11 @@ static void s_gql_activity(server_t *srv, const char *query, const json_t *vars,
         repo_t *repo = s_gql_repo(srv, args, len, vars, &owner, &name);
         if (repo) {
             json_object_set_new(data, alias,
-                                json_pack("{s:o, s:o}", "issues",
+                                json_pack("{s:o, s:o, s:o}", "issues",
                                           s_gql_latest(repo, 0), "pullRequests",
-                                          s_gql_latest(repo, 1)));
-            *connections += 2;
+                                          s_gql_latest(repo, 1), "releases",
+                                          s_gql_newest_release(repo)));
+            *connections += 3;
         } else {
             json_object_set_new(data, alias, json_null());
             json_array_append_new(errors, s_gql_no_repo(owner, name, alias));
@@ -2017,6 +2079,8 @@ static void s_route(server_t *srv, const char *method, const char *path,
         s_list_issues(srv, repo, q, r);
     } else if (m == 1 && strcmp(s[0], "events") == 0) {
         s_list_events(srv, repo, q, r);
+    } else if (m == 1 && strcmp(s[0], "releases") == 0) {
+        s_list_releases(srv, repo, q, r);
     } else if (m == 2 && strcmp(s[0], "issues") == 0 &&
                strcmp(s[1], "comments") == 0) {
         s_list_comments(srv, repo, -1, q, r);

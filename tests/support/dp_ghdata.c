@@ -182,6 +182,33 @@ void dp_gh_write_repo(const char *data, const char *repo, json_t *issues,
     }
 }
 
+json_t *dp_gh_release(const char *repo, long id, const char *tag,
+                      const char *name, const char *login, int64_t created,
+                      int64_t published, bool prerelease)
+{
+    char url[512];
+    snprintf(url, sizeof url, "https://github.com/%s/releases/tag/%s", repo,
+             tag);
+    json_t *rel =
+        s_checked(json_pack("{s:I, s:s, s:o, s:s, s:{s:s, s:s}, s:b, s:b}",
+                            "id", (json_int_t)id, "tag_name", tag, "name",
+                            name ? json_string(name) : json_null(), "html_url",
+                            url, "author", "login", login, "type", "User",
+                            "draft", published <= 0, "prerelease", prerelease),
+                  "release");
+    dp_gh_put_time(rel, "created_at", created);
+    dp_gh_put_time(rel, "published_at", published);
+    return rel;
+}
+
+void dp_gh_write_releases(const char *data, const char *repo, json_t *releases)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s/releases.json", data, repo);
+    if (json_dump_file(releases, path, JSON_COMPACT) != 0)
+        s_fail("cannot write", path, 0);
+}
+
 /* ==== A mixed hour ==== */
 
 #define DP_GH_HOUR INT64_C(3600)

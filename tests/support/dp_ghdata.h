@@ -8,6 +8,7 @@
  * A dataset directory holds, for every repository "owner/name":
  *   <owner>/<name>/issues.json           the items GET /repos/o/r/issues lists
  *   <owner>/<name>/comments/<n>.json     the comments of item n
+ *   <owner>/<name>/releases.json         the releases, newest first
  * which build/bin/gh-standin serves. On an I/O or allocation failure these
  * helpers print one line on stderr and abort(): a dataset that cannot be
  * written ends a test or a benchmark alike.
@@ -70,6 +71,19 @@ void dp_gh_spoil_utf8(json_t *obj, const char *key);
  * caller's. */
 void dp_gh_write_repo(const char *data, const char *repo, json_t *issues,
                       json_t *comments);
+
+/* A release as GET /repos/o/r/releases lists it: tag_name tag, name
+ * (null when NULL), author login, created at created, published at
+ * published (null when <= 0: a draft as its owner sees it), a prerelease
+ * or not. Returns a new reference, which the caller owns. */
+json_t *dp_gh_release(const char *repo, long id, const char *tag,
+                      const char *name, const char *login, int64_t created,
+                      int64_t published, bool prerelease);
+
+/* Writes data/<owner>/<name>/releases.json from releases (newest first,
+ * as GitHub lists them; the caller's); the repository's directory must
+ * exist (dp_gh_write_repo). */
+void dp_gh_write_releases(const char *data, const char *repo, json_t *releases);
 
 /* The kinds of events a mixed hour (dp_gh_write_hour) holds. */
 enum {

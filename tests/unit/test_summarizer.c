@@ -558,6 +558,62 @@ static void test_digest_with_duplicates_equals_digest_without(void **state)
     assert_true(same_bytes);
 }
 
+/* A release event as the collector makes it (proto/README.md); its tag
+ * is *tag, the caller's. */
+static dp_classified_t s_release(const char *id, char **tag, const char *at,
+                                 bool pre)
+{
+    dp_classified_t e = {0};
+    e.id = (char *)id;
+    e.kind = "release";
+    e.at = e.updated_at = e.created_at = s_at(at);
+    e.title = "Name <b>";
+    e.labels = (dp_strs_t){tag, 1};
+    e.state = pre ? "prerelease" : "release";
+    e.author = e.actor = "alice";
+    e.url = "https://github.com/vllm-project/vllm/releases/tag/x";
+    return e;
+}
+
+static void test_digest_lists_releases_apart_once_each(void **state)
+{
+    (void)state;
+    dp_classified_t ev[EXAMPLE_EVENTS + 3];
+    char *rc1 = "v1.0rc1", *v1 = "v1.0";
+    s_example(ev);
+    ev[EXAMPLE_EVENTS] =
+        s_release("release:1", &rc1, "2025-12-10T10:40:00Z", true);
+    ev[EXAMPLE_EVENTS + 1] =
+        s_release("release:2", &v1, "2025-12-10T11:00:00Z", false);
+    ev[EXAMPLE_EVENTS + 2] = ev[EXAMPLE_EVENTS]; /* delivered twice */
+    json_t *without = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
+    json_t *with = s_build("zh", ev, COUNT(ev), NULL);
+    assert_int_equal(dp_json_int(with, "counts.releases", -1), 2);
+    const json_t *rel = dp_json_get(with, "lists.releases");
+    assert_int_equal(json_array_size(rel), 2);
+    assert_string_equal(dp_json_str(json_array_get(rel, 0), "tag"), "v1.0");
+    assert_false(dp_json_bool(json_array_get(rel, 0), "prerelease", true));
+    assert_string_equal(dp_json_str(json_array_get(rel, 1), "tag"), "v1.0rc1");
+    assert_true(dp_json_bool(json_array_get(rel, 1), "prerelease", false));
+    assert_string_equal(dp_json_str(json_array_get(rel, 1), "name"),
+                        "Name <b>");
+    assert_int_equal(dp_json_int(json_array_get(rel, 1), "at", 0),
+                     s_at("2025-12-10T10:40:00Z"));
+    /* Nothing else changes; without releases, no member at all. */
+    assert_null(dp_json_get(without, "lists.releases"));
+    assert_null(dp_json_get(without, "counts.releases"));
+    json_object_del(json_object_get(with, "lists"), "releases");
+    json_object_del(json_object_get(with, "counts"), "releases");
+    json_object_del(json_object_get(with, "health"), "events");
+    json_object_del(json_object_get(without, "health"), "events");
+    char where[256] = "";
+    bool differ = s_first_diff(without, with, "", where, sizeof where);
+    json_decref(with);
+    json_decref(without);
+    if (differ)
+        fail_msg("releases changed the digest at %s", where);
+}
+
 static void test_digest_merged_pr_goes_to_merged_list_only(void **state)
 {
     (void)state;
@@ -1566,6 +1622,7 @@ int main(void)
         cmocka_unit_test(test_digest_lists_break_ties_by_higher_number),
         cmocka_unit_test(test_digest_counts_duplicate_deliveries_once),
         cmocka_unit_test(test_digest_with_duplicates_equals_digest_without),
+        cmocka_unit_test(test_digest_lists_releases_apart_once_each),
         cmocka_unit_test(test_digest_merged_pr_goes_to_merged_list_only),
         cmocka_unit_test(test_digest_issues_opened_and_closed_in_window),
         cmocka_unit_test(test_digest_hot_thread_counts_people_not_bots),
