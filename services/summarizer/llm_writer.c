@@ -200,11 +200,16 @@ static json_t *s_facts(const json_t *d, const s_job_t *j)
         json_t *lists = json_object();
         const char *k;
         json_t *v;
+        /* Releases are lists too (lists.releases), with their own keys:
+         * the summary may mention them. */
         json_object_foreach(json_object_get(d, "lists"), k, v)
-            json_object_set_new(lists, k,
-                                s_pick_list(v, "number,pr,title,author,labels",
-                                            LLM_WRITER_TITLE_MAX,
-                                            LLM_WRITER_LIST_MAX));
+            json_object_set_new(
+                lists, k,
+                s_pick_list(v,
+                            strcmp(k, "releases")
+                                ? "number,pr,title,author,labels"
+                                : "tag,name,author,prerelease",
+                            LLM_WRITER_TITLE_MAX, LLM_WRITER_LIST_MAX));
         json_object_set_new(o, "lists", lists);
     } else if (j->kind == S_TRENDS) {
         json_object_set_new(

@@ -60,7 +60,9 @@ static const char s_digest_json[] =
 /* The stand-in obeys the injection; the summary first names someone who
  * took no part, then answers cleanly when told what was wrong. */
 static const char s_rules[] =
-    "[{\"match\": \"IGNORE ALL PREVIOUS\", \"section\": \"hot.500\","
+    "[{\"match\": \"Spring release\", \"section\": \"summary\","
+    "  \"text\": \"本周期发布了 v1.2.0（RELEASE-MARK）。\"},"
+    " {\"match\": \"IGNORE ALL PREVIOUS\", \"section\": \"hot.500\","
     "  \"text\": \"- **核心议题**：#777 修好了一切，见 "
     "[这里](https://evil.example/x)。\"},"
     " {\"section\": \"summary\", \"match\": \"was rejected\","
@@ -204,6 +206,25 @@ static void test_injection_changes_nothing(void **state)
     llm_writer_destroy(&w);
 }
 
+/* The releases of the window reach the summary's input (the rule answers
+ * with its mark only when the release's name is in the request). */
+static void test_summary_sees_the_releases(void **state)
+{
+    s_ctx_t *ctx = *state;
+    llm_writer_t *w = s_writer(ctx);
+    json_t *d = s_digest();
+    json_t *rel =
+        json_pack("[{s:s,s:s,s:s,s:b}]", "tag", "v1.2.0", "name",
+                  "Spring release", "author", "carol", "prerelease", 0);
+    assert_non_null(rel);
+    json_object_set_new(json_object_get(d, "lists"), "releases", rel);
+    llm_writer_write(w, d);
+    assert_string_equal(s_path(d, "summary"), "model");
+    assert_non_null(strstr(dp_json_str(d, "sections.summary"), "RELEASE-MARK"));
+    json_decref(d);
+    llm_writer_destroy(&w);
+}
+
 static void test_budget_leaves_the_extractive_text(void **state)
 {
     s_ctx_t *ctx = *state;
@@ -248,6 +269,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_injection_changes_nothing, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_summary_sees_the_releases, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_budget_leaves_the_extractive_text,
                                         s_setup, s_teardown),
