@@ -20,6 +20,7 @@
 #include "dp_store.h"
 #include "dp_time.h"
 #include "dp_topics.h"
+#include "trend.h"
 #include "writer.h"
 
 #define SUMMARIZER_POLL_MS 500
@@ -542,6 +543,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
                           .sink = s_items_sink,
                           .sink_arg = items};
     json_t *digest = digest_build_with(w, load.evs, (size_t)n, &opts);
+    trend_attach(digest, w->history);
     s_items_flush(items);
     dp_free(items);
     json_decref(topics);
