@@ -49,7 +49,7 @@ typedef struct {
     /* trends */
     const char *trend_none, *trend_cat_fmt, *trend_prev_fmt, *trend_first;
     const char *trend_cats_fmt, *trend_topics_fmt, *trend_cont_fmt;
-    const char *trend_counts_fmt;
+    const char *trend_counts_fmt, *trend_still_fmt;
     const char *names[5];
     /* key changes */
     const char *changes_none, *c_kind_merged, *c_kind_new, *c_kind_draft;
@@ -135,6 +135,8 @@ static const s_words_t s_zh = {
     .trend_cats_fmt = "类别变化（本期与前 %zu 个周期相比，括号内由近及远）：",
     .trend_topics_fmt = "关注主题（本期与前 %zu 个周期相比）：",
     .trend_counts_fmt = "数量变化（本期与前 %zu 个周期相比，括号内由近及远）：",
+    .trend_still_fmt = "此前 %zu 个同长度周期内没有新建、关闭或合并的 Issue 与 "
+                       "PR（仓库可能更年轻），暂无可对比的数据。",
     .trend_cont_fmt = "讨论延续：%zu 个讨论在上一周期已是讨论，%zu 个为本期新"
                       "出现。",
     .names = {"新 Issue", "关闭 Issue", "新 PR", "合并 PR", "关闭未合并 PR"},
@@ -254,6 +256,9 @@ static const s_words_t s_en = {
     .trend_topics_fmt = "Watched topics against the %zu previous periods: ",
     .trend_counts_fmt = "Counts against the %zu previous periods (in "
                         "brackets, newest first): ",
+    .trend_still_fmt = "No issue or PR was opened, closed or merged in the %zu "
+                       "previous periods of this length (the repository may "
+                       "be younger); there is nothing to compare with.",
     .trend_cont_fmt = "Continuity: discussions carried over from the previous "
                       "period: %zu; new ones: %zu.",
     .names = {"new issues", "closed issues", "new PRs", "merged PRs",
@@ -775,6 +780,21 @@ static void s_trend_series(dp_buf_t *b, const json_t *d, const json_t *history,
     dp_buf_puts(b, w->themes_end);
 }
 
+/* True when no earlier window has a count above 0. */
+static bool s_history_empty(const json_t *history)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(history, i, e)
+    {
+        for (size_t k = 0; k < 5; k++)
+            if (dp_json_int(json_object_get(e, "counts"), s_count_names[k], 0) >
+                0)
+                return false;
+    }
+    return true;
+}
+
 static void s_trend_counts(dp_buf_t *b, const json_t *d, const json_t *prev,
                            const s_words_t *w)
 {
@@ -811,6 +831,11 @@ static void s_trends(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
     }
     if (json_array_size(history) == 0) {
         dp_buf_printf(b, "\n%d. %s", k, w->trend_first);
+        return;
+    }
+    if (s_history_empty(history)) {
+        dp_buf_printf(b, "\n%d. ", k);
+        dp_buf_printf(b, w->trend_still_fmt, json_array_size(history));
         return;
     }
     dp_buf_printf(b, "\n%d. ", k++);

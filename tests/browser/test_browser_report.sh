@@ -218,7 +218,7 @@ check "report: one chart, five lines of 13 points (the hour and the 12 before)" 
 check "report: the chart is drawn, within 390 px ($(get chartw)x$(get charth))" \
     [ "$(get chartw)" -gt 0 -a "$(get chartw)" -le 390 -a "$(get charth)" -gt 0 ]
 check "report: the first heading's emoji is drawn in colour ($(get emoji) pixels)" \
-    [ "$(get emoji)" != none ] && [ "$(get emoji)" -gt 50 ]
+    [ "$(get emoji)" != none -a "$(get emoji)" -gt 50 ]
 probe repo-index "/site/acme/hostile/index.html"
 check "repository index: one chart, five lines of 2 points (two reports)" \
     [ "$(get charts)" = 1 -a "$(get series)" = 5 -a "$(get points)" = 2 ]
