@@ -1,5 +1,4 @@
-/* test_trend.c - the earlier windows' counts (collector and summarizer) and
- * their chart */
+/* test_trend.c - the earlier windows' counts (collector and summarizer) */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chart.h"
 #include "dp_json.h"
 #include "dp_mem.h"
 #include "dp_proto.h"
@@ -150,28 +148,38 @@ static char *s_trends_of(const char *history_json, const json_t *previous,
     return out;
 }
 
+/* The trends of an hour of the busy dataset at from, compared with the 6
+ * hours before it as the listing counts them and no ledger. */
+static char *s_busy_trends(const char *from, bool zh)
+{
+    gh_history_t h = {0};
+    s_count_busy(&h, s_at(from), HOUR, 6);
+    char *text = gh_history_json(&h);
+    json_t *none = json_array();
+    char *out = s_trends_of(text, none, zh);
+    json_decref(none);
+    free(text);
+    gh_history_clear(&h);
+    assert_non_null(out);
+    return out;
+}
+
 static void test_one_shot_report_compares_with_the_listing(void **state)
 {
     (void)state;
-    gh_history_t h = {0};
-    s_count_busy(&h, s_at("2025-12-15T06:00:00Z"), HOUR, 6);
-    char *text = gh_history_json(&h);
-    json_t *none = json_array();
-    char *en = s_trends_of(text, none, false);
-    assert_non_null(en);
+    char *en = s_busy_trends("2025-12-15T06:00:00Z", false);
     assert_null(strstr(en, "first recorded period"));
     assert_non_null(strstr(en, "Compared with the previous period: new "
                                "issues 17 → 5"));
     assert_non_null(strstr(en, "Counts against the 6 previous periods"));
     assert_non_null(strstr(en, "new issues 5 (17, 14, 9, 9, 8, 8)"));
+    dp_free(en);
     /* Without any history: the first recorded period, as before. */
+    json_t *none = json_array();
     char *first = s_trends_of(NULL, none, false);
     assert_non_null(strstr(first, "first recorded period"));
     dp_free(first);
-    dp_free(en);
     json_decref(none);
-    free(text);
-    gh_history_clear(&h);
 }
 
 static void test_younger_repository_says_nothing_to_compare(void **state)
@@ -181,22 +189,19 @@ static void test_younger_repository_says_nothing_to_compare(void **state)
      * before 19:00 have no item. */
     gh_history_t h = {0};
     s_count_busy(&h, s_at("2025-12-14T19:00:00Z"), HOUR, 6);
+    assert_int_equal(h.n, 6);
     for (size_t k = 0; k < h.n; k++)
         for (int s = 0; s < GH_HISTORY_COUNTS; s++)
             assert_int_equal(h.counts[k][s], 0);
-    char *text = gh_history_json(&h);
-    json_t *none = json_array();
-    char *en = s_trends_of(text, none, false);
+    gh_history_clear(&h);
+    char *en = s_busy_trends("2025-12-14T19:00:00Z", false);
     assert_non_null(strstr(en, "No issue or PR was opened, closed or merged "
                                "in the 6 previous periods"));
     assert_null(strstr(en, "Compared with"));
-    char *zh = s_trends_of(text, none, true);
+    char *zh = s_busy_trends("2025-12-14T19:00:00Z", true);
     assert_non_null(strstr(zh, "此前 6 个同长度周期内没有"));
     dp_free(zh);
     dp_free(en);
-    json_decref(none);
-    free(text);
-    gh_history_clear(&h);
 }
 
 static void test_ledger_summaries_are_preferred(void **state)
@@ -226,72 +231,6 @@ static void test_ledger_summaries_are_preferred(void **state)
     json_decref(h);
 }
 
-static size_t s_count_str(const char *s, const char *what)
-{
-    size_t n = 0;
-    for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
-        n++;
-    return n;
-}
-
-static void test_chart_has_five_lines_of_every_window(void **state)
-{
-    (void)state;
-    chart_point_t pts[CHART_MAX + 3];
-    memset(pts, 0, sizeof pts);
-    for (size_t i = 0; i < CHART_MAX + 3; i++) {
-        snprintf(pts[i].label, sizeof pts[i].label, "<b>%zu&", i);
-        for (int s = 0; s < CHART_SERIES; s++)
-            pts[i].counts[s] = (long)(i * (size_t)(s + 1));
-    }
-    dp_buf_t b = DP_BUF_INIT;
-    chart_svg(&b, pts, 13, false);
-    assert_non_null(b.data);
-    assert_int_equal(s_count_str(b.data, "<svg"), 1);
-    assert_int_equal(s_count_str(b.data, "class=\"series\""), CHART_SERIES);
-    assert_non_null(strstr(b.data, "data-points=\"13\""));
-    const char *line = strstr(b.data, "class=\"series\" points=\"");
-    const char *end = strchr(line + strlen("class=\"series\" points=\""), '"');
-    size_t commas = 0;
-    for (const char *p = line; p < end; p++)
-        commas += *p == ',';
-    assert_int_equal(commas, 13);
-    /* Labels are text: escaped, no markup of their own. */
-    assert_null(strstr(b.data, "<b>"));
-    assert_non_null(strstr(b.data, "&lt;b&gt;0&amp;"));
-    assert_null(strstr(b.data, "<script"));
-    assert_non_null(strstr(b.data, "New issues"));
-    dp_buf_free(&b);
-    /* Too many: the newest CHART_MAX; one: nothing. */
-    chart_svg(&b, pts, CHART_MAX + 3, true);
-    assert_non_null(strstr(b.data, "data-points=\"25\""));
-    assert_non_null(strstr(b.data, "新 Issue"));
-    dp_buf_free(&b);
-    chart_svg(&b, pts, 1, true);
-    assert_int_equal(b.len, 0);
-    dp_buf_free(&b);
-}
-
-static void test_chart_reads_stats_lines(void **state)
-{
-    (void)state;
-    long c[CHART_SERIES];
-    assert_true(chart_counts_of_stats("New issues 73 | Closed issues 31 | New "
-                                      "PRs 91 | Merged PRs 40 | PRs closed "
-                                      "unmerged 12",
-                                      c));
-    assert_int_equal(c[0], 73);
-    assert_int_equal(c[4], 12);
-    assert_true(chart_counts_of_stats(
-        "新 Issue 8 | 关闭 Issue 1 | 新 PR 1 | 合并 PR 1 | 关闭未合并 PR 1",
-        c));
-    assert_int_equal(c[0], 8);
-    assert_false(chart_counts_of_stats("New issues 73 | Closed issues", c));
-    assert_false(chart_counts_of_stats("a 1 | b 2 | c 3 | d 4 | e "
-                                       "99999999999999999999",
-                                       c));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,8 +239,6 @@ int main(void)
         cmocka_unit_test(test_one_shot_report_compares_with_the_listing),
         cmocka_unit_test(test_younger_repository_says_nothing_to_compare),
         cmocka_unit_test(test_ledger_summaries_are_preferred),
-        cmocka_unit_test(test_chart_has_five_lines_of_every_window),
-        cmocka_unit_test(test_chart_reads_stats_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
