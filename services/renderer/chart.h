@@ -9,8 +9,7 @@
 
 #include "dp_mem.h"
 
-#define CHART_SERIES 5 /* new issues, closed issues, new PRs, merged, closed   \
-                        */
+#define CHART_SERIES 5 /* the five counts of a window */
 #define CHART_MAX 25   /* windows drawn at most: 24 earlier and the window */
 #define CHART_LABEL 24 /* bytes of an axis label */
 
