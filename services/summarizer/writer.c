@@ -833,7 +833,9 @@ static void s_trends(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
         dp_buf_printf(b, "\n%d. %s", k, w->trend_first);
         return;
     }
-    if (s_history_empty(history)) {
+    /* Only the listing's counts, all 0: nothing to compare with. */
+    json_t *previous = dp_json_get(d, "facts.previous");
+    if (json_array_size(previous) == 0 && s_history_empty(history)) {
         dp_buf_printf(b, "\n%d. ", k);
         dp_buf_printf(b, w->trend_still_fmt, json_array_size(history));
         return;
@@ -846,7 +848,6 @@ static void s_trends(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
     }
     /* What only the published reports tell: categories, topics and
      * discussions of the windows before. */
-    json_t *previous = dp_json_get(d, "facts.previous");
     if (json_array_size(previous) == 0)
         return;
     if (json_object_size(cats) > 0) {
