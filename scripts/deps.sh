@@ -9,8 +9,8 @@
 #             benchmarks are part of the build), redis-server, tzdata and
 #             ca-certificates. No clang, no browser.
 #   check     demo's packages plus what `make check` and `make fuzz` use:
-#             clang and its sanitizer/libFuzzer runtimes, chromium and a
-#             CJK font (tests/browser), the command-line tools the tests
+#             clang and its sanitizer/libFuzzer runtimes, chromium, a
+#             CJK font and a colour emoji font (tests/browser), the command-line tools the tests
 #             run (curl, openssl, pgrep from procps), and nodejs and npm,
 #             with which the GitHub stand-in validates GraphQL queries
 #             against GitHub's published schema: the npm packages are then
@@ -43,8 +43,9 @@ CHECK=(
     # clang's sanitizer and libFuzzer runtimes (make fuzz, make check): only
     # a Recommends of clang-14, which --no-install-recommends leaves out
     libclang-rt-dev
-    # tests/browser renders the HTML reports in Debian's headless chromium
-    chromium fonts-wqy-microhei
+    # tests/browser renders the HTML reports in Debian's headless chromium,
+    # with a CJK font and a colour emoji font (the headings' emoji)
+    chromium fonts-wqy-microhei fonts-noto-color-emoji
     # tools the test scripts run: curl (stand-in checks), openssl (TLS test
     # certificates), pgrep (fault suite), jq (counts straight from the raw
     # data), docker-compose (the compose file is validated)

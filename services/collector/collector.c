@@ -25,6 +25,7 @@
 #include "gh_activity.h"
 #include "gh_client.h"
 #include "gh_graphql.h"
+#include "gh_history.h"
 #include "gh_index.h"
 #include "gh_listing.h"
 #include "gh_releases.h"
@@ -276,13 +277,14 @@ typedef struct {
     gh_events_t held; /* events of pull requests waiting for details */
     int64_t wait[GH_GRAPHQL_BATCH]; /* those pull requests */
     size_t nwait;
-    size_t ndetails;  /* pull requests whose details were asked for */
-    long total;       /* distinct events of the window so far */
-    long passed;      /* events handed to the ledger, up to max_events */
-    bool capped;      /* some were dropped past max_events */
-    long nfresh;      /* of which the window had not seen */
-    bool opened;      /* a revision was opened for fresh events */
-    int64_t revision; /* 0 until known */
+    size_t ndetails;    /* pull requests whose details were asked for */
+    long total;         /* distinct events of the window so far */
+    long passed;        /* events handed to the ledger, up to max_events */
+    bool capped;        /* some were dropped past max_events */
+    long nfresh;        /* of which the window had not seen */
+    bool opened;        /* a revision was opened for fresh events */
+    int64_t revision;   /* 0 until known */
+    gh_history_t *hist; /* counts of the earlier windows, or NULL */
 } s_win_t;
 
 /* Frees what an event owns. */
@@ -570,6 +572,12 @@ static int s_on_item(json_t *it, bool again, void *arg)
         gh_client_problem(self->gh, "skipped an item: %s", err);
         return 0;
     }
+    if (w->hist)
+        gh_history_count(w->hist, it, &snap);
+    if (snap.updated_at < req->win_from) {
+        s_event_free(&snap); /* listed for the history alone */
+        return 0;
+    }
     int n = gh_snapshot_events(it, &snap, req->win_from, req->win_to, &evs,
                                &detail);
     if (detail) {
@@ -689,7 +697,10 @@ static int s_finish(s_win_t *w)
     win->rl_limit = gs->rl_limit;
     win->complete_until = self->complete_until;
     win->problems = *gh_client_problems(self->gh);
+    char *history = w->hist ? gh_history_json(w->hist) : NULL;
+    win->history = history;
     s_send(self, &msg);
+    free(history);
     dp_ledger_revise_close(self->store, &w->lw);
     dp_log(DP_LOG_INFO,
            "%s window %lld..%lld rev %lld: %ld events (%ld new), %ld "
@@ -723,6 +734,68 @@ static int s_spill_open(void)
     return fd;
 }
 
+/* ==== The earlier windows' counts ==== */
+
+/* Sets the history of the window up (gh_history.h) when the collector
+ * counts one: the issues listing then starts at the oldest earlier window,
+ * and only the window's own items become events. */
+static void s_history_begin(collector_t *self, const dp_collect_t *req,
+                            s_win_t *w, gh_history_t *hist)
+{
+    int64_t len = req->win_to - req->win_from;
+    gh_history_init(hist, req->win_from, req->win_to,
+                    gh_history_windows(len, self->cfg.history));
+    w->hist = hist->n > 0 ? hist : NULL;
+}
+
+/* A listed item of a quiet window: counted, no event (nothing of it
+ * changed since the window began). */
+static int s_on_history_item(json_t *it, bool again, void *arg)
+{
+    (void)again;
+    s_win_t *w = arg;
+    dp_event_t snap;
+    char err[256];
+    if (gh_item_snapshot(it, w->req->repo, (size_t)w->self->cfg.max_text, &snap,
+                         err, sizeof err) == 0) {
+        gh_history_count(w->hist, it, &snap);
+        s_event_free(&snap);
+    }
+    return 0;
+}
+
+/* The history of a quiet window: nothing to list when the repository's
+ * newest change (latest, -1 unknown) is older than the oldest earlier
+ * window (every count is 0); else its issues listing from there (all of it
+ * older than the window), for the counts alone. A failure is a problem of
+ * the report, not of the window. */
+static int s_history_quiet(s_win_t *w, int64_t latest)
+{
+    if (!w->hist || (latest >= 0 && latest < gh_history_since(w->hist)))
+        return 0;
+    char path[COLLECTOR_KEY_MAX];
+    snprintf(path, sizeof path,
+             "/repos/%s/issues?state=all&sort=updated&direction=asc"
+             "&per_page=%ld",
+             w->req->repo, w->self->cfg.per_page);
+    gh_listing_t listing = {.path = path,
+                            .what = "issues",
+                            .key = "number",
+                            .since = gh_history_since(w->hist),
+                            .max_pages = w->self->cfg.max_pages};
+    int64_t until = 0;
+    int rc =
+        gh_listing_each(w->self->gh, &listing, s_on_history_item, w, &until);
+    if (rc == DP_EAGAIN)
+        return rc;
+    if (rc < 0) {
+        gh_client_problem(w->self->gh, "earlier periods could not be "
+                                       "listed; trends compare less");
+        w->hist = NULL;
+    }
+    return 0;
+}
+
 int collector_collect(collector_t *self, const dp_collect_t *req)
 {
     assert(self && req);
@@ -740,6 +813,8 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
         .lw = {.repo = req->repo, .from = req->win_from, .to = req->win_to},
         .revisit = self->revisit,
         .spill = s_spill_open()};
+    gh_history_t hist = {0};
+    s_history_begin(self, req, &w, &hist);
     int64_t now = dp_time_now();
     gh_client_window_ttl(self->gh, dp_ledger_expiry(&w.lw, now) - now);
     int64_t items_until = req->win_from, comments_until = req->win_from;
@@ -751,7 +826,7 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
     gh_listing_t listing = {.path = path,
                             .what = "issues",
                             .key = "number",
-                            .since = req->win_from,
+                            .since = gh_history_since(&hist),
                             .max_pages = self->cfg.max_pages};
     int rc = gh_listing_each(self->gh, &listing, s_on_item, &w, &items_until);
     if (rc == 0 && w.nwait > 0)
@@ -772,6 +847,7 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
              req->repo, self->cfg.per_page);
     listing.what = "comments";
     listing.key = "id";
+    listing.since = req->win_from;
     rc = gh_listing_each(self->gh, &listing, s_on_comment, &w, &comments_until);
     if (rc == DP_EAGAIN)
         goto out;
@@ -797,6 +873,7 @@ out:
     dp_free(w.items);
     if (w.spill >= 0)
         close(w.spill);
+    gh_history_clear(&hist);
     return rc;
 }
 
@@ -849,8 +926,9 @@ static void s_activity_learn(collector_t *self, const char **repos, size_t n)
     self->stats.graphql_points += cost;
 }
 
-/* True when the window is known to be quiet. */
-static bool s_quiet(collector_t *self, const dp_collect_t *req)
+/* True when the window is known to be quiet; *latest is then the
+ * repository's newest change (-1 unknown). */
+static bool s_quiet(collector_t *self, const dp_collect_t *req, int64_t *latest)
 {
     if (!self->cfg.skip_quiet || !dp_repo_valid(req->repo) ||
         req->win_to <= req->win_from)
@@ -859,19 +937,23 @@ static bool s_quiet(collector_t *self, const dp_collect_t *req)
     gh_activity_t *a = s_activity_find(self, req->repo);
     if (!a)
         a = &one;
+    *latest = a->latest;
     if (gh_activity_quiet(a, req->win_from, req->win_to))
         return true;
     int64_t now = dp_time_now();
     if (a->latest >= 0 || req->win_to + self->cfg.events_lag_s > now)
         return false; /* changed, or too recent for the events feed */
-    return gh_activity_events(self->gh, self->store, a, now,
-                              self->cfg.events_lag_s) == 0 &&
-           gh_activity_quiet(a, req->win_from, req->win_to);
+    bool quiet = gh_activity_events(self->gh, self->store, a, now,
+                                    self->cfg.events_lag_s) == 0 &&
+                 gh_activity_quiet(a, req->win_from, req->win_to);
+    *latest = a->latest;
+    return quiet;
 }
 
 /* Sends a quiet window: no events, complete to its end. Quick, so the
  * lease taken before it still holds. */
-static int s_collect_quiet(collector_t *self, const dp_collect_t *req)
+static int s_collect_quiet(collector_t *self, const dp_collect_t *req,
+                           int64_t latest)
 {
     gh_client_reset(self->gh);
     long points = self->stats.graphql_points;
@@ -888,7 +970,12 @@ static int s_collect_quiet(collector_t *self, const dp_collect_t *req)
         .lw = {.repo = req->repo, .from = req->win_from, .to = req->win_to},
         .revisit = self->revisit,
         .spill = -1};
-    int rc = s_finish(&w); /* no event: the WINDOW alone */
+    gh_history_t hist = {0};
+    s_history_begin(self, req, &w, &hist);
+    int rc = s_history_quiet(&w, latest);
+    if (rc == 0)
+        rc = s_finish(&w); /* no event: the WINDOW alone */
+    gh_history_clear(&hist);
     gh_events_clear(&w.out);
     gh_index_clear(&w.numbers);
     dp_buf_free(&w.pending);
@@ -898,8 +985,9 @@ static int s_collect_quiet(collector_t *self, const dp_collect_t *req)
 /* Collects a window: empty when it is known to be quiet, else listed. */
 static int s_collect(collector_t *self, const dp_collect_t *req)
 {
-    if (s_quiet(self, req))
-        return s_collect_quiet(self, req);
+    int64_t latest = -1;
+    if (s_quiet(self, req, &latest))
+        return s_collect_quiet(self, req, latest);
     return collector_collect(self, req);
 }
 

@@ -41,6 +41,9 @@ typedef struct {
     bool skip_quiet;          /* a window in which the repository did not change
                                * (GraphQL: newest updatedAt; else the events
                                * endpoint) is sent empty, without listings */
+    long history;             /* earlier windows counted for trends:
+                               * GH_HISTORY_MIN..MAX, -1 the default for the
+                               * window's length, 0 none (gh_history.h) */
     long events_lag_s;        /* the events feed's lag taken as its worst: a
                                * window is judged by it only this long after its
                                * end (GH_ACTIVITY_EVENTS_LAG_S) */

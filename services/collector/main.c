@@ -43,7 +43,7 @@ int main(int argc, char **argv)
     long catchup_max, watch_s, watch_tries;
     char *reports = NULL, *since = NULL, *list_org = NULL;
     bool pr_details, schedule, graphql, skip_quiet;
-    long events_lag_s;
+    long events_lag_s, history;
     long per_page, max_pages, timeout_ms, max_retries, retry_base_ms;
     long max_wait_s, max_text, max_body, cache_ttl_s, max_frame;
     dp_opt_t opts[] = {
@@ -113,6 +113,11 @@ int main(int argc, char **argv)
          "@tcp://127.0.0.1:7101", 0, 0, NULL, false, "PUB tap endpoint"},
         {"log_level", "DP_LOG_LEVEL", "--log-level", DP_OPT_ENUM, &log_level,
          "info", 0, 0, "debug|info|warn|error", false, "log level"},
+        {"history", "DP_HISTORY", "--history", DP_OPT_INT, &history, "-1", -1,
+         24, NULL, false,
+         "earlier windows of a window's length counted from its issues "
+         "listing for trends (6..24; -1: 12 hours, 14 days, 8 weeks; 0: "
+         "none)"},
         {"per_page", "DP_PER_PAGE", "--per-page", DP_OPT_INT, &per_page, "100",
          1, 100, NULL, false, "listing page size"},
         {"max_pages", "DP_MAX_PAGES", "--max-pages", DP_OPT_INT, &max_pages,
@@ -187,6 +192,7 @@ int main(int argc, char **argv)
         .no_graphql = !graphql,
         .skip_quiet = skip_quiet,
         .events_lag_s = events_lag_s,
+        .history = history,
         .schedule = schedule ? doc : NULL,
         .lease_ms = lease_ms,
         .grace_s = grace_s,

@@ -23,6 +23,7 @@
 #include "dp_service.h"
 #include "dp_text.h"
 #include "dp_time.h"
+#include "chart.h"
 #include "html.h"
 #include "site.h"
 
@@ -1230,9 +1231,9 @@ static int s_copy(const char *src, const char *path, dp_strs_t *files,
  * of its repository and the site. md_path is
  * "<out>/<owner>/<repo>/_posts/<base>.md". */
 static int s_write_site(const char *md_path, const char *repo, unsigned formats,
-                        const dp_buf_t *md, const char *js_file,
-                        const dp_buf_t *js, dp_report_t *report, char *err,
-                        size_t errlen)
+                        const char *chart, const dp_buf_t *md,
+                        const char *js_file, const dp_buf_t *js,
+                        dp_report_t *report, char *err, size_t errlen)
 {
     int rc = 0;
     const char *posts = strstr(md_path, "/_posts/");
@@ -1246,7 +1247,7 @@ static int s_write_site(const char *md_path, const char *repo, unsigned formats,
     dp_strs_t site = {0};
     if (formats & RENDERER_FMT_HTML) {
         dp_buf_t page = DP_BUF_INIT;
-        site_report_page(md->data, md->len, repo, base, json, &page);
+        site_report_page(md->data, md->len, repo, base, json, chart, &page);
         char *path = dp_asprintf("%s/%s.html", repo_dir, base);
         rc = s_put(path, &page, formats, &report->files, err, errlen);
         dp_free(path);
@@ -1663,10 +1664,18 @@ static int s_write_report(const char *out_dir, unsigned formats,
     }
     for (size_t i = 0; i < complete.count; i++)
         dp_strs_push(&report->files, complete.items[i]);
-    if (formats & (RENDERER_FMT_HTML | RENDERER_FMT_ATOM))
-        rc = s_write_site(
-            md_path, json_string_value(json_object_get(doc, "repo")), formats,
-            &md, streamed ? json_path : NULL, &js, report, err, errlen);
+    if (formats & (RENDERER_FMT_HTML | RENDERER_FMT_ATOM)) {
+        dp_buf_t chart = DP_BUF_INIT;
+        chart_point_t pts[CHART_MAX];
+        size_t npts = chart_points_of_digest(doc, pts);
+        const char *lang = dp_json_str(doc, "lang");
+        chart_svg(&chart, pts, npts, !lang || strcmp(lang, "en") != 0);
+        rc = s_write_site(md_path,
+                          json_string_value(json_object_get(doc, "repo")),
+                          formats, chart.data, &md, streamed ? json_path : NULL,
+                          &js, report, err, errlen);
+        dp_buf_free(&chart);
+    }
 out:
     for (size_t i = 0; i < complete.count; i++)
         dp_free(complete.items[i]);

@@ -15,13 +15,15 @@
 
 #include "dp_proto.h"
 #include "dp_time.h"
+#include "chart.h"
 #include "html.h"
 #include "dp_fs.h"
 
 #define SITE_HEAD_BYTES 16384 /* read of a report for its index line */
 #define SITE_FILE_MAX                                                          \
-    (4L * 1024 * 1024)     /* read of a report for its summary                 \
-                            */
+    (4L * 1024 * 1024) /* read of a report for its summary                     \
+                        */
+#define SITE_TRENDS_H3 "<h3>\xF0\x9F\x94\xA5 " /* "🔥 ": the trends heading */
 #define SITE_REPO_MAX 1000 /* reports on a repository index */
 #define SITE_SITE_MAX 200  /* reports on the site index */
 #define SITE_FEED_MAX 20   /* entries of a feed */
@@ -376,6 +378,34 @@ static int s_write(const char *path, const dp_buf_t *buf, dp_strs_t *files,
     return rc;
 }
 
+/* The chart of the counts of the newest reports of the newest one's length
+ * (the list is newest first), drawn under the list. */
+static void s_index_chart(dp_buf_t *main, const s_entries_t *list, bool zh)
+{
+    chart_point_t pts[CHART_MAX];
+    size_t n = 0;
+    int64_t len = 0;
+    for (size_t i = 0; i < list->n && n < CHART_MAX; i++) {
+        const s_entry_t *e = &list->items[i];
+        int64_t from = s_report_time(e->window);
+        if (!from || !e->to || (len && e->to - from != len))
+            continue;
+        len = e->to - from;
+        chart_point_t *p = &pts[n];
+        if (!chart_counts_of_stats(e->stats, p->counts))
+            continue;
+        /* "2025-12-15 14:00 (UTC+8) ~ ...": month, day and time. */
+        snprintf(p->label, sizeof p->label, "%.11s", e->window + 5);
+        n++;
+    }
+    for (size_t i = 0; i < n / 2; i++) {
+        chart_point_t t = pts[i];
+        pts[i] = pts[n - 1 - i];
+        pts[n - 1 - i] = t;
+    }
+    chart_svg(main, pts, n, zh);
+}
+
 static int s_repo_index(const char *out_dir, const char *repo,
                         const s_entries_t *list, dp_strs_t *files, char *err,
                         size_t errlen)
@@ -399,6 +429,7 @@ static int s_repo_index(const char *out_dir, const char *repo,
         s_entry_html(&main, &list->items[i], "", false);
     if (list->n)
         dp_buf_puts(&main, "</ul>\n");
+    s_index_chart(&main, list, w == &s_zh);
     html_page_t p = {.zh = w == &s_zh,
                      .title_text = title.data,
                      .nav = nav.data,
@@ -614,8 +645,27 @@ int site_update(const char *out_dir, const char *repo, bool index, bool feed,
     return rc;
 }
 
+/* The page's main HTML with chart (may be NULL or empty) after the trends
+ * heading, or at its end when it has none. */
+static void s_with_chart(dp_buf_t *main, const char *chart)
+{
+    if (!chart || !*chart || !main->data)
+        return;
+    const char *h = strstr(main->data, SITE_TRENDS_H3);
+    const char *end = h ? strstr(h, "</h3>\n") : NULL;
+    size_t at =
+        end ? (size_t)(end + strlen("</h3>\n") - main->data) : main->len;
+    dp_buf_t out = DP_BUF_INIT;
+    dp_buf_append(&out, main->data, at);
+    dp_buf_puts(&out, chart);
+    dp_buf_append(&out, main->data + at, main->len - at);
+    dp_buf_free(main);
+    *main = out;
+}
+
 void site_report_page(const char *md, size_t len, const char *repo,
-                      const char *base, bool json, dp_buf_t *out)
+                      const char *base, bool json, const char *chart,
+                      dp_buf_t *out)
 {
     assert(md && repo && base && out);
     const char *body = md, *end = md + len;
@@ -646,6 +696,7 @@ void site_report_page(const char *md, size_t len, const char *repo,
     if (json)
         dp_buf_printf(&nav, " · <a href=\"%s.json\">%s</a>", base, w->json);
     html_from_markdown(body, (size_t)(main_end - body), false, &main);
+    s_with_chart(&main, chart);
     if (health)
         html_from_markdown(health + 1, (size_t)(end - health - 1), false,
                            &footer);

@@ -27,9 +27,11 @@
  * HTML page of repository repo ("owner/name") and appends it to out. The
  * health footer (from the line that starts with "### 🩺") goes into a
  * <footer>; the navigation links the repository index, the site index,
- * the feed and, when json is true, <base>.json. */
+ * the feed and, when json is true, <base>.json. chart (HTML, chart.h; NULL
+ * for none) goes under the trends heading. */
 void site_report_page(const char *md, size_t len, const char *repo,
-                      const char *base, bool json, dp_buf_t *out);
+                      const char *base, bool json, const char *chart,
+                      dp_buf_t *out);
 
 /* Rebuilds the index of repository repo ("owner/name", already checked)
  * under out_dir, its Atom feed when feed is true, and the site index when

@@ -24,6 +24,7 @@
 #include "dp_time.h"
 #include "dp_topics.h"
 #include "llm_writer.h"
+#include "trend.h"
 #include "writer.h"
 
 #define SUMMARIZER_POLL_MS 500
@@ -441,6 +442,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
                           .text_of = s_text_of,
                           .text_arg = &texts};
     json_t *digest = digest_set_build(set, w, &opts);
+    trend_attach(digest, w->history);
     s_items_flush(items);
     dp_free(items);
     json_decref(topics);

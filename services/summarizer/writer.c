@@ -49,6 +49,7 @@ typedef struct {
     /* trends */
     const char *trend_none, *trend_cat_fmt, *trend_prev_fmt, *trend_first;
     const char *trend_cats_fmt, *trend_topics_fmt, *trend_cont_fmt;
+    const char *trend_counts_fmt, *trend_still_fmt;
     const char *names[5];
     /* key changes */
     const char *changes_none, *c_kind_merged, *c_kind_new, *c_kind_draft;
@@ -133,6 +134,9 @@ static const s_words_t s_zh = {
     .trend_first = "这是该仓库第一个有记录的同长度周期，暂无对比。",
     .trend_cats_fmt = "类别变化（本期与前 %zu 个周期相比，括号内由近及远）：",
     .trend_topics_fmt = "关注主题（本期与前 %zu 个周期相比）：",
+    .trend_counts_fmt = "数量变化（本期与前 %zu 个周期相比，括号内由近及远）：",
+    .trend_still_fmt = "此前 %zu 个同长度周期内没有新建、关闭或合并的 Issue 与 "
+                       "PR（仓库可能更年轻），暂无可对比的数据。",
     .trend_cont_fmt = "讨论延续：%zu 个讨论在上一周期已是讨论，%zu 个为本期新"
                       "出现。",
     .names = {"新 Issue", "关闭 Issue", "新 PR", "合并 PR", "关闭未合并 PR"},
@@ -250,6 +254,11 @@ static const s_words_t s_en = {
     .trend_cats_fmt = "Categories against the %zu previous periods (in "
                       "parentheses, newest first): ",
     .trend_topics_fmt = "Watched topics against the %zu previous periods: ",
+    .trend_counts_fmt = "Counts against the %zu previous periods (in "
+                        "brackets, newest first): ",
+    .trend_still_fmt = "No issue or PR was opened, closed or merged in the %zu "
+                       "previous periods of this length (the repository may "
+                       "be younger); there is nothing to compare with.",
     .trend_cont_fmt = "Continuity: discussions carried over from the previous "
                       "period: %zu; new ones: %zu.",
     .names = {"new issues", "closed issues", "new PRs", "merged PRs",
@@ -753,11 +762,43 @@ static void s_trend_topics(dp_buf_t *b, const json_t *d, const json_t *previous,
     dp_buf_puts(b, w->themes_end);
 }
 
+static const char *const s_count_names[] = {
+    "new_issues", "closed_issues", "new_prs", "merged_prs", "closed_prs"};
+
+/* Each count of the window against every earlier window's (facts.history,
+ * newest first). */
+static void s_trend_series(dp_buf_t *b, const json_t *d, const json_t *history,
+                           const s_words_t *w)
+{
+    dp_buf_printf(b, w->trend_counts_fmt, json_array_size(history));
+    for (size_t i = 0; i < 5; i++) {
+        if (i)
+            dp_buf_puts(b, w->list_sep);
+        dp_buf_printf(b, "%s %lld", w->names[i], s_count(d, s_count_names[i]));
+        s_history(b, history, "counts", s_count_names[i], w);
+    }
+    dp_buf_puts(b, w->themes_end);
+}
+
+/* True when no earlier window has a count above 0. */
+static bool s_history_empty(const json_t *history)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(history, i, e)
+    {
+        for (size_t k = 0; k < 5; k++)
+            if (dp_json_int(json_object_get(e, "counts"), s_count_names[k], 0) >
+                0)
+                return false;
+    }
+    return true;
+}
+
 static void s_trend_counts(dp_buf_t *b, const json_t *d, const json_t *prev,
                            const s_words_t *w)
 {
-    static const char *const names[] = {"new_issues", "closed_issues",
-                                        "new_prs", "merged_prs", "closed_prs"};
+    const char *const *names = s_count_names;
     dp_buf_t parts = DP_BUF_INIT;
     for (size_t i = 0; i < 5; i++) {
         long long now = s_count(d, names[i]);
@@ -774,8 +815,11 @@ static void s_trend_counts(dp_buf_t *b, const json_t *d, const json_t *prev,
 static void s_trends(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
 {
     json_t *cats = dp_json_get(d, "facts.categories");
-    if (json_object_size(cats) == 0 &&
-        json_array_size(dp_json_get(d, "facts.previous")) == 0) {
+    /* The earlier windows' counts: the reports' own, else the listing's. */
+    json_t *history = dp_json_get(d, "facts.history");
+    if (json_array_size(history) == 0)
+        history = dp_json_get(d, "facts.previous");
+    if (json_object_size(cats) == 0 && json_array_size(history) == 0) {
         dp_buf_puts(b, w->trend_none);
         return;
     }
@@ -785,13 +829,27 @@ static void s_trends(dp_buf_t *b, const json_t *d, const s_words_t *w, bool zh)
         s_category_list(b, cats, zh, w, json_object_size(cats));
         dp_buf_puts(b, w->themes_end);
     }
-    json_t *previous = dp_json_get(d, "facts.previous");
-    if (json_array_size(previous) == 0) {
+    if (json_array_size(history) == 0) {
         dp_buf_printf(b, "\n%d. %s", k, w->trend_first);
         return;
     }
+    /* Only the listing's counts, all 0: nothing to compare with. */
+    json_t *previous = dp_json_get(d, "facts.previous");
+    if (json_array_size(previous) == 0 && s_history_empty(history)) {
+        dp_buf_printf(b, "\n%d. ", k);
+        dp_buf_printf(b, w->trend_still_fmt, json_array_size(history));
+        return;
+    }
     dp_buf_printf(b, "\n%d. ", k++);
-    s_trend_counts(b, d, json_array_get(previous, 0), w);
+    s_trend_counts(b, d, json_array_get(history, 0), w);
+    if (json_array_size(history) > 1) {
+        dp_buf_printf(b, "\n%d. ", k++);
+        s_trend_series(b, d, history, w);
+    }
+    /* What only the published reports tell: categories, topics and
+     * discussions of the windows before. */
+    if (json_array_size(previous) == 0)
+        return;
     if (json_object_size(cats) > 0) {
         dp_buf_printf(b, "\n%d. ", k++);
         s_trend_categories(b, d, previous, w, zh);

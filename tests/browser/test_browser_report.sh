@@ -20,7 +20,13 @@
 #   pages themselves allow no script (their CSP is default-src 'none'), and
 #   a screenshot only shows the viewport, not what overflows it.
 # - The served bytes: no tag from the data (<script, <img, <svg, <iframe)
-#   and no javascript: in any attribute.
+#   and no javascript: in any attribute, outside the page's own chart.
+# - The chart (an inline <svg> of the window's counts and the 12 hours
+#   before it; in the repository index, of the two reports written) is
+#   there, with its five lines of as many points as windows, and is drawn
+#   with a size. The first heading's emoji is drawn in colour (it is drawn
+#   on a canvas with the heading's fonts, black: without a colour emoji
+#   font it comes out as a grey outline or a box).
 #
 # Chromium runs with a fresh profile and without any network service,
 # because this machine has no network. Exit 77 (skipped) without chromium.
@@ -53,6 +59,9 @@ e2e_standin hostile --data "$DATA" --port 0
 export GITHUB_API_URL="$STANDIN_URL" GITHUB_TOKEN="" DP_RETRY_BASE_MS=20
 unset REDIS_URL
 site="$E2E_TMP/site"
+"$DP_BIN_DIR/devpulse" report acme/hostile \
+    --from 2025-12-10T17:00+08:00 --to 2025-12-10T18:00+08:00 \
+    --out "$site" --format md,json,html >/dev/null 2>"$E2E_TMP/report0.err"
 md=$("$DP_BIN_DIR/devpulse" report acme/hostile \
     --from 2025-12-10T18:00+08:00 --to 2025-12-10T19:00+08:00 \
     --out "$site" --format md,json,html 2>"$E2E_TMP/report.err")
@@ -99,6 +108,33 @@ frame.addEventListener('load', function () {
                  'viewport=' + d.documentElement.clientWidth,
                  'tags=' + Object.keys(tags).sort().join(','),
                  'text=' + d.body.textContent.length);
+        var svg = d.querySelector('figure.chart svg');
+        var series = svg ? svg.querySelectorAll('polyline.series') : [];
+        var box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+        out.push('charts=' + d.querySelectorAll('svg').length,
+                 'series=' + series.length,
+                 'points=' + (series.length ?
+                     series[0].getAttribute('points').trim().split(/\s+/).length : 0),
+                 'chartw=' + Math.round(box.width),
+                 'charth=' + Math.round(box.height));
+        var h3 = d.querySelector('h3'), colour = 'none';
+        if (h3) {
+            var ch = Array.from(h3.textContent.trim())[0];
+            var c = document.createElement('canvas');
+            c.width = c.height = 48;
+            var g = c.getContext('2d');
+            g.font = '32px ' + getComputedStyle(h3).fontFamily;
+            g.textBaseline = 'top';
+            g.fillStyle = '#000';
+            g.fillText(ch, 4, 4);
+            var px = g.getImageData(0, 0, 48, 48).data;
+            colour = 0;
+            for (var p = 0; p < px.length; p += 4)
+                if (px[p + 3] > 0 && (Math.abs(px[p] - px[p + 1]) > 40 ||
+                                      Math.abs(px[p + 1] - px[p + 2]) > 40))
+                    colour++;
+        }
+        out.push('emoji=' + colour);
     } catch (e) {
         out.push('error=' + e);
     }
@@ -122,7 +158,7 @@ check "dp-static refuses paths out of its root" \
     [ "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$BASE_URL/site/../probe.html")" = 400 ]
 
 # Tags that the pages may hold: the page's own and what cmark writes.
-ALLOWED=" a blockquote body br code div em footer h1 h2 h3 head hr html li link main meta nav ol p pre span strong style title ul "
+ALLOWED=" a blockquote body br code div em figure footer h1 h2 h3 head hr html li link main meta nav ol p polyline pre rect span strong style svg text title ul "
 
 # measure WHAT URL - loads URL in the probe; sets RESULT for get()
 measure() {
@@ -177,16 +213,27 @@ probe() {
 }
 
 probe report "/site/$page"
+check "report: one chart, five lines of 13 points (the hour and the 12 before)" \
+    [ "$(get charts)" = 1 -a "$(get series)" = 5 -a "$(get points)" = 13 ]
+check "report: the chart is drawn, within 390 px ($(get chartw)x$(get charth))" \
+    [ "$(get chartw)" -gt 0 -a "$(get chartw)" -le 390 -a "$(get charth)" -gt 0 ]
+check "report: the first heading's emoji is drawn in colour ($(get emoji) pixels)" \
+    [ "$(get emoji)" != none -a "$(get emoji)" -gt 50 ]
 probe repo-index "/site/acme/hostile/index.html"
+check "repository index: one chart, five lines of 2 points (two reports)" \
+    [ "$(get charts)" = 1 -a "$(get series)" = 5 -a "$(get points)" = 2 ]
+check "repository index: the chart is drawn ($(get chartw)x$(get charth))" \
+    [ "$(get chartw)" -gt 0 -a "$(get charth)" -gt 0 ]
 probe site-index "/site/index.html"
 
 # The bytes as served.
 for f in "$page" acme/hostile/index.html index.html; do
-    body=$(curl -s "$BASE_URL/site/$f")
+    # The page's own chart, one line, left out.
+    body=$(curl -s "$BASE_URL/site/$f" | sed 's#<figure class="chart"[^>]*>.*</figure>##')
     check "$f: served as text/html" \
         [ "$(curl -s -o /dev/null -w '%{content_type}' "$BASE_URL/site/$f")" = "text/html; charset=utf-8" ]
     check "$f: no tag from the data" \
-        bash -c '! printf "%s" "$1" | grep -Eiq "<(script|img|svg|iframe|object|embed|form|input)"' _ "$body"
+        bash -c '! printf "%s" "$1" | grep -Eiq "<(script|img|svg|iframe|object|embed|form|input|figure|rect|polyline|text)"' _ "$body"
     check "$f: no javascript: in an attribute" \
         bash -c '! printf "%s" "$1" | grep -Eio "(href|src)=\"[^\"]*\"" | grep -qi "javascript:"' _ "$body"
     check "$f: a CSP that allows no script" \

@@ -12,7 +12,10 @@
 # events endpoint, with its ETag and X-Poll-Interval. Every report must be
 # the one the listings give (DP_SKIP_QUIET=false), byte for byte apart from
 # the footer's two lines on GitHub requests and rate limit, which say what
-# was asked; a busy window is still listed in full.
+# was asked; a busy window is still listed in full. Most of it runs without
+# the earlier windows' counts (DP_HISTORY=0), as quiet windows cost nothing
+# then; with them, a quiet window lists the issues once, for the counts of
+# the earlier windows, and nothing when none of those changed.
 set -u
 . "$(dirname "$0")/lib.sh"
 command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed"; exit 77; }
@@ -25,6 +28,7 @@ for r in a b c; do
     cp -r "$BUSY" "$DATA/acme/$r"
     rm -f "$DATA/acme/$r/repo.json"
 done
+export DP_HISTORY=0
 unset REDIS_URL
 
 # run OUT FROM TO REPO...: devpulse report into OUT; paths in OUT.paths
@@ -101,6 +105,33 @@ check "... and answers the same query with a valid field ($ans)" \
     jq -e '.data.r0.issues.nodes[0].updatedAt == "2025-12-15T11:50:22Z" and
         .data.r0.pullRequests.nodes[0].updatedAt == "2025-12-15T11:56:25Z"' \
     <<<"$ans"
+# With the earlier windows' counts: the issues listing alone, from the
+# oldest of them, and the same report as the listed window's.
+reset
+DP_HISTORY=6 DP_SKIP_QUIET=false run "$E2E_TMP/hlisted" $QUIET_FROM $QUIET_TO acme/a
+reset
+DP_HISTORY=6 run "$E2E_TMP/hquiet" $QUIET_FROM $QUIET_TO acme/a
+hquiet=$(stats)
+echo "quiet hour with 6 earlier hours: $(jq -c '{counted, by_path}' <<<"$hquiet")"
+check "history: a quiet window lists its issues, no comments" \
+    jq -e '.by_path["/repos/acme/a/issues"] == 1 and
+        ([.by_path | keys[] | select(test("/comments"))] | length == 0)' \
+    <<<"$hquiet"
+check "history: the quiet report is the listed one" \
+    same "$(report "$E2E_TMP/hquiet" acme/a)" "$(report "$E2E_TMP/hlisted" acme/a)"
+check "history: its trends compare with the 6 earlier hours" \
+    grep -qF '与前 6 个周期相比' "$(report "$E2E_TMP/hquiet" acme/a)"
+# A day later nothing changed in the 6 hours before: nothing is listed.
+reset
+DP_HISTORY=6 run "$E2E_TMP/hlater" 2025-12-16T20:00+08:00 2025-12-16T21:00+08:00 acme/a
+hlater=$(stats)
+echo "quiet hour a day later: $(jq -c '{counted, by_path}' <<<"$hlater")"
+check "history: no change in the earlier hours, no listing" \
+    jq -e '([.by_path | keys[] | select(test("/issues"))] | length == 0)' \
+    <<<"$hlater"
+check "history: ... and the report says nothing happened in those hours" \
+    grep -qF '此前 6 个同长度周期内没有新建、关闭或合并的 Issue 与 PR' \
+    "$(report "$E2E_TMP/hlater" acme/a)"
 kill "$STANDIN_PID" 2>/dev/null
 
 # ==== GitHub Enterprise without GraphQL: the events endpoint ====

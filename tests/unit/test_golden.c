@@ -18,9 +18,11 @@
 #include "dp_text.h"
 #include "dp_time.h"
 #include "dp_topics.h"
+#include "gh_history.h"
 #include "gh_normalize.h"
 #include "renderer.h"
 #include "rules.h"
+#include "trend.h"
 #include "writer.h"
 
 /*
@@ -367,6 +369,31 @@ static json_t *s_digest(const s_rules_t *r, const s_data_t *d, int64_t from,
     return digest;
 }
 
+/* The counts of the windows before [from, to), as the collector's issues
+ * listing gives them (every item of the dataset is listed: each one was
+ * updated after it was opened or closed). The caller frees the text. */
+static char *s_history(const s_data_t *d, int64_t from, int64_t to)
+{
+    gh_history_t h = {0};
+    gh_history_init(&h, from, to, gh_history_windows(to - from, -1));
+    size_t i;
+    json_t *it;
+    json_array_foreach(d->issues, i, it)
+    {
+        dp_event_t snap;
+        char err[ERRLEN];
+        assert_int_equal(
+            gh_item_snapshot(it, REPO, MAX_TEXT, &snap, err, sizeof err), 0);
+        if (snap.updated_at >= gh_history_since(&h))
+            gh_history_count(&h, it, &snap);
+        dp_msg_t m = {.type = DP_MSG_EVENT, .u.event = snap};
+        dp_msg_clear(&m);
+    }
+    char *text = gh_history_json(&h);
+    gh_history_clear(&h);
+    return text;
+}
+
 /* The report of a case in a language, without its health footer. */
 static char *s_report(const s_rules_t *r, const s_case_t *c, const char *lang,
                       uint64_t shuffle)
@@ -388,6 +415,9 @@ static char *s_report(const s_rules_t *r, const s_case_t *c, const char *lang,
     json_t *digest =
         s_digest(r, &d, s_at(c->from), s_at(c->to), lang, previous, shuffle);
     json_decref(previous);
+    char *history = s_history(&d, s_at(c->from), s_at(c->to));
+    trend_attach(digest, history);
+    free(history);
     s_data_free(&d);
     writer_extractive(digest);
     dp_buf_t md = DP_BUF_INIT;

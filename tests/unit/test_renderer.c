@@ -21,6 +21,7 @@
 #include "dp_mem.h"
 #include "dp_proto.h"
 #include "dp_time.h"
+#include "chart.h"
 #include "html.h"
 #include "dp_fs.h"
 #include "renderer.h"
@@ -2093,6 +2094,66 @@ static void test_forged_repo_cannot_leave_the_output_dir(void **state)
     dp_free(dir);
 }
 
+/* ==== The chart (chart.h) ==== */
+
+static void test_chart_has_five_lines_of_every_window(void **state)
+{
+    (void)state;
+    chart_point_t pts[CHART_MAX + 3];
+    memset(pts, 0, sizeof pts);
+    for (size_t i = 0; i < CHART_MAX + 3; i++) {
+        snprintf(pts[i].label, sizeof pts[i].label, "<b>%zu&", i);
+        for (int s = 0; s < CHART_SERIES; s++)
+            pts[i].counts[s] = (long)(i * (size_t)(s + 1));
+    }
+    dp_buf_t b = DP_BUF_INIT;
+    chart_svg(&b, pts, 13, false);
+    assert_non_null(b.data);
+    assert_int_equal(s_count_substr(b.data, "<svg"), 1);
+    assert_int_equal(s_count_substr(b.data, "class=\"series\""), CHART_SERIES);
+    assert_non_null(strstr(b.data, "data-points=\"13\""));
+    const char *line = strstr(b.data, "class=\"series\" points=\"");
+    const char *end = strchr(line + strlen("class=\"series\" points=\""), '"');
+    size_t commas = 0;
+    for (const char *p = line; p < end; p++)
+        commas += *p == ',';
+    assert_int_equal(commas, 13);
+    /* Labels are text: escaped, no markup of their own. */
+    assert_null(strstr(b.data, "<b>"));
+    assert_non_null(strstr(b.data, "&lt;b&gt;0&amp;"));
+    assert_null(strstr(b.data, "<script"));
+    assert_non_null(strstr(b.data, "New issues"));
+    dp_buf_free(&b);
+    /* Too many: the newest CHART_MAX; one: nothing. */
+    chart_svg(&b, pts, CHART_MAX + 3, true);
+    assert_non_null(strstr(b.data, "data-points=\"25\""));
+    assert_non_null(strstr(b.data, "新 Issue"));
+    dp_buf_free(&b);
+    chart_svg(&b, pts, 1, true);
+    assert_int_equal(b.len, 0);
+    dp_buf_free(&b);
+}
+
+static void test_chart_reads_stats_lines(void **state)
+{
+    (void)state;
+    long c[CHART_SERIES];
+    assert_true(chart_counts_of_stats("New issues 73 | Closed issues 31 | New "
+                                      "PRs 91 | Merged PRs 40 | PRs closed "
+                                      "unmerged 12",
+                                      c));
+    assert_int_equal(c[0], 73);
+    assert_int_equal(c[4], 12);
+    assert_true(chart_counts_of_stats(
+        "新 Issue 8 | 关闭 Issue 1 | 新 PR 1 | 合并 PR 1 | 关闭未合并 PR 1",
+        c));
+    assert_int_equal(c[0], 8);
+    assert_false(chart_counts_of_stats("New issues 73 | Closed issues", c));
+    assert_false(chart_counts_of_stats("a 1 | b 2 | c 3 | d 4 | e "
+                                       "99999999999999999999",
+                                       c));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2129,6 +2190,8 @@ int main(void)
         cmocka_unit_test(test_service_answers_digest_with_report),
         cmocka_unit_test(test_forged_digest_leaves_no_trace_in_any_file),
         cmocka_unit_test(test_forged_repo_cannot_leave_the_output_dir),
+        cmocka_unit_test(test_chart_has_five_lines_of_every_window),
+        cmocka_unit_test(test_chart_reads_stats_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
