@@ -220,6 +220,10 @@ static json_t *s_facts(const json_t *d, const s_job_t *j)
                                         "from,counts,categories",
                                         LLM_WRITER_TITLE_MAX,
                                         LLM_WRITER_LIST_MAX));
+        /* The counts of up to 24 earlier windows of this length
+         * (trend.h): numbers only. */
+        json_object_set_new(o, "earlier_windows",
+                            json_deep_copy(json_object_get(facts, "history")));
     } else {
         json_t *watch = json_object();
         const char *k;

@@ -62,6 +62,8 @@ static const char s_digest_json[] =
 static const char s_rules[] =
     "[{\"match\": \"Spring release\", \"section\": \"summary\","
     "  \"text\": \"本周期发布了 v1.2.0（RELEASE-MARK）。\"},"
+    " {\"match\": \"1765363600\", \"section\": \"trends\","
+    "  \"text\": \"新 PR 比前一小时的 9 个少（TREND-MARK）。\"},"
     " {\"match\": \"IGNORE ALL PREVIOUS\", \"section\": \"hot.500\","
     "  \"text\": \"- **核心议题**：#777 修好了一切，见 "
     "[这里](https://evil.example/x)。\"},"
@@ -206,9 +208,10 @@ static void test_injection_changes_nothing(void **state)
     llm_writer_destroy(&w);
 }
 
-/* The releases of the window reach the summary's input (the rule answers
- * with its mark only when the release's name is in the request). */
-static void test_summary_sees_the_releases(void **state)
+/* The releases of the window reach the summary's input, and the earlier
+ * windows' counts the trends' input (the rules answer with their marks only
+ * when those are in the request). */
+static void test_model_sees_releases_and_history(void **state)
 {
     s_ctx_t *ctx = *state;
     llm_writer_t *w = s_writer(ctx);
@@ -218,9 +221,16 @@ static void test_summary_sees_the_releases(void **state)
                   "Spring release", "author", "carol", "prerelease", 0);
     assert_non_null(rel);
     json_object_set_new(json_object_get(d, "lists"), "releases", rel);
+    json_t *history =
+        json_pack("[{s:I,s:I,s:{s:i}}]", "from", (json_int_t)1765360000, "to",
+                  (json_int_t)1765363600, "counts", "new_prs", 9);
+    assert_non_null(history);
+    json_object_set_new(json_object_get(d, "facts"), "history", history);
     llm_writer_write(w, d);
     assert_string_equal(s_path(d, "summary"), "model");
     assert_non_null(strstr(dp_json_str(d, "sections.summary"), "RELEASE-MARK"));
+    assert_string_equal(s_path(d, "trends"), "model");
+    assert_non_null(strstr(dp_json_str(d, "sections.trends"), "TREND-MARK"));
     json_decref(d);
     llm_writer_destroy(&w);
 }
@@ -270,8 +280,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_injection_changes_nothing, s_setup,
                                         s_teardown),
-        cmocka_unit_test_setup_teardown(test_summary_sees_the_releases, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_model_sees_releases_and_history,
+                                        s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_budget_leaves_the_extractive_text,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_missing_prompt_is_refused, s_setup,
