@@ -367,11 +367,11 @@ static bool s_participant(const llm_scope_t *sc, const char *login)
 
 /* Title words too common to tie a sentence to one item. */
 static const char *const s_stopwords[] = {
-    "the",    "and",     "for",     "with",   "from",  "into",   "that",
-    "this",   "when",    "not",     "are",    "was",   "has",    "have",
-    "its",    "via",     "bug",     "bugfix", "fix",   "fixes",  "issue",
-    "issues", "feature", "support", "add",    "usage", "misc",   "doc",
-    "docs",   "rfc",     "core",    "perf",   "new",   "update", "how"};
+    "the",  "and",    "for",  "with",  "from",  "into",   "that",    "this",
+    "when", "not",    "are",  "was",   "has",   "have",   "its",     "via",
+    "bug",  "bugfix", "fix",  "fixes", "issue", "issues", "feature", "support",
+    "add",  "usage",  "misc", "doc",   "docs",  "rfc",    "core",    "perf",
+    "new",  "update", "how",  "model", "models"};
 
 static bool s_stopword(const char *w, size_t len)
 {
