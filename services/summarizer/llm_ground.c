@@ -209,6 +209,42 @@ char *llm_clean(const char *answer, bool structured)
  * true f returns and gives back that item. */
 typedef bool (*s_item_fn)(const json_t *item, const void *arg);
 
+/* Calls f on every item of every topic, with its topic; stops at the
+ * first true f returns and gives back that item. */
+typedef bool (*s_topic_fn)(const json_t *topic, const json_t *item,
+                           const void *arg);
+
+static const json_t *s_topic_items(const json_t *d, s_topic_fn f,
+                                   const void *arg)
+{
+    size_t t;
+    json_t *topic;
+    json_array_foreach(json_object_get(d, "topics"), t, topic)
+    {
+        size_t k;
+        json_t *it;
+        json_array_foreach(json_object_get(topic, "items"), k, it)
+        {
+            if (f(topic, it, arg))
+                return it;
+        }
+    }
+    return NULL;
+}
+
+typedef struct {
+    s_item_fn f;
+    const void *arg;
+} s_item_walk_t;
+
+static bool s_walk_item(const json_t *topic, const json_t *item,
+                        const void *arg)
+{
+    (void)topic;
+    const s_item_walk_t *w = arg;
+    return w->f(item, w->arg);
+}
+
 static const json_t *s_items(const json_t *d, s_item_fn f, const void *arg)
 {
     static const char *const arrays[] = {
@@ -226,19 +262,8 @@ static const json_t *s_items(const json_t *d, s_item_fn f, const void *arg)
                 return it;
         }
     }
-    size_t t;
-    json_t *topic;
-    json_array_foreach(json_object_get(d, "topics"), t, topic)
-    {
-        size_t k;
-        json_t *it;
-        json_array_foreach(json_object_get(topic, "items"), k, it)
-        {
-            if (f(it, arg))
-                return it;
-        }
-    }
-    return NULL;
+    s_item_walk_t w = {f, arg};
+    return s_topic_items(d, s_walk_item, &w);
 }
 
 static bool s_number_is(const json_t *item, const void *arg)
@@ -482,6 +507,17 @@ static bool s_attrib_item(const json_t *item, const void *arg)
     return false; /* every record of the number */
 }
 
+/* A topic #N is in whose title the sentence shares. */
+static bool s_attrib_topic(const json_t *topic, const json_t *item,
+                           const void *arg)
+{
+    s_attrib_t *a = (s_attrib_t *)arg;
+    if (dp_json_int(item, "number", -1) == a->n &&
+        s_shares_title(a->s, a->len, dp_json_str(topic, "title")))
+        a->evidence = true;
+    return false;
+}
+
 /* Fills a for #n in [s, s + len): the item's records, and the titles of
  * the topics it is in. */
 static void s_attrib(const json_t *d, long long n, const char *s, size_t len,
@@ -489,19 +525,7 @@ static void s_attrib(const json_t *d, long long n, const char *s, size_t len,
 {
     *a = (s_attrib_t){n, s, len, false, false};
     s_items(d, s_attrib_item, a);
-    size_t t;
-    json_t *topic;
-    json_array_foreach(json_object_get(d, "topics"), t, topic)
-    {
-        size_t k;
-        json_t *it;
-        json_array_foreach(json_object_get(topic, "items"), k, it)
-        {
-            if (dp_json_int(it, "number", -1) == n &&
-                s_shares_title(s, len, dp_json_str(topic, "title")))
-                a->evidence = true;
-        }
-    }
+    s_topic_items(d, s_attrib_topic, a);
 }
 
 /* The bounds of the sentence around p: after the end of the one before,
