@@ -444,10 +444,11 @@ static bool s_shares_title(const char *s, size_t len, const char *title)
         const unsigned char *u = (const unsigned char *)p;
         if (isalnum(u[0])) {
             const char *e = p;
-            while (isalnum((unsigned char)*e))
-                e++;
+            bool letter = false; /* "500" of a title is no word of it */
+            for (; isalnum((unsigned char)*e); e++)
+                letter = letter || isalpha((unsigned char)*e);
             size_t n = (size_t)(e - p);
-            if (n >= GROUND_WORD_MIN && !s_stopword(p, n) &&
+            if (letter && n >= GROUND_WORD_MIN && !s_stopword(p, n) &&
                 s_has_word(s, len, p, n))
                 return true;
             p = e;
