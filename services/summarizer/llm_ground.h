@@ -57,11 +57,11 @@ typedef struct {
  *   before a space or the end, and at line ends. A sentence is about #N
  *   when it shares evidence with the item's records in the digest: an
  *   ASCII word of 3+ letters or digits (one a letter) of its title
- * (case-insensitive, found at the start of a word, so "crash" finds "crashes";
- * common words such as "fix", "bug", "issue", "model", "support" do not count),
- * two CJK characters in a row of its title, its author's login, a label, its
- *   category, the login of a participant of its thread, or a word of the
- *   title of a topic it is in. A sentence that names several items passes
+ *   (case-insensitive, found at the start of a word, so "crash" finds
+ *   "crashes"; common words such as "fix", "bug", "issue", "model",
+ *   "support" do not count), two CJK characters in a row of its title,
+ *   its author's login, a label, its category, the login of a participant
+ *   of its thread, or a word of the title of a topic it is in. A sentence that names several items passes
  *   when each has its evidence there, or when none has (a mere list, "#A
  *   and #B are both about models"); when some have it and #N does not,
  *   #N is refused. An item of which the digest has no title, author,
