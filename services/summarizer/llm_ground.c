@@ -209,6 +209,42 @@ char *llm_clean(const char *answer, bool structured)
  * true f returns and gives back that item. */
 typedef bool (*s_item_fn)(const json_t *item, const void *arg);
 
+/* Calls f on every item of every topic, with its topic; stops at the
+ * first true f returns and gives back that item. */
+typedef bool (*s_topic_fn)(const json_t *topic, const json_t *item,
+                           const void *arg);
+
+static const json_t *s_topic_items(const json_t *d, s_topic_fn f,
+                                   const void *arg)
+{
+    size_t t;
+    json_t *topic;
+    json_array_foreach(json_object_get(d, "topics"), t, topic)
+    {
+        size_t k;
+        json_t *it;
+        json_array_foreach(json_object_get(topic, "items"), k, it)
+        {
+            if (f(topic, it, arg))
+                return it;
+        }
+    }
+    return NULL;
+}
+
+typedef struct {
+    s_item_fn f;
+    const void *arg;
+} s_item_walk_t;
+
+static bool s_walk_item(const json_t *topic, const json_t *item,
+                        const void *arg)
+{
+    (void)topic;
+    const s_item_walk_t *w = arg;
+    return w->f(item, w->arg);
+}
+
 static const json_t *s_items(const json_t *d, s_item_fn f, const void *arg)
 {
     static const char *const arrays[] = {
@@ -226,19 +262,8 @@ static const json_t *s_items(const json_t *d, s_item_fn f, const void *arg)
                 return it;
         }
     }
-    size_t t;
-    json_t *topic;
-    json_array_foreach(json_object_get(d, "topics"), t, topic)
-    {
-        size_t k;
-        json_t *it;
-        json_array_foreach(json_object_get(topic, "items"), k, it)
-        {
-            if (f(it, arg))
-                return it;
-        }
-    }
-    return NULL;
+    s_item_walk_t w = {f, arg};
+    return s_topic_items(d, s_walk_item, &w);
 }
 
 static bool s_number_is(const json_t *item, const void *arg)
@@ -360,6 +385,210 @@ static bool s_participant(const llm_scope_t *sc, const char *login)
            s_items(sc->digest, s_hot_has, login);
 }
 
+/* ==== Attribution: a sentence is about the #N it names ==== */
+
+#define GROUND_WORD_MIN 3       /* letters of a title word that counts */
+#define GROUND_SENTENCE_REFS 16 /* #N looked at in one sentence */
+
+/* Title words too common to tie a sentence to one item. */
+static const char *const s_stopwords[] = {
+    "the",  "and",    "for",  "with",  "from",  "into",   "that",    "this",
+    "when", "not",    "are",  "was",   "has",   "have",   "its",     "via",
+    "bug",  "bugfix", "fix",  "fixes", "issue", "issues", "feature", "support",
+    "add",  "usage",  "misc", "doc",   "docs",  "rfc",    "core",    "perf",
+    "new",  "update", "how",  "model", "models"};
+
+static bool s_stopword(const char *w, size_t len)
+{
+    for (size_t i = 0; i < sizeof s_stopwords / sizeof s_stopwords[0]; i++)
+        if (strlen(s_stopwords[i]) == len && s_prefix_ci(w, s_stopwords[i]))
+            return true;
+    return false;
+}
+
+/* True when [s, s + len) holds word at the start of a word, ASCII
+ * case-insensitive ("crash" finds "crashes", not "uncrash"). */
+static bool s_has_word(const char *s, size_t len, const char *w, size_t wlen)
+{
+    for (size_t i = 0; wlen <= len && i <= len - wlen; i++)
+        if ((i == 0 || !isalnum((unsigned char)s[i - 1])) &&
+            !strncasecmp(s + i, w, wlen))
+            return true;
+    return false;
+}
+
+/* True at a CJK character (kana, ideographs, hangul): a 3-byte UTF-8
+ * sequence outside the punctuation blocks (U+3000.., U+FF00..). */
+static bool s_cjk(const unsigned char *p)
+{
+    return p[0] >= 0xE3 && p[0] <= 0xED && !(p[0] == 0xE3 && p[1] == 0x80) &&
+           (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80;
+}
+
+static bool s_has_bytes(const char *s, size_t len, const char *b, size_t n)
+{
+    for (size_t i = 0; n <= len && i <= len - n; i++)
+        if (!memcmp(s + i, b, n))
+            return true;
+    return false;
+}
+
+/* True when the sentence shares a word of title: an ASCII word of
+ * GROUND_WORD_MIN+ letters not in s_stopwords, or two CJK characters in a
+ * row. */
+static bool s_shares_title(const char *s, size_t len, const char *title)
+{
+    if (!title)
+        return false;
+    for (const char *p = title; *p;) {
+        const unsigned char *u = (const unsigned char *)p;
+        if (isalnum(u[0])) {
+            const char *e = p;
+            bool letter = false; /* "500" of a title is no word of it */
+            for (; isalnum((unsigned char)*e); e++)
+                letter = letter || isalpha((unsigned char)*e);
+            size_t n = (size_t)(e - p);
+            if (letter && n >= GROUND_WORD_MIN && !s_stopword(p, n) &&
+                s_has_word(s, len, p, n))
+                return true;
+            p = e;
+        } else if (u[0] && u[1] && u[2] && s_cjk(u) && u[3] && u[4] && u[5] &&
+                   s_cjk(u + 3)) {
+            if (s_has_bytes(s, len, p, 6))
+                return true;
+            p += 3;
+        } else {
+            p++;
+        }
+    }
+    return false;
+}
+
+static bool s_has_login(const char *s, size_t len, const json_t *v)
+{
+    const char *login = json_string_value(v);
+    return login && *login && s_find_ci(s, len, login);
+}
+
+/* What one #N of a sentence has: data to compare (a title, an author, a
+ * label, a category) and evidence of it in the sentence (those, or the
+ * login of one who took part in its thread). */
+typedef struct {
+    long long n;
+    const char *s;
+    size_t len;
+    bool data;
+    bool evidence;
+} s_attrib_t;
+
+static bool s_attrib_item(const json_t *item, const void *arg)
+{
+    s_attrib_t *a = (s_attrib_t *)arg;
+    if (dp_json_int(item, "number", -1) != a->n)
+        return false;
+    const char *title = dp_json_str(item, "title");
+    const json_t *labels = json_object_get(item, "labels");
+    const json_t *category = json_object_get(item, "category");
+    a->data = a->data || title || json_object_get(item, "author") ||
+              json_array_size(labels) || json_is_string(category);
+    bool ev = s_shares_title(a->s, a->len, title) ||
+              s_has_login(a->s, a->len, json_object_get(item, "author")) ||
+              s_has_login(a->s, a->len, category);
+    size_t i;
+    json_t *e;
+    json_array_foreach(labels, i, e)
+    {
+        ev = ev || s_has_login(a->s, a->len, e);
+    }
+    json_array_foreach(json_object_get(item, "participants"), i, e)
+    {
+        ev = ev || s_has_login(a->s, a->len, json_object_get(e, "login"));
+    }
+    a->evidence = a->evidence || ev;
+    return false; /* every record of the number */
+}
+
+/* A topic #N is in whose title the sentence shares. */
+static bool s_attrib_topic(const json_t *topic, const json_t *item,
+                           const void *arg)
+{
+    s_attrib_t *a = (s_attrib_t *)arg;
+    if (dp_json_int(item, "number", -1) == a->n &&
+        s_shares_title(a->s, a->len, dp_json_str(topic, "title")))
+        a->evidence = true;
+    return false;
+}
+
+/* Fills a for #n in [s, s + len): the item's records, and the titles of
+ * the topics it is in. */
+static void s_attrib(const json_t *d, long long n, const char *s, size_t len,
+                     s_attrib_t *a)
+{
+    *a = (s_attrib_t){n, s, len, false, false};
+    s_items(d, s_attrib_item, a);
+    s_topic_items(d, s_attrib_topic, a);
+}
+
+/* The bounds of the sentence around p: after the end of the one before,
+ * up to its own end (。！？； or .!? before a space, or a line end). */
+static size_t s_sentence_end(const char *p)
+{
+    static const char *const ends[] = {"。", "！", "？", "；"};
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+        if (!strncmp(p, ends[i], 3))
+            return 3;
+    if (*p == '\n')
+        return 1;
+    if ((*p == '.' || *p == '!' || *p == '?') &&
+        (p[1] == '\0' || isspace((unsigned char)p[1])))
+        return 1;
+    return 0;
+}
+
+static void s_sentence(const char *text, const char *p, const char **from,
+                       const char **to)
+{
+    const char *s = text;
+    for (const char *q = text; q < p; q++) {
+        size_t n = s_sentence_end(q);
+        if (n && q + n <= p)
+            s = q + n;
+    }
+    const char *e = p;
+    while (*e && !s_sentence_end(e))
+        e++;
+    *from = s;
+    *to = e;
+}
+
+/* True when #n, named at p, is what its sentence is about (see
+ * llm_ground.h): its own evidence is there, or nothing ties the sentence
+ * to any item it names (a mere list of two or more). */
+static bool s_attributed(const json_t *d, const char *text, const char *p,
+                         long long n)
+{
+    const char *from, *to;
+    s_sentence(text, p, &from, &to);
+    size_t len = (size_t)(to - from);
+    s_attrib_t self;
+    s_attrib(d, n, from, len, &self);
+    if (!self.data || self.evidence)
+        return true;
+    int others = 0;     /* other items named */
+    bool other = false; /* one of them has its evidence here */
+    for (const char *q = memchr(from, '#', len);
+         q && others < GROUND_SENTENCE_REFS;
+         q = memchr(q + 1, '#', (size_t)(to - q - 1))) {
+        if (!isdigit((unsigned char)q[1]) || strtoll(q + 1, NULL, 10) == n)
+            continue;
+        others++;
+        s_attrib_t a;
+        s_attrib(d, strtoll(q + 1, NULL, 10), from, len, &a);
+        other = other || (a.data && a.evidence);
+    }
+    return others > 0 && !other;
+}
+
 /* ==== Checking ==== */
 
 typedef struct {
@@ -420,9 +649,13 @@ static void s_check_refs(s_check_t *c, const char *text)
         }
         const char *kind = s_kind_before(text, p);
         bool pr = dp_json_bool(it, "pr", false);
-        if (kind && (!strcmp(kind, "PR")) != pr)
+        if (kind && (!strcmp(kind, "PR")) != pr) {
             s_problem(c, "#%lld is %s, not %s %s", n, pr ? "a PR" : "an issue",
                       !strcmp(kind, "PR") ? "a" : "an", kind);
+            continue;
+        }
+        if (!c->sc->item && !s_attributed(c->sc->digest, text, p, n))
+            s_problem(c, "#%lld: the sentence does not match its title", n);
     }
 }
 

@@ -52,6 +52,23 @@ typedef struct {
  *   another #M is accepted only when it is in the data AND the item's own
  *   text (title, body, quoted comments) mentions #M. "PR #N" must name a
  *   PR and "Issue #N" an issue.
+ * - In a section about the window (scope->item NULL), each #N is what its
+ *   sentence is about. The text is cut into sentences at 。！？； at .!?
+ *   before a space or the end, and at line ends. A sentence is about #N
+ *   when it shares evidence with the item's records in the digest: an
+ *   ASCII word of 3+ letters or digits (one a letter) of its title
+ *   (case-insensitive, found at the start of a word, so "crash" finds
+ *   "crashes"; common words such as "fix", "bug", "issue", "model",
+ *   "support" do not count), two CJK characters in a row of its title,
+ *   its author's login, a label, its category, the login of a participant
+ *   of its thread, or a word of the title of a topic it is in. A sentence
+ *   that names several items passes when each has its evidence there, or
+ *   when none has (a mere list, "#A and #B are both about models"); when
+ *   some have it and #N does not, #N is refused. An item of which the
+ *   digest has no title, author, label or category is not checked. The
+ *   problem reads "#N: the sentence does not match its title". The check
+ *   is conservative: it stops a true title put on the wrong item, not a
+ *   wrong claim that repeats a word of the right title.
  * - A number that reads as a count ("3 个 PR", "5 issues", "2 条评论",
  *   "merged 2") equals a figure the digest computed; when the words around
  *   it say which count (new / merged / closed unmerged PRs, new / closed

@@ -21,12 +21,15 @@ static const char s_digest_json[] =
     "  \"closed_issues\": [{\"number\": 30382, \"pr\": false,"
     "   \"author\": \"eltorre\", \"title\": \"[Bug]: Ministral\"}],"
     "  \"new_prs\": [{\"number\": 30385, \"pr\": true, \"author\":"
-    "   \"NickLucche\"}, {\"number\": 30384, \"pr\": true, \"author\":"
-    "   \"rogeryoungh\"}],"
+    "   \"NickLucche\", \"title\": \"[Core] Whisper support "
+    "`torch.compile`\"}, {\"number\": 30384, \"pr\": true, \"author\":"
+    "   \"rogeryoungh\", \"title\": \"[BugFix] Fix minimax m2 model "
+    "rotary_dim\"}],"
     "  \"merged_prs\": [],"
     "  \"closed_prs\": [{\"number\": 30349, \"pr\": true, \"author\":"
     "   \"esmeetu\"}]},"
-    " \"topics\": [],"
+    " \"topics\": [{\"id\": \"spec\", \"title\": \"Speculative "
+    "decoding\", \"items\": [{\"number\": 30381}]}],"
     " \"facts\": {\"discussions\": 2,"
     "  \"people\": [{\"login\": \"NickLucche\", \"total\": 1},"
     "   {\"login\": \"vitush93\", \"total\": 1},"
@@ -43,7 +46,9 @@ static const char s_digest_json[] =
     "     {\"login\": \"wu-haoran\"}]}],"
     "  \"changes\": [{\"number\": 30385, \"pr\": true, \"author\":"
     "   \"NickLucche\", \"body\": \"Enable torch.compile for Whisper.\"}],"
-    "  \"watch\": {\"unanswered\": [], \"unreviewed\": [], \"long_hot\": []}}}";
+    "  \"watch\": {\"unanswered\": [{\"number\": 30390, \"pr\": false,"
+    "   \"author\": \"li-lei\", \"title\": \"调度器在高并发下死锁\"}],"
+    "   \"unreviewed\": [], \"long_hot\": []}}}";
 
 static json_t *s_digest(void)
 {
@@ -223,7 +228,7 @@ static void test_ground_links_and_lists(void **state)
 {
     (void)state;
     json_t *d = s_digest();
-    s_expect(d, NULL, "详见 [#30382](https://evil.example/x)。", 1,
+    s_expect(d, NULL, "Ministral 详见 [#30382](https://evil.example/x)。", 1,
              "links are not allowed");
     s_expect(d, NULL, "See https://evil.example for more.", 1,
              "links are not allowed");
@@ -235,6 +240,41 @@ static void test_ground_links_and_lists(void **state)
     /* a numbered list of findings is fine */
     s_expect(d, NULL, "1. **模型适配**：PR #30385 与 #30382。", 0, NULL);
     s_expect(d, NULL, "  \n ", 1, "empty");
+    json_decref(d);
+}
+
+static void test_ground_attribution(void **state)
+{
+    (void)state;
+    json_t *d = s_digest();
+    /* #30385's title on #30384: both are in the window */
+    s_expect(d, NULL, "PR #30384 为 Whisper 启用 `torch.compile`。", 1,
+             "#30384: the sentence does not match its title");
+    s_expect(d, NULL, "Quiet hour. #30384 enables torch.compile for Whisper.",
+             1, "#30384: the sentence does not match its title");
+    /* a paraphrase that keeps a word of the title, or names the author */
+    s_expect(d, NULL, "#30384 corrects the rotary dimension of MiniMax M2.", 0,
+             NULL);
+    s_expect(d, NULL, "PR #30384 由 rogeryoungh 提交。", 0, NULL);
+    /* each sentence is read on its own */
+    s_expect(d, NULL, "#30385 makes Whisper faster. #30384 does too.", 1,
+             "#30384: the sentence");
+    /* zh: two CJK characters of the title */
+    s_expect(d, NULL, "Issue #30390 报告了调度器的死锁。", 0, NULL);
+    s_expect(d, NULL, "Issue #30390 为 Whisper 启用编译。", 1,
+             "#30390: the sentence does not match its title");
+    /* a topic the item is in, a participant of its thread */
+    s_expect(d, NULL, "#30381 是一个 speculative decoding 问题。", 0, NULL);
+    s_expect(d, NULL, "#30382 由 vitush93 给出答案。", 0, NULL);
+    /* several items: each with its evidence, or a mere list */
+    s_expect(d, NULL, "#30385 (Whisper) 与 #30384 (MiniMax) 都与模型有关。", 0,
+             NULL);
+    s_expect(d, NULL, "PR #30384 与 Issue #30382 都与上游模型有关。", 0, NULL);
+    s_expect(d, NULL, "#30385 为 Whisper 提速，#30384 也是。", 1,
+             "#30384: the sentence");
+    s_expect(d, NULL, "PR #30349 被关闭。", 1, "#30349: the sentence");
+    /* a section about one item is checked by the item's own rules */
+    s_expect(d, s_hot(d, 0), "- **核心议题**：与 #30349 相同。", 0, NULL);
     json_decref(d);
 }
 
@@ -250,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_ground_wrong_counts),
         cmocka_unit_test(test_ground_logins),
         cmocka_unit_test(test_ground_links_and_lists),
+        cmocka_unit_test(test_ground_attribution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
