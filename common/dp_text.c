@@ -418,6 +418,7 @@ static size_t s_emit_span(dp_buf_t *out, const uint32_t *c, size_t n, size_t i)
 typedef struct s_line s_line_t;
 static size_t s_block_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
                            s_line_t *st);
+static bool s_in_code_element(const s_line_t *st);
 
 /* Writes cleaned text from c[i] as Markdown inline content (block NULL) or
  * as the content of one line of a block (block: the line's state). Code
@@ -432,6 +433,13 @@ static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
     while (i < n) {
         uint32_t cp = c[i];
         uint32_t next = i + 1 < n ? c[i + 1] : 0;
+        if (cp == '`' && block && s_in_code_element(block)) {
+            /* Inside a <code> element a span would nest another one in
+             * it, which a second pass would no longer take for code. */
+            dp_buf_puts(out, "&#96;");
+            i++;
+            continue;
+        }
         if (cp == '`') {
             i = s_emit_span(out, c, n, i);
             continue;
@@ -633,6 +641,11 @@ struct s_line {
     size_t depth;  /* openers not yet closed; past S_BLOCK_DEPTH unknown */
     bool code;     /* inside a <code> element */
 };
+
+static bool s_in_code_element(const s_line_t *st)
+{
+    return st->code;
+}
 
 /* Handles "]" at c[i]: pops an opener and, for "](", keeps or drops the
  * link. Returns the index after what was written. */

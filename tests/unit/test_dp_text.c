@@ -663,6 +663,10 @@ static void test_block_breaks_liquid_and_html(void **state)
                "&lt;img src=x onerror=alert(1)&gt; &lt;code&gt;x");
     s_block_is("<code><b></code>", "&lt;code&gt;&lt;b&gt;&lt;/code&gt;");
     s_block_is("`<script>`", "<code>&lt;script&gt;</code>");
+    /* A backtick inside a <code> element opens no span: a span there
+     * would nest a second <code> in the first, which a second pass would
+     * no longer take for code. */
+    s_block_is("<code>a `b</code> c` d", "<code>a &#96;b</code> c\\` d");
     s_block_is("&#x3C;b&gt; &#10; &copy; &", "&amp;#x3C;b&gt; &amp;#10; "
                                              "&amp;copy; &amp;");
     s_block_is("<div>\n  <iframe>", "&lt;div&gt;\n  &lt;iframe&gt;");
