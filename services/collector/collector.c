@@ -181,6 +181,27 @@ static void s_review_events(const dp_collect_t *req, const dp_event_t *snap,
     }
 }
 
+/* GraphQL may be asked: it is not turned off, its endpoint did not answer
+ * 404 in this run (GitHub Enterprise without it), and there is a token
+ * (GitHub answers GraphQL to a token only). */
+static bool s_graphql_usable(const collector_t *self)
+{
+    return !self->cfg.no_graphql && !self->graphql_absent && self->cfg.tokens &&
+           *self->cfg.tokens;
+}
+
+/* Counts the points of a GraphQL query that returned rc; a 404 turns
+ * GraphQL off for the rest of the run. */
+static void s_graphql_spent(collector_t *self, int rc, long cost)
+{
+    if (rc == DP_ENOTFOUND) {
+        dp_log(DP_LOG_INFO, "%s: no GraphQL API; REST from now on",
+               gh_client_graphql_url(self->gh));
+        self->graphql_absent = true;
+    }
+    self->stats.graphql_points += cost;
+}
+
 /* Asks GraphQL for the files and reviews of the pull requests, when the
  * API has it: GitHub answers GraphQL to a token only, and an API whose
  * endpoint answered 404 (GitHub Enterprise without it) is not asked again
@@ -188,17 +209,11 @@ static void s_review_events(const dp_collect_t *req, const dp_event_t *snap,
 static void s_pr_graphql(collector_t *self, const dp_collect_t *req,
                          gh_graphql_pr_t *prs, size_t n)
 {
-    if (self->cfg.no_graphql || self->graphql_absent || n == 0 ||
-        !self->cfg.tokens || !*self->cfg.tokens)
+    if (n == 0 || !s_graphql_usable(self))
         return;
     long cost = 0;
     int rc = gh_graphql_pr_details(self->gh, req->repo, prs, n, &cost);
-    if (rc == DP_ENOTFOUND) {
-        dp_log(DP_LOG_INFO, "%s: no GraphQL API; REST from now on",
-               gh_client_graphql_url(self->gh));
-        self->graphql_absent = true;
-    }
-    self->stats.graphql_points += cost;
+    s_graphql_spent(self, rc, cost);
 }
 
 /* ==== One window ==== */
@@ -907,8 +922,7 @@ static gh_activity_t *s_activity_find(collector_t *self, const char *repo)
 static void s_activity_learn(collector_t *self, const char **repos, size_t n)
 {
     s_activity_forget(self);
-    if (!self->cfg.skip_quiet || n < 2 || self->cfg.no_graphql ||
-        self->graphql_absent || !self->cfg.tokens || !*self->cfg.tokens)
+    if (!self->cfg.skip_quiet || n < 2 || !s_graphql_usable(self))
         return; /* one repository: its listings cost no more */
     self->act = dp_calloc(n, sizeof *self->act);
     for (size_t i = 0; i < n; i++)
@@ -918,12 +932,7 @@ static void s_activity_learn(collector_t *self, const char **repos, size_t n)
     long cost = 0;
     int rc = gh_activity_graphql(self->gh, self->act, self->nact, dp_time_now(),
                                  &cost);
-    if (rc == DP_ENOTFOUND) {
-        dp_log(DP_LOG_INFO, "%s: no GraphQL API; REST from now on",
-               gh_client_graphql_url(self->gh));
-        self->graphql_absent = true;
-    }
-    self->stats.graphql_points += cost;
+    s_graphql_spent(self, rc, cost);
 }
 
 /* True when the window is known to be quiet; *latest is then the
