@@ -16,6 +16,10 @@
 #             against GitHub's published schema: the npm packages are then
 #             installed into tests/standin/graphql/node_modules, as its
 #             package-lock.json pins them (tests/standin/graphql/install.sh).
+#             kubernetes-client (kubectl 1.20, whose `kubectl kustomize`
+#             builds deploy/k8s) and the npm packages with the Kubernetes
+#             API schemas that tests/deploy checks its objects against
+#             (tests/deploy/install.sh).
 #   valgrind  demo's packages plus valgrind (make valgrind).
 #   fresh     what `make fresh` needs on the host: git, docker.io and
 #             mmdebstrap. A machine that already has docker and dockerd
@@ -50,8 +54,11 @@ CHECK=(
     # certificates), pgrep (fault suite), jq (counts straight from the raw
     # data), docker-compose (the compose file is validated)
     curl openssl procps jq docker-compose
-    # the stand-in's GraphQL validator (tests/standin/graphql)
+    # the stand-in's GraphQL validator (tests/standin/graphql), and the
+    # schema check of the Kubernetes manifests (tests/deploy)
     nodejs npm
+    # kubectl kustomize deploy/k8s (tests/deploy/test_k8s.sh)
+    kubernetes-client
 )
 VALGRIND=("${DEMO[@]}" valgrind)
 FRESH=(git docker.io mmdebstrap)
@@ -59,9 +66,12 @@ FRESH=(git docker.io mmdebstrap)
 # Commands that stand for a package: when all of them are found, the
 # package counts as present even if dpkg does not know it by that name.
 # A Node.js from elsewhere (NodeSource's nodejs carries its own npm, and
-# conflicts with Debian's npm package) serves as well as Debian's.
+# conflicts with Debian's npm package) serves as well as Debian's, and so
+# does a kubectl from elsewhere (the Google Cloud SDK's kubectl package owns
+# /usr/bin/kubectl, so Debian's kubernetes-client cannot be installed beside
+# it; deploy/k8s builds with both).
 declare -A PROVIDES=([docker.io]="docker dockerd" [mmdebstrap]="mmdebstrap"
-    [nodejs]="node" [npm]="npm")
+    [nodejs]="node" [npm]="npm" [kubernetes-client]="kubectl")
 
 profile=${1:-check}
 case "$profile" in
@@ -114,6 +124,7 @@ s_npm()
 {
     if [ "$profile" = check ]; then
         bash "$here/../tests/standin/graphql/install.sh"
+        bash "$here/../tests/deploy/install.sh"
     fi
 }
 
