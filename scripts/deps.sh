@@ -19,7 +19,7 @@
 #             kubernetes-client (kubectl 1.20, whose `kubectl kustomize`
 #             builds deploy/k8s) and the npm packages with the Kubernetes
 #             API schemas that tests/deploy checks its objects against
-#             (tests/deploy/install.sh).
+#             (scripts/npm-ci.sh tests/deploy).
 #   valgrind  demo's packages plus valgrind (make valgrind).
 #   fresh     what `make fresh` needs on the host: git, docker.io and
 #             mmdebstrap. A machine that already has docker and dockerd
@@ -124,7 +124,7 @@ s_npm()
 {
     if [ "$profile" = check ]; then
         bash "$here/../tests/standin/graphql/install.sh"
-        bash "$here/../tests/deploy/install.sh"
+        bash "$here/npm-ci.sh" "$here/../tests/deploy"
     fi
 }
 

@@ -42,7 +42,7 @@ const SERVICES = {
             DP_COLLECTOR_REPORTS: ">tcp://renderer:7401",
         },
         ports: [7100, 7101, 7102],
-        secrets: ["GITHUB_TOKEN", "GITHUB_TOKENS"],
+        secrets: ["REDIS_PASSWORD", "GITHUB_TOKEN", "GITHUB_TOKENS"],
     },
     classifier: {
         env: {
@@ -51,7 +51,7 @@ const SERVICES = {
             DP_CLASSIFIER_PUB: "@tcp://0.0.0.0:7201",
         },
         ports: [7201],
-        secrets: [],
+        secrets: [], // no Redis, no GitHub
     },
     summarizer: {
         env: {
@@ -60,7 +60,7 @@ const SERVICES = {
             DP_SUMMARIZER_PUB: "@tcp://0.0.0.0:7301",
         },
         ports: [7300, 7301, 7302],
-        secrets: ["LLM_API_KEY"],
+        secrets: ["REDIS_PASSWORD", "LLM_API_KEY"],
     },
     renderer: {
         env: {
@@ -69,24 +69,25 @@ const SERVICES = {
             DP_OUT_DIR: "/site",
         },
         ports: [7401],
-        secrets: [],
+        secrets: ["REDIS_PASSWORD"],
     },
 };
 const CONSUMERS = {
     notifier: {
         env: {DP_NOTIFIER_REPORTS: ">tcp://renderer:7401"},
         ports: [],
-        secrets: ["DP_SLACK_WEBHOOK_URL", "DP_FEISHU_WEBHOOK_URL"],
+        secrets: ["REDIS_PASSWORD", "DP_SLACK_WEBHOOK_URL",
+                  "DP_FEISHU_WEBHOOK_URL", "DP_FEISHU_SECRET"],
     },
     publisher: {
         env: {DP_PUBLISHER_REPORTS: ">tcp://renderer:7401"},
         ports: [],
-        secrets: [],
+        secrets: ["REDIS_PASSWORD"],
     },
 };
-// Every devpulse service gets these from the Secret.
-const COMMON_SECRETS =
-    ["REDIS_PASSWORD", "DP_CURVE_PUBLIC_KEY", "DP_CURVE_SECRET_KEY"];
+// Every service on the bus gets the CurveZMQ keypair from the Secret; the
+// secrets of each service above are the others it gets, and no more.
+const COMMON_SECRETS = ["DP_CURVE_PUBLIC_KEY", "DP_CURVE_SECRET_KEY"];
 
 const problems = [];
 function fail(msg) { problems.push(msg); }
@@ -235,11 +236,23 @@ function checkService(docs, name, spec) {
         if (envValue(docs, c, k) !== v)
             fail(`${who}: ${k} is ${JSON.stringify(envValue(docs, c, k))}, ` +
                  `not ${v}`);
-    for (const k of COMMON_SECRETS.concat(spec.secrets)) {
+    const wanted = COMMON_SECRETS.concat(spec.secrets);
+    for (const k of wanted) {
         const v = envValue(docs, c, k);
         if (!v || !v.from || !v.from.secretKeyRef)
             fail(`${who}: ${k} does not come from a Secret`);
     }
+    // Least privilege: no other secret, by name or by key, and no Secret
+    // poured whole into the environment.
+    const extra = (c.env || [])
+                      .filter((e) => e.valueFrom && e.valueFrom.secretKeyRef &&
+                                     (!wanted.includes(e.name) ||
+                                      e.valueFrom.secretKeyRef.key !== e.name))
+                      .map((e) => e.valueFrom.secretKeyRef.key);
+    if (extra.length)
+        fail(`${who}: gets secrets it does not use: ${extra.join(", ")}`);
+    if ((c.envFrom || []).some((ef) => ef.secretRef))
+        fail(`${who}: takes a whole Secret (envFrom secretRef)`);
     if (envValue(docs, c, "REDIS_URL") === undefined)
         fail(`${who}: no REDIS_URL`);
     // The bound endpoints have a Service with those ports.
