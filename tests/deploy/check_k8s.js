@@ -123,6 +123,10 @@ function checkSchemas(docs) {
     pass(`${docs.length} documents checked against the schemas of their kinds`);
 }
 
+// v when it is an array, else [] (a malformed field is the schema
+// check's to report, not a reason to stop).
+function list(v) { return Array.isArray(v) ? v : []; }
+
 function find(docs, kind, name) {
     return docs.find((d) => d.kind === kind && d.metadata.name === name);
 }
@@ -275,7 +279,7 @@ function checkReferences(docs, filled) {
             pods.push([d, d.spec.template.spec]);
     for (const [d, pod] of pods) {
         const who = `${d.kind} ${d.metadata.name}`;
-        const claims = (d.spec.volumeClaimTemplates || [])
+        const claims = list(d.spec.volumeClaimTemplates)
                            .map((t) => t.metadata.name);
         for (const v of pod.volumes || []) {
             if (v.configMap && !find(docs, "ConfigMap", v.configMap.name))
@@ -337,6 +341,40 @@ function checkReferences(docs, filled) {
          (filled ? "a filled Secret" : "empty Secret placeholders"));
 }
 
+// Ingress to every pod of the deployment: from its own pods (this
+// namespace, the part-of label), or to port 9100 only (probes,
+// Prometheus); so the bus ports and Redis are closed to the rest of the
+// cluster.
+function checkNetworkPolicy(docs) {
+    const pols = docs.filter((d) => d.kind === "NetworkPolicy" &&
+                                    (d.spec.policyTypes || [])
+                                        .includes("Ingress"));
+    const ours = (sel) => ((sel && sel.matchLabels) ||
+                           {})["app.kubernetes.io/part-of"] === "devpulse";
+    const selects = (p, labels) =>
+        Object.entries((p.spec.podSelector || {}).matchLabels || {})
+            .every(([k, v]) => labels[k] === v);
+    for (const p of pols)
+        for (const rule of p.spec.ingress || []) {
+            const own = (rule.from || []).length > 0 &&
+                        rule.from.every((f) => ours(f.podSelector) &&
+                                               !f.namespaceSelector &&
+                                               !f.ipBlock);
+            const http = (rule.ports || []).length > 0 &&
+                         rule.ports.every((x) => x.port === HTTP_PORT);
+            if (!own && !http)
+                fail(`NetworkPolicy ${p.metadata.name}: an ingress rule ` +
+                     `opens more than port ${HTTP_PORT} beyond devpulse`);
+        }
+    for (const d of docs)
+        if ((d.kind === "Deployment" || d.kind === "StatefulSet") &&
+            !pols.some((p) => selects(p, d.spec.template.metadata.labels ||
+                                             {})))
+            fail(`${d.kind} ${d.metadata.name}: no NetworkPolicy ` +
+                 `restricts its ingress`);
+    pass("NetworkPolicy: ingress from devpulse pods, and to :9100");
+}
+
 function checkRedis(docs) {
     const ss = find(docs, "StatefulSet", "redis");
     if (!ss) {
@@ -346,7 +384,7 @@ function checkRedis(docs) {
     const pod = ss.spec.template.spec;
     const c = pod.containers[0];
     const who = "StatefulSet redis";
-    const vct = ss.spec.volumeClaimTemplates || [];
+    const vct = list(ss.spec.volumeClaimTemplates);
     if (!vct.length)
         fail(`${who}: no volumeClaimTemplates`);
     const data = (c.volumeMounts || []).find((m) => m.mountPath === "/data");
@@ -384,9 +422,19 @@ function main() {
     checkSchemas(docs);
     const services = Object.assign({}, SERVICES,
                                    variant === "consumers" ? CONSUMERS : {});
+    // A check that stumbles on a malformed object is a failure, reported
+    // with the rest.
+    const guard = (what, f) => {
+        try {
+            f();
+        } catch (e) {
+            fail(`${what}: ${e.message}`);
+        }
+    };
     for (const [name, spec] of Object.entries(services))
-        checkService(docs, name, spec);
-    checkReferences(docs, variant === "filled");
+        guard(`Deployment ${name}`, () => checkService(docs, name, spec));
+    guard("references", () => checkReferences(docs, variant === "filled"));
+    guard("NetworkPolicy", () => checkNetworkPolicy(docs));
     const renderer = find(docs, "Deployment", "renderer");
     if (renderer) {
         const pod = renderer.spec.template.spec;
@@ -408,7 +456,7 @@ function main() {
         else
             pass(`external: no in-cluster Redis, REDIS_URL ${url}`);
     } else {
-        checkRedis(docs);
+        guard("StatefulSet redis", () => checkRedis(docs));
         if (url !== "redis://redis:6379")
             fail(`REDIS_URL is ${url}, not the redis Service`);
     }

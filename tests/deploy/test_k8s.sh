@@ -165,6 +165,8 @@ a writable root|Deployment summarizer: readOnlyRootFilesystem|app/summarizer.yam
 a wrong endpoint|DP_CLASSIFIER_IN is|app/classifier.yaml|>tcp://collector:7102|>tcp://collector:7101
 a token for the renderer|Deployment renderer: gets secrets it does not use: GITHUB_TOKEN|app/renderer.yaml|key: DP_CURVE_SECRET_KEY|key: GITHUB_TOKEN
 no Redis volume|StatefulSet redis: no volumeClaimTemplates|redis/redis.yaml|  volumeClaimTemplates:|  xTemplates:
+an open ingress|an ingress rule opens more than port 9100|app/networkpolicy.yaml|      port: 9100|      port: 7100
+no network policy|no NetworkPolicy restricts its ingress|app/networkpolicy.yaml|  policyTypes: ["Ingress"]|  policyTypes: ["Egress"]
 EOF
 
 echo "$passes passed, $fails failed"
