@@ -4,12 +4,14 @@
 #
 # Offline, no cluster: `kubectl kustomize` (Debian 12's kubernetes-client,
 # kustomize v2.0.3, or any later kubectl; DP_KUBECTL names another binary)
-# builds deploy/k8s, deploy/k8s/external-redis and deploy/k8s with the
-# optional consumers; check_k8s.js validates every object against the schema
-# of its kind and checks probes, resources, security context, endpoints,
-# Services and references. Then it breaks copies of the manifests (a probe
-# removed, a field of the wrong type, a value in the Secret, runAsUser 0)
-# and checks that each is caught, so the checks cannot pass vacuously.
+# builds deploy/k8s, deploy/k8s/external-redis, deploy/k8s with the
+# optional consumers and an overlay that fills the Secret; check_k8s.js
+# validates every object against the schema of its kind and checks probes,
+# resources, security context, endpoints, secrets, Services, references and
+# the NetworkPolicy. Then it breaks copies of the manifests (the table at
+# the end: a probe removed, a field of the wrong type, a value in the
+# Secret, uid 0, ...) and checks that each is caught, so the checks cannot
+# pass vacuously.
 # Exits 77 (ctest SKIP_RETURN_CODE) when kubectl or the npm packages of
 # tests/deploy (scripts/deps.sh check installs both) are missing.
 set -euo pipefail
