@@ -118,6 +118,14 @@ long long dp_metrics_get(dp_metric_t m, const char *label)
     return s ? atomic_load_explicit(&s->value, memory_order_relaxed) : 0;
 }
 
+const char *dp_metrics_http_class(long status)
+{
+    static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    if (status < 100 || status > 599)
+        return "error";
+    return classes[status / 100 - 1];
+}
+
 /* ==== Exposition ==== */
 
 /* Escapes text into buf: backslash and newline, and the double quote when

@@ -80,6 +80,10 @@ long long dp_metrics_get(dp_metric_t m, const char *label);
  * values escaped. The caller frees it. */
 char *dp_metrics_text(void);
 
+/* The status class label of an HTTP answer: "2xx".."5xx", "1xx", or
+ * "error" for none (status 0: the transfer failed). */
+const char *dp_metrics_http_class(long status);
+
 /* Escapes a label value for the exposition (backslash, double quote and
  * newline) into buf (size bytes, always terminated, cut when too small).
  * Returns buf. */

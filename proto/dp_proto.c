@@ -770,16 +770,22 @@ int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg)
         dp_log(DP_LOG_ERROR, "cannot encode %s", subject);
         goto out;
     }
+    bool sent = false;
     if (out && dp_sock_send(out, NULL, frame.data, frame.len, false) < 0) {
         dp_log(DP_LOG_ERROR, "cannot pass %s on", subject);
         rc = DP_EBUS;
-    } else if (out) {
-        dp_metrics_add(DP_M_MSG_OUT, dp_msg_type_name(msg->type), 1);
-        dp_metrics_add(DP_M_BYTES_OUT, NULL, (long long)frame.len);
+    } else {
+        sent = out != NULL;
     }
     /* The tap never holds up the pipeline. */
     if (tap && dp_sock_send(tap, subject, frame.data, frame.len, true) < 0)
         dp_log(DP_LOG_DEBUG, "tap dropped %s", subject);
+    else if (tap && !out)
+        sent = true; /* the tap is the way out (a report, a status) */
+    if (sent) {
+        dp_metrics_add(DP_M_MSG_OUT, dp_msg_type_name(msg->type), 1);
+        dp_metrics_add(DP_M_BYTES_OUT, NULL, (long long)frame.len);
+    }
 out:
     dp_free(subject);
     dp_buf_free(&frame);

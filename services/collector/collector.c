@@ -18,6 +18,7 @@
 #include "dp_json.h"
 #include "dp_ledger.h"
 #include "dp_log.h"
+#include "dp_metrics.h"
 #include "dp_service.h"
 #include "dp_store.h"
 #include "dp_time.h"
@@ -98,6 +99,7 @@ static void s_status(collector_t *self, const dp_collect_t *req,
     st->service = "collector";
     st->state = (char *)state;
     st->message = (char *)message;
+    dp_metrics_add(DP_M_WINDOWS, state, 1);
     s_send(self, &msg);
 }
 
@@ -715,6 +717,7 @@ static int s_finish(s_win_t *w)
     char *history = w->hist ? gh_history_json(w->hist) : NULL;
     win->history = history;
     s_send(self, &msg);
+    dp_metrics_add(DP_M_WINDOWS, "collected", 1);
     free(history);
     dp_ledger_revise_close(self->store, &w->lw);
     dp_log(DP_LOG_INFO,
@@ -815,6 +818,7 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
 {
     assert(self && req);
     gh_client_reset(self->gh);
+    dp_metrics_add(DP_M_WINDOWS, "requested", 1);
     memset(&self->stats, 0, sizeof self->stats);
     self->stats.rl_remaining = self->stats.rl_limit = -1;
     if (!dp_repo_valid(req->repo) || req->win_to <= req->win_from) {
@@ -1079,6 +1083,7 @@ int collector_watchdog(collector_t *self, int64_t now)
                    req->repo, (long long)req->win_from, (long long)req->win_to,
                    tries);
             req->replay = true;
+            dp_metrics_add(DP_M_REPLAYS, NULL, 1);
             int crc = collector_collect(self, req);
             (void)crc; /* a failure was published as STATUS */
             replayed++;

@@ -20,6 +20,7 @@
 #include "dp_json.h"
 #include "dp_ledger.h"
 #include "dp_log.h"
+#include "dp_metrics.h"
 #include "dp_service.h"
 #include "dp_text.h"
 #include "dp_time.h"
@@ -1830,9 +1831,11 @@ static void s_handle(renderer_t *self, const dp_digest_t *digest)
                reply.u.status.message);
     } else if (rc < 0) {
         self->failures++;
+        dp_metrics_add(DP_M_WINDOWS, "failed", 1);
         dp_log(DP_LOG_ERROR, "%s: %s", digest->repo ? digest->repo : "?",
                reply.u.status.message);
     } else {
+        dp_metrics_add(DP_M_WINDOWS, "rendered", 1);
         dp_log(DP_LOG_INFO, "report %s", reply.u.report.path);
     }
     s_publish(self, &reply);

@@ -18,6 +18,7 @@
 #include "dp_json.h"
 #include "dp_ledger.h"
 #include "dp_log.h"
+#include "dp_metrics.h"
 #include "dp_proto.h"
 #include "dp_service.h"
 #include "dp_store.h"
@@ -464,6 +465,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         d->reply_to = w->reply_to;
         d->json = text;
         (void)dp_msg_emit(self->out, self->pub, &out);
+        dp_metrics_add(DP_M_WINDOWS, "summarized", 1);
         dp_log(DP_LOG_INFO, "%s: digest of %ld events", t->key, n);
         free(text);
     }
