@@ -720,12 +720,11 @@ static int s_finish(s_win_t *w)
     dp_metrics_add(DP_M_WINDOWS, "collected", 1);
     free(history);
     dp_ledger_revise_close(self->store, &w->lw);
-    dp_log(DP_LOG_INFO,
-           "%s window %lld..%lld rev %lld: %ld events (%ld new), %ld "
-           "requests (%ld not modified, %ld retries)",
-           req->repo, (long long)req->win_from, (long long)req->win_to,
-           (long long)w->revision, events, w->nfresh, gs->requests,
-           gs->not_modified, gs->retries);
+    dp_log_window(DP_LOG_INFO, req->repo, req->win_from, req->win_to,
+                  "rev %lld: %ld events (%ld new), %ld requests (%ld not "
+                  "modified, %ld retries)",
+                  (long long)w->revision, events, w->nfresh, gs->requests,
+                  gs->not_modified, gs->retries);
     return 0;
 }
 
@@ -975,8 +974,8 @@ static int s_collect_quiet(collector_t *self, const dp_collect_t *req,
     self->stats.rl_remaining = self->stats.rl_limit = -1;
     s_pending_add(self, req);
     self->complete_until = req->win_to;
-    dp_log(DP_LOG_DEBUG, "%s %lld..%lld: no change; not listed", req->repo,
-           (long long)req->win_from, (long long)req->win_to);
+    dp_log_window(DP_LOG_DEBUG, req->repo, req->win_from, req->win_to,
+                  "no change; not listed");
     s_win_t w = {
         .self = self,
         .req = req,
@@ -1078,10 +1077,8 @@ int collector_watchdog(collector_t *self, int64_t now)
                 .repo = req->repo, .from = req->win_from, .to = req->win_to};
             dp_ledger_pending_drop(self->store, &w);
         } else {
-            dp_log(DP_LOG_WARN,
-                   "%s %lld..%lld: no report yet; replaying (try %d)",
-                   req->repo, (long long)req->win_from, (long long)req->win_to,
-                   tries);
+            dp_log_window(DP_LOG_WARN, req->repo, req->win_from, req->win_to,
+                          "no report yet; replaying (try %d)", tries);
             req->replay = true;
             dp_metrics_add(DP_M_REPLAYS, NULL, 1);
             int crc = collector_collect(self, req);

@@ -1836,7 +1836,8 @@ static void s_handle(renderer_t *self, const dp_digest_t *digest)
                reply.u.status.message);
     } else {
         dp_metrics_add(DP_M_WINDOWS, "rendered", 1);
-        dp_log(DP_LOG_INFO, "report %s", reply.u.report.path);
+        dp_log_window(DP_LOG_INFO, digest->repo, digest->win_from,
+                      digest->win_to, "report %s", reply.u.report.path);
     }
     s_publish(self, &reply);
     /* The files were renamed into place before the REPORT went out; they

@@ -410,8 +410,8 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         n = s_load_events(self, t, set, max);
     }
     if (n < 0 || n < w->events) {
-        dp_log(DP_LOG_DEBUG, "%s: %ld of %lld events so far", t->key, n,
-               (long long)w->events);
+        dp_log_window(DP_LOG_DEBUG, w->repo, w->win_from, w->win_to,
+                      "%ld of %lld events so far", n, (long long)w->events);
         goto out;
     }
     if (n > self->cfg.max_events) {
@@ -466,7 +466,8 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         d->json = text;
         (void)dp_msg_emit(self->out, self->pub, &out);
         dp_metrics_add(DP_M_WINDOWS, "summarized", 1);
-        dp_log(DP_LOG_INFO, "%s: digest of %ld events", t->key, n);
+        dp_log_window(DP_LOG_INFO, w->repo, w->win_from, w->win_to,
+                      "digest of %ld events", n);
         free(text);
     }
 out:
