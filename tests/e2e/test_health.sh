@@ -90,4 +90,33 @@ e2e_wait_exit $! 200
 check "a bad --http is refused with status 2" test "$ST" = 2
 check "naming the value" grep -q '"nonsense" is not ADDR:PORT' "$E2E_TMP/bad.err"
 
+# ==== devpulse up with DP_HTTP: an endpoint per service ====
+e2e_standin calm --data "$DP_SOURCE_DIR/tests/data/busy" --port 0
+STATE="$E2E_TMP/state"
+printf 'timezone: UTC\nwindows: [hourly]\nrepositories:\n  - %s\noutputs: {dir: %s}\n' \
+    vllm-project/vllm "$E2E_TMP/site-up" >"$E2E_TMP/up.yml"
+GITHUB_API_URL="$STANDIN_URL" DP_HTTP=127.0.0.1:0 "$R" up -c "$E2E_TMP/up.yml" \
+    --state "$STATE" 2>"$E2E_TMP/up.err" &
+UP_PID=$!
+E2E_PIDS+=("$UP_PID")
+all_ports() {
+    for svc in collector classifier summarizer renderer; do
+        test -s "$STATE/bus/$svc.http.port" || return 1
+    done
+}
+check "devpulse up gives each service a port file" e2e_until 300 all_ports
+PORTS=$(cat "$STATE"/bus/*.http.port | sort -u | wc -l)
+check "four different ports" test "$PORTS" = 4
+for svc in collector classifier summarizer renderer; do
+    P=$(cat "$STATE/bus/$svc.http.port")
+    up_healthy() { "$R" health "http://127.0.0.1:$P/healthz" 2>/dev/null; }
+    check "devpulse up: $svc is healthy" e2e_until 100 up_healthy
+    check "devpulse up: $svc labels its metrics" grep -q \
+        "^devpulse_redis_errors_total{service=\"$svc\"} " \
+        <(curl -s "http://127.0.0.1:$P/metrics")
+done
+kill "$UP_PID"
+e2e_wait_exit "$UP_PID" 200
+check "devpulse up stops" test "$ST" != timeout
+
 e2e_finish
