@@ -110,11 +110,7 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
                                     const char *version, const char *upload,
                                     size_t *upload_size, void **con_cls)
 {
-    (void)cls;
-    (void)version;
-    (void)upload;
-    (void)upload_size;
-    (void)con_cls;
+    (void)cls, (void)version, (void)upload, (void)upload_size, (void)con_cls;
     const char *text = "text/plain; charset=utf-8";
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return s_reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, text,

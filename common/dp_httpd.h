@@ -24,8 +24,8 @@ typedef struct dp_httpd_t dp_httpd_t;
 /* Seconds an idle connection is kept. */
 #define DP_HTTPD_TIMEOUT_S 5
 
-/* Serves GET /healthz (200 and {"status":"ok","service":...} when
- * dp_metrics_healthy, else 503 with {"status":"unhealthy","reason":...})
+/* Serves GET /healthz (200 and {"status":"ok"} when dp_metrics_healthy,
+ * else 503 and {"status":"unhealthy","reason":"..."})
  * and GET /metrics (dp_metrics_text) on addr ("ADDR:PORT": "0.0.0.0:9100",
  * "127.0.0.1:0", "[::1]:9100"), from a thread of libmicrohttpd's own.
  * Other paths get 404, other methods 405; a request body is never read.

@@ -23,7 +23,8 @@
     XX(BYTES_OUT, counter, "devpulse_bus_sent_bytes_total", NULL, 1,           \
        "Bytes of bus frames passed on down the pipeline")                      \
     XX(REFUSED, counter, "devpulse_frames_refused_total", "reason", 1,         \
-       "Bus frames refused, by reason")                                        \
+       "Bus frames refused, by reason (malformed, too_big, unexpected_type, "  \
+       "other)")                                                               \
     XX(BUSY_US, counter, "devpulse_handling_seconds_total", NULL, 1000000,     \
        "Seconds spent handling received messages")                             \
     XX(WINDOWS, counter, "devpulse_windows_total", "state", 1,                 \

@@ -1329,6 +1329,7 @@ static void s_serve(collector_t *self, dp_msg_t *msg, dp_buf_t *frame,
             (void)crc; /* failures were published as STATUS */
         } else {
             (*bad)++;
+            dp_metrics_add(DP_M_REFUSED, "unexpected_type", 1);
             dp_log(DP_LOG_WARN, "ignored a %s message on the control socket",
                    dp_msg_type_name(batch[i].type));
         }

@@ -1868,6 +1868,7 @@ int renderer_step(renderer_t *self, int timeout_ms)
         s_handle(self, &msg.u.digest);
     } else {
         self->bad++;
+        dp_metrics_add(DP_M_REFUSED, "unexpected_type", 1);
         dp_log(DP_LOG_WARN, "ignored a %s message (%ld so far)",
                dp_msg_type_name(msg.type), self->bad);
     }

@@ -553,6 +553,7 @@ int summarizer_run(summarizer_t *self)
                 continue;
             }
             self->bad++;
+            dp_metrics_add(DP_M_REFUSED, "unexpected_type", 1);
             dp_log(DP_LOG_WARN, "ignored a %s message",
                    dp_msg_type_name(msg->type));
             dp_msg_clear(msg);

@@ -55,29 +55,10 @@ typedef struct {
 
 /* ==== HTTP ==== */
 
-static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userp)
-{
-    dp_buf_append(userp, data, size * nmemb);
-    return size * nmemb;
-}
-
 /* GETs path of a service; returns the status, the body in *body. */
 static long s_get(int port, const char *path, dp_buf_t *body)
 {
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-    CURL *c = curl_easy_init();
-    assert_non_null(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    dp_buf_append(body, "", 1);
-    return status;
+    return dp_tk_http(port, "GET", path, body);
 }
 
 static long s_health(int port)
@@ -338,6 +319,45 @@ static void test_counters_move_with_a_window_and_agree(void **state)
         dp_tk_prom_clear(&m[i]);
 }
 
+/* The value of a series of service i, polled until it is want (bounded). */
+static double s_await(const s_ctx_t *ctx, int i, const char *name,
+                      const char *key, const char *value, double want)
+{
+    double got = -1;
+    for (int t = 0; t < S_HEALTH_MS / S_POLL_MS && got != want; t++) {
+        dp_tk_prom_t m;
+        s_metrics(ctx, i, &m);
+        got = s_val(&m, name, key, value);
+        dp_tk_prom_clear(&m);
+        if (got != want)
+            usleep(S_POLL_MS * 1000);
+    }
+    return got;
+}
+
+static void test_refused_frames_are_counted_by_reason(void **state)
+{
+    s_ctx_t *ctx = *state;
+    if (ctx->skip || ctx->svc[S_CLASSIFIER].pid == 0)
+        skip();
+    dp_bus_t *bus = dp_bus_new();
+    assert_non_null(bus);
+    char *ep = s_ep(ctx, ">", "cls.in");
+    dp_sock_t *push = dp_sock_new(bus, ZMQ_PUSH, ep);
+    assert_non_null(push);
+    /* Not msgpack at all, then a message the classifier does not take. */
+    assert_int_equal(dp_sock_send(push, NULL, "garbage", 7, false), 0);
+    dp_msg_t req = {.type = DP_MSG_COLLECT};
+    req.u.collect = (dp_collect_t){.repo = (char *)S_REPO, .win_to = 1};
+    assert_int_equal(dp_msg_emit(push, NULL, &req), 0);
+    const char *r = "devpulse_frames_refused_total";
+    assert_true(s_await(ctx, S_CLASSIFIER, r, "reason", "malformed", 1) == 1);
+    assert_true(s_await(ctx, S_CLASSIFIER, r, "reason", "unexpected_type", 1) ==
+                1);
+    dp_free(ep);
+    dp_bus_destroy(&bus);
+}
+
 static void test_health_fails_without_redis(void **state)
 {
     s_ctx_t *ctx = *state;
@@ -369,6 +389,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counters_move_with_a_window_and_agree),
+        cmocka_unit_test(test_refused_frames_are_counted_by_reason),
         cmocka_unit_test(test_health_fails_without_redis),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

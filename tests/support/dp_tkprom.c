@@ -1,9 +1,10 @@
-/* dp_tkprom.c - a strict parser of the Prometheus text format 0.0.4, for
- * tests */
+/* dp_tkprom.c - scraping a service's endpoint in tests: a GET and a strict
+ * parser of the Prometheus text format 0.0.4 */
 /* SPDX-License-Identifier: MIT */
 #include "dp_tkprom.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -312,4 +313,30 @@ double dp_tk_prom_value(const dp_tk_prom_t *prom, const char *name,
 {
     const dp_tk_prom_sample_t *s = dp_tk_prom_find(prom, name, key, value);
     return s ? s->value : -1;
+}
+
+static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    dp_buf_append(userp, data, size * nmemb);
+    return size * nmemb;
+}
+
+long dp_tk_http(int port, const char *method, const char *path, dp_buf_t *body)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    CURL *c = curl_easy_init();
+    long status = 0;
+    if (c) {
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+        if (curl_easy_perform(c) == CURLE_OK)
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_cleanup(c);
+    }
+    dp_buf_append(body, "", 1);
+    return status;
 }

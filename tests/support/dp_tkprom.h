@@ -1,11 +1,13 @@
-/* dp_tkprom.h - a strict parser of the Prometheus text format 0.0.4, for
- * tests */
+/* dp_tkprom.h - scraping a service's endpoint in tests: a GET and a strict
+ * parser of the Prometheus text format 0.0.4 */
 /* SPDX-License-Identifier: MIT */
 #ifndef DP_TKPROM_H
 #define DP_TKPROM_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "dp_mem.h"
 
 #define DP_TK_PROM_LABELS_MAX 8
 
@@ -50,5 +52,10 @@ const dp_tk_prom_sample_t *dp_tk_prom_find(const dp_tk_prom_t *prom,
 /* The value of dp_tk_prom_find's sample, or -1 when there is none. */
 double dp_tk_prom_value(const dp_tk_prom_t *prom, const char *name,
                         const char *key, const char *value);
+
+/* Sends method (e.g. "GET") for path to http://127.0.0.1:port, at most
+ * 10 s, and appends the body to *body, NUL-terminated. Returns the HTTP
+ * status, or 0 when no answer came. Needs curl_global_init. */
+long dp_tk_http(int port, const char *method, const char *path, dp_buf_t *body);
 
 #endif

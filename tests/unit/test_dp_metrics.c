@@ -180,30 +180,12 @@ typedef struct {
     dp_buf_t body;
 } s_got_t;
 
-static size_t s_on_body(char *data, size_t size, size_t nmemb, void *userp)
-{
-    dp_buf_append(&((s_got_t *)userp)->body, data, size * nmemb);
-    return size * nmemb;
-}
-
-/* GETs (or sends method to) path of the endpoint on port. */
+/* Sends method for path to the endpoint on port. */
 static void s_get(int port, const char *method, const char *path, s_got_t *got)
 {
-    got->status = 0;
     got->body = (dp_buf_t)DP_BUF_INIT;
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-    CURL *c = curl_easy_init();
-    assert_non_null(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, got);
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &got->status);
-    curl_easy_cleanup(c);
-    dp_buf_append(&got->body, "", 1);
+    got->status = dp_tk_http(port, method, path, &got->body);
+    assert_true(got->status > 0);
 }
 
 /* The "status" of a /healthz body, checked to be JSON. */
