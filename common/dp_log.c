@@ -17,12 +17,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dp_time.h"
+#include "dp_utf8.h"
+
 #define DP_LOG_IDENT_MAX 32
 #define DP_LOG_LINE_MAX 4096
 #define DP_LOG_RATE_SLOTS 64  /* recent messages remembered */
 #define DP_LOG_SAMPLE_MAX 160 /* text kept of each, for its summary */
 #define DP_LOG_RATE_MS_MAX 86400000L
 #define DP_LOG_MASK "***"
+#define DP_LOG_ISO_MAX 32  /* "2025-12-10T10:29:00Z" and room */
+#define DP_LOG_JSON_TAIL 8 /* room kept for the end of a JSON record */
 
 /* A recent warning or error: one slot of a direct-mapped table. */
 typedef struct {
@@ -33,9 +38,17 @@ typedef struct {
     char sample[DP_LOG_SAMPLE_MAX]; /* its text, cut */
 } s_recent_t;
 
+/* The window a record is about (dp_log_window). */
+typedef struct {
+    const char *repo; /* "owner/name" */
+    int64_t from, to; /* Unix seconds */
+} s_window_t;
+
 static char s_ident[DP_LOG_IDENT_MAX] = "devpulse";
 static int s_level = DP_LOG_INFO;
+static int s_format = DP_LOG_TEXT;
 static const char *const s_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+static const char *const s_json_names[] = {"debug", "info", "warn", "error"};
 static long s_rate_ms = DP_LOG_RATE_MS_DEFAULT;
 static s_recent_t s_recent[DP_LOG_RATE_SLOTS];
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -49,6 +62,9 @@ void dp_log_init(const char *ident)
     int level = env ? dp_log_level_parse(env) : -1;
     if (level >= 0)
         s_level = level;
+    env = getenv("DP_LOG_FORMAT");
+    if (env && *env)
+        s_format = strcasecmp(env, "json") == 0 ? DP_LOG_JSON : DP_LOG_TEXT;
     /* Parsed here rather than with dp_parse_long: dp_config logs, so the
      * log must not depend on it. */
     env = getenv("DP_LOG_RATE_MS");
@@ -62,6 +78,11 @@ void dp_log_init(const char *ident)
     }
     if (!registered)
         registered = atexit(dp_log_flush) == 0;
+}
+
+void dp_log_set_format(int format)
+{
+    s_format = format == DP_LOG_JSON ? DP_LOG_JSON : DP_LOG_TEXT;
 }
 
 void dp_log_set_level(int level)
@@ -98,23 +119,113 @@ static long long s_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Writes one record with its prefix, escaping control characters. One
- * write per record keeps records whole when processes share stderr. */
-static void s_emit(int level, const char *text)
+/* The time now, "2025-12-10T10:29:00.123Z", into buf. */
+static void s_now_iso(char *buf, size_t size)
 {
-    char line[DP_LOG_LINE_MAX * 2];
     struct timeval tv;
     gettimeofday(&tv, NULL);
     struct tm tm;
     gmtime_r(&tv.tv_sec, &tm);
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+}
+
+/* Appends s as a JSON string to line at *pos, escaped, made valid UTF-8,
+ * and cut so that DP_LOG_JSON_TAIL bytes stay free after its closing
+ * quote. */
+static void s_json_str(char *line, size_t size, size_t *pos, const char *s)
+{
+    size_t end = size - DP_LOG_JSON_TAIL - 1; /* for the closing quote */
+    size_t len = strlen(s);
+    line[(*pos)++] = '"';
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[8] = "";
+        size_t n = 1, bad = 1;
+        if (c == '"' || c == '\\')
+            snprintf(esc, sizeof esc, "\\%c", c);
+        else if (c == '\n')
+            snprintf(esc, sizeof esc, "\\n");
+        else if (c < 0x20 || c == 0x7f)
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+        else if (c >= 0x80 && (n = dp_utf8_char(s + i, len - i, &bad)) == 0)
+            snprintf(esc, sizeof esc, "\\ufffd");
+        size_t w = esc[0] ? strlen(esc) : n;
+        if (*pos + w > end)
+            break;
+        memcpy(line + *pos, esc[0] ? esc : s + i, w);
+        *pos += w;
+        i += n ? n : bad;
+    }
+    line[(*pos)++] = '"';
+}
+
+/* Appends ,"key":"value" to a JSON record. */
+static void s_json_field(char *line, size_t size, size_t *pos, const char *key,
+                         const char *value)
+{
+    *pos += (size_t)snprintf(line + *pos, size - *pos, ",\"%s\":", key);
+    s_json_str(line, size, pos, value);
+}
+
+/* Writes one JSON record: {"time":..,"level":..,"service":..,"msg":..}
+ * and the window's fields. */
+static void s_emit_json(int level, const char *text, const s_window_t *w)
+{
+    char line[DP_LOG_LINE_MAX * 2], now[DP_LOG_ISO_MAX];
+    s_now_iso(now, sizeof now);
+    size_t pos =
+        (size_t)snprintf(line, sizeof line, "{\"time\":\"%s\",\"level\":\"%s\"",
+                         now, s_json_names[level]);
+    s_json_field(line, sizeof line, &pos, "service", s_ident);
+    s_json_field(line, sizeof line, &pos, "msg", text);
+    if (w) {
+        char from[DP_LOG_ISO_MAX], to[DP_LOG_ISO_MAX];
+        dp_time_iso_utc(w->from, from, sizeof from);
+        dp_time_iso_utc(w->to, to, sizeof to);
+        s_json_field(line, sizeof line, &pos, "repo", w->repo);
+        s_json_field(line, sizeof line, &pos, "window_from", from);
+        s_json_field(line, sizeof line, &pos, "window_to", to);
+    }
+    line[pos++] = '}';
+    line[pos++] = '\n';
+    ssize_t n = write(STDERR_FILENO, line, pos);
+    (void)n;
+}
+
+/* "REPO FROM..TO: " for a record about a window, into buf ("" for none). */
+static const char *s_window_prefix(const s_window_t *w, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (w) {
+        char from[DP_LOG_ISO_MAX], to[DP_LOG_ISO_MAX];
+        dp_time_iso_utc(w->from, from, sizeof from);
+        dp_time_iso_utc(w->to, to, sizeof to);
+        snprintf(buf, size, "%s %s..%s: ", w->repo, from, to);
+    }
+    return buf;
+}
+
+/* Writes one record with its prefix, escaping control characters. One
+ * write per record keeps records whole when processes share stderr. */
+static void s_emit(int level, const char *text, const s_window_t *w)
+{
     if (level < DP_LOG_DEBUG || level > DP_LOG_ERROR)
         level = DP_LOG_ERROR;
-    int n = snprintf(line, sizeof line,
-                     "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s[%d] %s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000), s_ident,
-                     (int)getpid(), s_names[level]);
+    if (s_format == DP_LOG_JSON) {
+        s_emit_json(level, text, w);
+        return;
+    }
+    char line[DP_LOG_LINE_MAX * 2], now[DP_LOG_ISO_MAX];
+    char prefix[DP_LOG_SAMPLE_MAX + 2 * DP_LOG_ISO_MAX];
+    s_now_iso(now, sizeof now);
+    int n = snprintf(line, sizeof line, "%s %s[%d] %s %s", now, s_ident,
+                     (int)getpid(), s_names[level],
+                     s_window_prefix(w, prefix, sizeof prefix));
     size_t pos = n > 0 ? (size_t)n : 0;
+    if (pos >= sizeof line)
+        pos = sizeof line - 1;
     for (const unsigned char *p = (const unsigned char *)text;
          *p && pos + 5 < sizeof line; p++) {
         if (*p < 0x20 || *p == 0x7f) {
@@ -125,8 +236,8 @@ static void s_emit(int level, const char *text)
         }
     }
     line[pos++] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, pos);
-    (void)w;
+    ssize_t written = write(STDERR_FILENO, line, pos);
+    (void)written;
 }
 
 /* ==== Credentials in URLs ==== */
@@ -248,7 +359,7 @@ static void s_retire(s_recent_t *r, long long now)
         snprintf(text, sizeof text,
                  "%ld similar messages suppressed in %lld s: %s", r->suppressed,
                  secs > 0 ? secs : 1, r->sample);
-        s_emit(r->level, text);
+        s_emit(r->level, text, NULL);
     }
     r->key = 0;
     r->suppressed = 0;
@@ -292,18 +403,40 @@ void dp_log_flush(void)
     pthread_mutex_unlock(&s_lock);
 }
 
-void dp_log_write(int level, const char *fmt, ...)
+/* Formats, masks, rate-limits and writes one record. */
+static void s_write(int level, const s_window_t *w, const char *fmt, va_list ap)
 {
     char raw[DP_LOG_LINE_MAX], masked[DP_LOG_LINE_MAX];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    const char *text = dp_log_redact(raw, masked, sizeof masked);
+    /* The limit tells records of different windows apart. */
+    char prefix[DP_LOG_SAMPLE_MAX + 2 * DP_LOG_ISO_MAX];
+    char keyed[sizeof prefix + DP_LOG_LINE_MAX];
+    if (w)
+        snprintf(keyed, sizeof keyed, "%s%s",
+                 s_window_prefix(w, prefix, sizeof prefix), text);
+    pthread_mutex_lock(&s_lock);
+    bool quiet = level >= DP_LOG_WARN && s_rate_ms > 0 &&
+                 s_repeat(fmt, level, w ? keyed : text);
+    if (!quiet)
+        s_emit(level, text, w);
+    pthread_mutex_unlock(&s_lock);
+}
+
+void dp_log_write(int level, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(raw, sizeof raw, fmt, ap);
+    s_write(level, NULL, fmt, ap);
     va_end(ap);
-    const char *text = dp_log_redact(raw, masked, sizeof masked);
-    pthread_mutex_lock(&s_lock);
-    bool quiet =
-        level >= DP_LOG_WARN && s_rate_ms > 0 && s_repeat(fmt, level, text);
-    if (!quiet)
-        s_emit(level, text);
-    pthread_mutex_unlock(&s_lock);
+}
+
+void dp_log_window_write(int level, const char *repo, int64_t from, int64_t to,
+                         const char *fmt, ...)
+{
+    s_window_t w = {repo ? repo : "?", from, to};
+    va_list ap;
+    va_start(ap, fmt);
+    s_write(level, &w, fmt, ap);
+    va_end(ap);
 }

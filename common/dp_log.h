@@ -4,6 +4,7 @@
 #define DP_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dp_err.h"
 
@@ -12,11 +13,22 @@ enum { DP_LOG_DEBUG = 0, DP_LOG_INFO, DP_LOG_WARN, DP_LOG_ERROR, DP_LOG_OFF };
 /* How long a repeated warning or error stays quiet, by default. */
 #define DP_LOG_RATE_MS_DEFAULT 10000
 
+/* Record formats: one line of text, or one JSON object a line. */
+enum { DP_LOG_TEXT = 0, DP_LOG_JSON };
+
 /* Sets the service ident shown in every record ("collector"). The string
- * is copied. Reads DP_LOG_LEVEL (debug|info|warn|error|off) and
- * DP_LOG_RATE_MS (see dp_log_set_rate_ms) when set. The first call also
- * arranges for dp_log_flush to run at exit. */
+ * is copied. Reads DP_LOG_LEVEL (debug|info|warn|error|off),
+ * DP_LOG_FORMAT (text|json) and DP_LOG_RATE_MS (see dp_log_set_rate_ms)
+ * when set. The first call also arranges for dp_log_flush to run at
+ * exit. */
 void dp_log_init(const char *ident);
+
+/* Sets the record format: DP_LOG_TEXT (the default) or DP_LOG_JSON, where
+ * each record is {"time":"2026-12-07T14:30:00.123Z","level":"info",
+ * "service":"collector","msg":"..."} plus "repo", "window_from" and
+ * "window_to" (ISO 8601 UTC) for a record of dp_log_window; strings are
+ * escaped as JSON wants and made valid UTF-8 (U+FFFD for a bad byte). */
+void dp_log_set_format(int format);
 
 /* Sets the minimum level; records below it are skipped. */
 void dp_log_set_level(int level);
@@ -58,11 +70,26 @@ const char *dp_log_redact(const char *text, char *buf, size_t size);
  * dp_log() macro instead. */
 void dp_log_write(int level, const char *fmt, ...) DP_PRINTF(2, 3);
 
+/* As dp_log_write, for a record about one window of one repository: the
+ * text format writes "REPO FROM..TO: text" with the instants in ISO 8601
+ * UTC, the JSON format puts them in the fields "repo", "window_from" and
+ * "window_to". from and to are Unix seconds. Use dp_log_window(). */
+void dp_log_window_write(int level, const char *repo, int64_t from, int64_t to,
+                         const char *fmt, ...) DP_PRINTF(5, 6);
+
 /* Skips evaluating the arguments when the level is filtered out. */
 #define dp_log(level, ...)                                                     \
     do {                                                                       \
         if ((level) >= dp_log_level())                                         \
             dp_log_write((level), __VA_ARGS__);                                \
+    } while (0)
+
+/* dp_log for a record about a window: dp_log_window(DP_LOG_INFO, repo,
+ * from, to, "fmt", ...). */
+#define dp_log_window(level, repo, from, to, ...)                              \
+    do {                                                                       \
+        if ((level) >= dp_log_level())                                         \
+            dp_log_window_write((level), (repo), (from), (to), __VA_ARGS__);   \
     } while (0)
 
 #endif

@@ -10,6 +10,7 @@
 #include "dp_bus.h"
 #include "dp_json.h"
 #include "dp_log.h"
+#include "dp_metrics.h"
 #include "dp_service.h"
 
 #define CLASSIFIER_POLL_MS 500
@@ -274,6 +275,7 @@ int classifier_run(classifier_t *self)
             (void)dp_msg_emit(self->out, self->pub, &msg);
         } else {
             self->bad++;
+            dp_metrics_add(DP_M_REFUSED, "unexpected_type", 1);
             dp_log(DP_LOG_WARN, "ignored a %s message",
                    dp_msg_type_name(msg.type));
         }

@@ -18,6 +18,7 @@
 #include "dp_json.h"
 #include "dp_ledger.h"
 #include "dp_log.h"
+#include "dp_metrics.h"
 #include "dp_service.h"
 #include "dp_store.h"
 #include "dp_time.h"
@@ -98,6 +99,7 @@ static void s_status(collector_t *self, const dp_collect_t *req,
     st->service = "collector";
     st->state = (char *)state;
     st->message = (char *)message;
+    dp_metrics_add(DP_M_WINDOWS, state, 1);
     s_send(self, &msg);
 }
 
@@ -715,14 +717,14 @@ static int s_finish(s_win_t *w)
     char *history = w->hist ? gh_history_json(w->hist) : NULL;
     win->history = history;
     s_send(self, &msg);
+    dp_metrics_add(DP_M_WINDOWS, "collected", 1);
     free(history);
     dp_ledger_revise_close(self->store, &w->lw);
-    dp_log(DP_LOG_INFO,
-           "%s window %lld..%lld rev %lld: %ld events (%ld new), %ld "
-           "requests (%ld not modified, %ld retries)",
-           req->repo, (long long)req->win_from, (long long)req->win_to,
-           (long long)w->revision, events, w->nfresh, gs->requests,
-           gs->not_modified, gs->retries);
+    dp_log_window(DP_LOG_INFO, req->repo, req->win_from, req->win_to,
+                  "rev %lld: %ld events (%ld new), %ld requests (%ld not "
+                  "modified, %ld retries)",
+                  (long long)w->revision, events, w->nfresh, gs->requests,
+                  gs->not_modified, gs->retries);
     return 0;
 }
 
@@ -815,6 +817,7 @@ int collector_collect(collector_t *self, const dp_collect_t *req)
 {
     assert(self && req);
     gh_client_reset(self->gh);
+    dp_metrics_add(DP_M_WINDOWS, "requested", 1);
     memset(&self->stats, 0, sizeof self->stats);
     self->stats.rl_remaining = self->stats.rl_limit = -1;
     if (!dp_repo_valid(req->repo) || req->win_to <= req->win_from) {
@@ -971,8 +974,8 @@ static int s_collect_quiet(collector_t *self, const dp_collect_t *req,
     self->stats.rl_remaining = self->stats.rl_limit = -1;
     s_pending_add(self, req);
     self->complete_until = req->win_to;
-    dp_log(DP_LOG_DEBUG, "%s %lld..%lld: no change; not listed", req->repo,
-           (long long)req->win_from, (long long)req->win_to);
+    dp_log_window(DP_LOG_DEBUG, req->repo, req->win_from, req->win_to,
+                  "no change; not listed");
     s_win_t w = {
         .self = self,
         .req = req,
@@ -1074,11 +1077,10 @@ int collector_watchdog(collector_t *self, int64_t now)
                 .repo = req->repo, .from = req->win_from, .to = req->win_to};
             dp_ledger_pending_drop(self->store, &w);
         } else {
-            dp_log(DP_LOG_WARN,
-                   "%s %lld..%lld: no report yet; replaying (try %d)",
-                   req->repo, (long long)req->win_from, (long long)req->win_to,
-                   tries);
+            dp_log_window(DP_LOG_WARN, req->repo, req->win_from, req->win_to,
+                          "no report yet; replaying (try %d)", tries);
             req->replay = true;
+            dp_metrics_add(DP_M_REPLAYS, NULL, 1);
             int crc = collector_collect(self, req);
             (void)crc; /* a failure was published as STATUS */
             replayed++;
@@ -1327,6 +1329,7 @@ static void s_serve(collector_t *self, dp_msg_t *msg, dp_buf_t *frame,
             (void)crc; /* failures were published as STATUS */
         } else {
             (*bad)++;
+            dp_metrics_add(DP_M_REFUSED, "unexpected_type", 1);
             dp_log(DP_LOG_WARN, "ignored a %s message on the control socket",
                    dp_msg_type_name(batch[i].type));
         }
@@ -1346,6 +1349,7 @@ int collector_run(collector_t *self)
     long long next_tick = 0;
     bool scheduled = self->repos.count > 0 || self->orgs.count > 0;
     while (!dp_service_interrupted()) {
+        dp_store_keepalive(self->store, DP_STORE_KEEPALIVE_MS);
         if (dp_service_now_ms() >= next_tick) {
             if (scheduled)
                 collector_tick(self, dp_time_now());

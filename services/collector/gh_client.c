@@ -15,6 +15,7 @@
 #include "dp_http.h"
 #include "dp_json.h"
 #include "dp_log.h"
+#include "dp_metrics.h"
 #include "dp_service.h"
 #include "dp_time.h"
 #include "gh_page.h"
@@ -33,6 +34,7 @@ typedef struct {
     long limit;
     int64_t reset; /* epoch seconds, -1 until known */
     bool refused;  /* GitHub answered 401: left out of the pool */
+    char id[17];   /* its identity for metrics: a hash, never the token */
 } s_token_t;
 
 #define GH_CACHE_SMALL_BODY 65536 /* a listing body kept a window long */
@@ -118,6 +120,7 @@ gh_client_t *gh_client_new(const gh_client_cfg_t *cfg)
     for (char *t = strtok_r(list, ", ", &save);
          t && self->ntokens < GH_MAX_TOKENS; t = strtok_r(NULL, ", ", &save)) {
         self->graphql[self->ntokens] = s_http(cfg, self->graphql_url, t);
+        s_hash(t, self->tokens[self->ntokens].id);
         self->tokens[self->ntokens++].http = s_http(cfg, self->api_url, t);
     }
     if (list)
@@ -126,6 +129,7 @@ gh_client_t *gh_client_new(const gh_client_cfg_t *cfg)
     bool anonymous = self->ntokens == 0;
     if (anonymous) {
         self->graphql[self->ntokens] = s_http(cfg, self->graphql_url, NULL);
+        snprintf(self->tokens[self->ntokens].id, 17, "anonymous");
         self->tokens[self->ntokens++].http = s_http(cfg, self->api_url, NULL);
     }
     char why[256];
@@ -320,8 +324,10 @@ static int s_pace(gh_client_t *self, s_token_t *t, const char *what)
 static void s_note_rate(gh_client_t *self, s_token_t *t,
                         const dp_http_resp_t *resp)
 {
-    if (resp->rl_remaining >= 0)
+    if (resp->rl_remaining >= 0) {
         t->remaining = resp->rl_remaining;
+        dp_metrics_set(DP_M_GH_RATE_REMAINING, t->id, t->remaining);
+    }
     if (resp->rl_limit >= 0)
         t->limit = resp->rl_limit;
     if (resp->rl_reset >= 0)
@@ -469,6 +475,7 @@ static int s_answer(gh_client_t *self, const char *url, const char *key,
     *wait_ms = -1;
     if (reuse) {
         self->stats.not_modified++;
+        dp_metrics_add(DP_M_GH_NOT_MODIFIED, NULL, 1);
         body = cached->body;
         body_len = cached->body_len;
         if (!link && cached->link)
@@ -563,8 +570,10 @@ static int s_request(gh_client_t *self, char *url, const char *post,
             rc = DP_EAGAIN;
             goto out;
         }
-        if (attempt > 0)
+        if (attempt > 0) {
             self->stats.retries++;
+            dp_metrics_add(DP_M_GH_RETRIES, NULL, 1);
+        }
         s_token_t *token = s_pick(self);
         /* GraphQL has a budget of its own (points), not paced here. */
         rc = post ? 0 : s_pace(self, token, s_path(url));
@@ -580,6 +589,8 @@ static int s_request(gh_client_t *self, char *url, const char *post,
                                      cached.etag ? NULL : cached.last_modified,
                                      &resp);
         self->stats.requests++;
+        dp_metrics_add(DP_M_GH_REQUESTS,
+                       dp_metrics_http_class(hrc < 0 ? 0 : resp.status), 1);
         self->status = hrc < 0 ? 0 : resp.status;
         self->poll_s = hrc < 0 ? -1 : resp.poll_interval;
         long wait_ms = -1;

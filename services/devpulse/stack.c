@@ -31,7 +31,8 @@
 #define STACK_NSOCKETS 8
 #define STACK_PATH_MAX 600
 #define STACK_KEY_FILE "curve.key"
-#define STACK_MAX_ENV 8
+#define STACK_MAX_ENV 10
+#define STACK_HTTP_MAX 700 /* "DP_HTTP_PORT_FILE=" and a path */
 
 struct stack_t {
     runner_t *runner;
@@ -73,6 +74,41 @@ static int s_check_redis(const char *url)
         fprintf(stderr, "devpulse: the Redis of REDIS_URL %s\n",
                 *err ? err : "does not answer or refused the credentials");
     return ok ? 0 : DP_EREDIS;
+}
+
+/* The health and metrics endpoint of the service of that index (collector
+ * 0, classifier 1, summarizer 2, renderer 3) when DP_HTTP is set: its
+ * address with the port plus the index (port 0 stays 0: any free one),
+ * into http as "DP_HTTP=...", and "DP_HTTP_PORT_FILE=DIR/NAME.http.port"
+ * into file. Both empty when DP_HTTP is unset; a value that is not
+ * ADDR:PORT is passed on as it is, for the service to refuse. */
+static void s_http_env(const char *dir, int index, const char *name, char *http,
+                       char *file)
+{
+    const char *addr = getenv("DP_HTTP");
+    http[0] = file[0] = '\0';
+    if (!addr || !*addr)
+        return;
+    const char *colon = strrchr(addr, ':');
+    long port = 0;
+    if (colon && dp_parse_long(colon + 1, 0, 65535 - 3, &port) == 0)
+        snprintf(http, STACK_HTTP_MAX, "DP_HTTP=%.*s:%ld", (int)(colon - addr),
+                 addr, port ? port + index : 0);
+    else
+        snprintf(http, STACK_HTTP_MAX, "DP_HTTP=%s", addr);
+    snprintf(file, STACK_HTTP_MAX, "DP_HTTP_PORT_FILE=%s/%s.http.port", dir,
+             name);
+}
+
+/* Appends item to a NULL-ended environment list, unless it is empty. */
+static void s_env_push(const char **list, const char *item)
+{
+    size_t n = 0;
+    while (list[n])
+        n++;
+    assert(n + 1 < STACK_MAX_ENV);
+    if (*item)
+        list[n] = item;
 }
 
 static const char *const s_sockets[STACK_NSOCKETS] = {
@@ -130,6 +166,17 @@ static int s_start_services(stack_t *self, const char *redis_url,
     /* The renderer reads the complete lists of a capped digest. */
     const char *renderer_env[STACK_MAX_ENV] = {"GITHUB_TOKEN", "GITHUB_TOKENS",
                                                "LLM_API_KEY", redis_env, key};
+    /* DP_HTTP: an endpoint each, on ports of their own. */
+    const char **envs[] = {collector_env, no_secrets, summarizer_env,
+                           renderer_env};
+    static const char *const names[] = {"collector", "classifier", "summarizer",
+                                        "renderer"};
+    char http[4][STACK_HTTP_MAX], file[4][STACK_HTTP_MAX];
+    for (int i = 0; i < 4; i++) {
+        s_http_env(dir, i, names[i], http[i], file[i]);
+        s_env_push(envs[i], http[i]);
+        s_env_push(envs[i], file[i]);
+    }
     /* Downstream first, so nothing waits on a missing peer. */
     int rc = 0;
     if (runner_spawn(r, "dp-renderer", renderer, renderer_env) < 0 ||

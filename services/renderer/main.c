@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "dp_config.h"
+#include "dp_httpd.h"
 #include "dp_log.h"
 #include "dp_service.h"
 #include "renderer.h"
@@ -10,7 +11,7 @@
 int main(int argc, char **argv)
 {
     char *out_dir = NULL, *formats = NULL, *in = NULL, *pub = NULL;
-    char *log_level = NULL, *redis_url = NULL;
+    char *http = NULL, *log_level = NULL, *redis_url = NULL;
     long max_frame;
     dp_opt_t opts[] = {
         {"out_dir", "DP_OUT_DIR", "--out-dir", DP_OPT_STR, &out_dir, "site", 0,
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
          "info", 0, 0, "debug|info|warn|error", false, "log level"},
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
+        DP_HTTPD_OPT(&http),
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url, "", 0,
          0, NULL, false,
          "Redis URL: the complete lists of capped digests (empty: none)"},
@@ -44,6 +46,10 @@ int main(int argc, char **argv)
     dp_log_set_level(dp_log_level_parse(log_level));
     dp_config_log(opts, nopts);
     dp_service_signals();
+    if (dp_httpd_start("renderer", http) < 0) {
+        dp_config_free(opts, nopts);
+        return 2;
+    }
 
     renderer_cfg_t cfg = {
         .out_dir = out_dir,

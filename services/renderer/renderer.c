@@ -20,6 +20,7 @@
 #include "dp_json.h"
 #include "dp_ledger.h"
 #include "dp_log.h"
+#include "dp_metrics.h"
 #include "dp_service.h"
 #include "dp_text.h"
 #include "dp_time.h"
@@ -1830,10 +1831,13 @@ static void s_handle(renderer_t *self, const dp_digest_t *digest)
                reply.u.status.message);
     } else if (rc < 0) {
         self->failures++;
+        dp_metrics_add(DP_M_WINDOWS, "failed", 1);
         dp_log(DP_LOG_ERROR, "%s: %s", digest->repo ? digest->repo : "?",
                reply.u.status.message);
     } else {
-        dp_log(DP_LOG_INFO, "report %s", reply.u.report.path);
+        dp_metrics_add(DP_M_WINDOWS, "rendered", 1);
+        dp_log_window(DP_LOG_INFO, digest->repo, digest->win_from,
+                      digest->win_to, "report %s", reply.u.report.path);
     }
     s_publish(self, &reply);
     /* The files were renamed into place before the REPORT went out; they
@@ -1864,6 +1868,7 @@ int renderer_step(renderer_t *self, int timeout_ms)
         s_handle(self, &msg.u.digest);
     } else {
         self->bad++;
+        dp_metrics_add(DP_M_REFUSED, "unexpected_type", 1);
         dp_log(DP_LOG_WARN, "ignored a %s message (%ld so far)",
                dp_msg_type_name(msg.type), self->bad);
     }
@@ -1875,6 +1880,7 @@ int renderer_run(renderer_t *self)
 {
     assert(self);
     while (!dp_service_interrupted()) {
+        dp_store_keepalive(self->store, DP_STORE_KEEPALIVE_MS);
         int rc = renderer_step(self, RENDERER_POLL_MS);
         if (rc == DP_EBUS) {
             dp_log(DP_LOG_ERROR, "receive failed; stopping");

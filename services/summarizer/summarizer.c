@@ -18,6 +18,7 @@
 #include "dp_json.h"
 #include "dp_ledger.h"
 #include "dp_log.h"
+#include "dp_metrics.h"
 #include "dp_proto.h"
 #include "dp_service.h"
 #include "dp_store.h"
@@ -409,8 +410,8 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         n = s_load_events(self, t, set, max);
     }
     if (n < 0 || n < w->events) {
-        dp_log(DP_LOG_DEBUG, "%s: %ld of %lld events so far", t->key, n,
-               (long long)w->events);
+        dp_log_window(DP_LOG_DEBUG, w->repo, w->win_from, w->win_to,
+                      "%ld of %lld events so far", n, (long long)w->events);
         goto out;
     }
     if (n > self->cfg.max_events) {
@@ -464,7 +465,9 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         d->reply_to = w->reply_to;
         d->json = text;
         (void)dp_msg_emit(self->out, self->pub, &out);
-        dp_log(DP_LOG_INFO, "%s: digest of %ld events", t->key, n);
+        dp_metrics_add(DP_M_WINDOWS, "summarized", 1);
+        dp_log_window(DP_LOG_INFO, w->repo, w->win_from, w->win_to,
+                      "digest of %ld events", n);
         free(text);
     }
 out:
@@ -529,6 +532,7 @@ int summarizer_run(summarizer_t *self)
     s_batch_t *batch = dp_calloc(1, sizeof *batch);
     s_touch_t *touched = dp_calloc(SUMMARIZER_BATCH, sizeof *touched);
     while (!dp_service_interrupted()) {
+        dp_store_keepalive(self->store, DP_STORE_KEEPALIVE_MS);
         size_t ntouched = 0;
         /* Take what is waiting, up to a batch, store it in one round trip,
          * then digest what completed. */
@@ -549,6 +553,7 @@ int summarizer_run(summarizer_t *self)
                 continue;
             }
             self->bad++;
+            dp_metrics_add(DP_M_REFUSED, "unexpected_type", 1);
             dp_log(DP_LOG_WARN, "ignored a %s message",
                    dp_msg_type_name(msg->type));
             dp_msg_clear(msg);

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,128 @@ static void test_urls_without_credentials_are_kept_as_written(void **state)
         "redis://***");
 }
 
+/* ==== JSON records ==== */
+
+#define S_FROM 1765362540 /* 2025-12-10T10:29:00Z */
+#define S_TO 1765366140   /* 2025-12-10T11:29:00Z */
+
+/* As s_setup, with JSON records. */
+static int s_setup_json(void **state)
+{
+    s_setup(state);
+    dp_log_set_format(DP_LOG_JSON);
+    return 0;
+}
+
+static int s_teardown_text(void **state)
+{
+    (void)state;
+    dp_log_set_format(DP_LOG_TEXT);
+    return 0;
+}
+
+/* Parses every line of text as one JSON object with time, level, service
+ * and msg; returns them in an array (the caller frees it). */
+static json_t *s_records(const char *text)
+{
+    json_t *all = json_array();
+    const char *line = text;
+    for (const char *nl = strchr(line, '\n'); nl; nl = strchr(line, '\n')) {
+        json_error_t jerr;
+        json_t *doc = json_loadb(line, (size_t)(nl - line), 0, &jerr);
+        if (!doc)
+            print_error("not JSON (%s): %.*s\n", jerr.text, (int)(nl - line),
+                        line);
+        assert_non_null(doc);
+        assert_true(json_is_object(doc));
+        const char *time = json_string_value(json_object_get(doc, "time"));
+        assert_non_null(time);
+        /* "2026-12-07T14:30:00.123Z" */
+        assert_int_equal(strlen(time), 24);
+        assert_int_equal(time[10], 'T');
+        assert_int_equal(time[19], '.');
+        assert_int_equal(time[23], 'Z');
+        assert_string_equal(json_string_value(json_object_get(doc, "service")),
+                            "test");
+        assert_non_null(json_string_value(json_object_get(doc, "level")));
+        assert_non_null(json_string_value(json_object_get(doc, "msg")));
+        json_array_append_new(all, doc);
+        line = nl + 1;
+    }
+    assert_int_equal(*line, '\0'); /* every record ends its line */
+    return all;
+}
+
+static const char *s_field(json_t *all, size_t i, const char *key)
+{
+    return json_string_value(json_object_get(json_array_get(all, i), key));
+}
+
+static void test_json_records_escape_what_json_needs(void **state)
+{
+    dp_log(DP_LOG_WARN, "quote \" backslash \\ newline \n tab \t bell \x01 "
+                        "del \x7f bad \xff\xfe ok \xe4\xb8\xad\xe6\x96\x87");
+    dp_log(DP_LOG_INFO, "plain");
+    char *text = s_release(*state);
+    json_t *all = s_records(text);
+    assert_int_equal(json_array_size(all), 2);
+    assert_string_equal(s_field(all, 0, "level"), "warn");
+    assert_string_equal(s_field(all, 0, "msg"),
+                        "quote \" backslash \\ newline \n tab \t bell \x01 "
+                        "del \x7f bad \xef\xbf\xbd\xef\xbf\xbd ok "
+                        "\xe4\xb8\xad\xe6\x96\x87");
+    assert_string_equal(s_field(all, 1, "level"), "info");
+    assert_string_equal(s_field(all, 1, "msg"), "plain");
+    assert_null(s_field(all, 1, "repo")); /* only about a window */
+    json_decref(all);
+    dp_free(text);
+}
+
+static void test_json_records_of_a_window_carry_it_in_iso(void **state)
+{
+    dp_log_window(DP_LOG_INFO, "vllm-project/vllm", S_FROM, S_TO,
+                  "digest of %d events", 3);
+    char *text = s_release(*state);
+    json_t *all = s_records(text);
+    assert_int_equal(json_array_size(all), 1);
+    assert_string_equal(s_field(all, 0, "msg"), "digest of 3 events");
+    assert_string_equal(s_field(all, 0, "repo"), "vllm-project/vllm");
+    assert_string_equal(s_field(all, 0, "window_from"), "2025-12-10T10:29:00Z");
+    assert_string_equal(s_field(all, 0, "window_to"), "2025-12-10T11:29:00Z");
+    json_decref(all);
+    dp_free(text);
+}
+
+static void test_json_records_stay_whole_and_masked(void **state)
+{
+    char *big = dp_calloc(1, 6000);
+    memset(big, '"', 5999); /* each doubles when escaped: cut, still JSON */
+    dp_log(DP_LOG_INFO, "%s", big);
+    dp_log(DP_LOG_ERROR, "redis://user:hunter2@redis:6379 refused");
+    dp_log(DP_LOG_ERROR, "redis://user:hunter2@redis:6379 refused");
+    char *text = s_release(*state); /* with the summary of the repeat */
+    json_t *all = s_records(text);
+    assert_int_equal(json_array_size(all), 3);
+    assert_true(strlen(s_field(all, 0, "msg")) > 1000);
+    assert_null(strstr(text, "hunter2"));
+    assert_string_equal(s_field(all, 1, "msg"),
+                        "redis://user:***@redis:6379 refused");
+    assert_non_null(strstr(s_field(all, 2, "msg"), "1 similar messages"));
+    json_decref(all);
+    dp_free(text);
+    dp_free(big);
+}
+
+static void test_text_records_of_a_window_show_it_in_iso(void **state)
+{
+    dp_log_window(DP_LOG_WARN, "o/r", S_FROM, S_TO, "no report yet; try %d", 2);
+    char *text = s_release(*state);
+    assert_non_null(strstr(text, " WARN o/r 2025-12-10T10:29:00Z.."
+                                 "2025-12-10T11:29:00Z: no report yet; try "
+                                 "2\n"));
+    dp_free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +364,16 @@ int main(void)
         cmocka_unit_test_setup(test_url_credentials_are_masked_in_every_record,
                                s_setup),
         cmocka_unit_test(test_urls_without_credentials_are_kept_as_written),
+        cmocka_unit_test_setup_teardown(
+            test_json_records_escape_what_json_needs, s_setup_json,
+            s_teardown_text),
+        cmocka_unit_test_setup_teardown(
+            test_json_records_of_a_window_carry_it_in_iso, s_setup_json,
+            s_teardown_text),
+        cmocka_unit_test_setup_teardown(test_json_records_stay_whole_and_masked,
+                                        s_setup_json, s_teardown_text),
+        cmocka_unit_test_setup(test_text_records_of_a_window_show_it_in_iso,
+                               s_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
