@@ -644,3 +644,77 @@ void dp_ledger_llm_key(char *buf, size_t size, const char *hex)
 {
     dp_store_key(buf, size, "llm:%s", hex);
 }
+
+/* ==== Consumers: one delivery per window, revision and sink ==== */
+
+#define LEDGER_CLAIM "claim"
+
+static void s_sent_key(char *buf, size_t size, const dp_ledger_win_t *w,
+                       int64_t rev, const char *sink)
+{
+    char part[128];
+    snprintf(part, sizeof part, "sent:%" PRId64 ":%s", rev, sink);
+    s_win_key(buf, size, w, part);
+}
+
+int dp_ledger_claim(dp_store_t *store, const dp_ledger_win_t *w, int64_t rev,
+                    const char *sink, long claim_s, char *state, size_t size)
+{
+    assert(store && w && sink && claim_s > 0);
+    assert(!state || size >= 8);
+    char key[DP_LEDGER_KEY_MAX], ttl[24];
+    s_sent_key(key, sizeof key, w, rev, sink);
+    snprintf(ttl, sizeof ttl, "%ld", claim_s);
+    const char *argv[] = {"SET", key, LEDGER_CLAIM, "NX", "EX", ttl};
+    redisReply *r = dp_store_command(store, 6, argv, NULL);
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        if (r)
+            freeReplyObject(r);
+        return DP_EREDIS;
+    }
+    int claimed = r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
+    if (claimed || !state)
+        return claimed;
+    dp_buf_t val = {0};
+    int rc = dp_store_get(store, key, &val);
+    snprintf(state, size, "%.*s", rc == 0 ? (int)val.len : 0,
+             rc == 0 ? val.data : "");
+    dp_buf_free(&val);
+    return rc == DP_EREDIS ? DP_EREDIS : 0;
+}
+
+int dp_ledger_claim_renew(dp_store_t *store, const dp_ledger_win_t *w,
+                          int64_t rev, const char *sink, long claim_s)
+{
+    assert(store && w && sink && claim_s > 0);
+    char key[DP_LEDGER_KEY_MAX];
+    s_sent_key(key, sizeof key, w, rev, sink);
+    return dp_store_set(store, key, LEDGER_CLAIM, strlen(LEDGER_CLAIM),
+                        claim_s);
+}
+
+int dp_ledger_settle(dp_store_t *store, const dp_ledger_win_t *w, int64_t rev,
+                     const char *sink, const char *state, int64_t now)
+{
+    assert(store && w && sink && state);
+    char key[DP_LEDGER_KEY_MAX];
+    s_sent_key(key, sizeof key, w, rev, sink);
+    return s_set_at(store, key, state, strlen(state),
+                    dp_ledger_expiry(w, now) + DP_LEDGER_SENT_KEEP_S);
+}
+
+void dp_ledger_unclaim(dp_store_t *store, const dp_ledger_win_t *w, int64_t rev,
+                       const char *sink)
+{
+    assert(store && w && sink);
+    char key[DP_LEDGER_KEY_MAX];
+    s_sent_key(key, sizeof key, w, rev, sink);
+    const char *argv[] = {"EVAL",
+                          "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                          "return redis.call('DEL', KEYS[1]) end return 0",
+                          "1", key, LEDGER_CLAIM};
+    redisReply *r = dp_store_command(store, 5, argv, NULL);
+    if (r)
+        freeReplyObject(r);
+}
