@@ -64,7 +64,7 @@ int main(int argc, char **argv)
         dp_config_free(opts, nopts);
         return 1;
     }
-    rc = notifier_run(notifier);
+    rc = dp_consumer_run(notifier_consumer(notifier));
     notifier_destroy(&notifier);
     dp_config_free(opts, nopts);
     dp_log(DP_LOG_INFO, "stopped");

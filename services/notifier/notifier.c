@@ -371,22 +371,10 @@ fail:
     return NULL;
 }
 
-int notifier_step(notifier_t *self, int timeout_ms)
+dp_consumer_t *notifier_consumer(notifier_t *self)
 {
     assert(self);
-    return dp_consumer_step(self->consumer, timeout_ms);
-}
-
-int notifier_run(notifier_t *self)
-{
-    assert(self);
-    return dp_consumer_run(self->consumer);
-}
-
-dp_consumer_stats_t notifier_stats(const notifier_t *self)
-{
-    assert(self);
-    return dp_consumer_stats(self->consumer);
+    return self->consumer;
 }
 
 void notifier_destroy(notifier_t **self_p)

@@ -46,14 +46,8 @@ typedef struct {
  * failure (logged). */
 notifier_t *notifier_new(const notifier_cfg_t *cfg);
 
-/* One step of the consumer (dp_consumer_step). */
-DP_NODISCARD int notifier_step(notifier_t *self, int timeout_ms);
-
-/* Runs until a stop. 0 or DP_EBUS. */
-DP_NODISCARD int notifier_run(notifier_t *self);
-
-/* The consumer's counts. */
-dp_consumer_stats_t notifier_stats(const notifier_t *self);
+/* Its consumer, to step, run and count (dp_consumer.h). Borrowed. */
+dp_consumer_t *notifier_consumer(notifier_t *self);
 
 /* Frees the notifier. Idempotent. */
 void notifier_destroy(notifier_t **self_p);

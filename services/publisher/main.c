@@ -86,7 +86,7 @@ int main(int argc, char **argv)
         dp_config_free(opts, nopts);
         return 1;
     }
-    rc = publisher_run(publisher);
+    rc = dp_consumer_run(publisher_consumer(publisher));
     publisher_destroy(&publisher);
     dp_config_free(opts, nopts);
     dp_log(DP_LOG_INFO, "stopped");

@@ -484,22 +484,10 @@ fail:
     return NULL;
 }
 
-int publisher_step(publisher_t *self, int timeout_ms)
+dp_consumer_t *publisher_consumer(publisher_t *self)
 {
     assert(self);
-    return dp_consumer_step(self->consumer, timeout_ms);
-}
-
-int publisher_run(publisher_t *self)
-{
-    assert(self);
-    return dp_consumer_run(self->consumer);
-}
-
-dp_consumer_stats_t publisher_stats(const publisher_t *self)
-{
-    assert(self);
-    return dp_consumer_stats(self->consumer);
+    return self->consumer;
 }
 
 void publisher_destroy(publisher_t **self_p)

@@ -52,14 +52,8 @@ typedef struct {
 /* Creates a publisher. NULL on failure (logged). */
 publisher_t *publisher_new(const publisher_cfg_t *cfg);
 
-/* One step of the consumer (dp_consumer_step). */
-DP_NODISCARD int publisher_step(publisher_t *self, int timeout_ms);
-
-/* Runs until a stop. 0 or DP_EBUS. */
-DP_NODISCARD int publisher_run(publisher_t *self);
-
-/* The consumer's counts. */
-dp_consumer_stats_t publisher_stats(const publisher_t *self);
+/* Its consumer, to step, run and count (dp_consumer.h). Borrowed. */
+dp_consumer_t *publisher_consumer(publisher_t *self);
 
 /* Frees the publisher. Idempotent. */
 void publisher_destroy(publisher_t **self_p);

@@ -186,7 +186,9 @@ static void s_deliver(s_ctx_t *ctx, const char *md, int64_t rev, size_t want,
                               NULL);
         dp_tk_send_report(ctx->pub, NULL, S_REPO, S_FROM, S_TO, rev, md, NULL);
         for (int k = 0; k < 4; k++)
-            assert_int_equal(notifier_step(ctx->notifier, S_STEP_MS), 0);
+            assert_int_equal(
+                dp_consumer_step(notifier_consumer(ctx->notifier), S_STEP_MS),
+                0);
         if (s_count(ctx, "/slack", 200) >= want &&
             s_count(ctx, "/feishu", 200) >= want)
             return;
@@ -199,7 +201,8 @@ static void s_again(s_ctx_t *ctx, const char *md, int64_t rev, int n)
 {
     for (int i = 0; i < n; i++) {
         dp_tk_send_report(ctx->pub, NULL, S_REPO, S_FROM, S_TO, rev, md, NULL);
-        assert_int_equal(notifier_step(ctx->notifier, S_STEP_MS), 0);
+        assert_int_equal(
+            dp_consumer_step(notifier_consumer(ctx->notifier), S_STEP_MS), 0);
     }
 }
 
@@ -257,7 +260,8 @@ static void test_duplicate_and_restart_post_once(void **state)
     s_ctx_t *ctx = s_start("[]");
     s_deliver(ctx, ctx->md, 1, 1, NULL);
     s_again(ctx, ctx->md, 1, 10);
-    dp_consumer_stats_t st = notifier_stats(ctx->notifier);
+    dp_consumer_stats_t st =
+        dp_consumer_stats(notifier_consumer(ctx->notifier));
     assert_true(st.received >= 2);
     assert_true(st.skipped >= 2);
 
@@ -265,11 +269,13 @@ static void test_duplicate_and_restart_post_once(void **state)
     ctx->notifier = s_notifier(ctx);
     for (int i = 0; i < S_ROUNDS; i++) {
         s_again(ctx, ctx->md, 1, 1);
-        if (notifier_stats(ctx->notifier).skipped >= 2)
+        if (dp_consumer_stats(notifier_consumer(ctx->notifier)).skipped >= 2)
             break;
     }
-    assert_true(notifier_stats(ctx->notifier).skipped >= 2);
-    assert_int_equal(notifier_stats(ctx->notifier).delivered, 0);
+    assert_true(dp_consumer_stats(notifier_consumer(ctx->notifier)).skipped >=
+                2);
+    assert_int_equal(
+        dp_consumer_stats(notifier_consumer(ctx->notifier)).delivered, 0);
     assert_int_equal(s_count(ctx, "/slack", 0), 1);
     assert_int_equal(s_count(ctx, "/feishu", 0), 1);
 
@@ -296,7 +302,8 @@ static void test_subject_matched_whole(void **state)
     (void)state;
     s_ctx_t *ctx = s_start("[]");
     s_deliver(ctx, ctx->md, 1, 1, S_OTHER);
-    assert_true(notifier_stats(ctx->notifier).ignored >= 1);
+    assert_true(dp_consumer_stats(notifier_consumer(ctx->notifier)).ignored >=
+                1);
     json_t *all = s_posts(ctx, "/", 0);
     size_t i;
     json_t *p;
@@ -325,7 +332,8 @@ static void test_retry_after_5xx_and_429(void **state)
     assert_int_equal(s_count(ctx, "/slack", 200), 1);
     assert_int_equal(s_count(ctx, "/feishu", 429), 1);
     assert_int_equal(s_count(ctx, "/feishu", 200), 1);
-    assert_true(notifier_stats(ctx->notifier).retries >= 2);
+    assert_true(dp_consumer_stats(notifier_consumer(ctx->notifier)).retries >=
+                2);
     s_stop(ctx);
 }
 
@@ -338,13 +346,15 @@ static void test_4xx_is_final(void **state)
     for (int i = 0; i < S_ROUNDS; i++) {
         dp_tk_send_report(ctx->pub, NULL, S_REPO, S_FROM, S_TO, 1, ctx->md,
                           NULL);
-        assert_int_equal(notifier_step(ctx->notifier, S_STEP_MS), 0);
-        if (notifier_stats(ctx->notifier).failed >= 1 &&
+        assert_int_equal(
+            dp_consumer_step(notifier_consumer(ctx->notifier), S_STEP_MS), 0);
+        if (dp_consumer_stats(notifier_consumer(ctx->notifier)).failed >= 1 &&
             s_count(ctx, "/feishu", 200) == 1)
             break;
     }
     s_again(ctx, ctx->md, 1, 10);
-    assert_int_equal(notifier_stats(ctx->notifier).failed, 1);
+    assert_int_equal(dp_consumer_stats(notifier_consumer(ctx->notifier)).failed,
+                     1);
     assert_int_equal(s_count(ctx, "/slack", 404), 1);
     assert_int_equal(s_count(ctx, "/slack", 0), 1);
     s_stop(ctx);

@@ -190,7 +190,8 @@ static void s_publish(s_ctx_t *ctx, int64_t rev, size_t want)
     for (int i = 0; i < S_ROUNDS; i++) {
         dp_tk_send_report(ctx->pub, NULL, S_REPO, S_FROM, S_TO, rev, ctx->md,
                           files);
-        assert_int_equal(publisher_step(ctx->publisher, S_STEP_MS), 0);
+        assert_int_equal(
+            dp_consumer_step(publisher_consumer(ctx->publisher), S_STEP_MS), 0);
         char *log = s_log(ctx);
         size_t n = s_lines(log);
         dp_free(log);
@@ -232,9 +233,11 @@ static void test_report_and_revision_commits(void **state)
     for (int i = 0; i < 10; i++) {
         dp_tk_send_report(ctx->pub, NULL, S_REPO, S_FROM, S_TO, 1, ctx->md,
                           files);
-        assert_int_equal(publisher_step(ctx->publisher, S_STEP_MS), 0);
+        assert_int_equal(
+            dp_consumer_step(publisher_consumer(ctx->publisher), S_STEP_MS), 0);
     }
-    assert_true(publisher_stats(ctx->publisher).skipped >= 1);
+    assert_true(dp_consumer_stats(publisher_consumer(ctx->publisher)).skipped >=
+                1);
     char *log = s_log(ctx);
     assert_int_equal(s_lines(log), 1);
     assert_non_null(strstr(log, "report vllm-project/vllm "
@@ -332,8 +335,10 @@ static void test_file_outside_not_published(void **state)
     for (int i = 0; i < S_ROUNDS; i++) {
         dp_tk_send_report(ctx->pub, NULL, S_REPO, S_FROM, S_TO, 1, ctx->md,
                           files);
-        assert_int_equal(publisher_step(ctx->publisher, S_STEP_MS), 0);
-        if (publisher_stats(ctx->publisher).delivered >= 1)
+        assert_int_equal(
+            dp_consumer_step(publisher_consumer(ctx->publisher), S_STEP_MS), 0);
+        if (dp_consumer_stats(publisher_consumer(ctx->publisher)).delivered >=
+            1)
             break;
     }
     char *cmd = dp_asprintf("git --git-dir='%s' ls-tree -r --name-only main",

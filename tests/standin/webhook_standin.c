@@ -68,12 +68,6 @@ typedef struct {
     char *secret;  /* --feishu-secret, or NULL */
 } server_t;
 
-/* A connection's request as it arrives. */
-typedef struct {
-    dp_buf_t body;
-    bool too_big;
-} req_t;
-
 /* ==== Feishu ==== */
 
 /* True when doc carries a timestamp within the hour and its sign. */
@@ -174,70 +168,26 @@ static void s_hook(server_t *srv, const char *path, const dp_buf_t *in,
     json_decref(doc);
 }
 
-static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn,
-                                    const char *url, const char *method,
-                                    const char *version,
-                                    const char *upload_data,
-                                    size_t *upload_data_size, void **con_cls)
+/* Routes one request. */
+static void s_on_whole(void *cls, const char *method, const char *path,
+                       const dp_buf_t *body, bool too_big,
+                       standin_reply_t *reply)
 {
     server_t *srv = cls;
-    (void)version;
-    req_t *req = *con_cls;
-    if (!req) {
-        *con_cls = dp_calloc(1, sizeof *req);
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
-        if (!standin_upload(&req->body, S_BODY_MAX, upload_data,
-                            upload_data_size))
-            req->too_big = true;
-        return MHD_YES;
-    }
-    const char *path = url ? url : "/";
-    int status = MHD_HTTP_NOT_FOUND;
-    char *body = NULL;
-    long retry_after = -1;
     if (strcmp(method, "GET") == 0 && strcmp(path, "/_standin/posts") == 0) {
         pthread_mutex_lock(&srv->lock);
         json_t *doc = json_pack("{s:O}", "posts", srv->posts);
-        body = json_dumps(doc, JSON_COMPACT);
+        reply->body = json_dumps(doc, JSON_COMPACT);
         pthread_mutex_unlock(&srv->lock);
         json_decref(doc);
-        status = MHD_HTTP_OK;
-    } else if (strcmp(method, "POST") == 0 && !req->too_big) {
+    } else if (strcmp(method, "POST") == 0 && !too_big) {
         char *b = NULL;
-        s_hook(srv, path, &req->body, &status, &b, &retry_after);
-        body = strdup(b);
+        s_hook(srv, path, body, &reply->status, &b, &reply->retry_after);
+        reply->body = strdup(b);
         dp_free(b);
     } else {
-        body = strdup(req->too_big ? "too big" : "no route");
-        status = req->too_big ? 413 : status;
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        strlen(body), body, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
-    }
-    if (retry_after >= 0) {
-        char num[32];
-        snprintf(num, sizeof num, "%ld", retry_after);
-        MHD_add_response_header(resp, "retry-after", num);
-    }
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-static void s_on_completed(void *cls, struct MHD_Connection *conn,
-                           void **con_cls, enum MHD_RequestTerminationCode code)
-{
-    (void)cls, (void)conn, (void)code;
-    req_t *req = *con_cls;
-    if (req) {
-        dp_buf_free(&req->body);
-        dp_free(req);
-        *con_cls = NULL;
+        reply->status = too_big ? 413 : MHD_HTTP_NOT_FOUND;
+        reply->body = strdup(too_big ? "too big" : "no route");
     }
 }
 
@@ -247,8 +197,7 @@ int main(int argc, char **argv)
 {
     static server_t srv;
     long port = 0;
-    int rc = 2, fd = -1;
-    struct MHD_Daemon *daemon = NULL;
+    int rc = 2;
 
     dp_log_init("webhook-standin");
     pthread_mutex_init(&srv.lock, NULL);
@@ -280,36 +229,16 @@ int main(int argc, char **argv)
     }
     if (!srv.rules)
         srv.rules = json_array();
-
-    sigset_t sigs;
-    standin_signals(&sigs);
-    unsigned bound = 0;
-    fd = standin_listen("127.0.0.1", port, &bound);
-    if (fd < 0) {
-        fprintf(stderr, "webhook-standin: cannot listen: %s\n",
-                strerror(errno));
-        rc = 1;
-        goto out;
-    }
-    const standin_server_t server = {
-        s_on_request,     &srv, s_on_completed, NULL, S_CONN_LIMIT,
-        S_CONN_TIMEOUT_S, false};
-    daemon = standin_start(fd, &server);
-    if (!daemon) {
-        fprintf(stderr, "webhook-standin: cannot start the HTTP server\n");
-        rc = 1;
-        goto out;
-    }
-    fd = -1; /* the daemon owns it now */
-    printf("http://127.0.0.1:%u\n", bound);
-    fflush(stdout);
-    standin_wait(&sigs);
-    rc = 0;
+    standin_whole_t whole = {s_on_whole, &srv, S_BODY_MAX};
+    const standin_server_t server = {standin_whole_request,
+                                     &whole,
+                                     standin_whole_completed,
+                                     NULL,
+                                     S_CONN_LIMIT,
+                                     S_CONN_TIMEOUT_S,
+                                     false};
+    rc = standin_run("webhook-standin", port, &server, "");
 out:
-    if (daemon)
-        MHD_stop_daemon(daemon);
-    if (fd >= 0)
-        close(fd);
     json_decref(srv.rules);
     json_decref(srv.used);
     json_decref(srv.posts);
