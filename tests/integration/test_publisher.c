@@ -129,9 +129,15 @@ static s_ctx_t *s_start(void)
     assert_int_equal(s_sh("git init -q --bare '%s'", ctx->remote), 0);
     /* A git that records its arguments, to look for the token there. */
     ctx->git = dp_asprintf("%s/git-spy", ctx->dir);
-    char *spy = dp_asprintf("#!/bin/sh\nprintf '%%s\\n' \"$*\" >> '%s/argv.log'"
-                            "\nexec git \"$@\"\n",
-                            ctx->dir);
+    /* Before a push it also asks git's credential helper, as an HTTPS
+     * push would, in the environment the publisher gave it. */
+    char *spy =
+        dp_asprintf("#!/bin/sh\nprintf '%%s\\n' \"$*\" >> '%1$s/argv.log'\n"
+                    "case \" $* \" in *' push '*) printf "
+                    "'protocol=https\\nhost=example.org\\n\\n' | "
+                    "git credential fill > '%1$s/cred.txt' 2>&1;; esac\n"
+                    "exec git \"$@\"\n",
+                    ctx->dir);
     s_write(ctx->git, spy);
     dp_free(spy);
     assert_int_equal(chmod(ctx->git, 0700), 0);
@@ -263,6 +269,14 @@ static void test_report_and_revision_commits(void **state)
     assert_null(strstr(argv_log, S_TOKEN));
     dp_free(argv_log);
     dp_free(argv_path);
+    /* ... and its credential helper gives it from the environment. */
+    char *cred_path = dp_asprintf("%s/cred.txt", ctx->dir);
+    char *cred = dp_tk_read_file(cred_path, NULL);
+    assert_non_null(cred);
+    assert_non_null(strstr(cred, "username=x-access-token\n"));
+    assert_non_null(strstr(cred, "password=" S_TOKEN "\n"));
+    dp_free(cred);
+    dp_free(cred_path);
     s_stop(ctx);
 }
 
