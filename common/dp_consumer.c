@@ -45,6 +45,8 @@ struct dp_consumer_t {
     size_t nqueue, capqueue;
     dp_buf_t subject, payload;
     dp_consumer_stats_t stats;
+    char cursor[DP_LEDGER_REPORTS_CURSOR]; /* reports log read up to here */
+    long long next_poll_ms, next_sweep_ms; /* when to read it next */
 };
 
 /* ==== Subjects ==== */
@@ -127,6 +129,12 @@ void dp_consumer_options(dp_opt_t *opts, dp_consumer_opts_t *o, const char *svc)
          86400000, NULL, false, "longest wait between tries"},
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &o->max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
+        {"catchup_s", s_name("DP_", svc, "_CATCHUP_S", true), "--catchup-s",
+         DP_OPT_INT, &o->catchup_s, "86400", 0, 31 * 86400L, NULL, false,
+         "reports log read back this far on start and on sweeps (0: never)"},
+        {"catchup_poll_ms", s_name("DP_", svc, "_CATCHUP_POLL_MS", true),
+         "--catchup-poll-ms", DP_OPT_INT, &o->catchup_poll_ms, "5000", 100,
+         3600000, NULL, false, "how often the reports log is read"},
     };
     memcpy(opts, t, sizeof t);
 }
@@ -143,6 +151,8 @@ dp_consumer_cfg_t dp_consumer_cfg(const dp_consumer_opts_t *o)
         .backoff_ms = o->backoff_ms,
         .backoff_max_ms = o->backoff_max_ms,
         .max_frame = o->max_frame,
+        .catchup_s = o->catchup_s,
+        .catchup_poll_ms = o->catchup_poll_ms,
     };
     return cfg;
 }
@@ -396,36 +406,47 @@ static void s_run_due(dp_consumer_t *self)
     }
 }
 
-/* Decodes and checks one message; hands a REPORT to every sink. */
-static void s_handle(dp_consumer_t *self)
+/* Decodes and checks one REPORT frame, received under subject (NULL: read
+ * from the reports log); hands it to every sink. */
+static void s_handle(dp_consumer_t *self, const char *subject, const char *data,
+                     size_t len)
 {
-    const char *subject = self->subject.data ? self->subject.data : "";
-    if (!dp_consumer_subject_match(subject, self->repos)) {
+    if (subject && !dp_consumer_subject_match(subject, self->repos)) {
         self->stats.ignored++;
         return;
     }
     dp_msg_t msg;
     char err[256];
-    if (dp_msg_decode(self->payload.data, self->payload.len,
-                      (size_t)self->cfg.max_frame, &msg, err, sizeof err) < 0) {
+    if (dp_msg_decode(data, len, (size_t)self->cfg.max_frame, &msg, err,
+                      sizeof err) < 0) {
         self->stats.refused++;
-        dp_log(DP_LOG_WARN, "%s: refused frame: %s", subject, err);
+        dp_log(DP_LOG_WARN, "%s: refused frame: %s",
+               subject ? subject : "reports log", err);
         return;
     }
     const dp_report_t *r = &msg.u.report;
-    if (msg.type != DP_MSG_REPORT || !r->repo ||
+    char *own = NULL;
+    if (!subject && msg.type == DP_MSG_REPORT && r->repo) {
+        own = dp_asprintf("%s%s", CONSUMER_SUBJECT, r->repo);
+        if (!dp_consumer_subject_match(own, self->repos)) {
+            self->stats.ignored++;
+            goto out;
+        }
+        subject = own;
+    }
+    if (!subject || msg.type != DP_MSG_REPORT || !r->repo ||
         strcmp(r->repo, subject + strlen(CONSUMER_SUBJECT)) != 0 ||
         r->win_to <= r->win_from || r->revision < 1) {
         self->stats.ignored++;
         dp_log(DP_LOG_WARN, "%s: not a REPORT of that repository; ignored",
-               subject);
-        dp_msg_clear(&msg);
-        return;
+               subject ? subject : "reports log");
+        goto out;
     }
     self->stats.received++;
-    dp_log(DP_LOG_INFO,
-           "%s: report %" PRId64 "..%" PRId64 " revision %" PRId64 " received",
-           r->repo, r->win_from, r->win_to, r->revision);
+    dp_log(DP_LOG_DEBUG,
+           "%s: report %" PRId64 "..%" PRId64 " revision %" PRId64 " %s",
+           r->repo, r->win_from, r->win_to, r->revision,
+           own ? "in the reports log" : "received");
     for (size_t i = 0; i < self->nsinks; i++) {
         s_delivery_t d;
         memset(&d, 0, sizeof d);
@@ -433,13 +454,53 @@ static void s_handle(dp_consumer_t *self)
         d.sink = i;
         s_attempt(self, &d);
     }
+out:
+    dp_free(own);
     dp_msg_clear(&msg);
+}
+
+/* A report read from the log. */
+static void s_logged(void *arg, const char *frame, size_t len)
+{
+    dp_consumer_t *self = arg;
+    self->stats.logged++;
+    s_handle(self, NULL, frame, len);
+}
+
+#define CONSUMER_LOG_PAGE 256 /* reports read from the log at once */
+
+/* Reads the reports log when it is due: what is new, or, on a sweep,
+ * everything of the last catchup_s again. */
+static void s_catch_up(dp_consumer_t *self)
+{
+    if (self->cfg.catchup_s <= 0)
+        return;
+    long long now = dp_service_now_ms();
+    if (now >= self->next_sweep_ms) {
+        dp_ledger_reports_cursor(self->cursor, sizeof self->cursor,
+                                 dp_time_now() - self->cfg.catchup_s);
+        self->next_sweep_ms = now + self->cfg.claim_s * 1000LL;
+        self->next_poll_ms = now;
+    }
+    if (now < self->next_poll_ms)
+        return;
+    self->next_poll_ms = now + self->cfg.catchup_poll_ms;
+    int n;
+    do {
+        n = dp_ledger_reports_read(self->store, self->cursor, CONSUMER_LOG_PAGE,
+                                   s_logged, self);
+        if (n == DP_EREDIS)
+            dp_log(DP_LOG_WARN, "the reports log cannot be read now");
+    } while (n == CONSUMER_LOG_PAGE && !dp_service_interrupted());
 }
 
 int dp_consumer_step(dp_consumer_t *self, int timeout_ms)
 {
     assert(self);
     long long now = dp_service_now_ms();
+    if (self->cfg.catchup_s > 0 && self->next_poll_ms - now < timeout_ms)
+        timeout_ms =
+            self->next_poll_ms > now ? (int)(self->next_poll_ms - now) : 0;
     for (size_t i = 0; i < self->nqueue; i++) {
         long long left = self->queue[i].due_ms - now;
         if (left < timeout_ms)
@@ -448,12 +509,14 @@ int dp_consumer_step(dp_consumer_t *self, int timeout_ms)
     int rc = dp_sock_recv(self->sub, &self->subject, &self->payload,
                           (size_t)self->cfg.max_frame, timeout_ms);
     if (rc == 0)
-        s_handle(self);
+        s_handle(self, self->subject.data ? self->subject.data : "",
+                 self->payload.data, self->payload.len);
     else if (rc == DP_ETOOBIG)
         self->stats.refused++;
     else if (rc != DP_EAGAIN && rc != DP_EPROTO)
         return DP_EBUS;
     s_run_due(self);
+    s_catch_up(self);
     return 0;
 }
 

@@ -23,10 +23,14 @@
  *   settle     "done" after success, "failed" after a final refusal (or
  *              the last try): the same report is not delivered again.
  *
- * A consumer that dies between claim and settle leaves a claim that
- * expires; the next delivery of that report (a replay of the window, a
- * revision) is then tried again. A stop drops the claims of the reports
- * still waiting for a retry, for the same reason.
+ * Reports published while no consumer listened are not lost: the
+ * renderer also logs each REPORT in the ledger's reports stream
+ * (dp_ledger_log_report), and a consumer reads it: on start from
+ * catchup_s seconds back, then what is new every catchup_poll_ms, and
+ * every claim_s the last catchup_s again. What it delivered already is
+ * skipped by its marker; a claim left by a consumer that died expires, and
+ * the next sweep delivers that report. A stop drops the claims of the
+ * reports still waiting for a retry, for the same reason.
  */
 
 #include <stdbool.h>
@@ -60,6 +64,8 @@ typedef struct {
     long backoff_ms;       /* first wait before a retry, then doubled */
     long backoff_max_ms;   /* longest wait (a retry-after included) */
     long max_frame;        /* largest frame accepted */
+    long catchup_s;        /* reports log read back this far; 0: not read */
+    long catchup_poll_ms;  /* how often the log is read for what is new */
 } dp_consumer_cfg_t;
 
 /* Creates a consumer of n sinks (copied; their names and args are
@@ -88,6 +94,7 @@ typedef struct {
     long failed;    /* deliveries settled "failed" */
     long skipped;   /* deliveries claimed or settled already */
     long retries;   /* deliveries tried again */
+    long logged;    /* reports read from the reports log */
     size_t queued;  /* deliveries waiting for a retry now */
 } dp_consumer_stats_t;
 
@@ -105,16 +112,18 @@ bool dp_consumer_subject_match(const char *subject, const char *repos);
 typedef struct {
     char *reports, *repos, *redis_url, *log_level;
     long claim_s, tries, backoff_ms, backoff_max_ms, max_frame;
+    long catchup_s, catchup_poll_ms;
 } dp_consumer_opts_t;
 
-#define DP_CONSUMER_NOPTS 9
+#define DP_CONSUMER_NOPTS 11
 
 /* Fills opts[0 .. DP_CONSUMER_NOPTS - 1] with the options every consumer
  * takes, for dp_config_load, targeting o: for svc "notifier", the keys
  * notifier_reports, notifier_repos, claim_s, ... and the environment
  * DP_NOTIFIER_REPORTS, DP_NOTIFIER_REPOS, REDIS_URL, DP_LOG_LEVEL,
  * DP_NOTIFIER_CLAIM_S, DP_NOTIFIER_TRIES, DP_NOTIFIER_BACKOFF_MS,
- * DP_NOTIFIER_BACKOFF_MAX_MS, DP_MAX_FRAME. The names are allocated once
+ * DP_NOTIFIER_BACKOFF_MAX_MS, DP_MAX_FRAME, DP_NOTIFIER_CATCHUP_S,
+ * DP_NOTIFIER_CATCHUP_POLL_MS. The names are allocated once
  * per process and stay. */
 void dp_consumer_options(dp_opt_t *opts, dp_consumer_opts_t *o,
                          const char *svc);

@@ -645,6 +645,68 @@ void dp_ledger_llm_key(char *buf, size_t size, const char *hex)
     dp_store_key(buf, size, "llm:%s", hex);
 }
 
+/* ==== Renderer and consumers: the log of published reports ==== */
+
+int dp_ledger_log_report(dp_store_t *store, const void *frame, size_t len)
+{
+    assert(store && frame);
+    char key[DP_LEDGER_KEY_MAX], max[24], ttl[24];
+    dp_store_key(key, sizeof key, "reports");
+    snprintf(max, sizeof max, "%ld", DP_LEDGER_REPORTS_MAX);
+    snprintf(ttl, sizeof ttl, "%ld", DP_LEDGER_SENT_KEEP_S);
+    const char *argv[] = {"XADD", key, "MAXLEN", "~", max, "*", "f", frame};
+    size_t lens[] = {4, strlen(key), 6, 1, strlen(max), 1, 1, len};
+    dp_store_append(store, 8, argv, lens);
+    const char *expire[] = {"EXPIRE", key, ttl};
+    dp_store_append(store, 3, expire, NULL);
+    return s_flush(store) == 2 ? 0 : DP_EREDIS;
+}
+
+void dp_ledger_reports_cursor(char *cursor, size_t size, int64_t t)
+{
+    assert(cursor);
+    /* Stream ids are "MILLISECONDS-SEQ"; reading is after the cursor. */
+    int64_t ms = t > 0 ? t * 1000 - 1 : 0;
+    snprintf(cursor, size, "%" PRId64 "-%s", ms < 0 ? 0 : ms,
+             ms > 0 ? "18446744073709551615" : "0");
+}
+
+int dp_ledger_reports_read(dp_store_t *store, char *cursor, size_t max,
+                           void (*fn)(void *arg, const char *frame, size_t len),
+                           void *arg)
+{
+    assert(store && cursor && fn && max > 0);
+    char key[DP_LEDGER_KEY_MAX], start[DP_LEDGER_REPORTS_CURSOR + 1];
+    char count[24];
+    dp_store_key(key, sizeof key, "reports");
+    snprintf(start, sizeof start, "(%s", cursor);
+    snprintf(count, sizeof count, "%zu", max);
+    const char *argv[] = {"XRANGE", key, start, "+", "COUNT", count};
+    redisReply *r = dp_store_command(store, 6, argv, NULL);
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        if (r)
+            freeReplyObject(r);
+        return DP_EREDIS;
+    }
+    int n = 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+            e->element[0]->type != REDIS_REPLY_STRING ||
+            e->element[0]->len >= DP_LEDGER_REPORTS_CURSOR)
+            continue;
+        snprintf(cursor, DP_LEDGER_REPORTS_CURSOR, "%s", e->element[0]->str);
+        const redisReply *fields = e->element[1];
+        if (fields->type == REDIS_REPLY_ARRAY && fields->elements == 2 &&
+            fields->element[1]->type == REDIS_REPLY_STRING) {
+            fn(arg, fields->element[1]->str, fields->element[1]->len);
+            n++;
+        }
+    }
+    freeReplyObject(r);
+    return n;
+}
+
 /* ==== Consumers: one delivery per window, revision and sink ==== */
 
 #define LEDGER_CLAIM "claim"

@@ -22,6 +22,9 @@
  *   llm:HEX                 string       summarizer  an accepted LLM answer,
  *                                                    by the SHA-256 of its
  *                                                    request (dp_llm.h)
+ *   reports                 stream       renderer    every REPORT frame it
+ *                                                    published, in order
+ *                                                    (the consumers' catch-up)
  *   {repo}:w:FROM:TO:sent:REV:SINK string  consumer  "claim" while one
  *                                                    delivery of a report
  *                                                    to a sink (a webhook,
@@ -51,6 +54,10 @@
  *     the holder retries, so a holder that died frees it); a settled
  *     marker lives as long as seen + DP_LEDGER_SENT_KEEP_S, so a report
  *     replayed within a week of its window is not delivered again.
+ *   reports: a stream capped at about DP_LEDGER_REPORTS_MAX entries
+ *     (XADD MAXLEN ~), a week of hourly reports of some hundreds of
+ *     repositories; its entries carry the instant they were added. It
+ *     expires DP_LEDGER_SENT_KEEP_S after the last report was logged.
  *   pending: a sorted set whose members leave when their report is seen or
  *     the window fails; a member whose pend hash expired is dropped by the
  *     watchdog. Its size is bounded by the windows in flight.
@@ -67,6 +74,7 @@
 #define DP_LEDGER_MARGIN_S 3600L /* an hour past the last use of a window */
 #define DP_LEDGER_HISTORY 6      /* earlier windows read for trends */
 #define DP_LEDGER_KEY_MAX 1024
+#define DP_LEDGER_REPORTS_MAX 100000L       /* entries of the reports stream */
 #define DP_LEDGER_SENT_KEEP_S (7L * 86400L) /* settled delivery markers */
 
 /* A window of a repository: [from, to). */
@@ -250,6 +258,26 @@ int dp_ledger_get_summary(dp_store_t *store, const dp_ledger_win_t *w, int k,
  * same request in any window is the same answer. It expires after the
  * cache lifetime the writer sets (LLM_CACHE_TTL_S). */
 void dp_ledger_llm_key(char *buf, size_t size, const char *hex);
+
+/* ==== Renderer and consumers: the log of published reports ==== */
+
+/* Appends a REPORT frame (as the renderer published it) to the reports
+ * stream. 0 or DP_EREDIS. */
+int dp_ledger_log_report(dp_store_t *store, const void *frame, size_t len);
+
+#define DP_LEDGER_REPORTS_CURSOR 48 /* size of a reports cursor */
+
+/* Writes into cursor (size DP_LEDGER_REPORTS_CURSOR) the position of the
+ * reports stream at instant t (Unix seconds): reading from it gives the
+ * reports logged at t or later. */
+void dp_ledger_reports_cursor(char *cursor, size_t size, int64_t t);
+
+/* Reads up to max reports logged after cursor, oldest first, calling
+ * fn(arg, frame, len) for each, and moves cursor past them. Returns how
+ * many were read (0 when none is new), or DP_EREDIS. */
+int dp_ledger_reports_read(dp_store_t *store, char *cursor, size_t max,
+                           void (*fn)(void *arg, const char *frame, size_t len),
+                           void *arg);
 
 /* ==== Consumers: one delivery per window, revision and sink ==== */
 

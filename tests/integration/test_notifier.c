@@ -15,6 +15,8 @@
 
 #include "dp_bus.h"
 #include "dp_fs.h"
+#include "dp_ledger.h"
+#include "dp_store.h"
 #include "dp_mem.h"
 #include "dp_testkit.h"
 #include "dp_time.h"
@@ -38,6 +40,7 @@ typedef struct {
     dp_sock_t *pub;
     notifier_t *notifier;
     char *slack_url, *feishu_url, *reports;
+    long catchup_s, claim_s; /* of the next notifier */
 } s_ctx_t;
 
 /* Writes a report and the JSON beside it, as the renderer does. */
@@ -91,11 +94,13 @@ static notifier_t *s_notifier(s_ctx_t *ctx)
                 .reports = ctx->reports,
                 .repos = S_REPO,
                 .redis_url = ctx->redis.url,
-                .claim_s = 60,
+                .claim_s = ctx->claim_s ? ctx->claim_s : 60,
                 .tries = 4,
                 .backoff_ms = 50,
                 .backoff_max_ms = 3000,
                 .max_frame = 1 << 20,
+                .catchup_s = ctx->catchup_s,
+                .catchup_poll_ms = 100,
             },
         .out_dir = ctx->out_dir,
         .base_url = S_BASE_SITE,
@@ -360,6 +365,57 @@ static void test_4xx_is_final(void **state)
     s_stop(ctx);
 }
 
+/* Reports published while no notifier listened are read from the
+ * reports log the renderer keeps in the ledger; a delivery claimed by a
+ * notifier that died is made once its claim expired. */
+static void test_missed_reports_caught_up(void **state)
+{
+    (void)state;
+    s_ctx_t *ctx = s_start("[]");
+    notifier_destroy(&ctx->notifier);
+    char err[256];
+    dp_store_t *store = dp_store_new(ctx->redis.url, err, sizeof err);
+    assert_non_null(store);
+    const char *repos[] = {S_OTHER, S_REPO};
+    for (size_t i = 0; i < 2; i++) {
+        dp_buf_t frame = DP_BUF_INIT;
+        dp_tk_report_frame(repos[i], S_FROM, S_TO, 1, ctx->md, NULL, &frame);
+        assert_int_equal(dp_ledger_log_report(store, frame.data, frame.len), 0);
+        dp_buf_free(&frame);
+    }
+    /* A notifier that died while it posted to Slack. */
+    dp_ledger_win_t w = {S_REPO, S_FROM, S_TO, NULL};
+    assert_int_equal(
+        dp_ledger_claim(store, &w, 1, "notifier.slack", 1, NULL, 0), 1);
+    dp_store_destroy(&store);
+
+    ctx->catchup_s = 3600;
+    ctx->claim_s = 2;
+    ctx->notifier = s_notifier(ctx);
+    for (int i = 0; i < S_ROUNDS; i++) {
+        assert_int_equal(
+            dp_consumer_step(notifier_consumer(ctx->notifier), S_STEP_MS), 0);
+        if (s_count(ctx, "/slack", 200) == 1)
+            break;
+    }
+    dp_consumer_stats_t st =
+        dp_consumer_stats(notifier_consumer(ctx->notifier));
+    assert_true(st.logged >= 4); /* two reports, read on two sweeps */
+    assert_true(st.ignored >= 1);
+    assert_int_equal(s_count(ctx, "/slack", 0), 1);
+    assert_int_equal(s_count(ctx, "/feishu", 0), 1);
+    json_t *all = s_posts(ctx, "/", 0);
+    size_t i;
+    json_t *p;
+    json_array_foreach(all, i, p)
+    {
+        const char *b = json_string_value(json_object_get(p, "body"));
+        assert_null(strstr(b, "vllm-ascend"));
+    }
+    json_decref(all);
+    s_stop(ctx);
+}
+
 /* Feishu's signature, against a value computed elsewhere (Python's hmac:
  * base64(HMAC-SHA256(b"1700000000\ntest-secret", b""))). */
 static void test_feishu_sign_known_value(void **state)
@@ -414,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_subject_matched_whole),
         cmocka_unit_test(test_retry_after_5xx_and_429),
         cmocka_unit_test(test_4xx_is_final),
+        cmocka_unit_test(test_missed_reports_caught_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
