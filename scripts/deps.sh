@@ -48,8 +48,9 @@ CHECK=(
     chromium fonts-wqy-microhei fonts-noto-color-emoji
     # tools the test scripts run: curl (stand-in checks), openssl (TLS test
     # certificates), pgrep (fault suite), jq (counts straight from the raw
-    # data), docker-compose (the compose file is validated)
-    curl openssl procps jq docker-compose
+    # data), docker-compose (the compose file is validated), git (dp-publisher
+    # and its tests, against local bare repositories)
+    curl openssl procps jq docker-compose git
     # the stand-in's GraphQL validator (tests/standin/graphql)
     nodejs npm
 )
