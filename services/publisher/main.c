@@ -14,8 +14,8 @@ int main(int argc, char **argv)
     char *out_dir = NULL, *repo = NULL, *branch = NULL, *dir = NULL;
     char *work_dir = NULL, *name = NULL, *email = NULL, *key = NULL;
     char *known_hosts = NULL, *token = NULL, *git = NULL;
-    long push_tries;
-    dp_opt_t opts[DP_CONSUMER_NOPTS + 12];
+    long push_tries, git_timeout_s;
+    dp_opt_t opts[DP_CONSUMER_NOPTS + 13];
     dp_consumer_options(opts, &co, "publisher");
     dp_opt_t own[] = {
         {"out_dir", "DP_OUT_DIR", "--out-dir", DP_OPT_STR, &out_dir, "site", 0,
@@ -47,6 +47,9 @@ int main(int argc, char **argv)
         {"publish_push_tries", "DP_PUBLISH_PUSH_TRIES", "--push-tries",
          DP_OPT_INT, &push_tries, "5", 1, 100, NULL, false,
          "pushes per report when other writers race"},
+        {"publish_git_timeout_s", "DP_PUBLISH_GIT_TIMEOUT_S", "--git-timeout-s",
+         DP_OPT_INT, &git_timeout_s, "120", 1, 3600, NULL, false,
+         "one git command (fetch, push...), at most"},
     };
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         opts[DP_CONSUMER_NOPTS + i] = own[i];
@@ -80,6 +83,7 @@ int main(int argc, char **argv)
         .token = token,
         .git = git,
         .push_tries = push_tries,
+        .git_timeout_s = git_timeout_s,
     };
     publisher_t *publisher = publisher_new(&cfg);
     if (!publisher) {

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include "dp_fs.h"
 #include "dp_log.h"
 #include "dp_mem.h"
+#include "dp_service.h"
 #include "dp_time.h"
 
 extern char **environ;
@@ -39,7 +42,8 @@ extern char **environ;
 struct publisher_t {
     char *out_dir, *repo, *branch, *dir, *work_dir, *git;
     long push_tries;
-    char **env; /* git's environment */
+    long git_timeout_ms; /* one git command, at most */
+    char **env;          /* git's environment */
     dp_consumer_t *consumer;
 };
 
@@ -167,11 +171,29 @@ static int s_git(const publisher_t *self, bool quiet, ...)
     }
     char keep[PUBLISHER_OUT_KEEP], buf[1024];
     size_t kept = 0;
-    ssize_t got;
-    while ((got = read(fds[0], buf, sizeof buf)) != 0) {
+    long long deadline = dp_service_now_ms() + self->git_timeout_ms;
+    bool killed = false;
+    for (;;) {
+        struct pollfd pfd[2] = {{fds[0], POLLIN, 0},
+                                {dp_service_stop_fd(), POLLIN, 0}};
+        long long left = deadline - dp_service_now_ms();
+        int ready = left > 0 ? poll(pfd, pfd[1].fd >= 0 ? 2 : 1,
+                                    left < 1000 ? (int)left : 1000)
+                             : 0;
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (left <= 0 || dp_service_interrupted() || ready < 0) {
+            /* Too slow (a remote that does not answer), or a stop. */
+            kill(pid, SIGKILL);
+            killed = true;
+            break;
+        }
+        if (ready == 0 || !(pfd[0].revents & (POLLIN | POLLHUP)))
+            continue;
+        ssize_t got = read(fds[0], buf, sizeof buf);
         if (got < 0 && errno == EINTR)
             continue;
-        if (got < 0)
+        if (got <= 0)
             break;
         for (ssize_t i = 0; i < got; i++) {
             if (kept == sizeof keep - 1) {
@@ -186,7 +208,10 @@ static int s_git(const publisher_t *self, bool quiet, ...)
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
         ;
     status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-    if (status != 0 && !quiet) {
+    if (killed)
+        dp_log(DP_LOG_WARN, "git %s stopped: %s", argv[3],
+               dp_service_interrupted() ? "shutting down" : "timed out");
+    else if (status != 0 && !quiet) {
         while (kept > 0 && (keep[kept - 1] == '\n' || keep[kept - 1] == '\r'))
             keep[--kept] = '\0';
         const char *last = strrchr(keep, '\n');
@@ -463,6 +488,8 @@ publisher_t *publisher_new(const publisher_cfg_t *cfg)
     self->work_dir = dp_strdup(cfg->work_dir);
     self->git = dp_strdup(cfg->git && cfg->git[0] ? cfg->git : "git");
     self->push_tries = cfg->push_tries;
+    self->git_timeout_ms =
+        cfg->git_timeout_s > 0 ? cfg->git_timeout_s * 1000L : 120000L;
     char err[256];
     self->env = s_env_new(cfg, err, sizeof err);
     if (!self->env) {

@@ -19,7 +19,8 @@
  *               conflicts is dropped and the commit made anew on the tip).
  *
  * git runs as a child (posix_spawn, argument arrays, no shell), with
- * GIT_TERMINAL_PROMPT=0. A deploy key is given through GIT_SSH_COMMAND
+ * GIT_TERMINAL_PROMPT=0, killed when it outlasts git_timeout_s or a stop
+ * comes. A deploy key is given through GIT_SSH_COMMAND
  * (-i KEY, IdentitiesOnly, the known_hosts file named, strict host key
  * checking); a token through a credential helper set in git's environment
  * (GIT_CONFIG_COUNT) that prints $DP_PUBLISH_TOKEN from the environment:
@@ -47,6 +48,7 @@ typedef struct {
     const char *token;        /* HTTPS token, or NULL (secret) */
     const char *git;          /* git executable ("git": found in PATH) */
     long push_tries;          /* pushes per delivery, >= 1 */
+    long git_timeout_s;       /* one git command, at most (0: 120) */
 } publisher_cfg_t;
 
 /* Creates a publisher. NULL on failure (logged). */

@@ -107,6 +107,7 @@ static publisher_t *s_publisher(s_ctx_t *ctx)
         .token = S_TOKEN,
         .git = ctx->git,
         .push_tries = 4,
+        .git_timeout_s = 2,
     };
     publisher_t *p = publisher_new(&cfg);
     assert_non_null(p);
@@ -135,7 +136,9 @@ static s_ctx_t *s_start(void)
         dp_asprintf("#!/bin/sh\nprintf '%%s\\n' \"$*\" >> '%1$s/argv.log'\n"
                     "case \" $* \" in *' push '*) printf "
                     "'protocol=https\\nhost=example.org\\n\\n' | "
-                    "git credential fill > '%1$s/cred.txt' 2>&1;; esac\n"
+                    "git credential fill > '%1$s/cred.txt' 2>&1\n"
+                    "  [ -e '%1$s/slow' ] && rm '%1$s/slow' && exec sleep 60;; "
+                    "esac\n"
                     "exec git \"$@\"\n",
                     ctx->dir);
     s_write(ctx->git, spy);
@@ -336,6 +339,24 @@ static void test_push_race_rebased(void **state)
     s_stop(ctx);
 }
 
+/* A push that hangs (a remote that does not answer) is killed after the
+ * git timeout and tried again. */
+static void test_hung_push_killed(void **state)
+{
+    (void)state;
+    s_ctx_t *ctx = s_start();
+    char *slow = dp_asprintf("%s/slow", ctx->dir);
+    s_write(slow, "");
+    s_publish(ctx, 1, 1);
+    struct stat st;
+    assert_int_not_equal(stat(slow, &st), 0); /* the slow push was tried */
+    char *md = s_show(ctx, "reports/" S_POSTS ".md");
+    assert_string_equal(md, "# report, revision 1\n");
+    dp_free(md);
+    dp_free(slow);
+    s_stop(ctx);
+}
+
 /* A REPORT naming a file outside the output directory (a forged one, on
  * a bus without keys) publishes nothing of it. */
 static void test_file_outside_not_published(void **state)
@@ -372,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_report_and_revision_commits),
         cmocka_unit_test(test_push_race_rebased),
         cmocka_unit_test(test_file_outside_not_published),
+        cmocka_unit_test(test_hung_push_killed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
