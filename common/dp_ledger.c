@@ -99,6 +99,18 @@ static int s_flush(dp_store_t *store)
     return rc;
 }
 
+/* Runs a command whose answer is an array: the reply (the caller frees
+ * it), or NULL on any failure or other answer. */
+static redisReply *s_array(dp_store_t *store, int argc, const char **argv)
+{
+    redisReply *r = dp_store_command(store, argc, argv, NULL);
+    if (r && r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        r = NULL;
+    }
+    return r;
+}
+
 /* Queues EXPIREAT key at (an instant in the past deletes the key). */
 static void s_append_expire(dp_store_t *store, const char *key, int64_t at)
 {
@@ -297,12 +309,9 @@ int dp_ledger_pending_due(dp_store_t *store, int64_t now, size_t max,
     snprintf(count, sizeof count, "%zu", max);
     const char *argv[] = {"ZRANGEBYSCORE", set, "-inf", until,
                           "LIMIT",         "0", count};
-    redisReply *r = dp_store_command(store, 7, argv, NULL);
-    if (!r || r->type != REDIS_REPLY_ARRAY) {
-        if (r)
-            freeReplyObject(r);
+    redisReply *r = s_array(store, 7, argv);
+    if (!r)
         return DP_EREDIS;
-    }
     int n = 0;
     for (size_t i = 0; i < r->elements; i++) {
         if (r->element[i]->type != REDIS_REPLY_STRING)
@@ -682,12 +691,9 @@ int dp_ledger_reports_read(dp_store_t *store, char *cursor, size_t max,
     snprintf(start, sizeof start, "(%s", cursor);
     snprintf(count, sizeof count, "%zu", max);
     const char *argv[] = {"XRANGE", key, start, "+", "COUNT", count};
-    redisReply *r = dp_store_command(store, 6, argv, NULL);
-    if (!r || r->type != REDIS_REPLY_ARRAY) {
-        if (r)
-            freeReplyObject(r);
+    redisReply *r = s_array(store, 6, argv);
+    if (!r)
         return DP_EREDIS;
-    }
     int n = 0;
     for (size_t i = 0; i < r->elements; i++) {
         const redisReply *e = r->element[i];
