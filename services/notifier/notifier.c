@@ -99,16 +99,77 @@ static int s_offset(const json_t *doc, int64_t t)
     return json_is_integer(o) ? (int)json_integer_value(o) : 0;
 }
 
-/* Appends "N label" for a count of doc's "counts", or nothing. */
-static bool s_put_count(dp_buf_t *b, const json_t *counts, const char *key,
-                        const char *label, const char *sep)
+/* The words of a message, in the report's language. */
+typedef struct {
+    const char *fresh, *revised; /* the head */
+    const char *revision[2];     /* around the revision's number */
+    const char *window;          /* "Window: " */
+    const char *unknown;         /* counts that cannot be read */
+    const char *counts[6][2];    /* digest key, then its line's piece:
+                                    "%s" the number */
+    const char *first_sep, *sep;
+} s_words_t;
+
+static const s_words_t s_en = {
+    "New report",
+    "Revised report",
+    {" (revision ", ")"},
+    "Window: ",
+    "Counts: see the report",
+    {{"new_issues", "Issues: %s opened"},
+     {"closed_issues", ", %s closed"},
+     {"new_prs", " | PRs: %s opened"},
+     {"merged_prs", ", %s merged"},
+     {"closed_prs", ", %s closed unmerged"},
+     {"releases", " | Releases: %s"}},
+    "",
+    "",
+};
+
+/* As the report's header line says them. */
+static const s_words_t s_zh = {
+    "新报告",
+    "修订报告",
+    {" (第 ", " 版)"},
+    "时间窗口: ",
+    "数据统计: 见报告",
+    {{"new_issues", "新 Issue %s"},
+     {"closed_issues", "关闭 Issue %s"},
+     {"new_prs", "新 PR %s"},
+     {"merged_prs", "合并 PR %s"},
+     {"closed_prs", "关闭未合并 PR %s"},
+     {"releases", "版本发布 %s"}},
+    "数据统计: ",
+    " | ",
+};
+
+/* Appends the counts line of doc's "counts" in w's words. */
+static void s_put_counts(dp_buf_t *b, const json_t *doc, const s_words_t *w)
 {
-    json_t *v = json_object_get(counts, key);
-    if (!json_is_integer(v))
-        return false;
-    dp_buf_printf(b, "%s%" JSON_INTEGER_FORMAT " %s", sep,
-                  json_integer_value(v), label);
-    return true;
+    json_t *counts = json_object_get(doc, "counts");
+    if (!json_is_object(counts)) {
+        dp_buf_printf(b, "%s\n", w->unknown);
+        return;
+    }
+    dp_buf_puts(b, w->first_sep);
+    bool first = true;
+    for (size_t i = 0; i < sizeof w->counts / sizeof w->counts[0]; i++) {
+        json_t *v = json_object_get(counts, w->counts[i][0]);
+        if (!json_is_integer(v))
+            continue;
+        char num[32];
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(v));
+        const char *piece = w->counts[i][1];
+        const char *at = strstr(piece, "%s");
+        if (!first)
+            dp_buf_puts(b, w->sep);
+        dp_buf_append(b, piece, (size_t)(at - piece));
+        dp_buf_puts(b, num);
+        dp_buf_puts(b, at + 2);
+        first = false;
+    }
+    dp_buf_puts(b, "\n");
 }
 
 char *notifier_text(const dp_report_t *r, const char *out_dir,
@@ -137,7 +198,9 @@ char *notifier_text(const dp_report_t *r, const char *out_dir,
     }
 
     /* The head: what and which. */
-    const char *what = r->revision > 1 ? "Revised report" : "New report";
+    const char *lang = json_string_value(json_object_get(doc, "lang"));
+    const s_words_t *w = lang && strcmp(lang, "zh") == 0 ? &s_zh : &s_en;
+    const char *what = r->revision > 1 ? w->revised : w->fresh;
     dp_buf_printf(&b, slack ? "*%s: " : "%s: ", what);
     if (slack && url)
         dp_buf_printf(&b, "<%s|", url);
@@ -152,30 +215,17 @@ char *notifier_text(const dp_report_t *r, const char *out_dir,
     if (slack && url)
         dp_buf_puts(&b, ">");
     if (r->revision > 1)
-        dp_buf_printf(&b, " (revision %" PRId64 ")", r->revision);
+        dp_buf_printf(&b, "%s%" PRId64 "%s", w->revision[0], r->revision,
+                      w->revision[1]);
     dp_buf_puts(&b, slack ? "*\n" : "\n");
 
     /* The window in the report's zone. */
     char from[48], to[48];
     dp_time_report(r->win_from, s_offset(doc, r->win_from), from, sizeof from);
     dp_time_report(r->win_to, s_offset(doc, r->win_to), to, sizeof to);
-    dp_buf_printf(&b, "Window: %s ~ %s\n", from, to);
+    dp_buf_printf(&b, "%s%s ~ %s\n", w->window, from, to);
 
-    /* The header counts. */
-    json_t *counts = json_object_get(doc, "counts");
-    if (json_is_object(counts)) {
-        dp_buf_puts(&b, "Issues:");
-        s_put_count(&b, counts, "new_issues", "opened", " ");
-        s_put_count(&b, counts, "closed_issues", "closed", ", ");
-        dp_buf_puts(&b, " | PRs:");
-        s_put_count(&b, counts, "new_prs", "opened", " ");
-        s_put_count(&b, counts, "merged_prs", "merged", ", ");
-        s_put_count(&b, counts, "closed_prs", "closed unmerged", ", ");
-        s_put_count(&b, counts, "releases", "releases", " | ");
-        dp_buf_puts(&b, "\n");
-    } else {
-        dp_buf_puts(&b, "Counts: see the report\n");
-    }
+    s_put_counts(&b, doc, w);
     if (!slack && url)
         dp_buf_printf(&b, "%s\n", url);
     dp_free(url);

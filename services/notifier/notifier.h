@@ -15,13 +15,14 @@
  *                      sign = base64(HMAC-SHA256(key = "TIMESTAMP\nSECRET",
  *                      message = "")), as Feishu's custom bots check it.
  *
- * The text names the repository, the window in the report's zone, the
- * header counts (read from the JSON the renderer wrote beside the report)
- * and whether it is a revision. A 5xx, a 429 (after its retry-after), a
- * timeout or a refused connection is tried again with backoff; a redirect
- * is not followed and, like any other 4xx (or a Feishu answer with a
- * non-zero "code"), is final and logged. Webhook URLs and the secret come
- * from the environment only; logs name the webhook's host, never its URL.
+ * The text, in the report's language (zh or en), names the repository, the
+ * window in the report's zone, the header counts (read from the JSON the
+ * renderer wrote beside the report) and whether it is a revision. A 5xx, a 429
+ * (after its retry-after), a timeout or a refused connection is tried again
+ * with backoff; a redirect is not followed and, like any other 4xx (or a Feishu
+ * answer with a non-zero "code"), is final and logged. Webhook URLs and the
+ * secret come from the environment only; logs name the webhook's host, never
+ * its URL.
  */
 
 #include <stdbool.h>

@@ -446,6 +446,41 @@ static void test_feishu_sign_known_value(void **state)
     assert_string_equal(sign, "mbm4Y4oluIPQ00qlBIhX8vAZ0EKv3nw0LuTb91jPL84=");
 }
 
+/* A report in Chinese gets a message in Chinese, its counts as the
+ * report's header line says them. */
+static void test_text_in_the_report_language(void **state)
+{
+    (void)state;
+    char *dir = dp_tk_tmpdir("notifier-zh");
+    char *md = dp_asprintf("%s/o/r/_posts/x.md", dir);
+    char *json_path = dp_asprintf("%s.json", md);
+    const char *json =
+        "{\"lang\":\"zh\",\"tz\":\"+08:00\",\"counts\":{\"new_issues\":0,"
+        "\"closed_issues\":1,\"new_prs\":2,\"merged_prs\":0,"
+        "\"closed_prs\":1}}";
+    char err[256];
+    assert_int_equal(dp_fs_write_atomic(md, "#", 1, NULL, err, sizeof err), 0);
+    assert_int_equal(dp_fs_write_atomic(json_path, json, strlen(json), NULL,
+                                        err, sizeof err),
+                     0);
+    dp_report_t r = {.repo = "o/r",
+                     .win_from = S_FROM,
+                     .win_to = S_TO,
+                     .revision = 2,
+                     .path = md};
+    char *text = notifier_text(&r, dir, NULL, false);
+    assert_string_equal(text, "修订报告: o/r (第 2 版)\n"
+                              "时间窗口: 2025-12-10 18:29 (UTC+8) ~ "
+                              "2025-12-10 19:29 (UTC+8)\n"
+                              "数据统计: 新 Issue 0 | 关闭 Issue 1 | 新 PR 2 | "
+                              "合并 PR 0 | 关闭未合并 PR 1\n");
+    dp_free(text);
+    dp_free(json_path);
+    dp_free(md);
+    dp_tk_rmdir(dir);
+    dp_free(dir);
+}
+
 /* A REPORT naming a file outside the output directory is not read. */
 static void test_text_ignores_files_outside(void **state)
 {
@@ -485,6 +520,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_feishu_sign_known_value),
         cmocka_unit_test(test_text_ignores_files_outside),
+        cmocka_unit_test(test_text_in_the_report_language),
         cmocka_unit_test(test_report_posts_to_slack_and_feishu),
         cmocka_unit_test(test_duplicate_and_restart_post_once),
         cmocka_unit_test(test_subject_matched_whole),
