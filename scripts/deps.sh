@@ -36,6 +36,9 @@ DEMO=(
     libjansson-dev libpcre2-dev libcmark-dev libyaml-dev libssl-dev
     libcmocka-dev libmicrohttpd-dev zlib1g-dev
     redis-server tzdata ca-certificates
+    # dp-publisher commits reports with git (and its tests use local bare
+    # repositories)
+    git
 )
 CHECK=(
     "${DEMO[@]}"
@@ -48,9 +51,8 @@ CHECK=(
     chromium fonts-wqy-microhei fonts-noto-color-emoji
     # tools the test scripts run: curl (stand-in checks), openssl (TLS test
     # certificates), pgrep (fault suite), jq (counts straight from the raw
-    # data), docker-compose (the compose file is validated), git (dp-publisher
-    # and its tests, against local bare repositories)
-    curl openssl procps jq docker-compose git
+    # data), docker-compose (the compose file is validated)
+    curl openssl procps jq docker-compose
     # the stand-in's GraphQL validator (tests/standin/graphql)
     nodejs npm
 )
