@@ -99,6 +99,18 @@ static int s_flush(dp_store_t *store)
     return rc;
 }
 
+/* Runs a command whose answer is an array: the reply (the caller frees
+ * it), or NULL on any failure or other answer. */
+static redisReply *s_array(dp_store_t *store, int argc, const char **argv)
+{
+    redisReply *r = dp_store_command(store, argc, argv, NULL);
+    if (r && r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        r = NULL;
+    }
+    return r;
+}
+
 /* Queues EXPIREAT key at (an instant in the past deletes the key). */
 static void s_append_expire(dp_store_t *store, const char *key, int64_t at)
 {
@@ -297,12 +309,9 @@ int dp_ledger_pending_due(dp_store_t *store, int64_t now, size_t max,
     snprintf(count, sizeof count, "%zu", max);
     const char *argv[] = {"ZRANGEBYSCORE", set, "-inf", until,
                           "LIMIT",         "0", count};
-    redisReply *r = dp_store_command(store, 7, argv, NULL);
-    if (!r || r->type != REDIS_REPLY_ARRAY) {
-        if (r)
-            freeReplyObject(r);
+    redisReply *r = s_array(store, 7, argv);
+    if (!r)
         return DP_EREDIS;
-    }
     int n = 0;
     for (size_t i = 0; i < r->elements; i++) {
         if (r->element[i]->type != REDIS_REPLY_STRING)
@@ -643,4 +652,137 @@ int dp_ledger_get_summary(dp_store_t *store, const dp_ledger_win_t *w, int k,
 void dp_ledger_llm_key(char *buf, size_t size, const char *hex)
 {
     dp_store_key(buf, size, "llm:%s", hex);
+}
+
+/* ==== Renderer and consumers: the log of published reports ==== */
+
+int dp_ledger_log_report(dp_store_t *store, const void *frame, size_t len)
+{
+    assert(store && frame);
+    char key[DP_LEDGER_KEY_MAX], max[24], ttl[24];
+    dp_store_key(key, sizeof key, "reports");
+    snprintf(max, sizeof max, "%ld", DP_LEDGER_REPORTS_MAX);
+    snprintf(ttl, sizeof ttl, "%ld", DP_LEDGER_SENT_KEEP_S);
+    const char *argv[] = {"XADD", key, "MAXLEN", "~", max, "*", "f", frame};
+    size_t lens[] = {4, strlen(key), 6, 1, strlen(max), 1, 1, len};
+    dp_store_append(store, 8, argv, lens);
+    const char *expire[] = {"EXPIRE", key, ttl};
+    dp_store_append(store, 3, expire, NULL);
+    return s_flush(store) == 2 ? 0 : DP_EREDIS;
+}
+
+void dp_ledger_reports_cursor(char *cursor, size_t size, int64_t t)
+{
+    assert(cursor);
+    /* Stream ids are "MILLISECONDS-SEQ"; reading is after the cursor. */
+    int64_t ms = t > 0 ? t * 1000 - 1 : 0;
+    snprintf(cursor, size, "%" PRId64 "-%s", ms < 0 ? 0 : ms,
+             ms > 0 ? "18446744073709551615" : "0");
+}
+
+int dp_ledger_reports_read(dp_store_t *store, char *cursor, size_t max,
+                           void (*fn)(void *arg, const char *frame, size_t len),
+                           void *arg)
+{
+    assert(store && cursor && fn && max > 0);
+    char key[DP_LEDGER_KEY_MAX], start[DP_LEDGER_REPORTS_CURSOR + 1];
+    char count[24];
+    dp_store_key(key, sizeof key, "reports");
+    snprintf(start, sizeof start, "(%s", cursor);
+    snprintf(count, sizeof count, "%zu", max);
+    const char *argv[] = {"XRANGE", key, start, "+", "COUNT", count};
+    redisReply *r = s_array(store, 6, argv);
+    if (!r)
+        return DP_EREDIS;
+    int n = 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+            e->element[0]->type != REDIS_REPLY_STRING ||
+            e->element[0]->len >= DP_LEDGER_REPORTS_CURSOR)
+            continue;
+        snprintf(cursor, DP_LEDGER_REPORTS_CURSOR, "%s", e->element[0]->str);
+        const redisReply *fields = e->element[1];
+        if (fields->type == REDIS_REPLY_ARRAY && fields->elements == 2 &&
+            fields->element[1]->type == REDIS_REPLY_STRING) {
+            fn(arg, fields->element[1]->str, fields->element[1]->len);
+            n++;
+        }
+    }
+    freeReplyObject(r);
+    return n;
+}
+
+/* ==== Consumers: one delivery per window, revision and sink ==== */
+
+#define LEDGER_CLAIM "claim"
+
+static void s_sent_key(char *buf, size_t size, const dp_ledger_win_t *w,
+                       int64_t rev, const char *sink)
+{
+    char part[128];
+    snprintf(part, sizeof part, "sent:%" PRId64 ":%s", rev, sink);
+    s_win_key(buf, size, w, part);
+}
+
+int dp_ledger_claim(dp_store_t *store, const dp_ledger_win_t *w, int64_t rev,
+                    const char *sink, long claim_s, char *state, size_t size)
+{
+    assert(store && w && sink && claim_s > 0);
+    assert(!state || size >= 8);
+    char key[DP_LEDGER_KEY_MAX], ttl[24];
+    s_sent_key(key, sizeof key, w, rev, sink);
+    snprintf(ttl, sizeof ttl, "%ld", claim_s);
+    const char *argv[] = {"SET", key, LEDGER_CLAIM, "NX", "EX", ttl};
+    redisReply *r = dp_store_command(store, 6, argv, NULL);
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        if (r)
+            freeReplyObject(r);
+        return DP_EREDIS;
+    }
+    int claimed = r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
+    if (claimed || !state)
+        return claimed;
+    dp_buf_t val = {0};
+    int rc = dp_store_get(store, key, &val);
+    snprintf(state, size, "%.*s", rc == 0 ? (int)val.len : 0,
+             rc == 0 ? val.data : "");
+    dp_buf_free(&val);
+    return rc == DP_EREDIS ? DP_EREDIS : 0;
+}
+
+int dp_ledger_claim_renew(dp_store_t *store, const dp_ledger_win_t *w,
+                          int64_t rev, const char *sink, long claim_s)
+{
+    assert(store && w && sink && claim_s > 0);
+    char key[DP_LEDGER_KEY_MAX];
+    s_sent_key(key, sizeof key, w, rev, sink);
+    return dp_store_set(store, key, LEDGER_CLAIM, strlen(LEDGER_CLAIM),
+                        claim_s);
+}
+
+int dp_ledger_settle(dp_store_t *store, const dp_ledger_win_t *w, int64_t rev,
+                     const char *sink, const char *state, int64_t now)
+{
+    assert(store && w && sink && state);
+    char key[DP_LEDGER_KEY_MAX];
+    s_sent_key(key, sizeof key, w, rev, sink);
+    return s_set_at(store, key, state, strlen(state),
+                    dp_ledger_expiry(w, now) + DP_LEDGER_SENT_KEEP_S);
+}
+
+void dp_ledger_unclaim(dp_store_t *store, const dp_ledger_win_t *w, int64_t rev,
+                       const char *sink)
+{
+    assert(store && w && sink);
+    char key[DP_LEDGER_KEY_MAX];
+    s_sent_key(key, sizeof key, w, rev, sink);
+    const char *argv[] = {"EVAL",
+                          "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                          "return redis.call('DEL', KEYS[1]) end return 0",
+                          "1", key, LEDGER_CLAIM};
+    redisReply *r = dp_store_command(store, 5, argv, NULL);
+    if (r)
+        freeReplyObject(r);
 }

@@ -22,6 +22,15 @@
  *   llm:HEX                 string       summarizer  an accepted LLM answer,
  *                                                    by the SHA-256 of its
  *                                                    request (dp_llm.h)
+ *   reports                 stream       renderer    every REPORT frame it
+ *                                                    published, in order
+ *                                                    (the consumers' catch-up)
+ *   {repo}:w:FROM:TO:sent:REV:SINK string  consumer  "claim" while one
+ *                                                    delivery of a report
+ *                                                    to a sink (a webhook,
+ *                                                    a git repository) is
+ *                                                    under way, then "done"
+ *                                                    or "failed"
  *
  * The repository sits in a hash tag, so every key of one repository maps
  * to one Redis Cluster slot. Deduplication is per window: an event belongs
@@ -41,6 +50,14 @@
  *     previous DP_LEDGER_HISTORY windows' summaries.
  * Every instant is given by the caller (`now`), so a simulation of a year
  * in a few seconds expires keys exactly as a year of service would.
+ *   sent: a claim lives as long as its holder says (it is renewed while
+ *     the holder retries, so a holder that died frees it); a settled
+ *     marker lives as long as seen + DP_LEDGER_SENT_KEEP_S, so a report
+ *     replayed within a week of its window is not delivered again.
+ *   reports: a stream capped at about DP_LEDGER_REPORTS_MAX entries
+ *     (XADD MAXLEN ~), a week of hourly reports of some hundreds of
+ *     repositories; its entries carry the instant they were added. It
+ *     expires DP_LEDGER_SENT_KEEP_S after the last report was logged.
  *   pending: a sorted set whose members leave when their report is seen or
  *     the window fails; a member whose pend hash expired is dropped by the
  *     watchdog. Its size is bounded by the windows in flight.
@@ -57,6 +74,8 @@
 #define DP_LEDGER_MARGIN_S 3600L /* an hour past the last use of a window */
 #define DP_LEDGER_HISTORY 6      /* earlier windows read for trends */
 #define DP_LEDGER_KEY_MAX 1024
+#define DP_LEDGER_REPORTS_MAX 100000L       /* entries of the reports stream */
+#define DP_LEDGER_SENT_KEEP_S (7L * 86400L) /* settled delivery markers */
 
 /* A window of a repository: [from, to). */
 typedef struct {
@@ -239,5 +258,54 @@ int dp_ledger_get_summary(dp_store_t *store, const dp_ledger_win_t *w, int k,
  * same request in any window is the same answer. It expires after the
  * cache lifetime the writer sets (LLM_CACHE_TTL_S). */
 void dp_ledger_llm_key(char *buf, size_t size, const char *hex);
+
+/* ==== Renderer and consumers: the log of published reports ==== */
+
+/* Appends a REPORT frame (as the renderer published it) to the reports
+ * stream. 0 or DP_EREDIS. */
+int dp_ledger_log_report(dp_store_t *store, const void *frame, size_t len);
+
+#define DP_LEDGER_REPORTS_CURSOR 48 /* size of a reports cursor */
+
+/* Writes into cursor (size DP_LEDGER_REPORTS_CURSOR) the position of the
+ * reports stream at instant t (Unix seconds): reading from it gives the
+ * reports logged at t or later. */
+void dp_ledger_reports_cursor(char *cursor, size_t size, int64_t t);
+
+/* Reads up to max reports logged after cursor, oldest first, calling
+ * fn(arg, frame, len) for each, and moves cursor past them. Returns how
+ * many were read (0 when none is new), or DP_EREDIS. */
+int dp_ledger_reports_read(dp_store_t *store, char *cursor, size_t max,
+                           void (*fn)(void *arg, const char *frame, size_t len),
+                           void *arg);
+
+/* ==== Consumers: one delivery per window, revision and sink ==== */
+
+/* Claims the delivery of revision rev of the window to sink (a consumer's
+ * name for one destination, such as "notifier.slack"; letters, digits,
+ * '.', '-', '_'): SET NX with a lifetime of claim_s seconds. Returns 1
+ * when this caller now holds the claim; 0 when the delivery is claimed by
+ * someone else or settled already, with its marker's value ("claim",
+ * "done", "failed") in state (size at least 8) when state is not NULL;
+ * or DP_EREDIS. */
+int dp_ledger_claim(dp_store_t *store, const dp_ledger_win_t *w, int64_t rev,
+                    const char *sink, long claim_s, char *state, size_t size);
+
+/* Gives a claim this caller holds claim_s more seconds (while it retries).
+ * 0 or DP_EREDIS. */
+int dp_ledger_claim_renew(dp_store_t *store, const dp_ledger_win_t *w,
+                          int64_t rev, const char *sink, long claim_s);
+
+/* Settles a claimed delivery: its marker becomes state ("done" after
+ * success, "failed" after a final refusal), kept until
+ * dp_ledger_expiry(w, now) + DP_LEDGER_SENT_KEEP_S. 0 or DP_EREDIS. */
+int dp_ledger_settle(dp_store_t *store, const dp_ledger_win_t *w, int64_t rev,
+                     const char *sink, const char *state, int64_t now);
+
+/* Drops a claim this caller holds without settling it (it stops before
+ * the delivery succeeded), so the next delivery of the report tries
+ * again. Only a marker that is still a claim is dropped. */
+void dp_ledger_unclaim(dp_store_t *store, const dp_ledger_win_t *w, int64_t rev,
+                       const char *sink);
 
 #endif

@@ -40,6 +40,9 @@ DEMO=(
     libjansson-dev libpcre2-dev libcmark-dev libyaml-dev libssl-dev
     libcmocka-dev libmicrohttpd-dev zlib1g-dev
     redis-server tzdata ca-certificates
+    # dp-publisher commits reports with git (and its tests use local bare
+    # repositories)
+    git
 )
 CHECK=(
     "${DEMO[@]}"

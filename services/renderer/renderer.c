@@ -1814,9 +1814,19 @@ fail:
     return NULL;
 }
 
+/* Publishes a message on the tap; a REPORT is also logged in the ledger's
+ * reports stream (with a store), for the consumers that were away. */
 static void s_publish(renderer_t *self, const dp_msg_t *msg)
 {
     (void)dp_msg_emit(NULL, self->pub, msg);
+    if (!self->store || msg->type != DP_MSG_REPORT)
+        return;
+    dp_buf_t frame = DP_BUF_INIT;
+    if (dp_msg_encode(msg, &frame) == 0 &&
+        dp_ledger_log_report(self->store, frame.data, frame.len) < 0)
+        dp_log(DP_LOG_WARN, "%s: the report is not in the reports log",
+               msg->u.report.repo);
+    dp_buf_free(&frame);
 }
 
 static void s_handle(renderer_t *self, const dp_digest_t *digest)

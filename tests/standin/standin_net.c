@@ -3,6 +3,9 @@
 #include "standin_net.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -72,4 +75,86 @@ bool standin_upload(dp_buf_t *body, size_t max, const char *data, size_t *size)
         dp_buf_append(body, data, *size);
     *size = 0;
     return fits;
+}
+
+int standin_run(const char *name, long long port,
+                const standin_server_t *server, const char *suffix)
+{
+    sigset_t sigs;
+    standin_signals(&sigs);
+    unsigned bound = 0;
+    int fd = standin_listen("127.0.0.1", port, &bound);
+    if (fd < 0) {
+        fprintf(stderr, "%s: cannot listen on 127.0.0.1:%lld: %s\n", name, port,
+                strerror(errno));
+        return 1;
+    }
+    struct MHD_Daemon *daemon = standin_start(fd, server);
+    if (!daemon) {
+        fprintf(stderr, "%s: cannot start the HTTP server\n", name);
+        close(fd);
+        return 1;
+    }
+    printf("http://127.0.0.1:%u%s\n", bound, suffix ? suffix : "");
+    fflush(stdout);
+    standin_wait(&sigs);
+    MHD_stop_daemon(daemon);
+    return 0;
+}
+
+/* A request being gathered. */
+typedef struct {
+    dp_buf_t body;
+    bool too_big;
+} s_whole_req_t;
+
+enum MHD_Result standin_whole_request(void *cls, struct MHD_Connection *conn,
+                                      const char *url, const char *method,
+                                      const char *version,
+                                      const char *upload_data,
+                                      size_t *upload_data_size, void **con_cls)
+{
+    const standin_whole_t *whole = cls;
+    (void)version;
+    s_whole_req_t *req = *con_cls;
+    if (!req) {
+        *con_cls = dp_calloc(1, sizeof *req);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!standin_upload(&req->body, whole->max, upload_data,
+                            upload_data_size))
+            req->too_big = true;
+        return MHD_YES;
+    }
+    standin_reply_t r = {200, NULL, -1};
+    whole->on_whole(whole->cls, method, url ? url : "/", &req->body,
+                    req->too_big, &r);
+    const char *body = r.body ? r.body : "";
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    free(r.body);
+    if (!resp)
+        return MHD_NO;
+    if (r.retry_after >= 0) {
+        char num[32];
+        snprintf(num, sizeof num, "%ld", r.retry_after);
+        MHD_add_response_header(resp, "retry-after", num);
+    }
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r.status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+void standin_whole_completed(void *cls, struct MHD_Connection *conn,
+                             void **con_cls,
+                             enum MHD_RequestTerminationCode code)
+{
+    (void)cls, (void)conn, (void)code;
+    s_whole_req_t *req = *con_cls;
+    if (req) {
+        dp_buf_free(&req->body);
+        dp_free(req);
+        *con_cls = NULL;
+    }
 }

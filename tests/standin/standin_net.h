@@ -57,4 +57,40 @@ void standin_wait(const sigset_t *sigs);
  * dropping the chunk, when it would pass max. */
 bool standin_upload(dp_buf_t *body, size_t max, const char *data, size_t *size);
 
+/* Listens on 127.0.0.1:port (0: any), starts serving, prints the base URL
+ * ("http://127.0.0.1:PORT" followed by suffix) on stdout and serves until
+ * SIGINT or SIGTERM. name prefixes the error messages on stderr. Returns
+ * the exit status for main: 0, or 1 when it could not serve. Call it
+ * before any thread starts (it calls standin_signals). */
+int standin_run(const char *name, long long port,
+                const standin_server_t *server, const char *suffix);
+
+/* An answer of a whole-request handler. */
+typedef struct {
+    int status;       /* HTTP status (default 200) */
+    char *body;       /* malloc'd (or NULL: empty); sent and freed */
+    long retry_after; /* sent as retry-after when >= 0 (default -1) */
+} standin_reply_t;
+
+/* A handler that sees each request once, whole: its body gathered up to
+ * max bytes (too_big when it was longer; the body is then cut). */
+typedef struct {
+    void (*on_whole)(void *cls, const char *method, const char *url,
+                     const dp_buf_t *body, bool too_big,
+                     standin_reply_t *reply);
+    void *cls;
+    size_t max;
+} standin_whole_t;
+
+/* The callbacks that run a standin_whole_t (passed as their cls), for
+ * standin_server_t's on_request and on_completed. */
+enum MHD_Result standin_whole_request(void *cls, struct MHD_Connection *conn,
+                                      const char *url, const char *method,
+                                      const char *version,
+                                      const char *upload_data,
+                                      size_t *upload_data_size, void **con_cls);
+void standin_whole_completed(void *cls, struct MHD_Connection *conn,
+                             void **con_cls,
+                             enum MHD_RequestTerminationCode code);
+
 #endif

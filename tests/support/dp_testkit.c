@@ -501,3 +501,38 @@ void dp_tk_llm_standin(dp_tk_proc_t *proc, const char *dir, const char *rules,
     dp_free(path);
     assert_int_equal(rc, 0);
 }
+
+/* ==== Report consumers ==== */
+
+void dp_tk_report_frame(const char *repo, int64_t from, int64_t to, int64_t rev,
+                        const char *md, const char *const *files,
+                        dp_buf_t *frame)
+{
+    dp_msg_t msg;
+    memset(&msg, 0, sizeof msg);
+    msg.type = DP_MSG_REPORT;
+    dp_report_t *r = &msg.u.report;
+    r->repo = dp_strdup(repo);
+    r->win_from = from;
+    r->win_to = to;
+    r->revision = rev;
+    r->path = dp_strdup(md);
+    if (!files)
+        dp_strs_push(&r->files, md);
+    for (size_t i = 0; files && files[i]; i++)
+        dp_strs_push(&r->files, files[i]);
+    assert_int_equal(dp_msg_encode(&msg, frame), 0);
+    dp_msg_clear(&msg);
+}
+
+void dp_tk_send_report(dp_sock_t *pub, const char *subject, const char *repo,
+                       int64_t from, int64_t to, int64_t rev, const char *md,
+                       const char *const *files)
+{
+    dp_buf_t frame = DP_BUF_INIT;
+    dp_tk_report_frame(repo, from, to, rev, md, files, &frame);
+    char *subj = subject ? dp_strdup(subject) : dp_asprintf("report.%s", repo);
+    assert_int_equal(dp_sock_send(pub, subj, frame.data, frame.len, false), 0);
+    dp_free(subj);
+    dp_buf_free(&frame);
+}

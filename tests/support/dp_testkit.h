@@ -142,4 +142,21 @@ void dp_tk_recv_window(dp_sock_t *pull, long max_frame, int timeout_ms,
                        void (*on_event)(const dp_event_t *ev, void *arg),
                        void *arg);
 
+/* ==== Report consumers ==== */
+
+/* Encodes a REPORT of repo's window [from, to), revision rev, naming the
+ * Markdown report md and the files (NULL-ended, or NULL: md alone), into
+ * frame (appended). */
+void dp_tk_report_frame(const char *repo, int64_t from, int64_t to, int64_t rev,
+                        const char *md, const char *const *files,
+                        dp_buf_t *frame);
+
+/* Publishes a REPORT of repo's window [from, to), revision rev, naming the
+ * Markdown report md and the files (NULL-ended, or NULL: md alone), on a
+ * PUB socket under subject ("report.<repo>" when NULL). Fails the calling
+ * test when it cannot. */
+void dp_tk_send_report(dp_sock_t *pub, const char *subject, const char *repo,
+                       int64_t from, int64_t to, int64_t rev, const char *md,
+                       const char *const *files);
+
 #endif
