@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "dp_bus.h"
+#include "dp_httpd.h"
 #include "dp_ledger.h"
 #include "dp_log.h"
 #include "dp_mem.h"
@@ -135,6 +136,7 @@ void dp_consumer_options(dp_opt_t *opts, dp_consumer_opts_t *o, const char *svc)
         {"catchup_poll_ms", s_name("DP_", svc, "_CATCHUP_POLL_MS", true),
          "--catchup-poll-ms", DP_OPT_INT, &o->catchup_poll_ms, "5000", 100,
          3600000, NULL, false, "how often the reports log is read"},
+        DP_HTTPD_OPT(&o->http),
     };
     memcpy(opts, t, sizeof t);
 }

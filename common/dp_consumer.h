@@ -111,11 +111,12 @@ bool dp_consumer_subject_match(const char *subject, const char *repos);
 /* Where the options of DP_CONSUMER_NOPTS point. */
 typedef struct {
     char *reports, *repos, *redis_url, *log_level;
+    char *http; /* the health and metrics endpoint (DP_HTTP) */
     long claim_s, tries, backoff_ms, backoff_max_ms, max_frame;
     long catchup_s, catchup_poll_ms;
 } dp_consumer_opts_t;
 
-#define DP_CONSUMER_NOPTS 11
+#define DP_CONSUMER_NOPTS 12
 
 /* Fills opts[0 .. DP_CONSUMER_NOPTS - 1] with the options every consumer
  * takes, for dp_config_load, targeting o: for svc "notifier", the keys
@@ -123,7 +124,7 @@ typedef struct {
  * DP_NOTIFIER_REPORTS, DP_NOTIFIER_REPOS, REDIS_URL, DP_LOG_LEVEL,
  * DP_NOTIFIER_CLAIM_S, DP_NOTIFIER_TRIES, DP_NOTIFIER_BACKOFF_MS,
  * DP_NOTIFIER_BACKOFF_MAX_MS, DP_MAX_FRAME, DP_NOTIFIER_CATCHUP_S,
- * DP_NOTIFIER_CATCHUP_POLL_MS. The names are allocated once
+ * DP_NOTIFIER_CATCHUP_POLL_MS, DP_HTTP. The names are allocated once
  * per process and stay. */
 void dp_consumer_options(dp_opt_t *opts, dp_consumer_opts_t *o,
                          const char *svc);

@@ -4,6 +4,7 @@
 
 #include "dp_config.h"
 #include "dp_consumer.h"
+#include "dp_httpd.h"
 #include "dp_log.h"
 #include "dp_service.h"
 #include "publisher.h"
@@ -68,6 +69,10 @@ int main(int argc, char **argv)
     dp_log_set_level(dp_log_level_parse(co.log_level));
     dp_config_log(opts, nopts);
     dp_service_signals();
+    if (dp_httpd_start("publisher", co.http) < 0) {
+        dp_config_free(opts, nopts);
+        return 2;
+    }
 
     publisher_cfg_t cfg = {
         .consumer = dp_consumer_cfg(&co),
