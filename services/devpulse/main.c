@@ -376,40 +376,6 @@ out:
 
 /* ==== The configuration file of up and backfill ==== */
 
-/* The value of -c/--config in argv, or of DP_CONFIG; NULL when none. */
-static const char *s_config_path(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-            i + 1 < argc)
-            return argv[i + 1];
-        if (!strncmp(argv[i], "--config=", 9))
-            return argv[i] + 9;
-    }
-    const char *env = getenv("DP_CONFIG");
-    return env && *env ? env : NULL;
-}
-
-/* Joins the output formats of the config ("md", "json", ...) with commas. */
-static char *s_formats(const json_t *doc)
-{
-    json_t *list = dp_json_get(doc, "outputs.formats");
-    if (!json_is_array(list) || json_array_size(list) == 0)
-        return dp_strdup("md,json");
-    dp_buf_t buf = DP_BUF_INIT;
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        if (!json_is_string(v))
-            continue;
-        if (buf.len)
-            dp_buf_puts(&buf, ",");
-        dp_buf_puts(&buf, json_string_value(v));
-    }
-    return dp_buf_take(&buf);
-}
-
 /* What up and backfill take from the configuration file and their flags,
  * to start a stack with. */
 typedef struct {
@@ -457,10 +423,9 @@ static int s_site_open(const char *cmd, int load_rc, const char *load_err,
     site->state_dir = state ? realpath(state, NULL) : NULL;
     site->out_dir = realpath(out ? out : "site", NULL);
     site->config_abs = realpath(path, NULL);
-    site->formats = s_formats(doc);
-    site->rules = dp_strdup(rules                        ? rules
-                            : dp_json_get(doc, "topics") ? path
-                                                         : DP_DEFAULT_RULES);
+    site->formats = dp_config_formats(doc, "md,json");
+    site->rules =
+        dp_strdup(dp_config_rules(rules, doc, path, DP_DEFAULT_RULES));
     return (state && !site->state_dir) || !site->out_dir ? 1 : 0;
 }
 
@@ -494,7 +459,7 @@ static int s_up(int argc, char **argv)
     json_t *doc = NULL;
     stack_t *stack = NULL;
     s_site_t site;
-    const char *config = s_config_path(argc, argv);
+    const char *config = dp_config_path(argc, argv, "DP_CONFIG");
     int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
                             &doc, err, sizeof err);
     rc = s_site_open("up", rc, err, config, doc, state, rules, &site);
@@ -610,7 +575,7 @@ static int s_backfill(int argc, char **argv)
     dp_watch_t watch = {0};
     backfill_plan_t plan = {0};
     s_backfill_t b = {.plan = &plan};
-    const char *config = s_config_path(argc, argv);
+    const char *config = dp_config_path(argc, argv, "DP_CONFIG");
     int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
                             &doc, err, sizeof err);
     /* The flags first: a bad range is refused before anything is made. */
