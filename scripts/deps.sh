@@ -17,8 +17,8 @@
 #             installed into tests/standin/graphql/node_modules, as its
 #             package-lock.json pins them (tests/standin/graphql/install.sh).
 #   valgrind  demo's packages plus valgrind (make valgrind).
-#   fresh     what `make fresh` needs on the host: git, docker.io and
-#             mmdebstrap. A machine that already has docker and dockerd
+#   fresh     what `make fresh` and `make e2e-docker` need on the host:
+#             git, docker.io, mmdebstrap and docker-compose. A machine that already has docker and dockerd
 #             (from another packaging of Docker) keeps them.
 #
 # Checks each package with dpkg-query and installs only the missing ones with
@@ -54,14 +54,14 @@ CHECK=(
     nodejs npm
 )
 VALGRIND=("${DEMO[@]}" valgrind)
-FRESH=(git docker.io mmdebstrap)
+FRESH=(git docker.io mmdebstrap docker-compose)
 
 # Commands that stand for a package: when all of them are found, the
 # package counts as present even if dpkg does not know it by that name.
 # A Node.js from elsewhere (NodeSource's nodejs carries its own npm, and
 # conflicts with Debian's npm package) serves as well as Debian's.
 declare -A PROVIDES=([docker.io]="docker dockerd" [mmdebstrap]="mmdebstrap"
-    [nodejs]="node" [npm]="npm")
+    [nodejs]="node" [npm]="npm" [docker-compose]="docker-compose")
 
 profile=${1:-check}
 case "$profile" in
