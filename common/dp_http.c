@@ -15,6 +15,7 @@
 #include "dp_config.h"
 #include "dp_log.h"
 #include "dp_mem.h"
+#include "dp_metrics.h"
 #include "dp_service.h"
 #include "dp_time.h"
 
@@ -106,6 +107,7 @@ static int s_on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow,
                          curl_off_t ultotal, curl_off_t ulnow)
 {
     (void)userp, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    dp_metrics_tick(); /* a long transfer is progress, not a stall */
     return dp_service_interrupted() ? 1 : 0;
 }
 

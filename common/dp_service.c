@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE /* pipe2 */
 #include "dp_service.h"
+#include "dp_metrics.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +71,7 @@ int dp_service_sleep_ms(long ms)
 {
     long long until = dp_service_now_ms() + (ms > 0 ? ms : 0);
     for (;;) {
+        dp_metrics_tick(); /* a wait of the loop (a backoff) is no stall */
         if (s_interrupted)
             return DP_EAGAIN;
         long long left = until - dp_service_now_ms();

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dp_config.h"
 #include "dp_log.h"
+#include "dp_metrics.h"
 #include "dp_tls.h"
 
 #define DP_STORE_TIMEOUT_MS 5000
@@ -34,6 +36,7 @@ struct dp_store_t {
     dp_tls_t *tunnel;  /* the tunnel of the current connection */
     s_cmd_t *queue;    /* commands queued for a batch */
     size_t nqueue, capqueue;
+    long long ping_at; /* monotonic ms of the next dp_store_keepalive PING */
 };
 
 /* ==== URL parsing ==== */
@@ -136,6 +139,7 @@ static int s_connect(dp_store_t *self)
             dp_tls_connect(self->host, self->port, ca && *ca ? ca : NULL,
                            DP_STORE_TIMEOUT_MS, err, sizeof err);
         if (!self->tunnel) {
+            dp_metrics_redis(false);
             dp_log(DP_LOG_WARN, "redis %s: %s", where, err);
             return DP_EREDIS;
         }
@@ -146,6 +150,7 @@ static int s_connect(dp_store_t *self)
         c = redisConnectWithTimeout(self->host, self->port, tv);
     }
     if (!c || c->err) {
+        dp_metrics_redis(false);
         dp_log(DP_LOG_WARN, "redis %s: %s", where,
                c ? c->errstr : "cannot allocate context");
         if (c)
@@ -179,6 +184,7 @@ static int s_connect(dp_store_t *self)
     }
     return 0;
 fail:
+    dp_metrics_redis(false);
     if (r)
         freeReplyObject(r);
     s_disconnect(self);
@@ -241,6 +247,7 @@ redisReply *dp_store_command(dp_store_t *self, int argc, const char **argv,
         if (s_connect(self) < 0)
             continue;
         redisReply *r = redisCommandArgv(self->ctx, argc, argv, lens);
+        dp_metrics_redis(r != NULL);
         if (r)
             return r;
         dp_log(DP_LOG_WARN, "redis %s: %s", argv[0], self->ctx->errstr);
@@ -309,6 +316,7 @@ int dp_store_flush(dp_store_t *self, redisReply **replies, size_t max)
         if (s_connect(self) < 0)
             continue;
         rc = s_run_batch(self, replies);
+        dp_metrics_redis(rc >= 0);
         if (rc < 0)
             s_disconnect(self);
     }
@@ -372,4 +380,17 @@ bool dp_store_ping(dp_store_t *self)
     if (r)
         freeReplyObject(r);
     return ok;
+}
+
+void dp_store_keepalive(dp_store_t *self, long ms)
+{
+    if (!self)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (now < self->ping_at)
+        return;
+    self->ping_at = now + ms;
+    (void)dp_store_ping(self);
 }

@@ -70,4 +70,12 @@ DP_NODISCARD int dp_store_set(dp_store_t *self, const char *key,
 /* True when the store answered PING just now. */
 bool dp_store_ping(dp_store_t *self);
 
+/* How often a service loop checks that its Redis still answers. */
+#define DP_STORE_KEEPALIVE_MS 10000
+
+/* Sends a PING when ms passed since the last one, so an idle service
+ * notices a lost Redis (its health says so) and reconnects. Call it from
+ * the main loop; self may be NULL (no Redis: nothing to do). */
+void dp_store_keepalive(dp_store_t *self, long ms);
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dp_log.h"
+#include "dp_metrics.h"
 #include "dp_utf8.h"
 
 /* Bounds that a decoder enforces whatever the frame size. */
@@ -772,6 +773,9 @@ int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg)
     if (out && dp_sock_send(out, NULL, frame.data, frame.len, false) < 0) {
         dp_log(DP_LOG_ERROR, "cannot pass %s on", subject);
         rc = DP_EBUS;
+    } else if (out) {
+        dp_metrics_add(DP_M_MSG_OUT, dp_msg_type_name(msg->type), 1);
+        dp_metrics_add(DP_M_BYTES_OUT, NULL, (long long)frame.len);
     }
     /* The tap never holds up the pipeline. */
     if (tap && dp_sock_send(tap, subject, frame.data, frame.len, true) < 0)
@@ -782,19 +786,36 @@ out:
     return rc;
 }
 
+/* The reason label of a refused frame. */
+static const char *s_refusal(int rc)
+{
+    return rc == DP_ETOOBIG  ? "too_big"
+           : rc == DP_EPROTO ? "malformed"
+                             : "other";
+}
+
 /* dp_msg_recv, or dp_msg_recv_head with head. */
 static int s_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
                   size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad,
                   bool head)
 {
     memset(msg, 0, sizeof *msg);
+    dp_metrics_idle(); /* the message before is handled */
     int rc = dp_sock_recv(sock, subject, frame, max_len, timeout_ms);
+    dp_metrics_tick();
     if (rc == DP_EAGAIN || rc == DP_EBUS)
         return rc; /* nothing came, or the socket failed: no bad frame */
     char err[256] = "";
     if (rc == 0)
         rc = s_decode(frame->data ? frame->data : "", frame->len, max_len, msg,
                       head, err, sizeof err);
+    if (rc == 0) {
+        dp_metrics_busy();
+        dp_metrics_add(DP_M_MSG_IN, dp_msg_type_name(msg->type), 1);
+        dp_metrics_add(DP_M_BYTES_IN, NULL, (long long)frame->len);
+    } else {
+        dp_metrics_add(DP_M_REFUSED, s_refusal(rc), 1);
+    }
     if (rc < 0) {
         long n = bad ? ++*bad : 0;
         dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s", n,

@@ -5,13 +5,14 @@
 
 #include "classifier.h"
 #include "dp_config.h"
+#include "dp_httpd.h"
 #include "dp_log.h"
 #include "dp_service.h"
 
 int main(int argc, char **argv)
 {
     char *rules = NULL, *in = NULL, *out = NULL, *pub = NULL;
-    char *log_level = NULL;
+    char *http = NULL, *log_level = NULL;
     long max_frame;
     dp_opt_t opts[] = {
         {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, NULL, 0, 0, NULL,
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
          "info", 0, 0, "debug|info|warn|error", false, "log level"},
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
+        DP_HTTPD_OPT(&http),
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
@@ -51,6 +53,10 @@ int main(int argc, char **argv)
     dp_config_log(opts, nopts);
     dp_log(DP_LOG_INFO, "config rules file %s", rules_path);
     dp_service_signals();
+    if (dp_httpd_start("classifier", http) < 0) {
+        dp_config_free(opts, nopts);
+        return 2;
+    }
     classifier_cfg_t cfg = {rules_path, in, out, pub, max_frame};
     classifier_t *classifier = classifier_new(&cfg);
     if (!classifier) {

@@ -1346,6 +1346,7 @@ int collector_run(collector_t *self)
     long long next_tick = 0;
     bool scheduled = self->repos.count > 0 || self->orgs.count > 0;
     while (!dp_service_interrupted()) {
+        dp_store_keepalive(self->store, DP_STORE_KEEPALIVE_MS);
         if (dp_service_now_ms() >= next_tick) {
             if (scheduled)
                 collector_tick(self, dp_time_now());

@@ -5,6 +5,7 @@
 
 #include "collector.h"
 #include "dp_config.h"
+#include "dp_httpd.h"
 #include "dp_log.h"
 #include "dp_proto.h"
 #include "dp_service.h"
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
 {
     char *api_url = NULL, *token = NULL, *redis_url = NULL, *ctl = NULL;
     char *out = NULL, *pub = NULL, *log_level = NULL, *tokens = NULL;
+    char *http = NULL;
     long rate_reserve, max_events, max_details, lease_ms, grace_s;
     long catchup_max, watch_s, watch_tries;
     char *reports = NULL, *since = NULL, *list_org = NULL;
@@ -141,6 +143,7 @@ int main(int argc, char **argv)
          "daily window reuses its hours'; raise it for weekly windows)"},
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
+        DP_HTTPD_OPT(&http),
     };
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
@@ -168,6 +171,11 @@ int main(int argc, char **argv)
     dp_log_set_level(dp_log_level_parse(log_level));
     dp_config_log(opts, nopts);
     dp_service_signals();
+    if (dp_httpd_start("collector", http) < 0) {
+        json_decref(doc);
+        dp_config_free(opts, nopts);
+        return 2;
+    }
 
     collector_cfg_t cfg = {
         .api_url = api_url,

@@ -19,6 +19,7 @@
 #include "dp_service.h"
 #include "dp_time.h"
 #include "dp_watch.h"
+#include "health.h"
 #include "stack.h"
 
 #define DEVPULSE_TICK_MS 200
@@ -38,6 +39,7 @@ static const char *const s_usage =
     "                       [--jobs N] [--timeout SECONDS]\n"
     "       devpulse tap [SUBJECT-PREFIX] [--endpoints LIST]\n"
     "       devpulse keygen > curve.key   (a CurveZMQ keypair; chmod 600)\n"
+    "       devpulse health URL   (exit 0 when URL answers 200 within 3 s)\n"
     "Environment: GITHUB_API_URL, GITHUB_TOKEN, REDIS_URL (a private\n"
     "redis-server is started when unset), DP_LOG_LEVEL, DP_CURVE_KEY_FILE.\n";
 
@@ -726,6 +728,8 @@ int main(int argc, char **argv)
         return s_backfill(argc - 1, argv + 1);
     if (!strcmp(argv[1], "keygen"))
         return s_keygen();
+    if (!strcmp(argv[1], "health"))
+        return health_main(argc - 1, argv + 1);
     fprintf(stderr, "devpulse: unknown command \"%s\"\n%s", argv[1], s_usage);
     return 2;
 }

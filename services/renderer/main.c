@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "dp_config.h"
+#include "dp_httpd.h"
 #include "dp_json.h"
 #include "dp_mem.h"
 #include "dp_log.h"
@@ -18,7 +19,7 @@
 int main(int argc, char **argv)
 {
     char *out_dir = NULL, *formats = NULL, *in = NULL, *pub = NULL;
-    char *log_level = NULL, *redis_url = NULL;
+    char *http = NULL, *log_level = NULL, *redis_url = NULL;
     long max_frame;
     dp_opt_t opts[] = {
         {"out_dir", "DP_OUT_DIR", "--out-dir", DP_OPT_STR, &out_dir, NULL, 0, 0,
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
          "info", 0, 0, "debug|info|warn|error", false, "log level"},
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
+        DP_HTTPD_OPT(&http),
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url, "", 0,
          0, NULL, false,
          "Redis URL: the complete lists of capped digests (empty: none)"},
@@ -67,6 +69,12 @@ int main(int argc, char **argv)
     dp_config_log(opts, nopts);
     dp_log(DP_LOG_INFO, "config site %s, formats %s", site_dir, site_formats);
     dp_service_signals();
+    if (dp_httpd_start("renderer", http) < 0) {
+        dp_free(site_dir);
+        dp_free(site_formats);
+        dp_config_free(opts, nopts);
+        return 2;
+    }
 
     renderer_cfg_t cfg = {
         .out_dir = site_dir,

@@ -1875,6 +1875,7 @@ int renderer_run(renderer_t *self)
 {
     assert(self);
     while (!dp_service_interrupted()) {
+        dp_store_keepalive(self->store, DP_STORE_KEEPALIVE_MS);
         int rc = renderer_step(self, RENDERER_POLL_MS);
         if (rc == DP_EBUS) {
             dp_log(DP_LOG_ERROR, "receive failed; stopping");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "dp_config.h"
+#include "dp_httpd.h"
 #include "dp_llm.h"
 #include "dp_log.h"
 #include "dp_service.h"
@@ -12,11 +13,11 @@
 int main(int argc, char **argv)
 {
     char *redis_url = NULL, *rules = NULL, *in = NULL, *out = NULL;
-    char *pub = NULL, *log_level = NULL, *prompts = NULL;
+    char *pub = NULL, *log_level = NULL, *prompts = NULL, *http = NULL;
     long max_frame, max_events, unanswered_s, list_cap, live_events;
     bool refresh = false;
     dp_llm_cfg_t llm = {0};
-    dp_opt_t opts[13 + DP_LLM_NOPTS] = {
+    dp_opt_t opts[14 + DP_LLM_NOPTS] = {
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
          "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
         {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, NULL, 0, 0, NULL,
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
          "info", 0, 0, "debug|info|warn|error", false, "log level"},
         {"max_frame", "DP_MAX_FRAME", "--max-frame", DP_OPT_INT, &max_frame,
          "16777216", 1024, 1073741824, NULL, false, "largest bus frame"},
+        DP_HTTPD_OPT(&http),
         {"max_events", "DP_MAX_EVENTS", "--max-events", DP_OPT_INT, &max_events,
          "500000", 1, 10000000, NULL, false, "events per window at most"},
         {"unanswered_s", "DP_UNANSWERED_S", "--unanswered-s", DP_OPT_INT,
@@ -76,6 +78,10 @@ int main(int argc, char **argv)
     dp_config_log(opts, nopts);
     dp_log(DP_LOG_INFO, "config rules file %s", rules_path);
     dp_service_signals();
+    if (dp_httpd_start("summarizer", http) < 0) {
+        dp_config_free(opts, nopts);
+        return 2;
+    }
     summarizer_cfg_t cfg = {redis_url, rules_path, in,           out,      pub,
                             max_frame, max_events, unanswered_s, list_cap, &llm,
                             prompts,   refresh,    live_events};

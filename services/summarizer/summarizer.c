@@ -529,6 +529,7 @@ int summarizer_run(summarizer_t *self)
     s_batch_t *batch = dp_calloc(1, sizeof *batch);
     s_touch_t *touched = dp_calloc(SUMMARIZER_BATCH, sizeof *touched);
     while (!dp_service_interrupted()) {
+        dp_store_keepalive(self->store, DP_STORE_KEEPALIVE_MS);
         size_t ntouched = 0;
         /* Take what is waiting, up to a batch, store it in one round trip,
          * then digest what completed. */
