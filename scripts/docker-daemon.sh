@@ -25,10 +25,14 @@
 #                    unmounts what it left under $DP_DOCKER_RUN and removes
 #                    that directory; does nothing for a daemon it found.
 #                    Call it from the EXIT trap.
-#   dp_docker_base IMAGE [PACKAGES]
+#   dp_docker_base IMAGE [PACKAGES] [slim]
 #                    Builds IMAGE when it does not exist yet:
 #                    `mmdebstrap --variant=minbase [--include=PACKAGES]
-#                    bookworm - | docker import - IMAGE`. The mirror is the
+#                    bookworm - | docker import - IMAGE`. With "slim", as
+#                    Debian's -slim images: merged /usr without the usrmerge
+#                    package (and the perl it pulls in), and no manual pages,
+#                    documentation (but copyrights) or translations. The
+#                    mirror is the
 #                    host's own: apt reads /etc/apt/sources.list and
 #                    /etc/apt/sources.list.d/ (.list and deb822 .sources) and
 #                    the sites whose Release says Origin Debian are taken
@@ -193,21 +197,32 @@ s_write_sources()
 
 dp_docker_base()
 {
-    local image=$1 packages=${2:-} sources
+    local image=$1 packages=${2:-} slim=${3:-} sources p
+    local opts=(--quiet --variant=minbase)
+    if [ -n "$packages" ]; then
+        opts+=(--include="$packages")
+    fi
+    if [ "$slim" = slim ]; then
+        opts+=(--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr)
+        for p in /usr/share/man /usr/share/info /usr/share/locale \
+            /usr/share/doc /usr/share/lintian /usr/share/linda; do
+            opts+=(--dpkgopt="path-exclude=$p/*")
+        done
+        opts+=(--dpkgopt='path-include=/usr/share/doc/*/copyright')
+    fi
     if docker image inspect "$image" >/dev/null 2>&1; then
         say "base image $image exists"
         return 0
     fi
-    say "building base image $image (mmdebstrap minbase${packages:+ + $packages})"
+    say "building base image $image (mmdebstrap minbase" \
+        "${packages:++ $packages }${slim})"
     [ "$(id -u)" -eq 0 ] || die "building the base image needs root"
     command -v mmdebstrap >/dev/null 2>&1 ||
         die "mmdebstrap is missing (scripts/deps.sh fresh installs it)"
     mkdir -p "$DP_DOCKER_STATE"
     sources=$(mktemp "$DP_DOCKER_STATE/sources.XXXXXX")
     s_write_sources "$sources"
-    if ! mmdebstrap --quiet --variant=minbase \
-        ${packages:+--include="$packages"} \
-        "$DP_DOCKER_SUITE" - "$sources" |
+    if ! mmdebstrap "${opts[@]}" "$DP_DOCKER_SUITE" - "$sources" |
         docker import --change 'CMD ["/bin/bash"]' - "$image" >/dev/null; then
         rm -f "$sources"
         docker rmi -f "$image" >/dev/null 2>&1 || true

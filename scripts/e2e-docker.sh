@@ -30,14 +30,14 @@
 # Every wait is bounded. Exit 0 when every check passed.
 #
 # Environment: DP_E2E_IMAGE (the base image, default
-# devpulse-debian:bookworm, made when missing), DP_E2E_KEEP=1 (keep the
+# devpulse-debian:bookworm-slim, made when missing), DP_E2E_KEEP=1 (keep the
 # temporary directory), and those of scripts/docker-daemon.sh.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
 
-BASE_IMAGE=${DP_E2E_IMAGE:-devpulse-debian:bookworm}
+BASE_IMAGE=${DP_E2E_IMAGE:-devpulse-debian:bookworm-slim}
 PROJECT=devpulse-e2e
 COMPOSE_FILE=$root/deploy/compose.host.yml
 TARGETS=(redis collector classifier summarizer renderer)
@@ -144,7 +144,7 @@ say "GitHub stand-in at $standin_url ($DATA)"
 # ==== Docker, the base image, the images ====
 
 dp_docker_start
-dp_docker_base "$BASE_IMAGE"
+dp_docker_base "$BASE_IMAGE" "" slim
 
 build_start=$(date +%s)
 for target in "${TARGETS[@]}"; do
