@@ -222,8 +222,10 @@ dp_docker_base()
     mkdir -p "$DP_DOCKER_STATE"
     sources=$(mktemp "$DP_DOCKER_STATE/sources.XXXXXX")
     s_write_sources "$sources"
-    if ! mmdebstrap "${opts[@]}" "$DP_DOCKER_SUITE" - "$sources" |
+    if ! mmdebstrap "${opts[@]}" "$DP_DOCKER_SUITE" - "$sources" \
+        2>"$DP_DOCKER_STATE/mmdebstrap.log" |
         docker import --change 'CMD ["/bin/bash"]' - "$image" >/dev/null; then
+        tail -n 20 "$DP_DOCKER_STATE/mmdebstrap.log" >&2 || true
         rm -f "$sources"
         docker rmi -f "$image" >/dev/null 2>&1 || true
         die "building $image failed"
