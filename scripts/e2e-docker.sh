@@ -277,10 +277,14 @@ s_check_report()
         tail -n 5 "$tmp/request.err" >&2 || true
         return
     fi
-    if [ -f "${md%.md}.html" ] && [ -f "${md%.md}.json" ]; then
+    # <site>/<owner>/<repo>/_posts/<base>.md; the others in <owner>/<repo>.
+    local base repo_dir
+    base=$(basename "$md" .md)
+    repo_dir=$(dirname "$(dirname "$md")")
+    if [ -f "$repo_dir/$base.html" ] && [ -f "$repo_dir/$base.json" ]; then
         pass "$label: outputs.formats of devpulse.yml honoured (html, json)"
     else
-        fail "$label: html or json missing beside $md"
+        fail "$label: no $base.html or $base.json in $repo_dir"
     fi
     if grep -q '^> 数据统计: 新 Issue [0-9]* | 关闭 Issue' "$md"; then
         pass "$label: the report has its stats line (language zh)"
