@@ -14,6 +14,11 @@
 #   make fresh   run `make demo` then `make check` as root in a clean Debian
 #                12 container (only git, make and ca-certificates) on the
 #                committed tree (scripts/fresh.sh; needs root or Docker)
+#   make e2e-docker  build the images on a local Debian 12 base, run the
+#                compose stack (deploy/compose.host.yml) against the GitHub
+#                stand-in, ask it for two windows with a service killed
+#                between them, tear it down (scripts/e2e-docker.sh; needs
+#                root or Docker)
 #   make fuzz    build the libFuzzer harnesses of fuzz/ with clang into
 #                build-fuzz/ and run each for 60 s (scripts/fuzz.sh)
 #   make build   RelWithDebInfo build into build/ (binaries in build/bin)
@@ -43,7 +48,7 @@ SOURCES = $(shell find $(SRC_DIRS) -type f \( -name '*.c' -o -name '*.h' \) \
 
 DEPS_PROFILES := demo check valgrind fresh
 
-.PHONY: all deps build demo check fresh fuzz bench format format-fix lint \
+.PHONY: all deps build demo check fresh e2e-docker fuzz bench format format-fix lint \
         tidy clean valgrind $(addprefix deps-,$(DEPS_PROFILES))
 
 all: build
@@ -72,6 +77,10 @@ check: deps-check
 # The README's two commands in a clean Debian 12 container, on HEAD.
 fresh:
 	@bash scripts/fresh.sh
+
+# The images and the compose stack, end to end, in Docker.
+e2e-docker:
+	@bash scripts/e2e-docker.sh
 
 fuzz: deps-check
 	bash scripts/fuzz.sh 60

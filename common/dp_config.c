@@ -660,6 +660,53 @@ void dp_config_free(dp_opt_t *opts, size_t n)
     }
 }
 
+/* ==== What several programs take from the configuration file ==== */
+
+const char *dp_config_path(int argc, char **argv, const char *env_config)
+{
+    assert(argv || argc == 0);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (s_is_config_flag(argv[i]) && i + 1 < argc)
+            return argv[i + 1];
+        if (strncmp(argv[i], "--config=", 9) == 0)
+            return argv[i] + 9;
+    }
+    const char *env = env_config ? getenv(env_config) : NULL;
+    return env && *env ? env : NULL;
+}
+
+const char *dp_config_rules(const char *given, const json_t *doc,
+                            const char *config_path, const char *def)
+{
+    if (given && *given)
+        return given;
+    if (config_path && dp_json_get(doc, "topics"))
+        return config_path;
+    return def;
+}
+
+char *dp_config_formats(const json_t *doc, const char *def)
+{
+    json_t *list = dp_json_get(doc, "outputs.formats");
+    dp_buf_t buf = DP_BUF_INIT;
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (!json_is_string(v))
+            continue;
+        if (buf.len)
+            dp_buf_puts(&buf, ",");
+        dp_buf_puts(&buf, json_string_value(v));
+    }
+    if (buf.len)
+        return dp_buf_take(&buf);
+    dp_buf_free(&buf);
+    return def ? dp_strdup(def) : NULL;
+}
+
 /* ==== Showing the configuration ==== */
 
 void dp_config_log(const dp_opt_t *opts, size_t n)

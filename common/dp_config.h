@@ -86,6 +86,24 @@ void dp_config_help(const char *usage, const dp_opt_t *opts, size_t n);
 /* Frees the strings that dp_config_load stored in the targets. */
 void dp_config_free(dp_opt_t *opts, size_t n);
 
+/* The configuration file dp_config_load reads for these arguments: the
+ * value of -c/--config in argv, else of the environment variable env_config
+ * (when not NULL, set and not empty); NULL when none. Borrowed from argv or
+ * the environment. */
+const char *dp_config_path(int argc, char **argv, const char *env_config);
+
+/* The topic rules file of a service: given (from --rules or DP_RULES) when
+ * set and not empty, else config_path when the configuration doc has
+ * `topics` (they replace the built-in rules, in containers as under
+ * `devpulse up`), else def. Borrowed from the arguments. */
+const char *dp_config_rules(const char *given, const json_t *doc,
+                            const char *config_path, const char *def);
+
+/* The output formats of a configuration doc (`outputs: {formats: [md,
+ * html]}`) joined with commas ("md,html"); a copy of def (NULL when def is
+ * NULL) when the doc lists none. The caller frees it with dp_free(). */
+char *dp_config_formats(const json_t *doc, const char *def);
+
 /* Strictly parses a decimal integer in [min, max]; 0 or DP_EINVAL. Only
  * an optional '-' and digits: no spaces, '+', hex or trailing text. */
 DP_NODISCARD int dp_parse_long(const char *s, long min, long max, long *out);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dp_json.h"
+
 /* The entry of repositories that names repo, or NULL. */
 static json_t *s_entry(json_t *repos, const char *repo)
 {
@@ -91,4 +93,20 @@ json_t *dp_topics_resolve(const json_t *doc, const char *repo, char *err,
             json_object_set(out, key, v);
     }
     return out;
+}
+
+json_t *dp_topics_load_file(const char *path, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"topics", "categories", "affiliations"};
+    json_t *doc = dp_yaml_load_file(path, err, errlen);
+    if (!json_is_array(json_object_get(doc, "repositories")))
+        return doc;
+    json_t *rules = json_object();
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(doc, keys[i]);
+        if (v)
+            json_object_set(rules, keys[i], v);
+    }
+    json_decref(doc);
+    return rules;
 }

@@ -28,4 +28,13 @@
 json_t *dp_topics_resolve(const json_t *doc, const char *repo, char *err,
                           size_t errlen);
 
+/* Loads the rules document at path: a rules file as above, or a
+ * devpulse.yml whose topics replace the built-in rules (`devpulse up`, the
+ * containers), which it tells by its list of repositories: of that file
+ * only topics, categories and affiliations, since its other keys (windows,
+ * timezone, outputs, the repositories to follow ...) belong to the
+ * services. Returns a new document (the caller's, json_decref), or NULL
+ * with dp_yaml_load_file's "file:line:col: reason" in err. */
+json_t *dp_topics_load_file(const char *path, char *err, size_t errlen);
+
 #endif

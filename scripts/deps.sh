@@ -21,8 +21,9 @@
 #             API schemas that tests/deploy checks its objects against
 #             (scripts/npm-ci.sh tests/deploy).
 #   valgrind  demo's packages plus valgrind (make valgrind).
-#   fresh     what `make fresh` needs on the host: git, docker.io and
-#             mmdebstrap. A machine that already has docker and dockerd
+#   fresh     what `make fresh` and `make e2e-docker` need on the host:
+#             git, docker.io, mmdebstrap and docker-compose. A machine
+#             that already has docker and dockerd
 #             (from another packaging of Docker) keeps them.
 #
 # Checks each package with dpkg-query and installs only the missing ones with
@@ -64,7 +65,7 @@ CHECK=(
     kubernetes-client
 )
 VALGRIND=("${DEMO[@]}" valgrind)
-FRESH=(git docker.io mmdebstrap)
+FRESH=(git docker.io mmdebstrap docker-compose)
 
 # Commands that stand for a package: when all of them are found, the
 # package counts as present even if dpkg does not know it by that name.
@@ -74,7 +75,8 @@ FRESH=(git docker.io mmdebstrap)
 # /usr/bin/kubectl, so Debian's kubernetes-client cannot be installed beside
 # it; deploy/k8s builds with both).
 declare -A PROVIDES=([docker.io]="docker dockerd" [mmdebstrap]="mmdebstrap"
-    [nodejs]="node" [npm]="npm" [kubernetes-client]="kubectl")
+    [nodejs]="node" [npm]="npm" [kubernetes-client]="kubectl"
+    [docker-compose]="docker-compose")
 
 profile=${1:-check}
 case "$profile" in

@@ -14,22 +14,15 @@
 #
 #  1. Installs what it needs on the host: scripts/deps.sh fresh (git,
 #     docker.io, mmdebstrap).
-#  2. Uses the Docker daemon that answers (DOCKER_HOST or the default
-#     socket). When none does, starts one as this machine allows:
-#     `dockerd --bridge=none --iptables=false` on a private socket, pidfile
-#     and exec root under $RUN_DIR, its data under $DATA_ROOT (so the base
-#     image is kept from one run to the next) and its log beside it in
-#     $STATE_DIR, with the overlay2 storage driver where an overlay mount
-#     works here and vfs otherwise. That daemon is stopped by its PID when
-#     this script ends, also on failure or interruption.
+#  2. Uses the Docker daemon that answers, or starts one as this machine
+#     allows (`dockerd --bridge=none --iptables=false`, its data kept in
+#     $DP_FRESH_STATE from one run to the next), and stops a daemon it
+#     started by its PID when it ends, also on failure or interruption
+#     (scripts/docker-daemon.sh, shared with scripts/e2e-docker.sh).
 #  3. Builds the base image when it does not exist yet:
 #     `mmdebstrap --variant=minbase --include=git,make,ca-certificates
-#     bookworm - | docker import - devpulse-fresh-base:bookworm`. The mirror
-#     is the host's own: apt reads /etc/apt/sources.list and
-#     /etc/apt/sources.list.d/ (.list and deb822 .sources) and this script
-#     takes the sites whose Release says Origin Debian (label Debian, and
-#     Debian-Security for the security updates); DP_FRESH_MIRROR and
-#     DP_FRESH_SECURITY_MIRROR override them.
+#     bookworm - | docker import - devpulse-fresh-base:bookworm` on the
+#     host's Debian mirrors (scripts/docker-daemon.sh).
 #  4. Creates a container from that image (host network, docker-init as
 #     PID 1), copies the tree into it at the same path as here, mounts
 #     ../shared read-only beside it when it exists (so `../shared` resolves
@@ -47,14 +40,7 @@ root=$(pwd)
 
 REV=${DP_FRESH_REV:-HEAD}
 IMAGE=${DP_FRESH_IMAGE:-devpulse-fresh-base:bookworm}
-SUITE=bookworm
 BASE_PACKAGES=git,make,ca-certificates
-STATE_DIR=${DP_FRESH_STATE:-/var/lib/devpulse-fresh}
-DATA_ROOT=$STATE_DIR/docker
-DAEMON_LOG=$STATE_DIR/dockerd.log
-RUN_DIR=/run/devpulse-fresh     # socket, pidfile, exec root of our daemon
-DAEMON_WAIT_S=60                # how long a daemon we start may take to answer
-DAEMON_STOP_S=30                # how long it may take to stop on SIGTERM
 SHM_SIZE=1g                     # chromium (tests/browser) needs more than 64m
 
 say()
@@ -71,16 +57,17 @@ die()
 # ==== Host packages ====
 
 bash scripts/deps.sh fresh
-export PATH=$PATH:/usr/sbin:/sbin
 git rev-parse --verify -q "$REV^{commit}" >/dev/null ||
     die "$REV is not a commit of this repository"
 if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
     say "note: uncommitted changes are not part of the run ($REV is)"
 fi
 
-# ==== Docker daemon ====
+# ==== Docker daemon and base image (scripts/docker-daemon.sh) ====
 
-daemon_pid=
+# shellcheck source=scripts/docker-daemon.sh
+source scripts/docker-daemon.sh
+
 container=
 cleanup()
 {
@@ -89,159 +76,15 @@ cleanup()
     if [ -n "$container" ]; then
         docker rm -f "$container" >/dev/null 2>&1 || true
     fi
-    if [ -n "$daemon_pid" ]; then
-        s_stop_daemon "$daemon_pid"
-    fi
+    dp_docker_stop
     exit "$rc"
-}
-
-# s_stop_daemon PID - stop our dockerd (SIGTERM, then SIGKILL after
-# $DAEMON_STOP_S; an empty PID stops nothing), unmount what it left mounted
-# under $RUN_DIR (its default network namespace) and remove that directory
-s_stop_daemon()
-{
-    local pid=$1 i mnt
-    if kill -0 "$pid" 2>/dev/null; then
-        say "stopping dockerd (pid $pid)"
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < DAEMON_STOP_S * 10; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            say "dockerd (pid $pid) did not stop; killing it"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        wait "$pid" 2>/dev/null || true
-    fi
-    while read -r mnt; do
-        umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
-    done < <(awk -v d="$RUN_DIR/" 'index($2, d) == 1 { print $2 }' \
-        /proc/mounts | sort -r)
-    rm -rf "$RUN_DIR" 2>/dev/null || say "could not remove $RUN_DIR"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# s_overlay_works - true when an overlay mount works on the data root's file
-# system (what the overlay2 storage driver needs)
-s_overlay_works()
-{
-    local d ok=1
-    d=$(mktemp -d "$STATE_DIR/overlay-probe.XXXXXX")
-    mkdir "$d/lower" "$d/upper" "$d/work" "$d/merged"
-    if mount -t overlay overlay -o \
-        "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" \
-        "$d/merged" 2>/dev/null; then
-        umount "$d/merged" && ok=0
-    fi
-    rm -rf "$d"
-    return "$ok"
-}
-
-# s_start_daemon - start dockerd on the private socket; sets daemon_pid
-s_start_daemon()
-{
-    local driver=${DP_FRESH_STORAGE_DRIVER:-} old i
-    [ "$(id -u)" -eq 0 ] ||
-        die "no Docker daemon answers and starting one needs root"
-    # A daemon of ours left by a run that was killed: stop it first, since
-    # two daemons must not share one data root.
-    old=$(cat "$RUN_DIR/dockerd.pid" 2>/dev/null || true)
-    if [[ "$old" =~ ^[0-9]+$ ]] &&
-        [ "$(cat "/proc/$old/comm" 2>/dev/null)" = dockerd ]; then
-        say "dockerd (pid $old) was left by an earlier run"
-        s_stop_daemon "$old"
-    elif [ -d "$RUN_DIR" ]; then
-        s_stop_daemon ""
-    fi
-    mkdir -p "$DATA_ROOT" "$RUN_DIR"
-    if [ -z "$driver" ]; then
-        driver=vfs
-        if s_overlay_works; then
-            driver=overlay2
-        fi
-    fi
-    say "starting dockerd (storage driver $driver, log $DAEMON_LOG)"
-    dockerd --bridge=none --iptables=false --ip6tables=false \
-        --host "unix://$RUN_DIR/docker.sock" \
-        --pidfile "$RUN_DIR/dockerd.pid" --exec-root "$RUN_DIR/exec" \
-        --data-root "$DATA_ROOT" --storage-driver "$driver" \
-        >"$DAEMON_LOG" 2>&1 </dev/null &
-    daemon_pid=$!
-    export DOCKER_HOST=unix://$RUN_DIR/docker.sock
-    for ((i = 0; i < DAEMON_WAIT_S * 10; i++)); do
-        if docker info >/dev/null 2>&1; then
-            return 0
-        fi
-        kill -0 "$daemon_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    tail -n 20 "$DAEMON_LOG" >&2 || true
-    die "dockerd did not answer within ${DAEMON_WAIT_S}s"
-}
-
-if docker info >/dev/null 2>&1; then
-    say "using the Docker daemon that answers"
-else
-    s_start_daemon
-fi
-
-# ==== Base image ====
-
-# s_debian_sites - "SITE LABEL" for each index target of the host's apt
-# sources whose Release file says Origin: Debian
-s_debian_sites()
-{
-    apt-get indextargets --format '$(SITE) $(LABEL)' \
-        'Identifier: Packages' 'Origin: Debian' 2>/dev/null | sort -u
-}
-
-# s_write_sources FILE - the bookworm sources for the image, on the host's
-# Debian mirrors, in one-line format
-s_write_sources()
-{
-    local archive=${DP_FRESH_MIRROR:-} security=${DP_FRESH_SECURITY_MIRROR:-}
-    local site label
-    if [ -z "$archive" ] && [ -z "$(s_debian_sites)" ]; then
-        apt-get update -q >&2 || true # the Release files name the origins
-    fi
-    while read -r site label; do
-        case "$label" in
-        Debian) archive=${archive:-$site} ;;
-        Debian-Security) security=${security:-$site} ;;
-        esac
-    done < <(s_debian_sites)
-    [ -n "$archive" ] ||
-        die "no Debian mirror in the apt sources here; set DP_FRESH_MIRROR"
-    {
-        echo "deb $archive $SUITE main"
-        echo "deb $archive $SUITE-updates main"
-        if [ -n "$security" ]; then
-            echo "deb $security $SUITE-security main"
-        fi
-    } >"$1"
-    say "mirrors: $archive${security:+ $security}"
-}
-
-if docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    say "base image $IMAGE exists"
-else
-    say "building base image $IMAGE (mmdebstrap minbase + $BASE_PACKAGES)"
-    [ "$(id -u)" -eq 0 ] || die "building the base image needs root"
-    mkdir -p "$STATE_DIR"
-    sources=$(mktemp "$STATE_DIR/sources.XXXXXX")
-    s_write_sources "$sources"
-    if ! mmdebstrap --quiet --variant=minbase --include="$BASE_PACKAGES" \
-        "$SUITE" - "$sources" |
-        docker import --change 'CMD ["/bin/bash"]' - "$IMAGE" >/dev/null; then
-        rm -f "$sources"
-        docker rmi -f "$IMAGE" >/dev/null 2>&1 || true
-        die "building $IMAGE failed"
-    fi
-    rm -f "$sources"
-fi
+dp_docker_start
+dp_docker_base "$IMAGE" "$BASE_PACKAGES"
 
 # ==== The two commands ====
 

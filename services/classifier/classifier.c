@@ -12,6 +12,7 @@
 #include "dp_log.h"
 #include "dp_metrics.h"
 #include "dp_service.h"
+#include "dp_topics.h"
 
 #define CLASSIFIER_POLL_MS 500
 /* Items whose classification is remembered: the events of one item (opened,
@@ -232,7 +233,7 @@ classifier_t *classifier_new(const classifier_cfg_t *cfg)
     self->cfg = *cfg;
     self->memo = dp_calloc(CLASSIFIER_MEMO_SLOTS, sizeof *self->memo);
     char err[512] = "";
-    json_t *doc = dp_yaml_load_file(cfg->rules_path, err, sizeof err);
+    json_t *doc = dp_topics_load_file(cfg->rules_path, err, sizeof err);
     if (doc) {
         self->rules = rules_new(doc, err, sizeof err);
         json_decref(doc);

@@ -1,5 +1,6 @@
 /* main.c - dp-classifier: configuration, then the classifier engine */
 /* SPDX-License-Identifier: MIT */
+#include <jansson.h>
 #include <stdio.h>
 
 #include "classifier.h"
@@ -14,8 +15,10 @@ int main(int argc, char **argv)
     char *http = NULL, *log_level = NULL;
     long max_frame;
     dp_opt_t opts[] = {
-        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, DP_DEFAULT_RULES,
-         0, 0, NULL, false, "topic rules file (YAML)"},
+        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, NULL, 0, 0, NULL,
+         false,
+         "topic rules file (YAML; default: the config's topics, else "
+         "built in)"},
         {"in_endpoint", "DP_CLASSIFIER_IN", "--in", DP_OPT_STR, &in,
          "@tcp://127.0.0.1:7200", 0, 0, NULL, false, "PULL endpoint"},
         {"out_endpoint", "DP_CLASSIFIER_OUT", "--out", DP_OPT_STR, &out,
@@ -32,8 +35,9 @@ int main(int argc, char **argv)
     size_t nopts = sizeof opts / sizeof opts[0];
     char err[512];
     dp_log_init("classifier");
+    json_t *doc = NULL;
     int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
-                            NULL, err, sizeof err);
+                            &doc, err, sizeof err);
     if (rc == DP_EAGAIN)
         return 0;
     if (rc < 0) {
@@ -41,14 +45,19 @@ int main(int argc, char **argv)
         dp_config_free(opts, nopts);
         return 2;
     }
+    /* The topics of the configuration file replace the built-in rules. */
+    const char *rules_path = dp_config_rules(
+        rules, doc, dp_config_path(argc, argv, "DP_CONFIG"), DP_DEFAULT_RULES);
+    json_decref(doc);
     dp_log_set_level(dp_log_level_parse(log_level));
     dp_config_log(opts, nopts);
+    dp_log(DP_LOG_INFO, "config rules file %s", rules_path);
     dp_service_signals();
     if (dp_httpd_start("classifier", http) < 0) {
         dp_config_free(opts, nopts);
         return 2;
     }
-    classifier_cfg_t cfg = {rules, in, out, pub, max_frame};
+    classifier_cfg_t cfg = {rules_path, in, out, pub, max_frame};
     classifier_t *classifier = classifier_new(&cfg);
     if (!classifier) {
         dp_config_free(opts, nopts);

@@ -20,10 +20,13 @@
 #include "dp_time.h"
 #include "dp_watch.h"
 #include "health.h"
+#include "runner.h"
 #include "stack.h"
 
 #define DEVPULSE_TICK_MS 200
 #define DEVPULSE_DIR_MODE 0755
+#define DEVPULSE_STATE_DIR ".devpulse" /* up's state directory by default */
+#define DEVPULSE_REQUEST_OPTS 9        /* request's options: the first 9 */
 
 static const char *const s_usage =
     "usage: devpulse report OWNER/REPO... [--org NAME]... --from ISO --to "
@@ -33,11 +36,19 @@ static const char *const s_usage =
     "NAME]\n"
     "                       [--tz ZONE] [--timeout SECONDS] "
     "[--resummarize]\n"
+    "       devpulse report --connect CTL --reports PUB OWNER/REPO... "
+    "--from ISO\n"
+    "                       --to ISO [--lang zh|en] [--tz ZONE] [--timeout "
+    "SECONDS]\n"
+    "       devpulse request OWNER/REPO --from ISO --to ISO [--connect CTL]\n"
+    "                       [--reports PUB] [--state DIR] [--lang zh|en] "
+    "[--tz ZONE]\n"
+    "                       [--timeout SECONDS]   (ask a running stack)\n"
     "       devpulse up -c devpulse.yml [--state DIR] [--since ISO]\n"
     "       devpulse backfill -c devpulse.yml --from ISO --to ISO [--state "
     "DIR]\n"
     "                       [--jobs N] [--timeout SECONDS]\n"
-    "       devpulse tap [SUBJECT-PREFIX] [--endpoints LIST]\n"
+    "       devpulse tap [SUBJECT-PREFIX] [--state DIR | --endpoints LIST]\n"
     "       devpulse keygen > curve.key   (a CurveZMQ keypair; chmod 600)\n"
     "       devpulse health URL   (exit 0 when URL answers 200 within 3 s)\n"
     "Environment: GITHUB_API_URL, GITHUB_TOKEN, REDIS_URL (a private\n"
@@ -204,13 +215,137 @@ static void s_expand_orgs(stack_t *stack, const dp_strs_t *orgs,
     }
 }
 
-static int s_report(int argc, char **argv)
+/* Fills repos with the repositories of rest (each once), and orgs with
+ * org_file (the -c file's org) unless it is there; for request, exactly
+ * one repository. Returns 0, or prints one line and returns DP_EINVAL. */
+static int s_report_repos(const char *cmd, const char *const *rest,
+                          size_t nrest, const char *org_file, dp_strs_t *repos,
+                          dp_strs_t *orgs)
 {
+    if (org_file) {
+        if (!s_org_valid(org_file)) {
+            fprintf(stderr,
+                    "devpulse %s: org: \"%s\" is not an organization "
+                    "name\n",
+                    cmd, org_file);
+            return DP_EINVAL;
+        }
+        if (!s_strs_has(orgs, org_file))
+            dp_strs_push(orgs, org_file);
+    }
+    for (size_t i = 0; i < nrest; i++) {
+        if (!dp_repo_valid(rest[i])) {
+            fprintf(stderr,
+                    "devpulse %s: give one repository as OWNER/REPO, "
+                    "not %s\n",
+                    cmd, rest[i]);
+            return DP_EINVAL;
+        }
+        if (!s_strs_has(repos, rest[i]))
+            dp_strs_push(repos, rest[i]);
+    }
+    bool request = !strcmp(cmd, "request");
+    if (request && nrest != 1) {
+        fprintf(stderr, "devpulse request: give one repository as "
+                        "OWNER/REPO\n");
+        return DP_EINVAL;
+    }
+    if (repos->count == 0 && orgs->count == 0) {
+        fprintf(stderr,
+                "devpulse %s: give one repository as OWNER/REPO "
+                "(or more, or --org NAME)\n",
+                cmd);
+        return DP_EINVAL;
+    }
+    return 0;
+}
+
+/* Where a report or request asks for its windows when it starts no stack
+ * of its own: --connect (request: else DP_REQUEST_CTL) with --reports
+ * (else DP_REQUEST_REPORTS); else the `devpulse up` of --state (request:
+ * else DP_STATE_DIR, else .devpulse, as up), whose taps --reports
+ * replaces when given. The stack's key file, if any, is put in the
+ * environment (DP_CURVE_KEY_FILE) for the bus. Returns 0, or prints one
+ * line and returns DP_EINVAL or DP_ENOTFOUND. */
+static int s_running_ends(const char *cmd, const char *connect,
+                          const char *reports, const char *state,
+                          stack_ends_t *ends)
+{
+    bool request = !strcmp(cmd, "request");
+    const char *env_ctl = request ? getenv("DP_REQUEST_CTL") : NULL;
+    const char *env_reports = getenv("DP_REQUEST_REPORTS");
+    const char *env_state = request ? getenv("DP_STATE_DIR") : NULL;
+    const char *ctl = connect ? connect : env_ctl && *env_ctl ? env_ctl : NULL;
+    const char *taps = reports                       ? reports
+                       : env_reports && *env_reports ? env_reports
+                                                     : NULL;
+    const char *dir = state                     ? state
+                      : env_state && *env_state ? env_state
+                                                : DEVPULSE_STATE_DIR;
+    memset(ends, 0, sizeof *ends);
+    if (ctl && !taps) {
+        fprintf(stderr,
+                "devpulse %s: --connect needs --reports PUB, the "
+                "renderer's report tap (e.g. tcp://HOST:7401)\n",
+                cmd);
+        return DP_EINVAL;
+    }
+    if (!ctl) {
+        char err[1024];
+        if (stack_ends_of_state(dir, ends, err, sizeof err) < 0) {
+            fprintf(stderr, "devpulse %s: %s\n", cmd, err);
+            return DP_ENOTFOUND;
+        }
+    } else {
+        ends->ctl = dp_strdup(ctl);
+    }
+    if (taps) {
+        dp_free(ends->taps);
+        ends->taps = dp_strdup(taps);
+    }
+    if (ends->keyfile)
+        setenv("DP_CURVE_KEY_FILE", ends->keyfile, 1);
+    return 0;
+}
+
+/* Starts the stack of a report (out made first) and adds the
+ * repositories of orgs to repos. NULL on failure, said on stderr. */
+static stack_t *s_report_stack(const char *out, const char *rules,
+                               const char *format, bool resummarize,
+                               const dp_strs_t *orgs, dp_strs_t *repos,
+                               dp_strs_t *failures)
+{
+    char err[512];
+    if (dp_fs_mkdirs(out, DEVPULSE_DIR_MODE, err, sizeof err) < 0) {
+        fprintf(stderr, "devpulse report: --out: cannot create %s\n", err);
+        return NULL;
+    }
+    char *out_dir = realpath(out, NULL);
+    if (!out_dir)
+        return NULL;
+    stack_cfg_t cfg = {.rules = rules,
+                       .out_dir = out_dir,
+                       .formats = format,
+                       .resummarize = resummarize};
+    stack_t *stack = stack_start(&cfg);
+    free(out_dir);
+    if (stack)
+        s_expand_orgs(stack, orgs, repos, failures);
+    return stack;
+}
+
+/* devpulse report (request false) runs a stack of its own for its
+ * windows, unless --connect or --state name a running one; devpulse
+ * request (request true) always asks a running one, for one window. */
+static int s_report(int argc, char **argv, bool request)
+{
+    const char *cmd = request ? "request" : "report";
     char *from_s = NULL, *to_s = NULL, *lang = NULL, *out = NULL;
     char *format = NULL, *name = NULL, *tz = NULL, *rules = NULL;
-    char *org_file = NULL;
+    char *org_file = NULL, *connect = NULL, *reports = NULL, *state = NULL;
     long timeout_s = 0, jobs = 0;
     bool resummarize = false;
+    /* Those of both commands first; request takes only those. */
     dp_opt_t opts[] = {
         {"from", NULL, "--from", DP_OPT_STR, &from_s, NULL, 0, 0, NULL, false,
          "window start, e.g. 2025-12-10T18:29+08:00"},
@@ -218,18 +353,31 @@ static int s_report(int argc, char **argv)
          "window end (exclusive)"},
         {"lang", "DP_LANG", "--lang", DP_OPT_ENUM, &lang, "zh", 0, 0, "zh|en",
          false, "report language"},
-        {"out", "DP_OUT_DIR", "--out", DP_OPT_STR, &out, "site", 0, 0, NULL,
-         false, "output directory"},
-        {"format", "DP_FORMATS", "--format", DP_OPT_STR, &format, "md,json", 0,
-         0, NULL, false, "output formats"},
         {"name", "DP_NAME", "--name", DP_OPT_STR, &name, NULL, 0, 0, NULL,
          false, "project name shown in the report"},
         {"tz", "DP_TZ", "--tz", DP_OPT_STR, &tz, NULL, 0, 0, NULL, false,
          "display time zone (default: the offset of --from)"},
-        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, DP_DEFAULT_RULES,
-         0, 0, NULL, false, "topic rules file"},
         {"timeout", "DP_TIMEOUT_S", "--timeout", DP_OPT_INT, &timeout_s, "600",
          1, 86400, NULL, false, "seconds to wait for the report"},
+        {"connect", NULL, "--connect", DP_OPT_STR, &connect, NULL, 0, 0, NULL,
+         false,
+         "ask the running stack whose collector control socket this is "
+         "(e.g. tcp://127.0.0.1:7100; request: else DP_REQUEST_CTL)"},
+        {"reports", NULL, "--reports", DP_OPT_STR, &reports, NULL, 0, 0, NULL,
+         false,
+         "its renderer's report tap (e.g. tcp://127.0.0.1:7401; a list may "
+         "add the collector's, to hear a refused window; else "
+         "DP_REQUEST_REPORTS)"},
+        {"state_dir", NULL, "--state", DP_OPT_STR, &state, NULL, 0, 0, NULL,
+         false,
+         "ask the devpulse up running on this state directory (request: "
+         "else DP_STATE_DIR, else .devpulse)"},
+        {"out", "DP_OUT_DIR", "--out", DP_OPT_STR, &out, "site", 0, 0, NULL,
+         false, "output directory"},
+        {"format", "DP_FORMATS", "--format", DP_OPT_STR, &format, "md,json", 0,
+         0, NULL, false, "output formats"},
+        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, DP_DEFAULT_RULES,
+         0, 0, NULL, false, "topic rules file"},
         {"jobs", "DP_REPORT_JOBS", "--jobs", DP_OPT_INT, &jobs, "100", 1, 1000,
          NULL, false,
          "repositories asked for at a time (the collector learns which of "
@@ -243,7 +391,7 @@ static int s_report(int argc, char **argv)
          "also every public, unarchived repository of this organization "
          "(repeatable)"},
     };
-    size_t nopts = sizeof opts / sizeof opts[0];
+    size_t nopts = request ? DEVPULSE_REQUEST_OPTS : sizeof opts / sizeof *opts;
     char err[512];
     const char **rest = NULL;
     size_t nrest = 0;
@@ -251,8 +399,8 @@ static int s_report(int argc, char **argv)
     s_multi_t m = {0};
     stack_window_t *windows = NULL;
     stack_t *stack = NULL;
-    char *out_dir = NULL;
-    int rc = s_take_orgs(argc, argv, &orgs);
+    stack_ends_t ends = {0};
+    int rc = request ? argc : s_take_orgs(argc, argv, &orgs);
     if (rc < 0) {
         rc = 2;
         goto out;
@@ -264,79 +412,55 @@ static int s_report(int argc, char **argv)
         goto out;
     }
     if (rc < 0) {
-        fprintf(stderr, "devpulse report: %s\n", err);
+        fprintf(stderr, "devpulse %s: %s\n", cmd, err);
         rc = 2;
         goto out;
     }
     int64_t from = 0, to = 0;
     int offset = 0;
     rc = 2;
-    if (org_file) {
-        if (!s_org_valid(org_file)) {
-            fprintf(stderr,
-                    "devpulse report: org: \"%s\" is not an organization "
-                    "name\n",
-                    org_file);
-            goto out;
-        }
-        if (!s_strs_has(&orgs, org_file))
-            dp_strs_push(&orgs, org_file);
-    }
-    for (size_t i = 0; i < nrest; i++) {
-        if (!dp_repo_valid(rest[i])) {
-            fprintf(stderr,
-                    "devpulse report: give one repository as OWNER/REPO, "
-                    "not %s\n",
-                    rest[i]);
-            goto out;
-        }
-        if (!s_strs_has(&repos, rest[i]))
-            dp_strs_push(&repos, rest[i]);
-    }
-    if (repos.count == 0 && orgs.count == 0) {
-        fprintf(stderr, "devpulse report: give one repository as OWNER/REPO "
-                        "(or more, or --org NAME)\n");
-        goto out;
-    }
-    if (s_range("report", from_s, to_s, &from, &to, &offset) < 0)
+    if (s_report_repos(cmd, rest, nrest, org_file, &repos, &orgs) < 0 ||
+        s_range(cmd, from_s, to_s, &from, &to, &offset) < 0)
         goto out;
     /* A window in progress is reported up to now and marked partial; one
      * that has not started has nothing to report. */
     if (from >= dp_time_now()) {
         fprintf(stderr,
-                "devpulse report: --from: \"%s\" is later than now; the "
+                "devpulse %s: --from: \"%s\" is later than now; the "
                 "window has not started\n",
-                from_s);
+                cmd, from_s);
         goto out;
     }
     char tzbuf[16];
     if (tz) {
         int probe;
         if (dp_tz_offset(tz, from, &probe) < 0) {
-            fprintf(stderr, "devpulse report: --tz: unknown zone \"%s\"\n", tz);
+            fprintf(stderr, "devpulse %s: --tz: unknown zone \"%s\"\n", cmd,
+                    tz);
             goto out;
         }
     } else {
         snprintf(tzbuf, sizeof tzbuf, "%c%02d:%02d", offset < 0 ? '-' : '+',
                  abs(offset) / 3600, abs(offset) % 3600 / 60);
     }
-    if (dp_fs_mkdirs(out, DEVPULSE_DIR_MODE, err, sizeof err) < 0) {
-        fprintf(stderr, "devpulse report: --out: cannot create %s\n", err);
+    bool running = request || connect || state;
+    if (running && orgs.count) {
+        fprintf(stderr,
+                "devpulse %s: --org lists an organization with a "
+                "stack of its own; name the repositories\n",
+                cmd);
         goto out;
     }
-    out_dir = realpath(out, NULL);
+    if (running && s_running_ends(cmd, connect, reports, state, &ends) < 0)
+        goto out;
     dp_service_signals();
     rc = 1;
-    if (!out_dir)
-        goto out;
-    stack_cfg_t cfg = {.rules = rules,
-                       .out_dir = out_dir,
-                       .formats = format,
-                       .resummarize = resummarize};
-    stack = stack_start(&cfg);
-    if (!stack)
-        goto out;
-    s_expand_orgs(stack, &orgs, &repos, &m.failures);
+    if (!running) {
+        stack = s_report_stack(out, rules, format, resummarize, &orgs, &repos,
+                               &m.failures);
+        if (!stack)
+            goto out;
+    }
     m.n = repos.count;
     windows = dp_calloc(m.n + 1, sizeof *windows);
     m.windows = windows;
@@ -346,11 +470,15 @@ static int s_report(int argc, char **argv)
         windows[i] = (stack_window_t){repos.items[i],  from, to,
                                       tz ? tz : tzbuf, lang, name};
     stack_sink_t sink = {s_report_done, NULL, &m};
-    int qrc =
-        m.n ? stack_request(stack, windows, m.n, (size_t)jobs, timeout_s, &sink)
-            : 0;
+    size_t in_flight = jobs > 0 ? (size_t)jobs : 1;
+    int qrc = 0;
+    if (m.n && stack)
+        qrc = stack_request(stack, windows, m.n, in_flight, timeout_s, &sink);
+    else if (m.n)
+        qrc =
+            stack_request_at(&ends, windows, m.n, in_flight, timeout_s, &sink);
     if (qrc == DP_EAGAIN)
-        fprintf(stderr, "devpulse report: interrupted\n");
+        fprintf(stderr, "devpulse %s: interrupted\n", cmd);
     if (m.n + orgs.count > 1 && m.failures.count) {
         fprintf(stderr, "devpulse report: %zu failed:\n", m.failures.count);
         for (size_t i = 0; i < m.failures.count; i++)
@@ -362,6 +490,7 @@ static int s_report(int argc, char **argv)
                         "repository to report\n");
 out:
     stack_destroy(&stack);
+    stack_ends_clear(&ends);
     for (size_t i = 0; i < m.n; i++)
         dp_free(m.paths[i]);
     dp_free(m.paths);
@@ -370,47 +499,12 @@ out:
     dp_strs_clear(&m.failures);
     dp_strs_clear(&repos);
     dp_strs_clear(&orgs);
-    free(out_dir);
     dp_free(rest);
     dp_config_free(opts, nopts);
     return rc;
 }
 
 /* ==== The configuration file of up and backfill ==== */
-
-/* The value of -c/--config in argv, or of DP_CONFIG; NULL when none. */
-static const char *s_config_path(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-            i + 1 < argc)
-            return argv[i + 1];
-        if (!strncmp(argv[i], "--config=", 9))
-            return argv[i] + 9;
-    }
-    const char *env = getenv("DP_CONFIG");
-    return env && *env ? env : NULL;
-}
-
-/* Joins the output formats of the config ("md", "json", ...) with commas. */
-static char *s_formats(const json_t *doc)
-{
-    json_t *list = dp_json_get(doc, "outputs.formats");
-    if (!json_is_array(list) || json_array_size(list) == 0)
-        return dp_strdup("md,json");
-    dp_buf_t buf = DP_BUF_INIT;
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        if (!json_is_string(v))
-            continue;
-        if (buf.len)
-            dp_buf_puts(&buf, ",");
-        dp_buf_puts(&buf, json_string_value(v));
-    }
-    return dp_buf_take(&buf);
-}
 
 /* What up and backfill take from the configuration file and their flags,
  * to start a stack with. */
@@ -459,10 +553,9 @@ static int s_site_open(const char *cmd, int load_rc, const char *load_err,
     site->state_dir = state ? realpath(state, NULL) : NULL;
     site->out_dir = realpath(out ? out : "site", NULL);
     site->config_abs = realpath(path, NULL);
-    site->formats = s_formats(doc);
-    site->rules = dp_strdup(rules                        ? rules
-                            : dp_json_get(doc, "topics") ? path
-                                                         : DP_DEFAULT_RULES);
+    site->formats = dp_config_formats(doc, "md,json");
+    site->rules =
+        dp_strdup(dp_config_rules(rules, doc, path, DP_DEFAULT_RULES));
     return (state && !site->state_dir) || !site->out_dir ? 1 : 0;
 }
 
@@ -479,12 +572,64 @@ static void s_site_close(s_site_t *site)
 
 /* ==== up ==== */
 
+/* s as one word of a POSIX shell, in single quotes unless it needs none
+ * (the caller frees it). */
+static char *s_shell_quote(const char *s)
+{
+    if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                        "0123456789/._-+:@%,") == strlen(s))
+        return dp_strdup(s);
+    dp_buf_t buf = DP_BUF_INIT;
+    dp_buf_puts(&buf, "'");
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            dp_buf_puts(&buf, "'\\''");
+        else
+            dp_buf_append(&buf, p, 1);
+    }
+    dp_buf_puts(&buf, "'");
+    return dp_buf_take(&buf);
+}
+
+/* How to tap and ask the stack, as commands to paste into a shell (the
+ * caller frees the text): they find the sockets and the key file in the
+ * state directory; where its path was too long for the sockets (they are
+ * then in a private directory), they name them. */
+static char *s_up_hint(const stack_t *stack, const char *state_dir)
+{
+    char *bus = dp_asprintf("%s/%s", state_dir, RUNNER_BUS_DIR);
+    char *hint = NULL;
+    if (!strcmp(stack_sockets(stack), bus)) {
+        char *q = s_shell_quote(state_dir);
+        hint = dp_asprintf("tap: devpulse tap --state %s; ask: devpulse "
+                           "request OWNER/REPO --from ISO --to ISO --state %s",
+                           q, q);
+        dp_free(q);
+    } else {
+        const char *d = stack_sockets(stack);
+        char *taps = dp_asprintf(">ipc://%s/collector.pub,>ipc://%s/"
+                                 "renderer.pub",
+                                 d, d);
+        char *qtaps = s_shell_quote(taps);
+        char *qkey = stack_keyfile(stack) ? s_shell_quote(stack_keyfile(stack))
+                                          : dp_strdup("");
+        hint = dp_asprintf("tap: %s%s%sdevpulse tap --endpoints %s",
+                           *qkey ? "DP_CURVE_KEY_FILE=" : "", qkey,
+                           *qkey ? " " : "", qtaps);
+        dp_free(qkey);
+        dp_free(qtaps);
+        dp_free(taps);
+    }
+    dp_free(bus);
+    return hint;
+}
+
 static int s_up(int argc, char **argv)
 {
     char *state = NULL, *rules = NULL, *since_s = NULL;
     dp_opt_t opts[] = {
         {"state_dir", "DP_STATE_DIR", "--state", DP_OPT_STR, &state,
-         ".devpulse", 0, 0, NULL, false,
+         DEVPULSE_STATE_DIR, 0, 0, NULL, false,
          "where Redis keeps the ledger and the bus sockets live"},
         {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, NULL, 0, 0, NULL,
          false, "rules file (default: the config's topics, else built in)"},
@@ -496,7 +641,7 @@ static int s_up(int argc, char **argv)
     json_t *doc = NULL;
     stack_t *stack = NULL;
     s_site_t site;
-    const char *config = s_config_path(argc, argv);
+    const char *config = dp_config_path(argc, argv, "DP_CONFIG");
     int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
                             &doc, err, sizeof err);
     rc = s_site_open("up", rc, err, config, doc, state, rules, &site);
@@ -528,15 +673,13 @@ static int s_up(int argc, char **argv)
     if (!stack)
         goto out;
     rc = 0;
-    const char *keyfile = stack_keyfile(stack);
+    char *hint = s_up_hint(stack, site.state_dir);
     dp_log(DP_LOG_WARN,
-           "devpulse up: watching %zu entries of %s%s%s; reports in "
-           "%s; tap: %s%s%sdevpulse tap --endpoints "
-           ">ipc://%s/renderer.pub",
+           "devpulse up: watching %zu entries of %s%s%s; reports in %s; %s",
            json_array_size(dp_json_get(site.doc, "repositories")), config,
            since_s ? " from " : "", since_s ? since_iso : "", site.out_dir,
-           keyfile ? "DP_CURVE_KEY_FILE=" : "", keyfile ? keyfile : "",
-           keyfile ? " " : "", stack_sockets(stack));
+           hint);
+    dp_free(hint);
     while (!dp_service_interrupted()) {
         stack_tick(stack);
         dp_service_sleep_ms(DEVPULSE_TICK_MS);
@@ -612,7 +755,7 @@ static int s_backfill(int argc, char **argv)
     dp_watch_t watch = {0};
     backfill_plan_t plan = {0};
     s_backfill_t b = {.plan = &plan};
-    const char *config = s_config_path(argc, argv);
+    const char *config = dp_config_path(argc, argv, "DP_CONFIG");
     int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
                             &doc, err, sizeof err);
     /* The flags first: a bad range is refused before anything is made. */
@@ -676,51 +819,104 @@ out:
 
 /* ==== tap ==== */
 
+#define DEVPULSE_TAP_WAIT_MS 5000 /* for the publishers' welcomes */
+#define DEVPULSE_TAP_TCP                                                       \
+    ">tcp://127.0.0.1:7101,>tcp://127.0.0.1:7201,"                             \
+    ">tcp://127.0.0.1:7301,>tcp://127.0.0.1:7401"
+
+/* The PUB endpoints a tap listens to: --endpoints (DP_TAP_ENDPOINTS);
+ * else those of the `devpulse up` of --state (DP_STATE_DIR), with its key
+ * file put in the environment for the bus; else of the default state
+ * directory of up when one runs there; else the ports of a compose stack
+ * on this host. NULL, with one line printed, when --state names a
+ * directory where no devpulse up runs. The caller frees the list. */
+static char *s_tap_endpoints(const char *endpoints, const char *state)
+{
+    if (endpoints)
+        return dp_strdup(endpoints);
+    stack_ends_t ends;
+    char err[1024];
+    char *taps = NULL;
+    if (stack_ends_of_state(state ? state : DEVPULSE_STATE_DIR, &ends, err,
+                            sizeof err) == 0) {
+        if (ends.keyfile)
+            setenv("DP_CURVE_KEY_FILE", ends.keyfile, 1);
+        taps = dp_strdup(ends.taps);
+    } else if (state) {
+        fprintf(stderr, "devpulse tap: %s\n", err);
+    } else {
+        taps = dp_strdup(DEVPULSE_TAP_TCP);
+    }
+    stack_ends_clear(&ends);
+    return taps;
+}
+
 static int s_tap(int argc, char **argv)
 {
-    char *endpoints = NULL;
+    char *endpoints = NULL, *state = NULL;
     dp_opt_t opts[] = {
         {"endpoints", "DP_TAP_ENDPOINTS", "--endpoints", DP_OPT_STR, &endpoints,
-         ">tcp://127.0.0.1:7101,>tcp://127.0.0.1:7201,"
-         ">tcp://127.0.0.1:7301,>tcp://127.0.0.1:7401",
-         0, 0, NULL, false, "PUB endpoints to listen to"},
+         NULL, 0, 0, NULL, false,
+         "PUB endpoints to listen to (default: those of the devpulse up of "
+         "--state, else " DEVPULSE_TAP_TCP ")"},
+        {"state_dir", "DP_STATE_DIR", "--state", DP_OPT_STR, &state, NULL, 0, 0,
+         NULL, false,
+         "the state directory of a devpulse up to tap "
+         "(default: " DEVPULSE_STATE_DIR " when one runs there)"},
     };
+    size_t nopts = sizeof opts / sizeof *opts;
     char err[512];
     const char **rest = NULL;
     size_t nrest = 0;
-    int rc = dp_config_load(opts, 1, argc, argv, NULL, &rest, &nrest, NULL, err,
-                            sizeof err);
+    char *taps = NULL;
+    dp_bus_t *bus = NULL;
+    int rc = dp_config_load(opts, nopts, argc, argv, NULL, &rest, &nrest, NULL,
+                            err, sizeof err);
     if (rc < 0) {
         if (rc != DP_EAGAIN)
             fprintf(stderr, "devpulse tap: %s\n", err);
-        dp_free(rest);
-        dp_config_free(opts, 1);
-        return rc == DP_EAGAIN ? 0 : 2;
+        rc = rc == DP_EAGAIN ? 0 : 2;
+        goto out;
     }
+    rc = 2;
+    taps = s_tap_endpoints(endpoints, state);
+    if (!taps)
+        goto out;
     dp_service_signals();
-    dp_bus_t *bus = dp_bus_new();
-    dp_sock_t *sub = bus ? dp_sock_new(bus, ZMQ_SUB, endpoints) : NULL;
+    bus = dp_bus_new();
+    dp_sock_t *sub = bus ? dp_sock_new(bus, ZMQ_SUB, taps) : NULL;
     rc = 1;
-    if (sub && dp_sock_subscribe(sub, nrest ? rest[0] : "") == 0) {
-        rc = 0;
-        dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
-        while (!dp_service_interrupted()) {
-            dp_msg_t msg;
-            if (dp_msg_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
-                            DEVPULSE_TICK_MS, &msg, NULL) < 0)
-                continue;
-            char *json = dp_msg_to_json(&msg);
-            printf("%s\n", json);
-            fflush(stdout);
-            dp_free(json);
-            dp_msg_clear(&msg);
-        }
-        dp_buf_free(&subject);
-        dp_buf_free(&frame);
+    if (!sub || dp_sock_subscribe(sub, nrest ? rest[0] : "") < 0)
+        goto out;
+    rc = 0;
+    /* Said once the publishers answered (or some did not in time), so
+     * whoever started the tap knows from then on it misses nothing. */
+    size_t ntaps = 1;
+    for (const char *p = strchr(taps, ','); p; p = strchr(p + 1, ','))
+        ntaps++;
+    if (dp_sock_await_welcomes(sub, ntaps, DEVPULSE_TAP_WAIT_MS) < 0)
+        dp_log(DP_LOG_INFO, "some publishers did not answer yet");
+    fprintf(stderr, "devpulse tap: listening to %s (%zu of %zu answered)\n",
+            taps, dp_sock_welcomes(sub), ntaps);
+    dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
+    while (!dp_service_interrupted()) {
+        dp_msg_t msg;
+        if (dp_msg_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
+                        DEVPULSE_TICK_MS, &msg, NULL) < 0)
+            continue;
+        char *json = dp_msg_to_json(&msg);
+        printf("%s\n", json);
+        fflush(stdout);
+        dp_free(json);
+        dp_msg_clear(&msg);
     }
+    dp_buf_free(&subject);
+    dp_buf_free(&frame);
+out:
     dp_bus_destroy(&bus);
+    dp_free(taps);
     dp_free(rest);
-    dp_config_free(opts, 1);
+    dp_config_free(opts, nopts);
     return rc;
 }
 
@@ -754,7 +950,9 @@ int main(int argc, char **argv)
     if (!getenv("DP_LOG_LEVEL"))
         setenv("DP_LOG_LEVEL", "warn", 1);
     if (!strcmp(argv[1], "report"))
-        return s_report(argc - 1, argv + 1);
+        return s_report(argc - 1, argv + 1, false);
+    if (!strcmp(argv[1], "request"))
+        return s_report(argc - 1, argv + 1, true);
     if (!strcmp(argv[1], "tap"))
         return s_tap(argc - 1, argv + 1);
     if (!strcmp(argv[1], "up"))

@@ -43,7 +43,6 @@ extern char **environ;
 #define RUNNER_EXIT_CONFIG 2 /* what a service exits with on bad config */
 #define RUNNER_DIR_PREFIX "devpulse-"
 #define RUNNER_PID_FILE "devpulse.pid"
-#define RUNNER_BUS_DIR "bus"    /* the state directory's socket directory */
 #define RUNNER_PING_RETRY_MS 5  /* Redis still loading its file */
 #define RUNNER_TICK_MS 50       /* longest wait between looks at children */
 #define RUNNER_STOP_SLICE_MS 10 /* without a pidfd: a look every 10 ms */

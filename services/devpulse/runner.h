@@ -8,6 +8,8 @@
 #include "dp_err.h"
 #include "dp_mem.h"
 
+#define RUNNER_BUS_DIR "bus" /* the state directory's socket directory */
+
 typedef struct runner_t runner_t;
 
 /* Creates a runner with a private directory for sockets and logs (made with

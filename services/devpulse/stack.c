@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -24,7 +25,6 @@
 #define STACK_TICK_MS 200
 #define STACK_BIND_WAIT_MS 10000
 #define STACK_WELCOME_WAIT_MS 5000 /* then asked anyway, with a warning */
-#define STACK_NTAPS 4              /* publishers the asker listens to */
 #define STACK_LIST_WAIT_MS 600000  /* an organization listing, at most */
 #define STACK_WATCH_S 60           /* the collector's default watch period */
 #define STACK_SOCK_DIR_MAX 80      /* longer state paths overflow sun_path */
@@ -206,11 +206,18 @@ static int s_start_services(stack_t *self, const char *redis_url,
  * file, made at first start; its path reaches them through their
  * environment, the keys never leave the file. 0, or DP_ECONFIG with one
  * line printed. */
-static int s_curve_keys(stack_t *self)
+/* True when the environment holds the keypair itself (DP_CURVE_*_KEY),
+ * which then wins over any key file. */
+static bool s_env_keys(void)
 {
     const char *pub = getenv("DP_CURVE_PUBLIC_KEY");
     const char *sec = getenv("DP_CURVE_SECRET_KEY");
-    if ((pub && *pub) || (sec && *sec))
+    return (pub && *pub) || (sec && *sec);
+}
+
+static int s_curve_keys(stack_t *self)
+{
+    if (s_env_keys())
         return 0;
     char *path = dp_asprintf("%s/%s", self->state_dir, STACK_KEY_FILE);
     char err[512];
@@ -331,7 +338,13 @@ typedef struct {
 
 /* What stack_request works with. */
 typedef struct {
-    stack_t *stack;
+    runner_t *runner; /* of a stack we started, or NULL */
+    const char *ctl;  /* the collector's control socket */
+    const char *taps; /* the PUB sockets listened to */
+    dp_sock_t *sub;   /* on the taps */
+    bool secured;     /* CurveZMQ on our side */
+    bool unreachable; /* a request found no collector to take it */
+    long timeout_s;   /* of each window */
     const stack_window_t *windows;
     const stack_sink_t *sink;
     dp_sock_t *push; /* to the collector */
@@ -356,7 +369,17 @@ static int s_ask(s_asker_t *a, const s_slot_t *slot, bool replay)
     c->name = (char *)w->name;
     c->reply_to = (char *)slot->reply_to;
     c->replay = replay;
-    return dp_msg_emit(a->push, NULL, &req);
+    if (a->unreachable)
+        return DP_EAGAIN;
+    /* Sent here rather than by dp_msg_emit, so a collector that takes
+     * nothing within the send timeout is said once, by the caller. */
+    dp_buf_t frame = DP_BUF_INIT;
+    int rc = dp_msg_encode(&req, &frame);
+    if (rc == 0)
+        rc = dp_sock_send(a->push, NULL, frame.data, frame.len, false);
+    dp_buf_free(&frame);
+    a->unreachable = rc == DP_EAGAIN && !dp_service_interrupted();
+    return rc;
 }
 
 /* Ends a slot's window with its report's path or an error. */
@@ -369,6 +392,26 @@ static void s_finish(s_asker_t *a, s_slot_t *slot, const char *path,
     a->sink->done(a->sink->arg, slot->index, path, error);
 }
 
+/* Why no report came within timeout_s, in one line (the caller frees
+ * it): a stack we started logs its own reasons above it; of one we did
+ * not, the endpoints are named, and whether its taps answered at all. */
+static char *s_silence(const s_asker_t *a, long timeout_s)
+{
+    if (a->runner)
+        return dp_asprintf(
+            "no report within %ld s (see the service logs above)", timeout_s);
+    if (dp_sock_welcomes(a->sub) == 0)
+        return dp_asprintf(
+            "no answer from %s within %ld s: is the stack running, and "
+            "is that its renderer's tap (%s)?",
+            a->taps, timeout_s,
+            a->secured ? "CurveZMQ on: are these the stack's keys"
+                       : "CurveZMQ off: does the stack use keys");
+    return dp_asprintf("no report within %ld s from the stack at %s (asked "
+                       "%s); see its collector's log",
+                       timeout_s, a->taps, a->ctl);
+}
+
 /* Asks for the next window in a free slot. False when it could not. */
 static bool s_ask_next(s_asker_t *a, s_slot_t *slot, size_t index)
 {
@@ -379,7 +422,16 @@ static bool s_ask_next(s_asker_t *a, s_slot_t *slot, size_t index)
              (int)getpid(), a->started_ms, index);
     if (s_ask(a, slot, false) == 0)
         return true;
-    s_finish(a, slot, NULL, "cannot reach the collector");
+    /* Of a stack we did not start: when its taps did not answer either,
+     * that is what is said, as when a request goes unanswered. */
+    char *text = a->runner ? dp_strdup("cannot reach the collector")
+                 : dp_sock_welcomes(a->sub) == 0
+                     ? s_silence(a, a->timeout_s)
+                     : dp_asprintf("cannot reach the collector at %s (it took "
+                                   "no request within %ld s)",
+                                   a->ctl, a->timeout_s);
+    s_finish(a, slot, NULL, text);
+    dp_free(text);
     return false;
 }
 
@@ -419,11 +471,9 @@ static void s_expire(s_asker_t *a, long timeout_s)
         s_slot_t *slot = &a->slots[i];
         if (!slot->busy || now - slot->asked_ms <= timeout_s * 1000LL)
             continue;
-        char text[128];
-        snprintf(text, sizeof text,
-                 "no report within %ld s (see the service logs above)",
-                 timeout_s);
+        char *text = s_silence(a, timeout_s);
         s_finish(a, slot, NULL, text);
+        dp_free(text);
     }
 }
 
@@ -443,44 +493,66 @@ static size_t s_busy(const s_asker_t *a)
     return n;
 }
 
-int stack_request(stack_t *self, const stack_window_t *windows, size_t n,
-                  size_t in_flight, long timeout_s, const stack_sink_t *sink)
+/* The four PUB sockets of a stack whose sockets are in dir, as a
+ * dp_sock_new list (the caller frees it). */
+static char *s_taps(const char *dir)
 {
-    assert(self && (windows || n == 0) && sink && sink->done);
-    assert(in_flight > 0 && timeout_s > 0);
-    const char *d = self->sock_dir;
+    return dp_asprintf(">ipc://%s/collector.pub,>ipc://%s/classifier.pub,"
+                       ">ipc://%s/summarizer.pub,>ipc://%s/renderer.pub",
+                       dir, dir, dir, dir);
+}
+
+/* How many endpoints a comma-separated list holds. */
+static size_t s_count_endpoints(const char *list)
+{
+    size_t n = 1;
+    for (const char *p = strchr(list, ','); p; p = strchr(p + 1, ','))
+        n++;
+    return n;
+}
+
+/* The one asking loop of stack_request and stack_request_at: a.runner,
+ * a.ctl and a.taps are set, the rest is made here. */
+static int s_request(s_asker_t *a, size_t n, size_t in_flight, long timeout_s)
+{
+    const stack_sink_t *sink = a->sink;
     int rc = DP_EIO;
-    s_asker_t a = {.stack = self, .windows = windows, .sink = sink};
-    a.nslots = in_flight < n ? in_flight : (n ? n : 1);
-    a.slots = dp_calloc(a.nslots, sizeof *a.slots);
-    a.started_ms = dp_service_now_ms();
+    a->nslots = in_flight < n ? in_flight : (n ? n : 1);
+    a->slots = dp_calloc(a->nslots, sizeof *a->slots);
+    a->started_ms = dp_service_now_ms();
     dp_bus_t *bus = dp_bus_new();
-    dp_sock_t *sub = NULL;
     dp_buf_t subject = DP_BUF_INIT, frame = DP_BUF_INIT;
     if (!bus)
         goto out;
-    char taps[4 * STACK_PATH_MAX], ctl[STACK_PATH_MAX];
-    snprintf(taps, sizeof taps,
-             ">ipc://%s/collector.pub,>ipc://%s/classifier.pub,"
-             ">ipc://%s/summarizer.pub,>ipc://%s/renderer.pub",
-             d, d, d, d);
-    snprintf(ctl, sizeof ctl, ">ipc://%s/collector.ctl", d);
-    sub = dp_sock_new(bus, ZMQ_SUB, taps);
-    a.push = dp_sock_new(bus, ZMQ_PUSH, ctl);
-    if (!sub || !a.push || dp_sock_subscribe(sub, "report.") < 0 ||
-        dp_sock_subscribe(sub, "status.") < 0)
+    a->secured = dp_bus_secured(bus);
+    a->sub = dp_sock_new(bus, ZMQ_SUB, a->taps);
+    a->push = dp_sock_new(bus, ZMQ_PUSH, a->ctl);
+    /* A request waits for a collector at most as long as a window may
+     * take; one not taken by then fails the window (and the others). */
+    int send_ms = (int)(timeout_s * 1000L);
+    a->timeout_s = timeout_s;
+    if (!a->sub || !a->push || dp_sock_subscribe(a->sub, "report.") < 0 ||
+        dp_sock_subscribe(a->sub, "status.") < 0 ||
+        zmq_setsockopt(dp_sock_handle(a->push), ZMQ_SNDTIMEO, &send_ms,
+                       sizeof send_ms) != 0)
         goto out;
     /* Every tap's welcome: the connections are up and the subscriptions
      * on their way, so a REPORT or STATUS that follows a COLLECT sent now
      * reaches us. A tap that does not answer in time (a service busy
-     * elsewhere) is logged and the asking goes on. */
-    if (dp_sock_await_welcomes(sub, STACK_NTAPS, STACK_WELCOME_WAIT_MS) < 0) {
+     * elsewhere, a stack still starting) is logged and the asking goes
+     * on. */
+    size_t ntaps = s_count_endpoints(a->taps);
+    long wait_ms = timeout_s * 1000L < STACK_WELCOME_WAIT_MS
+                       ? timeout_s * 1000L
+                       : STACK_WELCOME_WAIT_MS;
+    if (dp_sock_await_welcomes(a->sub, ntaps, (int)wait_ms) < 0) {
         if (dp_service_interrupted()) {
             rc = DP_EAGAIN;
             goto out;
         }
-        dp_log(DP_LOG_WARN, "%zu of %d taps answered; asking anyway",
-               dp_sock_welcomes(sub), STACK_NTAPS);
+        dp_log(a->runner ? DP_LOG_WARN : DP_LOG_INFO,
+               "%zu of %zu taps answered; asking anyway",
+               dp_sock_welcomes(a->sub), ntaps);
     }
 
     long watch_s = STACK_WATCH_S;
@@ -488,45 +560,119 @@ int stack_request(stack_t *self, const stack_window_t *windows, size_t n,
     if (watch_env && dp_parse_long(watch_env, 1, 86400, &watch_s) < 0)
         watch_s = STACK_WATCH_S;
     long long resend_ms = 2LL * watch_s * 1000;
-    int restarts = runner_restarts(self->runner);
+    int restarts = a->runner ? runner_restarts(a->runner) : 0;
     long long last_heard = dp_service_now_ms();
     size_t next = 0;
     while (!dp_service_interrupted()) {
-        for (size_t i = 0; i < a.nslots && next < n; i++)
-            if (!a.slots[i].busy && s_ask_next(&a, &a.slots[i], next++))
+        for (size_t i = 0; i < a->nslots && next < n; i++)
+            if (!a->slots[i].busy && s_ask_next(a, &a->slots[i], next++))
                 last_heard = dp_service_now_ms();
-        if (next == n && s_busy(&a) == 0)
+        if (next == n && s_busy(a) == 0)
             break;
-        s_expire(&a, timeout_s);
-        runner_tick(self->runner);
+        s_expire(a, timeout_s);
+        if (a->runner)
+            runner_tick(a->runner);
         bool quiet = dp_service_now_ms() - last_heard > resend_ms;
-        if (runner_restarts(self->runner) != restarts || quiet) {
+        bool restarted = a->runner && runner_restarts(a->runner) != restarts;
+        if (restarted || quiet) {
             /* A service died and came back, or nothing came for a while
              * (Redis restarted and lost its last second): the requests or
              * their events may be gone. Asking again, with every event
              * sent again, is safe, since every stage is idempotent. */
-            restarts = runner_restarts(self->runner);
+            restarts = a->runner ? runner_restarts(a->runner) : 0;
             last_heard = dp_service_now_ms();
-            s_ask_again(&a);
+            s_ask_again(a);
         }
         if (sink->tick)
             sink->tick(sink->arg);
         dp_msg_t msg;
-        if (dp_msg_recv(sub, &subject, &frame, DP_PROTO_MAX_FRAME,
+        if (dp_msg_recv(a->sub, &subject, &frame, DP_PROTO_MAX_FRAME,
                         STACK_TICK_MS, &msg, NULL) < 0)
             continue;
-        if (s_take(&a, &msg))
+        if (s_take(a, &msg))
             last_heard = dp_service_now_ms();
         dp_msg_clear(&msg);
     }
-    if (dp_service_interrupted() && (next < n || s_busy(&a) > 0))
+    if (dp_service_interrupted() && (next < n || s_busy(a) > 0))
         rc = DP_EAGAIN;
     else
-        rc = a.failed ? DP_EIO : 0;
+        rc = a->failed ? DP_EIO : 0;
 out:
     dp_buf_free(&subject);
     dp_buf_free(&frame);
     dp_bus_destroy(&bus);
-    dp_free(a.slots);
+    dp_free(a->slots);
     return rc;
+}
+
+int stack_request(stack_t *self, const stack_window_t *windows, size_t n,
+                  size_t in_flight, long timeout_s, const stack_sink_t *sink)
+{
+    assert(self && (windows || n == 0) && sink && sink->done);
+    assert(in_flight > 0 && timeout_s > 0);
+    const char *d = self->sock_dir;
+    char *taps = s_taps(d);
+    char *ctl = dp_asprintf(">ipc://%s/%s", d, s_sockets[0]);
+    s_asker_t a = {.runner = self->runner,
+                   .ctl = ctl,
+                   .taps = taps,
+                   .windows = windows,
+                   .sink = sink};
+    int rc = s_request(&a, n, in_flight, timeout_s);
+    dp_free(ctl);
+    dp_free(taps);
+    return rc;
+}
+
+int stack_request_at(const stack_ends_t *ends, const stack_window_t *windows,
+                     size_t n, size_t in_flight, long timeout_s,
+                     const stack_sink_t *sink)
+{
+    assert(ends && ends->ctl && ends->taps);
+    assert((windows || n == 0) && sink && sink->done);
+    assert(in_flight > 0 && timeout_s > 0);
+    s_asker_t a = {
+        .ctl = ends->ctl, .taps = ends->taps, .windows = windows, .sink = sink};
+    return s_request(&a, n, in_flight, timeout_s);
+}
+
+/* ==== A stack started elsewhere ==== */
+
+int stack_ends_of_state(const char *state_dir, stack_ends_t *ends, char *err,
+                        size_t errlen)
+{
+    assert(state_dir && ends && err);
+    memset(ends, 0, sizeof *ends);
+    char *bus = dp_asprintf("%s/%s", state_dir, RUNNER_BUS_DIR);
+    char *ctl = dp_asprintf("%s/%s", bus, s_sockets[0]);
+    struct stat st;
+    int rc = 0;
+    if (stat(ctl, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen,
+                 "no devpulse up runs on %s (no %s; start it with devpulse "
+                 "up --state %s, or name the endpoints)",
+                 state_dir, ctl, state_dir);
+        rc = DP_ENOTFOUND;
+        goto out;
+    }
+    ends->ctl = dp_asprintf(">ipc://%s", ctl);
+    ends->taps = s_taps(bus);
+    char *key = dp_asprintf("%s/%s", state_dir, STACK_KEY_FILE);
+    if (!s_env_keys() && access(key, F_OK) == 0)
+        ends->keyfile = key;
+    else
+        dp_free(key);
+out:
+    dp_free(ctl);
+    dp_free(bus);
+    return rc;
+}
+
+void stack_ends_clear(stack_ends_t *ends)
+{
+    assert(ends);
+    dp_free(ends->ctl);
+    dp_free(ends->taps);
+    dp_free(ends->keyfile);
+    memset(ends, 0, sizeof *ends);
 }

@@ -100,4 +100,40 @@ DP_NODISCARD int stack_request(stack_t *self, const stack_window_t *windows,
                                size_t n, size_t in_flight, long timeout_s,
                                const stack_sink_t *sink);
 
+/* The bus endpoints of a running stack this process did not start: one
+ * `devpulse up` on this host, compose, Kubernetes. */
+typedef struct {
+    char *ctl;     /* the collector's control socket (dp_sock_new list;
+                    * plain tcp:// and ipc:// connect) */
+    char *taps;    /* the PUB sockets that publish REPORT (the renderer's)
+                    * and STATUS (the collector's, to hear a refused
+                    * window at once), comma-separated */
+    char *keyfile; /* the key file of the stack's CurveZMQ keypair, or
+                    * NULL: the environment's, or none */
+} stack_ends_t;
+
+/* Fills ends with the endpoints of the `devpulse up` that runs on
+ * state_dir: its collector's control socket and the four PUB sockets in
+ * state_dir/bus, and state_dir/curve.key unless DP_CURVE_PUBLIC_KEY or
+ * DP_CURVE_SECRET_KEY is set (the key file that `devpulse up` gives its
+ * services). Returns 0, or DP_ENOTFOUND when no `devpulse up` runs there
+ * (no bus sockets), with one line in err. The caller frees ends with
+ * stack_ends_clear, also on failure. */
+DP_NODISCARD int stack_ends_of_state(const char *state_dir, stack_ends_t *ends,
+                                     char *err, size_t errlen);
+
+/* Frees the strings of ends. Idempotent. */
+void stack_ends_clear(stack_ends_t *ends);
+
+/* As stack_request, for a stack this process did not start: asks the
+ * collector at ends->ctl and listens to ends->taps, with the CurveZMQ keys
+ * of the environment (set DP_CURVE_KEY_FILE to ends->keyfile first); no
+ * service is watched for restarts, so a window is asked again only after
+ * silence. A window that fails for lack of an answer says which endpoint
+ * did not answer. */
+DP_NODISCARD int stack_request_at(const stack_ends_t *ends,
+                                  const stack_window_t *windows, size_t n,
+                                  size_t in_flight, long timeout_s,
+                                  const stack_sink_t *sink);
+
 #endif

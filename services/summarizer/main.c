@@ -1,5 +1,6 @@
 /* main.c - dp-summarizer: configuration, then the summarizer engine */
 /* SPDX-License-Identifier: MIT */
+#include <jansson.h>
 #include <stdio.h>
 
 #include "dp_config.h"
@@ -19,8 +20,10 @@ int main(int argc, char **argv)
     dp_opt_t opts[14 + DP_LLM_NOPTS] = {
         {"redis_url", "REDIS_URL", "--redis-url", DP_OPT_STR, &redis_url,
          "redis://127.0.0.1:6379", 0, 0, NULL, false, "Redis URL"},
-        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, DP_DEFAULT_RULES,
-         0, 0, NULL, false, "topic rules file (YAML)"},
+        {"rules", "DP_RULES", "--rules", DP_OPT_STR, &rules, NULL, 0, 0, NULL,
+         false,
+         "topic rules file (YAML; default: the config's topics, else "
+         "built in)"},
         {"in_endpoint", "DP_SUMMARIZER_IN", "--in", DP_OPT_STR, &in,
          "@tcp://127.0.0.1:7300", 0, 0, NULL, false, "PULL endpoint"},
         {"out_endpoint", "DP_SUMMARIZER_OUT", "--out", DP_OPT_STR, &out,
@@ -57,8 +60,9 @@ int main(int argc, char **argv)
     dp_llm_opts(&llm, opts + nopts - DP_LLM_NOPTS);
     char err[512];
     dp_log_init("summarizer");
+    json_t *doc = NULL;
     int rc = dp_config_load(opts, nopts, argc, argv, "DP_CONFIG", NULL, NULL,
-                            NULL, err, sizeof err);
+                            &doc, err, sizeof err);
     if (rc == DP_EAGAIN)
         return 0;
     if (rc < 0) {
@@ -66,14 +70,19 @@ int main(int argc, char **argv)
         dp_config_free(opts, nopts);
         return 2;
     }
+    /* The topics of the configuration file replace the built-in rules. */
+    const char *rules_path = dp_config_rules(
+        rules, doc, dp_config_path(argc, argv, "DP_CONFIG"), DP_DEFAULT_RULES);
+    json_decref(doc);
     dp_log_set_level(dp_log_level_parse(log_level));
     dp_config_log(opts, nopts);
+    dp_log(DP_LOG_INFO, "config rules file %s", rules_path);
     dp_service_signals();
     if (dp_httpd_start("summarizer", http) < 0) {
         dp_config_free(opts, nopts);
         return 2;
     }
-    summarizer_cfg_t cfg = {redis_url, rules,      in,           out,      pub,
+    summarizer_cfg_t cfg = {redis_url, rules_path, in,           out,      pub,
                             max_frame, max_events, unanswered_s, list_cap, &llm,
                             prompts,   refresh,    live_events};
     summarizer_t *summarizer = summarizer_new(&cfg);

@@ -37,9 +37,10 @@
 #define SUMMARIZER_ITEMS_BATCH 512   /* items of a cut list per round trip */
 #define SUMMARIZER_SCAN_PAGE 1000    /* stored events read at once (HSCAN) */
 #define SUMMARIZER_TRIM_EVENTS 10000 /* a window this large trims the heap */
-#define SUMMARIZER_MMAP_BYTES 131072 /* blocks this large in their own pages   \
-                                      */
-#define SUMMARIZER_LIVE_WINDOWS 64   /* windows followed in memory */
+#define SUMMARIZER_MMAP_BYTES                                                  \
+    131072                         /* blocks this large in their own pages     \
+                                    */
+#define SUMMARIZER_LIVE_WINDOWS 64 /* windows followed in memory */
 
 /* A window whose events are kept in memory as they are stored, so that
  * completing it reads nothing back: its set holds every event this
@@ -492,7 +493,7 @@ summarizer_t *summarizer_new(const summarizer_cfg_t *cfg)
     summarizer_t *self = dp_calloc(1, sizeof *self);
     self->cfg = *cfg;
     char err[512] = "";
-    json_t *rules = dp_yaml_load_file(cfg->rules_path, err, sizeof err);
+    json_t *rules = dp_topics_load_file(cfg->rules_path, err, sizeof err);
     if (!rules) {
         dp_log(DP_LOG_ERROR, "rules %s: %s", cfg->rules_path, err);
         goto fail;

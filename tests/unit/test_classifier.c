@@ -1212,6 +1212,51 @@ static void test_rules_refuse_bad_repository_entries(void **state)
               "unknown key \"topic\"");
 }
 
+/* The topics of a devpulse.yml replace the built-in rules: its other keys
+ * (timezone, windows, outputs, its list of repositories) are the services',
+ * not the rules'; a rules file is still checked whole. */
+static void test_rules_from_a_devpulse_config_file(void **state)
+{
+    (void)state;
+    char err[ERRLEN] = "";
+    json_t *doc = dp_topics_load_file(
+        DP_SOURCE_DIR "/config/devpulse.example.yml", err, sizeof err);
+    assert_non_null(doc);
+    assert_null(json_object_get(doc, "timezone"));
+    assert_null(json_object_get(doc, "repositories"));
+    rules_t *rules = rules_new(doc, err, sizeof err);
+    json_decref(doc);
+    if (!rules)
+        fail_msg("rules refused: %s", err);
+    assert_int_equal(rules_topic_count(rules), 1);
+    assert_string_equal(rules_topic_title(rules, 0), "AMD/ROCm");
+    rules_destroy(&rules);
+
+    doc = dp_topics_load_file(RULES_FILE, err, sizeof err);
+    json_t *whole = dp_yaml_load_file(RULES_FILE, err, sizeof err);
+    assert_non_null(doc);
+    assert_true(json_equal(doc, whole));
+    json_decref(whole);
+    json_decref(doc);
+
+    char dir[] = "/tmp/dp-test-classifier-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = dp_asprintf("%s/rules.yml", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("timezone: UTC\ntopics: {}\n", f);
+    fclose(f);
+    doc = dp_topics_load_file(path, err, sizeof err);
+    assert_non_null(doc);
+    assert_null(rules_new(doc, err, sizeof err));
+    assert_non_null(strstr(err, "unknown key \"timezone\""));
+    json_decref(doc);
+    assert_null(dp_topics_load_file("/nonexistent/rules.yml", err, sizeof err));
+    unlink(path);
+    rmdir(dir);
+    dp_free(path);
+}
+
 static void test_category_from_conventional_commit_prefix(void **state)
 {
     (void)state;
@@ -1349,6 +1394,7 @@ int main(void)
         cmocka_unit_test(test_repository_topics_replace_add_and_drop),
         cmocka_unit_test(test_topics_resolve_keeps_order_and_place),
         cmocka_unit_test(test_rules_refuse_bad_repository_entries),
+        cmocka_unit_test(test_rules_from_a_devpulse_config_file),
         cmocka_unit_test(test_category_from_conventional_commit_prefix),
         cmocka_unit_test_setup_teardown(
             test_shipped_amd_topic_reads_bodies_like_vllm, s_setup_shipped,

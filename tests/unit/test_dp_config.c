@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dp_config.h"
+#include "dp_json.h"
 #include "dp_log.h"
 #include "dp_mem.h"
 
@@ -809,6 +810,74 @@ static void test_parse_long_is_strict(void **state)
     assert_int_equal(v, 7);
 }
 
+/* ==== What services take from the configuration file ==== */
+
+static void test_config_path_from_flag_or_env(void **state)
+{
+    (void)state;
+    char *a1[] = {"prog", "-c", "a.yml", NULL};
+    char *a2[] = {"prog", "--in", "x", "--config=b.yml", NULL};
+    char *a3[] = {"prog", "--", "-c", "c.yml", NULL};
+    char *a4[] = {"prog", "-c", NULL};
+    assert_string_equal(dp_config_path(3, a1, "DPT_CONFIG"), "a.yml");
+    assert_string_equal(dp_config_path(4, a2, "DPT_CONFIG"), "b.yml");
+    assert_null(dp_config_path(4, a3, "DPT_CONFIG"));
+    assert_null(dp_config_path(2, a4, "DPT_CONFIG"));
+    setenv("DPT_CONFIG", "env.yml", 1);
+    assert_string_equal(dp_config_path(4, a3, "DPT_CONFIG"), "env.yml");
+    assert_string_equal(dp_config_path(3, a1, "DPT_CONFIG"), "a.yml");
+    assert_null(dp_config_path(4, a3, NULL));
+    setenv("DPT_CONFIG", "", 1);
+    assert_null(dp_config_path(4, a3, "DPT_CONFIG"));
+}
+
+static void test_config_topics_replace_the_default_rules(void **state)
+{
+    (void)state;
+    char err[ERRLEN];
+    json_t *with =
+        dp_yaml_load("topics: {amd: {title: AMD}}\n", 28, "t", err, sizeof err);
+    json_t *without = dp_yaml_load("language: en\n", 13, "t", err, sizeof err);
+    assert_non_null(with);
+    assert_non_null(without);
+    assert_string_equal(dp_config_rules(NULL, with, "c.yml", "def.yml"),
+                        "c.yml");
+    assert_string_equal(dp_config_rules("", with, "c.yml", "def.yml"), "c.yml");
+    assert_string_equal(dp_config_rules("r.yml", with, "c.yml", "def.yml"),
+                        "r.yml");
+    assert_string_equal(dp_config_rules(NULL, without, "c.yml", "def.yml"),
+                        "def.yml");
+    assert_string_equal(dp_config_rules(NULL, NULL, NULL, "def.yml"),
+                        "def.yml");
+    assert_string_equal(dp_config_rules(NULL, with, NULL, "def.yml"),
+                        "def.yml");
+    json_decref(with);
+    json_decref(without);
+}
+
+static void test_config_formats_joined_or_default(void **state)
+{
+    (void)state;
+    char err[ERRLEN];
+    const char *text = "outputs: {dir: /x, formats: [md, html, atom]}\n";
+    json_t *doc = dp_yaml_load(text, strlen(text), "t", err, sizeof err);
+    assert_non_null(doc);
+    char *f = dp_config_formats(doc, "md,json");
+    assert_string_equal(f, "md,html,atom");
+    dp_free(f);
+    json_decref(doc);
+    text = "outputs: {formats: []}\n";
+    doc = dp_yaml_load(text, strlen(text), "t", err, sizeof err);
+    f = dp_config_formats(doc, "md,json");
+    assert_string_equal(f, "md,json");
+    dp_free(f);
+    assert_null(dp_config_formats(doc, NULL));
+    json_decref(doc);
+    f = dp_config_formats(NULL, "md");
+    assert_string_equal(f, "md");
+    dp_free(f);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, s_clean_env, s_clean_env)
 
 int main(void)
@@ -841,6 +910,9 @@ int main(void)
         T(test_config_log_masks_secrets),
         T(test_help_prints_and_returns_eagain),
         T(test_parse_long_is_strict),
+        T(test_config_path_from_flag_or_env),
+        T(test_config_topics_replace_the_default_rules),
+        T(test_config_formats_joined_or_default),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }
