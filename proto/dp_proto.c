@@ -782,10 +782,8 @@ out:
     return rc;
 }
 
-/* dp_msg_recv, or dp_msg_recv_head with head. */
-static int s_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
-                  size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad,
-                  bool head)
+int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
 {
     memset(msg, 0, sizeof *msg);
     int rc = dp_sock_recv(sock, subject, frame, max_len, timeout_ms);
@@ -794,23 +792,11 @@ static int s_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
     char err[256] = "";
     if (rc == 0)
         rc = s_decode(frame->data ? frame->data : "", frame->len, max_len, msg,
-                      head, err, sizeof err);
+                      false, err, sizeof err);
     if (rc < 0) {
         long n = bad ? ++*bad : 0;
         dp_log(DP_LOG_WARN, "dropped a bad frame (%ld so far): %s", n,
                *err ? err : dp_strerror(rc));
     }
     return rc;
-}
-
-int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
-                size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
-{
-    return s_recv(sock, subject, frame, max_len, timeout_ms, msg, bad, false);
-}
-
-int dp_msg_recv_head(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
-                     size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
-{
-    return s_recv(sock, subject, frame, max_len, timeout_ms, msg, bad, true);
 }

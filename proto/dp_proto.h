@@ -136,10 +136,6 @@ int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg);
 int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
                 size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad);
 
-/* As dp_msg_recv, decoding with dp_msg_decode_head. */
-int dp_msg_recv_head(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
-                     size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad);
-
 /* Bus subject for a message: "event.owner/repo". Caller frees. */
 char *dp_msg_subject(const dp_msg_t *msg);
 

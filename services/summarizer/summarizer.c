@@ -36,9 +36,10 @@
 #define SUMMARIZER_ITEMS_BATCH 512   /* items of a cut list per round trip */
 #define SUMMARIZER_SCAN_PAGE 1000    /* stored events read at once (HSCAN) */
 #define SUMMARIZER_TRIM_EVENTS 10000 /* a window this large trims the heap */
-#define SUMMARIZER_MMAP_BYTES 131072 /* blocks this large in their own pages   \
-                                      */
-#define SUMMARIZER_LIVE_WINDOWS 64   /* windows followed in memory */
+#define SUMMARIZER_MMAP_BYTES                                                  \
+    131072                         /* blocks this large in their own pages     \
+                                    */
+#define SUMMARIZER_LIVE_WINDOWS 64 /* windows followed in memory */
 
 /* A window whose events are kept in memory as they are stored, so that
  * completing it reads nothing back: its set holds every event this
@@ -153,9 +154,11 @@ static void s_live_drop(summarizer_t *self, s_live_t *l, bool forget)
 }
 
 /* Adds a stored event to its window's live set: new ids only, so the set
- * holds each event of the window once, as Redis does. */
+ * holds each event of the window once, as Redis does. ev is the event as
+ * it was received, decoded once (the set copies what it keeps). */
 static void s_live_add(summarizer_t *self, const char *key,
-                       const dp_ledger_put_t *p, bool retried)
+                       const dp_ledger_put_t *p, const dp_classified_t *ev,
+                       bool retried)
 {
     s_live_t *l = s_live(self, key, true);
     if (l->gone)
@@ -166,19 +169,10 @@ static void s_live_add(summarizer_t *self, const char *key,
     }
     if (!p->grew)
         return; /* stored before: in the set, or read back at the end */
-    dp_msg_t msg = {0};
-    char err[256];
-    if (dp_msg_decode(p->frame, p->len, (size_t)self->cfg.max_frame, &msg, err,
-                      sizeof err) < 0 ||
-        msg.type != DP_MSG_CLASSIFIED) {
-        s_live_drop(self, l, false);
-    } else {
-        if (!l->set)
-            l->set = digest_set_new(SUMMARIZER_BATCH, false);
-        digest_set_add(l->set, &msg.u.classified);
-        self->live_events++;
-    }
-    dp_msg_clear(&msg);
+    if (!l->set)
+        l->set = digest_set_new(SUMMARIZER_BATCH, false);
+    digest_set_add(l->set, ev);
+    self->live_events++;
 }
 
 /* Stores the batch in one round trip, waiting for Redis to come back when
@@ -228,7 +222,7 @@ static void s_store(summarizer_t *self, s_batch_t *b, s_touch_t *touched,
         /* A try that failed may have stored some: they count as new. */
         bool grew = p->id && (p->grew || retried);
         if (p->id)
-            s_live_add(self, wkey, p, retried);
+            s_live_add(self, wkey, p, &b->msgs[i].u.classified, retried);
         s_touch(touched, ntouched, wkey, &p->win, !p->id, grew);
     }
 }
@@ -535,11 +529,12 @@ int summarizer_run(summarizer_t *self)
         batch->count = 0;
         for (int i = 0; i < SUMMARIZER_BATCH; i++) {
             dp_msg_t *msg = &batch->msgs[batch->count];
-            /* Checked whole, kept in part: the frame itself is stored. */
-            int rc = dp_msg_recv_head(
-                self->in, NULL, &batch->frames[batch->count],
-                (size_t)self->cfg.max_frame, i == 0 ? SUMMARIZER_POLL_MS : 0,
-                msg, &self->bad);
+            /* Decoded once: the frame is stored as it came, the message
+             * goes to the window's live set. */
+            int rc =
+                dp_msg_recv(self->in, NULL, &batch->frames[batch->count],
+                            (size_t)self->cfg.max_frame,
+                            i == 0 ? SUMMARIZER_POLL_MS : 0, msg, &self->bad);
             if (rc == DP_EAGAIN)
                 break;
             if (rc < 0)
