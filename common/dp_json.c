@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "dp_mem.h"
+#include "dp_utf8.h"
 
 /* Nesting deeper than this is refused, which keeps every later recursive
  * walk over the tree (json_decref, json_dumps) shallow. */
@@ -104,6 +105,253 @@ json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen)
         snprintf(err, errlen, "line %d, column %d: %s", error.line,
                  error.column, error.text);
     return root;
+}
+
+/* ==== Serializing ==== */
+
+/* The flags dp_json_dumps writes itself; with any other (ENSURE_ASCII,
+ * ESCAPE_SLASH, EMBED) it hands the whole value to json_dumps. */
+#define DP_JSON_OWN_FLAGS                                                      \
+    (JSON_MAX_INDENT | JSON_COMPACT | JSON_SORT_KEYS | JSON_PRESERVE_ORDER |   \
+     JSON_ENCODE_ANY | JSON_REAL_PRECISION(31))
+#define DP_JSON_INDENT_OF(flags) ((flags)&JSON_MAX_INDENT)
+/* A tree nested deeper is refused (NULL): a cycle is, as json_dumps
+ * refuses it. */
+#define DP_JSON_DUMP_DEPTH 2048
+#define DP_JSON_INT_MAX 24    /* digits and sign of a 64-bit integer */
+#define DP_JSON_KEYS_STACK 32 /* keys of an object sorted without malloc */
+
+typedef struct {
+    const char *key;
+    size_t len;
+} s_key_t;
+
+/* jansson's order of keys: bytes, then length. */
+static int s_cmp_keys(const void *a, const void *b)
+{
+    const s_key_t *x = a, *y = b;
+    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    if (c)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/* A new line and the indent of depth, or a space where jansson writes
+ * one (after a comma, unless compact). */
+static void s_dump_indent(dp_buf_t *out, size_t flags, int depth, bool space)
+{
+    size_t n = DP_JSON_INDENT_OF(flags) * (size_t)depth;
+    if (DP_JSON_INDENT_OF(flags) > 0) {
+        dp_buf_reserve(out, n + 1);
+        out->data[out->len++] = '\n';
+        memset(out->data + out->len, ' ', n);
+        out->len += n;
+        out->data[out->len] = '\0';
+    } else if (space && !(flags & JSON_COMPACT)) {
+        dp_buf_append(out, " ", 1);
+    }
+}
+
+/* A string as jansson writes it without ENSURE_ASCII or ESCAPE_SLASH: '"'
+ * and '\\' escaped, control characters as \b \f \n \r \t or \u00XX,
+ * everything else as it is. -1 for bytes that are not UTF-8. */
+static int s_dump_string(dp_buf_t *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (dp_utf8_invalid_at(s, len) != len)
+        return -1;
+    dp_buf_reserve(out, len + 2);
+    dp_buf_append(out, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        dp_buf_append(out, s + run, i - run);
+        run = i + 1;
+        char esc[6] = {'\\', 0, '0', '0', hex[c >> 4], hex[c & 0xf]};
+        size_t n = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            n = sizeof esc;
+            break;
+        }
+        dp_buf_append(out, esc, n);
+    }
+    dp_buf_append(out, s + run, len - run);
+    dp_buf_append(out, "\"", 1);
+    return 0;
+}
+
+static void s_dump_int(dp_buf_t *out, json_int_t v)
+{
+    char digits[DP_JSON_INT_MAX];
+    size_t at = sizeof digits;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[--at] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        digits[--at] = '-';
+    dp_buf_append(out, digits + at, sizeof digits - at);
+}
+
+/* Anything jansson writes in a way of its own (a real number): by
+ * jansson itself. */
+static int s_dump_by_jansson(dp_buf_t *out, const json_t *v, size_t flags)
+{
+    char *text = json_dumps(v, (flags & DP_JSON_OWN_FLAGS) | JSON_ENCODE_ANY);
+    if (!text)
+        return -1;
+    dp_buf_puts(out, text);
+    free(text);
+    return 0;
+}
+
+static int s_dump(dp_buf_t *out, const json_t *v, size_t flags, int depth);
+
+static int s_dump_array(dp_buf_t *out, const json_t *v, size_t flags, int depth)
+{
+    size_t n = json_array_size(v);
+    dp_buf_append(out, "[", 1);
+    if (n > 0)
+        s_dump_indent(out, flags, depth + 1, false);
+    for (size_t i = 0; i < n; i++) {
+        if (s_dump(out, json_array_get(v, i), flags, depth + 1) < 0)
+            return -1;
+        if (i + 1 < n) {
+            dp_buf_append(out, ",", 1);
+            s_dump_indent(out, flags, depth + 1, true);
+        } else {
+            s_dump_indent(out, flags, depth, false);
+        }
+    }
+    dp_buf_append(out, "]", 1);
+    return 0;
+}
+
+static int s_dump_object(dp_buf_t *out, const json_t *v, size_t flags,
+                         int depth)
+{
+    size_t n = json_object_size(v), i = 0;
+    s_key_t stack[DP_JSON_KEYS_STACK];
+    s_key_t *keys =
+        n <= DP_JSON_KEYS_STACK ? stack : dp_calloc(n, sizeof *keys);
+    for (void *it = json_object_iter((json_t *)v); it && i < n;
+         it = json_object_iter_next((json_t *)v, it), i++)
+        keys[i] =
+            (s_key_t){json_object_iter_key(it), json_object_iter_key_len(it)};
+    n = i;
+    if (flags & JSON_SORT_KEYS)
+        qsort(keys, n, sizeof *keys, s_cmp_keys);
+    int rc = 0;
+    dp_buf_append(out, "{", 1);
+    if (n > 0)
+        s_dump_indent(out, flags, depth + 1, false);
+    for (i = 0; rc == 0 && i < n; i++) {
+        rc = s_dump_string(out, keys[i].key, keys[i].len);
+        if (rc == 0) {
+            dp_buf_puts(out, flags & JSON_COMPACT ? ":" : ": ");
+            rc = s_dump(out, json_object_getn(v, keys[i].key, keys[i].len),
+                        flags, depth + 1);
+        }
+        if (i + 1 < n) {
+            dp_buf_append(out, ",", 1);
+            s_dump_indent(out, flags, depth + 1, true);
+        } else {
+            s_dump_indent(out, flags, depth, false);
+        }
+    }
+    dp_buf_append(out, "}", 1);
+    if (keys != stack)
+        dp_free(keys);
+    return rc;
+}
+
+static int s_dump(dp_buf_t *out, const json_t *v, size_t flags, int depth)
+{
+    if (!v || depth > DP_JSON_DUMP_DEPTH)
+        return -1;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return s_dump_object(out, v, flags, depth);
+    case JSON_ARRAY:
+        return s_dump_array(out, v, flags, depth);
+    case JSON_STRING:
+        return s_dump_string(out, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        s_dump_int(out, json_integer_value(v));
+        return 0;
+    case JSON_TRUE:
+        dp_buf_puts(out, "true");
+        return 0;
+    case JSON_FALSE:
+        dp_buf_puts(out, "false");
+        return 0;
+    case JSON_NULL:
+        dp_buf_puts(out, "null");
+        return 0;
+    default:
+        return s_dump_by_jansson(out, v, flags);
+    }
+}
+
+int dp_json_dump(dp_buf_t *out, const json_t *json, size_t flags)
+{
+    assert(out);
+    if (!(flags & JSON_ENCODE_ANY) && !json_is_object(json) &&
+        !json_is_array(json))
+        return DP_EJSON;
+    size_t at = out->len;
+    int rc = 0;
+    if (flags & ~(size_t)DP_JSON_OWN_FLAGS) {
+        char *text = json_dumps(json, flags);
+        rc = text ? 0 : -1;
+        if (text)
+            dp_buf_puts(out, text);
+        free(text);
+    } else {
+        rc = s_dump(out, json, flags, 0);
+    }
+    if (rc < 0) {
+        out->len = at; /* nothing half written */
+        if (out->data)
+            out->data[at] = '\0';
+        return DP_EJSON;
+    }
+    return 0;
+}
+
+char *dp_json_dumps(const json_t *json, size_t flags)
+{
+    dp_buf_t out = DP_BUF_INIT;
+    if (dp_json_dump(&out, json, flags) < 0) {
+        dp_buf_free(&out);
+        return NULL;
+    }
+    return dp_buf_take(&out);
 }
 
 /* ==== YAML ==== */

@@ -252,7 +252,7 @@ static void s_remember(summarizer_t *self, const dp_ledger_win_t *w,
                        const json_t *digest)
 {
     json_t *s = digest_summary(digest);
-    char *text = json_dumps(s, JSON_SORT_KEYS | JSON_COMPACT);
+    char *text = dp_json_dumps(s, JSON_SORT_KEYS | JSON_COMPACT);
     if (text && dp_ledger_put_summary(self->store, w, dp_time_now(), text,
                                       strlen(text)) < 0)
         dp_log(DP_LOG_WARN, "cannot keep the summary of %s", w->repo);
@@ -293,7 +293,7 @@ static void s_items_flush(s_items_t *it)
 static void s_items_sink(void *arg, const json_t *item)
 {
     s_items_t *it = arg;
-    char *line = json_dumps(item, JSON_SORT_KEYS | JSON_COMPACT);
+    char *line = dp_json_dumps(item, JSON_SORT_KEYS | JSON_COMPACT);
     if (!line)
         line = strdup("null");
     it->lines[it->n] = line;
@@ -445,8 +445,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     if (self->llm)
         llm_writer_write(self->llm, digest);
     s_remember(self, &zw, digest);
-    char *text = json_dumps(digest, JSON_SORT_KEYS | JSON_COMPACT);
-    json_decref(digest);
+    char *text = dp_json_dumps(digest, JSON_SORT_KEYS | JSON_COMPACT);
     if (text) {
         dp_msg_t out = {.type = DP_MSG_DIGEST};
         dp_digest_t *d = &out.u.digest;
@@ -461,6 +460,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         dp_log(DP_LOG_INFO, "%s: digest of %ld events", t->key, n);
         free(text);
     }
+    json_decref(digest); /* once the DIGEST is on its way */
 out:
     if (set && live) /* digested: the window is read from Redis if revised */
         s_live_drop(self, live, true);
