@@ -96,11 +96,340 @@ bool dp_json_bool(const json_t *obj, const char *path, bool def)
     return json_is_boolean(v) ? json_is_true(v) : def;
 }
 
+/* ==== Parsing ==== */
+
+/* dp_json_parse reads a text itself and builds the same tree jansson
+ * builds (jansson's own lexer takes a function call and a buffer append
+ * per byte); whatever it does not take at once (an error, a nesting
+ * deeper than DP_JSON_PARSE_DEPTH, an integer past int64, a real number
+ * that overflows, a long number) it leaves to json_loadb, which then
+ * builds the tree or writes the error. */
+#define DP_JSON_PARSE_DEPTH 512
+#define DP_JSON_NUM_MAX 64    /* characters of a number read here */
+#define DP_JSON_INT_DIGITS 18 /* digits that always fit an int64 */
+
+typedef struct {
+    const char *p, *end;
+    dp_buf_t scratch; /* a string with escapes, decoded */
+} s_parser_t;
+
+static json_t *s_parse_value(s_parser_t *ps, int depth);
+
+static void s_skip_ws(s_parser_t *ps)
+{
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' ||
+                               *ps->p == '\r' || *ps->p == '\t'))
+        ps->p++;
+}
+
+/* Four hex digits at p; -1 when they are not. */
+static long s_hex4(const char *p, const char *end)
+{
+    if (end - p < 4)
+        return -1;
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Appends code point cp (not a surrogate, not 0) as UTF-8. */
+static void s_put_utf8(dp_buf_t *b, long cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    dp_buf_append(b, u, n);
+}
+
+/* One escape after a backslash at ps->p (past it), appended to b. */
+static int s_parse_escape(s_parser_t *ps, dp_buf_t *b)
+{
+    if (ps->p >= ps->end)
+        return -1;
+    char c = *ps->p++;
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *at = c ? strchr(from, c) : NULL;
+    if (at) {
+        dp_buf_append(b, &to[at - from], 1);
+        return 0;
+    }
+    if (c != 'u')
+        return -1;
+    long cp = s_hex4(ps->p, ps->end);
+    if (cp < 0)
+        return -1;
+    ps->p += 4;
+    if (cp >= 0xD800 && cp <= 0xDBFF) { /* a pair, or an error */
+        long lo = ps->end - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u'
+                      ? s_hex4(ps->p + 2, ps->end)
+                      : -1;
+        if (lo < 0xDC00 || lo > 0xDFFF)
+            return -1;
+        ps->p += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
+        return -1; /* a lone low surrogate; NUL, as jansson refuses it */
+    }
+    s_put_utf8(b, cp);
+    return 0;
+}
+
+/* The string at ps->p (past its quote): its bytes in *s, *len, either in
+ * the text itself or, with escapes, in ps->scratch. -1 on anything
+ * jansson refuses (a control character, bytes that are not UTF-8, a bad
+ * escape, no end). */
+static int s_parse_chars(s_parser_t *ps, const char **s, size_t *len)
+{
+    const char *start = ps->p;
+    bool escaped = false;
+    dp_buf_reset(&ps->scratch);
+    for (;;) {
+        const char *run = ps->p;
+        while (ps->p < ps->end) {
+            unsigned char c = (unsigned char)*ps->p;
+            if (c == '"' || c == '\\' || c < 0x20)
+                break;
+            if (c < 0x80) {
+                ps->p++;
+                continue;
+            }
+            size_t n = dp_utf8_char(ps->p, (size_t)(ps->end - ps->p), NULL);
+            if (n == 0)
+                return -1;
+            ps->p += n;
+        }
+        if (ps->p >= ps->end || (unsigned char)*ps->p < 0x20)
+            return -1;
+        if (escaped)
+            dp_buf_append(&ps->scratch, run, (size_t)(ps->p - run));
+        if (*ps->p == '"')
+            break;
+        if (!escaped) { /* what came before the first escape */
+            dp_buf_append(&ps->scratch, start, (size_t)(ps->p - start));
+            escaped = true;
+        }
+        ps->p++; /* the backslash */
+        if (s_parse_escape(ps, &ps->scratch) < 0)
+            return -1;
+    }
+    *s = escaped ? (ps->scratch.data ? ps->scratch.data : "") : start;
+    *len = escaped ? ps->scratch.len : (size_t)(ps->p - start);
+    ps->p++; /* the closing quote */
+    return 0;
+}
+
+/* A number as jansson's lexer reads it: -?(0|[1-9][0-9]*)(.[0-9]+)?
+ * ([eE][+-]?[0-9]+)?, an integer without fraction or exponent. */
+static json_t *s_parse_number(s_parser_t *ps)
+{
+    const char *start = ps->p, *q = ps->p;
+    bool real = false;
+    if (q < ps->end && *q == '-')
+        q++;
+    if (q >= ps->end || *q < '0' || *q > '9')
+        return NULL;
+    if (*q == '0')
+        q++;
+    else
+        while (q < ps->end && *q >= '0' && *q <= '9')
+            q++;
+    if (q < ps->end && *q == '.') {
+        real = true;
+        const char *d = ++q;
+        while (q < ps->end && *q >= '0' && *q <= '9')
+            q++;
+        if (q == d)
+            return NULL;
+    }
+    if (q < ps->end && (*q == 'e' || *q == 'E')) {
+        real = true;
+        q++;
+        if (q < ps->end && (*q == '+' || *q == '-'))
+            q++;
+        const char *d = q;
+        while (q < ps->end && *q >= '0' && *q <= '9')
+            q++;
+        if (q == d)
+            return NULL;
+    }
+    size_t n = (size_t)(q - start);
+    if (n >= DP_JSON_NUM_MAX)
+        return NULL;
+    char tok[DP_JSON_NUM_MAX];
+    memcpy(tok, start, n);
+    tok[n] = '\0';
+    ps->p = q;
+    errno = 0;
+    if (!real) {
+        bool neg = tok[0] == '-';
+        if (n - neg > DP_JSON_INT_DIGITS) {
+            long long v = strtoll(tok, NULL, 10);
+            return errno == ERANGE ? NULL : json_integer(v);
+        }
+        long long v = 0;
+        for (size_t i = neg; i < n; i++)
+            v = v * 10 + (tok[i] - '0');
+        return json_integer(neg ? -v : v);
+    }
+    double d = strtod(tok, NULL);
+    if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
+        return NULL;
+    return json_real(d);
+}
+
+/* The literal word at ps->p, when it is one. */
+static bool s_parse_word(s_parser_t *ps, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return false;
+    ps->p += n;
+    return true;
+}
+
+static json_t *s_parse_array(s_parser_t *ps, int depth)
+{
+    json_t *a = json_array();
+    s_skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        return a;
+    }
+    for (;;) {
+        json_t *v = s_parse_value(ps, depth);
+        if (!v || json_array_append_new(a, v) < 0)
+            break;
+        s_skip_ws(ps);
+        if (ps->p >= ps->end)
+            break;
+        char c = *ps->p++;
+        if (c == ']')
+            return a;
+        if (c != ',')
+            break;
+    }
+    json_decref(a);
+    return NULL;
+}
+
+static json_t *s_parse_object(s_parser_t *ps, int depth)
+{
+    json_t *o = json_object();
+    s_skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return o;
+    }
+    for (;;) {
+        const char *key;
+        size_t klen;
+        if (ps->p >= ps->end || *ps->p != '"')
+            break;
+        ps->p++;
+        if (s_parse_chars(ps, &key, &klen) < 0)
+            break;
+        /* The key outlives the scratch buffer a value may reuse. */
+        char small[DP_JSON_NUM_MAX];
+        char *copy = klen < sizeof small ? small : dp_malloc(klen + 1);
+        memcpy(copy, key, klen);
+        copy[klen] = '\0';
+        s_skip_ws(ps);
+        json_t *v = NULL;
+        if (ps->p < ps->end && *ps->p == ':') {
+            ps->p++;
+            v = s_parse_value(ps, depth);
+        }
+        int rc = v ? json_object_setn_new_nocheck(o, copy, klen, v) : -1;
+        if (copy != small)
+            dp_free(copy);
+        if (rc < 0)
+            break;
+        s_skip_ws(ps);
+        if (ps->p >= ps->end)
+            break;
+        char c = *ps->p++;
+        if (c == '}')
+            return o;
+        if (c != ',')
+            break;
+        s_skip_ws(ps);
+    }
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *s_parse_value(s_parser_t *ps, int depth)
+{
+    s_skip_ws(ps);
+    if (ps->p >= ps->end || depth >= DP_JSON_PARSE_DEPTH)
+        return NULL;
+    switch (*ps->p) {
+    case '{':
+        ps->p++;
+        return s_parse_object(ps, depth + 1);
+    case '[':
+        ps->p++;
+        return s_parse_array(ps, depth + 1);
+    case '"': {
+        const char *str;
+        size_t len;
+        ps->p++;
+        if (s_parse_chars(ps, &str, &len) < 0)
+            return NULL;
+        return json_stringn_nocheck(str, len);
+    }
+    case 't':
+        return s_parse_word(ps, "true") ? json_true() : NULL;
+    case 'f':
+        return s_parse_word(ps, "false") ? json_false() : NULL;
+    case 'n':
+        return s_parse_word(ps, "null") ? json_null() : NULL;
+    default:
+        return s_parse_number(ps);
+    }
+}
+
 json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen)
 {
     assert(text || len == 0);
+    s_parser_t ps = {.p = text, .end = text ? text + len : NULL};
+    json_t *root = len ? s_parse_value(&ps, 0) : NULL;
+    dp_buf_free(&ps.scratch);
+    if (root) {
+        s_skip_ws(&ps);
+        if (ps.p == ps.end)
+            return root;
+        json_decref(root); /* trailing bytes: jansson says where */
+    }
     json_error_t error;
-    json_t *root = json_loadb(text ? text : "", len, JSON_DECODE_ANY, &error);
+    root = json_loadb(text ? text : "", len, JSON_DECODE_ANY, &error);
     if (!root && err && errlen)
         snprintf(err, errlen, "line %d, column %d: %s", error.line,
                  error.column, error.text);

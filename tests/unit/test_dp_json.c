@@ -531,6 +531,126 @@ static void test_dump_refuses_what_jansson_refuses(void **state)
     dp_buf_free(&out);
 }
 
+/* dp_json_parse builds what json_loadb builds (the same values, types and
+ * order of keys), or fails with jansson's own message. */
+static void s_same_parse(const char *text, size_t len)
+{
+    char err[ERRLEN] = "";
+    json_error_t error;
+    json_t *got = dp_json_parse(text, len, err, sizeof err);
+    json_t *want = json_loadb(text, len, JSON_DECODE_ANY, &error);
+    if (!want) {
+        char msg[ERRLEN];
+        snprintf(msg, sizeof msg, "line %d, column %d: %s", error.line,
+                 error.column, error.text);
+        if (got)
+            fail_msg("accepted what jansson refuses: %.*s", (int)len, text);
+        assert_string_equal(err, msg);
+        return;
+    }
+    if (!got)
+        fail_msg("refused (%s): %.*s", err, (int)len, text);
+    char *a = json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
+    char *b = json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT);
+    assert_true(json_equal(want, got));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    json_decref(want);
+    json_decref(got);
+}
+
+static void test_parse_builds_what_jansson_builds(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "[1,]",
+        "{\"a\":1,}",
+        "01",
+        "-",
+        "1.",
+        "1e",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "-0",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "123456789012345678",
+        "1234567890123456789",
+        "1E5",
+        "-1.5e-3",
+        "\"\\u0000\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\\uD834\\uDD1E\"",
+        "\"\\ud83d\"",
+        "\"\\ude00\"",
+        "\"\\ud83dx\"",
+        "\"\\ud83d\\u0041\"",
+        "\"a\\x\"",
+        "\"\\u12\"",
+        "\"\x01\"",
+        "\"\xff\"",
+        "\"\xc0\x80\"",
+        "\"\xed\xa0\x80\"",
+        "\"\xf4\x90\x80\x80\"",
+        "\"\xe4\xb8\xad\"",
+        "{\"a\":1,\"a\":2}",
+        "{\"b\":1,\"a\":2,\"b\":3}",
+        " true ",
+        "truex",
+        "nul",
+        "[] x",
+        "",
+        " ",
+        "\t\r\n[ 1 , { } ]\n",
+        "{\"\\u00e9\":\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"}",
+        "[1 2]",
+        "{\"a\" 1}",
+        "{1:2}",
+        "\"abc",
+        "{\"a\":}",
+        "[",
+        "{",
+        "\"\\\"",
+        "nan",
+        "-01",
+        "0.0",
+        "[-]",
+        "{\"k\\u0000\":1}",
+        "\"x\" \"y\"",
+        "\xef\xbb\xbf{}",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        s_same_parse(texts[i], strlen(texts[i]));
+    s_same_parse("[1,\0002]", 5); /* a NUL byte */
+    /* Nested deeper than dp_json_parse goes itself, and than jansson. */
+    for (size_t depth = 600; depth <= 3000; depth += 2400) {
+        dp_buf_t deep = DP_BUF_INIT;
+        for (size_t i = 0; i < depth; i++)
+            dp_buf_puts(&deep, "[");
+        for (size_t i = 0; i < depth; i++)
+            dp_buf_puts(&deep, "]");
+        s_same_parse(deep.data, deep.len);
+        dp_buf_free(&deep);
+    }
+    /* Random documents, as text in every layout. */
+    unsigned long seed = 23;
+    for (int i = 0; i < 200; i++) {
+        json_t *v = s_random_doc(&seed, S_DOC_DEPTH);
+        for (size_t f = 0; f < sizeof s_dump_flags / sizeof *s_dump_flags;
+             f++) {
+            char *text = json_dumps(v, s_dump_flags[f] | JSON_ENCODE_ANY);
+            if (text)
+                s_same_parse(text, strlen(text));
+            free(text);
+        }
+        json_decref(v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_dump_writes_what_jansson_writes),
         cmocka_unit_test(test_dump_writes_recorded_github_documents_as_jansson),
         cmocka_unit_test(test_dump_refuses_what_jansson_refuses),
+        cmocka_unit_test(test_parse_builds_what_jansson_builds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
