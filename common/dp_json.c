@@ -141,33 +141,6 @@ static long s_hex4(const char *p, const char *end)
     return v;
 }
 
-/* Appends code point cp (not a surrogate, not 0) as UTF-8. */
-static void s_put_utf8(dp_buf_t *b, long cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    dp_buf_append(b, u, n);
-}
-
 /* One escape after a backslash at ps->p (past it), appended to b. */
 static int s_parse_escape(s_parser_t *ps, dp_buf_t *b)
 {
@@ -197,7 +170,7 @@ static int s_parse_escape(s_parser_t *ps, dp_buf_t *b)
     } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
         return -1; /* a lone low surrogate; NUL, as jansson refuses it */
     }
-    s_put_utf8(b, cp);
+    dp_utf8_put(b, (uint32_t)cp);
     return 0;
 }
 
@@ -314,6 +287,17 @@ static bool s_parse_word(s_parser_t *ps, const char *word)
     return true;
 }
 
+/* What follows an element of an array or object: 1 for its closing
+ * bracket close, 0 for a comma, -1 for anything else. */
+static int s_parse_next(s_parser_t *ps, char close)
+{
+    s_skip_ws(ps);
+    if (ps->p >= ps->end)
+        return -1;
+    char c = *ps->p++;
+    return c == close ? 1 : c == ',' ? 0 : -1;
+}
+
 static json_t *s_parse_array(s_parser_t *ps, int depth)
 {
     json_t *a = json_array();
@@ -324,15 +308,11 @@ static json_t *s_parse_array(s_parser_t *ps, int depth)
     }
     for (;;) {
         json_t *v = s_parse_value(ps, depth);
-        if (!v || json_array_append_new(a, v) < 0)
-            break;
-        s_skip_ws(ps);
-        if (ps->p >= ps->end)
-            break;
-        char c = *ps->p++;
-        if (c == ']')
+        int next =
+            !v || json_array_append_new(a, v) < 0 ? -1 : s_parse_next(ps, ']');
+        if (next > 0)
             return a;
-        if (c != ',')
+        if (next < 0)
             break;
     }
     json_decref(a);
@@ -369,15 +349,10 @@ static json_t *s_parse_object(s_parser_t *ps, int depth)
         int rc = v ? json_object_setn_new_nocheck(o, copy, klen, v) : -1;
         if (copy != small)
             dp_free(copy);
-        if (rc < 0)
-            break;
-        s_skip_ws(ps);
-        if (ps->p >= ps->end)
-            break;
-        char c = *ps->p++;
-        if (c == '}')
+        int next = rc < 0 ? -1 : s_parse_next(ps, '}');
+        if (next > 0)
             return o;
-        if (c != ',')
+        if (next < 0)
             break;
         s_skip_ws(ps);
     }
@@ -487,6 +462,8 @@ static void s_dump_indent(dp_buf_t *out, size_t flags, int depth, bool space)
 static int s_dump_string(dp_buf_t *out, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
+    /* The short escapes; \u00XX for the other controls. */
+    static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
     if (dp_utf8_invalid_at(s, len) != len)
         return -1;
     dp_buf_reserve(out, len + 2);
@@ -498,33 +475,11 @@ static int s_dump_string(dp_buf_t *out, const char *s, size_t len)
             continue;
         dp_buf_append(out, s + run, i - run);
         run = i + 1;
-        char esc[6] = {'\\', 0, '0', '0', hex[c >> 4], hex[c & 0xf]};
-        size_t n = 2;
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            esc[1] = 'u';
-            n = sizeof esc;
-            break;
-        }
+        const char *at = c ? memchr(from, c, sizeof from - 1) : NULL;
+        char esc[6] = {'\\',        at ? to[at - from] : 'u',
+                       '0',         '0',
+                       hex[c >> 4], hex[c & 0xf]};
+        size_t n = at ? 2 : sizeof esc;
         dp_buf_append(out, esc, n);
     }
     dp_buf_append(out, s + run, len - run);
