@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "dp_mem.h"
+#include "dp_utf8.h"
 
 /* Nesting deeper than this is refused, which keeps every later recursive
  * walk over the tree (json_decref, json_dumps) shallow. */
@@ -95,15 +96,546 @@ bool dp_json_bool(const json_t *obj, const char *path, bool def)
     return json_is_boolean(v) ? json_is_true(v) : def;
 }
 
+/* ==== Parsing ==== */
+
+/* dp_json_parse reads a text itself and builds the same tree jansson
+ * builds (jansson's own lexer takes a function call and a buffer append
+ * per byte); whatever it does not take at once (an error, a nesting
+ * deeper than DP_JSON_PARSE_DEPTH, an integer past int64, a real number
+ * that overflows, a long number) it leaves to json_loadb, which then
+ * builds the tree or writes the error. */
+#define DP_JSON_PARSE_DEPTH 512
+#define DP_JSON_NUM_MAX 64    /* characters of a number read here */
+#define DP_JSON_INT_DIGITS 18 /* digits that always fit an int64 */
+
+typedef struct {
+    const char *p, *end;
+    dp_buf_t scratch; /* a string with escapes, decoded */
+} s_parser_t;
+
+static json_t *s_parse_value(s_parser_t *ps, int depth);
+
+static void s_skip_ws(s_parser_t *ps)
+{
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' ||
+                               *ps->p == '\r' || *ps->p == '\t'))
+        ps->p++;
+}
+
+/* Four hex digits at p; -1 when they are not. */
+static long s_hex4(const char *p, const char *end)
+{
+    if (end - p < 4)
+        return -1;
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* One escape after a backslash at ps->p (past it), appended to b. */
+static int s_parse_escape(s_parser_t *ps, dp_buf_t *b)
+{
+    if (ps->p >= ps->end)
+        return -1;
+    char c = *ps->p++;
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *at = c ? strchr(from, c) : NULL;
+    if (at) {
+        dp_buf_append(b, &to[at - from], 1);
+        return 0;
+    }
+    if (c != 'u')
+        return -1;
+    long cp = s_hex4(ps->p, ps->end);
+    if (cp < 0)
+        return -1;
+    ps->p += 4;
+    if (cp >= 0xD800 && cp <= 0xDBFF) { /* a pair, or an error */
+        long lo = ps->end - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u'
+                      ? s_hex4(ps->p + 2, ps->end)
+                      : -1;
+        if (lo < 0xDC00 || lo > 0xDFFF)
+            return -1;
+        ps->p += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
+        return -1; /* a lone low surrogate; NUL, as jansson refuses it */
+    }
+    dp_utf8_put(b, (uint32_t)cp);
+    return 0;
+}
+
+/* The string at ps->p (past its quote): its bytes in *s, *len, either in
+ * the text itself or, with escapes, in ps->scratch. -1 on anything
+ * jansson refuses (a control character, bytes that are not UTF-8, a bad
+ * escape, no end). */
+static int s_parse_chars(s_parser_t *ps, const char **s, size_t *len)
+{
+    const char *start = ps->p;
+    bool escaped = false;
+    dp_buf_reset(&ps->scratch);
+    for (;;) {
+        const char *run = ps->p;
+        while (ps->p < ps->end) {
+            unsigned char c = (unsigned char)*ps->p;
+            if (c == '"' || c == '\\' || c < 0x20)
+                break;
+            if (c < 0x80) {
+                ps->p++;
+                continue;
+            }
+            size_t n = dp_utf8_char(ps->p, (size_t)(ps->end - ps->p), NULL);
+            if (n == 0)
+                return -1;
+            ps->p += n;
+        }
+        if (ps->p >= ps->end || (unsigned char)*ps->p < 0x20)
+            return -1;
+        if (escaped)
+            dp_buf_append(&ps->scratch, run, (size_t)(ps->p - run));
+        if (*ps->p == '"')
+            break;
+        if (!escaped) { /* what came before the first escape */
+            dp_buf_append(&ps->scratch, start, (size_t)(ps->p - start));
+            escaped = true;
+        }
+        ps->p++; /* the backslash */
+        if (s_parse_escape(ps, &ps->scratch) < 0)
+            return -1;
+    }
+    *s = escaped ? (ps->scratch.data ? ps->scratch.data : "") : start;
+    *len = escaped ? ps->scratch.len : (size_t)(ps->p - start);
+    ps->p++; /* the closing quote */
+    return 0;
+}
+
+/* A number as jansson's lexer reads it: -?(0|[1-9][0-9]*)(.[0-9]+)?
+ * ([eE][+-]?[0-9]+)?, an integer without fraction or exponent. */
+static json_t *s_parse_number(s_parser_t *ps)
+{
+    const char *start = ps->p, *q = ps->p;
+    bool real = false;
+    if (q < ps->end && *q == '-')
+        q++;
+    if (q >= ps->end || *q < '0' || *q > '9')
+        return NULL;
+    if (*q == '0')
+        q++;
+    else
+        while (q < ps->end && *q >= '0' && *q <= '9')
+            q++;
+    if (q < ps->end && *q == '.') {
+        real = true;
+        const char *d = ++q;
+        while (q < ps->end && *q >= '0' && *q <= '9')
+            q++;
+        if (q == d)
+            return NULL;
+    }
+    if (q < ps->end && (*q == 'e' || *q == 'E')) {
+        real = true;
+        q++;
+        if (q < ps->end && (*q == '+' || *q == '-'))
+            q++;
+        const char *d = q;
+        while (q < ps->end && *q >= '0' && *q <= '9')
+            q++;
+        if (q == d)
+            return NULL;
+    }
+    size_t n = (size_t)(q - start);
+    if (n >= DP_JSON_NUM_MAX)
+        return NULL;
+    char tok[DP_JSON_NUM_MAX];
+    memcpy(tok, start, n);
+    tok[n] = '\0';
+    ps->p = q;
+    errno = 0;
+    if (!real) {
+        bool neg = tok[0] == '-';
+        if (n - neg > DP_JSON_INT_DIGITS) {
+            long long v = strtoll(tok, NULL, 10);
+            return errno == ERANGE ? NULL : json_integer(v);
+        }
+        long long v = 0;
+        for (size_t i = neg; i < n; i++)
+            v = v * 10 + (tok[i] - '0');
+        return json_integer(neg ? -v : v);
+    }
+    double d = strtod(tok, NULL);
+    if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
+        return NULL;
+    return json_real(d);
+}
+
+/* The literal word at ps->p, when it is one. */
+static bool s_parse_word(s_parser_t *ps, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return false;
+    ps->p += n;
+    return true;
+}
+
+/* What follows an element of an array or object: 1 for its closing
+ * bracket close, 0 for a comma, -1 for anything else. */
+static int s_parse_next(s_parser_t *ps, char close)
+{
+    s_skip_ws(ps);
+    if (ps->p >= ps->end)
+        return -1;
+    char c = *ps->p++;
+    return c == close ? 1 : c == ',' ? 0 : -1;
+}
+
+static json_t *s_parse_array(s_parser_t *ps, int depth)
+{
+    json_t *a = json_array();
+    s_skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        return a;
+    }
+    for (;;) {
+        json_t *v = s_parse_value(ps, depth);
+        int next =
+            !v || json_array_append_new(a, v) < 0 ? -1 : s_parse_next(ps, ']');
+        if (next > 0)
+            return a;
+        if (next < 0)
+            break;
+    }
+    json_decref(a);
+    return NULL;
+}
+
+static json_t *s_parse_object(s_parser_t *ps, int depth)
+{
+    json_t *o = json_object();
+    s_skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return o;
+    }
+    for (;;) {
+        const char *key;
+        size_t klen;
+        if (ps->p >= ps->end || *ps->p != '"')
+            break;
+        ps->p++;
+        if (s_parse_chars(ps, &key, &klen) < 0)
+            break;
+        /* The key outlives the scratch buffer a value may reuse. */
+        char small[DP_JSON_NUM_MAX];
+        char *copy = klen < sizeof small ? small : dp_malloc(klen + 1);
+        memcpy(copy, key, klen);
+        copy[klen] = '\0';
+        s_skip_ws(ps);
+        json_t *v = NULL;
+        if (ps->p < ps->end && *ps->p == ':') {
+            ps->p++;
+            v = s_parse_value(ps, depth);
+        }
+        int rc = v ? json_object_setn_new_nocheck(o, copy, klen, v) : -1;
+        if (copy != small)
+            dp_free(copy);
+        int next = rc < 0 ? -1 : s_parse_next(ps, '}');
+        if (next > 0)
+            return o;
+        if (next < 0)
+            break;
+        s_skip_ws(ps);
+    }
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *s_parse_value(s_parser_t *ps, int depth)
+{
+    s_skip_ws(ps);
+    if (ps->p >= ps->end || depth >= DP_JSON_PARSE_DEPTH)
+        return NULL;
+    switch (*ps->p) {
+    case '{':
+        ps->p++;
+        return s_parse_object(ps, depth + 1);
+    case '[':
+        ps->p++;
+        return s_parse_array(ps, depth + 1);
+    case '"': {
+        const char *str;
+        size_t len;
+        ps->p++;
+        if (s_parse_chars(ps, &str, &len) < 0)
+            return NULL;
+        return json_stringn_nocheck(str, len);
+    }
+    case 't':
+        return s_parse_word(ps, "true") ? json_true() : NULL;
+    case 'f':
+        return s_parse_word(ps, "false") ? json_false() : NULL;
+    case 'n':
+        return s_parse_word(ps, "null") ? json_null() : NULL;
+    default:
+        return s_parse_number(ps);
+    }
+}
+
 json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen)
 {
     assert(text || len == 0);
+    s_parser_t ps = {.p = text, .end = text ? text + len : NULL};
+    json_t *root = len ? s_parse_value(&ps, 0) : NULL;
+    dp_buf_free(&ps.scratch);
+    if (root) {
+        s_skip_ws(&ps);
+        if (ps.p == ps.end)
+            return root;
+        json_decref(root); /* trailing bytes: jansson says where */
+    }
     json_error_t error;
-    json_t *root = json_loadb(text ? text : "", len, JSON_DECODE_ANY, &error);
+    root = json_loadb(text ? text : "", len, JSON_DECODE_ANY, &error);
     if (!root && err && errlen)
         snprintf(err, errlen, "line %d, column %d: %s", error.line,
                  error.column, error.text);
     return root;
+}
+
+/* ==== Serializing ==== */
+
+/* The flags dp_json_dumps writes itself; with any other (ENSURE_ASCII,
+ * ESCAPE_SLASH, EMBED) it hands the whole value to json_dumps. */
+#define DP_JSON_OWN_FLAGS                                                      \
+    (JSON_MAX_INDENT | JSON_COMPACT | JSON_SORT_KEYS | JSON_PRESERVE_ORDER |   \
+     JSON_ENCODE_ANY | JSON_REAL_PRECISION(31))
+#define DP_JSON_INDENT_OF(flags) ((flags)&JSON_MAX_INDENT)
+/* A tree nested deeper is refused (NULL): a cycle is, as json_dumps
+ * refuses it. */
+#define DP_JSON_DUMP_DEPTH 2048
+#define DP_JSON_INT_MAX 24    /* digits and sign of a 64-bit integer */
+#define DP_JSON_KEYS_STACK 32 /* keys of an object sorted without malloc */
+
+typedef struct {
+    const char *key;
+    size_t len;
+} s_key_t;
+
+/* jansson's order of keys: bytes, then length. */
+static int s_cmp_keys(const void *a, const void *b)
+{
+    const s_key_t *x = a, *y = b;
+    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    if (c)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/* A new line and the indent of depth, or a space where jansson writes
+ * one (after a comma, unless compact). */
+static void s_dump_indent(dp_buf_t *out, size_t flags, int depth, bool space)
+{
+    size_t n = DP_JSON_INDENT_OF(flags) * (size_t)depth;
+    if (DP_JSON_INDENT_OF(flags) > 0) {
+        dp_buf_reserve(out, n + 1);
+        out->data[out->len++] = '\n';
+        memset(out->data + out->len, ' ', n);
+        out->len += n;
+        out->data[out->len] = '\0';
+    } else if (space && !(flags & JSON_COMPACT)) {
+        dp_buf_append(out, " ", 1);
+    }
+}
+
+/* A string as jansson writes it without ENSURE_ASCII or ESCAPE_SLASH: '"'
+ * and '\\' escaped, control characters as \b \f \n \r \t or \u00XX,
+ * everything else as it is. -1 for bytes that are not UTF-8. */
+static int s_dump_string(dp_buf_t *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    /* The short escapes; \u00XX for the other controls. */
+    static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+    if (dp_utf8_invalid_at(s, len) != len)
+        return -1;
+    dp_buf_reserve(out, len + 2);
+    dp_buf_append(out, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        dp_buf_append(out, s + run, i - run);
+        run = i + 1;
+        const char *at = c ? memchr(from, c, sizeof from - 1) : NULL;
+        char esc[6] = {'\\',        at ? to[at - from] : 'u',
+                       '0',         '0',
+                       hex[c >> 4], hex[c & 0xf]};
+        size_t n = at ? 2 : sizeof esc;
+        dp_buf_append(out, esc, n);
+    }
+    dp_buf_append(out, s + run, len - run);
+    dp_buf_append(out, "\"", 1);
+    return 0;
+}
+
+static void s_dump_int(dp_buf_t *out, json_int_t v)
+{
+    char digits[DP_JSON_INT_MAX];
+    size_t at = sizeof digits;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[--at] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        digits[--at] = '-';
+    dp_buf_append(out, digits + at, sizeof digits - at);
+}
+
+/* Anything jansson writes in a way of its own (a real number): by
+ * jansson itself. */
+static int s_dump_by_jansson(dp_buf_t *out, const json_t *v, size_t flags)
+{
+    char *text = json_dumps(v, (flags & DP_JSON_OWN_FLAGS) | JSON_ENCODE_ANY);
+    if (!text)
+        return -1;
+    dp_buf_puts(out, text);
+    free(text);
+    return 0;
+}
+
+static int s_dump(dp_buf_t *out, const json_t *v, size_t flags, int depth);
+
+static int s_dump_array(dp_buf_t *out, const json_t *v, size_t flags, int depth)
+{
+    size_t n = json_array_size(v);
+    dp_buf_append(out, "[", 1);
+    if (n > 0)
+        s_dump_indent(out, flags, depth + 1, false);
+    for (size_t i = 0; i < n; i++) {
+        if (s_dump(out, json_array_get(v, i), flags, depth + 1) < 0)
+            return -1;
+        if (i + 1 < n) {
+            dp_buf_append(out, ",", 1);
+            s_dump_indent(out, flags, depth + 1, true);
+        } else {
+            s_dump_indent(out, flags, depth, false);
+        }
+    }
+    dp_buf_append(out, "]", 1);
+    return 0;
+}
+
+static int s_dump_object(dp_buf_t *out, const json_t *v, size_t flags,
+                         int depth)
+{
+    size_t n = json_object_size(v), i = 0;
+    s_key_t stack[DP_JSON_KEYS_STACK];
+    s_key_t *keys =
+        n <= DP_JSON_KEYS_STACK ? stack : dp_calloc(n, sizeof *keys);
+    for (void *it = json_object_iter((json_t *)v); it && i < n;
+         it = json_object_iter_next((json_t *)v, it), i++)
+        keys[i] =
+            (s_key_t){json_object_iter_key(it), json_object_iter_key_len(it)};
+    n = i;
+    if (flags & JSON_SORT_KEYS)
+        qsort(keys, n, sizeof *keys, s_cmp_keys);
+    int rc = 0;
+    dp_buf_append(out, "{", 1);
+    if (n > 0)
+        s_dump_indent(out, flags, depth + 1, false);
+    for (i = 0; rc == 0 && i < n; i++) {
+        rc = s_dump_string(out, keys[i].key, keys[i].len);
+        if (rc == 0) {
+            dp_buf_puts(out, flags & JSON_COMPACT ? ":" : ": ");
+            rc = s_dump(out, json_object_getn(v, keys[i].key, keys[i].len),
+                        flags, depth + 1);
+        }
+        if (i + 1 < n) {
+            dp_buf_append(out, ",", 1);
+            s_dump_indent(out, flags, depth + 1, true);
+        } else {
+            s_dump_indent(out, flags, depth, false);
+        }
+    }
+    dp_buf_append(out, "}", 1);
+    if (keys != stack)
+        dp_free(keys);
+    return rc;
+}
+
+static int s_dump(dp_buf_t *out, const json_t *v, size_t flags, int depth)
+{
+    if (!v || depth > DP_JSON_DUMP_DEPTH)
+        return -1;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return s_dump_object(out, v, flags, depth);
+    case JSON_ARRAY:
+        return s_dump_array(out, v, flags, depth);
+    case JSON_STRING:
+        return s_dump_string(out, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        s_dump_int(out, json_integer_value(v));
+        return 0;
+    case JSON_TRUE:
+        dp_buf_puts(out, "true");
+        return 0;
+    case JSON_FALSE:
+        dp_buf_puts(out, "false");
+        return 0;
+    case JSON_NULL:
+        dp_buf_puts(out, "null");
+        return 0;
+    default:
+        return s_dump_by_jansson(out, v, flags);
+    }
+}
+
+int dp_json_dump(dp_buf_t *out, const json_t *json, size_t flags)
+{
+    assert(out);
+    if (!(flags & JSON_ENCODE_ANY) && !json_is_object(json) &&
+        !json_is_array(json))
+        return DP_EJSON;
+    size_t at = out->len;
+    int rc = 0;
+    if (flags & ~(size_t)DP_JSON_OWN_FLAGS) {
+        char *text = json_dumps(json, flags);
+        rc = text ? 0 : -1;
+        if (text)
+            dp_buf_puts(out, text);
+        free(text);
+    } else {
+        rc = s_dump(out, json, flags, 0);
+    }
+    if (rc < 0) {
+        out->len = at; /* nothing half written */
+        if (out->data)
+            out->data[at] = '\0';
+        return DP_EJSON;
+    }
+    return 0;
+}
+
+char *dp_json_dumps(const json_t *json, size_t flags)
+{
+    dp_buf_t out = DP_BUF_INIT;
+    if (dp_json_dump(&out, json, flags) < 0) {
+        dp_buf_free(&out);
+        return NULL;
+    }
+    return dp_buf_take(&out);
 }
 
 /* ==== YAML ==== */

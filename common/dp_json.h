@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "dp_err.h"
+#include "dp_mem.h"
 
 /* Paths: keys separated by '.', e.g. "user.login"; a segment of digits
  * indexes an array ("labels.0.name"). An empty path is obj itself. A NULL
@@ -33,6 +34,20 @@ json_t *dp_json_get(const json_t *obj, const char *path);
  * position into err: "line 3, column 7: <jansson's reason>". The caller
  * owns the result (json_decref). */
 json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen);
+
+/* Appends the JSON text of json to out, byte for byte what
+ * json_dumps(json, flags) writes (the same escapes, indents and order of
+ * keys), without its per-token callbacks and its loop check: a tree
+ * nested deeper than 2,048 levels (a cycle among them) is refused, and so
+ * is a key that is not UTF-8 (only json_object_set_nocheck makes one;
+ * json_dumps writes it cut short).
+ * Returns 0, or DP_EJSON where json_dumps would return NULL (out is then
+ * as it was). */
+DP_NODISCARD int dp_json_dump(dp_buf_t *out, const json_t *json, size_t flags);
+
+/* As json_dumps, through dp_json_dump: a new NUL-terminated text the
+ * caller frees (free or dp_free), or NULL. */
+char *dp_json_dumps(const json_t *json, size_t flags);
 
 /* Loads a YAML file (or a JSON file, which is YAML) as a JSON tree. Plain
  * scalars true/false/null and integers become JSON booleans, null and

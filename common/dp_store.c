@@ -16,13 +16,8 @@
 
 #define DP_STORE_TIMEOUT_MS 5000
 #define DP_STORE_HOST_MAX 256
-
-/* A queued command, kept so a batch can be resent after reconnecting. */
-typedef struct {
-    int argc;
-    char **argv;
-    size_t *lens;
-} s_cmd_t;
+#define DP_STORE_QUEUE_KEEP (1024 * 1024) /* batch buffer kept for reuse */
+#define DP_STORE_RESP_HEAD 32             /* "*<argc>\r\n" or "$<len>\r\n" */
 
 struct dp_store_t {
     redisContext *ctx; /* NULL while disconnected */
@@ -34,8 +29,9 @@ struct dp_store_t {
     long db;           /* SELECT index */
     bool tls;          /* rediss://: through a dp_tls tunnel */
     dp_tls_t *tunnel;  /* the tunnel of the current connection */
-    s_cmd_t *queue;    /* commands queued for a batch */
-    size_t nqueue, capqueue;
+    dp_buf_t queue;    /* the commands of a batch, in Redis's protocol, kept
+                          so the batch can be resent after reconnecting */
+    size_t nqueue;     /* commands in queue */
     long long ping_at; /* monotonic ms of the next dp_store_keepalive PING */
 };
 
@@ -209,12 +205,9 @@ dp_store_t *dp_store_new(const char *url, char *err, size_t errlen)
 
 static void s_clear_queue(dp_store_t *self)
 {
-    for (size_t i = 0; i < self->nqueue; i++) {
-        for (int j = 0; j < self->queue[i].argc; j++)
-            dp_free(self->queue[i].argv[j]);
-        dp_free(self->queue[i].argv);
-        dp_free(self->queue[i].lens);
-    }
+    if (self->queue.cap > DP_STORE_QUEUE_KEEP)
+        dp_buf_free(&self->queue); /* a rare large batch */
+    dp_buf_reset(&self->queue);
     self->nqueue = 0;
 }
 
@@ -225,8 +218,7 @@ void dp_store_destroy(dp_store_t **self_p)
     if (!self)
         return;
     s_disconnect(self);
-    s_clear_queue(self);
-    dp_free(self->queue);
+    dp_buf_free(&self->queue);
     dp_free(self->host);
     dp_free(self->path);
     dp_free(self->user);
@@ -260,21 +252,20 @@ void dp_store_append(dp_store_t *self, int argc, const char **argv,
                      const size_t *lens)
 {
     assert(self && argc > 0 && argv);
-    if (self->nqueue == self->capqueue) {
-        self->capqueue = self->capqueue ? self->capqueue * 2 : 64;
-        self->queue =
-            dp_realloc(self->queue, self->capqueue * sizeof *self->queue);
-    }
-    s_cmd_t *cmd = &self->queue[self->nqueue++];
-    cmd->argc = argc;
-    cmd->argv = dp_calloc((size_t)argc, sizeof(char *));
-    cmd->lens = dp_calloc((size_t)argc, sizeof(size_t));
+    /* Written out at once as the protocol has it (what hiredis would
+     * format at the flush): one buffer for the whole batch. */
+    char head[DP_STORE_RESP_HEAD];
+    int n = snprintf(head, sizeof head, "*%d\r\n", argc);
+    dp_buf_append(&self->queue, head, (size_t)n);
     for (int i = 0; i < argc; i++) {
-        cmd->lens[i] = lens ? lens[i] : strlen(argv[i]);
-        cmd->argv[i] = dp_malloc(cmd->lens[i] + 1);
-        memcpy(cmd->argv[i], argv[i], cmd->lens[i]);
-        cmd->argv[i][cmd->lens[i]] = '\0';
+        size_t len = lens ? lens[i] : strlen(argv[i]);
+        n = snprintf(head, sizeof head, "$%zu\r\n", len);
+        dp_buf_reserve(&self->queue, (size_t)n + len + 2);
+        dp_buf_append(&self->queue, head, (size_t)n);
+        dp_buf_append(&self->queue, argv[i], len);
+        dp_buf_append(&self->queue, "\r\n", 2);
     }
+    self->nqueue++;
 }
 
 size_t dp_store_pending(dp_store_t *self)
@@ -285,10 +276,11 @@ size_t dp_store_pending(dp_store_t *self)
 
 static int s_run_batch(dp_store_t *self, redisReply **replies)
 {
-    for (size_t i = 0; i < self->nqueue; i++)
-        redisAppendCommandArgv(self->ctx, self->queue[i].argc,
-                               (const char **)self->queue[i].argv,
-                               self->queue[i].lens);
+    if (redisAppendFormattedCommand(self->ctx, self->queue.data,
+                                    self->queue.len) != REDIS_OK) {
+        dp_log(DP_LOG_WARN, "redis batch: %s", self->ctx->errstr);
+        return DP_EREDIS;
+    }
     for (size_t i = 0; i < self->nqueue; i++) {
         void *r = NULL;
         if (redisGetReply(self->ctx, &r) != REDIS_OK || !r) {

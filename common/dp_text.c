@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dp_utf8.h"
+
 #define DP_CP_REPLACEMENT 0xFFFDu
 #define DP_CP_ZWSP "\xE2\x80\x8B"        /* U+200B ZERO WIDTH SPACE */
 #define DP_CP_ELLIPSIS_U8 "\xE2\x80\xA6" /* U+2026 HORIZONTAL ELLIPSIS */
@@ -69,32 +71,6 @@ static uint32_t s_decode(const unsigned char *s, size_t *i)
         hi = 0xBF;
     }
     return cp;
-}
-
-static void s_put_cp(dp_buf_t *out, uint32_t cp)
-{
-    char b[4];
-    size_t n;
-    if (cp < 0x80) {
-        b[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (char)(0xC0 | (cp >> 6));
-        b[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (char)(0xE0 | (cp >> 12));
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        b[0] = (char)(0xF0 | (cp >> 18));
-        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    dp_buf_append(out, b, n);
 }
 
 /* ==== Cleaning: one line, no controls, no bidi overrides ==== */
@@ -222,7 +198,7 @@ static void s_emit_span_raw(dp_buf_t *out, const uint32_t *c, size_t len,
     for (size_t k = 0; k < len; k++) {
         if (k > 0 && s_breaks_pair(c[k - 1], c[k]))
             dp_buf_puts(out, DP_CP_ZWSP);
-        s_put_cp(out, c[k]);
+        dp_utf8_put(out, c[k]);
     }
     for (size_t k = 0; k < ticks; k++)
         dp_buf_append(out, "`", 1);
@@ -262,7 +238,7 @@ static void s_emit_code_element(dp_buf_t *out, const uint32_t *c, size_t len)
         else if (s_is_ascii_punct(c[k]))
             dp_buf_printf(out, "&#%u;", (unsigned)c[k]);
         else
-            s_put_cp(out, c[k]);
+            dp_utf8_put(out, c[k]);
     }
     dp_buf_puts(out, "</code>");
 }
@@ -372,7 +348,7 @@ static void s_emit_md_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i)
     case 'g':
         if (s_is_gh_ref(c, n, i)) {
             /* "G" now; "H-" follow as plain characters. */
-            s_put_cp(out, cp);
+            dp_utf8_put(out, cp);
             return;
         }
         break;
@@ -385,7 +361,7 @@ static void s_emit_md_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i)
     default:
         break;
     }
-    s_put_cp(out, cp);
+    dp_utf8_put(out, cp);
 }
 
 /* Writes the backtick run at c[i] and, when a run of the same length
@@ -451,8 +427,8 @@ static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
             bool pair = block ? s_is_ascii_punct(next) && !s_in(next, "&<>{}@#")
                               : next == '`' || next == '\\';
             if (pair) {
-                s_put_cp(out, cp);
-                s_put_cp(out, next);
+                dp_utf8_put(out, cp);
+                dp_utf8_put(out, next);
                 i += 2;
                 continue;
             }
@@ -563,10 +539,10 @@ static size_t s_block_prefix(dp_buf_t *out, const uint32_t *c, size_t n)
             k = d + 2;
         }
         for (; i < k; i++)
-            s_put_cp(out, c[i]);
+            dp_utf8_put(out, c[i]);
     }
     for (; i < n && (c[i] == ' ' || c[i] == '\t'); i++)
-        s_put_cp(out, c[i]);
+        dp_utf8_put(out, c[i]);
     return i;
 }
 
@@ -665,7 +641,7 @@ static size_t s_block_bracket(dp_buf_t *out, const uint32_t *c, size_t n,
     size_t end = s_link_end(c, n, i);
     if (end && opener && !image && s_link_ok(c, i + 2, end)) {
         for (size_t k = i; k <= end; k++)
-            s_put_cp(out, c[k]);
+            dp_utf8_put(out, c[k]);
         return end + 1;
     }
     /* Not a link: the text stays, the destination goes. An escaped "]"
@@ -693,7 +669,7 @@ static size_t s_block_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
             return i + 1;
         }
         for (size_t k = 0; k < len; k++)
-            s_put_cp(out, c[i + k]);
+            dp_utf8_put(out, c[i + k]);
         /* Code does not notify: dp_text writes "@" in <code> as &#64;. */
         if (value == '@' && !st->code && i + len < n &&
             s_is_login_char(c[i + len]))
@@ -743,7 +719,7 @@ static size_t s_block_char(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
     default:
         break;
     }
-    s_put_cp(out, cp);
+    dp_utf8_put(out, cp);
     return i + 1;
 }
 
@@ -807,7 +783,7 @@ void dp_text_html(dp_buf_t *out, const char *text)
         else if (cp == '}' && (s_in(prev, "}%") || next == '}'))
             dp_buf_puts(out, "&#125;");
         else
-            s_put_cp(out, cp);
+            dp_utf8_put(out, cp);
     }
     dp_buf_append(out, "", 0);
     dp_free(t.cps);

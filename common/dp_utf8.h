@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "dp_mem.h"
 
 /* U+FFFD REPLACEMENT CHARACTER, as UTF-8. */
 #define DP_UTF8_REPLACEMENT "\xEF\xBF\xBD"
@@ -31,5 +34,9 @@ bool dp_utf8_valid(const char *s, size_t len);
  * Well-formed text is copied unchanged. The caller frees the result with
  * dp_free. */
 char *dp_utf8_repair(const char *s, size_t len);
+
+/* Appends code point cp (at most U+10FFFF) to out as UTF-8, one to four
+ * bytes. May reallocate out->data. */
+void dp_utf8_put(dp_buf_t *out, uint32_t cp);
 
 #endif

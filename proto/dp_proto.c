@@ -111,6 +111,36 @@ static void s_pack_str(msgpack_packer *pk, const char *s)
     dp_free(fixed);
 }
 
+/* Packs fields [from, def->nfields) of the message struct at base. */
+static void s_pack_fields(msgpack_packer *pk, const s_msgdef_t *def,
+                          size_t from, const void *base)
+{
+    for (size_t i = from; i < def->nfields; i++) {
+        const void *field = (const char *)base + def->fields[i].offset;
+        switch (def->fields[i].type) {
+        case F_STR:
+            s_pack_str(pk, *(char *const *)field);
+            break;
+        case F_I64:
+            msgpack_pack_int64(pk, *(const int64_t *)field);
+            break;
+        case F_BOOL:
+            if (*(const bool *)field)
+                msgpack_pack_true(pk);
+            else
+                msgpack_pack_false(pk);
+            break;
+        case F_STRS: {
+            const dp_strs_t *list = field;
+            msgpack_pack_array(pk, list->count);
+            for (size_t j = 0; j < list->count; j++)
+                s_pack_str(pk, list->items[j]);
+            break;
+        }
+        }
+    }
+}
+
 int dp_msg_encode(const dp_msg_t *msg, dp_buf_t *out)
 {
     assert(msg);
@@ -123,31 +153,7 @@ int dp_msg_encode(const dp_msg_t *msg, dp_buf_t *out)
     msgpack_pack_array(&pk, 2 + def->nfields);
     msgpack_pack_uint32(&pk, DP_PROTO_VERSION);
     msgpack_pack_uint32(&pk, (uint32_t)def->type);
-    const char *base = (const char *)&msg->u;
-    for (size_t i = 0; i < def->nfields; i++) {
-        const void *field = base + def->fields[i].offset;
-        switch (def->fields[i].type) {
-        case F_STR:
-            s_pack_str(&pk, *(char *const *)field);
-            break;
-        case F_I64:
-            msgpack_pack_int64(&pk, *(const int64_t *)field);
-            break;
-        case F_BOOL:
-            if (*(const bool *)field)
-                msgpack_pack_true(&pk);
-            else
-                msgpack_pack_false(&pk);
-            break;
-        case F_STRS: {
-            const dp_strs_t *list = field;
-            msgpack_pack_array(&pk, list->count);
-            for (size_t j = 0; j < list->count; j++)
-                s_pack_str(&pk, list->items[j]);
-            break;
-        }
-        }
-    }
+    s_pack_fields(&pk, def, 0, &msg->u);
     return 0;
 }
 
@@ -559,6 +565,32 @@ int dp_msg_decode_head(const void *data, size_t len, size_t max_len,
     return s_decode(data, len, max_len, msg, true, err, errlen);
 }
 
+int dp_msg_encode_classified(const void *event, size_t len,
+                             const dp_classified_t *c, dp_buf_t *out)
+{
+    assert(event && c && out);
+    const s_msgdef_t *ev = s_msgdef(DP_MSG_EVENT);
+    const s_msgdef_t *cl = s_msgdef(DP_MSG_CLASSIFIED);
+    s_cursor_t cur = {event, len};
+    s_value_t root, version, type;
+    if (s_next(&cur, &root) < 0 || root.type != V_ARRAY ||
+        root.u != 2 + ev->nfields || s_next(&cur, &version) < 0 ||
+        version.type != V_UINT || version.u != DP_PROTO_VERSION ||
+        s_next(&cur, &type) < 0 || type.type != V_UINT ||
+        type.u != DP_MSG_EVENT)
+        return DP_EINVAL;
+    /* What follows the header is the EVENT's fields, exactly: CLASSIFIED
+     * has them first, in the same order (dp_proto.def). */
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, s_write);
+    msgpack_pack_array(&pk, 2 + cl->nfields);
+    msgpack_pack_uint32(&pk, DP_PROTO_VERSION);
+    msgpack_pack_uint32(&pk, DP_MSG_CLASSIFIED);
+    dp_buf_append(out, cur.p, cur.left);
+    s_pack_fields(&pk, cl, ev->nfields, c);
+    return 0;
+}
+
 /* ==== Ownership ==== */
 
 static void s_free_fields(const s_msgdef_t *def, void *base)
@@ -760,34 +792,43 @@ bool dp_repo_valid(const char *repo)
 
 /* ==== Over the bus ==== */
 
-int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg)
+int dp_msg_emit_frame(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg,
+                      const void *frame, size_t len)
 {
-    dp_buf_t frame = DP_BUF_INIT;
-    dp_buf_reserve(&frame, DP_PROTO_EMIT_RESERVE); /* one allocation */
-    int rc = dp_msg_encode(msg, &frame);
-    char *subject = dp_msg_subject(msg);
-    if (rc < 0) {
-        dp_log(DP_LOG_ERROR, "cannot encode %s", subject);
-        goto out;
-    }
+    int rc = 0;
     bool sent = false;
-    if (out && dp_sock_send(out, NULL, frame.data, frame.len, false) < 0) {
+    char *subject = dp_msg_subject(msg);
+    if (out && dp_sock_send(out, NULL, frame, len, false) < 0) {
         dp_log(DP_LOG_ERROR, "cannot pass %s on", subject);
         rc = DP_EBUS;
     } else {
         sent = out != NULL;
     }
     /* The tap never holds up the pipeline. */
-    if (tap && dp_sock_send(tap, subject, frame.data, frame.len, true) < 0)
+    if (tap && dp_sock_send(tap, subject, frame, len, true) < 0)
         dp_log(DP_LOG_DEBUG, "tap dropped %s", subject);
     else if (tap && !out)
         sent = true; /* the tap is the way out (a report, a status) */
     if (sent) {
         dp_metrics_add(DP_M_MSG_OUT, dp_msg_type_name(msg->type), 1);
-        dp_metrics_add(DP_M_BYTES_OUT, NULL, (long long)frame.len);
+        dp_metrics_add(DP_M_BYTES_OUT, NULL, (long long)len);
     }
-out:
     dp_free(subject);
+    return rc;
+}
+
+int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg)
+{
+    dp_buf_t frame = DP_BUF_INIT;
+    dp_buf_reserve(&frame, DP_PROTO_EMIT_RESERVE); /* one allocation */
+    int rc = dp_msg_encode(msg, &frame);
+    if (rc < 0) {
+        char *subject = dp_msg_subject(msg);
+        dp_log(DP_LOG_ERROR, "cannot encode %s", subject);
+        dp_free(subject);
+    } else {
+        rc = dp_msg_emit_frame(out, tap, msg, frame.data, frame.len);
+    }
     dp_buf_free(&frame);
     return rc;
 }
@@ -800,10 +841,8 @@ static const char *s_refusal(int rc)
                              : "other";
 }
 
-/* dp_msg_recv, or dp_msg_recv_head with head. */
-static int s_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
-                  size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad,
-                  bool head)
+int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
+                size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
 {
     memset(msg, 0, sizeof *msg);
     dp_metrics_idle(); /* the message before is handled */
@@ -814,7 +853,7 @@ static int s_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
     char err[256] = "";
     if (rc == 0)
         rc = s_decode(frame->data ? frame->data : "", frame->len, max_len, msg,
-                      head, err, sizeof err);
+                      false, err, sizeof err);
     if (rc == 0) {
         dp_metrics_busy();
         dp_metrics_add(DP_M_MSG_IN, dp_msg_type_name(msg->type), 1);
@@ -828,16 +867,4 @@ static int s_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
                *err ? err : dp_strerror(rc));
     }
     return rc;
-}
-
-int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
-                size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
-{
-    return s_recv(sock, subject, frame, max_len, timeout_ms, msg, bad, false);
-}
-
-int dp_msg_recv_head(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
-                     size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad)
-{
-    return s_recv(sock, subject, frame, max_len, timeout_ms, msg, bad, true);
 }

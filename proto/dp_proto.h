@@ -80,6 +80,17 @@ DP_NODISCARD int dp_msg_decode_head(const void *data, size_t len,
                                     size_t max_len, dp_msg_t *msg, char *err,
                                     size_t errlen);
 
+/* Encodes a CLASSIFIED message, appending to out, from event, an EVENT
+ * frame of len bytes as it was received (and decoded: it is not checked
+ * again), and c: the EVENT's fields are the frame's own bytes, copied, not
+ * packed again; the fields CLASSIFIED adds are packed from c. Returns 0,
+ * or DP_EINVAL, with out unchanged, when the frame is not an EVENT of
+ * exactly the EVENT fields (a newer sender's extra fields would land
+ * before the topics): dp_msg_encode the whole message then. */
+DP_NODISCARD int dp_msg_encode_classified(const void *event, size_t len,
+                                          const dp_classified_t *c,
+                                          dp_buf_t *out);
+
 /* Frees what a message owns and zeroes it. Idempotent. */
 void dp_msg_clear(dp_msg_t *msg);
 
@@ -126,6 +137,11 @@ bool dp_is_bot(const char *login, const char *type);
  * out refused it. */
 int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg);
 
+/* As dp_msg_emit, with msg already encoded as frame (len bytes); msg gives
+ * the tap's subject. */
+int dp_msg_emit_frame(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg,
+                      const void *frame, size_t len);
+
 /* Receives and decodes one message (frames over max_len are refused).
  * Returns 0 with msg filled (the caller clears it), DP_EAGAIN when nothing
  * came within timeout_ms, DP_EBUS when the socket failed, or the error of
@@ -135,10 +151,6 @@ int dp_msg_emit(dp_sock_t *out, dp_sock_t *tap, const dp_msg_t *msg);
  * the caller's reusable buffer. */
 int dp_msg_recv(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
                 size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad);
-
-/* As dp_msg_recv, decoding with dp_msg_decode_head. */
-int dp_msg_recv_head(dp_sock_t *sock, dp_buf_t *subject, dp_buf_t *frame,
-                     size_t max_len, int timeout_ms, dp_msg_t *msg, long *bad);
 
 /* Bus subject for a message: "event.owner/repo". Caller frees. */
 char *dp_msg_subject(const dp_msg_t *msg);

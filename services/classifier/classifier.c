@@ -261,7 +261,7 @@ fail:
 int classifier_run(classifier_t *self)
 {
     assert(self);
-    dp_buf_t frame = DP_BUF_INIT;
+    dp_buf_t frame = DP_BUF_INIT, sent = DP_BUF_INIT; /* reused */
     while (!dp_service_interrupted()) {
         dp_msg_t msg;
         if (dp_msg_recv(self->in, NULL, &frame, (size_t)self->cfg.max_frame,
@@ -270,7 +270,14 @@ int classifier_run(classifier_t *self)
         if (msg.type == DP_MSG_EVENT) {
             dp_msg_t out = {.type = DP_MSG_CLASSIFIED};
             classifier_classify_event(self, &msg.u.event, &out.u.classified);
-            (void)dp_msg_emit(self->out, self->pub, &out);
+            /* The event's own bytes go on as they came, the
+             * classification after them. */
+            dp_buf_reset(&sent);
+            if (dp_msg_encode_classified(frame.data, frame.len,
+                                         &out.u.classified, &sent) == 0 ||
+                dp_msg_encode(&out, &sent) == 0)
+                (void)dp_msg_emit_frame(self->out, self->pub, &out, sent.data,
+                                        sent.len);
             dp_msg_clear(&out);
         } else if (msg.type == DP_MSG_WINDOW) {
             (void)dp_msg_emit(self->out, self->pub, &msg);
@@ -283,6 +290,7 @@ int classifier_run(classifier_t *self)
         dp_msg_clear(&msg);
     }
     dp_buf_free(&frame);
+    dp_buf_free(&sent);
     return 0;
 }
 

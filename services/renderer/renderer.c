@@ -1405,7 +1405,7 @@ static int s_json_item(void *arg, size_t idx, const json_t *item)
 {
     s_json_list_t *l = arg;
     char *text =
-        json_dumps(item, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        dp_json_dumps(item, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     if (!text)
         return DP_EJSON;
     dp_buf_t piece = DP_BUF_INIT, safe = DP_BUF_INIT;
@@ -1537,7 +1537,7 @@ static char *s_complete_dump(const json_t *doc, const s_digest_t *d,
         json_object_set_new(parent, member, json_string(mark));
         dp_free(mark);
     }
-    char *dumped = json_dumps(copy, JSON_INDENT(2) | JSON_SORT_KEYS);
+    char *dumped = dp_json_dumps(copy, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(copy);
     return dumped;
 }
@@ -1638,7 +1638,7 @@ static int s_write_report(const char *out_dir, unsigned formats,
         /* The Markdown is rendered: the sections change in place, no
          * copy of the whole document. */
         s_safe_sections(doc);
-        dumped = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+        dumped = dp_json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (!dumped) {
             snprintf(err, errlen, "digest: cannot serialize");
             rc = DP_EJSON;
@@ -1690,9 +1690,11 @@ out:
     return rc;
 }
 
-/* renderer_render_with, with S_DEFER_SYNC allowed in formats. */
+/* renderer_render_with, with S_DEFER_SYNC allowed in formats. With keep,
+ * the parsed digest (or NULL) is handed to the caller, who frees it
+ * (json_decref) once the reply is on its way. */
 static int s_render(const char *out_dir, unsigned formats, dp_store_t *store,
-                    const dp_digest_t *digest, dp_msg_t *reply)
+                    const dp_digest_t *digest, dp_msg_t *reply, json_t **keep)
 {
     assert(out_dir && digest && reply);
     char err[RENDERER_ERR_LEN] = "";
@@ -1720,7 +1722,10 @@ out:
         s_status(digest, "bad digest: ", err, reply);
     else if (rc < 0)
         s_status(digest, "cannot write ", err, reply);
-    json_decref(doc);
+    if (keep)
+        *keep = doc;
+    else
+        json_decref(doc);
     return rc;
 }
 
@@ -1728,13 +1733,15 @@ int renderer_render_with(const char *out_dir, unsigned formats,
                          dp_store_t *store, const dp_digest_t *digest,
                          dp_msg_t *reply)
 {
-    return s_render(out_dir, formats & ~S_DEFER_SYNC, store, digest, reply);
+    return s_render(out_dir, formats & ~S_DEFER_SYNC, store, digest, reply,
+                    NULL);
 }
 
 int renderer_render(const char *out_dir, unsigned formats,
                     const dp_digest_t *digest, dp_msg_t *reply)
 {
-    return s_render(out_dir, formats & ~S_DEFER_SYNC, NULL, digest, reply);
+    return s_render(out_dir, formats & ~S_DEFER_SYNC, NULL, digest, reply,
+                    NULL);
 }
 
 /* ==== The service ==== */
@@ -1832,8 +1839,9 @@ static void s_publish(renderer_t *self, const dp_msg_t *msg)
 static void s_handle(renderer_t *self, const dp_digest_t *digest)
 {
     dp_msg_t reply;
+    json_t *doc = NULL; /* freed once the answer is out */
     int rc = s_render(self->cfg.out_dir, self->formats | S_DEFER_SYNC,
-                      self->store, digest, &reply);
+                      self->store, digest, &reply, &doc);
     if (rc == DP_EJSON) {
         self->bad++;
         dp_log(DP_LOG_WARN, "dropped a digest of %s (%ld so far): %s",
@@ -1850,6 +1858,7 @@ static void s_handle(renderer_t *self, const dp_digest_t *digest)
                       digest->win_to, "report %s", reply.u.report.path);
     }
     s_publish(self, &reply);
+    json_decref(doc);
     /* The files were renamed into place before the REPORT went out; they
      * become durable now, on the sync thread (or here without one). */
     for (size_t i = 0;

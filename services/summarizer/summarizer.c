@@ -155,9 +155,11 @@ static void s_live_drop(summarizer_t *self, s_live_t *l, bool forget)
 }
 
 /* Adds a stored event to its window's live set: new ids only, so the set
- * holds each event of the window once, as Redis does. */
+ * holds each event of the window once, as Redis does. ev is the event as
+ * it was received, decoded once (the set copies what it keeps). */
 static void s_live_add(summarizer_t *self, const char *key,
-                       const dp_ledger_put_t *p, bool retried)
+                       const dp_ledger_put_t *p, const dp_classified_t *ev,
+                       bool retried)
 {
     s_live_t *l = s_live(self, key, true);
     if (l->gone)
@@ -168,19 +170,10 @@ static void s_live_add(summarizer_t *self, const char *key,
     }
     if (!p->grew)
         return; /* stored before: in the set, or read back at the end */
-    dp_msg_t msg = {0};
-    char err[256];
-    if (dp_msg_decode(p->frame, p->len, (size_t)self->cfg.max_frame, &msg, err,
-                      sizeof err) < 0 ||
-        msg.type != DP_MSG_CLASSIFIED) {
-        s_live_drop(self, l, false);
-    } else {
-        if (!l->set)
-            l->set = digest_set_new(SUMMARIZER_BATCH, false);
-        digest_set_add(l->set, &msg.u.classified);
-        self->live_events++;
-    }
-    dp_msg_clear(&msg);
+    if (!l->set)
+        l->set = digest_set_new(SUMMARIZER_BATCH, false);
+    digest_set_add(l->set, ev);
+    self->live_events++;
 }
 
 /* Stores the batch in one round trip, waiting for Redis to come back when
@@ -230,7 +223,7 @@ static void s_store(summarizer_t *self, s_batch_t *b, s_touch_t *touched,
         /* A try that failed may have stored some: they count as new. */
         bool grew = p->id && (p->grew || retried);
         if (p->id)
-            s_live_add(self, wkey, p, retried);
+            s_live_add(self, wkey, p, &b->msgs[i].u.classified, retried);
         s_touch(touched, ntouched, wkey, &p->win, !p->id, grew);
     }
 }
@@ -260,7 +253,7 @@ static void s_remember(summarizer_t *self, const dp_ledger_win_t *w,
                        const json_t *digest)
 {
     json_t *s = digest_summary(digest);
-    char *text = json_dumps(s, JSON_SORT_KEYS | JSON_COMPACT);
+    char *text = dp_json_dumps(s, JSON_SORT_KEYS | JSON_COMPACT);
     if (text && dp_ledger_put_summary(self->store, w, dp_time_now(), text,
                                       strlen(text)) < 0)
         dp_log(DP_LOG_WARN, "cannot keep the summary of %s", w->repo);
@@ -301,7 +294,7 @@ static void s_items_flush(s_items_t *it)
 static void s_items_sink(void *arg, const json_t *item)
 {
     s_items_t *it = arg;
-    char *line = json_dumps(item, JSON_SORT_KEYS | JSON_COMPACT);
+    char *line = dp_json_dumps(item, JSON_SORT_KEYS | JSON_COMPACT);
     if (!line)
         line = strdup("null");
     it->lines[it->n] = line;
@@ -453,8 +446,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     if (self->llm)
         llm_writer_write(self->llm, digest);
     s_remember(self, &zw, digest);
-    char *text = json_dumps(digest, JSON_SORT_KEYS | JSON_COMPACT);
-    json_decref(digest);
+    char *text = dp_json_dumps(digest, JSON_SORT_KEYS | JSON_COMPACT);
     if (text) {
         dp_msg_t out = {.type = DP_MSG_DIGEST};
         dp_digest_t *d = &out.u.digest;
@@ -471,6 +463,7 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
                       "digest of %ld events", n);
         free(text);
     }
+    json_decref(digest); /* once the DIGEST is on its way */
 out:
     if (set && live) /* digested: the window is read from Redis if revised */
         s_live_drop(self, live, true);
@@ -540,11 +533,12 @@ int summarizer_run(summarizer_t *self)
         batch->count = 0;
         for (int i = 0; i < SUMMARIZER_BATCH; i++) {
             dp_msg_t *msg = &batch->msgs[batch->count];
-            /* Checked whole, kept in part: the frame itself is stored. */
-            int rc = dp_msg_recv_head(
-                self->in, NULL, &batch->frames[batch->count],
-                (size_t)self->cfg.max_frame, i == 0 ? SUMMARIZER_POLL_MS : 0,
-                msg, &self->bad);
+            /* Decoded once: the frame is stored as it came, the message
+             * goes to the window's live set. */
+            int rc =
+                dp_msg_recv(self->in, NULL, &batch->frames[batch->count],
+                            (size_t)self->cfg.max_frame,
+                            i == 0 ? SUMMARIZER_POLL_MS : 0, msg, &self->bad);
             if (rc == DP_EAGAIN)
                 break;
             if (rc < 0)

@@ -362,6 +362,295 @@ static void test_yaml_load_file_reads_and_names_file(void **state)
     dp_free(missing);
 }
 
+/* ==== Serializing ==== */
+
+/* The flag sets the services write with, and a few more. */
+static const size_t s_dump_flags[] = {
+    0,
+    JSON_COMPACT,
+    JSON_SORT_KEYS | JSON_COMPACT,
+    JSON_INDENT(2) | JSON_SORT_KEYS,
+    JSON_INDENT(2),
+    JSON_INDENT(4) | JSON_COMPACT,
+    JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY,
+    JSON_ENSURE_ASCII | JSON_SORT_KEYS,
+    JSON_ESCAPE_SLASH | JSON_INDENT(1),
+    JSON_REAL_PRECISION(5) | JSON_COMPACT,
+};
+
+/* dp_json_dumps writes what json_dumps writes, or fails where it fails. */
+static void s_same_dump(const json_t *v)
+{
+    for (size_t i = 0; i < sizeof s_dump_flags / sizeof s_dump_flags[0]; i++) {
+        size_t flags = s_dump_flags[i];
+        char *want = json_dumps(v, flags);
+        char *got = dp_json_dumps(v, flags);
+        if (!want || !got) {
+            if (want || got)
+                fail_msg("flags %#zx: jansson %s, dp_json_dumps %s", flags,
+                         want ? want : "fails", got ? got : "fails");
+        } else if (strcmp(want, got) != 0) {
+            fail_msg("flags %#zx:\n%s\n---\n%s", flags, want, got);
+        }
+        free(want);
+        free(got);
+    }
+}
+
+/* A pseudo-random string: ASCII, the characters JSON escapes, two-, three-
+ * and four-byte UTF-8 and NUL. */
+static json_t *s_random_string(unsigned long *seed)
+{
+    static const char *const parts[] = {
+        "a",  "Z",  " ",  "\"",  "\\",        "/",       "\n",
+        "\r", "\t", "\b", "\f",  "\x01",      "\x1f",    "\x7f",
+        "é",  "中", "😀",  "\\u", "</script>", "{{ x }}", "@user",
+    };
+    dp_buf_t b = DP_BUF_INIT;
+    *seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+    size_t n = (*seed >> 33) % 12;
+    bool nul = (*seed >> 40) % 9 == 0;
+    for (size_t i = 0; i < n; i++) {
+        *seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+        dp_buf_puts(&b, parts[(*seed >> 33) % (sizeof parts / sizeof *parts)]);
+    }
+    json_t *v = nul ? json_stringn(b.data ? b.data : "", b.len + (b.data != 0))
+                    : json_string(b.data ? b.data : "");
+    dp_buf_free(&b);
+    return v;
+}
+
+#define S_DOC_DEPTH 4 /* levels of a random document */
+
+/* A pseudo-random document of depth levels at most. */
+static json_t *s_random_doc(unsigned long *seed, int depth)
+{
+    *seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+    unsigned kind = (unsigned)((*seed >> 33) % (depth > 0 ? 9 : 6));
+    switch (kind) {
+    case 0:
+        return json_null();
+    case 1:
+        return json_boolean((*seed >> 40) & 1);
+    case 2: {
+        static const json_int_t ints[] = {0,          -1,        7,
+                                          1765363660, INT64_MAX, INT64_MIN};
+        return json_integer(ints[(*seed >> 40) % 6]);
+    }
+    case 3:
+        return json_real((double)(*seed >> 40) / 7.0);
+    case 4:
+    case 5:
+        return s_random_string(seed);
+    case 6: {
+        json_t *a = json_array();
+        size_t n = (*seed >> 40) % 4;
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(a, s_random_doc(seed, depth - 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        /* The top one past the keys that are sorted on the stack. */
+        size_t n = (*seed >> 40) % (depth >= S_DOC_DEPTH ? 40 : 4);
+        for (size_t i = 0; i < n; i++) {
+            json_t *k = s_random_string(seed);
+            json_object_setn_new(o, json_string_value(k), json_string_length(k),
+                                 s_random_doc(seed, depth - 1));
+            json_decref(k);
+        }
+        return o;
+    }
+    }
+}
+
+static void test_dump_writes_what_jansson_writes(void **state)
+{
+    (void)state;
+    unsigned long seed = 11;
+    for (int i = 0; i < 300; i++) {
+        json_t *v = s_random_doc(&seed, S_DOC_DEPTH);
+        s_same_dump(v);
+        json_t *wrap =
+            json_pack("{s:o, s:[o]}", "doc", json_incref(v), "list", v);
+        s_same_dump(wrap);
+        json_decref(wrap);
+    }
+    /* Empty containers, nested, and the top-level rule. */
+    json_t *e =
+        json_pack("{s:{}, s:[], s:[[], {}], s:s}", "o", "a", "n", "s", "");
+    s_same_dump(e);
+    json_decref(e);
+    json_t *scalar = json_string("top");
+    s_same_dump(scalar); /* refused without JSON_ENCODE_ANY */
+    assert_null(dp_json_dumps(scalar, JSON_COMPACT));
+    json_decref(scalar);
+}
+
+static void test_dump_writes_recorded_github_documents_as_jansson(void **state)
+{
+    (void)state;
+    const char *root = getenv("DP_SOURCE_DIR");
+    assert_non_null(root);
+    const char *names[] = {"vllm-hour/vllm-project/vllm/issues.json",
+                           "vllm-hour/vllm-project/vllm/pulls/30385.json",
+                           "vllm-hour/vllm-project/vllm/comments/30171.json",
+                           "llm/vllm-hour-rules.json"};
+    int found = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char *path = dp_asprintf("%s/tests/data/%s", root, names[i]);
+        json_error_t error;
+        json_t *doc = json_load_file(path, 0, &error);
+        dp_free(path);
+        if (!doc)
+            fail_msg("%s: %s", names[i], error.text);
+        found++;
+        s_same_dump(doc);
+        json_decref(doc);
+    }
+    assert_int_equal(found, 4);
+}
+
+static void test_dump_refuses_what_jansson_refuses(void **state)
+{
+    (void)state;
+    /* Bytes that are not UTF-8, in a value and in a key. */
+    json_t *bad = json_stringn_nocheck("a\xff", 2);
+    json_t *doc = json_pack("[o]", bad);
+    s_same_dump(doc);
+    assert_null(dp_json_dumps(doc, JSON_COMPACT));
+    json_decref(doc);
+    /* A failed dump leaves the buffer as it was. */
+    dp_buf_t out = DP_BUF_INIT;
+    dp_buf_puts(&out, "kept");
+    doc =
+        json_pack("{s:s, s:o}", "a", "b", "c", json_stringn_nocheck("\xff", 1));
+    assert_int_equal(dp_json_dump(&out, doc, JSON_INDENT(2)), DP_EJSON);
+    assert_string_equal(out.data, "kept");
+    json_decref(doc);
+    dp_buf_free(&out);
+}
+
+/* dp_json_parse builds what json_loadb builds (the same values, types and
+ * order of keys), or fails with jansson's own message. */
+static void s_same_parse(const char *text, size_t len)
+{
+    char err[ERRLEN] = "";
+    json_error_t error;
+    json_t *got = dp_json_parse(text, len, err, sizeof err);
+    json_t *want = json_loadb(text, len, JSON_DECODE_ANY, &error);
+    if (!want) {
+        char msg[ERRLEN];
+        snprintf(msg, sizeof msg, "line %d, column %d: %s", error.line,
+                 error.column, error.text);
+        if (got)
+            fail_msg("accepted what jansson refuses: %.*s", (int)len, text);
+        assert_string_equal(err, msg);
+        return;
+    }
+    if (!got)
+        fail_msg("refused (%s): %.*s", err, (int)len, text);
+    char *a = json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
+    char *b = json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT);
+    assert_true(json_equal(want, got));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    json_decref(want);
+    json_decref(got);
+}
+
+static void test_parse_builds_what_jansson_builds(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "[1,]",
+        "{\"a\":1,}",
+        "01",
+        "-",
+        "1.",
+        "1e",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "-0",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "123456789012345678",
+        "1234567890123456789",
+        "1E5",
+        "-1.5e-3",
+        "\"\\u0000\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\\uD834\\uDD1E\"",
+        "\"\\ud83d\"",
+        "\"\\ude00\"",
+        "\"\\ud83dx\"",
+        "\"\\ud83d\\u0041\"",
+        "\"a\\x\"",
+        "\"\\u12\"",
+        "\"\x01\"",
+        "\"\xff\"",
+        "\"\xc0\x80\"",
+        "\"\xed\xa0\x80\"",
+        "\"\xf4\x90\x80\x80\"",
+        "\"\xe4\xb8\xad\"",
+        "{\"a\":1,\"a\":2}",
+        "{\"b\":1,\"a\":2,\"b\":3}",
+        " true ",
+        "truex",
+        "nul",
+        "[] x",
+        "",
+        " ",
+        "\t\r\n[ 1 , { } ]\n",
+        "{\"\\u00e9\":\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"}",
+        "[1 2]",
+        "{\"a\" 1}",
+        "{1:2}",
+        "\"abc",
+        "{\"a\":}",
+        "[",
+        "{",
+        "\"\\\"",
+        "nan",
+        "-01",
+        "0.0",
+        "[-]",
+        "{\"k\\u0000\":1}",
+        "\"x\" \"y\"",
+        "\xef\xbb\xbf{}",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        s_same_parse(texts[i], strlen(texts[i]));
+    s_same_parse("[1,\0002]", 5); /* a NUL byte */
+    /* Nested deeper than dp_json_parse goes itself, and than jansson. */
+    for (size_t depth = 600; depth <= 3000; depth += 2400) {
+        dp_buf_t deep = DP_BUF_INIT;
+        for (size_t i = 0; i < depth; i++)
+            dp_buf_puts(&deep, "[");
+        for (size_t i = 0; i < depth; i++)
+            dp_buf_puts(&deep, "]");
+        s_same_parse(deep.data, deep.len);
+        dp_buf_free(&deep);
+    }
+    /* Random documents, as text in every layout. */
+    unsigned long seed = 23;
+    for (int i = 0; i < 200; i++) {
+        json_t *v = s_random_doc(&seed, S_DOC_DEPTH);
+        for (size_t f = 0; f < sizeof s_dump_flags / sizeof *s_dump_flags;
+             f++) {
+            char *text = json_dumps(v, s_dump_flags[f] | JSON_ENCODE_ANY);
+            if (text)
+                s_same_parse(text, strlen(text));
+            free(text);
+        }
+        json_decref(v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +671,10 @@ int main(void)
         cmocka_unit_test(test_yaml_rejects_deep_nesting),
         cmocka_unit_test(test_yaml_reports_syntax_errors_with_position),
         cmocka_unit_test(test_yaml_load_file_reads_and_names_file),
+        cmocka_unit_test(test_dump_writes_what_jansson_writes),
+        cmocka_unit_test(test_dump_writes_recorded_github_documents_as_jansson),
+        cmocka_unit_test(test_dump_refuses_what_jansson_refuses),
+        cmocka_unit_test(test_parse_builds_what_jansson_builds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -637,6 +637,32 @@ static void test_null_strings_travel_as_nil(void **state)
     dp_buf_free(&frame);
 }
 
+/* The frame with fields appended that a later version might add: a
+ * string, and with nested a map of a list and a nil too. */
+static void s_with_future_fields(const dp_buf_t *frame, bool nested,
+                                 dp_buf_t *longer)
+{
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    assert_int_equal(msgpack_unpack_next(&up, frame->data, frame->len, &off),
+                     MSGPACK_UNPACK_SUCCESS);
+    msgpack_packer pk;
+    s_packer(&pk, longer);
+    msgpack_pack_array(&pk, up.data.via.array.size + (nested ? 3 : 1));
+    for (uint32_t k = 0; k < up.data.via.array.size; k++)
+        msgpack_pack_object(&pk, up.data.via.array.ptr[k]);
+    s_pack_cstr(&pk, "future");
+    if (nested) {
+        msgpack_pack_map(&pk, 1);
+        s_pack_cstr(&pk, "k");
+        msgpack_pack_array(&pk, 1);
+        msgpack_pack_double(&pk, 1.5);
+        msgpack_pack_nil(&pk);
+    }
+    msgpack_unpacked_destroy(&up);
+}
+
 static void test_decode_ignores_trailing_unknown_fields(void **state)
 {
     (void)state;
@@ -647,23 +673,7 @@ static void test_decode_ignores_trailing_unknown_fields(void **state)
         s_fill(&msg, s_defs[i].type, VARIANT_FULL);
         dp_buf_t frame = DP_BUF_INIT, longer = DP_BUF_INIT;
         s_encode(&msg, &frame);
-        msgpack_unpacked up;
-        msgpack_unpacked_init(&up);
-        size_t off = 0;
-        assert_int_equal(msgpack_unpack_next(&up, frame.data, frame.len, &off),
-                         MSGPACK_UNPACK_SUCCESS);
-        msgpack_packer pk;
-        s_packer(&pk, &longer);
-        msgpack_pack_array(&pk, up.data.via.array.size + 3);
-        for (uint32_t k = 0; k < up.data.via.array.size; k++)
-            msgpack_pack_object(&pk, up.data.via.array.ptr[k]);
-        s_pack_cstr(&pk, "future");
-        msgpack_pack_map(&pk, 1);
-        s_pack_cstr(&pk, "k");
-        msgpack_pack_array(&pk, 1);
-        msgpack_pack_double(&pk, 1.5);
-        msgpack_pack_nil(&pk);
-        msgpack_unpacked_destroy(&up);
+        s_with_future_fields(&frame, true, &longer);
         s_expect_accept(longer.data, longer.len, &back);
         s_assert_msg_equal(&msg, &back);
         dp_msg_clear(&back);
@@ -671,6 +681,75 @@ static void test_decode_ignores_trailing_unknown_fields(void **state)
         dp_buf_free(&frame);
         dp_buf_free(&longer);
     }
+}
+
+static void
+test_classified_from_event_frame_is_the_classified_message(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 2; variant++) {
+        dp_msg_t ev, cl, back;
+        s_fill(&ev, DP_MSG_EVENT, variant ? VARIANT_FULL : 0);
+        s_fill(&cl, DP_MSG_CLASSIFIED, VARIANT_FULL);
+        dp_buf_t frame = DP_BUF_INIT, out = DP_BUF_INIT, full = DP_BUF_INIT;
+        s_encode(&ev, &frame);
+        /* The classification of that event: its fields, then cl's. */
+        const dp_classified_t *c = &cl.u.classified;
+        dp_msg_t tmp = {.type = DP_MSG_CLASSIFIED};
+        dp_event_to_classified(&ev.u.event, &tmp.u.classified);
+        tmp.u.classified.topics = c->topics;
+        tmp.u.classified.reasons = c->reasons;
+        tmp.u.classified.category = c->category;
+        tmp.u.classified.bot = c->bot;
+        tmp.u.classified.hotness = c->hotness;
+        assert_int_equal(
+            dp_msg_encode_classified(frame.data, frame.len, c, &out), 0);
+        s_expect_accept(out.data, out.len, &back);
+        s_assert_msg_equal(&tmp, &back);
+        /* Byte for byte what dp_msg_encode writes of the same message. */
+        s_encode(&tmp, &full);
+        assert_int_equal(out.len, full.len);
+        assert_memory_equal(out.data, full.data, out.len);
+        tmp.u.classified.topics = (dp_strs_t){0};
+        tmp.u.classified.reasons = (dp_strs_t){0};
+        tmp.u.classified.category = NULL;
+        dp_msg_clear(&tmp);
+        dp_msg_clear(&back);
+        dp_msg_clear(&cl);
+        dp_msg_clear(&ev);
+        dp_buf_free(&frame);
+        dp_buf_free(&out);
+        dp_buf_free(&full);
+    }
+}
+
+static void test_classified_from_event_frame_refuses_other_frames(void **state)
+{
+    (void)state;
+    dp_msg_t ev, win, cl;
+    s_fill(&ev, DP_MSG_EVENT, VARIANT_FULL);
+    s_fill(&win, DP_MSG_WINDOW, VARIANT_FULL);
+    s_fill(&cl, DP_MSG_CLASSIFIED, VARIANT_FULL);
+    dp_buf_t frame = DP_BUF_INIT, longer = DP_BUF_INIT, out = DP_BUF_INIT;
+    s_encode(&win, &frame);
+    assert_int_equal(
+        dp_msg_encode_classified(frame.data, frame.len, &cl.u.classified, &out),
+        DP_EINVAL);
+    /* An EVENT with a field this version does not know: it would land
+     * where the topics go. */
+    dp_buf_reset(&frame);
+    s_encode(&ev, &frame);
+    s_with_future_fields(&frame, false, &longer);
+    assert_int_equal(dp_msg_encode_classified(longer.data, longer.len,
+                                              &cl.u.classified, &out),
+                     DP_EINVAL);
+    assert_int_equal(out.len, 0);
+    dp_msg_clear(&ev);
+    dp_msg_clear(&win);
+    dp_msg_clear(&cl);
+    dp_buf_free(&frame);
+    dp_buf_free(&longer);
+    dp_buf_free(&out);
 }
 
 static void test_decode_reads_nil_list_as_empty(void **state)
@@ -1818,6 +1897,9 @@ int main(void)
         cmocka_unit_test(test_decode_rejects_string_containing_nul),
         cmocka_unit_test(test_decode_rejects_invalid_utf8_in_every_string),
         cmocka_unit_test(test_decode_head_keeps_window_and_id_only),
+        cmocka_unit_test(
+            test_classified_from_event_frame_is_the_classified_message),
+        cmocka_unit_test(test_classified_from_event_frame_refuses_other_frames),
         cmocka_unit_test(test_decode_accepts_every_form_of_valid_utf8),
         cmocka_unit_test(test_encode_replaces_invalid_utf8_with_u_fffd),
         cmocka_unit_test(test_repo_valid_takes_only_names_github_can_have),
