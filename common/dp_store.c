@@ -597,10 +597,11 @@ static int s_cluster_run(dp_store_t *self, const s_cmd_t *cmds, size_t n,
                            : -1;
             if (kind != S_PLAIN)
                 left = true;
-            if (kind < 0 || kind == S_MOVED) {
+            /* A lost node's commands go where the new map says; a MOVED
+             * one where MOVED said (the map of another node may lag). */
+            if (kind < 0)
                 route[i].node = -1;
-                refresh = true;
-            }
+            refresh = refresh || kind < 0 || kind == S_MOVED;
             wait = wait || kind == S_TRYAGAIN;
         }
         if (!left)
