@@ -73,6 +73,24 @@ static void s_expect(dp_store_t *store, const char *want, int argc,
     freeReplyObject(r);
 }
 
+/* GETs two keys in one batch; asserts their values, in that order. */
+static void s_expect_both(dp_store_t *store, const char *k1, const char *v1,
+                          const char *k2, const char *v2)
+{
+    const char *get1[] = {"GET", k1};
+    const char *get2[] = {"GET", k2};
+    dp_store_append(store, 2, get1, NULL);
+    dp_store_append(store, 2, get2, NULL);
+    redisReply *replies[2];
+    assert_int_equal(dp_store_flush(store, replies, 2), 2);
+    assert_int_equal(replies[0]->type, REDIS_REPLY_STRING);
+    assert_int_equal(replies[1]->type, REDIS_REPLY_STRING);
+    assert_string_equal(replies[0]->str, v1);
+    assert_string_equal(replies[1]->str, v2);
+    freeReplyObject(replies[0]);
+    freeReplyObject(replies[1]);
+}
+
 static long long s_int(redisReply *r)
 {
     long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
@@ -304,14 +322,7 @@ static void test_ask_during_a_migration(void **state)
     const char *get2[] = {"GET", stays};
     s_expect(ctx->store, "one", 2, get1);
     s_expect(ctx->store, "two", 2, get2);
-    dp_store_append(ctx->store, 2, get2, NULL);
-    dp_store_append(ctx->store, 2, get1, NULL);
-    redisReply *replies[2];
-    assert_int_equal(dp_store_flush(ctx->store, replies, 2), 2);
-    assert_string_equal(replies[0]->str, "two");
-    assert_string_equal(replies[1]->str, "one");
-    freeReplyObject(replies[0]);
-    freeReplyObject(replies[1]);
+    s_expect_both(ctx->store, stays, "two", moved, "one");
     /* ASK changes no map: the slot is still the old node's. */
     assert_int_equal(dp_tk_cluster_owner(&ctx->cluster, stays), from);
 }
@@ -333,15 +344,7 @@ static void test_lost_connections_are_made_again(void **state)
     for (int n = 0; n < DP_TK_CLUSTER_NODES; n++)
         (void)s_int(
             dp_tk_cluster_command(&ctx->cluster, n, "CLIENT KILL TYPE normal"));
-    const char *get2[] = {"GET", "k2"};
-    dp_store_append(ctx->store, 2, get, NULL);
-    dp_store_append(ctx->store, 2, get2, NULL);
-    redisReply *replies[2];
-    assert_int_equal(dp_store_flush(ctx->store, replies, 2), 2);
-    assert_string_equal(replies[0]->str, "v");
-    assert_string_equal(replies[1]->str, "w");
-    freeReplyObject(replies[0]);
-    freeReplyObject(replies[1]);
+    s_expect_both(ctx->store, "k1", "v", "k2", "w");
 }
 
 /* The ledger's batches that mix a repository's keys with the global
