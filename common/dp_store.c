@@ -211,6 +211,7 @@ static bool s_reply_ok(redisReply *r)
 
 static int s_connect(dp_store_t *self, int i)
 {
+    assert(self->nodes && i >= 0 && (size_t)i < self->nnodes);
     s_node_t *n = &self->nodes[i];
     if (n->ctx)
         return 0;
