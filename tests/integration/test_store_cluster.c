@@ -347,6 +347,47 @@ static void test_lost_connections_are_made_again(void **state)
     s_expect_both(ctx->store, "k1", "v", "k2", "w");
 }
 
+/* A node dies: the commands for its slots fail within the bound on
+ * redirects, the others are answered; once it is back, the store
+ * reconnects to it. */
+static void test_a_dead_node_fails_its_slots_until_it_is_back(void **state)
+{
+    s_ctx_t *ctx = *state;
+    s_start(ctx);
+    char mine[32] = "", other[32] = "";
+    for (int i = 0; i < 1000 && (!mine[0] || !other[0]); i++) {
+        char k[32];
+        snprintf(k, sizeof k, "d%d", i);
+        int owner = dp_tk_cluster_owner(&ctx->cluster, k);
+        if (owner == 1 && !mine[0])
+            snprintf(mine, sizeof mine, "%s", k);
+        if (owner == 0 && !other[0])
+            snprintf(other, sizeof other, "%s", k);
+    }
+    assert_true(mine[0] && other[0]);
+    const char *set1[] = {"SET", mine, "1"};
+    const char *set0[] = {"SET", other, "0"};
+    s_expect(ctx->store, "OK", 3, set1);
+    s_expect(ctx->store, "OK", 3, set0);
+
+    dp_tk_cluster_kill(&ctx->cluster, 1);
+    const char *get1[] = {"GET", mine};
+    const char *get0[] = {"GET", other};
+    assert_null(dp_store_command(ctx->store, 2, get1, NULL));
+    dp_store_append(ctx->store, 2, get0, NULL);
+    dp_store_append(ctx->store, 2, get1, NULL);
+    redisReply *replies[2] = {NULL, NULL};
+    assert_int_equal(dp_store_flush(ctx->store, replies, 2), DP_EREDIS);
+    assert_null(replies[0]);
+    assert_null(replies[1]);
+
+    assert_int_equal(dp_tk_cluster_revive(&ctx->cluster, 1), 0);
+    /* Its data was never saved: the key is gone, the slot served again. */
+    s_expect(ctx->store, NULL, 2, get1);
+    s_expect(ctx->store, "OK", 3, set1);
+    s_expect_both(ctx->store, other, "0", mine, "1");
+}
+
 /* The ledger's batches that mix a repository's keys with the global
  * pending set, and the events of several repositories at once. */
 static void test_ledger_batches_across_repositories(void **state)
@@ -413,6 +454,7 @@ int main(void)
         T(test_moved_after_a_slot_migrates),
         T(test_ask_during_a_migration),
         T(test_lost_connections_are_made_again),
+        T(test_a_dead_node_fails_its_slots_until_it_is_back),
         T(test_ledger_batches_across_repositories),
 #undef T
     };

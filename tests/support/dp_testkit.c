@@ -421,12 +421,10 @@ static bool s_cluster_says(const dp_tk_cluster_t *c, int i, const char *cmd,
 static int s_cluster_start_node(dp_tk_cluster_t *c, int i)
 {
     char port[16], bus[16], conf[64], log[64];
-    c->ports[i] = s_cluster_free_port();
-    int busport = s_cluster_free_port();
-    if (c->ports[i] == 0 || busport == 0 || busport == c->ports[i])
+    if (c->ports[i] == 0 || c->buses[i] == 0 || c->buses[i] == c->ports[i])
         return DP_EIO;
     snprintf(port, sizeof port, "%d", c->ports[i]);
-    snprintf(bus, sizeof bus, "%d", busport);
+    snprintf(bus, sizeof bus, "%d", c->buses[i]);
     snprintf(conf, sizeof conf, "nodes-%d.conf", c->ports[i]);
     snprintf(log, sizeof log, "redis-%d.log", c->ports[i]);
     char *const argv[] = {"redis-server",
@@ -514,6 +512,39 @@ static void s_cluster_halt(dp_tk_cluster_t *c)
     }
 }
 
+/* Waits until every node reports cluster_state:ok. 0 or DP_EIO. */
+static int s_cluster_ok(const dp_tk_cluster_t *c, long long deadline)
+{
+    for (int i = 0; i < DP_TK_CLUSTER_NODES; i++) {
+        while (!s_cluster_says(c, i, "CLUSTER INFO", "cluster_state:ok")) {
+            if (s_now_ms() > deadline) {
+                fprintf(stderr, "testkit: node %d not cluster_state:ok\n", i);
+                return DP_EIO;
+            }
+            s_sleep_ms(S_POLL_STEP_MS);
+        }
+    }
+    return 0;
+}
+
+void dp_tk_cluster_kill(dp_tk_cluster_t *c, int i)
+{
+    assert_true(c && i >= 0 && i < DP_TK_CLUSTER_NODES && c->pids[i] > 0);
+    kill(c->pids[i], SIGKILL);
+    while (waitpid(c->pids[i], NULL, 0) < 0 && errno == EINTR)
+        ;
+    c->pids[i] = 0;
+}
+
+int dp_tk_cluster_revive(dp_tk_cluster_t *c, int i)
+{
+    assert_true(c && i >= 0 && i < DP_TK_CLUSTER_NODES && c->pids[i] == 0);
+    long long deadline = s_now_ms() + DP_TK_CLUSTER_START_MS;
+    if (s_cluster_start_node(c, i) < 0 || !s_cluster_node_up(c, i, deadline))
+        return DP_EIO;
+    return s_cluster_ok(c, deadline);
+}
+
 int dp_tk_cluster_start(dp_tk_cluster_t *c)
 {
     assert_non_null(c);
@@ -528,9 +559,12 @@ int dp_tk_cluster_start(dp_tk_cluster_t *c)
     for (int t = 0; t < S_CLUSTER_TRIES && !up; t++) {
         s_cluster_halt(c);
         up = true;
-        for (int i = 0; i < DP_TK_CLUSTER_NODES && up; i++)
+        for (int i = 0; i < DP_TK_CLUSTER_NODES && up; i++) {
+            c->ports[i] = s_cluster_free_port();
+            c->buses[i] = s_cluster_free_port();
             up = s_cluster_start_node(c, i) == 0 &&
                  s_cluster_node_up(c, i, deadline);
+        }
     }
     if (!up) {
         fprintf(stderr, "testkit: cluster nodes did not start (%s)\n", c->dir);
@@ -543,15 +577,8 @@ int dp_tk_cluster_start(dp_tk_cluster_t *c)
                 c->dir);
         return DP_EIO;
     }
-    for (int i = 0; i < DP_TK_CLUSTER_NODES; i++) {
-        while (!s_cluster_says(c, i, "CLUSTER INFO", "cluster_state:ok")) {
-            if (s_now_ms() > deadline) {
-                fprintf(stderr, "testkit: node %d not cluster_state:ok\n", i);
-                return DP_EIO;
-            }
-            s_sleep_ms(S_POLL_STEP_MS);
-        }
-    }
+    if (s_cluster_ok(c, deadline) < 0)
+        return DP_EIO;
     dp_free(c->url);
     c->url = dp_asprintf("redis+cluster://127.0.0.1:%d,127.0.0.1:%d,"
                          "127.0.0.1:%d",

@@ -100,6 +100,7 @@ void dp_tk_redis_stop(dp_tk_redis_t *redis);
 typedef struct dp_tk_cluster_t {
     char *dir;                       /* private directory, owned */
     int ports[DP_TK_CLUSTER_NODES];  /* client ports */
+    int buses[DP_TK_CLUSTER_NODES];  /* cluster bus ports */
     pid_t pids[DP_TK_CLUSTER_NODES]; /* the servers, 0 when not running */
     char *url;                       /* "redis+cluster://127.0.0.1:P,...",
                                         owned */
@@ -124,6 +125,15 @@ void dp_tk_cluster_start_or_skip(dp_tk_cluster_t *c);
 /* Stops every node, removes the directory, frees and zeroes the struct.
  * Idempotent; a zeroed struct is fine. */
 void dp_tk_cluster_stop(dp_tk_cluster_t *c);
+
+/* Kills node i (SIGKILL: no goodbye to the others) and reaps it. */
+void dp_tk_cluster_kill(dp_tk_cluster_t *c, int i);
+
+/* Starts node i again on its ports with its cluster config file (it keeps
+ * its identity and slots; its data, never saved, is gone) and waits until
+ * it answers PING and every node reports cluster_state:ok again. 0 or
+ * DP_EIO. */
+DP_NODISCARD int dp_tk_cluster_revive(dp_tk_cluster_t *c, int i);
 
 /* Runs one command on node i (no redirect followed) and returns its reply
  * (freeReplyObject), or NULL when the node does not answer. */
