@@ -99,7 +99,9 @@ unsigned dp_store_slot(const char *key, size_t len);
 
 /* The slot of a command given as for dp_store_command: that of its key
  * (the first argument, or for EVAL, EVALSHA and FCALL the first key after
- * numkeys), or -1 for a command without a key (PING, INFO, ...). */
+ * numkeys), or -1 for a command without a key (PING, INFO, ...). The
+ * command's name and EVAL's numkeys are read as NUL-terminated strings,
+ * the key by its length in lens. */
 int dp_store_command_slot(int argc, const char **argv, const size_t *lens);
 
 #endif
