@@ -16,13 +16,28 @@ typedef struct dp_store_t dp_store_t;
 /* Key names carry this prefix and schema version. */
 #define DP_STORE_PREFIX "dp:2:"
 
+/* Slots of a Redis Cluster, and the bound on redirects that one command
+ * follows (MOVED, ASK, TRYAGAIN, a node lost) before it fails. */
+#define DP_STORE_SLOTS 16384
+#define DP_STORE_REDIRECTS 5
+
 /* Creates a store for a URL: "redis://[[user]:password@]host[:port][/db]",
  * the same with "rediss://" for TLS (the server certificate is checked
  * against the CA file in DP_REDIS_CA, or the system's CAs, and against the
  * host), or "unix:///path/to/socket[?db=N]". A password in the environment
  * variable REDIS_PASSWORD is used when the URL carries none. The first
  * connection is made at once; a failure is logged and retried on the next
- * command. NULL only for a malformed URL, with the reason in err. */
+ * command. NULL only for a malformed URL, with the reason in err.
+ *
+ * Redis Cluster: "redis+cluster://[[user]:password@]host:port[,host:port]"
+ * (or "rediss+cluster://" for TLS; database 0 only) names one or more seed
+ * nodes; the store reads CLUSTER SLOTS from the first that answers, keeps
+ * one connection per node (each with the same AUTH and TLS) and sends each
+ * command to the node that holds its key's slot. A plain redis:// URL that
+ * points at one node of a cluster works too: the first MOVED reply turns
+ * the cluster mode on, with that node as the seed. MOVED refreshes the slot
+ * map, ASK is followed once with ASKING, and every command follows at most
+ * DP_STORE_REDIRECTS redirects. */
 dp_store_t *dp_store_new(const char *url, char *err, size_t errlen);
 
 /* Closes the connection. Idempotent. */
@@ -43,7 +58,10 @@ void dp_store_append(dp_store_t *self, int argc, const char **argv,
 /* Sends the queued batch and collects its replies in order into replies
  * (an array of at least the number queued; the caller frees each). On a
  * lost connection the batch is resent once after reconnecting; the
- * commands of a batch must therefore be idempotent. Returns the number of
+ * commands of a batch must therefore be idempotent. On a cluster the batch
+ * is split by node (each command goes where its key's slot is; a batch may
+ * mix slots, as it is a pipeline, not a transaction) and only the commands
+ * that were redirected or lost are sent again. Returns the number of
  * replies, or DP_EREDIS (no replies kept). */
 DP_NODISCARD int dp_store_flush(dp_store_t *self, redisReply **replies,
                                 size_t max);
@@ -77,5 +95,21 @@ bool dp_store_ping(dp_store_t *self);
  * notices a lost Redis (its health says so) and reconnects. Call it from
  * the main loop; self may be NULL (no Redis: nothing to do). */
 void dp_store_keepalive(dp_store_t *self, long ms);
+
+/* True when the store talks to a Redis Cluster (given by the URL, or found
+ * by a MOVED reply). */
+bool dp_store_clustered(const dp_store_t *self);
+
+/* The Redis Cluster slot of a key: CRC16 (XMODEM) of the key modulo
+ * DP_STORE_SLOTS, or of its hash tag, the part between the first "{" and
+ * the first "}" after it when that part is not empty. */
+unsigned dp_store_slot(const char *key, size_t len);
+
+/* The slot of a command given as for dp_store_command: that of its key
+ * (the first argument, or for EVAL, EVALSHA and FCALL the first key after
+ * numkeys), or -1 for a command without a key (PING, INFO, ...). The
+ * command's name and EVAL's numkeys are read as NUL-terminated strings,
+ * the key by its length in lens. */
+int dp_store_command_slot(int argc, const char **argv, const size_t *lens);
 
 #endif

@@ -6,8 +6,9 @@
 #
 #   demo      what `make build` and `make demo` need: the compiler, CMake,
 #             pkg-config, every -dev library the build links (tests and
-#             benchmarks are part of the build), redis-server, tzdata and
-#             ca-certificates. No clang, no browser.
+#             benchmarks are part of the build), redis-server, redis-tools
+#             (redis-cli, with which the tests make a Redis Cluster), tzdata
+#             and ca-certificates. No clang, no browser.
 #   check     demo's packages plus what `make check` and `make fuzz` use:
 #             clang and its sanitizer/libFuzzer runtimes, chromium, a
 #             CJK font and a colour emoji font (tests/browser), the command-line tools the tests
@@ -40,7 +41,7 @@ DEMO=(
     libzmq3-dev libcurl4-openssl-dev libmsgpack-dev libhiredis-dev
     libjansson-dev libpcre2-dev libcmark-dev libyaml-dev libssl-dev
     libcmocka-dev libmicrohttpd-dev zlib1g-dev
-    redis-server tzdata ca-certificates
+    redis-server redis-tools tzdata ca-certificates
     # dp-publisher commits reports with git (and its tests use local bare
     # repositories)
     git

@@ -175,7 +175,7 @@ int gh_activity_events(gh_client_t *gh, dp_store_t *store, gh_activity_t *a,
 {
     assert(gh && store && a && a->repo);
     char key[GH_ACTIVITY_KEY_MAX];
-    dp_store_key(key, sizeof key, "poll:%s", a->repo);
+    dp_store_key(key, sizeof key, "{%s}:poll", a->repo);
     /* Within the poll interval, the last poll's answer stands. */
     dp_buf_t kept = DP_BUF_INIT;
     long long latest = 0, polled = 0;

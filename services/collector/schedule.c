@@ -67,9 +67,11 @@ int schedule_previous(const schedule_window_t *w, dp_window_kind_t kind,
     return dp_window_in_zone(w->from - 1, kind, zone, &out->from, &out->to);
 }
 
+/* Every key of a repository carries it as a hash tag, {owner/repo}, so
+ * they share one Redis Cluster slot (docs/reliability.md). */
 static void s_lease_key(char *buf, size_t size, const char *repo)
 {
-    dp_store_key(buf, size, "lease:%s", repo);
+    dp_store_key(buf, size, "{%s}:lease", repo);
 }
 
 bool schedule_lease(dp_store_t *store, const char *repo, const char *owner,
@@ -106,7 +108,7 @@ void schedule_release(dp_store_t *store, const char *repo, const char *owner)
 static void s_done_key(char *buf, size_t size, const char *repo,
                        dp_window_kind_t kind)
 {
-    dp_store_key(buf, size, "sched:%s:%s", repo, dp_window_kind_name(kind));
+    dp_store_key(buf, size, "{%s}:sched:%s", repo, dp_window_kind_name(kind));
 }
 
 int64_t schedule_done_until(dp_store_t *store, const char *repo,
@@ -116,8 +118,15 @@ int64_t schedule_done_until(dp_store_t *store, const char *repo,
     s_done_key(key, sizeof key, repo, kind);
     dp_buf_t buf = DP_BUF_INIT;
     long v = 0;
-    if (dp_store_get(store, key, &buf) == 0 &&
-        dp_parse_long(buf.data, 0, 0x7fffffffffffL, &v) < 0)
+    int rc = dp_store_get(store, key, &buf);
+    if (rc == DP_ENOTFOUND) {
+        /* Written before the key carried its hash tag: read once, then
+         * written under the new name by schedule_set_done. */
+        dp_store_key(key, sizeof key, "sched:%s:%s", repo,
+                     dp_window_kind_name(kind));
+        rc = dp_store_get(store, key, &buf);
+    }
+    if (rc == 0 && dp_parse_long(buf.data, 0, 0x7fffffffffffL, &v) < 0)
         v = 0;
     dp_buf_free(&buf);
     return v;

@@ -453,7 +453,7 @@ static void s_lease_holder(s_ctx_t *ctx, const char *repo, char *out,
                            size_t size)
 {
     char key[S_KEY_MAX];
-    dp_store_key(key, sizeof key, "lease:%s", repo);
+    dp_store_key(key, sizeof key, "{%s}:lease", repo);
     dp_buf_t buf = DP_BUF_INIT;
     out[0] = '\0';
     if (dp_store_get(ctx->store, key, &buf) == 0 && buf.data)
@@ -495,6 +495,31 @@ static void test_lease_is_exclusive_renewable_and_lapses(void **state)
                      s_hour(3));
     assert_int_equal(schedule_done_until(st, "o/r", DP_WINDOW_DAILY), 0);
     assert_int_equal(schedule_done_until(st, "o/other", DP_WINDOW_HOURLY), 0);
+
+    /* Every key of a repository carries it as a hash tag (one Redis
+     * Cluster slot); a record written under the name it had before, with
+     * no tag, is still read, and the next is written under the tagged
+     * name. */
+    char key[S_KEY_MAX], val[24];
+    dp_store_key(key, sizeof key, "{%s}:sched:%s", "o/r",
+                 dp_window_kind_name(DP_WINDOW_HOURLY));
+    dp_buf_t buf = DP_BUF_INIT;
+    assert_int_equal(dp_store_get(st, key, &buf), 0);
+    dp_buf_free(&buf);
+    dp_store_key(key, sizeof key, "sched:%s:%s", "o/old",
+                 dp_window_kind_name(DP_WINDOW_DAILY));
+    snprintf(val, sizeof val, "%lld", (long long)s_hour(24));
+    assert_int_equal(dp_store_set(st, key, val, strlen(val), 3600), 0);
+    assert_int_equal(schedule_done_until(st, "o/old", DP_WINDOW_DAILY),
+                     s_hour(24));
+    assert_int_equal(
+        schedule_set_done(st, "o/old", DP_WINDOW_DAILY, s_hour(48)), 0);
+    assert_int_equal(schedule_done_until(st, "o/old", DP_WINDOW_DAILY),
+                     s_hour(48));
+    dp_store_key(key, sizeof key, "{%s}:lease", "o/r");
+    assert_int_equal(dp_store_get(st, key, &buf), 0);
+    assert_string_equal(buf.data, "alpha");
+    dp_buf_free(&buf);
 }
 
 /* ==== Two collectors on one configuration ==== */

@@ -9,10 +9,13 @@
 #include "dp_testkit.h"
 
 #include <curl/curl.h>
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <hiredis/hiredis.h>
 #include <poll.h>
 #include <signal.h>
@@ -218,6 +221,15 @@ int dp_tk_redis_start(dp_tk_redis_t *redis)
 {
     assert_non_null(redis);
     assert_int_equal(redis->pid, 0);
+    if (dp_tk_cluster_wanted()) {
+        if (!redis->cluster)
+            redis->cluster = dp_calloc(1, sizeof *redis->cluster);
+        int rc = dp_tk_cluster_start(redis->cluster);
+        dp_free(redis->url);
+        redis->url = dp_strdup(redis->cluster->url);
+        redis->pid = rc == 0 ? redis->cluster->pids[0] : 0;
+        return rc < 0 ? DP_EIO : 0;
+    }
     if (!redis->dir) {
         redis->dir = dp_tk_tmpdir("redis");
         if (!redis->dir)
@@ -266,6 +278,12 @@ int dp_tk_redis_start(dp_tk_redis_t *redis)
 
 void dp_tk_redis_start_or_skip(dp_tk_redis_t *redis)
 {
+    if (dp_tk_cluster_wanted() && !dp_tk_have_program("redis-cli")) {
+        printf("SKIP: redis-cli not installed (Debian: redis-tools): the "
+               "Redis Cluster run of this test not done\n");
+        fflush(stdout);
+        skip();
+    }
     if (!dp_tk_have_program("redis-server")) {
         printf("SKIP: redis-server not installed: tests that need a real "
                "Redis not run\n");
@@ -280,6 +298,11 @@ void dp_tk_redis_halt(dp_tk_redis_t *redis)
 {
     if (!redis || redis->pid == 0)
         return;
+    if (redis->cluster) {
+        dp_tk_cluster_stop(redis->cluster);
+        redis->pid = 0;
+        return;
+    }
     s_terminate(redis->pid);
     redis->pid = 0;
 }
@@ -289,11 +312,327 @@ void dp_tk_redis_stop(dp_tk_redis_t *redis)
     if (!redis)
         return;
     dp_tk_redis_halt(redis);
+    dp_free(redis->cluster);
     dp_tk_rmdir(redis->dir);
     dp_free(redis->dir);
     dp_free(redis->socket);
     dp_free(redis->url);
     memset(redis, 0, sizeof *redis);
+}
+
+/* ==== A throwaway Redis Cluster ==== */
+
+#define S_CLUSTER_PROBE_MS 500 /* one probe of a cluster node */
+#define S_CLUSTER_TRIES 3      /* new ports when a node cannot bind */
+
+bool dp_tk_cluster_wanted(void)
+{
+    const char *v = getenv("DP_TK_REDIS_CLUSTER");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+/* A port the kernel calls free on 127.0.0.1 now, or 0. */
+static int s_cluster_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    int port = 0;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+        port = ntohs(sa.sin_port);
+    close(fd);
+    return port;
+}
+
+/* Forks and execs argv with stdin and stdout on /dev/null and stderr on
+ * log (or /dev/null); the child gets SIGTERM when the test dies. */
+static pid_t s_cluster_spawn(char *const argv[], const char *log)
+{
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(127);
+    int null = open("/dev/null", O_RDWR);
+    int err = log ? open(log, O_WRONLY | O_CREAT | O_APPEND, 0600) : null;
+    if (null < 0 || err < 0)
+        _exit(127);
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(err, STDERR_FILENO);
+    execvp(argv[0], argv);
+    _exit(127);
+}
+
+static redisContext *s_cluster_connect(int port)
+{
+    struct timeval tv = {0, S_CLUSTER_PROBE_MS * 1000L};
+    redisContext *ctx = redisConnectWithTimeout("127.0.0.1", port, tv);
+    if (ctx && ctx->err) {
+        redisFree(ctx);
+        return NULL;
+    }
+    if (ctx)
+        redisSetTimeout(ctx, tv);
+    return ctx;
+}
+
+redisReply *dp_tk_cluster_command(const dp_tk_cluster_t *c, int i,
+                                  const char *fmt, ...)
+{
+    assert_true(c && i >= 0 && i < DP_TK_CLUSTER_NODES);
+    redisContext *ctx = s_cluster_connect(c->ports[i]);
+    if (!ctx)
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(ctx, fmt, ap);
+    va_end(ap);
+    redisFree(ctx);
+    return r;
+}
+
+/* True when the reply of node i to fmt is a string that holds want. */
+static bool s_cluster_says(const dp_tk_cluster_t *c, int i, const char *cmd,
+                           const char *want)
+{
+    /* cmd is one word or two ("CLUSTER INFO"), sent as separate words. */
+    char verb[32], sub[32] = "";
+    if (sscanf(cmd, "%31s %31s", verb, sub) < 1)
+        return false;
+    redisReply *r = sub[0] ? dp_tk_cluster_command(c, i, "%s %s", verb, sub)
+                           : dp_tk_cluster_command(c, i, "%s", verb);
+    bool ok =
+        r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
+        strstr(r->str, want) != NULL;
+    if (r)
+        freeReplyObject(r);
+    return ok;
+}
+
+/* Starts node i on fresh ports. */
+static int s_cluster_start_node(dp_tk_cluster_t *c, int i)
+{
+    char port[16], bus[16], conf[64], log[64];
+    if (c->ports[i] == 0 || c->buses[i] == 0 || c->buses[i] == c->ports[i])
+        return DP_EIO;
+    snprintf(port, sizeof port, "%d", c->ports[i]);
+    snprintf(bus, sizeof bus, "%d", c->buses[i]);
+    snprintf(conf, sizeof conf, "nodes-%d.conf", c->ports[i]);
+    snprintf(log, sizeof log, "redis-%d.log", c->ports[i]);
+    char *const argv[] = {"redis-server",
+                          "--port",
+                          port,
+                          "--bind",
+                          "127.0.0.1",
+                          "--cluster-enabled",
+                          "yes",
+                          "--cluster-port",
+                          bus,
+                          "--cluster-config-file",
+                          conf,
+                          "--cluster-node-timeout",
+                          "3000",
+                          "--save",
+                          "",
+                          "--appendonly",
+                          "no",
+                          "--daemonize",
+                          "no",
+                          "--dir",
+                          c->dir,
+                          "--logfile",
+                          log,
+                          NULL};
+    c->pids[i] = s_cluster_spawn(argv, NULL);
+    return c->pids[i] > 0 ? 0 : DP_EIO;
+}
+
+/* Waits until node i answers PING; false when it exited or timed out. */
+static bool s_cluster_node_up(dp_tk_cluster_t *c, int i, long long deadline)
+{
+    while (s_now_ms() < deadline) {
+        if (waitpid(c->pids[i], NULL, WNOHANG) == c->pids[i]) {
+            c->pids[i] = 0;
+            return false;
+        }
+        if (s_cluster_says(c, i, "PING", "PONG"))
+            return true;
+        s_sleep_ms(S_POLL_STEP_MS);
+    }
+    return false;
+}
+
+/* Joins the nodes: redis-cli --cluster create, bounded. */
+static int s_cluster_create(dp_tk_cluster_t *c, long long deadline)
+{
+    char addr[DP_TK_CLUSTER_NODES][32];
+    char *argv[DP_TK_CLUSTER_NODES + 7];
+    int n = 0;
+    argv[n++] = "redis-cli";
+    argv[n++] = "--cluster";
+    argv[n++] = "create";
+    for (int i = 0; i < DP_TK_CLUSTER_NODES; i++) {
+        snprintf(addr[i], sizeof addr[i], "127.0.0.1:%d", c->ports[i]);
+        argv[n++] = addr[i];
+    }
+    argv[n++] = "--cluster-replicas";
+    argv[n++] = "0";
+    argv[n++] = "--cluster-yes";
+    argv[n] = NULL;
+    char *log = dp_asprintf("%s/create.log", c->dir);
+    pid_t pid = s_cluster_spawn(argv, log);
+    dp_free(log);
+    int status = -1;
+    while (s_now_ms() < deadline) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            break;
+        s_sleep_ms(S_POLL_STEP_MS);
+    }
+    if (status == -1) {
+        (void)s_terminate(pid);
+        return DP_EIO;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : DP_EIO;
+}
+
+static void s_cluster_halt(dp_tk_cluster_t *c)
+{
+    for (int i = 0; i < DP_TK_CLUSTER_NODES; i++) {
+        if (c->pids[i] > 0)
+            (void)s_terminate(c->pids[i]);
+        c->pids[i] = 0;
+    }
+}
+
+/* Waits until every node reports cluster_state:ok. 0 or DP_EIO. */
+static int s_cluster_ok(const dp_tk_cluster_t *c, long long deadline)
+{
+    for (int i = 0; i < DP_TK_CLUSTER_NODES; i++) {
+        while (!s_cluster_says(c, i, "CLUSTER INFO", "cluster_state:ok")) {
+            if (s_now_ms() > deadline) {
+                fprintf(stderr, "testkit: node %d not cluster_state:ok\n", i);
+                return DP_EIO;
+            }
+            s_sleep_ms(S_POLL_STEP_MS);
+        }
+    }
+    return 0;
+}
+
+void dp_tk_cluster_kill(dp_tk_cluster_t *c, int i)
+{
+    assert_true(c && i >= 0 && i < DP_TK_CLUSTER_NODES && c->pids[i] > 0);
+    kill(c->pids[i], SIGKILL);
+    while (waitpid(c->pids[i], NULL, 0) < 0 && errno == EINTR)
+        ;
+    c->pids[i] = 0;
+}
+
+int dp_tk_cluster_revive(dp_tk_cluster_t *c, int i)
+{
+    assert_true(c && i >= 0 && i < DP_TK_CLUSTER_NODES && c->pids[i] == 0);
+    long long deadline = s_now_ms() + DP_TK_CLUSTER_START_MS;
+    if (s_cluster_start_node(c, i) < 0 || !s_cluster_node_up(c, i, deadline))
+        return DP_EIO;
+    return s_cluster_ok(c, deadline);
+}
+
+int dp_tk_cluster_start(dp_tk_cluster_t *c)
+{
+    assert_non_null(c);
+    if (!dp_tk_have_program("redis-server") || !dp_tk_have_program("redis-cli"))
+        return DP_ENOTFOUND;
+    if (!c->dir)
+        c->dir = dp_tk_tmpdir("cluster");
+    if (!c->dir)
+        return DP_EIO;
+    long long deadline = s_now_ms() + DP_TK_CLUSTER_START_MS;
+    bool up = false;
+    for (int t = 0; t < S_CLUSTER_TRIES && !up; t++) {
+        s_cluster_halt(c);
+        up = true;
+        for (int i = 0; i < DP_TK_CLUSTER_NODES && up; i++) {
+            c->ports[i] = s_cluster_free_port();
+            c->buses[i] = s_cluster_free_port();
+            up = s_cluster_start_node(c, i) == 0 &&
+                 s_cluster_node_up(c, i, deadline);
+        }
+    }
+    if (!up) {
+        fprintf(stderr, "testkit: cluster nodes did not start (%s)\n", c->dir);
+        return DP_EIO;
+    }
+    if (s_cluster_create(c, deadline) < 0) {
+        fprintf(stderr,
+                "testkit: redis-cli --cluster create failed; see "
+                "%s/create.log\n",
+                c->dir);
+        return DP_EIO;
+    }
+    if (s_cluster_ok(c, deadline) < 0)
+        return DP_EIO;
+    dp_free(c->url);
+    c->url = dp_asprintf("redis+cluster://127.0.0.1:%d,127.0.0.1:%d,"
+                         "127.0.0.1:%d",
+                         c->ports[0], c->ports[1], c->ports[2]);
+    return 0;
+}
+
+void dp_tk_cluster_start_or_skip(dp_tk_cluster_t *c)
+{
+    int rc = dp_tk_cluster_start(c);
+    if (rc == DP_ENOTFOUND) {
+        printf("SKIP: redis-server or redis-cli not installed (Debian: "
+               "redis-server, redis-tools; scripts/deps.sh): Redis Cluster "
+               "tests not run\n");
+        fflush(stdout);
+        skip();
+    }
+    if (rc < 0)
+        fail_msg("cannot start a three-node Redis Cluster");
+}
+
+void dp_tk_cluster_stop(dp_tk_cluster_t *c)
+{
+    if (!c)
+        return;
+    s_cluster_halt(c);
+    dp_tk_rmdir(c->dir);
+    dp_free(c->dir);
+    dp_free(c->url);
+    memset(c, 0, sizeof *c);
+}
+
+int dp_tk_cluster_owner(const dp_tk_cluster_t *c, const char *key)
+{
+    redisReply *ks = dp_tk_cluster_command(c, 0, "CLUSTER KEYSLOT %s", key);
+    long long slot = ks && ks->type == REDIS_REPLY_INTEGER ? ks->integer : -1;
+    if (ks)
+        freeReplyObject(ks);
+    redisReply *r = dp_tk_cluster_command(c, 0, "CLUSTER SLOTS");
+    int owner = -1;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements;
+         i++) {
+        redisReply *e = r->element[i];
+        if (e->elements < 3 || slot < e->element[0]->integer ||
+            slot > e->element[1]->integer)
+            continue;
+        long long port = e->element[2]->element[1]->integer;
+        for (int k = 0; k < DP_TK_CLUSTER_NODES; k++)
+            if (c->ports[k] == port)
+                owner = k;
+    }
+    if (r)
+        freeReplyObject(r);
+    return owner;
 }
 
 /* ==== Child processes ==== */

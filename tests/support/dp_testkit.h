@@ -57,6 +57,9 @@ typedef struct {
     char *dir;    /* private directory, owned; NULL until started */
     char *socket; /* dir/redis.sock, owned */
     char *url;    /* "unix://<dir>/redis.sock", owned */
+    struct dp_tk_cluster_t *cluster; /* DP_TK_REDIS_CLUSTER set: a three-node
+                                        cluster instead (dp_tkcluster.h),
+                                        owned; url is then its URL */
 } dp_tk_redis_t;
 
 /* Starts "redis-server --port 0 --unixsocket DIR/redis.sock --save ''
@@ -65,7 +68,10 @@ typedef struct {
  * a zeroed struct makes the directory; a call after dp_tk_redis_halt
  * starts a new server on the same socket path. The server is sent SIGTERM
  * if the test process dies. Returns 0, or DP_EIO (reason on stderr; the
- * struct stays valid for dp_tk_redis_stop). */
+ * struct stays valid for dp_tk_redis_stop). With DP_TK_REDIS_CLUSTER set
+ * in the environment it starts a Redis Cluster of three nodes instead
+ * (dp_tk_cluster_start), so a test runs unchanged through a cluster; a
+ * restart after dp_tk_redis_halt then makes a new, empty cluster. */
 DP_NODISCARD int dp_tk_redis_start(dp_tk_redis_t *redis);
 
 /* As dp_tk_redis_start, but skips the calling cmocka test (after printing
@@ -80,6 +86,62 @@ void dp_tk_redis_halt(dp_tk_redis_t *redis);
 /* Halts the server, removes its directory and frees and zeroes the struct.
  * Idempotent; a zeroed struct is fine. */
 void dp_tk_redis_stop(dp_tk_redis_t *redis);
+
+/* ==== A throwaway Redis Cluster ==== */
+
+#define DP_TK_CLUSTER_NODES 3
+/* Longest wait for the cluster to be created and report cluster_state:ok. */
+#define DP_TK_CLUSTER_START_MS 30000
+
+/* Three redis-server nodes on free 127.0.0.1 ports, each with its cluster
+ * bus on another free port and its files in a private directory, joined by
+ * `redis-cli --cluster create ... --cluster-replicas 0`: node i holds a
+ * third of the slots. */
+typedef struct dp_tk_cluster_t {
+    char *dir;                       /* private directory, owned */
+    int ports[DP_TK_CLUSTER_NODES];  /* client ports */
+    int buses[DP_TK_CLUSTER_NODES];  /* cluster bus ports */
+    pid_t pids[DP_TK_CLUSTER_NODES]; /* the servers, 0 when not running */
+    char *url;                       /* "redis+cluster://127.0.0.1:P,...",
+                                        owned */
+} dp_tk_cluster_t;
+
+/* True when the tests are asked to run their Redis as a cluster: the
+ * environment variable DP_TK_REDIS_CLUSTER is set and not "0". */
+bool dp_tk_cluster_wanted(void);
+
+/* Starts the nodes, creates the cluster and waits (at most
+ * DP_TK_CLUSTER_START_MS) until every node reports cluster_state:ok. The
+ * nodes are sent SIGTERM if the test process dies. Returns 0,
+ * DP_ENOTFOUND when redis-server or redis-cli is missing, or DP_EIO
+ * (reason on stderr; the struct stays valid for dp_tk_cluster_stop). */
+DP_NODISCARD int dp_tk_cluster_start(dp_tk_cluster_t *c);
+
+/* As dp_tk_cluster_start, but skips the calling cmocka test with a line
+ * saying why when redis-server or redis-cli is missing (scripts/deps.sh
+ * installs redis-tools), and fails it when the cluster does not come up. */
+void dp_tk_cluster_start_or_skip(dp_tk_cluster_t *c);
+
+/* Stops every node, removes the directory, frees and zeroes the struct.
+ * Idempotent; a zeroed struct is fine. */
+void dp_tk_cluster_stop(dp_tk_cluster_t *c);
+
+/* Kills node i (SIGKILL: no goodbye to the others) and reaps it. */
+void dp_tk_cluster_kill(dp_tk_cluster_t *c, int i);
+
+/* Starts node i again on its ports with its cluster config file (it keeps
+ * its identity and slots; its data, never saved, is gone) and waits until
+ * it answers PING and every node reports cluster_state:ok again. 0 or
+ * DP_EIO. */
+DP_NODISCARD int dp_tk_cluster_revive(dp_tk_cluster_t *c, int i);
+
+/* Runs one command on node i (no redirect followed) and returns its reply
+ * (freeReplyObject), or NULL when the node does not answer. */
+struct redisReply *dp_tk_cluster_command(const dp_tk_cluster_t *c, int i,
+                                         const char *fmt, ...);
+
+/* The node that holds a key's slot now, by CLUSTER SHARDS of node 0 */
+int dp_tk_cluster_owner(const dp_tk_cluster_t *c, const char *key);
 
 /* ==== Child processes ==== */
 
