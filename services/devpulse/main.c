@@ -306,18 +306,13 @@ static int s_running_ends(const char *cmd, const char *connect,
     return 0;
 }
 
-/* Starts the stack of a report (out made first) and adds the
- * repositories of orgs to repos. NULL on failure, said on stderr. */
+/* Starts the stack of a report (out exists) and adds the repositories of
+ * orgs to repos. NULL on failure, said on stderr. */
 static stack_t *s_report_stack(const char *out, const char *rules,
                                const char *format, bool resummarize,
                                const dp_strs_t *orgs, dp_strs_t *repos,
                                dp_strs_t *failures)
 {
-    char err[512];
-    if (dp_fs_mkdirs(out, DEVPULSE_DIR_MODE, err, sizeof err) < 0) {
-        fprintf(stderr, "devpulse report: --out: cannot create %s\n", err);
-        return NULL;
-    }
     char *out_dir = realpath(out, NULL);
     if (!out_dir)
         return NULL;
@@ -451,6 +446,10 @@ static int s_report(int argc, char **argv, bool request)
     }
     if (running && s_running_ends(cmd, connect, reports, state, &ends) < 0)
         goto out;
+    if (!running && dp_fs_mkdirs(out, DEVPULSE_DIR_MODE, err, sizeof err) < 0) {
+        fprintf(stderr, "devpulse report: --out: cannot create %s\n", err);
+        goto out;
+    }
     dp_service_signals();
     rc = 1;
     if (!running) {
