@@ -1,6 +1,7 @@
 /* main.c - the devpulse command: one-shot reports, the long-running
  * service, backfills and bus taps */
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,23 @@ static void s_multi_flush(s_multi_t *m)
         if (m->paths[m->printed])
             printf("%s\n", m->paths[m->printed]);
     fflush(stdout);
+}
+
+/* Sets m up for one window like w of each of repos (borrowed) and
+ * returns the windows (the caller frees them). */
+static stack_window_t *s_multi_init(s_multi_t *m, const dp_strs_t *repos,
+                                    const stack_window_t *w)
+{
+    m->n = repos->count;
+    stack_window_t *windows = dp_calloc(m->n + 1, sizeof *windows);
+    m->windows = windows;
+    m->paths = dp_calloc(m->n + 1, sizeof *m->paths);
+    m->ended = dp_calloc(m->n + 1, sizeof *m->ended);
+    for (size_t i = 0; i < m->n; i++) {
+        windows[i] = *w;
+        windows[i].repo = repos->items[i];
+    }
+    return windows;
 }
 
 /* Keeps a window's path, or prints why there is none (at once: a failure
@@ -327,6 +345,37 @@ static stack_t *s_report_stack(const char *out, const char *rules,
     return stack;
 }
 
+/* The display zone of the windows: tz when it is a known zone, else
+ * (tz NULL) the offset of --from, written into buf. 0, or one line
+ * printed and DP_EINVAL. */
+static int s_report_tz(const char *cmd, const char *tz, int64_t from,
+                       int offset, char *buf, size_t len)
+{
+    int probe;
+    if (tz && dp_tz_offset(tz, from, &probe) < 0) {
+        fprintf(stderr, "devpulse %s: --tz: unknown zone \"%s\"\n", cmd, tz);
+        return DP_EINVAL;
+    }
+    snprintf(buf, len, "%c%02d:%02d", offset < 0 ? '-' : '+',
+             abs(offset) / 3600, abs(offset) % 3600 / 60);
+    return 0;
+}
+
+/* Says what failed of a report of several windows (or organizations) and
+ * returns its exit status: 0 when every window was reported. */
+static int s_report_summary(const s_multi_t *m, size_t norgs, int qrc)
+{
+    if (m->n + norgs > 1 && m->failures.count) {
+        fprintf(stderr, "devpulse report: %zu failed:\n", m->failures.count);
+        for (size_t i = 0; i < m->failures.count; i++)
+            fprintf(stderr, "  %s\n", m->failures.items[i]);
+    }
+    if (m->n == 0 && m->failures.count == 0)
+        fprintf(stderr, "devpulse report: the organizations have no public "
+                        "repository to report\n");
+    return qrc == 0 && m->failures.count == 0 && m->n > 0 ? 0 : 1;
+}
+
 /* devpulse report (request false) runs a stack of its own for its
  * windows, unless --connect or --state name a running one; devpulse
  * request (request true) always asks a running one, for one window. */
@@ -425,17 +474,8 @@ static int s_report(int argc, char **argv, bool request)
         goto out;
     }
     char tzbuf[16];
-    if (tz) {
-        int probe;
-        if (dp_tz_offset(tz, from, &probe) < 0) {
-            fprintf(stderr, "devpulse %s: --tz: unknown zone \"%s\"\n", cmd,
-                    tz);
-            goto out;
-        }
-    } else {
-        snprintf(tzbuf, sizeof tzbuf, "%c%02d:%02d", offset < 0 ? '-' : '+',
-                 abs(offset) / 3600, abs(offset) % 3600 / 60);
-    }
+    if (s_report_tz(cmd, tz, from, offset, tzbuf, sizeof tzbuf) < 0)
+        goto out;
     bool running = request || connect || state;
     if (running && orgs.count) {
         fprintf(stderr,
@@ -458,14 +498,8 @@ static int s_report(int argc, char **argv, bool request)
         if (!stack)
             goto out;
     }
-    m.n = repos.count;
-    windows = dp_calloc(m.n + 1, sizeof *windows);
-    m.windows = windows;
-    m.paths = dp_calloc(m.n + 1, sizeof *m.paths);
-    m.ended = dp_calloc(m.n + 1, sizeof *m.ended);
-    for (size_t i = 0; i < m.n; i++)
-        windows[i] = (stack_window_t){repos.items[i],  from, to,
-                                      tz ? tz : tzbuf, lang, name};
+    stack_window_t one = {NULL, from, to, tz ? tz : tzbuf, lang, name};
+    windows = s_multi_init(&m, &repos, &one);
     stack_sink_t sink = {s_report_done, NULL, &m};
     size_t in_flight = jobs > 0 ? (size_t)jobs : 1;
     int qrc = 0;
@@ -476,15 +510,7 @@ static int s_report(int argc, char **argv, bool request)
             stack_request_at(&ends, windows, m.n, in_flight, timeout_s, &sink);
     if (qrc == DP_EAGAIN)
         fprintf(stderr, "devpulse %s: interrupted\n", cmd);
-    if (m.n + orgs.count > 1 && m.failures.count) {
-        fprintf(stderr, "devpulse report: %zu failed:\n", m.failures.count);
-        for (size_t i = 0; i < m.failures.count; i++)
-            fprintf(stderr, "  %s\n", m.failures.items[i]);
-    }
-    rc = qrc == 0 && m.failures.count == 0 && m.n > 0 ? 0 : 1;
-    if (m.n == 0 && m.failures.count == 0)
-        fprintf(stderr, "devpulse report: the organizations have no public "
-                        "repository to report\n");
+    rc = s_report_summary(&m, orgs.count, qrc);
 out:
     stack_destroy(&stack);
     stack_ends_clear(&ends);
@@ -608,6 +634,7 @@ static void s_site_close(s_site_t *site)
  * (the caller frees it). */
 static char *s_shell_quote(const char *s)
 {
+    assert(s);
     if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                         "0123456789/._-+:@%,") == strlen(s))
         return dp_strdup(s);
