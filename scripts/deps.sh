@@ -15,9 +15,7 @@
 #             with which the GitHub stand-in validates GraphQL queries
 #             against GitHub's published schema: the npm packages are then
 #             installed into tests/standin/graphql/node_modules, as its
-#             package-lock.json pins them (tests/standin/graphql/install.sh),
-#             and those of the Node consumer that e2e/test_node_consumer
-#             runs into examples/node-consumer/node_modules (its install.sh).
+#             package-lock.json pins them (tests/standin/graphql/install.sh).
 #   valgrind  demo's packages plus valgrind (make valgrind).
 #   fresh     what `make fresh` needs on the host: git, docker.io and
 #             mmdebstrap. A machine that already has docker and dockerd
@@ -115,8 +113,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 s_npm()
 {
     if [ "$profile" = check ]; then
-        bash "$here/../tests/standin/graphql/install.sh"
         bash "$here/../examples/node-consumer/install.sh"
+        bash "$here/../tests/standin/graphql/install.sh"
     fi
 }
 

@@ -6,5 +6,4 @@
 # SPDX-License-Identifier: MIT
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-exec bash "$here/../../scripts/npm-ci.sh" "$here" \
-    node_modules/zeromq/package.json node_modules/@msgpack/msgpack/package.json
+exec bash "$here/../../scripts/npm-ci.sh" "$here"
