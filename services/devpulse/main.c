@@ -20,7 +20,6 @@
 #include "dp_service.h"
 #include "dp_time.h"
 #include "dp_watch.h"
-#include "runner.h"
 #include "stack.h"
 
 #define DEVPULSE_TICK_MS 200
@@ -656,9 +655,8 @@ static char *s_shell_quote(const char *s)
  * then in a private directory), they name them. */
 static char *s_up_hint(const stack_t *stack, const char *state_dir)
 {
-    char *bus = dp_asprintf("%s/%s", state_dir, RUNNER_BUS_DIR);
     char *hint = NULL;
-    if (!strcmp(stack_sockets(stack), bus)) {
+    if (stack_sockets_in_state(stack)) {
         char *q = s_shell_quote(state_dir);
         hint = dp_asprintf("tap: devpulse tap --state %s; ask: devpulse "
                            "request OWNER/REPO --from ISO --to ISO --state %s",
@@ -679,7 +677,6 @@ static char *s_up_hint(const stack_t *stack, const char *state_dir)
         dp_free(qtaps);
         dp_free(taps);
     }
-    dp_free(bus);
     return hint;
 }
 

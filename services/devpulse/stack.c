@@ -233,6 +233,13 @@ const char *stack_sockets(const stack_t *self)
     return self->sock_dir;
 }
 
+bool stack_sockets_in_state(const stack_t *self)
+{
+    assert(self);
+    return self->state_dir && self->sock_dir == runner_bus_dir(self->runner) &&
+           self->sock_dir != runner_dir(self->runner);
+}
+
 const char *stack_keyfile(const stack_t *self)
 {
     assert(self);
