@@ -20,6 +20,7 @@
 #include "dp_service.h"
 #include "dp_time.h"
 #include "dp_watch.h"
+#include "runner.h"
 #include "stack.h"
 
 #define DEVPULSE_TICK_MS 200
