@@ -129,6 +129,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 s_npm()
 {
     if [ "$profile" = check ]; then
+        bash "$here/../examples/node-consumer/install.sh"
         bash "$here/../tests/standin/graphql/install.sh"
         bash "$here/npm-ci.sh" "$here/../tests/deploy"
     fi

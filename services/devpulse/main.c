@@ -1,6 +1,7 @@
 /* main.c - the devpulse command: one-shot reports, the long-running
  * service, backfills and bus taps */
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,23 @@ static void s_multi_flush(s_multi_t *m)
         if (m->paths[m->printed])
             printf("%s\n", m->paths[m->printed]);
     fflush(stdout);
+}
+
+/* Sets m up for one window like w of each of repos (borrowed) and
+ * returns the windows (the caller frees them). */
+static stack_window_t *s_multi_init(s_multi_t *m, const dp_strs_t *repos,
+                                    const stack_window_t *w)
+{
+    m->n = repos->count;
+    stack_window_t *windows = dp_calloc(m->n + 1, sizeof *windows);
+    m->windows = windows;
+    m->paths = dp_calloc(m->n + 1, sizeof *m->paths);
+    m->ended = dp_calloc(m->n + 1, sizeof *m->ended);
+    for (size_t i = 0; i < m->n; i++) {
+        windows[i] = *w;
+        windows[i].repo = repos->items[i];
+    }
+    return windows;
 }
 
 /* Keeps a window's path, or prints why there is none (at once: a failure
@@ -308,18 +326,13 @@ static int s_running_ends(const char *cmd, const char *connect,
     return 0;
 }
 
-/* Starts the stack of a report (out made first) and adds the
- * repositories of orgs to repos. NULL on failure, said on stderr. */
+/* Starts the stack of a report (out exists) and adds the repositories of
+ * orgs to repos. NULL on failure, said on stderr. */
 static stack_t *s_report_stack(const char *out, const char *rules,
                                const char *format, bool resummarize,
                                const dp_strs_t *orgs, dp_strs_t *repos,
                                dp_strs_t *failures)
 {
-    char err[512];
-    if (dp_fs_mkdirs(out, DEVPULSE_DIR_MODE, err, sizeof err) < 0) {
-        fprintf(stderr, "devpulse report: --out: cannot create %s\n", err);
-        return NULL;
-    }
     char *out_dir = realpath(out, NULL);
     if (!out_dir)
         return NULL;
@@ -332,6 +345,37 @@ static stack_t *s_report_stack(const char *out, const char *rules,
     if (stack)
         s_expand_orgs(stack, orgs, repos, failures);
     return stack;
+}
+
+/* The display zone of the windows: tz when it is a known zone, else
+ * (tz NULL) the offset of --from, written into buf. 0, or one line
+ * printed and DP_EINVAL. */
+static int s_report_tz(const char *cmd, const char *tz, int64_t from,
+                       int offset, char *buf, size_t len)
+{
+    int probe;
+    if (tz && dp_tz_offset(tz, from, &probe) < 0) {
+        fprintf(stderr, "devpulse %s: --tz: unknown zone \"%s\"\n", cmd, tz);
+        return DP_EINVAL;
+    }
+    snprintf(buf, len, "%c%02d:%02d", offset < 0 ? '-' : '+',
+             abs(offset) / 3600, abs(offset) % 3600 / 60);
+    return 0;
+}
+
+/* Says what failed of a report of several windows (or organizations) and
+ * returns its exit status: 0 when every window was reported. */
+static int s_report_summary(const s_multi_t *m, size_t norgs, int qrc)
+{
+    if (m->n + norgs > 1 && m->failures.count) {
+        fprintf(stderr, "devpulse report: %zu failed:\n", m->failures.count);
+        for (size_t i = 0; i < m->failures.count; i++)
+            fprintf(stderr, "  %s\n", m->failures.items[i]);
+    }
+    if (m->n == 0 && m->failures.count == 0)
+        fprintf(stderr, "devpulse report: the organizations have no public "
+                        "repository to report\n");
+    return qrc == 0 && m->failures.count == 0 && m->n > 0 ? 0 : 1;
 }
 
 /* devpulse report (request false) runs a stack of its own for its
@@ -432,17 +476,8 @@ static int s_report(int argc, char **argv, bool request)
         goto out;
     }
     char tzbuf[16];
-    if (tz) {
-        int probe;
-        if (dp_tz_offset(tz, from, &probe) < 0) {
-            fprintf(stderr, "devpulse %s: --tz: unknown zone \"%s\"\n", cmd,
-                    tz);
-            goto out;
-        }
-    } else {
-        snprintf(tzbuf, sizeof tzbuf, "%c%02d:%02d", offset < 0 ? '-' : '+',
-                 abs(offset) / 3600, abs(offset) % 3600 / 60);
-    }
+    if (s_report_tz(cmd, tz, from, offset, tzbuf, sizeof tzbuf) < 0)
+        goto out;
     bool running = request || connect || state;
     if (running && orgs.count) {
         fprintf(stderr,
@@ -453,6 +488,10 @@ static int s_report(int argc, char **argv, bool request)
     }
     if (running && s_running_ends(cmd, connect, reports, state, &ends) < 0)
         goto out;
+    if (!running && dp_fs_mkdirs(out, DEVPULSE_DIR_MODE, err, sizeof err) < 0) {
+        fprintf(stderr, "devpulse report: --out: cannot create %s\n", err);
+        goto out;
+    }
     dp_service_signals();
     rc = 1;
     if (!running) {
@@ -461,14 +500,8 @@ static int s_report(int argc, char **argv, bool request)
         if (!stack)
             goto out;
     }
-    m.n = repos.count;
-    windows = dp_calloc(m.n + 1, sizeof *windows);
-    m.windows = windows;
-    m.paths = dp_calloc(m.n + 1, sizeof *m.paths);
-    m.ended = dp_calloc(m.n + 1, sizeof *m.ended);
-    for (size_t i = 0; i < m.n; i++)
-        windows[i] = (stack_window_t){repos.items[i],  from, to,
-                                      tz ? tz : tzbuf, lang, name};
+    stack_window_t one = {NULL, from, to, tz ? tz : tzbuf, lang, name};
+    windows = s_multi_init(&m, &repos, &one);
     stack_sink_t sink = {s_report_done, NULL, &m};
     size_t in_flight = jobs > 0 ? (size_t)jobs : 1;
     int qrc = 0;
@@ -479,15 +512,7 @@ static int s_report(int argc, char **argv, bool request)
             stack_request_at(&ends, windows, m.n, in_flight, timeout_s, &sink);
     if (qrc == DP_EAGAIN)
         fprintf(stderr, "devpulse %s: interrupted\n", cmd);
-    if (m.n + orgs.count > 1 && m.failures.count) {
-        fprintf(stderr, "devpulse report: %zu failed:\n", m.failures.count);
-        for (size_t i = 0; i < m.failures.count; i++)
-            fprintf(stderr, "  %s\n", m.failures.items[i]);
-    }
-    rc = qrc == 0 && m.failures.count == 0 && m.n > 0 ? 0 : 1;
-    if (m.n == 0 && m.failures.count == 0)
-        fprintf(stderr, "devpulse report: the organizations have no public "
-                        "repository to report\n");
+    rc = s_report_summary(&m, orgs.count, qrc);
 out:
     stack_destroy(&stack);
     stack_ends_clear(&ends);
@@ -576,6 +601,7 @@ static void s_site_close(s_site_t *site)
  * (the caller frees it). */
 static char *s_shell_quote(const char *s)
 {
+    assert(s);
     if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                         "0123456789/._-+:@%,") == strlen(s))
         return dp_strdup(s);
@@ -597,9 +623,8 @@ static char *s_shell_quote(const char *s)
  * then in a private directory), they name them. */
 static char *s_up_hint(const stack_t *stack, const char *state_dir)
 {
-    char *bus = dp_asprintf("%s/%s", state_dir, RUNNER_BUS_DIR);
     char *hint = NULL;
-    if (!strcmp(stack_sockets(stack), bus)) {
+    if (stack_sockets_in_state(stack)) {
         char *q = s_shell_quote(state_dir);
         hint = dp_asprintf("tap: devpulse tap --state %s; ask: devpulse "
                            "request OWNER/REPO --from ISO --to ISO --state %s",
@@ -620,7 +645,6 @@ static char *s_up_hint(const stack_t *stack, const char *state_dir)
         dp_free(qtaps);
         dp_free(taps);
     }
-    dp_free(bus);
     return hint;
 }
 

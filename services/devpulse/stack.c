@@ -201,11 +201,6 @@ static int s_start_services(stack_t *self, const char *redis_url,
     return DP_EIO;
 }
 
-/* The deployment keypair of the services: the environment's when
- * DP_CURVE_* is set (they inherit it), else the state directory's key
- * file, made at first start; its path reaches them through their
- * environment, the keys never leave the file. 0, or DP_ECONFIG with one
- * line printed. */
 /* True when the environment holds the keypair itself (DP_CURVE_*_KEY),
  * which then wins over any key file. */
 static bool s_env_keys(void)
@@ -215,6 +210,11 @@ static bool s_env_keys(void)
     return (pub && *pub) || (sec && *sec);
 }
 
+/* The deployment keypair of the services: the environment's when
+ * DP_CURVE_* is set (they inherit it), else the state directory's key
+ * file, made at first start; its path reaches them through their
+ * environment, the keys never leave the file. 0, or DP_ECONFIG with one
+ * line printed. */
 static int s_curve_keys(stack_t *self)
 {
     if (s_env_keys())
@@ -278,6 +278,13 @@ const char *stack_sockets(const stack_t *self)
 {
     assert(self);
     return self->sock_dir;
+}
+
+bool stack_sockets_in_state(const stack_t *self)
+{
+    assert(self);
+    return self->state_dir && self->sock_dir == runner_bus_dir(self->runner) &&
+           self->sock_dir != runner_dir(self->runner);
 }
 
 const char *stack_keyfile(const stack_t *self)

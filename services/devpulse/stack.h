@@ -48,6 +48,12 @@ stack_t *stack_start(const stack_cfg_t *cfg);
 /* The directory of the bus sockets (borrowed). */
 const char *stack_sockets(const stack_t *self);
 
+/* True when the bus sockets are in the state directory's "bus", where
+ * stack_ends_of_state finds them; false when there is no state directory,
+ * or its path is too long for a unix socket (they are then in a private
+ * directory). */
+bool stack_sockets_in_state(const stack_t *self);
+
 /* The key file the services read their CurveZMQ keypair from (borrowed),
  * or NULL when they use the environment's or none. */
 const char *stack_keyfile(const stack_t *self);
