@@ -405,6 +405,8 @@ void dp_log_flush(void)
 
 /* Formats, masks, rate-limits and writes one record. */
 static void s_write(int level, const s_window_t *w, const char *fmt, va_list ap)
+    DP_PRINTF(3, 0);
+static void s_write(int level, const s_window_t *w, const char *fmt, va_list ap)
 {
     char raw[DP_LOG_LINE_MAX], masked[DP_LOG_LINE_MAX];
     vsnprintf(raw, sizeof raw, fmt, ap);
