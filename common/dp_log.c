@@ -126,9 +126,9 @@ static void s_now_iso(char *buf, size_t size)
     gettimeofday(&tv, NULL);
     struct tm tm;
     gmtime_r(&tv.tv_sec, &tm);
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, size - n, ".%03uZ",
+             (unsigned)(tv.tv_usec / 1000) % 1000u);
 }
 
 /* Appends s as a JSON string to line at *pos, escaped, made valid UTF-8,

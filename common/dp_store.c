@@ -3,13 +3,17 @@
 #include "dp_store.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dp_config.h"
 #include "dp_log.h"
@@ -276,6 +280,47 @@ fail:
     return DP_EREDIS;
 }
 
+/* The password of REDIS_PASSWORD_FILE: its first line, from a regular file
+ * that others may not read. Stores a copy in *out. 0, or DP_ECONFIG with
+ * err. */
+static int s_password_file(const char *path, char **out, char *err,
+                           size_t errlen)
+{
+    char text[1024];
+    struct stat st;
+    int rc = DP_ECONFIG;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        snprintf(err, errlen, "REDIS_PASSWORD_FILE %s: %s", path,
+                 strerror(errno));
+        return DP_ECONFIG;
+    }
+    ssize_t n = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "REDIS_PASSWORD_FILE %s: not a regular file",
+                 path);
+    } else if ((st.st_mode & 007) != 0) {
+        snprintf(err, errlen,
+                 "REDIS_PASSWORD_FILE %s: others may read it (mode %03o)", path,
+                 (unsigned)(st.st_mode & 0777));
+    } else if ((n = read(fd, text, sizeof text - 1)) <= 0) {
+        snprintf(err, errlen, "REDIS_PASSWORD_FILE %s: empty or unreadable",
+                 path);
+    } else {
+        text[n] = '\0';
+        text[strcspn(text, "\r\n")] = '\0';
+        if (text[0]) {
+            *out = dp_strdup(text);
+            rc = 0;
+        } else {
+            snprintf(err, errlen, "REDIS_PASSWORD_FILE %s: no password", path);
+        }
+    }
+    explicit_bzero(text, sizeof text);
+    close(fd);
+    return rc;
+}
+
 dp_store_t *dp_store_new(const char *url, char *err, size_t errlen)
 {
     assert(url);
@@ -284,9 +329,15 @@ dp_store_t *dp_store_new(const char *url, char *err, size_t errlen)
         dp_store_destroy(&self);
         return NULL;
     }
-    if (!self->password && getenv("REDIS_PASSWORD") &&
-        *getenv("REDIS_PASSWORD"))
-        self->password = dp_strdup(getenv("REDIS_PASSWORD"));
+    const char *env = getenv("REDIS_PASSWORD");
+    const char *file = getenv("REDIS_PASSWORD_FILE");
+    if (!self->password && env && *env)
+        self->password = dp_strdup(env);
+    else if (!self->password && file && *file &&
+             s_password_file(file, &self->password, err, errlen) < 0) {
+        dp_store_destroy(&self);
+        return NULL;
+    }
     if (s_connect(self, 0) < 0) {
         dp_metrics_redis(false);
         dp_log(DP_LOG_WARN, "redis not reachable yet; will retry");

@@ -25,9 +25,12 @@ typedef struct dp_store_t dp_store_t;
  * the same with "rediss://" for TLS (the server certificate is checked
  * against the CA file in DP_REDIS_CA, or the system's CAs, and against the
  * host), or "unix:///path/to/socket[?db=N]". A password in the environment
- * variable REDIS_PASSWORD is used when the URL carries none. The first
- * connection is made at once; a failure is logged and retried on the next
- * command. NULL only for a malformed URL, with the reason in err.
+ * variable REDIS_PASSWORD is used when the URL carries none, else the first
+ * line of the file named by REDIS_PASSWORD_FILE (a regular file nobody but
+ * its owner and group may read; a compose stack makes one on its first
+ * start). The first connection is made at once; a failure is logged and
+ * retried on the next command. NULL for a malformed URL or an unreadable
+ * password file, with the reason in err.
  *
  * Redis Cluster: "redis+cluster://[[user]:password@]host:port[,host:port]"
  * (or "rediss+cluster://" for TLS; database 0 only) names one or more seed

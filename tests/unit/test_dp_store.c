@@ -6,8 +6,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dp_log.h"
 #include "dp_store.h"
@@ -133,6 +136,66 @@ static void test_cluster_urls(void **state)
     }
 }
 
+/* Writes text to a fresh file of mode mode; returns its path (static). */
+static const char *s_password_file(const char *text, mode_t mode)
+{
+    static char path[] = "/tmp/dp-store-pw-XXXXXX";
+    memcpy(path + sizeof path - 7, "XXXXXX", 6);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    assert_int_equal(fchmod(fd, mode), 0);
+    close(fd);
+    return path;
+}
+
+/* REDIS_PASSWORD_FILE: read when REDIS_PASSWORD is empty; a file others
+ * may read, an empty one or a missing one is refused with a reason. */
+static void test_password_file(void **state)
+{
+    (void)state;
+    char err[256];
+    unsetenv("REDIS_PASSWORD");
+    const char *cases[][2] = {
+        {"secret\n", "ok"},
+        {"secret", "ok"},
+        {"\n", "no password"},
+        {"", "empty"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = s_password_file(cases[i][0], 0440);
+        setenv("REDIS_PASSWORD_FILE", path, 1);
+        err[0] = '\0';
+        dp_store_t *store =
+            dp_store_new("redis://127.0.0.1:1", err, sizeof err);
+        if (!strcmp(cases[i][1], "ok")) {
+            if (!store)
+                fail_msg("case %zu refused: %s", i, err);
+        } else {
+            assert_null(store);
+            assert_non_null(strstr(err, cases[i][1]));
+            assert_non_null(strstr(err, "REDIS_PASSWORD_FILE"));
+        }
+        dp_store_destroy(&store);
+        unlink(path);
+    }
+    const char *open_file = s_password_file("secret\n", 0644);
+    setenv("REDIS_PASSWORD_FILE", open_file, 1);
+    assert_null(dp_store_new("redis://127.0.0.1:1", err, sizeof err));
+    assert_non_null(strstr(err, "others may read it"));
+    unlink(open_file);
+    setenv("REDIS_PASSWORD_FILE", "/nonexistent/redis.password", 1);
+    assert_null(dp_store_new("redis://127.0.0.1:1", err, sizeof err));
+    assert_non_null(strstr(err, "No such file"));
+    /* The environment's password wins: the file is not read. */
+    setenv("REDIS_PASSWORD", "from-env", 1);
+    dp_store_t *store = dp_store_new("redis://127.0.0.1:1", err, sizeof err);
+    assert_non_null(store);
+    dp_store_destroy(&store);
+    unsetenv("REDIS_PASSWORD");
+    unsetenv("REDIS_PASSWORD_FILE");
+}
+
 int main(void)
 {
     dp_log_set_level(DP_LOG_OFF);
@@ -142,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_keys_of_a_repository_share_its_slot),
         cmocka_unit_test(test_command_slot_routes_by_key),
         cmocka_unit_test(test_cluster_urls),
+        cmocka_unit_test(test_password_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
