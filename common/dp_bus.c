@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "dp_fs.h"
 #include "dp_log.h"
 #include "dp_service.h"
 
@@ -126,26 +127,10 @@ static int s_read_keyfile(const char *path, char *pub, char *sec, char *err,
                           size_t errlen)
 {
     char text[DP_BUS_KEYFILE_MAX];
-    struct stat st;
     int rc = DP_ECONFIG;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
-        return DP_ECONFIG;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "key file %s: not a regular file", path);
+    if (dp_fs_read_secret(path, "key file", 077, true, text, sizeof text, err,
+                          errlen) < 0)
         goto out;
-    }
-    if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-        snprintf(err, errlen,
-                 "key file %s: others may read it (mode %03o); it must "
-                 "belong to this user with mode 0600",
-                 path, (unsigned)(st.st_mode & 0777));
-        goto out;
-    }
-    ssize_t n = read(fd, text, sizeof text - 1);
-    text[n > 0 ? n : 0] = '\0';
     pub[0] = sec[0] = '\0';
     char *save = NULL;
     for (char *line = strtok_r(text, "\r\n", &save); line;
@@ -171,7 +156,6 @@ static int s_read_keyfile(const char *path, char *pub, char *sec, char *err,
         rc = 0;
 out:
     explicit_bzero(text, sizeof text);
-    close(fd);
     return rc;
 }
 

@@ -308,3 +308,34 @@ void dp_fs_syncer_destroy(dp_fs_syncer_t **self_p)
     dp_free(self);
     *self_p = NULL;
 }
+
+ssize_t dp_fs_read_secret(const char *path, const char *what, mode_t forbid,
+                          bool own, char *buf, size_t size, char *err,
+                          size_t errlen)
+{
+    assert(path && what && buf && size > 0);
+    buf[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        return DP_ECONFIG;
+    }
+    ssize_t n = DP_ECONFIG;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s %s: not a regular file", what, path);
+    } else if ((own && st.st_uid != geteuid()) || (st.st_mode & forbid)) {
+        snprintf(err, errlen,
+                 "%s %s: others may read it (mode %03o); it must belong to "
+                 "this user with mode 0%03o",
+                 what, path, (unsigned)(st.st_mode & 0777),
+                 (unsigned)(0666 & ~forbid & 0777));
+    } else if ((n = read(fd, buf, size - 1)) < 0) {
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        n = DP_ECONFIG;
+    } else {
+        buf[n] = '\0';
+    }
+    close(fd);
+    return n;
+}

@@ -48,6 +48,16 @@ DP_NODISCARD int dp_fs_sync(const char *path);
 
 /* A thread that syncs files (dp_fs_sync) in the order they were handed
  * to it, so a writer that renamed them into place goes on at once. */
+/* Reads a secret file (a key file, a password file) into buf, at most
+ * size - 1 bytes, NUL-terminated: path must name a regular file (not a
+ * symbolic link) whose mode has none of the bits of forbid (077: nobody
+ * but its owner; 007: its owner and group), owned by this user when own is
+ * set. what names the file in err ("key file", "REDIS_PASSWORD_FILE").
+ * Returns the bytes read, or DP_ECONFIG with err. The caller wipes buf. */
+DP_NODISCARD ssize_t dp_fs_read_secret(const char *path, const char *what,
+                                       mode_t forbid, bool own, char *buf,
+                                       size_t size, char *err, size_t errlen);
+
 typedef struct dp_fs_syncer_t dp_fs_syncer_t;
 
 /* Starts the thread. NULL when it cannot start (logged): the caller then

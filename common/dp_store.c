@@ -3,19 +3,16 @@
 #include "dp_store.h"
 
 #include <assert.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "dp_config.h"
+#include "dp_fs.h"
 #include "dp_log.h"
 #include "dp_metrics.h"
 #include "dp_tls.h"
@@ -287,37 +284,18 @@ static int s_password_file(const char *path, char **out, char *err,
                            size_t errlen)
 {
     char text[1024];
-    struct stat st;
     int rc = DP_ECONFIG;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
+    ssize_t n = dp_fs_read_secret(path, "REDIS_PASSWORD_FILE", 007, false, text,
+                                  sizeof text, err, errlen);
+    text[n > 0 ? strcspn(text, "\r\n") : 0] = '\0';
+    if (n > 0 && text[0]) {
+        *out = dp_strdup(text);
+        rc = 0;
+    } else if (n >= 0) {
         snprintf(err, errlen, "REDIS_PASSWORD_FILE %s: %s", path,
-                 strerror(errno));
-        return DP_ECONFIG;
-    }
-    ssize_t n = 0;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "REDIS_PASSWORD_FILE %s: not a regular file",
-                 path);
-    } else if ((st.st_mode & 007) != 0) {
-        snprintf(err, errlen,
-                 "REDIS_PASSWORD_FILE %s: others may read it (mode %03o)", path,
-                 (unsigned)(st.st_mode & 0777));
-    } else if ((n = read(fd, text, sizeof text - 1)) <= 0) {
-        snprintf(err, errlen, "REDIS_PASSWORD_FILE %s: empty or unreadable",
-                 path);
-    } else {
-        text[n] = '\0';
-        text[strcspn(text, "\r\n")] = '\0';
-        if (text[0]) {
-            *out = dp_strdup(text);
-            rc = 0;
-        } else {
-            snprintf(err, errlen, "REDIS_PASSWORD_FILE %s: no password", path);
-        }
+                 n == 0 ? "empty" : "no password");
     }
     explicit_bzero(text, sizeof text);
-    close(fd);
     return rc;
 }
 
@@ -809,8 +787,6 @@ redisReply *dp_store_command(dp_store_t *self, int argc, const char **argv,
 static int s_flush(dp_store_t *self, redisReply **replies)
 {
     int rc = DP_EREDIS;
-    if (self->nqueue == 0)
-        return 0;
     if (self->cluster) {
         s_route_t *route = dp_calloc(self->nqueue, sizeof *route);
         for (size_t i = 0; i < self->nqueue; i++)
