@@ -237,28 +237,35 @@ static json_t *s_previous(summarizer_t *self, const dp_ledger_win_t *w)
     json_t *prev = json_array();
     for (int k = 1; k <= DP_LEDGER_HISTORY; k++) {
         dp_buf_t buf = DP_BUF_INIT;
-        if (dp_ledger_get_summary(self->store, w, k, &buf) == 0) {
+        int rc = dp_ledger_get_summary(self->store, w, k, &buf);
+        if (rc == 0) {
             json_t *s = dp_json_parse(buf.data, buf.len, NULL, 0);
             if (s)
                 json_array_append_new(prev, s);
         }
         dp_buf_free(&buf);
+        if (rc == DP_EREDIS) {
+            json_decref(prev); /* not the same as no history */
+            return NULL;
+        }
         if (json_array_size(prev) < (size_t)k)
             break; /* keep the history contiguous */
     }
     return prev;
 }
 
-static void s_remember(summarizer_t *self, const dp_ledger_win_t *w,
-                       const json_t *digest)
+/* Keeps the summary the next windows compare with: 0 or DP_EREDIS. */
+static int s_remember(summarizer_t *self, const dp_ledger_win_t *w,
+                      const json_t *digest)
 {
     json_t *s = digest_summary(digest);
     char *text = dp_json_dumps(s, JSON_SORT_KEYS | JSON_COMPACT);
-    if (text && dp_ledger_put_summary(self->store, w, dp_time_now(), text,
-                                      strlen(text)) < 0)
-        dp_log(DP_LOG_WARN, "cannot keep the summary of %s", w->repo);
+    int rc = text ? dp_ledger_put_summary(self->store, w, dp_time_now(), text,
+                                          strlen(text))
+                  : DP_EREDIS;
     free(text);
     json_decref(s);
+    return rc < 0 ? DP_EREDIS : 0;
 }
 
 /* The sink of a capped digest: the items of the lists it cut, stored in
@@ -343,6 +350,7 @@ static long s_load_events(summarizer_t *self, const s_touch_t *t,
 typedef struct {
     summarizer_t *self;
     const dp_ledger_win_t *win;
+    bool failed; /* a counted event could not be read back */
 } s_texts_t;
 
 static char *s_text_of(void *arg, const char *id, bool body)
@@ -352,8 +360,11 @@ static char *s_text_of(void *arg, const char *id, bool body)
     dp_msg_t msg = {0};
     char err[256];
     char *out = NULL;
-    if (dp_ledger_get_event(tx->self->store, tx->win, id, &frame) < 0 ||
-        dp_msg_decode(frame.data, frame.len, (size_t)tx->self->cfg.max_frame,
+    if (dp_ledger_get_event(tx->self->store, tx->win, id, &frame) < 0) {
+        tx->failed = true; /* Redis away, or it lost what it had */
+        goto out;
+    }
+    if (dp_msg_decode(frame.data, frame.len, (size_t)tx->self->cfg.max_frame,
                       &msg, err, sizeof err) < 0)
         goto out;
     if (msg.type == DP_MSG_CLASSIFIED) {
@@ -367,19 +378,27 @@ out:
     return out;
 }
 
-static void s_digest_window(summarizer_t *self, const s_touch_t *t)
+/* Digests the window t when all its events are stored, and sends the
+ * DIGEST. Returns 0, also when the window is not complete yet; DP_EREDIS
+ * when Redis failed on the way: then nothing is sent, for a digest built
+ * on a partial read (a text, the history, the cut lists) would differ from
+ * the one the events make. */
+static int s_digest_window(summarizer_t *self, const s_touch_t *t)
 {
     dp_buf_t frame = DP_BUF_INIT;
     dp_msg_t meta = {0};
     char err[256];
-    if (dp_ledger_get_window(self->store, &t->win, &frame) < 0 ||
+    int rc = dp_ledger_get_window(self->store, &t->win, &frame);
+    if (rc < 0 ||
         dp_msg_decode(frame.data, frame.len, (size_t)self->cfg.max_frame, &meta,
                       err, sizeof err) < 0 ||
         meta.type != DP_MSG_WINDOW) {
         dp_buf_free(&frame);
         dp_msg_clear(&meta);
-        return; /* the WINDOW message has not arrived yet */
+        /* else the WINDOW message has not arrived yet */
+        return rc == DP_EREDIS ? DP_EREDIS : 0;
     }
+    rc = 0;
     dp_buf_free(&frame);
     const dp_window_t *w = &meta.u.window;
     digest_set_t *set = NULL;
@@ -403,7 +422,11 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
         set = digest_set_new((size_t)(n < max ? n : max) + 1, false);
         n = s_load_events(self, t, set, max);
     }
-    if (n < 0 || n < w->events) {
+    if (n < 0) {
+        rc = DP_EREDIS;
+        goto out;
+    }
+    if (n < w->events) {
         dp_log_window(DP_LOG_DEBUG, w->repo, w->win_from, w->win_to,
                       "%ld of %lld events so far", n, (long long)w->events);
         goto out;
@@ -418,11 +441,15 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     dp_ledger_win_t zw = t->win; /* in its zone, to find the ones before */
     zw.zone = w->tz;
     json_t *prev = s_previous(self, &zw);
+    if (!prev) {
+        rc = DP_EREDIS;
+        goto out;
+    }
     char terr[256] = "";
     json_t *topics = dp_topics_resolve(self->rules, w->repo, terr, sizeof terr);
     if (!topics)
         dp_log(DP_LOG_WARN, "rules: %s; no topics for %s", terr, w->repo);
-    s_texts_t texts = {self, &t->win};
+    s_texts_t texts = {self, &t->win, false};
     s_items_t *items = dp_calloc(1, sizeof *items);
     *items = (s_items_t){.store = self->store,
                          .win = &t->win,
@@ -439,13 +466,24 @@ static void s_digest_window(summarizer_t *self, const s_touch_t *t)
     json_t *digest = digest_set_build(set, w, &opts);
     trend_attach(digest, w->history);
     s_items_flush(items);
+    bool partial = texts.failed || items->failed;
     dp_free(items);
     json_decref(topics);
     json_decref(prev);
+    if (partial) {
+        json_decref(digest);
+        rc = DP_EREDIS;
+        goto out;
+    }
     writer_extractive(digest);
     if (self->llm)
         llm_writer_write(self->llm, digest);
-    s_remember(self, &zw, digest);
+    /* Kept before it is sent: the next window finds it, or neither is. */
+    if (s_remember(self, &zw, digest) < 0) {
+        json_decref(digest);
+        rc = DP_EREDIS;
+        goto out;
+    }
     char *text = dp_json_dumps(digest, JSON_SORT_KEYS | JSON_COMPACT);
     if (text) {
         dp_msg_t out = {.type = DP_MSG_DIGEST};
@@ -469,6 +507,32 @@ out:
         s_live_drop(self, live, true);
     digest_set_free(&set);
     dp_msg_clear(&meta);
+    return rc;
+}
+
+/* s_digest_window, tried again while Redis is away (bounded, and not past
+ * a shutdown); past the bound, the window is left to the replay. */
+static void s_digest_stored(summarizer_t *self, const s_touch_t *t)
+{
+    long long until = dp_service_now_ms() + SUMMARIZER_STORE_WAIT_MS;
+    bool told = false;
+    while (s_digest_window(self, t) == DP_EREDIS) {
+        dp_metrics_add(DP_M_WINDOWS, "retried", 1);
+        if (dp_service_interrupted() || dp_service_now_ms() > until ||
+            dp_service_sleep_ms(SUMMARIZER_STORE_RETRY_MS) < 0) {
+            dp_log(DP_LOG_ERROR,
+                   "%s: redis failed while digesting; the window will be "
+                   "replayed",
+                   t->key);
+            return;
+        }
+        if (!told)
+            dp_log(DP_LOG_WARN,
+                   "%s: redis failed while digesting; trying again when it "
+                   "is back",
+                   t->key);
+        told = true;
+    }
 }
 
 /* ==== Service ==== */
@@ -562,7 +626,7 @@ int summarizer_run(summarizer_t *self)
         }
         for (size_t i = 0; i < ntouched; i++)
             if (touched[i].force || touched[i].grew)
-                s_digest_window(self, &touched[i]);
+                s_digest_stored(self, &touched[i]);
     }
     for (size_t i = 0; i < SUMMARIZER_BATCH; i++)
         dp_buf_free(&batch->frames[i]);
