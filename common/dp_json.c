@@ -428,6 +428,7 @@ json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen)
 typedef struct {
     const char *key;
     size_t len;
+    json_t *value;
 } s_key_t;
 
 /* jansson's order of keys: bytes, then length. */
@@ -438,6 +439,26 @@ static int s_cmp_keys(const void *a, const void *b)
     if (c)
         return c;
     return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Sorts an object's keys: by insertion for a few (objects are built in
+ * the same order each time, often sorted already: n - 1 comparisons
+ * then), qsort for many. */
+static void s_sort_keys(s_key_t *keys, size_t n)
+{
+    if (n > DP_JSON_KEYS_STACK) {
+        qsort(keys, n, sizeof *keys, s_cmp_keys);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        s_key_t k = keys[i];
+        size_t j = i;
+        while (j > 0 && s_cmp_keys(&keys[j - 1], &k) > 0) {
+            keys[j] = keys[j - 1];
+            j--;
+        }
+        keys[j] = k;
+    }
 }
 
 /* A new line and the indent of depth, or a space where jansson writes
@@ -545,11 +566,12 @@ static int s_dump_object(dp_buf_t *out, const json_t *v, size_t flags,
         n <= DP_JSON_KEYS_STACK ? stack : dp_calloc(n, sizeof *keys);
     for (void *it = json_object_iter((json_t *)v); it && i < n;
          it = json_object_iter_next((json_t *)v, it), i++)
-        keys[i] =
-            (s_key_t){json_object_iter_key(it), json_object_iter_key_len(it)};
+        keys[i] = (s_key_t){json_object_iter_key(it),
+                            json_object_iter_key_len(it),
+                            json_object_iter_value(it)};
     n = i;
     if (flags & JSON_SORT_KEYS)
-        qsort(keys, n, sizeof *keys, s_cmp_keys);
+        s_sort_keys(keys, n);
     int rc = 0;
     dp_buf_append(out, "{", 1);
     if (n > 0)
@@ -558,8 +580,7 @@ static int s_dump_object(dp_buf_t *out, const json_t *v, size_t flags,
         rc = s_dump_string(out, keys[i].key, keys[i].len);
         if (rc == 0) {
             dp_buf_puts(out, flags & JSON_COMPACT ? ":" : ": ");
-            rc = s_dump(out, json_object_getn(v, keys[i].key, keys[i].len),
-                        flags, depth + 1);
+            rc = s_dump(out, keys[i].value, flags, depth + 1);
         }
         if (i + 1 < n) {
             dp_buf_append(out, ",", 1);

@@ -20,12 +20,14 @@
 #define DP_STORE_TIMEOUT_MS 5000
 #define DP_STORE_HOST_MAX 256
 #define DP_STORE_TRYAGAIN_MS 20 /* wait before a TRYAGAIN is sent again */
+#define DP_STORE_WIRE_KEEP (1u << 20) /* largest batch buffer kept */
 
-/* A queued command, kept so a batch can be resent after reconnecting. */
+/* A command in the wire format (RESP), at off in its buffer, with the
+ * slot of its key (-1 for none); a queued one is kept so a batch can be
+ * resent after reconnecting. */
 typedef struct {
-    int argc;
-    char **argv;
-    size_t *lens;
+    size_t off, len;
+    int slot;
 } s_cmd_t;
 
 /* One Redis server: the URL's, or a node of a cluster. */
@@ -55,8 +57,9 @@ struct dp_store_t {
     bool tls;       /* rediss://: through a dp_tls tunnel */
     bool cluster;   /* a Redis Cluster: route by slot */
     int *slots;     /* cluster: slot -> node index, -1 unknown */
-    s_cmd_t *queue; /* commands queued for a batch */
+    s_cmd_t *queue;  /* commands queued for a batch */
     size_t nqueue, capqueue;
+    dp_buf_t wire; /* the queued commands, one after the other (RESP) */
     long long ping_at; /* monotonic ms of the next dp_store_keepalive PING */
 };
 
@@ -325,13 +328,41 @@ dp_store_t *dp_store_new(const char *url, char *err, size_t errlen)
 
 static void s_clear_queue(dp_store_t *self)
 {
-    for (size_t i = 0; i < self->nqueue; i++) {
-        for (int j = 0; j < self->queue[i].argc; j++)
-            dp_free(self->queue[i].argv[j]);
-        dp_free(self->queue[i].argv);
-        dp_free(self->queue[i].lens);
-    }
     self->nqueue = 0;
+    if (self->wire.cap > DP_STORE_WIRE_KEEP)
+        dp_buf_free(&self->wire); /* a rare big batch */
+    dp_buf_reset(&self->wire);
+}
+
+/* Appends "<mark><n>\r\n", a header of the wire format. */
+static void s_header(dp_buf_t *b, char mark, size_t n)
+{
+    char t[24];
+    size_t at = sizeof t;
+    t[--at] = '\n';
+    t[--at] = '\r';
+    do {
+        t[--at] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    t[--at] = mark;
+    dp_buf_append(b, t + at, sizeof t - at);
+}
+
+/* Appends a command to b in the wire format and describes it in cmd. */
+static void s_format(dp_buf_t *b, int argc, const char **argv,
+                     const size_t *lens, s_cmd_t *cmd)
+{
+    size_t off = b->len;
+    s_header(b, '*', (size_t)argc);
+    for (int i = 0; i < argc; i++) {
+        size_t len = lens ? lens[i] : strlen(argv[i]);
+        s_header(b, '$', len);
+        dp_buf_append(b, argv[i], len);
+        dp_buf_append(b, "\r\n", 2);
+    }
+    *cmd = (s_cmd_t){off, b->len - off,
+                     dp_store_command_slot(argc, argv, lens)};
 }
 
 void dp_store_destroy(dp_store_t **self_p)
@@ -348,6 +379,7 @@ void dp_store_destroy(dp_store_t **self_p)
     dp_free(self->slots);
     s_clear_queue(self);
     dp_free(self->queue);
+    dp_buf_free(&self->wire);
     dp_free(self->path);
     dp_free(self->user);
     if (self->password)
@@ -539,8 +571,8 @@ static int s_any(const dp_store_t *self)
 
 /* Writes the unanswered commands, each to its node (ASKING first where an
  * ASK sent it). A node that cannot be reached leaves its commands unsent. */
-static void s_cluster_send(dp_store_t *self, const s_cmd_t *cmds, size_t n,
-                           s_route_t *route)
+static void s_cluster_send(dp_store_t *self, const char *wire,
+                           const s_cmd_t *cmds, size_t n, s_route_t *route)
 {
     for (size_t i = 0; i < n; i++) {
         s_route_t *rt = &route[i];
@@ -554,8 +586,7 @@ static void s_cluster_send(dp_store_t *self, const s_cmd_t *cmds, size_t n,
         redisContext *c = self->nodes[rt->node].ctx;
         if (rt->asking)
             redisAppendCommand(c, "ASKING");
-        redisAppendCommandArgv(c, cmds[i].argc, (const char **)cmds[i].argv,
-                               cmds[i].lens);
+        redisAppendFormattedCommand(c, wire + cmds[i].off, cmds[i].len);
         rt->sent = true;
     }
     /* Every node gets its part before any reply is read. */
@@ -612,16 +643,16 @@ static int s_cluster_read(dp_store_t *self, s_route_t *rt, redisReply **out)
  * replies; route[i].done marks those answered already. Follows redirects
  * and lost nodes for up to DP_STORE_REDIRECTS rounds. Returns n, or
  * DP_EREDIS with no reply kept. */
-static int s_cluster_run(dp_store_t *self, const s_cmd_t *cmds, size_t n,
-                         s_route_t *route, redisReply **replies)
+static int s_cluster_run(dp_store_t *self, const char *wire,
+                         const s_cmd_t *cmds, size_t n, s_route_t *route,
+                         redisReply **replies)
 {
     if (!self->slots)
         (void)s_refresh(self); /* on failure, node 0 is asked: MOVED */
     for (size_t i = 0; i < n; i++)
-        route[i].slot = dp_store_command_slot(
-            cmds[i].argc, (const char **)cmds[i].argv, cmds[i].lens);
+        route[i].slot = cmds[i].slot;
     for (int round = 0; round <= DP_STORE_REDIRECTS; round++) {
-        s_cluster_send(self, cmds, n, route);
+        s_cluster_send(self, wire, cmds, n, route);
         bool refresh = false, wait = false, left = false;
         for (size_t i = 0; i < n; i++) {
             if (route[i].done)
@@ -664,7 +695,6 @@ static redisReply *s_command(dp_store_t *self, int argc, const char **argv,
                              const size_t *lens)
 {
     assert(self && argc > 0 && argv);
-    size_t *l = NULL;
     redisReply *r = NULL;
     if (!self->cluster) {
         for (int attempt = 0; attempt < 2; attempt++) {
@@ -685,17 +715,13 @@ static redisReply *s_command(dp_store_t *self, int argc, const char **argv,
         freeReplyObject(r);
         r = NULL;
     }
-    if (!lens) {
-        l = dp_calloc((size_t)argc, sizeof *l);
-        for (int i = 0; i < argc; i++)
-            l[i] = strlen(argv[i]);
-    }
-    /* The caller's arguments, borrowed: nothing here frees them. */
-    s_cmd_t cmd = {argc, (char **)argv, l ? l : (size_t *)lens};
+    dp_buf_t wire = DP_BUF_INIT;
+    s_cmd_t cmd;
+    s_format(&wire, argc, argv, lens, &cmd);
     s_route_t route = {.node = -1};
-    if (s_cluster_run(self, &cmd, 1, &route, &r) < 0)
+    if (s_cluster_run(self, wire.data, &cmd, 1, &route, &r) < 0)
         r = NULL;
-    dp_free(l);
+    dp_buf_free(&wire);
     return r;
 }
 
@@ -708,16 +734,7 @@ void dp_store_append(dp_store_t *self, int argc, const char **argv,
         self->queue =
             dp_realloc(self->queue, self->capqueue * sizeof *self->queue);
     }
-    s_cmd_t *cmd = &self->queue[self->nqueue++];
-    cmd->argc = argc;
-    cmd->argv = dp_calloc((size_t)argc, sizeof(char *));
-    cmd->lens = dp_calloc((size_t)argc, sizeof(size_t));
-    for (int i = 0; i < argc; i++) {
-        cmd->lens[i] = lens ? lens[i] : strlen(argv[i]);
-        cmd->argv[i] = dp_malloc(cmd->lens[i] + 1);
-        memcpy(cmd->argv[i], argv[i], cmd->lens[i]);
-        cmd->argv[i][cmd->lens[i]] = '\0';
-    }
+    s_format(&self->wire, argc, argv, lens, &self->queue[self->nqueue++]);
 }
 
 size_t dp_store_pending(dp_store_t *self)
@@ -729,10 +746,10 @@ size_t dp_store_pending(dp_store_t *self)
 static int s_run_batch(dp_store_t *self, redisReply **replies)
 {
     redisContext *c = self->nodes[0].ctx;
-    for (size_t i = 0; i < self->nqueue; i++)
-        redisAppendCommandArgv(c, self->queue[i].argc,
-                               (const char **)self->queue[i].argv,
-                               self->queue[i].lens);
+    /* The whole batch in one write buffer, as it was formatted. */
+    if (redisAppendFormattedCommand(c, self->wire.data, self->wire.len) !=
+        REDIS_OK)
+        return DP_EREDIS;
     for (size_t i = 0; i < self->nqueue; i++) {
         void *r = NULL;
         if (redisGetReply(c, &r) != REDIS_OK || !r) {
@@ -770,7 +787,7 @@ static int s_batch_moved(dp_store_t *self, int rc, redisReply **replies)
             replies[i] = NULL;
         }
     }
-    rc = s_cluster_run(self, self->queue, n, route, replies);
+    rc = s_cluster_run(self, self->wire.data, self->queue, n, route, replies);
     dp_free(route);
     return rc;
 }
@@ -791,7 +808,8 @@ static int s_flush(dp_store_t *self, redisReply **replies)
         s_route_t *route = dp_calloc(self->nqueue, sizeof *route);
         for (size_t i = 0; i < self->nqueue; i++)
             route[i].node = -1;
-        rc = s_cluster_run(self, self->queue, self->nqueue, route, replies);
+        rc = s_cluster_run(self, self->wire.data, self->queue, self->nqueue,
+                           route, replies);
         dp_free(route);
         s_clear_queue(self);
         return rc;

@@ -157,11 +157,11 @@ int dp_msg_encode(const dp_msg_t *msg, dp_buf_t *out)
     return 0;
 }
 
-/* ==== Frame pre-check ==== */
+/* ==== Walking a frame ==== */
 
-/* Walks one msgpack value without allocating, checking that every length
- * and count fits in the bytes that remain, so a frame that claims a 4 GiB
- * string or array is refused before msgpack-c allocates anything for it. */
+/* Walks msgpack values without allocating, checking that every length and
+ * count fits in the bytes that remain, so a frame that claims a 4 GiB
+ * string or array is refused before anything is allocated for it. */
 typedef struct {
     const unsigned char *p;
     size_t left;
@@ -297,8 +297,8 @@ typedef struct {
 
 /* One msgpack value as the decoder reads it, straight from the frame: a
  * scalar or a string whole, an array by its header (the cursor is left at
- * its first item). The pre-check has walked the frame, so every length
- * fits; the reads still check. */
+ * its first item). Every read checks that the length fits in what is
+ * left of the frame. */
 typedef enum {
     V_NIL,
     V_BOOL,
@@ -441,7 +441,8 @@ static int s_get_field(const s_field_t *f, const s_value_t *o, s_cursor_t *c,
         dp_strs_t *list = field;
         if (o->type == V_NIL)
             return 0;
-        if (o->type != V_ARRAY || o->u > DP_PROTO_MAX_LIST)
+        /* Every item takes at least a byte. */
+        if (o->type != V_ARRAY || o->u > DP_PROTO_MAX_LIST || o->u > c->left)
             return S_BAD_TYPE;
         if (o->u == 0)
             return 0;
@@ -506,18 +507,10 @@ static int s_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
                max_len);
         return DP_ETOOBIG;
     }
+    /* The values are read from the frame itself, in one pass: no object
+     * tree, every length checked against the bytes left before it is
+     * used, and each string copied once, into the message. */
     s_cursor_t cur = {data, len};
-    if (s_skip_value(&cur, 0) < 0)
-        return s_fail(err, errlen,
-                      "not a well-formed msgpack value "
-                      "(truncated, over-long or too deep)");
-    if (cur.left != 0)
-        return s_fail(err, errlen, "%zu trailing bytes after the message",
-                      cur.left);
-
-    /* The values are read from the frame itself: no object tree, and
-     * each string is copied once, into the message. */
-    cur = (s_cursor_t){data, len};
     s_value_t root, v;
     if (s_next(&cur, &root) < 0 || root.type != V_ARRAY || root.u < 2)
         return s_fail(err, errlen,
@@ -550,7 +543,19 @@ static int s_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
             return DP_EPROTO;
         }
     }
-    return 0;
+    /* Fields of a later version are skipped (bounded, never allocated);
+     * nothing may follow the message. */
+    int rc = 0;
+    if (s_skip_items(&cur, root.u - 2 - def->nfields, 0) < 0)
+        rc = s_fail(err, errlen,
+                    "not a well-formed msgpack value "
+                    "(truncated, over-long or too deep)");
+    else if (cur.left != 0)
+        rc = s_fail(err, errlen, "%zu trailing bytes after the message",
+                    cur.left);
+    if (rc < 0)
+        dp_msg_clear(msg);
+    return rc;
 }
 
 int dp_msg_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,

@@ -254,15 +254,16 @@ static json_t *s_item_json(const s_item_t *it, int64_t at)
 {
     const s_snap_t *s = it->snap;
     json_t *o = json_object();
+    /* In the order of the keys: a dump sorts nothing. */
+    json_object_set_new(o, "at", json_integer(at));
+    json_object_set_new(o, "author", s_str(s->author));
+    json_object_set_new(o, "bot", json_boolean(s_author_is_bot(it)));
+    json_object_set_new(o, "category", s_str(s->category));
+    json_object_set_new(o, "labels", s_list_json(s->labels));
     json_object_set_new(o, "number", json_integer(s->number));
     json_object_set_new(o, "pr", json_boolean(s->is_pr));
     json_object_set_new(o, "title", s_str(s->title));
     json_object_set_new(o, "url", s_str(s->url));
-    json_object_set_new(o, "author", s_str(s->author));
-    json_object_set_new(o, "labels", s_list_json(s->labels));
-    json_object_set_new(o, "at", json_integer(at));
-    json_object_set_new(o, "category", s_str(s->category));
-    json_object_set_new(o, "bot", json_boolean(s_author_is_bot(it)));
     return o;
 }
 
