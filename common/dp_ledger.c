@@ -554,13 +554,28 @@ int dp_ledger_put_items(dp_store_t *store, const dp_ledger_win_t *w,
         dp_store_append(store, 2, argv, NULL);
         queued++;
     }
-    for (size_t i = 0; i < n; i++) {
-        char field[24];
-        snprintf(field, sizeof field, "%zu", first + i);
-        const char *argv[] = {"HSET", key, field, items[i]};
-        size_t l[] = {4, strlen(key), strlen(field), lens[i]};
-        dp_store_append(store, 4, argv, l);
+    if (n > 0) {
+        /* One HSET of every field: one command for the server to run. */
+        size_t argc = 2 + 2 * n;
+        const char **argv = dp_calloc(argc, sizeof *argv);
+        size_t *l = dp_calloc(argc, sizeof *l);
+        char (*fields)[24] = dp_calloc(n, sizeof *fields);
+        argv[0] = "HSET";
+        l[0] = 4;
+        argv[1] = key;
+        l[1] = strlen(key);
+        for (size_t i = 0; i < n; i++) {
+            int len = snprintf(fields[i], sizeof fields[i], "%zu", first + i);
+            argv[2 + 2 * i] = fields[i];
+            l[2 + 2 * i] = (size_t)len;
+            argv[3 + 2 * i] = items[i];
+            l[3 + 2 * i] = lens[i];
+        }
+        dp_store_append(store, (int)argc, argv, l);
         queued++;
+        dp_free(fields);
+        dp_free(l);
+        dp_free(argv);
     }
     s_append_expire(store, key, dp_ledger_expiry(w, now));
     queued++;
