@@ -392,14 +392,14 @@ static void s_append_put(dp_store_t *store, const char *key,
     }
 }
 
-int dp_ledger_put_batch(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
+void dp_ledger_put_send(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
                         size_t n)
 {
     assert(store && (puts || n == 0));
     if (n == 0)
-        return 0;
-    /* The reply of each put is at where[i]; the EXPIREATs in between. */
-    size_t *where = dp_calloc(n, sizeof *where);
+        return;
+    /* The reply of each put is at puts[i].reply; the EXPIREATs in
+     * between. */
     size_t queued = 0;
     char key[DP_LEDGER_KEY_MAX];
     s_win_key(key, sizeof key, &puts[0].win, puts[0].id ? "ev" : "meta");
@@ -407,7 +407,7 @@ int dp_ledger_put_batch(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
         assert(puts[i].frame);
         puts[i].grew = false;
         s_append_put(store, key, &puts[i]);
-        where[i] = queued++;
+        puts[i].reply = queued++;
         /* A run of one window's events shares its key and one EXPIREAT;
          * the key is written out again only where the run ends. */
         bool last = i + 1 == n;
@@ -421,11 +421,20 @@ int dp_ledger_put_batch(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
             s_win_key(key, sizeof key, &puts[i + 1].win,
                       puts[i + 1].id ? "ev" : "meta");
     }
+    dp_store_send(store);
+}
+
+int dp_ledger_put_collect(dp_store_t *store, dp_ledger_put_t *puts, size_t n)
+{
+    assert(store && (puts || n == 0));
+    size_t queued = dp_store_pending(store);
+    if (n == 0 || queued == 0)
+        return n == 0 ? 0 : DP_EREDIS;
     redisReply **replies = dp_calloc(queued, sizeof *replies);
     int got = dp_store_flush(store, replies, queued);
     int rc = got == (int)queued ? 0 : DP_EREDIS;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        const redisReply *r = replies[where[i]];
+        const redisReply *r = replies[puts[i].reply];
         if (r->type == REDIS_REPLY_ERROR)
             rc = DP_EREDIS;
         else if (puts[i].id)
@@ -434,8 +443,14 @@ int dp_ledger_put_batch(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
     for (int i = 0; i < got; i++)
         freeReplyObject(replies[i]);
     dp_free(replies);
-    dp_free(where);
     return rc;
+}
+
+int dp_ledger_put_batch(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
+                        size_t n)
+{
+    dp_ledger_put_send(store, now, puts, n);
+    return dp_ledger_put_collect(store, puts, n);
 }
 
 int dp_ledger_put_event(dp_store_t *store, const dp_ledger_win_t *w,

@@ -172,7 +172,8 @@ typedef struct {
     const char *id;      /* the event id; NULL: a WINDOW frame */
     const char *frame;   /* borrowed */
     size_t len;
-    bool grew; /* out: an event id new to its window */
+    bool grew;    /* out: an event id new to its window */
+    size_t reply; /* its reply in the batch (dp_ledger_put_send) */
 } dp_ledger_put_t;
 
 /* Stores n frames in one pipelined round trip: an HSET for each event, a
@@ -184,6 +185,15 @@ typedef struct {
  * DP_EREDIS. */
 int dp_ledger_put_batch(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
                         size_t n);
+
+/* dp_ledger_put_batch in two halves, so that the round trip overlaps the
+ * caller's work: the first queues the batch and sends it (dp_store_send);
+ * the second reads its replies (resending it when the connection was
+ * lost) and sets the grew flags. Nothing else may use the store in
+ * between. dp_ledger_put_collect returns 0 or DP_EREDIS. */
+void dp_ledger_put_send(dp_store_t *store, int64_t now, dp_ledger_put_t *puts,
+                        size_t n);
+int dp_ledger_put_collect(dp_store_t *store, dp_ledger_put_t *puts, size_t n);
 
 /* Stores a CLASSIFIED frame under its event id; *grew is set when the id
  * was new to the window. Returns 0 or DP_EREDIS. */

@@ -60,6 +60,7 @@ struct dp_store_t {
     s_cmd_t *queue;  /* commands queued for a batch */
     size_t nqueue, capqueue;
     dp_buf_t wire; /* the queued commands, one after the other (RESP) */
+    bool sent;     /* the queue is written to node 0 (dp_store_send) */
     long long ping_at; /* monotonic ms of the next dp_store_keepalive PING */
 };
 
@@ -695,6 +696,7 @@ static redisReply *s_command(dp_store_t *self, int argc, const char **argv,
                              const size_t *lens)
 {
     assert(self && argc > 0 && argv);
+    assert(!self->sent); /* a batch's replies are on their way */
     redisReply *r = NULL;
     if (!self->cluster) {
         for (int attempt = 0; attempt < 2; attempt++) {
@@ -729,6 +731,7 @@ void dp_store_append(dp_store_t *self, int argc, const char **argv,
                      const size_t *lens)
 {
     assert(self && argc > 0 && argv);
+    assert(!self->sent); /* its replies are on their way */
     if (self->nqueue == self->capqueue) {
         self->capqueue = self->capqueue ? self->capqueue * 2 : 64;
         self->queue =
@@ -743,13 +746,27 @@ size_t dp_store_pending(dp_store_t *self)
     return self->nqueue;
 }
 
-static int s_run_batch(dp_store_t *self, redisReply **replies)
+/* Writes the queued batch to node 0, whole, as it was formatted: the
+ * server works on it while the caller does something else. */
+static int s_write_batch(dp_store_t *self)
 {
     redisContext *c = self->nodes[0].ctx;
-    /* The whole batch in one write buffer, as it was formatted. */
+    int done = 0;
     if (redisAppendFormattedCommand(c, self->wire.data, self->wire.len) !=
         REDIS_OK)
         return DP_EREDIS;
+    while (!done)
+        if (redisBufferWrite(c, &done) != REDIS_OK) {
+            dp_log(DP_LOG_WARN, "redis batch: %s", c->errstr);
+            return DP_EREDIS;
+        }
+    return 0;
+}
+
+/* Reads the replies of the batch written to node 0. */
+static int s_read_batch(dp_store_t *self, redisReply **replies)
+{
+    redisContext *c = self->nodes[0].ctx;
     for (size_t i = 0; i < self->nqueue; i++) {
         void *r = NULL;
         if (redisGetReply(c, &r) != REDIS_OK || !r) {
@@ -815,15 +832,28 @@ static int s_flush(dp_store_t *self, redisReply **replies)
         return rc;
     }
     for (int attempt = 0; attempt < 2 && rc < 0; attempt++) {
-        if (s_connect(self, 0) < 0)
-            continue;
-        rc = s_run_batch(self, replies);
+        if (!self->sent && (s_connect(self, 0) < 0 || s_write_batch(self) < 0))
+            rc = DP_EREDIS;
+        else
+            rc = s_read_batch(self, replies);
+        self->sent = false;
         if (rc < 0)
-            s_disconnect(self, 0);
+            s_disconnect(self, 0); /* then resent whole, once */
     }
     rc = s_batch_moved(self, rc, replies);
     s_clear_queue(self);
     return rc;
+}
+
+void dp_store_send(dp_store_t *self)
+{
+    assert(self);
+    if (self->cluster || self->sent || self->nqueue == 0)
+        return;
+    if (s_connect(self, 0) == 0 && s_write_batch(self) == 0)
+        self->sent = true;
+    else
+        s_disconnect(self, 0); /* dp_store_flush tries again */
 }
 
 int dp_store_flush(dp_store_t *self, redisReply **replies, size_t max)

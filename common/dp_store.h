@@ -54,7 +54,8 @@ void dp_store_destroy(dp_store_t **self_p);
 redisReply *dp_store_command(dp_store_t *self, int argc, const char **argv,
                              const size_t *lens);
 
-/* Queues a command for a batch; nothing is sent until dp_store_flush. */
+/* Queues a command for a batch; nothing is sent until dp_store_send or
+ * dp_store_flush. */
 void dp_store_append(dp_store_t *self, int argc, const char **argv,
                      const size_t *lens);
 
@@ -68,6 +69,14 @@ void dp_store_append(dp_store_t *self, int argc, const char **argv,
  * replies, or DP_EREDIS (no replies kept). */
 DP_NODISCARD int dp_store_flush(dp_store_t *self, redisReply **replies,
                                 size_t max);
+
+/* Writes the queued batch to the server without waiting for its replies,
+ * so that it runs while the caller works; dp_store_flush then reads them
+ * (and sends the batch again, as it says, when the connection was lost).
+ * Nothing else may use the store in between: no command, no append. On a
+ * cluster, or when the write fails, it does nothing and dp_store_flush
+ * sends the batch. */
+void dp_store_send(dp_store_t *self);
 
 /* Number of commands queued and not yet flushed. */
 size_t dp_store_pending(dp_store_t *self);

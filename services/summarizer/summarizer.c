@@ -176,13 +176,10 @@ static void s_live_add(summarizer_t *self, const char *key,
     self->live_events++;
 }
 
-/* Stores the batch in one round trip, waiting for Redis to come back when
- * it is away (bounded, and not past a shutdown): what arrived is not
- * dropped for want of a store. Notes each message's window as touched:
- * grown when a new event arrived, forced when the WINDOW message itself
- * arrived. */
-static void s_store(summarizer_t *self, s_batch_t *b, s_touch_t *touched,
-                    size_t *ntouched)
+/* Sends the batch to Redis in one write (dp_ledger_put_send): it is
+ * stored while the next batch is received; s_store_finish reads the
+ * replies. */
+static void s_store_start(summarizer_t *self, s_batch_t *b)
 {
     for (size_t i = 0; i < b->count; i++) {
         const dp_msg_t *msg = &b->msgs[i];
@@ -195,10 +192,20 @@ static void s_store(summarizer_t *self, s_batch_t *b, s_touch_t *touched,
             .frame = b->frames[i].data ? b->frames[i].data : "",
             .len = b->frames[i].len};
     }
+    dp_ledger_put_send(self->store, dp_time_now(), b->puts, b->count);
+}
+
+/* Reads the replies of the batch s_store_start sent, storing it again and
+ * waiting for Redis to come back when it is away (bounded, and not past a
+ * shutdown): what arrived is not dropped for want of a store. Notes each
+ * message's window as touched: grown when a new event arrived, forced when
+ * the WINDOW message itself arrived. */
+static void s_store_finish(summarizer_t *self, s_batch_t *b,
+                           s_touch_t *touched, size_t *ntouched)
+{
     long long until = dp_service_now_ms() + SUMMARIZER_STORE_WAIT_MS;
     bool retried = false;
-    while (dp_ledger_put_batch(self->store, dp_time_now(), b->puts, b->count) <
-           0) {
+    while (dp_ledger_put_collect(self->store, b->puts, b->count) < 0) {
         if (dp_service_interrupted() || dp_service_now_ms() > until) {
             dp_log(DP_LOG_ERROR,
                    "cannot store %zu messages; their windows will be "
@@ -212,6 +219,7 @@ static void s_store(summarizer_t *self, s_batch_t *b, s_touch_t *touched,
         retried = true;
         if (dp_service_sleep_ms(SUMMARIZER_STORE_RETRY_MS) < 0)
             return; /* a stop: the windows will be replayed */
+        dp_ledger_put_send(self->store, dp_time_now(), b->puts, b->count);
     }
     char wkey[SUMMARIZER_KEY_MAX] = "";
     for (size_t i = 0; i < b->count; i++) {
@@ -584,53 +592,83 @@ fail:
     return NULL;
 }
 
+/* Receives what is waiting into b, up to a batch, the first message
+ * within timeout_ms. */
+static void s_receive(summarizer_t *self, s_batch_t *b, int timeout_ms)
+{
+    b->count = 0;
+    for (int i = 0; i < SUMMARIZER_BATCH; i++) {
+        dp_msg_t *msg = &b->msgs[b->count];
+        /* Decoded once: the frame is stored as it came, the message goes
+         * to the window's live set. */
+        int rc = dp_msg_recv(self->in, NULL, &b->frames[b->count],
+                             (size_t)self->cfg.max_frame, i == 0 ? timeout_ms : 0,
+                             msg, &self->bad);
+        if (rc == DP_EAGAIN)
+            break;
+        if (rc < 0)
+            continue;
+        if (msg->type == DP_MSG_CLASSIFIED || msg->type == DP_MSG_WINDOW) {
+            b->count++; /* kept until it is stored */
+            continue;
+        }
+        self->bad++;
+        dp_metrics_add(DP_M_REFUSED, "unexpected_type", 1);
+        dp_log(DP_LOG_WARN, "ignored a %s message", dp_msg_type_name(msg->type));
+        dp_msg_clear(msg);
+    }
+}
+
+/* Finishes storing the batch b sent, frees its messages and digests the
+ * windows it completed. */
+static void s_finish(summarizer_t *self, s_batch_t *b, s_touch_t *touched)
+{
+    size_t ntouched = 0;
+    s_store_finish(self, b, touched, &ntouched);
+    for (size_t i = 0; i < b->count; i++) {
+        dp_msg_clear(&b->msgs[i]);
+        if (b->frames[i].cap > SUMMARIZER_FRAME_KEEP)
+            dp_buf_free(&b->frames[i]); /* a rare big one */
+    }
+    b->count = 0;
+    for (size_t i = 0; i < ntouched; i++)
+        if (touched[i].force || touched[i].grew)
+            s_digest_stored(self, &touched[i]);
+}
+
 int summarizer_run(summarizer_t *self)
 {
     assert(self);
-    s_batch_t *batch = dp_calloc(1, sizeof *batch);
+    /* Two batches: one is stored by Redis while the next is received. */
+    s_batch_t *batch[2] = {dp_calloc(1, sizeof(s_batch_t)),
+                           dp_calloc(1, sizeof(s_batch_t))};
     s_touch_t *touched = dp_calloc(SUMMARIZER_BATCH, sizeof *touched);
+    s_batch_t *sent = NULL; /* the batch whose replies are on their way */
+    int cur = 0;
     while (!dp_service_interrupted()) {
-        dp_store_keepalive(self->store, DP_STORE_KEEPALIVE_MS);
-        size_t ntouched = 0;
-        /* Take what is waiting, up to a batch, store it in one round trip,
-         * then digest what completed. */
-        batch->count = 0;
-        for (int i = 0; i < SUMMARIZER_BATCH; i++) {
-            dp_msg_t *msg = &batch->msgs[batch->count];
-            /* Decoded once: the frame is stored as it came, the message
-             * goes to the window's live set. */
-            int rc =
-                dp_msg_recv(self->in, NULL, &batch->frames[batch->count],
-                            (size_t)self->cfg.max_frame,
-                            i == 0 ? SUMMARIZER_POLL_MS : 0, msg, &self->bad);
-            if (rc == DP_EAGAIN)
-                break;
-            if (rc < 0)
-                continue;
-            if (msg->type == DP_MSG_CLASSIFIED || msg->type == DP_MSG_WINDOW) {
-                batch->count++; /* kept until it is stored */
-                continue;
-            }
-            self->bad++;
-            dp_metrics_add(DP_M_REFUSED, "unexpected_type", 1);
-            dp_log(DP_LOG_WARN, "ignored a %s message",
-                   dp_msg_type_name(msg->type));
-            dp_msg_clear(msg);
+        if (!sent)
+            dp_store_keepalive(self->store, DP_STORE_KEEPALIVE_MS);
+        /* With a batch on its way, only what is waiting already: its
+         * windows are not kept waiting for more. */
+        s_receive(self, batch[cur], sent ? 0 : SUMMARIZER_POLL_MS);
+        if (sent)
+            s_finish(self, sent, touched);
+        sent = NULL;
+        if (batch[cur]->count > 0) {
+            s_store_start(self, batch[cur]);
+            sent = batch[cur];
+            cur = 1 - cur;
         }
-        if (batch->count > 0)
-            s_store(self, batch, touched, &ntouched);
-        for (size_t i = 0; i < batch->count; i++) {
-            dp_msg_clear(&batch->msgs[i]);
-            if (batch->frames[i].cap > SUMMARIZER_FRAME_KEEP)
-                dp_buf_free(&batch->frames[i]); /* a rare big one */
-        }
-        for (size_t i = 0; i < ntouched; i++)
-            if (touched[i].force || touched[i].grew)
-                s_digest_stored(self, &touched[i]);
     }
-    for (size_t i = 0; i < SUMMARIZER_BATCH; i++)
-        dp_buf_free(&batch->frames[i]);
-    dp_free(batch);
+    if (sent) /* stored before the stop */
+        s_finish(self, sent, touched);
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < batch[k]->count; i++)
+            dp_msg_clear(&batch[k]->msgs[i]);
+        for (size_t i = 0; i < SUMMARIZER_BATCH; i++)
+            dp_buf_free(&batch[k]->frames[i]);
+        dp_free(batch[k]);
+    }
     dp_free(touched);
     return 0;
 }
