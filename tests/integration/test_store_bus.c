@@ -391,6 +391,73 @@ static void test_store_reconnects_after_redis_restart(void **state)
     dp_buf_free(&buf);
 }
 
+static void test_store_send_then_flush_reads_the_batch_sent(void **state)
+{
+    s_ctx_t *ctx = *state;
+    if (dp_tk_cluster_wanted())
+        skip(); /* a cluster's batch is sent by the flush, node by node */
+    s_start_store(ctx);
+    const char *incr[] = {"INCR", "dp:test:n"};
+    const char *get[] = {"GET", "dp:test:n"};
+    redisReply *replies[3] = {NULL};
+
+    /* Sent, run by the server while nothing waits; the flush reads it. */
+    dp_store_append(ctx->store, 2, incr, NULL);
+    dp_store_append(ctx->store, 2, incr, NULL);
+    dp_store_send(ctx->store);
+    assert_int_equal(dp_store_pending(ctx->store), 2);
+    redisContext *c = redisConnectUnix(ctx->redis.socket);
+    assert_true(c && !c->err);
+    redisReply *seen = NULL;
+    for (int i = 0; i < 200; i++) { /* bounded: the server is quick */
+        seen = redisCommand(c, "GET dp:test:n");
+        if (seen && seen->type == REDIS_REPLY_STRING &&
+            strcmp(seen->str, "2") == 0)
+            break;
+        freeReplyObject(seen);
+        seen = NULL;
+        usleep(10000);
+    }
+    assert_non_null(seen); /* stored before any reply was read */
+    freeReplyObject(seen);
+    redisFree(c);
+    assert_int_equal(dp_store_flush(ctx->store, replies, 3), 2);
+    assert_int_equal(replies[0]->integer, 1);
+    assert_int_equal(replies[1]->integer, 2);
+    freeReplyObject(replies[0]);
+    freeReplyObject(replies[1]);
+
+    /* Sent to a server that dies before it answers (stopped, then
+     * killed): the flush sends the batch again, whole, to the one that
+     * came back. */
+    assert_int_equal(kill(ctx->redis.pid, SIGSTOP), 0);
+    dp_store_append(ctx->store, 2, incr, NULL);
+    dp_store_append(ctx->store, 2, get, NULL);
+    dp_store_send(ctx->store);
+    assert_int_equal(kill(ctx->redis.pid, SIGKILL), 0);
+    dp_tk_redis_halt(&ctx->redis);
+    assert_int_equal(dp_tk_redis_start(&ctx->redis), 0);
+    assert_int_equal(dp_store_flush(ctx->store, replies, 3), 2);
+    assert_int_equal(replies[0]->integer, 1); /* a new, empty server */
+    assert_string_equal(replies[1]->str, "1");
+    freeReplyObject(replies[0]);
+    freeReplyObject(replies[1]);
+
+    /* Sent while the server is down: the flush fails without blocking,
+     * and the next batch works again. */
+    dp_tk_redis_halt(&ctx->redis);
+    dp_store_append(ctx->store, 2, incr, NULL);
+    dp_store_send(ctx->store);
+    assert_int_equal(dp_store_flush(ctx->store, replies, 3), DP_EREDIS);
+    assert_int_equal(dp_store_pending(ctx->store), 0);
+    assert_int_equal(dp_tk_redis_start(&ctx->redis), 0);
+    dp_store_append(ctx->store, 2, incr, NULL);
+    dp_store_send(ctx->store);
+    assert_int_equal(dp_store_flush(ctx->store, replies, 3), 1);
+    assert_int_equal(replies[0]->integer, 1);
+    freeReplyObject(replies[0]);
+}
+
 static void test_store_url_db_selects_the_database(void **state)
 {
     s_ctx_t *ctx = *state;
@@ -881,6 +948,7 @@ int main(void)
         T(test_store_command_round_trips_binary_values),
         T(test_store_flush_returns_batch_replies_in_order),
         T(test_store_reconnects_after_redis_restart),
+        T(test_store_send_then_flush_reads_the_batch_sent),
         T(test_store_url_db_selects_the_database),
         T(test_store_new_rejects_malformed_urls),
         T(test_bus_push_pull_carries_binary_payloads),
