@@ -46,20 +46,24 @@
  * code, and that copy runs first on subjects of at most RULES_FAST_MAX
  * bytes under a match limit of RULES_FAST_LIMIT. PCRE2 applies the match
  * limit to JIT code too, "in a different way" (pcre2api): the JIT reloads
- * its counter at each start position and a call that exhausts it at any
+ * its counter at each start position, and a call that exhausts it at any
  * position ends at once with PCRE2_ERROR_MATCHLIMIT. So one call counts
  * at most (RULES_FAST_MAX + 1) x RULES_FAST_LIMIT units, 4.2 million,
- * less than half the step budget, and each unit is a bracket or a
- * backtrack whose own work is bounded by the pattern and the 16 KiB.
- * Measured on this kind of machine:
- * the worst of some 80 pathological regexes ((a+)+$, (?:a|aa){1,k}b,
- * (.*a){12}, (\w+\s?)*$, a*...a*b, ...) on 16 KiB subjects took about
- * 20 ms: (?:a|aa){1,7}b, which costs just under the limit at every
- * position and matches at the end. The counted copy's budget is about a
- * quarter of a second. A call the fast copy completes gives PCRE2's answer for
- * the pattern, the same as the counted copy's; one that hits any limit (match,
- * JIT stack) or a longer subject goes to the counted copy, exactly as without
- * the fast path. */
+ * each a bracket or a backtrack whose own work is bounded by the pattern
+ * and the 16 KiB. Measured here, the worst of some 80 pathological
+ * regexes ((a+)+$, (?:a|aa){1,k}b, (.*a){12}, (\w+\s?)*$, a*...a*b, ...)
+ * on 16 KiB subjects took about 20 ms: (?:a|aa){1,7}b, which costs just
+ * under the limit at every position and matches at the end. The counted
+ * copy's budget is about a quarter of a second, so a subject that both
+ * copies give up on costs at most about 10 % more than before.
+ * A call the fast copy completes gives PCRE2's answer for the pattern,
+ * which is the counted copy's whenever that one completes too; one that
+ * hits any limit (match, JIT stack) or a longer subject goes to the
+ * counted copy, exactly as without the fast path. Where the counted copy
+ * would spend its budget but the fast one finishes, the answer is PCRE2's
+ * rather than a give-up: (?:a|aa){1,7}b on "a...ab" of 16 KiB costs
+ * about 610 steps at each position, past the budget, and under 256 units
+ * of the fast limit, so it now matches. */
 #define RULES_FAST_MAX 16384u /* bytes of a subject the fast copy takes */
 #define RULES_FAST_LIMIT 256u /* its match limit per start position */
 
@@ -843,7 +847,7 @@ static int s_regex(const rules_t *self, s_node_t *n, const char *text,
     s_matcher_t *m = self->matcher;
     size_t len = strlen(text);
     int rc;
-    if (n->fast && len <= m->fast_max) {
+    if (n->fast && m->fast_max > 0 && len <= m->fast_max) {
         rc = pcre2_match(n->fast, (PCRE2_SPTR)text, len, 0, 0, md, m->fctx);
         if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH) {
             m->fast++;
