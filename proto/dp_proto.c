@@ -703,7 +703,14 @@ char *dp_msg_subject(const dp_msg_t *msg)
                              : "unknown";
     /* Every message starts with DP_WINDOW_FIELDS, so repo comes first. */
     const char *repo = *(char *const *)&msg->u;
-    return dp_asprintf("%s.%s", prefix, repo ? repo : "");
+    /* Put together by hand: this runs for every message sent, where a
+     * formatted print cost the classifier 5 % of its instructions. */
+    size_t plen = strlen(prefix), rlen = repo ? strlen(repo) : 0;
+    char *subject = dp_malloc(plen + rlen + 2);
+    memcpy(subject, prefix, plen);
+    subject[plen] = '.';
+    memcpy(subject + plen + 1, repo ? repo : "", rlen + 1);
+    return subject;
 }
 
 bool dp_is_bot(const char *login, const char *type)

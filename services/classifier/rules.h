@@ -92,6 +92,23 @@ uint64_t rules_memberships(const rules_t *self, const dp_event_t *ev,
 /* How many regex matches gave up at a limit since rules_new. */
 unsigned long rules_regex_gave_up(const rules_t *self);
 
+/* How many regex matches the fast path decided since rules_new: a copy of
+ * the regex without the step-counting callouts, run first on texts of at
+ * most 16 KiB under a small match limit per start position (rules.c works
+ * out its bound). A match it cannot finish within that limit runs
+ * counted, as any longer text does. What it finishes is PCRE2's own
+ * answer, so where the counted copy also finishes, the two agree; on a
+ * text where the counted copy would spend its step budget but the fast
+ * one finishes (a regex that costs just under the fast limit at every
+ * position), the answer is PCRE2's rather than a give-up. */
+unsigned long rules_regex_fast(const rules_t *self);
+
+/* Sets the longest text (in bytes) that the fast path takes; 0 turns it
+ * off, so every match runs counted. For tests and measurements: the
+ * default is the one the bound in rules.c is worked out for, and a larger
+ * value loosens that bound. */
+void rules_set_fast_max(rules_t *self, size_t bytes);
+
 /* The category of an item from its title tags ("[Bugfix]", "[Kernel]"; the
  * first known one wins) or a conventional-commit prefix ("fix:",
  * "feat(api):"), then its labels: bugfix, feature, performance, model,

@@ -6,9 +6,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "classifier.h"
 #include "dp_json.h"
@@ -1312,6 +1318,350 @@ static void test_shipped_amd_topic_reads_bodies_like_vllm(void **state)
                         "`AITER`");
 }
 
+/* ==== The fast path of regex matches ==== */
+
+/* The same rules twice: with the fast path, and with every match counted
+ * (the fast path off), as rules.c matched before it had one. */
+typedef struct {
+    rules_t *fast, *counted;
+    unsigned long compared; /* events both matched */
+    unsigned long hits;     /* of those, events that matched a topic */
+} s_twins_t;
+
+static s_twins_t s_twins(rules_t *fast, rules_t *counted)
+{
+    rules_set_fast_max(counted, 0);
+    return (s_twins_t){fast, counted, 0, 0};
+}
+
+static void s_twins_free(s_twins_t *t)
+{
+    rules_destroy(&t->fast);
+    rules_destroy(&t->counted);
+}
+
+/* Both copies give the same topics and reasons for ev, and have given up
+ * on as many matches. */
+static void s_agree(s_twins_t *t, const dp_event_t *ev)
+{
+    s_hits_t fast = s_match(t->fast, ev);
+    s_hits_t counted = s_match(t->counted, ev);
+    assert_string_equal(fast.text, counted.text);
+    assert_int_equal(rules_regex_gave_up(t->fast),
+                     rules_regex_gave_up(t->counted));
+    t->compared++;
+    t->hits += fast.text[0] != '\0';
+}
+
+/* An item whose title and body are both text. */
+static void s_agree_text(s_twins_t *t, const char *text)
+{
+    dp_event_t ev = s_item(text);
+    ev.body = (char *)text;
+    s_agree(t, &ev);
+}
+
+#define S_JSON_DEPTH 64 /* deepest JSON walked in a fixture */
+
+/* Every "title" and "body" string in v, and in JSON held by its strings
+ * (a recorded response body), goes through s_agree_text. */
+static void s_walk(s_twins_t *t, const json_t *v, int depth)
+{
+    if (depth > S_JSON_DEPTH)
+        return;
+    if (json_is_string(v)) {
+        const char *text = json_string_value(v);
+        if (text[0] != '{' && text[0] != '[')
+            return;
+        json_t *inner = json_loads(text, 0, NULL);
+        s_walk(t, inner, depth + 1);
+        json_decref(inner);
+        return;
+    }
+    const char *key;
+    json_t *kid;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, key, kid)
+        {
+            if (json_is_string(kid) &&
+                (!strcmp(key, "title") || !strcmp(key, "body")))
+                s_agree_text(t, json_string_value(kid));
+            s_walk(t, kid, depth + 1);
+        }
+    }
+    json_array_foreach(v, i, kid) s_walk(t, kid, depth + 1);
+}
+
+/* Each line of text that holds JSON (ReplayData, GH Archive). */
+static void s_walk_lines(s_twins_t *t, char *text)
+{
+    for (char *line = text; line && *line;) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = '\0';
+        json_t *doc =
+            line[0] == '{' || line[0] == '[' ? json_loads(line, 0, NULL) : NULL;
+        s_walk(t, doc, 0);
+        json_decref(doc);
+        line = end ? end + 1 : NULL;
+    }
+}
+
+/* The whole of a file, gunzipped when it ends in .gz; NULL when it cannot
+ * be read. The caller frees it. */
+static char *s_slurp(const char *path)
+{
+    gzFile f = gzopen(path, "rb"); /* reads plain files as they are */
+    if (!f)
+        return NULL;
+    dp_buf_t buf = DP_BUF_INIT;
+    char chunk[65536];
+    int n;
+    while ((n = gzread(f, chunk, sizeof chunk)) > 0)
+        dp_buf_append(&buf, chunk, (size_t)n);
+    gzclose(f);
+    dp_buf_append(&buf, "", 1);
+    return dp_buf_take(&buf);
+}
+
+#define S_DIR_DEPTH 8 /* deepest folder read under the fixtures */
+
+static void s_walk_dir(s_twins_t *t, const char *dir, int depth)
+{
+    DIR *d = depth <= S_DIR_DEPTH ? opendir(dir) : NULL;
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *path = dp_asprintf("%s/%s", dir, e->d_name);
+        const char *dot = strrchr(e->d_name, '.');
+        char *text = dot && (!strcmp(dot, ".json") || !strcmp(dot, ".txt") ||
+                             !strcmp(dot, ".gz"))
+                         ? s_slurp(path)
+                         : NULL;
+        if (!dot)
+            s_walk_dir(t, path, depth + 1);
+        json_t *doc =
+            text && !strcmp(dot, ".json") ? json_loads(text, 0, NULL) : NULL;
+        if (doc)
+            s_walk(t, doc, 0);
+        else if (text)
+            s_walk_lines(t, text);
+        json_decref(doc);
+        dp_free(text);
+        dp_free(path);
+    }
+    closedir(d);
+}
+
+static void test_fast_path_agrees_on_recorded_github_text(void **state)
+{
+    (void)state;
+    const char *shared = getenv("DP_SHARED_DIR");
+    char *dir = dp_asprintf("%s/fixtures",
+                            shared ? shared : DP_SOURCE_DIR "/../shared");
+    if (access(dir, R_OK) != 0) {
+        dp_free(dir);
+        skip();
+    }
+    s_twins_t t = s_twins(s_shipped(), s_shipped());
+    s_walk_dir(&t, dir, 0);
+    dp_free(dir);
+    /* GH Archive's hour alone has hundreds of issues and pull requests
+     * (none of them AMD work), nearly all decided by the fast path. */
+    print_message("%lu texts, %lu matched a topic\n", t.compared, t.hits);
+    assert_true(t.compared >= 500);
+    assert_true(rules_regex_fast(t.fast) >= t.compared);
+    assert_int_equal(rules_regex_fast(t.counted), 0);
+    s_twins_free(&t);
+}
+
+static const char *const s_words[] = {
+    "the",    "kernel",   "fails",   "on",      "a",       "node",  "with",
+    "AMD",    "EPYC",     "Ryzen",   "ROCm",    "ROCM",    "rocm",  "used",
+    "to",     "build",    "PyTorch", "runtime", "version", "HIP",   "hip",
+    "MI300X", "MI355",    "gfx942",  "gfx90a",  "CDNA3",   "AITER", "Quark",
+    "N/A",    "Disabled", "None",    "Not Set", "NVIDIA",  "H100",  "Ω",
+    "déjà",   "```",      "#1234",   "amd",     "AMDGPU",  "MI",    "fix",
+};
+static const char *const s_plain[] = {
+    "the",  "kernel", "fails", "on",    "a",     "node",  "with",    "NVIDIA",
+    "H100", "cuda",   "graph", "batch", "token", "cache", "sampler", "déjà",
+};
+static const char *const s_seps[] = {" ", " ", " ", ": ", ":", "\n", ". "};
+
+/* Deterministic prose of about len bytes from words[0..nwords). */
+static char *s_prose(uint64_t *seed, const char *const *words, size_t nwords,
+                     size_t len)
+{
+    dp_buf_t buf = DP_BUF_INIT;
+    dp_buf_append(&buf, "", 1);
+    buf.len = 0;
+    while (buf.len < len) {
+        *seed = *seed * 6364136223846793005u + 1442695040888963407u;
+        uint32_t r = (uint32_t)(*seed >> 33);
+        dp_buf_puts(&buf, words[r % nwords]);
+        dp_buf_puts(&buf, s_seps[(r >> 8) % (sizeof s_seps / sizeof *s_seps)]);
+    }
+    return dp_buf_take(&buf);
+}
+
+static void test_fast_path_agrees_on_prose(void **state)
+{
+    (void)state;
+    s_twins_t t = s_twins(s_shipped(), s_shipped());
+    uint64_t seed = 42;
+    /* Lengths from 0 to past the fast path's longest text (16 KiB). */
+    for (size_t i = 0; i < 300; i++) {
+        size_t len = (i * i * 7) % 20000;
+        char *amd = s_prose(&seed, s_words, sizeof s_words / sizeof *s_words,
+                            len % 400);
+        char *plain =
+            s_prose(&seed, s_plain, sizeof s_plain / sizeof *s_plain, len);
+        s_agree_text(&t, amd);
+        unsigned long hits = t.hits;
+        s_agree_text(&t, plain);
+        assert_int_equal(t.hits, hits); /* no AMD word, no topic */
+        dp_free(amd);
+        dp_free(plain);
+    }
+    for (size_t i = 0; i < 40; i++) {
+        char *amd = s_prose(&seed, s_words, sizeof s_words / sizeof *s_words,
+                            15000 + i * 100);
+        s_agree_text(&t, amd);
+        dp_free(amd);
+    }
+    assert_true(t.hits >= 200);
+    assert_true(rules_regex_fast(t.fast) > 0);
+    assert_int_equal(rules_regex_gave_up(t.fast), 0);
+    s_twins_free(&t);
+}
+
+/* What the rule "body~=pattern" says of body by PCRE2 itself, with
+ * PCRE2's default limits: "t: body matches `...`" or "". */
+static s_hits_t s_reference(const char *pattern, const char *body)
+{
+    int code;
+    PCRE2_SIZE off;
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                      PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+    assert_non_null(re);
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    int rc = pcre2_match(re, (PCRE2_SPTR)body, strlen(body), 0, 0, md, NULL);
+    assert_true(rc > 0 || rc == PCRE2_ERROR_NOMATCH);
+    s_hits_t hits = {""};
+    if (rc > 0) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        snprintf(hits.text, sizeof hits.text, "t: body matches `%.*s`",
+                 (int)(ov[1] - ov[0]), body + ov[0]);
+    }
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+    return hits;
+}
+
+static void test_fast_path_agrees_on_pathological_regexes(void **state)
+{
+    (void)state;
+    static const char *const patterns[] = {
+        "(a+)+$",                /* exponential */
+        "(?:a|aa|aaa){1,9}b",    /* polynomial */
+        "(?:a|aa){1,7}b",        /* just under the fast limit */
+        "(a+)+!x|a{5}!",         /* costly, then a match */
+        "^(?:(?!forbidden).)*$", /* deep but sound */
+    };
+    static const size_t sizes[] = {12, 30, 200, 4000, 16380, 16384, 20000};
+    static const char *const tails[] = {"!", "b", "!x", ""};
+    unsigned long finished = 0; /* texts only the fast path finished */
+    for (size_t c = 0; c < sizeof patterns / sizeof *patterns; c++) {
+        char *cond = dp_asprintf("      - body~=%s\n", patterns[c]);
+        s_twins_t t = s_twins(s_one(cond), s_one(cond));
+        for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+            for (size_t j = 0; j < sizeof tails / sizeof *tails; j++) {
+                char *body = s_body('a', sizes[k] - strlen(tails[j]), tails[j]);
+                dp_event_t ev = s_item("a title");
+                ev.body = body;
+                unsigned long gave_up = rules_regex_gave_up(t.counted);
+                unsigned long fast_gave_up = rules_regex_gave_up(t.fast);
+                unsigned long fast = rules_regex_fast(t.fast);
+                s_hits_t a = s_match(t.fast, &ev);
+                s_hits_t b = s_match(t.counted, &ev);
+                if (rules_regex_gave_up(t.counted) == gave_up ||
+                    rules_regex_gave_up(t.fast) > fast_gave_up) {
+                    /* Both finished, or both gave up: the same. */
+                    assert_string_equal(a.text, b.text);
+                } else {
+                    /* The counted copy spent its step budget where the
+                     * fast one finished within its bound: the fast path
+                     * gives PCRE2's own answer, not a give-up. */
+                    assert_true(rules_regex_fast(t.fast) == fast + 1);
+                    assert_true(sizes[k] <= 16384);
+                    assert_string_equal(a.text,
+                                        s_reference(patterns[c], body).text);
+                    finished++;
+                }
+                dp_free(body);
+            }
+        }
+        assert_true(rules_regex_gave_up(t.fast) <=
+                    rules_regex_gave_up(t.counted));
+        s_twins_free(&t);
+        dp_free(cond);
+    }
+    /* (?:a|aa){1,7}b on 16 KiB of "a...ab": about 610 steps at each
+     * position, past the budget, yet under 256 units of the fast limit. */
+    assert_int_equal(finished, 2);
+    /* Long texts run counted on both sides: gave up alike. */
+    s_twins_t t = s_twins(s_one("      - body~=(?:a|aa|aaa){1,9}b\n"),
+                          s_one("      - body~=(?:a|aa|aaa){1,9}b\n"));
+    char *body = s_body('a', 100 * 1024, "b");
+    dp_event_t ev = s_item("a title");
+    ev.body = body;
+    s_agree(&t, &ev);
+    assert_int_equal(rules_regex_gave_up(t.fast), 1);
+    assert_int_equal(rules_regex_fast(t.fast), 0);
+    dp_free(body);
+    s_twins_free(&t);
+}
+
+static void test_fast_path_hands_what_it_cannot_finish_on(void **state)
+{
+    (void)state;
+    /* At each of the first positions (a+)+!x backtracks thousands of
+     * times, past the fast path's limit but well within the counted
+     * one's: the counted copy finds the match, and nothing gave up. */
+    rules_t *rules = s_one("      - body~=(a+)+!x|a{5}!\n");
+    dp_event_t ev = s_item("a title");
+    char *body = s_body('a', 12, "!");
+    ev.body = body;
+    s_hit(rules, &ev, "body matches `aaaaa!`");
+    assert_int_equal(rules_regex_fast(rules), 0);
+    assert_int_equal(rules_regex_gave_up(rules), 0);
+    /* Cheap text: the fast copy decides, both ways. */
+    ev.body = "then aaaaa! at once";
+    s_hit(rules, &ev, "body matches `aaaaa!`");
+    ev.body = "nothing here";
+    s_miss(rules, &ev);
+    assert_int_equal(rules_regex_fast(rules), 2);
+    /* One byte past its longest text, the counted copy alone runs. */
+    dp_free(body);
+    body = s_body('x', 16384, " aaaaa!");
+    ev.body = body;
+    s_hit(rules, &ev, "body matches `aaaaa!`");
+    assert_int_equal(rules_regex_fast(rules), 2);
+    rules_set_fast_max(rules, 16384 + strlen(" aaaaa!"));
+    s_hit(rules, &ev, "body matches `aaaaa!`");
+    assert_int_equal(rules_regex_fast(rules), 3);
+    assert_int_equal(rules_regex_gave_up(rules), 0);
+    dp_free(body);
+    rules_destroy(&rules);
+}
+
 /* A long organization name is cut on a character boundary: the reason
  * stays valid UTF-8 and keeps its closing parenthesis (fuzz_rules). */
 static void test_affiliation_reason_with_a_long_name_stays_valid(void **state)
@@ -1399,6 +1749,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_shipped_amd_topic_reads_bodies_like_vllm, s_setup_shipped,
             s_teardown_rules),
+        cmocka_unit_test(test_fast_path_agrees_on_recorded_github_text),
+        cmocka_unit_test(test_fast_path_agrees_on_prose),
+        cmocka_unit_test(test_fast_path_agrees_on_pathological_regexes),
+        cmocka_unit_test(test_fast_path_hands_what_it_cannot_finish_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
