@@ -508,6 +508,12 @@ static int s_dump_string(dp_buf_t *out, const char *s, size_t len)
     return 0;
 }
 
+int dp_json_put_string(dp_buf_t *out, const char *s, size_t len)
+{
+    assert(out && (s || len == 0));
+    return s_dump_string(out, s ? s : "", len) < 0 ? DP_EJSON : 0;
+}
+
 static void s_dump_int(dp_buf_t *out, json_int_t v)
 {
     char digits[DP_JSON_INT_MAX];

@@ -45,6 +45,11 @@ json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen);
  * as it was). */
 DP_NODISCARD int dp_json_dump(dp_buf_t *out, const json_t *json, size_t flags);
 
+/* Appends the JSON string of the len bytes at s, quoted and escaped as
+ * json_dumps writes it. Returns 0, or DP_EJSON when s is not UTF-8 (out
+ * is then as it was). */
+DP_NODISCARD int dp_json_put_string(dp_buf_t *out, const char *s, size_t len);
+
 /* As json_dumps, through dp_json_dump: a new NUL-terminated text the
  * caller frees (free or dp_free), or NULL. */
 char *dp_json_dumps(const json_t *json, size_t flags);

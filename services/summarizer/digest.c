@@ -176,14 +176,6 @@ static json_t *s_strs(const dp_strs_t *list)
     return arr;
 }
 
-static json_t *s_list_json(const s_list_t *list)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; list && i < list->count; i++)
-        json_array_append_new(arr, json_string(list->items[i]));
-    return arr;
-}
-
 static bool s_is_kind(const s_ev_t *ev, const char *kind)
 {
     return S_KIND(ev) && !strcmp(S_KIND(ev), kind);
@@ -250,21 +242,207 @@ static json_t *s_sorted(const json_t *obj)
 }
 
 /* The fields of an item that every list shows. */
-static json_t *s_item_json(const s_item_t *it, int64_t at)
+/* ==== An item's fields: a tree for the digest, a text for the sink ==== */
+
+/* One field of an item as the digest and the sink show it: described once,
+ * built as a tree (s_fields_json) for the lists the digest keeps and
+ * written as compact JSON text (s_fields_text) for the items a cut list
+ * sinks, which never become a tree. Fields are kept in the order of their
+ * keys, so the text is the tree's with sorted keys. */
+typedef enum { F_INT, F_BOOL, F_STR, F_LIST, F_WORDS, F_JSON } s_fkind_t;
+
+typedef struct {
+    const char *key;
+    s_fkind_t kind;
+    int64_t i;              /* F_INT; F_BOOL: 0 or 1 */
+    const char *s;          /* F_STR; NULL: null */
+    const s_list_t *list;   /* F_LIST; NULL: empty */
+    const char *words[4];   /* F_WORDS, nwords of them */
+    size_t nwords;
+    const json_t *json;     /* F_JSON, borrowed; NULL: no such field */
+} s_field_t;
+
+#define S_FIELDS_MAX 16
+
+static s_field_t s_fint(const char *key, int64_t i)
+{
+    return (s_field_t){.key = key, .kind = F_INT, .i = i};
+}
+
+static s_field_t s_fbool(const char *key, bool b)
+{
+    return (s_field_t){.key = key, .kind = F_BOOL, .i = b};
+}
+
+static s_field_t s_fstr(const char *key, const char *str)
+{
+    return (s_field_t){.key = key, .kind = F_STR, .s = str};
+}
+
+/* The fields of an item in a list, in the order of their keys. */
+static size_t s_item_fields(const s_item_t *it, int64_t at, s_field_t *f)
 {
     const s_snap_t *s = it->snap;
+    size_t n = 0;
+    f[n++] = s_fint("at", at);
+    f[n++] = s_fstr("author", s->author);
+    f[n++] = s_fbool("bot", s_author_is_bot(it));
+    f[n++] = s_fstr("category", s->category);
+    f[n++] = (s_field_t){.key = "labels", .kind = F_LIST, .list = s->labels};
+    f[n++] = s_fint("number", s->number);
+    f[n++] = s_fbool("pr", s->is_pr);
+    f[n++] = s_fstr("title", s->title);
+    f[n++] = s_fstr("url", s->url);
+    return n;
+}
+
+/* Sorts fields by key (a few, mostly in order already). */
+static void s_fields_sort(s_field_t *f, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        s_field_t x = f[i];
+        size_t j = i;
+        while (j > 0 && strcmp(f[j - 1].key, x.key) > 0) {
+            f[j] = f[j - 1];
+            j--;
+        }
+        f[j] = x;
+    }
+}
+
+static json_t *s_field_json(const s_field_t *f)
+{
+    switch (f->kind) {
+    case F_INT:
+        return json_integer(f->i);
+    case F_BOOL:
+        return json_boolean(f->i);
+    case F_STR:
+        return f->s ? json_string(f->s) : json_null();
+    case F_LIST: {
+        json_t *arr = json_array();
+        for (size_t i = 0; f->list && i < f->list->count; i++)
+            json_array_append_new(arr, json_string(f->list->items[i]));
+        return arr;
+    }
+    case F_WORDS: {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < f->nwords; i++)
+            json_array_append_new(arr, json_string(f->words[i]));
+        return arr;
+    }
+    case F_JSON:
+        return json_incref((json_t *)f->json);
+    }
+    return NULL;
+}
+
+static json_t *s_fields_json(const s_field_t *f, size_t n)
+{
     json_t *o = json_object();
-    /* In the order of the keys: a dump sorts nothing. */
-    json_object_set_new(o, "at", json_integer(at));
-    json_object_set_new(o, "author", s_str(s->author));
-    json_object_set_new(o, "bot", json_boolean(s_author_is_bot(it)));
-    json_object_set_new(o, "category", s_str(s->category));
-    json_object_set_new(o, "labels", s_list_json(s->labels));
-    json_object_set_new(o, "number", json_integer(s->number));
-    json_object_set_new(o, "pr", json_boolean(s->is_pr));
-    json_object_set_new(o, "title", s_str(s->title));
-    json_object_set_new(o, "url", s_str(s->url));
+    for (size_t i = 0; i < n; i++)
+        if (f[i].kind != F_JSON || f[i].json) /* as json_object_set */
+            json_object_set_new(o, f[i].key, s_field_json(&f[i]));
     return o;
+}
+
+/* Appends a JSON string, or nothing and -1 when it is not UTF-8 (where
+ * jansson's json_string gives no value, and the tree no field). */
+static int s_put_str(dp_buf_t *b, const char *str)
+{
+    return dp_json_put_string(b, str, strlen(str));
+}
+
+static void s_put_int(dp_buf_t *b, int64_t v)
+{
+    char t[24];
+    size_t at = sizeof t;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        t[--at] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        t[--at] = '-';
+    dp_buf_append(b, t + at, sizeof t - at);
+}
+
+/* Takes back what was appended to b after mark. */
+static void s_buf_cut(dp_buf_t *b, size_t mark)
+{
+    b->len = mark;
+    if (b->data)
+        b->data[mark] = '\0';
+}
+
+static int s_field_text(dp_buf_t *b, const s_field_t *f)
+{
+    switch (f->kind) {
+    case F_INT:
+        s_put_int(b, f->i);
+        return 0;
+    case F_BOOL:
+        dp_buf_puts(b, f->i ? "true" : "false");
+        return 0;
+    case F_STR:
+        if (!f->s) {
+            dp_buf_puts(b, "null");
+            return 0;
+        }
+        return s_put_str(b, f->s);
+    case F_LIST:
+    case F_WORDS: {
+        size_t n = f->kind == F_LIST ? (f->list ? f->list->count : 0)
+                                     : f->nwords;
+        dp_buf_puts(b, "[");
+        for (size_t i = 0, put = 0; i < n; i++) {
+            size_t mark = b->len;
+            if (put)
+                dp_buf_puts(b, ",");
+            if (s_put_str(b, f->kind == F_LIST ? f->list->items[i]
+                                               : f->words[i]) < 0)
+                s_buf_cut(b, mark); /* json_array_append_new(NULL): none */
+            else
+                put++;
+        }
+        dp_buf_puts(b, "]");
+        return 0;
+    }
+    case F_JSON:
+        return dp_json_dump(b, f->json, JSON_SORT_KEYS | JSON_COMPACT |
+                                            JSON_ENCODE_ANY);
+    }
+    return -1;
+}
+
+/* Writes the text of s_fields_json(f, n) with sorted keys, compact: what
+ * dp_json_dumps(tree, JSON_SORT_KEYS | JSON_COMPACT) would. */
+static void s_fields_text(dp_buf_t *b, const s_field_t *f, size_t n)
+{
+    dp_buf_puts(b, "{");
+    bool put = false;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].kind == F_JSON && !f[i].json)
+            continue;
+        size_t mark = b->len;
+        if (put)
+            dp_buf_puts(b, ",");
+        if (s_put_str(b, f[i].key) == 0) {
+            dp_buf_puts(b, ":");
+            if (s_field_text(b, &f[i]) == 0) {
+                put = true;
+                continue;
+            }
+        }
+        s_buf_cut(b, mark); /* a field the tree would not have */
+    }
+    dp_buf_puts(b, "}");
+}
+
+static json_t *s_item_json(const s_item_t *it, int64_t at)
+{
+    s_field_t f[S_FIELDS_MAX];
+    return s_fields_json(f, s_item_fields(it, at, f));
 }
 
 /* True when the item is open at the end of the window. */
@@ -620,6 +798,7 @@ typedef struct {
     void *arg;
     size_t lines;   /* items given to the sink so far */
     json_t *capped; /* {"<section>": {"at", "total"}}, the cut lists */
+    dp_buf_t text;  /* the text of the item being sunk */
 } s_cap_t;
 
 /* True when a list of total items is cut; records it as section. */
@@ -633,13 +812,36 @@ static bool s_cap_cuts(s_cap_t *c, const char *section, size_t total)
     return true;
 }
 
-/* Adds the i-th item o of a list to arr, or only to the sink past the cap
- * when the list is cut. Takes o. */
+/* Adds the i-th item of a list, described by its fields, to arr as a
+ * tree; when the list is cut, gives its text to the sink, and past the cap
+ * only that: those items never become trees. */
+static void s_cap_put(s_cap_t *c, bool cut, json_t *arr, size_t i,
+                      const s_field_t *f, size_t n)
+{
+    if (cut) {
+        if (c->sink) {
+            dp_buf_reset(&c->text);
+            s_fields_text(&c->text, f, n);
+            c->sink(c->arg, c->text.data, c->text.len);
+        }
+        c->lines++;
+    }
+    if (!cut || i < c->cap)
+        json_array_append_new(arr, s_fields_json(f, n));
+}
+
+/* As s_cap_put, for an item o built as a tree. Takes o. */
 static void s_cap_add(s_cap_t *c, bool cut, json_t *arr, size_t i, json_t *o)
 {
     if (cut) {
-        if (c->sink)
-            c->sink(c->arg, o);
+        if (c->sink) {
+            dp_buf_reset(&c->text);
+            if (dp_json_dump(&c->text, o, JSON_SORT_KEYS | JSON_COMPACT) < 0) {
+                dp_buf_reset(&c->text);
+                dp_buf_puts(&c->text, "null");
+            }
+            c->sink(c->arg, c->text.data, c->text.len);
+        }
         c->lines++;
     }
     if (!cut || i < c->cap)
@@ -666,7 +868,11 @@ static void s_lists(json_t *digest, const s_item_t *items, size_t n,
         snprintf(section, sizeof section, "lists.%s", s_list_names[l]);
         bool cut = s_cap_cuts(cap, section, m);
         for (size_t i = 0; i < m; i++)
-            s_cap_add(cap, cut, arr, i, s_item_json(refs[i].item, refs[i].at));
+        {
+            s_field_t f[S_FIELDS_MAX];
+            s_cap_put(cap, cut, arr, i, f,
+                      s_item_fields(refs[i].item, refs[i].at, f));
+        }
         json_object_set_new(lists, s_list_names[l], arr);
         json_object_set_new(counts, s_list_names[l], json_integer((long)m));
     }
@@ -730,18 +936,29 @@ static void s_releases(json_t *digest, const json_t *releases)
 /* ==== Topics ==== */
 
 /* What happened to an item in the window, for the topic lists. */
-static json_t *s_happened(const s_item_t *it)
+/* The fields of an item in a topic's list: an item's, with what happened
+ * to it and why it is there (reasons, borrowed; NULL: none), in the order
+ * of their keys. */
+static size_t s_topic_fields(const s_item_t *it, const json_t *reasons,
+                             s_field_t *f)
 {
-    json_t *h = json_array();
+    size_t n = s_item_fields(it, it->snap->updated_at, f);
+    f[n++] = s_fstr("state", it->snap->state);
+    f[n++] = s_fbool("merged", it->merged);
+    s_field_t *h = &f[n++];
+    *h = (s_field_t){.key = "happened", .kind = F_WORDS};
     if (it->opened)
-        json_array_append_new(h, json_string("opened"));
+        h->words[h->nwords++] = "opened";
     if (it->merged)
-        json_array_append_new(h, json_string("merged"));
+        h->words[h->nwords++] = "merged";
     if (it->closed || it->dropped)
-        json_array_append_new(h, json_string("closed"));
+        h->words[h->nwords++] = "closed";
     if (it->comments + it->reviews > 0)
-        json_array_append_new(h, json_string("discussed"));
-    return h;
+        h->words[h->nwords++] = "discussed";
+    f[n++] = s_fint("comments", it->comments + it->reviews);
+    f[n++] = (s_field_t){.key = "reasons", .kind = F_JSON, .json = reasons};
+    s_fields_sort(f, n);
+    return n;
 }
 
 static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
@@ -774,16 +991,10 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
             if (!s_has_topic(&items[i], id))
                 continue;
             json_t *tops = s_item_topics(&items[i]);
-            json_t *o = s_item_json(&items[i], items[i].snap->updated_at);
-            json_object_set_new(o, "state", s_str(items[i].snap->state));
-            json_object_set_new(o, "merged", json_boolean(items[i].merged));
-            json_object_set_new(o, "happened", s_happened(&items[i]));
-            json_object_set_new(
-                o, "comments",
-                json_integer(items[i].comments + items[i].reviews));
-            json_object_set(o, "reasons", json_object_get(tops, id));
+            s_field_t f[S_FIELDS_MAX];
+            size_t nf = s_topic_fields(&items[i], json_object_get(tops, id), f);
+            s_cap_put(cap, cut, list, k++, f, nf);
             json_decref(tops);
-            s_cap_add(cap, cut, list, k++, o);
         }
         json_object_set_new(counts, id, json_integer((json_int_t)total));
         if (cut)
@@ -1817,7 +2028,8 @@ json_t *digest_set_build(digest_set_t *set, const dp_window_t *win,
     s_score(items, nitems, previous);
 
     s_cap_t cap = {opts ? opts->list_cap : 0, opts ? opts->sink : NULL,
-                   opts ? opts->sink_arg : NULL, 0, json_object()};
+                   opts ? opts->sink_arg : NULL, 0, json_object(),
+                   DP_BUF_INIT};
     json_t *d = json_object();
     s_header(d, win);
     s_lists(d, items, nitems, &cap);
@@ -1869,6 +2081,7 @@ json_t *digest_set_build(digest_set_t *set, const dp_window_t *win,
                             json_pack("{s:I, s:O}", "cap", (json_int_t)cap.cap,
                                       "sections", cap.capped));
     json_decref(cap.capped);
+    dp_buf_free(&cap.text);
 
     dp_free(items);
     dp_free(sorted);

@@ -58,8 +58,9 @@
 #define DIGEST_LIST_CAP 200
 
 /* Receives, one at a time and in order, every item of a list that the cap
- * cuts (see digest_opts_t). The item is borrowed for the call. */
-typedef void (*digest_sink_fn)(void *arg, const json_t *item);
+ * cuts (see digest_opts_t), as len bytes of compact JSON with sorted keys
+ * (NUL-terminated; borrowed for the call). */
+typedef void (*digest_sink_fn)(void *arg, const char *json, size_t len);
 
 /* The text of a stored event that the set did not keep (digest_set_new):
  * its comment or review text, or with body its PR body; a copy the caller

@@ -301,19 +301,16 @@ static void s_items_flush(s_items_t *it)
         it->failed = true;
     }
     for (size_t i = 0; i < it->n; i++)
-        free(it->lines[i]);
+        dp_free(it->lines[i]);
     it->stored += it->n;
     it->n = 0;
 }
 
-static void s_items_sink(void *arg, const json_t *item)
+static void s_items_sink(void *arg, const char *json, size_t len)
 {
     s_items_t *it = arg;
-    char *line = dp_json_dumps(item, JSON_SORT_KEYS | JSON_COMPACT);
-    if (!line)
-        line = strdup("null");
-    it->lines[it->n] = line;
-    it->lens[it->n++] = line ? strlen(line) : 0;
+    it->lines[it->n] = dp_strndup(json, len);
+    it->lens[it->n++] = len;
     if (it->n == SUMMARIZER_ITEMS_BATCH)
         s_items_flush(it);
 }

@@ -424,9 +424,17 @@ static void test_digest_lists_break_ties_by_higher_number(void **state)
 }
 
 /* The sink of a capped digest in a test: every item, in order. */
-static void s_collect(void *arg, const json_t *item)
+/* A sink that keeps the items it gets; each is compact JSON with sorted
+ * keys, byte for byte what the tree it parses to dumps to. */
+static void s_collect(void *arg, const char *json, size_t len)
 {
-    json_array_append_new((json_t *)arg, json_deep_copy(item));
+    assert_int_equal(strlen(json), len);
+    json_t *item = dp_json_parse(json, len, NULL, 0);
+    assert_non_null(item);
+    char *again = dp_json_dumps(item, JSON_SORT_KEYS | JSON_COMPACT);
+    assert_string_equal(again, json);
+    free(again);
+    json_array_append_new((json_t *)arg, item);
 }
 
 /* The list a section of capped.sections names in a digest. */
@@ -445,6 +453,13 @@ static void test_digest_cap_keeps_the_first_and_sinks_every_item(void **state)
     (void)state;
     dp_classified_t ev[EXAMPLE_EVENTS];
     s_example(ev);
+    /* Three items of the AMD topic, so that its list is cut too. */
+    ev[0].topics = LIST("amd");
+    ev[0].reasons = LIST("title matches `ROCm`");
+    ev[1].topics = LIST("amd");
+    ev[1].reasons = LIST("label `rocm`");
+    ev[3].topics = LIST("amd");
+    ev[3].reasons = LIST("path `csrc/rocm/attention.cu`");
     dp_window_t w = s_window("en", EXAMPLE_EVENTS);
     json_t *topics = s_topics_doc();
     json_t *sunk = json_array();
@@ -456,9 +471,10 @@ static void test_digest_cap_keeps_the_first_and_sinks_every_item(void **state)
     assert_null(json_object_get(full, "capped"));
     json_t *sections = dp_json_get(cut, "capped.sections");
     assert_int_equal(dp_json_int(cut, "capped.cap", 0), 1);
-    /* The example has two new PRs and two people: both lists are cut. */
+    /* Two new PRs, two people and three AMD items: those lists are cut. */
     assert_non_null(json_object_get(sections, "lists.new_prs"));
     assert_non_null(json_object_get(sections, "facts.people"));
+    assert_non_null(json_object_get(sections, "topics.0"));
     size_t lines = 0;
     const char *name;
     json_t *c;
