@@ -514,8 +514,9 @@ int dp_json_put_string(dp_buf_t *out, const char *s, size_t len)
     return s_dump_string(out, s ? s : "", len) < 0 ? DP_EJSON : 0;
 }
 
-static void s_dump_int(dp_buf_t *out, json_int_t v)
+void dp_json_put_int(dp_buf_t *out, json_int_t v)
 {
+    assert(out);
     char digits[DP_JSON_INT_MAX];
     size_t at = sizeof digits;
     unsigned long long u =
@@ -613,7 +614,7 @@ static int s_dump(dp_buf_t *out, const json_t *v, size_t flags, int depth)
     case JSON_STRING:
         return s_dump_string(out, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
-        s_dump_int(out, json_integer_value(v));
+        dp_json_put_int(out, json_integer_value(v));
         return 0;
     case JSON_TRUE:
         dp_buf_puts(out, "true");

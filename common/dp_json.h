@@ -50,6 +50,9 @@ DP_NODISCARD int dp_json_dump(dp_buf_t *out, const json_t *json, size_t flags);
  * is then as it was). */
 DP_NODISCARD int dp_json_put_string(dp_buf_t *out, const char *s, size_t len);
 
+/* Appends the decimal digits of v, as json_dumps writes an integer. */
+void dp_json_put_int(dp_buf_t *out, json_int_t v);
+
 /* As json_dumps, through dp_json_dump: a new NUL-terminated text the
  * caller frees (free or dp_free), or NULL. */
 char *dp_json_dumps(const json_t *json, size_t flags);

@@ -353,20 +353,6 @@ static int s_put_str(dp_buf_t *b, const char *str)
     return dp_json_put_string(b, str, strlen(str));
 }
 
-static void s_put_int(dp_buf_t *b, int64_t v)
-{
-    char t[24];
-    size_t at = sizeof t;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        t[--at] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        t[--at] = '-';
-    dp_buf_append(b, t + at, sizeof t - at);
-}
-
 /* Takes back what was appended to b after mark. */
 static void s_buf_cut(dp_buf_t *b, size_t mark)
 {
@@ -379,7 +365,7 @@ static int s_field_text(dp_buf_t *b, const s_field_t *f)
 {
     switch (f->kind) {
     case F_INT:
-        s_put_int(b, f->i);
+        dp_json_put_int(b, (json_int_t)f->i);
         return 0;
     case F_BOOL:
         dp_buf_puts(b, f->i ? "true" : "false");

@@ -158,8 +158,11 @@ done
 echo "PASS: .env.example leaves every secret empty"
 
 # Three classifiers: compose accepts the scale (no fixed name or port).
-"${compose[@]}" --env-file "$tmp/env" -f docker-compose.yml config \
-    --services | grep -qx classifier || fail "no classifier service"
+# (Read whole first: grep -q in a pipe may close it while compose still
+# writes, and with pipefail compose's broken pipe fails the check.)
+services=$("${compose[@]}" --env-file "$tmp/env" -f docker-compose.yml \
+    config --services) || fail "compose config --services failed"
+grep -qx classifier <<<"$services" || fail "no classifier service"
 
 # Out of the box: `cp .env.example .env; docker-compose up -d` needs no
 # secret typed in. secrets-init (deploy/secrets-init.sh) makes what .env

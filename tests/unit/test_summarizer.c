@@ -23,6 +23,9 @@
     ((dp_strs_t){(char *[]){__VA_ARGS__},                                      \
                  sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
 #define NONE ((dp_strs_t){0})
+/* Marks an event as one of a topic's, for one reason. */
+#define TOPIC(ev, topic, reason)                                               \
+    ((ev).topics = LIST(topic), (ev).reasons = LIST(reason))
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 #define REPO "vllm-project/vllm"
@@ -454,12 +457,9 @@ static void test_digest_cap_keeps_the_first_and_sinks_every_item(void **state)
     dp_classified_t ev[EXAMPLE_EVENTS];
     s_example(ev);
     /* Three items of the AMD topic, so that its list is cut too. */
-    ev[0].topics = LIST("amd");
-    ev[0].reasons = LIST("title matches `ROCm`");
-    ev[1].topics = LIST("amd");
-    ev[1].reasons = LIST("label `rocm`");
-    ev[3].topics = LIST("amd");
-    ev[3].reasons = LIST("path `csrc/rocm/attention.cu`");
+    TOPIC(ev[0], "amd", "title matches `ROCm`");
+    TOPIC(ev[1], "amd", "label `rocm`");
+    TOPIC(ev[3], "amd", "path `csrc/rocm/attention.cu`");
     dp_window_t w = s_window("en", EXAMPLE_EVENTS);
     json_t *topics = s_topics_doc();
     json_t *sunk = json_array();
@@ -730,12 +730,9 @@ static void test_digest_topics_list_matching_items_with_reasons(void **state)
     s_example(ev);
     /* #30385 is AMD work (its events carry the topic, the bot comment on it
      * too); #30384 carries a topic that the rules do not define. */
-    ev[1].topics = LIST("amd");
-    ev[1].reasons = LIST("label `rocm`");
-    ev[7].topics = LIST("amd");
-    ev[7].reasons = LIST("label `rocm`");
-    ev[2].topics = LIST("nvidia");
-    ev[2].reasons = LIST("title matches `CUDA`");
+    TOPIC(ev[1], "amd", "label `rocm`");
+    TOPIC(ev[7], "amd", "label `rocm`");
+    TOPIC(ev[2], "nvidia", "title matches `CUDA`");
     json_t *d = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
     json_t *topics = json_object_get(d, "topics");
     assert_int_equal(json_array_size(topics), 1);
@@ -901,8 +898,7 @@ static void test_writer_lists_topic_items_with_reasons(void **state)
     (void)state;
     dp_classified_t ev[EXAMPLE_EVENTS];
     s_example(ev);
-    ev[1].topics = LIST("amd");
-    ev[1].reasons = LIST("label `rocm`");
+    TOPIC(ev[1], "amd", "label `rocm`");
     json_t *d = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
     writer_extractive(d);
     const char *amd = dp_json_str(d, "sections.topics.amd");
@@ -1454,8 +1450,7 @@ static void test_digest_summary_keeps_what_later_windows_read(void **state)
     (void)state;
     dp_classified_t ev[EXAMPLE_EVENTS];
     s_example(ev);
-    ev[1].topics = LIST("amd");
-    ev[1].reasons = LIST("label `rocm`");
+    TOPIC(ev[1], "amd", "label `rocm`");
     json_t *d = s_build("zh", ev, EXAMPLE_EVENTS, NULL);
     json_t *s = digest_summary(d);
     assert_int_equal(dp_json_int(s, "topics.amd", -1), 1);
@@ -1476,8 +1471,7 @@ static void test_writer_topics_show_every_reason_and_what_happened(void **state)
     s_example(ev);
     ev[1].topics = LIST("amd", "amd");
     ev[1].reasons = LIST("label `rocm`", "path `vllm/platforms/rocm.py`");
-    ev[7].topics = LIST("amd");
-    ev[7].reasons = LIST("label `rocm`");
+    TOPIC(ev[7], "amd", "label `rocm`");
     for (int lang = 0; lang < 2; lang++) {
         json_t *d = s_build(lang ? "en" : "zh", ev, EXAMPLE_EVENTS, NULL);
         writer_extractive(d);
