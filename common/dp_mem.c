@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DP_ASPRINTF_ROOM 128 /* bytes dp_asprintf reserves before formatting */
+
 static void s_oom(size_t size)
 {
     fprintf(stderr, "devpulse: out of memory allocating %zu bytes\n", size);
@@ -63,6 +65,7 @@ void dp_free(void *ptr)
 char *dp_asprintf(const char *fmt, ...)
 {
     dp_buf_t buf = DP_BUF_INIT;
+    dp_buf_reserve(&buf, DP_ASPRINTF_ROOM); /* most fit: formatted once */
     va_list ap;
     va_start(ap, fmt);
     dp_buf_vprintf(&buf, fmt, ap);
@@ -91,10 +94,19 @@ void dp_buf_puts(dp_buf_t *buf, const char *s)
 
 void dp_buf_vprintf(dp_buf_t *buf, const char *fmt, va_list ap)
 {
+    /* Formatted once into the room there is; a second time only when it
+     * did not fit. */
+    size_t room = buf->cap > buf->len ? buf->cap - buf->len : 0;
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    int n = vsnprintf(room ? buf->data + buf->len : NULL, room, fmt, copy);
     va_end(copy);
+    if (n >= 0 && (size_t)n < room) {
+        buf->len += (size_t)n;
+        return;
+    }
+    if (room)
+        buf->data[buf->len] = '\0'; /* what did not fit is not kept */
     if (n < 0)
         return;
     dp_buf_reserve(buf, (size_t)n);
