@@ -451,9 +451,57 @@ static void s_emit_md(dp_buf_t *out, const uint32_t *c, size_t n, size_t i,
     }
 }
 
+/* True for text that nothing below would change: printable ASCII (no
+ * control, break or bidi character to clean) within max_chars, without a
+ * character that s_emit_md or s_emit_md_char escapes or rewrites, and
+ * without a "GH-" reference. Most titles, logins and labels are. */
+static bool s_md_plain(const char *text, size_t len, size_t max_chars)
+{
+    if (max_chars && len > max_chars)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c > 0x7e)
+            return false;
+        switch (c) {
+        case '`':
+        case '\\':
+        case '&':
+        case '<':
+        case '>':
+        case '{':
+        case '}':
+        case '@':
+        case '|':
+            return false;
+        case ']': /* a link's end only before "(" */
+            if (text[i + 1] == '(')
+                return false;
+            break;
+        case '#': /* a reference only before a digit */
+            if (text[i + 1] >= '0' && text[i + 1] <= '9')
+                return false;
+            break;
+        case '-':
+            if (i >= 2 && (text[i - 1] | 0x20) == 'h' &&
+                (text[i - 2] | 0x20) == 'g')
+                return false;
+            break;
+        default:
+            break;
+        }
+    }
+    return true;
+}
+
 void dp_text_md_inline(dp_buf_t *out, const char *text, size_t max_chars)
 {
     assert(out);
+    size_t len = text ? strlen(text) : 0;
+    if (s_md_plain(text, len, max_chars)) {
+        dp_buf_append(out, text ? text : "", len);
+        return;
+    }
     s_text_t t;
     s_clean(text, S_CLEAN_LINE, max_chars, &t);
     s_emit_md(out, t.cps, t.n, 0, NULL);

@@ -571,26 +571,26 @@ static int s_labels(dp_buf_t *out, const json_t *labels, const s_words_t *w,
 
 /* The link of an item: its own URL only when it is the canonical GitHub
  * URL of this repository and number, else that URL built from them. */
-static char *s_item_url(const s_digest_t *d, int64_t number, bool pr,
-                        const char *url)
+static void s_item_url(dp_buf_t *out, const s_digest_t *d, int64_t number,
+                       bool pr, const char *url)
 {
-    char *issue = dp_asprintf(RENDERER_GITHUB "%s/issues/%lld", d->repo,
-                              (long long)number);
-    char *pull =
-        dp_asprintf(RENDERER_GITHUB "%s/pull/%lld", d->repo, (long long)number);
-    char *link;
-    if (url && strcmp(url, issue) == 0)
-        pr = false;
-    else if (url && strcmp(url, pull) == 0)
-        pr = true;
-    if (pr) {
-        link = pull;
-        dp_free(issue);
-    } else {
-        link = issue;
-        dp_free(pull);
+    char num[24];
+    snprintf(num, sizeof num, "%lld", (long long)number);
+    size_t base = strlen(RENDERER_GITHUB), repo = strlen(d->repo);
+    /* The URL of the item says which it is when it is GitHub's page of
+     * this number in this repository: ".../issues/N" or ".../pull/N". */
+    if (url && strncmp(url, RENDERER_GITHUB, base) == 0 &&
+        strncmp(url + base, d->repo, repo) == 0) {
+        const char *rest = url + base + repo;
+        if (strncmp(rest, "/issues/", 8) == 0 && strcmp(rest + 8, num) == 0)
+            pr = false;
+        else if (strncmp(rest, "/pull/", 6) == 0 && strcmp(rest + 6, num) == 0)
+            pr = true;
     }
-    return link;
+    dp_buf_puts(out, RENDERER_GITHUB);
+    dp_buf_puts(out, d->repo);
+    dp_buf_puts(out, pr ? "/pull/" : "/issues/");
+    dp_buf_puts(out, num);
 }
 
 /* One appendix line. */
@@ -625,17 +625,25 @@ static int s_item(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
     if (rc < 0)
         return rc;
 
-    char *link = s_item_url(d, number, pr, url);
     char when[RENDERER_TIME_LEN];
     s_when(at, d, w, when, sizeof when);
-    dp_buf_printf(out, "- [#%lld](%s) ", (long long)number, link);
-    dp_free(link);
+    char num[24];
+    snprintf(num, sizeof num, "%lld", (long long)number);
+    dp_buf_puts(out, "- [#");
+    dp_buf_puts(out, num);
+    dp_buf_puts(out, "](");
+    s_item_url(out, d, number, pr, url);
+    dp_buf_puts(out, ") ");
     s_inline(out, title);
     dp_buf_puts(out, " — ");
     rc = s_labels(out, labels, w, where, err, errlen);
     dp_buf_puts(out, " — by ");
     s_inline(out, author && *author ? author : "ghost");
-    dp_buf_printf(out, " (%s: %s)\n", w->verbs[list], when);
+    dp_buf_puts(out, " (");
+    dp_buf_puts(out, w->verbs[list]);
+    dp_buf_puts(out, ": ");
+    dp_buf_puts(out, when);
+    dp_buf_puts(out, ")\n");
     return rc;
 }
 
