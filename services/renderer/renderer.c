@@ -569,13 +569,12 @@ static int s_labels(dp_buf_t *out, const json_t *labels, const s_words_t *w,
     return 0;
 }
 
-/* The link of an item: its own URL only when it is the canonical GitHub
- * URL of this repository and number, else that URL built from them. */
-static void s_item_url(dp_buf_t *out, const s_digest_t *d, int64_t number,
+/* Appends the link of item num (its decimal number): its own URL only when
+ * it is the canonical GitHub URL of this repository and number, else that
+ * URL built from them. */
+static void s_item_url(dp_buf_t *out, const s_digest_t *d, const char *num,
                        bool pr, const char *url)
 {
-    char num[24];
-    snprintf(num, sizeof num, "%lld", (long long)number);
     size_t base = strlen(RENDERER_GITHUB), repo = strlen(d->repo);
     /* The URL of the item says which it is when it is GitHub's page of
      * this number in this repository: ".../issues/N" or ".../pull/N". */
@@ -632,7 +631,7 @@ static int s_item(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
     dp_buf_puts(out, "- [#");
     dp_buf_puts(out, num);
     dp_buf_puts(out, "](");
-    s_item_url(out, d, number, pr, url);
+    s_item_url(out, d, num, pr, url);
     dp_buf_puts(out, ") ");
     s_inline(out, title);
     dp_buf_puts(out, " — ");
