@@ -375,10 +375,20 @@ static int s_next(s_cursor_t *c, s_value_t *v)
     return 0; /* bin, ext, float, map: no field has such a type */
 }
 
+/* Where a decoder copies the string fields of a message: one block of
+ * the frame's length. A string of n bytes took at least n + 1 bytes of the
+ * frame (its header), so it fits with its NUL; one allocation serves the
+ * whole message instead of one a string. */
+typedef struct {
+    char *at;
+    size_t left;
+} s_block_t;
+
 /* Checks a string value and, when keep, copies it into *out (NULL is
- * left there otherwise). */
+ * left there otherwise): into block when there is one, else into a string
+ * of its own. */
 static int s_get_str(const s_value_t *o, char **out, bool keep,
-                     s_where_t *where)
+                     s_block_t *block, s_where_t *where)
 {
     if (o->type == V_NIL) {
         *out = NULL;
@@ -399,8 +409,18 @@ static int s_get_str(const s_value_t *o, char **out, bool keep,
     where->at = dp_utf8_invalid_at(p, n);
     if (where->at != n)
         return S_BAD_UTF8;
-    if (keep)
+    if (!keep)
+        return 0;
+    if (!block) {
         *out = n ? dp_strndup(p, n) : dp_strdup("");
+        return 0;
+    }
+    assert(n < block->left);
+    memcpy(block->at, p, n);
+    block->at[n] = '\0';
+    *out = block->at;
+    block->at += n + 1;
+    block->left -= n + 1;
     return 0;
 }
 
@@ -420,16 +440,19 @@ static int s_get_i64(const s_value_t *o, int64_t *out)
 }
 
 /* Reads one field, whose value o was just read from c, into base (its
- * strings only when keep: they are checked either way); on error returns
- * an s_bad_t with *where set for string faults. */
+ * strings only when keep: they are checked either way; a string field
+ * into block when there is one, the items of a list each into a string of
+ * its own, as dp_strs_t owns them); on error returns an s_bad_t with
+ * *where set for string faults. */
 static int s_get_field(const s_field_t *f, const s_value_t *o, s_cursor_t *c,
-                       void *base, bool keep, s_where_t *where)
+                       void *base, bool keep, s_block_t *block,
+                       s_where_t *where)
 {
     void *field = (char *)base + f->offset;
     where->item = SIZE_MAX;
     switch (f->type) {
     case F_STR:
-        return s_get_str(o, (char **)field, keep, where);
+        return s_get_str(o, (char **)field, keep, block, where);
     case F_I64:
         return s_get_i64(o, (int64_t *)field);
     case F_BOOL:
@@ -454,7 +477,7 @@ static int s_get_field(const s_field_t *f, const s_value_t *o, s_cursor_t *c,
             where->item = (size_t)i;
             if (s_next(c, &item) < 0)
                 return S_BAD_TYPE;
-            int rc = s_get_str(&item, &s, keep, where);
+            int rc = s_get_str(&item, &s, keep, NULL, where);
             if (rc < 0)
                 return rc;
             if (item.type == V_NIL)
@@ -530,13 +553,20 @@ static int s_decode(const void *data, size_t len, size_t max_len, dp_msg_t *msg,
         return s_fail(err, errlen, "%s has %u fields, needs %zu", def->name,
                       (unsigned)(root.u - 2), def->nfields);
     msg->type = (dp_msg_type_t)def->type;
+    /* A head keeps two short strings: each its own. */
+    s_block_t block = {NULL, 0};
+    if (!head) {
+        msg->block = block.at = dp_malloc(len);
+        msg->block_len = block.left = len;
+    }
     for (size_t i = 0; i < def->nfields; i++) {
         s_where_t where = {SIZE_MAX, 0};
         int why =
             s_next(&cur, &v) < 0
                 ? S_BAD_TYPE
                 : s_get_field(&def->fields[i], &v, &cur, s_payload(msg),
-                              !head || s_head_field(&def->fields[i]), &where);
+                              !head || s_head_field(&def->fields[i]),
+                              head ? NULL : &block, &where);
         if (why < 0) {
             s_field_fail(def, &def->fields[i], why, &where, err, errlen);
             dp_msg_clear(msg);
@@ -598,12 +628,23 @@ int dp_msg_encode_classified(const void *event, size_t len,
 
 /* ==== Ownership ==== */
 
-static void s_free_fields(const s_msgdef_t *def, void *base)
+/* True when s lies in the block of msg (its decoder's copy). */
+static bool s_in_block(const dp_msg_t *msg, const char *s)
 {
+    return msg->block &&
+           (uintptr_t)s - (uintptr_t)msg->block < (uintptr_t)msg->block_len;
+}
+
+/* Frees the strings of msg's fields: those of its block with the block,
+ * any other (a field set after the decode) on its own. */
+static void s_free_fields(const s_msgdef_t *def, dp_msg_t *msg)
+{
+    char *base = s_payload(msg);
     for (size_t i = 0; i < def->nfields; i++) {
-        void *field = (char *)base + def->fields[i].offset;
+        void *field = base + def->fields[i].offset;
         if (def->fields[i].type == F_STR) {
-            dp_free(*(char **)field);
+            if (!s_in_block(msg, *(char **)field))
+                dp_free(*(char **)field);
         } else if (def->fields[i].type == F_STRS) {
             dp_strs_clear(field);
         }
@@ -616,7 +657,8 @@ void dp_msg_clear(dp_msg_t *msg)
         return;
     const s_msgdef_t *def = s_msgdef(msg->type);
     if (def)
-        s_free_fields(def, s_payload(msg));
+        s_free_fields(def, msg);
+    dp_free(msg->block);
     memset(msg, 0, sizeof *msg);
 }
 
@@ -677,11 +719,18 @@ void dp_event_to_classified(const dp_event_t *ev, dp_classified_t *out)
     s_copy_fields(s_msgdef(DP_MSG_EVENT), out, ev);
 }
 
-void dp_event_move_to_classified(dp_event_t *ev, dp_classified_t *out)
+void dp_msg_move_to_classified(dp_msg_t *event, dp_msg_t *out)
 {
-    /* The same prefix, so the same bytes: the pointers change owner. */
-    memcpy(out, ev, sizeof *ev);
-    memset(ev, 0, sizeof *ev);
+    assert(event->type == DP_MSG_EVENT && out->type == DP_MSG_CLASSIFIED);
+    assert(!out->block);
+    /* The same prefix, so the same bytes: the pointers change owner, and
+     * the block that holds them with them. */
+    memcpy(&out->u.classified, &event->u.event, sizeof event->u.event);
+    out->block = event->block;
+    out->block_len = event->block_len;
+    memset(&event->u.event, 0, sizeof event->u.event);
+    event->block = NULL;
+    event->block_len = 0;
 }
 
 void dp_strs_push(dp_strs_t *list, const char *s)

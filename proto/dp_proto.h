@@ -46,7 +46,12 @@ typedef enum {
 #undef DP_MSG_ENUM
 } dp_msg_type_t;
 
-/* A message of any type. Strings are owned and freed by dp_msg_clear. */
+/* A message of any type. Strings are owned and freed by dp_msg_clear. A
+ * decoded message's string fields lie in one block it owns (block, of
+ * block_len bytes; NULL for a message built in code): such a field may be
+ * read, or replaced by a string of its own (which dp_msg_clear frees), but
+ * not taken away to outlive the message. The items of a list are always
+ * strings of their own. */
 typedef struct {
     dp_msg_type_t type;
     union {
@@ -54,6 +59,8 @@ typedef struct {
         DP_PROTO_MESSAGES(DP_MSG_MEMBER, DP_FIELD_DECL)
 #undef DP_MSG_MEMBER
     } u;
+    char *block;
+    size_t block_len;
 } dp_msg_t;
 
 /* Name of a message type ("EVENT"), or "UNKNOWN". */
@@ -101,10 +108,12 @@ void dp_msg_copy(dp_msg_t *dst, const dp_msg_t *src);
  * classified message (deep copy). */
 void dp_event_to_classified(const dp_event_t *ev, dp_classified_t *out);
 
-/* Moves the fields that EVENT and CLASSIFIED share from ev into out: out's
- * fields of the event are overwritten (not freed), the rest of out is left
- * as it is, and ev is left empty (zeroed), with nothing to free. */
-void dp_event_move_to_classified(dp_event_t *ev, dp_classified_t *out);
+/* Moves the fields that EVENT and CLASSIFIED share, and the block that
+ * holds their strings, from the EVENT message event into the CLASSIFIED
+ * message out (which has no block yet): out's fields of the event are
+ * overwritten (not freed), the rest of out is left as it is, and event is
+ * left empty, with nothing to free. */
+void dp_msg_move_to_classified(dp_msg_t *event, dp_msg_t *out);
 
 /* Appends a copy of s to a string list. */
 void dp_strs_push(dp_strs_t *list, const char *s);

@@ -207,14 +207,16 @@ static const char *s_item_class(classifier_t *self, const dp_event_t *ev,
     return category;
 }
 
-void classifier_classify_event(classifier_t *self, dp_event_t *ev,
-                               dp_classified_t *out)
+void classifier_classify_event(classifier_t *self, dp_msg_t *in,
+                               dp_msg_t *out)
 {
-    assert(self && ev && out);
-    memset(out, 0, sizeof *out);
-    out->category = dp_strdup(s_item_class(self, ev, out));
-    s_event_figures(ev, out);
-    dp_event_move_to_classified(ev, out);
+    assert(self && in && out && in->type == DP_MSG_EVENT);
+    *out = (dp_msg_t){.type = DP_MSG_CLASSIFIED};
+    dp_event_t *ev = &in->u.event;
+    dp_classified_t *c = &out->u.classified;
+    c->category = dp_strdup(s_item_class(self, ev, c));
+    s_event_figures(ev, c);
+    dp_msg_move_to_classified(in, out);
 }
 
 void classifier_classify(const rules_t *rules, const dp_event_t *ev,
@@ -268,8 +270,8 @@ int classifier_run(classifier_t *self)
                         CLASSIFIER_POLL_MS, &msg, &self->bad) < 0)
             continue;
         if (msg.type == DP_MSG_EVENT) {
-            dp_msg_t out = {.type = DP_MSG_CLASSIFIED};
-            classifier_classify_event(self, &msg.u.event, &out.u.classified);
+            dp_msg_t out;
+            classifier_classify_event(self, &msg, &out);
             /* The event's own bytes go on as they came, the
              * classification after them. */
             dp_buf_reset(&sent);

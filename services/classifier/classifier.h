@@ -40,10 +40,11 @@ void classifier_classify(const rules_t *rules, const dp_event_t *ev,
  * once per event (an item's comments and reviews repeat its title, body,
  * labels and files: the answer for the last CLASSIFIER_MEMO_SLOTS items is
  * kept, keyed by everything the rules read, rules_memberships included).
- * The strings of ev move into out, which is overwritten (not freed) and
- * owned by the caller; ev is left empty. */
-void classifier_classify_event(classifier_t *self, dp_event_t *ev,
-                               dp_classified_t *out);
+ * The strings of the EVENT message in move into out, a CLASSIFIED message
+ * that is overwritten (not freed) and owned by the caller; in is left
+ * empty. */
+void classifier_classify_event(classifier_t *self, dp_msg_t *in,
+                               dp_msg_t *out);
 
 /* Bad frames dropped so far. */
 long classifier_bad_frames(const classifier_t *self);

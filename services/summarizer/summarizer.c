@@ -373,9 +373,8 @@ static char *s_text_of(void *arg, const char *id, bool body)
                       &msg, err, sizeof err) < 0)
         goto out;
     if (msg.type == DP_MSG_CLASSIFIED) {
-        char **text = body ? &msg.u.classified.body : &msg.u.classified.text;
-        out = *text; /* taken */
-        *text = NULL;
+        const char *text = body ? msg.u.classified.body : msg.u.classified.text;
+        out = text ? dp_strdup(text) : NULL; /* the message's block goes */
     }
     dp_msg_clear(&msg);
 out:

@@ -848,10 +848,9 @@ static void test_event_to_classified_copies_every_event_field(void **state)
 {
     (void)state;
     for (int v = VARIANT_FULL; v < VARIANTS; v++) {
-        dp_msg_t ev, out;
+        dp_msg_t ev, out = {.type = DP_MSG_CLASSIFIED};
         s_fill(&ev, DP_MSG_EVENT, v);
-        memset(&out, 0x5a, sizeof out); /* overwritten, not freed */
-        out.type = DP_MSG_CLASSIFIED;
+        memset(&out.u, 0x5a, sizeof out.u); /* overwritten, not freed */
         dp_event_to_classified(&ev.u.event, &out.u.classified);
         const dp_event_t *x = &ev.u.event;
         const dp_classified_t *y = &out.u.classified;
@@ -874,6 +873,49 @@ static void test_event_to_classified_copies_every_event_field(void **state)
         dp_buf_free(&frame);
         dp_msg_clear(&out);
     }
+}
+
+/* A decoded message's string fields lie in its block; one replaced after
+ * the decode is freed on its own, one cleared is simply let go; the lists'
+ * items are strings of their own (ASan checks what is freed, and how). */
+static void test_decoded_strings_share_one_block(void **state)
+{
+    (void)state;
+    dp_msg_t ev, back;
+    s_fill(&ev, DP_MSG_EVENT, VARIANT_FULL);
+    dp_buf_t frame = DP_BUF_INIT;
+    s_encode(&ev, &frame);
+    s_expect_accept(frame.data, frame.len, &back);
+    assert_non_null(back.block);
+    assert_int_equal(back.block_len, frame.len);
+    const dp_event_t *e = &back.u.event;
+    assert_true(e->title >= back.block &&
+                e->title < back.block + back.block_len);
+    assert_true(e->repo >= back.block && e->repo < back.block + back.block_len);
+    assert_true(e->labels.count > 0);
+    for (size_t i = 0; i < e->labels.count; i++)
+        assert_false(e->labels.items[i] >= back.block &&
+                     e->labels.items[i] < back.block + back.block_len);
+    back.u.event.title = dp_strdup("replaced");
+    back.u.event.body = NULL;
+    dp_strs_push(&back.u.event.labels, "added");
+    dp_msg_clear(&back);
+    assert_null(back.block);
+
+    /* Moved into a CLASSIFIED message, with the block. */
+    s_expect_accept(frame.data, frame.len, &back);
+    dp_msg_t out = {.type = DP_MSG_CLASSIFIED};
+    dp_msg_move_to_classified(&back, &out);
+    assert_null(back.block);
+    assert_null(back.u.event.title);
+    dp_msg_clear(&back);
+    out.u.classified.category = dp_strdup("feature");
+    assert_string_equal(out.u.classified.title, ev.u.event.title);
+    assert_string_equal(out.u.classified.repo, ev.u.event.repo);
+    assert_int_equal(out.u.classified.labels.count, ev.u.event.labels.count);
+    dp_msg_clear(&out);
+    dp_msg_clear(&ev);
+    dp_buf_free(&frame);
 }
 
 static void test_strs_push_copies_and_turns_null_into_empty(void **state)
@@ -1878,6 +1920,7 @@ int main(void)
         cmocka_unit_test(test_copy_is_deep_for_every_message),
         cmocka_unit_test(test_copy_of_unknown_type_is_empty),
         cmocka_unit_test(test_event_to_classified_copies_every_event_field),
+        cmocka_unit_test(test_decoded_strings_share_one_block),
         cmocka_unit_test(test_strs_push_copies_and_turns_null_into_empty),
         cmocka_unit_test(test_subject_is_kind_dot_repo_for_every_message),
         cmocka_unit_test(test_to_json_is_one_ascii_line_with_every_field),
