@@ -22,12 +22,10 @@
 #define DP_STORE_TRYAGAIN_MS 20 /* wait before a TRYAGAIN is sent again */
 #define DP_STORE_WIRE_KEEP (1u << 20) /* largest batch buffer kept */
 
-/* A command in the wire format (RESP), at off in its buffer, with the
- * slot of its key (-1 for none); a queued one is kept so a batch can be
- * resent after reconnecting. */
+/* A command in the wire format (RESP), at off in its buffer; a queued one
+ * is kept so a batch can be resent after reconnecting. */
 typedef struct {
     size_t off, len;
-    int slot;
 } s_cmd_t;
 
 /* One Redis server: the URL's, or a node of a cluster. */
@@ -362,8 +360,7 @@ static void s_format(dp_buf_t *b, int argc, const char **argv,
         dp_buf_append(b, argv[i], len);
         dp_buf_append(b, "\r\n", 2);
     }
-    *cmd = (s_cmd_t){off, b->len - off,
-                     dp_store_command_slot(argc, argv, lens)};
+    *cmd = (s_cmd_t){off, b->len - off};
 }
 
 void dp_store_destroy(dp_store_t **self_p)
@@ -561,6 +558,50 @@ static int s_redirect_node(dp_store_t *self, const redisReply *r, int from)
 
 /* ==== Cluster: batches ==== */
 
+/* Reads "<mark><n>\r\n" at *p (before end) into *n. */
+static bool s_wire_header(const char **p, const char *end, char mark,
+                          size_t *n)
+{
+    const char *q = *p;
+    if (q == end || *q++ != mark)
+        return false;
+    *n = 0;
+    while (q < end && *q >= '0' && *q <= '9')
+        *n = *n * 10 + (size_t)(*q++ - '0');
+    if (end - q < 2 || q[0] != '\r' || q[1] != '\n')
+        return false;
+    *p = q + 2;
+    return true;
+}
+
+/* The slot of the command s_format wrote at wire[0..len), or -1 for one
+ * without a key: worked out from the text once a batch goes to a cluster,
+ * so a single server's batches never pay for it. */
+static int s_wire_slot(const char *wire, size_t len)
+{
+    enum { S_ARGS = 4 }; /* a key is at most the fourth argument */
+    const char *p = wire, *end = wire + len;
+    char *argv[S_ARGS];
+    size_t lens[S_ARGS], argc = 0, n = 0;
+    if (!s_wire_header(&p, end, '*', &n) || n == 0)
+        return -1;
+    size_t want = n < S_ARGS ? n : S_ARGS;
+    while (argc < want && s_wire_header(&p, end, '$', &lens[argc]) &&
+           lens[argc] + 2 <= (size_t)(end - p)) {
+        /* NUL-terminated for the command's name; a key may hold NULs. */
+        argv[argc] = dp_malloc(lens[argc] + 1);
+        memcpy(argv[argc], p, lens[argc]);
+        argv[argc][lens[argc]] = '\0';
+        p += lens[argc++] + 2;
+    }
+    int slot = argc == want ? dp_store_command_slot((int)argc,
+                                                    (const char **)argv, lens)
+                            : -1;
+    for (size_t i = 0; i < argc; i++)
+        dp_free(argv[i]);
+    return slot;
+}
+
 /* A node for a command without a key: one connected, else the first. */
 static int s_any(const dp_store_t *self)
 {
@@ -651,7 +692,7 @@ static int s_cluster_run(dp_store_t *self, const char *wire,
     if (!self->slots)
         (void)s_refresh(self); /* on failure, node 0 is asked: MOVED */
     for (size_t i = 0; i < n; i++)
-        route[i].slot = cmds[i].slot;
+        route[i].slot = s_wire_slot(wire + cmds[i].off, cmds[i].len);
     for (int round = 0; round <= DP_STORE_REDIRECTS; round++) {
         s_cluster_send(self, wire, cmds, n, route);
         bool refresh = false, wait = false, left = false;

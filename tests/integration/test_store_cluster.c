@@ -163,6 +163,17 @@ static void test_batches_mix_slots_and_keep_their_order(void **state)
         total += keys;
     }
     assert_int_equal(total, S_KEYS);
+    /* Each went straight to its node: none was refused with MOVED. */
+    for (int n = 0; n < DP_TK_CLUSTER_NODES; n++) {
+        redisReply *info =
+            dp_tk_cluster_command(&ctx->cluster, n, "INFO commandstats");
+        assert_non_null(info);
+        assert_int_equal(info->type, REDIS_REPLY_STRING);
+        const char *set = strstr(info->str, "cmdstat_set:");
+        assert_non_null(set);
+        assert_non_null(strstr(set, "rejected_calls=0,"));
+        freeReplyObject(info);
+    }
     /* One command at a time, too; an error reply is a reply. */
     const char *get[] = {"GET", "k7"};
     s_expect(ctx->store, "v49", 2, get);
