@@ -24,6 +24,10 @@
  *                            them, 200), sent one after the other: from the
  *                            window's last frame sent to its REPORT;
  *                            percentiles by nearest rank
+ *   window_to_digest_p50/p99_ms_1000, window_digest_to_report_p50/p99_ms_1000
+ *                            the same windows split where the DIGEST comes
+ *                            by on the summarizer's tap: the events and the
+ *                            digest, then the rendering
  *   rss_idle_mib_*, rss_load_mib_*
  *                            VmRSS of each service once the probe came
  *                            back, and VmHWM after the load; max over the
@@ -105,6 +109,8 @@ typedef struct {
     bench_svc_t svc[BENCH_NSERVICES];
     dp_bus_t *bus;
     dp_sock_t *push, *sub; /* into the classifier; the renderer's tap */
+    dp_sock_t *dsub;       /* the summarizer's tap, its DIGESTs */
+    double digest_at;      /* when the DIGEST awaited last came by */
     dp_buf_t subject, frame;
     long revision; /* of the probe window */
 } bench_t;
@@ -511,20 +517,44 @@ static void s_send(bench_t *b, const dp_buf_t *frame)
         s_die("cannot send a frame to the classifier");
 }
 
+/* Notes in b->digest_at when the DIGEST of window (repo, from) comes by
+ * on the summarizer's tap; other messages are skipped. */
+static void s_take_digest(bench_t *b, const char *repo, int64_t from)
+{
+    dp_msg_t msg;
+    while (dp_msg_recv(b->dsub, &b->subject, &b->frame, BENCH_MAX_FRAME, 0,
+                       &msg, NULL) == 0) {
+        if (msg.type == DP_MSG_DIGEST && msg.u.digest.repo &&
+            !strcmp(msg.u.digest.repo, repo) && msg.u.digest.win_from == from)
+            b->digest_at = dp_bench_now_ms();
+        dp_msg_clear(&msg);
+    }
+}
+
 /* Waits up to timeout_ms for the renderer's answer about window (repo,
  * from): true for a REPORT; a STATUS of that window ends the run. Other
- * messages are skipped. False on time out. */
+ * messages are skipped. False on time out. The DIGEST's time on the way
+ * is noted in b->digest_at (0 when it was not seen). */
 static bool s_wait_report(bench_t *b, const char *repo, int64_t from,
                           int timeout_ms)
 {
     double until = dp_bench_now_ms() + timeout_ms;
+    b->digest_at = 0;
     for (;;) {
         double left = until - dp_bench_now_ms();
         if (left <= 0)
             return false;
+        dp_sock_t *socks[] = {b->sub, b->dsub};
+        bool ready[2] = {false, false};
+        if (dp_sock_poll(socks, ready, 2, (int)left + 1) <= 0)
+            continue;
+        if (ready[1])
+            s_take_digest(b, repo, from);
+        if (!ready[0])
+            continue;
         dp_msg_t msg;
         int rc = dp_msg_recv(b->sub, &b->subject, &b->frame, BENCH_MAX_FRAME,
-                             (int)left + 1, &msg, NULL);
+                             0, &msg, NULL);
         if (rc == DP_EAGAIN)
             continue;
         if (rc < 0)
@@ -809,6 +839,7 @@ static void s_cleanup(bench_t *b)
 {
     dp_sock_destroy(&b->push);
     dp_sock_destroy(&b->sub);
+    dp_sock_destroy(&b->dsub);
     dp_bus_destroy(&b->bus);
     s_stop_services(b);
     dp_tk_redis_stop(&b->redis);
@@ -837,11 +868,15 @@ static void s_setup(bench_t *b)
         s_die("no bus");
     char *in = dp_asprintf(">ipc://%s/classifier.in", b->dir);
     char *tap = dp_asprintf(">ipc://%s/renderer.pub", b->dir);
+    char *dtap = dp_asprintf(">ipc://%s/summarizer.pub", b->dir);
     b->push = dp_sock_new(b->bus, ZMQ_PUSH, in);
     b->sub = dp_sock_new(b->bus, ZMQ_SUB, tap);
+    b->dsub = dp_sock_new(b->bus, ZMQ_SUB, dtap);
     dp_free(in);
     dp_free(tap);
-    if (!b->push || !b->sub || dp_sock_subscribe(b->sub, "") < 0)
+    dp_free(dtap);
+    if (!b->push || !b->sub || !b->dsub || dp_sock_subscribe(b->sub, "") < 0 ||
+        dp_sock_subscribe(b->dsub, "digest.") < 0)
         s_die("cannot open the bench's sockets");
 }
 
@@ -911,8 +946,13 @@ int main(void)
            s_percentile_of(ratio, BENCH_ROUNDS, 50));
     s_cpu_print(&b, cpu_none, cpu_avg, pipe_med);
 
-    /* Latency: windows of BENCH_LAT_EVENTS, one after the other. */
+    /* Latency: windows of BENCH_LAT_EVENTS, one after the other; each
+     * split where its DIGEST comes by on the summarizer's tap: the events
+     * and the digest before, the rendering after. */
     double *lat = dp_calloc((size_t)nwin, sizeof *lat);
+    double *dig = dp_calloc((size_t)nwin, sizeof *dig);
+    double *ren = dp_calloc((size_t)nwin, sizeof *ren);
+    size_t ndig = 0;
     for (long k = 0; k < nwin; k++) {
         int64_t from = BENCH_T0 + (k + 1) * HOUR;
         s_frames(&f, "bench/latency", from, BENCH_LAT_EVENTS);
@@ -920,7 +960,12 @@ int main(void)
         s_frames_free(&f);
         if (!s_wait_report(&b, "bench/latency", from, BENCH_REPORT_MS))
             s_die("no REPORT for latency window %ld", k);
-        lat[k] = dp_bench_now_ms() - last;
+        double now = dp_bench_now_ms();
+        lat[k] = now - last;
+        if (b.digest_at > 0) { /* the tap may drop: then it is left out */
+            dig[ndig] = b.digest_at - last;
+            ren[ndig++] = now - b.digest_at;
+        }
     }
     qsort(lat, (size_t)nwin, sizeof *lat, s_cmp_double);
     printf("window_latency_p50_ms_%d: %.1f ms\n", BENCH_LAT_EVENTS,
@@ -929,7 +974,21 @@ int main(void)
            s_percentile(lat, (size_t)nwin, 99));
     printf("window_latency_max_ms_%d: %.1f ms\n", BENCH_LAT_EVENTS,
            lat[nwin - 1]);
+    if (ndig > 0) {
+        qsort(dig, ndig, sizeof *dig, s_cmp_double);
+        qsort(ren, ndig, sizeof *ren, s_cmp_double);
+        printf("window_to_digest_p50_ms_%d: %.1f ms\n", BENCH_LAT_EVENTS,
+               s_percentile(dig, ndig, 50));
+        printf("window_to_digest_p99_ms_%d: %.1f ms\n", BENCH_LAT_EVENTS,
+               s_percentile(dig, ndig, 99));
+        printf("window_digest_to_report_p50_ms_%d: %.1f ms\n",
+               BENCH_LAT_EVENTS, s_percentile(ren, ndig, 50));
+        printf("window_digest_to_report_p99_ms_%d: %.1f ms\n",
+               BENCH_LAT_EVENTS, s_percentile(ren, ndig, 99));
+    }
     dp_free(lat);
+    dp_free(dig);
+    dp_free(ren);
 
     s_rss(&b, "load", "VmHWM:");
     s_bench = NULL;
