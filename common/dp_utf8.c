@@ -42,28 +42,37 @@ size_t dp_utf8_char(const char *s, size_t len, size_t *bad)
     return 0;
 }
 
-/* Bytes of s[0..len) before the first one past ASCII, read a word at a
- * time: titles and bodies are mostly ASCII, and every hop checks them. */
-static size_t s_ascii_run(const unsigned char *s, size_t len)
+/* Bytes of s[0..len) before the first one past ASCII (or, with no_nul,
+ * the first NUL), read a word at a time: titles and bodies are mostly
+ * ASCII, and every hop checks them. (w - 0x01..01) | w has a high bit set
+ * in a word exactly when a byte of it is 0 or past 0x7F: with every byte
+ * at least 1 nothing borrows. */
+static size_t s_ascii_run(const unsigned char *s, size_t len, bool no_nul)
 {
     const uint64_t high = UINT64_C(0x8080808080808080);
+    const uint64_t ones = no_nul ? UINT64_C(0x0101010101010101) : 0;
     size_t i = 0;
     for (; i + sizeof(uint64_t) <= len; i += sizeof(uint64_t)) {
         uint64_t w;
         memcpy(&w, s + i, sizeof w);
-        if (w & high)
+        if (((w - ones) | w) & high)
             break;
     }
-    while (i < len && s[i] < 0x80)
+    while (i < len && s[i] < 0x80 && (s[i] || !no_nul))
         i++;
     return i;
+}
+
+size_t dp_utf8_plain_run(const char *s, size_t len)
+{
+    return s_ascii_run((const unsigned char *)s, len, true);
 }
 
 size_t dp_utf8_invalid_at(const char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
-        i += s_ascii_run((const unsigned char *)s + i, len - i);
+        i += s_ascii_run((const unsigned char *)s + i, len - i, false);
         if (i == len)
             break;
         size_t n = dp_utf8_char(s + i, len - i, NULL);

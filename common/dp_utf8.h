@@ -28,6 +28,10 @@ size_t dp_utf8_invalid_at(const char *s, size_t len);
 /* True when s[0..len) is well-formed UTF-8. */
 bool dp_utf8_valid(const char *s, size_t len);
 
+/* Bytes of s[0..len) before the first NUL or byte past ASCII: len for
+ * plain ASCII text without NUL, which needs no other check. */
+size_t dp_utf8_plain_run(const char *s, size_t len);
+
 /* Returns a NUL-terminated copy of s[0..len) in which every maximal
  * invalid subpart is replaced by U+FFFD (the W3C/WHATWG practice), so
  * "a\xFF" becomes "a\uFFFD" and a sequence cut short becomes one U+FFFD.

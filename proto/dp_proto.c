@@ -398,17 +398,21 @@ static int s_get_str(const s_value_t *o, char **out, bool keep,
         return S_BAD_TYPE;
     const char *p = o->bytes;
     size_t n = (size_t)o->u;
-    /* A NUL inside would silently cut the string short: refuse it. */
-    const char *nul = n ? memchr(p, '\0', n) : NULL;
-    if (nul) {
-        where->at = (size_t)(nul - p);
-        return S_BAD_NUL;
+    /* Plain ASCII without NUL, most strings, is read once; past it: */
+    size_t at = dp_utf8_plain_run(p, n);
+    if (at < n) {
+        /* A NUL inside would silently cut the string short: refuse it. */
+        const char *nul = memchr(p + at, '\0', n - at);
+        if (nul) {
+            where->at = (size_t)(nul - p);
+            return S_BAD_NUL;
+        }
+        /* Every string on the bus is UTF-8 (proto/README.md): bytes that
+         * are not would be dropped or mangled by JSON writers downstream. */
+        where->at = at + dp_utf8_invalid_at(p + at, n - at);
+        if (where->at != n)
+            return S_BAD_UTF8;
     }
-    /* Every string on the bus is UTF-8 (proto/README.md): bytes that are
-     * not would be dropped or mangled by JSON writers downstream. */
-    where->at = dp_utf8_invalid_at(p, n);
-    if (where->at != n)
-        return S_BAD_UTF8;
     if (!keep)
         return 0;
     if (!block) {

@@ -141,6 +141,36 @@ static void test_invalid_at_finds_a_bad_byte_anywhere_in_ascii(void **state)
     }
 }
 
+/* The plain run ends at the first NUL or byte past ASCII, whatever its
+ * offset and alignment, and a byte 0x01 or 0x7F (the edges of the word
+ * test) does not end it. */
+static void test_plain_run_stops_at_nul_or_past_ascii(void **state)
+{
+    (void)state;
+    static const unsigned char stops[] = {0x00, 0x80, 0xC3, 0xFF};
+    static const unsigned char goes[] = {0x01, 0x7F, 'a'};
+    char text[80];
+    for (size_t len = 0; len < sizeof text; len++) {
+        for (size_t g = 0; g < sizeof goes; g++) {
+            memset(text, (char)goes[g], sizeof text);
+            assert_int_equal(dp_utf8_plain_run(text, len), len);
+            if (len > 0)
+                assert_int_equal(dp_utf8_plain_run(text + 1, len - 1), len - 1);
+        }
+        for (size_t at = 0; at < len; at++)
+            for (size_t k = 0; k < sizeof stops; k++) {
+                memset(text, 'a', sizeof text);
+                text[at] = (char)stops[k];
+                if (at + 1 < len)
+                    text[at + 1] = 0x01; /* a borrow must not hide it */
+                assert_int_equal(dp_utf8_plain_run(text, len), at);
+                if (at > 0)
+                    assert_int_equal(dp_utf8_plain_run(text + 1, len - 1),
+                                     at - 1);
+            }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_invalid_at_finds_a_bad_byte_anywhere_in_ascii),
         cmocka_unit_test(test_repair_replaces_each_maximal_subpart),
         cmocka_unit_test(test_validity_agrees_with_jansson),
+        cmocka_unit_test(test_plain_run_stops_at_nul_or_past_ascii),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
