@@ -3,6 +3,7 @@
 #include "dp_store.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dp_config.h"
 #include "dp_fs.h"
@@ -788,19 +790,29 @@ size_t dp_store_pending(dp_store_t *self)
 }
 
 /* Writes the queued batch to node 0, whole, as it was formatted: the
- * server works on it while the caller does something else. */
+ * server works on it while the caller does something else. It goes from
+ * the batch's buffer to the socket (a blocking one, with the store's
+ * timeout): through hiredis it would be copied into its output buffer,
+ * which is empty, as every command before was answered. On failure the
+ * caller drops the connection. */
 static int s_write_batch(dp_store_t *self)
 {
     redisContext *c = self->nodes[0].ctx;
-    int done = 0;
-    if (redisAppendFormattedCommand(c, self->wire.data, self->wire.len) !=
-        REDIS_OK)
-        return DP_EREDIS;
-    while (!done)
-        if (redisBufferWrite(c, &done) != REDIS_OK) {
-            dp_log(DP_LOG_WARN, "redis batch: %s", c->errstr);
+    assert(sdslen(c->obuf) == 0);
+    const char *p = self->wire.data;
+    size_t left = self->wire.len;
+    while (left > 0) {
+        ssize_t k = write(c->fd, p, left);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            dp_log(DP_LOG_WARN, "redis batch: %s",
+                   k < 0 ? strerror(errno) : "nothing written");
             return DP_EREDIS;
         }
+        p += k;
+        left -= (size_t)k;
+    }
     return 0;
 }
 
