@@ -391,6 +391,14 @@ static json_t *s_parse_value(s_parser_t *ps, int depth)
     }
 }
 
+json_t *dp_json_string(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t len = strlen(s);
+    return dp_utf8_valid(s, len) ? json_stringn_nocheck(s, len) : NULL;
+}
+
 json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen)
 {
     assert(text || len == 0);

@@ -29,6 +29,11 @@ bool dp_json_bool(const json_t *obj, const char *path, bool def);
 /* Value at a dotted path, borrowed; NULL when absent. */
 json_t *dp_json_get(const json_t *obj, const char *path);
 
+/* As json_string: a new JSON string of s, or NULL when s is NULL or not
+ * UTF-8; s is checked a word at a time where jansson reads it a byte at a
+ * time. */
+json_t *dp_json_string(const char *s);
+
 /* Parses a JSON text of len bytes (any value at the top, not only objects
  * and arrays). On error returns NULL and writes one line naming the
  * position into err: "line 3, column 7: <jansson's reason>". The caller

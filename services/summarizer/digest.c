@@ -165,14 +165,14 @@ static int s_cmp_events(const void *a, const void *b)
 
 static json_t *s_str(const char *s)
 {
-    return s ? json_string(s) : json_null();
+    return s ? dp_json_string(s) : json_null();
 }
 
 static json_t *s_strs(const dp_strs_t *list)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < list->count; i++)
-        json_array_append_new(arr, json_string(list->items[i]));
+        json_array_append_new(arr, dp_json_string(list->items[i]));
     return arr;
 }
 
@@ -318,17 +318,17 @@ static json_t *s_field_json(const s_field_t *f)
     case F_BOOL:
         return json_boolean(f->i);
     case F_STR:
-        return f->s ? json_string(f->s) : json_null();
+        return f->s ? dp_json_string(f->s) : json_null();
     case F_LIST: {
         json_t *arr = json_array();
         for (size_t i = 0; f->list && i < f->list->count; i++)
-            json_array_append_new(arr, json_string(f->list->items[i]));
+            json_array_append_new(arr, dp_json_string(f->list->items[i]));
         return arr;
     }
     case F_WORDS: {
         json_t *arr = json_array();
         for (size_t i = 0; i < f->nwords; i++)
-            json_array_append_new(arr, json_string(f->words[i]));
+            json_array_append_new(arr, dp_json_string(f->words[i]));
         return arr;
     }
     case F_JSON:
@@ -342,7 +342,7 @@ static json_t *s_fields_json(const s_field_t *f, size_t n)
     json_t *o = json_object();
     for (size_t i = 0; i < n; i++)
         if (f[i].kind != F_JSON || f[i].json) /* as json_object_set */
-            json_object_set_new(o, f[i].key, s_field_json(&f[i]));
+            json_object_set_new_nocheck(o, f[i].key, s_field_json(&f[i]));
     return o;
 }
 
@@ -544,7 +544,7 @@ static void s_note_topics(json_t **topics, const s_ev_t *ev)
                 seen = true;
         }
         if (!seen)
-            json_array_append_new(reasons, json_string(reason));
+            json_array_append_new(reasons, dp_json_string(reason));
     }
 }
 
@@ -965,10 +965,10 @@ static void s_topics(json_t *digest, json_t *facts, const s_item_t *items,
         const char *title = dp_json_str(t, "title");
         const char *short_name = dp_json_str(t, "short");
         json_t *topic = json_object();
-        json_object_set_new(topic, "id", json_string(id));
-        json_object_set_new(topic, "title", json_string(title ? title : id));
+        json_object_set_new(topic, "id", dp_json_string(id));
+        json_object_set_new(topic, "title", dp_json_string(title ? title : id));
         json_object_set_new(topic, "short",
-                            json_string(short_name ? short_name
+                            dp_json_string(short_name ? short_name
                                         : title    ? title
                                                    : id));
         json_t *list = json_array();
@@ -1025,7 +1025,7 @@ static int s_cmp_talkers(const void *a, const void *b)
 
 static json_t *s_str_or_null(const char *s)
 {
-    json_t *v = s ? json_string(s) : NULL;
+    json_t *v = s ? dp_json_string(s) : NULL;
     return v ? v : json_null();
 }
 
@@ -1068,8 +1068,8 @@ static json_t *s_participants(const s_item_t *it, const digest_opts_t *opts)
         if (p->review_state)
             json_object_set_new(q, "review_state",
                                 s_str_or_null(p->review_state));
-        json_object_set_new(q, "login", json_string(p->login));
-        json_object_set_new(q, "role", json_string(role));
+        json_object_set_new(q, "login", dp_json_string(p->login));
+        json_object_set_new(q, "role", dp_json_string(role));
         json_array_append_new(people, q);
     }
     dp_free(order);
@@ -1084,9 +1084,9 @@ static void s_first_response(json_t *o, const s_item_t *it, int64_t win_from)
     if (!it->first_reply_at)
         return;
     json_t *f = json_object();
-    json_object_set_new(f, "login", json_string(it->first_reply_by));
+    json_object_set_new(f, "login", dp_json_string(it->first_reply_by));
     json_object_set_new(
-        f, "role", json_string(s_role_name(s_role(it->first_reply_assoc))));
+        f, "role", dp_json_string(s_role_name(s_role(it->first_reply_assoc))));
     json_object_set_new(f, "at", json_integer(it->first_reply_at));
     if (s_first_is_known(it, win_from) && it->snap->created_at > 0 &&
         it->first_reply_at >= it->snap->created_at)
@@ -1206,7 +1206,7 @@ static json_t *s_changes(const s_item_t *items, size_t n,
         json_t *r;
         json_object_foreach(tops, id, r)
         {
-            json_array_append_new(topics, json_string(id));
+            json_array_append_new(topics, dp_json_string(id));
         }
         json_decref(tops);
         json_object_set_new(o, "topics", topics);
@@ -1230,7 +1230,7 @@ static void s_person_add(json_t *people, const char *login, const char *assoc,
                       0, "reviews", 0, "merged", 0);
         json_object_set_new(people, login, p);
     } else if (s_assoc_rank(assoc) > s_assoc_rank(dp_json_str(p, "assoc"))) {
-        json_object_set_new(p, "assoc", json_string(assoc));
+        json_object_set_new(p, "assoc", dp_json_string(assoc));
     }
     json_object_set_new(p, field, json_integer(dp_json_int(p, field, 0) + 1));
 }
@@ -1285,8 +1285,8 @@ static json_t *s_people(const s_ev_t **sorted, size_t n, json_t *roles,
     {
         json_t *q = json_deep_copy(p);
         s_role_t role = s_role(dp_json_str(q, "assoc"));
-        json_object_set_new(q, "login", json_string(login));
-        json_object_set_new(q, "role", json_string(s_role_name(role)));
+        json_object_set_new(q, "login", dp_json_string(login));
+        json_object_set_new(q, "role", dp_json_string(s_role_name(role)));
         json_object_set_new(q, "total",
                             json_integer(dp_json_int(q, "prs", 0) +
                                          dp_json_int(q, "issues", 0) +
@@ -1308,7 +1308,7 @@ static json_t *s_people(const s_ev_t **sorted, size_t n, json_t *roles,
         if (firsts && json_array_size(firsts) < cap->cap && role &&
             !strcmp(role, "first_time"))
             json_array_append_new(firsts,
-                                  json_string(dp_json_str(arr[i], "login")));
+                                  dp_json_string(dp_json_str(arr[i], "login")));
         s_cap_add(cap, cut, list, i, arr[i]);
     }
     *first_timers = firsts;
@@ -1401,7 +1401,7 @@ static json_t *s_wait_entry(const s_snap_t *s)
     json_object_set_new(o, "pr", json_boolean(s->is_pr));
     json_object_set_new(o, "draft", json_boolean(s->draft));
     char *title = s_cut(s->title, DIGEST_LEDGER_TITLE);
-    json_object_set_new(o, "title", json_string(title));
+    json_object_set_new(o, "title", dp_json_string(title));
     dp_free(title);
     json_object_set_new(o, "url", s_str(s->url));
     json_object_set_new(o, "author", s_str(s->author));
@@ -1956,13 +1956,13 @@ static void s_header(json_t *d, const dp_window_t *win)
      * offset; tz_offset and tz_label are those of the window start. */
     int offset = 0;
     if (win->tz && dp_tz_offset(win->tz, win->win_from, &offset) == 0)
-        json_object_set_new(d, "tz", json_string(win->tz));
+        json_object_set_new(d, "tz", dp_json_string(win->tz));
     else
         offset = 0;
     char label[32];
     dp_time_offset_label(offset, label, sizeof label);
     json_object_set_new(d, "tz_offset", json_integer(offset));
-    json_object_set_new(d, "tz_label", json_string(label));
+    json_object_set_new(d, "tz_label", dp_json_string(label));
 }
 
 /* Data cannot be complete beyond the present: a window that has not ended
@@ -1986,7 +1986,7 @@ static json_t *s_health(const dp_window_t *win, int64_t now)
                         json_integer(s_complete_until(win, now)));
     json_object_set_new(health, "events", json_integer(win->events));
     json_object_set_new(health, "problems", s_strs(&win->problems));
-    json_object_set_new(health, "writer", json_string("extractive"));
+    json_object_set_new(health, "writer", dp_json_string("extractive"));
     return health;
 }
 

@@ -651,9 +651,38 @@ static void test_parse_builds_what_jansson_builds(void **state)
     }
 }
 
+/* dp_json_string gives what json_string gives: the same string, or
+ * nothing for NULL and for bytes that are not UTF-8, wherever they lie. */
+static void test_string_agrees_with_json_string(void **state)
+{
+    (void)state;
+    assert_null(dp_json_string(NULL));
+    char text[40];
+    static const char *const bad[] = {"\xff", "\xc3", "\xed\xa0\x80",
+                                      "\xc0\xaf"};
+    for (size_t len = 0; len + 3 < sizeof text; len++) {
+        for (size_t k = 0; k <= sizeof bad / sizeof bad[0]; k++) {
+            memset(text, 'a', len);
+            text[len] = '\0';
+            if (k > 0) /* a bad sequence at the end, or in the middle */
+                strcat(text + (len / 2 == len ? len : len / 2), bad[k - 1]);
+            json_t *want = json_string(text), *got = dp_json_string(text);
+            assert_int_equal(want == NULL, got == NULL);
+            if (want)
+                assert_true(json_equal(want, got));
+            json_decref(want);
+            json_decref(got);
+        }
+    }
+    json_t *s = dp_json_string("caf\xc3\xa9");
+    assert_string_equal(json_string_value(s), "caf\xc3\xa9");
+    json_decref(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_string_agrees_with_json_string),
         cmocka_unit_test(test_paths_reach_nested_values),
         cmocka_unit_test(test_paths_give_defaults_when_absent_or_mistyped),
         cmocka_unit_test(test_int_ignores_reals_that_do_not_fit),
