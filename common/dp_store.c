@@ -17,12 +17,15 @@
 #include "dp_fs.h"
 #include "dp_log.h"
 #include "dp_metrics.h"
+#include "dp_service.h"
 #include "dp_tls.h"
 
 #define DP_STORE_TIMEOUT_MS 5000
 #define DP_STORE_HOST_MAX 256
 #define DP_STORE_TRYAGAIN_MS 20 /* wait before a TRYAGAIN is sent again */
 #define DP_STORE_WIRE_KEEP (1u << 20) /* largest batch buffer kept */
+#define DP_STORE_START_MS 250 /* quiet connection attempts at start */
+#define DP_STORE_START_STEP_MS 5
 
 /* A command in the wire format (RESP), at off in its buffer; a queued one
  * is kept so a batch can be resent after reconnecting. */
@@ -61,6 +64,7 @@ struct dp_store_t {
     size_t nqueue, capqueue;
     dp_buf_t wire; /* the queued commands, one after the other (RESP) */
     bool sent;     /* the queue is written to node 0 (dp_store_send) */
+    bool quiet;    /* failed connections are not logged (dp_store_new) */
     long long ping_at; /* monotonic ms of the next dp_store_keepalive PING */
 };
 
@@ -232,7 +236,8 @@ static int s_connect(dp_store_t *self, int i)
         n->tunnel = dp_tls_connect(n->host, n->port, ca && *ca ? ca : NULL,
                                    DP_STORE_TIMEOUT_MS, err, sizeof err);
         if (!n->tunnel) {
-            dp_log(DP_LOG_WARN, "redis %s: %s", where, err);
+            if (!self->quiet)
+                dp_log(DP_LOG_WARN, "redis %s: %s", where, err);
             return DP_EREDIS;
         }
         c = redisConnectFd(dp_tls_fd(n->tunnel));
@@ -242,8 +247,9 @@ static int s_connect(dp_store_t *self, int i)
         c = redisConnectWithTimeout(n->host, n->port, tv);
     }
     if (!c || c->err) {
-        dp_log(DP_LOG_WARN, "redis %s:%d: %s", where, n->port,
-               c ? c->errstr : "cannot allocate context");
+        if (!self->quiet)
+            dp_log(DP_LOG_WARN, "redis %s:%d: %s", where, n->port,
+                   c ? c->errstr : "cannot allocate context");
         if (c)
             redisFree(c);
         dp_tls_destroy(&n->tunnel);
@@ -320,7 +326,17 @@ dp_store_t *dp_store_new(const char *url, char *err, size_t errlen)
         dp_store_destroy(&self);
         return NULL;
     }
-    if (s_connect(self, 0) < 0) {
+    /* A Redis started beside its services (devpulse report starts them
+     * together) may not listen yet: it is asked again, quietly, for a
+     * moment, then once aloud. */
+    long long until = dp_service_now_ms() + DP_STORE_START_MS;
+    self->quiet = true;
+    int rc;
+    while ((rc = s_connect(self, 0)) < 0 && dp_service_now_ms() < until &&
+           dp_service_sleep_ms(DP_STORE_START_STEP_MS) == 0)
+        ;
+    self->quiet = false;
+    if (rc < 0 && s_connect(self, 0) < 0) {
         dp_metrics_redis(false);
         dp_log(DP_LOG_WARN, "redis not reachable yet; will retry");
     }
@@ -983,9 +999,7 @@ void dp_store_keepalive(dp_store_t *self, long ms)
 {
     if (!self)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    long long now = dp_service_now_ms();
     if (now < self->ping_at)
         return;
     self->ping_at = now + ms;

@@ -435,8 +435,8 @@ static bool s_redis_answers(const char *url)
     return up;
 }
 
-int runner_redis(runner_t *self, const char *state_dir, const char **url,
-                 char *err, size_t errlen)
+int runner_redis_start(runner_t *self, const char *state_dir,
+                       const char **url, char *err, size_t errlen)
 {
     assert(self && url && !self->redis);
     if (self->nchildren == RUNNER_MAX_CHILDREN) {
@@ -483,8 +483,20 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
         snprintf(err, errlen, "cannot start redis-server: %s", strerror(errno));
         return DP_EREDIS;
     }
+    *url = self->redis_url;
+    return 0;
+}
+
+int runner_redis_ready(runner_t *self, char *err, size_t errlen)
+{
+    assert(self && self->redis);
+    s_child_t *c = self->redis;
+    const char *sock = c->sock;
+    /* The directory of the socket, and its name in it. */
+    char *dir = dp_strndup(sock, (size_t)(strrchr(sock, '/') - sock));
+    const char *name = strrchr(sock, '/') + 1;
+    int rc = DP_EREDIS;
     long long until = dp_service_now_ms() + RUNNER_REDIS_WAIT_MS;
-    const char *name = "redis.sock";
     while (dp_service_now_ms() < until && !dp_service_interrupted()) {
         int status;
         if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
@@ -492,7 +504,7 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
             c->failed = true; /* not restarted: it cannot start at all */
             snprintf(err, errlen, "redis-server exited at start (status %d)",
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-            return DP_EREDIS;
+            goto out;
         }
         if (!s_exists(sock)) {
             /* Woken when the socket appears, or to look at the child. */
@@ -500,14 +512,16 @@ int runner_redis(runner_t *self, const char *state_dir, const char **url,
             continue;
         }
         if (s_redis_answers(self->redis_url)) {
-            *url = self->redis_url;
-            return 0;
+            rc = 0;
+            goto out;
         }
         dp_service_sleep_ms(RUNNER_PING_RETRY_MS); /* loading its file */
     }
     snprintf(err, errlen, "redis-server did not answer within %d s",
              RUNNER_REDIS_WAIT_MS / 1000);
-    return DP_EREDIS;
+out:
+    dp_free(dir);
+    return rc;
 }
 
 /* True when the environment entry "NAME=value" is named by change

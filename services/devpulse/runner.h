@@ -46,18 +46,21 @@ const char *runner_bus_dir(const runner_t *self);
 DP_NODISCARD int runner_lock_state(runner_t *self, const char *state_dir,
                                    char *err, size_t errlen);
 
-/* Starts a private redis-server on a unix socket and waits until it
- * answers. With state_dir NULL it lives in the private directory with no
+/* Starts a private redis-server on a unix socket (runner_redis_start),
+ * then waits until it answers (runner_redis_ready), so that something else
+ * can start meanwhile. With state_dir NULL it lives in the private directory with no
  * persistence; otherwise its socket and append-only file (fsync every
  * second) are in state_dir, so the ledger survives a restart. It is
  * supervised like a service: runner_tick reaps it when it dies and starts
  * it again on the same socket and files, with the same backoff; the
- * services reconnect by themselves. Stores its URL
- * ("unix:///.../redis.sock"), owned by the runner, in *url. Returns 0, or
- * DP_ENOTFOUND when redis-server is not installed, DP_EREDIS when it did
- * not come up; *err then says so in one line. */
-DP_NODISCARD int runner_redis(runner_t *self, const char *state_dir,
-                              const char **url, char *err, size_t errlen);
+ * services reconnect by themselves. runner_redis_start stores its URL
+ * ("unix:///.../redis.sock"), owned by the runner, in *url. Each returns
+ * 0, or DP_ENOTFOUND when redis-server is not installed, DP_EREDIS when
+ * it cannot start or did not come up; *err then says so in one line. */
+DP_NODISCARD int runner_redis_start(runner_t *self, const char *state_dir,
+                                    const char **url, char *err,
+                                    size_t errlen);
+DP_NODISCARD int runner_redis_ready(runner_t *self, char *err, size_t errlen);
 
 /* Starts a service executable (bindir/name) with argv (NULL-terminated,
  * without argv[0]) and supervises it: runner_tick restarts it with backoff

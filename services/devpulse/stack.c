@@ -256,18 +256,23 @@ stack_t *stack_start(const stack_cfg_t *cfg)
     if (cfg->curve && self->state_dir && s_curve_keys(self) < 0)
         goto fail;
     const char *redis_url = getenv("REDIS_URL");
-    if (!redis_url || !*redis_url) {
-        char err[512];
-        if (runner_redis(self->runner, self->state_dir, &redis_url, err,
-                         sizeof err) < 0) {
-            fprintf(stderr, "devpulse: %s\n", err);
-            goto fail;
-        }
-    } else if (s_check_redis(redis_url) < 0) {
+    bool own = !redis_url || !*redis_url;
+    char err[512];
+    if (own && runner_redis_start(self->runner, self->state_dir, &redis_url,
+                                  err, sizeof err) < 0) {
+        fprintf(stderr, "devpulse: %s\n", err);
         goto fail;
     }
+    if (!own && s_check_redis(redis_url) < 0)
+        goto fail;
+    /* Our redis-server starts while the services load (each takes some
+     * 10-15 ms); they wait for it a moment (dp_store_new). */
     if (s_start_services(self, redis_url, cfg) < 0)
         goto fail;
+    if (own && runner_redis_ready(self->runner, err, sizeof err) < 0) {
+        fprintf(stderr, "devpulse: %s\n", err);
+        goto fail;
+    }
     return self;
 fail:
     stack_destroy(&self);
