@@ -173,6 +173,7 @@ typedef struct {
     const json_t *lists[S_NLISTS];
     const json_t *topics;   /* array, or NULL */
     const json_t *sections; /* object, or NULL */
+    bool sections_safe;     /* its texts are neutralized (s_safe_sections) */
     const json_t *health;   /* object */
     const json_t *cut;      /* capped.sections: the lists cut, or NULL */
     const json_t *releases; /* lists.releases, or NULL when none */
@@ -471,12 +472,14 @@ static void s_header(dp_buf_t *out, const s_digest_t *d, const s_words_t *w)
  * line. The text is untrusted Markdown whoever wrote it: it goes through
  * dp_text_md_block, which keeps what the extractive writer writes as it
  * is. */
-static void s_section(dp_buf_t *out, const char *heading, const char *raw)
+static void s_section(dp_buf_t *out, const char *heading, const char *raw,
+                      bool safe_already)
 {
     dp_buf_printf(out, "%s\n", heading);
     dp_buf_t safe = DP_BUF_INIT;
-    dp_text_md_block(&safe, raw);
-    const char *text = safe.data;
+    if (!safe_already)
+        dp_text_md_block(&safe, raw);
+    const char *text = safe_already ? (raw ? raw : "") : safe.data;
     while (*text == '\n')
         text++;
     size_t len = strlen(text);
@@ -519,7 +522,7 @@ static int s_topics(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
         dp_buf_puts(&heading, w->topic_pre);
         s_inline(&heading, title && *title ? title : id);
         dp_buf_puts(&heading, w->topic_post);
-        s_section(out, heading.data, text);
+        s_section(out, heading.data, text, d->sections_safe);
         dp_buf_free(&heading);
     }
     return rc;
@@ -536,7 +539,7 @@ static int s_sections(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
                    errlen);
     if (rc < 0)
         return rc;
-    s_section(out, w->summary, text);
+    s_section(out, w->summary, text, d->sections_safe);
     rc = s_topics(out, d, w, err, errlen);
     for (size_t i = 0; rc == 0 && i < S_NSECTIONS; i++) {
         text = NULL;
@@ -544,7 +547,7 @@ static int s_sections(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
             rc = s_str(d->sections, s_section_keys[i], false, &text,
                        "sections.", err, errlen);
         if (rc == 0)
-            s_section(out, w->sections[i], text);
+            s_section(out, w->sections[i], text, d->sections_safe);
     }
     return rc;
 }
@@ -990,8 +993,9 @@ static int s_health(dp_buf_t *out, const s_digest_t *d, const s_words_t *w,
 }
 
 /* renderer_markdown, with the name of the file that holds the complete
- * lists of a capped digest (NULL: none). */
-static int s_markdown(const json_t *digest, const char *items_name,
+ * lists of a capped digest (NULL: none); with safe, the digest's sections
+ * were neutralized already (s_safe_sections). */
+static int s_markdown(const json_t *digest, const char *items_name, bool safe,
                       dp_buf_t *out, char *err, size_t errlen)
 {
     s_digest_t d;
@@ -1000,6 +1004,7 @@ static int s_markdown(const json_t *digest, const char *items_name,
     if (rc < 0)
         goto out;
     d.items_name = items_name;
+    d.sections_safe = safe;
     const s_words_t *w = d.zh ? &s_zh : &s_en;
     s_header(&md, &d, w);
     rc = s_sections(&md, &d, w, err, errlen);
@@ -1021,7 +1026,7 @@ int renderer_markdown(const json_t *digest, dp_buf_t *out, char *err,
 {
     assert(out);
     assert(err || errlen == 0);
-    return s_markdown(digest, NULL, out, err, errlen);
+    return s_markdown(digest, NULL, false, out, err, errlen);
 }
 
 /* ==== Paths ==== */
@@ -1637,14 +1642,16 @@ static int s_write_report(const char *out_dir, unsigned formats,
                        store, doc, md_path, (formats & RENDERER_FMT_JSON) != 0,
                        &complete, &items_name, why, sizeof why) == 0;
     }
+    /* The JSON file carries the sections as the report shows them: they
+     * are neutralized once, in place, for both. */
+    bool safe = (formats & RENDERER_FMT_JSON) && !streamed;
+    if (rc == 0 && safe)
+        s_safe_sections(doc);
     if (rc == 0)
-        rc = s_markdown(doc, items_name, &md, err, errlen);
+        rc = s_markdown(doc, items_name, safe, &md, err, errlen);
     if (rc < 0)
         goto out;
-    if ((formats & RENDERER_FMT_JSON) && !streamed) {
-        /* The Markdown is rendered: the sections change in place, no
-         * copy of the whole document. */
-        s_safe_sections(doc);
+    if (safe) {
         dumped = dp_json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (!dumped) {
             snprintf(err, errlen, "digest: cannot serialize");
