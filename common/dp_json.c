@@ -488,6 +488,19 @@ static void s_dump_indent(dp_buf_t *out, size_t flags, int depth, bool space)
 /* A string as jansson writes it without ENSURE_ASCII or ESCAPE_SLASH: '"'
  * and '\\' escaped, control characters as \b \f \n \r \t or \u00XX,
  * everything else as it is. -1 for bytes that are not UTF-8. */
+/* True when a byte of w is below 0x20, '"' or '\\': a byte to escape.
+ * (x - 0x01..01) & ~x & 0x80..80 is not 0 exactly when a byte of x is 0
+ * (and below n with n times 0x01..01 subtracted, for n up to 0x80). */
+static bool s_word_escapes(uint64_t w)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    const uint64_t high = UINT64_C(0x8080808080808080);
+    uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
+    return (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+            ((slash - ones) & ~slash)) &
+           high;
+}
+
 static int s_dump_string(dp_buf_t *out, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -499,6 +512,13 @@ static int s_dump_string(dp_buf_t *out, const char *s, size_t len)
     dp_buf_append(out, "\"", 1);
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
+        uint64_t w;
+        /* Eight bytes at a time while none needs an escape. */
+        while (i + sizeof w <= len &&
+               (memcpy(&w, s + i, sizeof w), !s_word_escapes(w)))
+            i += sizeof w;
+        if (i == len)
+            break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;

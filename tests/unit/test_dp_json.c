@@ -651,6 +651,30 @@ static void test_parse_builds_what_jansson_builds(void **state)
     }
 }
 
+/* A string is escaped as jansson escapes it wherever the byte to escape
+ * lies: it is read eight bytes at a time while none needs it. */
+static void test_dump_escapes_at_every_offset(void **state)
+{
+    (void)state;
+    static const char *const bytes[] = {"\x01", "\x1f", "\"", "\\", "\n",
+                                        "\x7f", " ",    "!",  "#",  "[",
+                                        "]",     "\xc3\xa9"};
+    char text[48];
+    for (size_t len = 1; len + 2 < sizeof text; len++)
+        for (size_t at = 0; at < len; at++)
+            for (size_t k = 0; k < sizeof bytes / sizeof bytes[0]; k++) {
+                memset(text, 'a', len);
+                text[len] = '\0';
+                size_t n = strlen(bytes[k]);
+                if (at + n > len)
+                    continue;
+                memcpy(text + at, bytes[k], n);
+                json_t *v = json_pack("[s]", text);
+                s_same_dump(v);
+                json_decref(v);
+            }
+}
+
 /* dp_json_string gives what json_string gives: the same string, or
  * nothing for NULL and for bytes that are not UTF-8, wherever they lie. */
 static void test_string_agrees_with_json_string(void **state)
@@ -683,6 +707,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_string_agrees_with_json_string),
+        cmocka_unit_test(test_dump_escapes_at_every_offset),
         cmocka_unit_test(test_paths_reach_nested_values),
         cmocka_unit_test(test_paths_give_defaults_when_absent_or_mistyped),
         cmocka_unit_test(test_int_ignores_reals_that_do_not_fit),
