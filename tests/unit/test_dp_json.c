@@ -681,23 +681,26 @@ static void test_string_agrees_with_json_string(void **state)
 {
     (void)state;
     assert_null(dp_json_string(NULL));
-    char text[40];
-    static const char *const bad[] = {"\xff", "\xc3", "\xed\xa0\x80",
-                                      "\xc0\xaf"};
-    for (size_t len = 0; len + 3 < sizeof text; len++) {
-        for (size_t k = 0; k <= sizeof bad / sizeof bad[0]; k++) {
-            memset(text, 'a', len);
-            text[len] = '\0';
-            if (k > 0) /* a bad sequence at the end, or in the middle */
-                strcat(text + (len / 2 == len ? len : len / 2), bad[k - 1]);
-            json_t *want = json_string(text), *got = dp_json_string(text);
-            assert_int_equal(want == NULL, got == NULL);
-            if (want)
-                assert_true(json_equal(want, got));
-            json_decref(want);
-            json_decref(got);
-        }
-    }
+    char text[48];
+    /* None, then each bad sequence at each offset of ASCII text (a good
+     * two-byte character too). */
+    static const char *const seqs[] = {"",     "\xff",         "\xc3",
+                                       "\x80", "\xed\xa0\x80", "\xc0\xaf",
+                                       "\xc3\xa9"};
+    for (size_t len = 0; len + 4 < sizeof text; len++)
+        for (size_t at = 0; at <= len; at++)
+            for (size_t k = 0; k < sizeof seqs / sizeof seqs[0]; k++) {
+                size_t n = strlen(seqs[k]);
+                memset(text, 'a', len + n);
+                memcpy(text + at, seqs[k], n);
+                text[len + n] = '\0';
+                json_t *want = json_string(text), *got = dp_json_string(text);
+                assert_int_equal(want == NULL, got == NULL);
+                if (want)
+                    assert_true(json_equal(want, got));
+                json_decref(want);
+                json_decref(got);
+            }
     json_t *s = dp_json_string("caf\xc3\xa9");
     assert_string_equal(json_string_value(s), "caf\xc3\xa9");
     json_decref(s);
