@@ -47,10 +47,10 @@ DP_NODISCARD int runner_lock_state(runner_t *self, const char *state_dir,
                                    char *err, size_t errlen);
 
 /* Starts a private redis-server on a unix socket (runner_redis_start),
- * then waits until it answers (runner_redis_ready), so that something else
- * can start meanwhile. With state_dir NULL it lives in the private directory with no
- * persistence; otherwise its socket and append-only file (fsync every
- * second) are in state_dir, so the ledger survives a restart. It is
+ * then waits until it answers (runner_redis_ready), so that something
+ * else can start meanwhile. With state_dir NULL it lives in the private
+ * directory with no persistence; otherwise its socket and append-only file
+ * (fsync every second) are in state_dir, so the ledger survives a restart. It is
  * supervised like a service: runner_tick reaps it when it dies and starts
  * it again on the same socket and files, with the same backoff; the
  * services reconnect by themselves. runner_redis_start stores its URL

@@ -1306,7 +1306,9 @@ static void s_safe_sections(json_t *doc)
                 continue;
             dp_buf_t safe = DP_BUF_INIT;
             dp_text_md_block(&safe, json_string_value(value));
-            json_string_set(value, safe.data);
+            /* The Markdown takes it as it is: never left raw. */
+            if (json_string_set(value, safe.data ? safe.data : "") < 0)
+                json_string_set(value, "");
             dp_buf_free(&safe);
         }
     }
