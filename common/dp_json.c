@@ -430,7 +430,6 @@ json_t *dp_json_parse(const char *text, size_t len, char *err, size_t errlen)
 /* A tree nested deeper is refused (NULL): a cycle is, as json_dumps
  * refuses it. */
 #define DP_JSON_DUMP_DEPTH 2048
-#define DP_JSON_INT_MAX 24    /* digits and sign of a 64-bit integer */
 #define DP_JSON_KEYS_STACK 32 /* keys of an object sorted without malloc */
 
 typedef struct {
@@ -545,17 +544,7 @@ int dp_json_put_string(dp_buf_t *out, const char *s, size_t len)
 void dp_json_put_int(dp_buf_t *out, json_int_t v)
 {
     assert(out);
-    char digits[DP_JSON_INT_MAX];
-    size_t at = sizeof digits;
-    unsigned long long u =
-        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        digits[--at] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        digits[--at] = '-';
-    dp_buf_append(out, digits + at, sizeof digits - at);
+    dp_buf_put_int(out, (long long)v);
 }
 
 /* Anything jansson writes in a way of its own (a real number): by

@@ -92,6 +92,21 @@ void dp_buf_puts(dp_buf_t *buf, const char *s)
     dp_buf_append(buf, s, strlen(s));
 }
 
+void dp_buf_put_int(dp_buf_t *buf, long long v)
+{
+    char digits[24]; /* a sign and the 19 digits of a 64-bit integer */
+    size_t at = sizeof digits;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[--at] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        digits[--at] = '-';
+    dp_buf_append(buf, digits + at, sizeof digits - at);
+}
+
 void dp_buf_vprintf(dp_buf_t *buf, const char *fmt, va_list ap)
 {
     /* Formatted once into the room there is; a second time only when it

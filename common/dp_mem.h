@@ -53,6 +53,9 @@ static inline void dp_buf_append(dp_buf_t *buf, const void *data, size_t len)
 /* Appends a NUL-terminated string. */
 void dp_buf_puts(dp_buf_t *buf, const char *s);
 
+/* Appends the decimal digits of v, as printf's "%lld" writes them. */
+void dp_buf_put_int(dp_buf_t *buf, long long v);
+
 /* Appends formatted text. */
 void dp_buf_printf(dp_buf_t *buf, const char *fmt, ...) DP_PRINTF(2, 3);
 void dp_buf_vprintf(dp_buf_t *buf, const char *fmt, va_list ap) DP_PRINTF(2, 0);

@@ -354,16 +354,9 @@ static void s_clear_queue(dp_store_t *self)
 /* Appends "<mark><n>\r\n", a header of the wire format. */
 static void s_header(dp_buf_t *b, char mark, size_t n)
 {
-    char t[24];
-    size_t at = sizeof t;
-    t[--at] = '\n';
-    t[--at] = '\r';
-    do {
-        t[--at] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    t[--at] = mark;
-    dp_buf_append(b, t + at, sizeof t - at);
+    dp_buf_append(b, &mark, 1);
+    dp_buf_put_int(b, (long long)n);
+    dp_buf_append(b, "\r\n", 2);
 }
 
 /* Appends a command to b in the wire format and describes it in cmd. */

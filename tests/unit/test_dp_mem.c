@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,10 +76,35 @@ static void test_asprintf_short_and_long(void **state)
     dp_free(s);
 }
 
+/* dp_buf_put_int writes what "%lld" writes, at the edges and between. */
+static void test_put_int_writes_what_printf_writes(void **state)
+{
+    (void)state;
+    long long edges[] = {0, 1, -1, 9, 10, -10, 99, 100, LLONG_MAX, LLONG_MIN,
+                         LLONG_MIN + 1};
+    unsigned long long seed = 7;
+    for (int i = 0; i < 1000; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        long long v = i < (int)(sizeof edges / sizeof edges[0])
+                          ? edges[i]
+                          : (long long)(seed >> (seed % 64));
+        if (i % 2 && v != LLONG_MIN) /* both signs of the random ones */
+            v = -v;
+        dp_buf_t got = DP_BUF_INIT;
+        dp_buf_puts(&got, "x");
+        dp_buf_put_int(&got, v);
+        char want[32];
+        snprintf(want, sizeof want, "x%lld", v);
+        assert_string_equal(got.data, want);
+        dp_buf_free(&got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_printf_appends_whole_across_the_room_left),
+        cmocka_unit_test(test_put_int_writes_what_printf_writes),
         cmocka_unit_test(test_printf_on_an_empty_buffer_and_many_appends),
         cmocka_unit_test(test_asprintf_short_and_long),
     };
